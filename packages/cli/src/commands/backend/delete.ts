@@ -1,0 +1,11 @@
+import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+
+export default class BackendDelete extends SregistryCommand {
+  static override summary = "Remove a backend's whole section from the secrets file.";
+  static override args = { backend: Args.string({ required: true }) };
+
+  async run() {
+    const { args } = await this.parse(BackendDelete);
+    return hostCore().deleteBackendSection(this.session, args.backend);
+  }
+}

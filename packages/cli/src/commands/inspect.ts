@@ -1,0 +1,11 @@
+import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+
+export default class Inspect extends SregistryCommand {
+  static override summary = 'Show the database record of an image and what its SIF file says (labels, definition, partitions).';
+  static override args = { uri: Args.string({ required: true, description: 'collection/name[:tag][@version]' }) };
+
+  async run() {
+    const { args } = await this.parse(Inspect);
+    return hostCore().inspectRecord(this.session, args.uri);
+  }
+}

@@ -1,0 +1,14 @@
+import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+
+export default class Mv extends SregistryCommand {
+  static override summary = "Move an image's file to another path and update its record.";
+  static override args = {
+    uri: Args.string({ required: true, description: 'collection/name[:tag][@version]' }),
+    path: Args.string({ required: true, description: 'an existing folder, or a file path whose folder exists' }),
+  };
+
+  async run() {
+    const { args } = await this.parse(Mv);
+    return hostCore().moveImage(this.session, args.uri, args.path);
+  }
+}

@@ -1,0 +1,40 @@
+import { Args, Flags, SregistryCommand, hostCore } from '@sregistry/core/command';
+
+export default class Pull extends SregistryCommand {
+  static override summary = 'Pull an image from a remote backend into the local database.';
+  static override description =
+    'The backend comes from the URI scheme (registry://, shub://), else SREGISTRY_CLIENT, else the secrets file, else hub.';
+  static override args = { uri: Args.string({ required: true, description: '[scheme://][host/]collection/name[:tag][@version]' }) };
+  static override flags = {
+    name: Flags.string({ description: 'file to write (with --no-cache) or custom destination' }),
+    'no-cache': Flags.boolean({ description: 'do not use the database: write the file to the current folder' }),
+    force: Flags.boolean({ char: 'f', description: 'overwrite an existing file' }),
+    'no-verify': Flags.boolean({ description: "skip the check against the service's md5/sha256" }),
+    gunzip: Flags.boolean({ description: 'decompress gzip-compressed legacy images' }),
+  };
+  static override examples = [
+    '<%= config.bin %> pull registry://vanessa/tacos:latest',
+    '<%= config.bin %> pull shub://vsoch/hello-world',
+    '<%= config.bin %> pull --no-cache --name tacos.sif registry://vanessa/tacos',
+  ];
+
+  async run() {
+    const { args, flags } = await this.parse(Pull);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    try {
+      return await hostCore().pullImage(this.session, {
+        uri: args.uri,
+        name: flags.name,
+        noCache: flags['no-cache'],
+        force: flags.force,
+        noVerify: flags['no-verify'],
+        gunzip: flags.gunzip,
+        signal: abort.signal,
+      });
+    } finally {
+      process.off('SIGINT', stop);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+
+export default class Rename extends SregistryCommand {
+  static override summary = 'Give an image a new collection/name:tag (version kept); its file moves to the new storage path.';
+  static override args = {
+    uri: Args.string({ required: true, description: 'current collection/name[:tag][@version]' }),
+    newUri: Args.string({ required: true, name: 'new-uri', description: 'new collection/name[:tag]' }),
+  };
+
+  async run() {
+    const { args } = await this.parse(Rename);
+    return hostCore().renameImage(this.session, args.uri, args.newUri);
+  }
+}

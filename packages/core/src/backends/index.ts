@@ -1,0 +1,4 @@
+export * from './discover';
+export * from './packages';
+export * from './registry';
+export * from './select';

@@ -1,0 +1,82 @@
+import type { Backend, BackendContext, BackendModule } from '../contracts/backend';
+import { UserError } from '../errors';
+import type { BackendEntry } from './discover';
+import { installHint } from './packages';
+
+/**
+ * The backends this process can use: discovered from plugins, or registered in code (a plain script, a test).
+ * Modules are loaded only when a backend is used, so listing and start-up stay cheap.
+ */
+export class BackendRegistry {
+  private readonly entries = new Map<string, BackendEntry | { name: string; schemes: string[]; module: BackendModule; plugin: string; source: string; description?: string }>();
+  private readonly loaded = new Map<string, BackendModule>();
+
+  constructor(entries: BackendEntry[] = []) {
+    for (const e of entries) this.entries.set(e.name, e);
+  }
+
+  /** Adds a backend from a module object (for scripts and tests that run without oclif). */
+  register(name: string, module: BackendModule, plugin = 'inline'): this {
+    const key = name.toLowerCase();
+    this.entries.set(key, { name: key, schemes: module.schemes ?? [], module, plugin, source: 'inline', description: module.description });
+    this.loaded.set(key, module);
+    return this;
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name.toLowerCase());
+  }
+
+  entry(name: string) {
+    return this.entries.get(name.toLowerCase());
+  }
+
+  list() {
+    return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The backend a URI scheme selects: its own name or a declared alias (`shub` → hub). */
+  byScheme(scheme: string): string | undefined {
+    const s = scheme.toLowerCase();
+    if (this.entries.has(s)) return s;
+    for (const e of this.entries.values()) if (e.schemes.includes(s)) return e.name;
+    return undefined;
+  }
+
+  module(name: string): BackendModule {
+    const key = name.toLowerCase();
+    const cached = this.loaded.get(key);
+    if (cached) return cached;
+    const entry = this.entries.get(key);
+    if (!entry) {
+      throw new UserError(`The backend "${name}" is not installed`, { fix: installHint(key), code: 'ENOBACKEND' });
+    }
+    if (!('modulePath' in entry)) return entry.module;
+    let mod: BackendModule;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require(entry.modulePath) as BackendModule;
+    } catch (error) {
+      throw new UserError(`The backend "${name}" from ${entry.plugin} could not be loaded (${(error as Error).message})`, {
+        fix: `reinstall it: sregistry plugins install ${entry.plugin}`,
+        cause: error,
+      });
+    }
+    if (typeof mod?.createBackend !== 'function') {
+      throw new UserError(`The backend "${name}" from ${entry.plugin} does not export createBackend()`, {
+        fix: 'see docs/writing-a-backend.md for the contract',
+      });
+    }
+    this.loaded.set(key, mod);
+    return mod;
+  }
+
+  async create(name: string, context: Omit<BackendContext, 'name'>): Promise<Backend> {
+    const mod = this.module(name);
+    return await mod.createBackend({ ...context, name: name.toLowerCase() });
+  }
+}

@@ -1,0 +1,75 @@
+import { Command, Errors, Flags } from '@oclif/core';
+import { discoverBackends, type PluginLike } from '../backends/discover';
+import { BackendRegistry } from '../backends/registry';
+import { isUserError } from '../errors';
+import { LEVELS, levelFromEnv } from '../output/levels';
+import { Output } from '../output/output';
+import { Session } from '../ops/session';
+
+/**
+ * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes
+ * (0 ok, 1 error, 2 usage), and a Session that opens what the command needs on first use.
+ */
+export abstract class SregistryCommand extends Command {
+  static override enableJsonFlag = true;
+  static override baseFlags = {
+    quiet: Flags.boolean({ char: 'q', description: 'hide the announce line and progress bars', helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: 'show debug lines (secrets are never shown) and stack traces', helpGroup: 'GLOBAL' }),
+  };
+
+  protected session!: Session;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const before = this.argv.includes('--') ? this.argv.slice(0, this.argv.indexOf('--')) : this.argv;
+    const debug = before.includes('--debug');
+    const quiet = before.includes('--quiet') || before.includes('-q');
+    const output = new Output({
+      level: debug ? LEVELS.DEBUG : levelFromEnv(process.env.MESSAGELEVEL),
+      json: this.jsonEnabled(),
+      quiet,
+    });
+    const backends = new BackendRegistry(discoverBackends(this.config.plugins.values() as Iterable<PluginLike>));
+    this.session = new Session({ output, backends });
+  }
+
+  /** A user-facing failure prints one line (`ERROR <problem>; <fix>`) and exits 1; usage errors exit 2. */
+  override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error;
+    const debug = this.session?.out.level >= LEVELS.DEBUG;
+    const json = this.jsonEnabled();
+    if (isUserError(error)) {
+      if (json) {
+        process.exitCode = error.exitCode;
+        this.logJson({ error: { message: error.message, fix: error.fix, code: error.code, exitCode: error.exitCode } });
+        return;
+      }
+      this.session.out.error(error.fix ? `${error.message}; ${error.fix}` : error.message);
+      if (debug && error.cause) this.session.out.debug(String((error.cause as Error).stack ?? error.cause));
+      if (debug) this.session.out.debug(String(error.stack));
+      this.exit(error.exitCode);
+    }
+    // oclif's own parse errors carry exit 2 and already read as one line plus help hint.
+    if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
+      if (!json) {
+        this.session?.out.error(error.message.split('\n')[0] + (error.message.includes('\n') ? ' (see --help)' : ''));
+        this.exit(error.oclif?.exit ?? 2);
+      }
+      return super.catch(error);
+    }
+    // Anything else is a bug: say so in one line; the stack only with --debug.
+    if (json) {
+      process.exitCode = 1;
+      this.logJson({ error: { message: error.message, code: 'EINTERNAL', exitCode: 1 } });
+      return;
+    }
+    this.session?.out.error(`unexpected failure: ${error.message}; re-run with --debug for details`);
+    if (debug) this.session.out.debug(String(error.stack));
+    this.exit(1);
+  }
+
+  override async finally(error: Error | undefined): Promise<unknown> {
+    await this.session?.close().catch(() => {});
+    return super.finally(error);
+  }
+}

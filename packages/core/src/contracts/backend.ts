@@ -1,0 +1,133 @@
+import type { ImageName } from './image-name';
+
+export type Capability = 'pull' | 'push' | 'search' | 'delete' | 'labels';
+export const CAPABILITIES: readonly Capability[] = ['pull', 'push', 'search', 'delete', 'labels'];
+
+/** Log sink handed to backends; `debug` lines appear only with --debug and never contain secrets. */
+export interface BackendLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Settings lookup for one backend: environment first, then the backend's section of the secrets file. */
+export interface BackendSettings {
+  get(name: string): string | undefined;
+  /** true for yes/true/t/1/y (any case) */
+  getBoolean(name: string): boolean;
+  /** Like get, but a missing value is a UserError naming the variable and how to set it. */
+  require(name: string, hint?: string): string;
+}
+
+/** What a backend says about an image it can deliver; the core does the transfer and the cataloguing. */
+export interface RemoteImage {
+  /** the name the image is catalogued under (collection/image:tag, version optional) */
+  name: ImageName;
+  /**
+   * The version recorded in the catalogue. When absent the core records the file's SHA-256
+   * (the original's behaviour for registry pulls and local adds).
+   */
+  version?: string;
+  /** where to GET the bytes; no Authorization is sent unless `headers` carries it */
+  url: string;
+  headers?: Record<string, string>;
+  /** expected byte count, when the service states it (in addition to Content-Length) */
+  size?: number;
+  /** expected digests; a mismatch fails the pull unless the user opts out */
+  md5?: string;
+  sha256?: string;
+  /** the service's manifest, kept in the record's metrics */
+  manifest: Record<string, unknown>;
+  /** where the image came from, stored as the record's url */
+  sourceUrl?: string;
+}
+
+export interface PullOptions {
+  signal?: AbortSignal;
+}
+
+export interface PushRequest {
+  file: string;
+  size: number;
+  name: ImageName;
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface PushResult {
+  /** one line for the user, e.g. `Upload Complete` */
+  message: string;
+  /** what the server now reports for the image, when it can be read back */
+  version?: string;
+  url?: string;
+  /** server answers, step by step, for --json */
+  details?: Record<string, unknown>;
+}
+
+export interface SearchResult {
+  /** heading line, e.g. `Collections` or `Containers vanessa/tacos` */
+  heading: string;
+  /** table rows (cells are joined by TAB when printed) */
+  rows: string[][];
+  /** structured items for --json */
+  items: unknown[];
+  /** printed (exit 1) when there are no rows */
+  emptyMessage: string;
+}
+
+export interface DeleteResult {
+  status: number;
+  message: string;
+}
+
+export interface LabelQuery {
+  key?: string;
+  value?: string;
+}
+
+/**
+ * A remote service. Every operation is optional: what a backend implements is what it can do
+ * (`capabilitiesOf` derives the list). Errors the user can fix are thrown as `UserError` (one line + fix).
+ */
+export interface Backend {
+  readonly name: string;
+  readonly description?: string;
+  /** Resolve a name to a downloadable image (implements `pull`). */
+  resolve?(name: ImageName, options?: PullOptions): Promise<RemoteImage>;
+  push?(request: PushRequest): Promise<PushResult>;
+  search?(query: string | undefined): Promise<SearchResult>;
+  delete?(name: ImageName): Promise<DeleteResult>;
+  labels?(query: LabelQuery): Promise<SearchResult>;
+  /** extra announce line(s), e.g. the registry base; must not contain secrets */
+  describe?(): string | undefined;
+}
+
+export interface BackendContext {
+  /** the backend's name as selected (`registry`, `hub`, …) */
+  name: string;
+  settings: BackendSettings;
+  log: BackendLogger;
+  /** the host's @sregistry/core module, so plugins use the same instance the CLI does */
+  core: typeof import('../index');
+}
+
+/** What a backend module exports (the file named in package.json `sregistry.backends`). */
+export interface BackendModule {
+  createBackend(context: BackendContext): Backend | Promise<Backend>;
+  /** name parsing rules for this backend, e.g. the hub keeps case */
+  parseOptions?: { lowercase?: boolean };
+  /** URI schemes that select this backend besides its own name, e.g. `shub` for the hub */
+  schemes?: string[];
+  description?: string;
+}
+
+export function capabilitiesOf(backend: Backend): Capability[] {
+  const has: Record<Capability, boolean> = {
+    pull: typeof backend.resolve === 'function',
+    push: typeof backend.push === 'function',
+    search: typeof backend.search === 'function',
+    delete: typeof backend.delete === 'function',
+    labels: typeof backend.labels === 'function',
+  };
+  return CAPABILITIES.filter((c) => has[c]);
+}

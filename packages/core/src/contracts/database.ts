@@ -1,0 +1,33 @@
+import type { ImageRecord } from './records';
+
+export interface NewImageRow {
+  collection: string;
+  name: string;
+  tag: string;
+  version: string;
+  image: string | null;
+  url: string | null;
+  client: string;
+  metrics: Record<string, unknown>;
+}
+
+/**
+ * The catalogue's rows. Implementations must keep the original's schema (client-spec §5.1) and must not use
+ * SQL specific to one engine, so that another TypeORM driver (PostgreSQL) can back it later.
+ */
+export interface Database {
+  /** printable location, e.g. `sqlite:////home/u/.singularity/sregistry.db` */
+  readonly url: string;
+  /** Insert, or update the row with the same collection/name/tag/version (client not compared). */
+  upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }>;
+  /** First row for collection/name/tag (and version when given). */
+  find(query: { collection: string; name: string; tag: string; version?: string }): Promise<ImageRecord | undefined>;
+  /** All rows, oldest first; with a term, rows whose name equals it or whose name/tag/uri contain it. */
+  list(term?: string): Promise<ImageRecord[]>;
+  /** Rows whose image path is the given file. */
+  findByImagePath(path: string): Promise<ImageRecord[]>;
+  update(id: number, changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'version' | 'image' | 'url' | 'uri' | 'client' | 'metrics'>>): Promise<ImageRecord>;
+  remove(id: number): Promise<void>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}

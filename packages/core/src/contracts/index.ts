@@ -1,0 +1,5 @@
+export * from './backend';
+export type * from './database';
+export type * from './image-name';
+export type * from './records';
+export type * from './storage';

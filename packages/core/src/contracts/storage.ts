@@ -1,0 +1,17 @@
+import type { ImageName } from './image-name';
+
+/**
+ * Where image files live: `<root>/<collection>/<name>/<tag>@<version>.sif`. Every write lands atomically
+ * (temporary file in the same folder, fsync, rename), so a reader never sees half a file.
+ */
+export interface Storage {
+  readonly root: string;
+  /** Absolute path for a name with a version; refuses names that would leave the root. */
+  pathFor(name: ImageName & { version: string }): string;
+  /** A temporary file inside the root for a transfer that will be placed with `place`. */
+  tempPath(hint?: string): Promise<string>;
+  /** Atomically move (or copy) a file to `dest`, creating folders. */
+  place(source: string, dest: string, options?: { copy?: boolean }): Promise<void>;
+  /** Remove leftovers of interrupted transfers older than `maxAgeMs`. */
+  cleanTemp(maxAgeMs?: number): Promise<number>;
+}

@@ -1,0 +1,16 @@
+// Public API of @sregistry/core. Importing it never loads oclif: the command classes live in ./command,
+// a separate entry point (`@sregistry/core/command`) that only the CLI and backend plugins load.
+import 'reflect-metadata';
+
+export * from './backends/index';
+export * from './catalog/index';
+export * from './contracts/index';
+export * from './errors';
+export * from './ops/index';
+export * from './output/index';
+export * from './settings/index';
+export * from './sif/index';
+export * from './transfer/index';
+export * from './uri/index';
+export { CORE_VERSION } from './version';
+export * from './storage/index';

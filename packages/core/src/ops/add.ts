@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImageRecordJson } from '../contracts/records';
+import { recordToJson } from '../catalog/index';
+import { UserError } from '../errors';
+import { detectImageFormat, readSif } from '../sif/index';
+import type { Session } from './session';
+
+export interface AddOptions {
+  file: string;
+  name: string;
+  copy?: boolean;
+  client?: string;
+}
+
+/** `add <file> --name <uri> [--copy]`: catalogues a local image (client-spec §2.7, §5.2). */
+export async function addImage(session: Session, options: AddOptions): Promise<ImageRecordJson & { created: boolean }> {
+  const file = path.resolve(options.file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UserError(`Cannot find ${options.file}`, { fix: 'check the path of the image file', code: 'ENOFILE' });
+  }
+  if (!stat.isFile()) throw new UserError(`${options.file} is not a file`, { fix: 'give the path of an image file (a SIF)' });
+  const name = session.parseLocal(options.name);
+  if (name.registry) {
+    throw new UserError(`--name ${options.name} names a registry (${name.registry})`, {
+      fix: 'local names are collection/name[:tag][@version], without a host',
+    });
+  }
+  // A broken SIF is refused (it would fail later, far from its cause); other content is accepted with a
+  // warning, as the original accepted any file.
+  const format = await detectImageFormat(file);
+  if (format.format === 'unknown') session.out.warn(`${options.file} is not a SIF, squashfs or ext3 image; adding it anyway`);
+  if (format.format === 'directory') throw new UserError(`${options.file} is a folder`, { fix: 'give the path of an image file' });
+  if (format.format === 'sif') {
+    await readSif(file); // throws a UserError naming what is wrong
+  }
+  const catalog = await session.catalog('add');
+  const { record, created } = await catalog.add({
+    file,
+    name,
+    client: options.client ?? session.selection().name,
+    copy: options.copy ?? false,
+  });
+  session.out.result(`[container][${created ? 'new' : 'update'}] ${record.uri}`);
+  return { ...recordToJson(record), created };
+}

@@ -1,0 +1,163 @@
+import { capabilitiesOf } from '../contracts/backend';
+import { UserError } from '../errors';
+import { installHint } from '../backends/packages';
+import type { BackendSettings } from '../contracts/backend';
+import { backendSettings } from '../settings/backend-settings';
+import type { Session } from './session';
+
+const emptySettings: BackendSettings = { get: () => undefined, getBoolean: () => false, require: () => '' };
+
+const SECRET_KEY = /token|secret|password|key|credential/i;
+
+/** Settings as they may be shown: values of secret-looking keys are masked. */
+export function redactSection(section: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, SECRET_KEY.test(k) && v ? '********' : v]));
+}
+
+/** `backend ls`: the backends installed plugins provide, with what they can do and where they come from. */
+export async function listBackends(session: Session) {
+  const configured = new Set(session.secrets.exists() ? safe(() => session.secrets.backends(), []) : []);
+  const active = safe(() => session.selection().name, undefined);
+  const rows = [];
+  for (const entry of session.backends.list()) {
+    let capabilities: string[] = [];
+    let problem: string | undefined;
+    try {
+      const settings = safe(() => (session.secrets.read(), backendSettings(entry.name, session.secrets, session.env)), emptySettings);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const backend = await session.backends.create(entry.name, { settings, log: session.logger(), core: require('../index') });
+      capabilities = capabilitiesOf(backend);
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    rows.push({
+      name: entry.name,
+      capabilities,
+      plugin: entry.plugin,
+      version: 'pluginVersion' in entry ? entry.pluginVersion : undefined,
+      source: entry.source,
+      schemes: entry.schemes,
+      configured: configured.has(entry.name),
+      active: active === entry.name,
+      problem,
+    });
+  }
+  session.out.result('Backends Installed');
+  for (const r of rows) {
+    const marks = [r.active ? 'active' : '', r.configured ? 'configured' : ''].filter(Boolean).join(', ');
+    session.out.result(
+      `${r.name.padEnd(12)} ${(r.capabilities.join(',') || '-').padEnd(32)} ${r.plugin}${r.version ? `@${r.version}` : ''} (${r.source})${marks ? ` [${marks}]` : ''}${r.problem ? ` ! ${r.problem}` : ''}`,
+    );
+  }
+  for (const name of configured) {
+    if (!session.backends.has(name)) session.out.result(`${name.padEnd(12)} (configured in secrets, not installed: ${installHint(name)})`);
+  }
+  return rows;
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** `backend ls <name>`: that backend's settings from the secrets file, secrets masked. */
+export function showBackend(session: Session, name: string) {
+  const section = session.secrets.read()[name];
+  if (!section || typeof section !== 'object') {
+    throw new UserError(`${name} is not a known client`, { fix: 'list configured backends with: sregistry backend status' });
+  }
+  const shown = redactSection(section as Record<string, unknown>);
+  session.out.result(name);
+  session.out.result(JSON.stringify(shown, Object.keys(shown).sort(), 4));
+  return { name, settings: shown };
+}
+
+/** `backend status`: how many backends are configured and which is active (never a value). */
+export function backendStatus(session: Session) {
+  const configured = session.secrets.backends();
+  const fromEnv = session.env.SREGISTRY_CLIENT?.trim() || undefined;
+  const fromFile = session.secrets.activeClient();
+  session.out.result('[backend status]');
+  session.out.result(`There are ${configured.length} clients found in secrets.`);
+  const active = fromEnv ?? fromFile;
+  if (active) session.out.result(`active: ${active}${fromEnv ? ' (from SREGISTRY_CLIENT)' : ''}`);
+  else session.out.result('There is no active client.');
+  return { configured, active: active ?? null, source: fromEnv ? 'env' : fromFile ? 'secrets' : null, secretsFile: session.secrets.file };
+}
+
+export async function activateBackend(session: Session, name: string) {
+  const key = name.toLowerCase();
+  if (!session.backends.has(key)) session.out.warn(`${key} is not installed yet (${installHint(key)})`);
+  await session.secrets.update((data) => {
+    data.SREGISTRY_CLIENT = key;
+  });
+  session.out.result(`[activate] ${key}`);
+  return { active: key };
+}
+
+export async function deactivateBackend(session: Session) {
+  if (!session.secrets.activeClient()) {
+    session.out.result('There is no active client');
+    return { active: null, changed: false };
+  }
+  await session.secrets.update((data) => {
+    delete data.SREGISTRY_CLIENT;
+  });
+  session.out.result('[deactivated]');
+  return { active: null, changed: true };
+}
+
+/** The original's variable naming: prefixed with SREGISTRY_<BACKEND>_ unless already, upper-cased. */
+export function settingName(backend: string, variable: string): string {
+  const prefix = `SREGISTRY_${backend.toUpperCase().replace(/-/g, '_')}_`;
+  const upper = variable.toUpperCase();
+  return upper.startsWith(prefix) ? upper : `${prefix}${upper}`;
+}
+
+export async function addBackendSetting(session: Session, backend: string, variable: string, value: string, force: boolean) {
+  const key = backend.toLowerCase();
+  const name = settingName(key, variable);
+  const current = session.secrets.section(key)[name];
+  if (current !== undefined && !force) {
+    throw new UserError(`${name} is already set`, { fix: 'use --force to override', code: 'EEXIST' });
+  }
+  await session.secrets.update((data) => {
+    const section = (data[key] && typeof data[key] === 'object' ? data[key] : {}) as Record<string, unknown>;
+    section[name] = value;
+    data[key] = section;
+  });
+  session.out.result('[add]');
+  session.out.result(`${name} ${SECRET_KEY.test(name) ? '********' : value}`);
+  return { backend: key, variable: name };
+}
+
+export async function removeBackendSetting(session: Session, backend: string, variable: string) {
+  const key = backend.toLowerCase();
+  const section = session.secrets.section(key);
+  // The original compared the prefixed name without upper-casing it, so lower-case names removed nothing.
+  const candidates = [variable, variable.toUpperCase(), settingName(key, variable)];
+  const found = candidates.find((c) => c in section);
+  session.out.result('[remove]');
+  if (!found) throw new UserError(`${settingName(key, variable)} is not set for ${key}`, { fix: `see: sregistry backend ls ${key}` });
+  await session.secrets.update((data) => {
+    delete (data[key] as Record<string, unknown>)[found];
+  });
+  session.out.result(found);
+  return { backend: key, variable: found };
+}
+
+export async function deleteBackendSection(session: Session, backend: string) {
+  const key = backend.toLowerCase();
+  if (!session.secrets.backends().includes(key)) {
+    throw new UserError(`${key} is not a known client`, { fix: 'list configured backends with: sregistry backend status' });
+  }
+  await session.secrets.update((data) => {
+    delete data[key];
+    if (data.SREGISTRY_CLIENT === key) delete data.SREGISTRY_CLIENT;
+  });
+  session.out.result(`[delete] ${key}`);
+  return { deleted: key };
+}

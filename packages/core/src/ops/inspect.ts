@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import { recordToJson } from '../catalog/index';
+import { sortedJson } from '../output/format';
+import { inspectImage } from '../sif/index';
+import { findRecord } from './find-record';
+import type { Session } from './session';
+
+/** `inspect <uri>`: the record (the original's keys) plus what the image file itself says (SIF metadata). */
+export async function inspectRecord(session: Session, query: string): Promise<Record<string, unknown>> {
+  const record = await findRecord(session, query, 'inspect');
+  const json: Record<string, unknown> = { ...recordToJson(record) };
+  if (record.image && fs.existsSync(record.image)) {
+    try {
+      json.sif = await inspectImage(record.image);
+    } catch (error) {
+      json.sif = { error: (error as Error).message };
+      session.out.warn(`could not read ${record.image}: ${(error as Error).message}`);
+    }
+  } else if (record.image) {
+    session.out.warn(`image file ${record.image} does not exist on the file system`);
+  }
+  session.out.result(record.image ?? record.url ?? `No storage file found for ${query}`);
+  session.out.result(sortedJson(json));
+  return json;
+}

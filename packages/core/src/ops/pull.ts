@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RemoteImage } from '../contracts/backend';
+import type { ImageName } from '../contracts/image-name';
+import { UserError } from '../errors';
+import { detectImageFormat } from '../sif/index';
+import { createProgressReporter, downloadToFile } from '../transfer/index';
+import { withVersion } from '../uri/parse';
+import { announce } from './announce';
+import { gunzipFile } from './gunzip';
+import type { Session } from './session';
+
+export interface PullImageOptions {
+  uri: string;
+  /** --name: file to write (with --no-cache) or custom storage destination */
+  name?: string;
+  noCache?: boolean;
+  force?: boolean;
+  /** skip md5/sha256 checks against the service's manifest */
+  noVerify?: boolean;
+  /** decompress gzip'd legacy images after the download */
+  gunzip?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PullResult {
+  path: string;
+  uri: string;
+  version: string;
+  backend: string;
+  size: number;
+  sha256: string;
+  format: string;
+  created?: boolean;
+  cached: boolean;
+}
+
+function tempBeside(dest: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+}
+
+/** The file name the original used without a database: `collection-name:tag.sif`. */
+function noCacheName(name: ImageName): string {
+  return `${name.collection}/${name.image}:${name.tag}.sif`.replace(/\//g, '-');
+}
+
+/**
+ * `pull <uri>`: the backend resolves the name, the core streams the bytes into a temporary file (hashing on the
+ * way), checks them, and only then places the file and writes the record. An interrupted pull leaves no file
+ * where the user would use it and no record.
+ */
+export async function pullImage(session: Session, options: PullImageOptions): Promise<PullResult> {
+  const active = await session.backend(options.uri);
+  if (!active.backend.resolve) {
+    throw new UserError(`pull is not implemented for ${active.name}`, { fix: 'use a backend that can pull: sregistry backend ls' });
+  }
+  const useCatalog = !options.noCache && !session.databaseDisabled;
+  announce(session, active);
+  const requested = active.parse(options.uri);
+  const remote: RemoteImage = await active.backend.resolve(requested, { signal: options.signal });
+
+  // Where the bytes go: a temporary file next to the final place, so the final rename is atomic.
+  let finalPath: string | undefined;
+  let temp: string;
+  const catalog = useCatalog ? await session.catalog('pull') : undefined;
+  if (useCatalog) {
+    if (options.name) finalPath = path.resolve(options.name);
+    temp = finalPath ? tempBeside(finalPath) : await catalog!.storage.tempPath(remote.name.image);
+  } else {
+    finalPath = path.resolve(options.name ?? noCacheName(remote.name));
+    temp = tempBeside(finalPath);
+  }
+  if (finalPath && fs.existsSync(finalPath) && !options.force) {
+    throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
+  }
+  if (finalPath) fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+
+  const progress = createProgressReporter({ label: remote.name.image, enabled: session.out.progressEnabled, stream: session.out.stderr });
+  const cleanup = () => fs.rmSync(temp, { force: true });
+  try {
+    const result = await downloadToFile({
+      url: remote.url,
+      headers: remote.headers,
+      dest: temp,
+      hashes: remote.md5 ? ['sha256', 'md5'] : ['sha256'],
+      expectedSize: remote.size,
+      onProgress: (done, total) => progress.update(done, total),
+      signal: options.signal,
+      debug: (line) => session.out.debug(line),
+    });
+    progress.done();
+    if (!options.noVerify) verifyDigests(remote, result);
+    let sha256 = result.sha256;
+    let size = result.size;
+    let format = (await detectImageFormat(temp)).format;
+    if (format === 'gzip' && options.gunzip) {
+      const unpacked = await gunzipFile(temp);
+      cleanup();
+      temp = unpacked.path;
+      sha256 = unpacked.sha256;
+      size = unpacked.size;
+      format = (await detectImageFormat(temp)).format;
+      if (!options.noVerify && remote.manifest.expectGunzippedMd5 && unpacked.md5 !== String(remote.manifest.expectGunzippedMd5)) {
+        throw new UserError(`the unpacked image's md5 ${unpacked.md5} does not match the service's version ${remote.manifest.expectGunzippedMd5}`, {
+          fix: 'pull again; use --no-verify only if you trust the source',
+          code: 'EDIGEST',
+        });
+      }
+    } else if (format === 'gzip') {
+      session.out.warn('this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked');
+    }
+
+    const version = remote.version ?? sha256;
+    const name = withVersion(remote.name, version);
+    if (!catalog) {
+      fs.renameSync(temp, finalPath!);
+      session.out.result(`Success! ${path.relative(process.cwd(), finalPath!) || finalPath}`);
+      return { path: finalPath!, uri: name.uri, version, backend: active.name, size, sha256, format, cached: false };
+    }
+    const added = await catalog.add({
+      file: temp,
+      name,
+      client: active.name,
+      version,
+      sha256,
+      url: remote.sourceUrl ?? remote.url,
+      metrics: { manifest: remote.manifest, format, size },
+      dest: finalPath,
+    });
+    session.out.result(`[container][${added.created ? 'new' : 'update'}] ${added.record.uri}`);
+    session.out.result(`Success! ${added.path}`);
+    return { path: added.path, uri: added.record.uri ?? name.uri, version, backend: active.name, size, sha256, format, created: added.created, cached: true };
+  } catch (error) {
+    progress.done();
+    cleanup();
+    throw error;
+  }
+}
+
+function verifyDigests(remote: RemoteImage, result: { sha256: string; md5?: string }): void {
+  const check = (kind: string, expected: string | undefined, actual: string | undefined) => {
+    if (expected && actual && expected.toLowerCase() !== actual.toLowerCase()) {
+      throw new UserError(`the downloaded image's ${kind} ${actual} does not match the service's ${expected}`, {
+        fix: 'pull again (the file was corrupted in transit or on the server); --no-verify skips this check',
+        code: 'EDIGEST',
+      });
+    }
+  };
+  check('md5', remote.md5, result.md5);
+  check('sha256', remote.sha256, result.sha256);
+}

@@ -1,0 +1,21 @@
+import { findRecord } from './find-record';
+import type { Session } from './session';
+
+/**
+ * `rm` removes the record and keeps the file (saying where it is); `rmi` removes both. The record goes first,
+ * so a crash can leave an unlisted file but never a record pointing at nothing.
+ */
+export async function removeImage(session: Session, query: string, options: { deleteFile: boolean }) {
+  const record = await findRecord(session, query, options.deleteFile ? 'rmi' : 'rm');
+  const catalog = await session.catalog('rm');
+  const result = await catalog.remove(record, { deleteFile: options.deleteFile });
+  const uri = record.uri ?? query;
+  if (options.deleteFile) {
+    session.out.result(`[rmi] ${uri}`);
+    if (record.image && !result.fileRemoved) session.out.warn(`image file ${record.image} did not exist on the file system`);
+  } else {
+    session.out.result(`[rm] ${uri}`);
+    if (record.image) session.out.result(`the file is kept at ${record.image} (use rmi to remove it too)`);
+  }
+  return { uri, path: record.image, fileRemoved: result.fileRemoved };
+}

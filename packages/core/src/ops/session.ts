@@ -1,0 +1,118 @@
+import type { Backend, BackendLogger } from '../contracts/backend';
+import type { ImageName } from '../contracts/image-name';
+import { BackendRegistry } from '../backends/registry';
+import { type Selection, selectBackend } from '../backends/select';
+import type { Catalog } from '../catalog/index';
+import { UserError } from '../errors';
+import { Output } from '../output/output';
+import { backendSettings } from '../settings/backend-settings';
+import { databaseDisabled, type Env, type Paths, resolvePaths } from '../settings/env';
+import { SecretsFile } from '../settings/secrets';
+import { parseImageName, type ParseOptions } from '../uri/parse';
+
+export interface SessionOptions {
+  env?: Env;
+  output?: Output;
+  backends?: BackendRegistry;
+}
+
+export interface ActiveBackend {
+  name: string;
+  reason: Selection['reason'];
+  backend: Backend;
+  parse(input: string, options?: ParseOptions): ImageName;
+}
+
+/**
+ * Everything one command needs, opened lazily: the secrets file is read only by commands that need it, the
+ * database only by commands that touch the catalogue, and a backend module only when it is used.
+ */
+export class Session {
+  readonly env: Env;
+  readonly paths: Paths;
+  readonly secrets: SecretsFile;
+  readonly out: Output;
+  readonly backends: BackendRegistry;
+  private catalogPromise?: Promise<Catalog>;
+
+  constructor(options: SessionOptions = {}) {
+    this.env = options.env ?? process.env;
+    this.paths = resolvePaths(this.env);
+    this.secrets = new SecretsFile(this.paths.secretsFile);
+    this.out = options.output ?? new Output({ level: 1, json: false, quiet: false });
+    this.backends = options.backends ?? new BackendRegistry();
+  }
+
+  get databaseDisabled(): boolean {
+    return databaseDisabled(this.env);
+  }
+
+  /** `sqlite:///<path>` as the original's announce line shows it, or `dummy` when the catalogue is off. */
+  get databaseUrl(): string {
+    return this.databaseDisabled ? 'dummy' : `sqlite:///${this.paths.databaseFile}`;
+  }
+
+  catalog(purpose = 'this command'): Promise<Catalog> {
+    if (this.databaseDisabled) {
+      return Promise.reject(
+        new UserError(`${purpose} needs the local database, which SREGISTRY_DISABLE turns off`, {
+          fix: 'unset SREGISTRY_DISABLE (and SINGULARITY_DISABLE_CACHE)',
+          code: 'EDISABLED',
+        }),
+      );
+    }
+    // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
+    this.catalogPromise ??= Promise.resolve().then(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { openCatalog } = require('../catalog/index') as typeof import('../catalog/index');
+      return openCatalog({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
+    });
+    return this.catalogPromise;
+  }
+
+  /** Local lookups use the original's parse rules (defaults on, lower-cased). */
+  parseLocal(input: string): ImageName {
+    return parseImageName(input);
+  }
+
+  logger(): BackendLogger {
+    return {
+      debug: (m) => this.out.debug(m),
+      info: (m) => this.out.info(m),
+      warn: (m) => this.out.warn(m),
+    };
+  }
+
+  selection(uri?: string): Selection {
+    return selectBackend({ uri, env: this.env, secrets: this.secrets, registry: this.backends });
+  }
+
+  /** Chooses and creates the backend for a URI (scheme, SREGISTRY_CLIENT, secrets file, then hub). */
+  async backend(uri?: string): Promise<ActiveBackend> {
+    const { name, reason } = this.selection(uri);
+    this.out.debug(`backend ${name} (chosen by ${reason})`);
+    const mod = this.backends.module(name);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const core = require('../index') as typeof import('../index');
+    const backend = await mod.createBackend({
+      name,
+      settings: backendSettings(name, this.secrets, this.env),
+      log: this.logger(),
+      core,
+    });
+    const parseDefaults = mod.parseOptions ?? {};
+    return {
+      name,
+      reason,
+      backend,
+      parse: (input, options) => parseImageName(input, { ...parseDefaults, ...options }),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.catalogPromise) {
+      const catalog = await this.catalogPromise.catch(() => undefined);
+      await catalog?.close();
+    }
+  }
+}

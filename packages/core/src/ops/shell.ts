@@ -1,0 +1,41 @@
+import repl from 'node:repl';
+import { recordToJson } from '../catalog/index';
+import { Output } from '../output/output';
+import { listImages } from './images';
+import { inspectRecord } from './inspect';
+import { pullImage } from './pull';
+import { searchRemote } from './remote';
+import { Session } from './session';
+
+/**
+ * `shell [backend]`: a Node REPL with `client`, as the original's Python shell had: client.speak(),
+ * client.client_name, await client.pull(uri), await client.search(q) (rows as arrays), client.inspect(uri),
+ * client.images(). Calls made from the REPL print nothing themselves; they return values.
+ */
+export async function openShell(session: Session, backendName?: string): Promise<void> {
+  const uri = backendName ? `${backendName}://` : undefined;
+  const selected = session.selection(uri && `${uri}x/y`).name;
+  const quiet = new Session({ env: session.env, backends: session.backends, output: new Output({ level: 1, json: true, quiet: true }) });
+  const withBackend = (u: string) => (backendName && !u.includes('://') ? `${backendName}://${u}` : u);
+  const client = {
+    client_name: selected,
+    database: session.databaseUrl,
+    speak() {
+      const line = `[client|${selected}] [database|${session.databaseUrl}]`;
+      session.out.stdout.write(`${line}\n`);
+      return undefined;
+    },
+    pull: (image: string, options: { name?: string; force?: boolean } = {}) => pullImage(quiet, { uri: withBackend(image), ...options }),
+    search: async (query?: string) => (await searchRemote(quiet, query ? [withBackend(query)] : backendName ? [`${backendName}://*`] : [])).flatMap((r) => r.rows),
+    inspect: (image: string) => inspectRecord(quiet, image),
+    images: async (query?: string) => listImages(quiet, query ? [query] : []),
+    get: async (image: string) => recordToJson(await (await quiet.catalog()).find(quiet.parseLocal(image)) ?? (undefined as never)),
+    toString: () => `[client|${selected}]`,
+  };
+  client.speak();
+  const server = repl.start({ prompt: 'sregistry> ', useGlobal: false, terminal: Boolean(process.stdin.isTTY) });
+  server.context.client = client;
+  server.context.session = quiet;
+  await new Promise<void>((resolve) => server.on('exit', resolve));
+  await quiet.close();
+}

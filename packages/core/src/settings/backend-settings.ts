@@ -1,0 +1,28 @@
+import type { BackendSettings } from '../contracts/backend';
+import { UserError } from '../errors';
+import { type Env, isTrue } from './env';
+import type { SecretsFile } from './secrets';
+
+/** The original's lookup rule: the environment variable, else the backend's section of the secrets file. */
+export function backendSettings(backend: string, secrets: SecretsFile, env: Env = process.env): BackendSettings {
+  const get = (name: string): string | undefined => {
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    const value = secrets.section(backend)[name];
+    return value === '' ? undefined : value;
+  };
+  return {
+    get,
+    getBoolean: (name) => isTrue(get(name)),
+    require(name, hint) {
+      const value = get(name);
+      if (value === undefined) {
+        throw new UserError(`${name} is not set`, {
+          fix: hint ?? `export ${name}=..., or run: sregistry backend add ${backend} ${name} <value>`,
+          code: 'ESETTING',
+        });
+      }
+      return value;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import os from 'node:os';
+import path from 'node:path';
+
+const TRUE_WORDS = new Set(['yes', 'true', 't', '1', 'y']);
+
+/** The original's boolean rule: yes/true/t/1/y, any case. */
+export function isTrue(value: string | undefined): boolean {
+  return value !== undefined && TRUE_WORDS.has(value.trim().toLowerCase());
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface Paths {
+  home: string;
+  secretsFile: string;
+  databaseDir: string;
+  databaseFile: string;
+  storageDir: string;
+}
+
+function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return p;
+}
+
+/** Where everything lives, from the environment (client-spec §3.1/§3.3). HOME is honoured, so tests can move it. */
+export function resolvePaths(env: Env = process.env): Paths {
+  const home = env.HOME || os.homedir();
+  const abs = (p: string) => path.resolve(expandHome(p, home));
+  const databaseDir = abs(env.SREGISTRY_DATABASE || path.join(home, '.singularity'));
+  return {
+    home,
+    secretsFile: abs(env.SREGISTRY_CLIENT_SECRETS || path.join(home, '.sregistry')),
+    databaseDir,
+    databaseFile: path.join(databaseDir, 'sregistry.db'),
+    storageDir: abs(env.SREGISTRY_STORAGE || path.join(home, '.singularity', 'shub')),
+  };
+}
+
+/** SREGISTRY_DISABLE or SINGULARITY_DISABLE_CACHE turn the catalogue off. */
+export function databaseDisabled(env: Env = process.env): boolean {
+  return isTrue(env.SREGISTRY_DISABLE) || isTrue(env.SINGULARITY_DISABLE_CACHE);
+}

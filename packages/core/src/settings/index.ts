@@ -1,0 +1,4 @@
+export * from './atomic-write';
+export * from './backend-settings';
+export * from './env';
+export * from './secrets';

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import { UserError } from '../errors';
+import { writeFileAtomic } from './atomic-write';
+
+export type SecretsData = Record<string, unknown> & { SREGISTRY_CLIENT?: string };
+export type BackendSection = Record<string, string>;
+
+/**
+ * The secrets/settings file (client-spec §3.2): one JSON object, `SREGISTRY_CLIENT` plus one section per
+ * backend. Read lazily, so commands that do not need it keep working when it is broken; written atomically
+ * with mode 0600 and only with values the user asked to store (never values found in the environment).
+ */
+export class SecretsFile {
+  private data?: SecretsData;
+
+  constructor(readonly file: string) {}
+
+  exists(): boolean {
+    return fs.existsSync(this.file);
+  }
+
+  /** The parsed content; `{}` when the file does not exist. A broken file is a UserError naming it. */
+  read(): SecretsData {
+    if (this.data) return this.data;
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return (this.data = {});
+      if (code === 'EISDIR') throw this.broken('it is a folder, not a file');
+      if (code === 'EACCES' || code === 'EPERM') throw this.broken('it cannot be read (permission denied)', `check the permissions of ${this.file}`);
+      throw this.broken(`it cannot be read (${code})`);
+    }
+    if (text.trim() === '') return (this.data = {});
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw this.broken(`it is not valid JSON (${(error as Error).message})`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw this.broken('it must hold a JSON object');
+    const obj = parsed as Record<string, unknown>;
+    if (obj.SREGISTRY_CLIENT !== undefined && typeof obj.SREGISTRY_CLIENT !== 'string') {
+      throw this.broken('SREGISTRY_CLIENT must be a string');
+    }
+    for (const [key, value] of Object.entries(obj)) {
+      if (key === 'SREGISTRY_CLIENT') continue;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw this.broken(`the "${key}" section must be an object of settings`);
+      }
+    }
+    return (this.data = obj as SecretsData);
+  }
+
+  activeClient(): string | undefined {
+    const value = this.read().SREGISTRY_CLIENT;
+    return value || undefined;
+  }
+
+  /** Backend names configured in the file (every top-level key but SREGISTRY_CLIENT), in file order. */
+  backends(): string[] {
+    return Object.keys(this.read()).filter((k) => k !== 'SREGISTRY_CLIENT');
+  }
+
+  section(backend: string): BackendSection {
+    const value = this.read()[backend];
+    if (!value || typeof value !== 'object') return {};
+    const out: BackendSection = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof v === 'string') out[k] = v;
+      else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+      else if (v !== null && v !== undefined) throw this.broken(`"${backend}.${k}" must be a string`);
+    }
+    return out;
+  }
+
+  /** Applies a change to a fresh read of the file and writes it back atomically (0600). */
+  async update(change: (data: SecretsData) => void): Promise<SecretsData> {
+    this.data = undefined;
+    const data = structuredClone(this.read());
+    change(data);
+    await writeFileAtomic(this.file, `${JSON.stringify(data, null, 4)}\n`, 0o600);
+    this.data = data;
+    return data;
+  }
+
+  private broken(problem: string, fix?: string): UserError {
+    return new UserError(`The secrets file ${this.file} is unusable: ${problem}`, {
+      fix: fix ?? `fix or remove it, or point SREGISTRY_CLIENT_SECRETS at another file`,
+      code: 'ESECRETS',
+    });
+  }
+}

@@ -1,0 +1,80 @@
+/** Options shared by every HTTP call the core makes for a backend. */
+export interface HttpOptions {
+  headers?: Record<string, string>;
+  /** ms without any byte before the attempt is abandoned (default 30 000) */
+  timeoutMs?: number;
+  /** skip TLS verification (SREGISTRY_HTTPS_NOVERIFY); the caller prints the warning */
+  insecure?: boolean;
+  signal?: AbortSignal;
+  /** receives debug lines; URLs and headers are redacted before they get here */
+  debug?: (line: string) => void;
+}
+
+export interface JsonRequest extends HttpOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  url: string;
+  /** serialised as JSON with Content-Type application/json */
+  json?: unknown;
+  /** retries on connection errors and 502/503/504 for idempotent methods (default 2) */
+  retries?: number;
+}
+
+/** An HTTP answer of any status: JSON calls never throw on status, the backend interprets it. */
+export interface JsonResponse<T = unknown> {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  /** parsed JSON when the body is JSON (including bare numbers like `400`), else undefined */
+  data: T | undefined;
+  /** the raw body text (first 64 KiB) */
+  text: string;
+  /** true when the body parsed as JSON */
+  isJson: boolean;
+}
+
+export type HashName = 'sha256' | 'md5';
+
+export interface DownloadRequest extends HttpOptions {
+  url: string;
+  /** file to write; created or truncated; the caller places it atomically afterwards */
+  dest: string;
+  /** hashes computed while the bytes stream (one pass); sha256 is always computed */
+  hashes?: HashName[];
+  /** size the service promised, checked in addition to Content-Length */
+  expectedSize?: number;
+  /** attempts after the first on a dropped connection or 5xx (default 4), with backoff */
+  retries?: number;
+  /** first backoff in ms (default 500, doubled each time, capped at 8 s); Retry-After wins when present */
+  backoffMs?: number;
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+export interface DownloadResult {
+  size: number;
+  sha256: string;
+  md5?: string;
+  contentType?: string;
+  /** how many attempts were needed and whether a Range resume was used */
+  attempts: number;
+  resumed: boolean;
+}
+
+export interface MultipartField {
+  name: string;
+  value: string;
+}
+
+export interface MultipartFile {
+  field: string;
+  path: string;
+  filename: string;
+  contentType?: string;
+}
+
+export interface UploadRequest extends HttpOptions {
+  url: string;
+  /** text fields, sent in this order before the file */
+  fields: MultipartField[];
+  file: MultipartFile;
+  onProgress?: (sent: number, total: number) => void;
+}

@@ -1,0 +1,151 @@
+import type { ImageName } from '../contracts/image-name';
+import { UserError } from '../errors';
+import { splitScheme } from './scheme';
+
+export interface ParseOptions {
+  /** overrides the parsed tag (push --tag) */
+  tag?: string;
+  /** overrides the parsed version */
+  version?: string;
+  /** fill in collection `library` and tag `latest` (default true) */
+  defaults?: boolean;
+  defaultCollection?: string;
+  defaultTag?: string;
+  /** lower-case collection, image and tag (default true; the hub keeps case) */
+  lowercase?: boolean;
+  /** a registry base to remove from the front of the name */
+  base?: string;
+  /** storage extension (default `sif`) */
+  ext?: string;
+}
+
+export type PartialImageName = Omit<ImageName, 'collection' | 'tag'> & { collection?: string; tag?: string };
+
+// Limits follow the original schema's columns (collection 150, name/tag/version 250 characters).
+const LIMITS = { collection: 150, image: 250, tag: 250, version: 250 } as const;
+const IMAGE_SUFFIX = /\.(sif|simg|img)$/i;
+// A registry is a host[:port]; a segment is one path part; tags and versions never contain `/` so that a
+// name can never reach outside its storage folder.
+const SEGMENT = '[^/:@]+';
+const REGISTRY_WITH_DOT = '[^/@]*[.:][^/@]*|localhost';
+const TAG = '[^:@/]+';
+const REDUCED = new RegExp(`^(?:(${REGISTRY_WITH_DOT})/)?(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
+const DEFAULT = new RegExp(`^(?:([^/@]+)/)?((?:${SEGMENT}/)+)(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
+
+function refuse(input: string, problem: string): never {
+  throw new UserError(`Invalid image name "${printable(input)}": ${problem}`, {
+    fix: 'use collection/name[:tag][@version], for example vanessa/tacos:latest',
+    exitCode: 1,
+    code: 'EBADNAME',
+  });
+}
+
+function printable(s: string): string {
+  const shown = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}
+
+function checkPart(input: string, kind: keyof typeof LIMITS, value: string): void {
+  if (value === '.' || value === '..' || value.split('/').some((p) => p === '.' || p === '..' || p === '')) {
+    refuse(input, `the ${kind} "${value}" is not allowed`);
+  }
+  if (value.length > LIMITS[kind]) refuse(input, `the ${kind} is longer than ${LIMITS[kind]} characters`);
+  if (value.startsWith('-')) refuse(input, `the ${kind} must not start with "-"`);
+}
+
+/**
+ * Parses an image name as the original client does (client-spec §4.2/§4.3), with its defects fixed:
+ * `host:port/coll/name` keeps host:port as the registry, `.sif/.simg/.img` is removed only as a suffix,
+ * and names that could escape the storage folder (`..`, absolute paths, NUL, white space) are refused.
+ */
+export function parseImageName(input: string, options: ParseOptions & { defaults: false }): PartialImageName;
+export function parseImageName(input: string, options?: ParseOptions): ImageName;
+export function parseImageName(input: string, options: ParseOptions = {}): ImageName | PartialImageName {
+  const defaults = options.defaults ?? true;
+  const lowercase = options.lowercase ?? true;
+  const ext = options.ext ?? 'sif';
+  if (typeof input !== 'string' || input.trim() === '') refuse(String(input ?? ''), 'the name is empty');
+  if (/[\u0000-\u001f\u007f]/.test(input)) refuse(input, 'it contains a control character');
+  if (/\s/.test(input)) refuse(input, 'it contains white space');
+
+  const { scheme, rest } = splitScheme(input);
+  let name = rest;
+  if (options.base) {
+    const base = options.base.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+    if (base && name.startsWith(`${base}/`)) name = name.slice(base.length);
+  }
+  if (name.startsWith('/')) refuse(input, 'absolute paths are not image names');
+  name = name.replace(/\/+$/, '');
+  name = name.replace(IMAGE_SUFFIX, '');
+  if (name === '') refuse(input, 'the name is empty');
+  if (name.includes('\\')) refuse(input, 'it contains a backslash');
+
+  let registry: string | undefined;
+  let collection: string | undefined;
+  let image: string;
+  let tag: string | undefined;
+  let version: string | undefined;
+  const reduced = REDUCED.exec(name);
+  const full = reduced ? undefined : DEFAULT.exec(name);
+  if (reduced) {
+    [, registry, image, tag, version] = reduced as unknown as [string, string | undefined, string, string | undefined, string | undefined];
+  } else if (full) {
+    let coll: string;
+    [, registry, coll, image, tag, version] = full as unknown as [string, string | undefined, string, string, string | undefined, string | undefined];
+    collection = coll.replace(/\/+$/, '');
+  } else {
+    return refuse(input, 'it does not look like collection/name[:tag][@version]');
+  }
+
+  if (options.tag) tag = options.tag;
+  if (options.version) version = options.version;
+  if (defaults) {
+    collection = collection ?? options.defaultCollection ?? 'library';
+    tag = tag ?? options.defaultTag ?? 'latest';
+  }
+  if (lowercase) {
+    collection = collection?.toLowerCase();
+    image = image.toLowerCase();
+    tag = tag?.toLowerCase();
+  }
+  version = version?.toLowerCase() || undefined;
+
+  if (collection !== undefined) checkPart(input, 'collection', collection);
+  checkPart(input, 'image', image);
+  if (tag !== undefined) {
+    checkPart(input, 'tag', tag);
+    if (/[:@/]/.test(tag)) refuse(input, `the tag "${tag}" contains ":", "@" or "/"`);
+  }
+  if (version !== undefined) {
+    checkPart(input, 'version', version);
+    if (/[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`);
+  }
+  if (registry !== undefined && (registry === '' || registry.includes('..'))) refuse(input, `the registry "${registry}" is not a host`);
+
+  const url = [registry, collection, image].filter((p) => p !== undefined).join('/');
+  const uri = `${url}${tag !== undefined ? `:${tag}` : ''}${version ? `@${version}` : ''}`;
+  return {
+    original: input,
+    scheme,
+    registry,
+    collection,
+    image,
+    tag,
+    version,
+    url,
+    uri,
+    storage: `${uri}.${ext}`,
+  } as ImageName | PartialImageName;
+}
+
+/** `collection/name:tag[@version]` of a complete name, without registry. */
+export function shortUri(name: Pick<ImageName, 'collection' | 'image' | 'tag' | 'version'>): string {
+  return `${name.collection}/${name.image}:${name.tag}${name.version ? `@${name.version}` : ''}`;
+}
+
+/** The same name with another version (keeps everything else). */
+export function withVersion(name: ImageName, version: string | undefined): ImageName {
+  const v = version?.toLowerCase() || undefined;
+  const uri = `${name.url}:${name.tag}${v ? `@${v}` : ''}`;
+  return { ...name, version: v, uri, storage: `${uri}.${name.storage.split('.').pop() ?? 'sif'}` };
+}

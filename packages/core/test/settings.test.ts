@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { BackendRegistry } from '../src/backends/registry';
+import { selectBackend } from '../src/backends/select';
+import { isUserError } from '../src/errors';
+import { backendSettings, databaseDisabled, isTrue, resolvePaths, SecretsFile } from '../src/settings/index';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'sreg-settings-'));
+}
+
+test('paths follow HOME and the SREGISTRY_* variables', () => {
+  const home = tmp();
+  const p = resolvePaths({ HOME: home });
+  assert.equal(p.secretsFile, path.join(home, '.sregistry'));
+  assert.equal(p.databaseFile, path.join(home, '.singularity', 'sregistry.db'));
+  assert.equal(p.storageDir, path.join(home, '.singularity', 'shub'));
+  const q = resolvePaths({ HOME: home, SREGISTRY_CLIENT_SECRETS: '~/s.json', SREGISTRY_DATABASE: '/var/db', SREGISTRY_STORAGE: 'rel/store' });
+  assert.equal(q.secretsFile, path.join(home, 's.json'));
+  assert.equal(q.databaseFile, '/var/db/sregistry.db');
+  assert.equal(q.storageDir, path.resolve('rel/store'));
+});
+
+test('booleans use the original words', () => {
+  for (const yes of ['yes', 'TRUE', 't', '1', 'Y']) assert.equal(isTrue(yes), true, yes);
+  for (const no of ['no', '0', '', 'false', undefined]) assert.equal(isTrue(no), false, String(no));
+  assert.equal(databaseDisabled({ SREGISTRY_DISABLE: 'yes' }), true);
+  assert.equal(databaseDisabled({ SINGULARITY_DISABLE_CACHE: 'true' }), true);
+  assert.equal(databaseDisabled({}), false);
+});
+
+test('the secrets file is written atomically with mode 0600 and read back', async () => {
+  const file = path.join(tmp(), 'secrets');
+  const secrets = new SecretsFile(file);
+  assert.deepEqual(secrets.read(), {});
+  assert.equal(fs.existsSync(file), false, 'reading does not create the file');
+  await secrets.update((d) => {
+    d.registry = { token: 'abc', username: 'u', base: 'http://x' };
+    d.SREGISTRY_CLIENT = 'registry';
+  });
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  const again = new SecretsFile(file);
+  assert.equal(again.activeClient(), 'registry');
+  assert.deepEqual(again.backends(), ['registry']);
+  assert.equal(again.section('registry').token, 'abc');
+  assert.deepEqual(fs.readdirSync(path.dirname(file)), ['secrets'], 'no temporary file left behind');
+});
+
+test('a broken secrets file is one clear error naming the file', () => {
+  const dir = tmp();
+  const cases: Array<[string, RegExp]> = [
+    ['{not json', /not valid JSON/],
+    ['[1,2]', /JSON object/],
+    ['{"SREGISTRY_CLIENT": 5}', /SREGISTRY_CLIENT must be a string/],
+    ['{"registry": "token"}', /section must be an object/],
+  ];
+  for (const [content, why] of cases) {
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, content);
+    assert.throws(
+      () => new SecretsFile(file).read(),
+      (e: unknown) => isUserError(e) && e.code === 'ESECRETS' && e.message.includes(file) && why.test(e.message) && !e.line.includes('\n'),
+    );
+  }
+  assert.throws(() => new SecretsFile(dir).read(), /is a folder/);
+  const bad = new SecretsFile(path.join(dir, 'bad.json'));
+  assert.throws(() => bad.section('registry'));
+});
+
+test('backend settings: environment first, then the backend section; never written back', async () => {
+  const file = path.join(tmp(), 'secrets');
+  const secrets = new SecretsFile(file);
+  await secrets.update((d) => {
+    d.registry = { SREGISTRY_REGISTRY_TOKEN: 'fromfile', SREGISTRY_REGISTRY_BASE: 'http://file' };
+  });
+  const before = fs.readFileSync(file, 'utf8');
+  const s = backendSettings('registry', new SecretsFile(file), { SREGISTRY_REGISTRY_TOKEN: 'fromenv' });
+  assert.equal(s.get('SREGISTRY_REGISTRY_TOKEN'), 'fromenv');
+  assert.equal(s.get('SREGISTRY_REGISTRY_BASE'), 'http://file');
+  assert.equal(s.get('MISSING'), undefined);
+  assert.throws(() => s.require('SREGISTRY_REGISTRY_USERNAME'), (e: unknown) => isUserError(e) && /SREGISTRY_REGISTRY_USERNAME is not set/.test(e.message));
+  assert.equal(fs.readFileSync(file, 'utf8'), before, 'values from the environment are not persisted');
+});
+
+test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, then hub', async () => {
+  const registry = new BackendRegistry().register('registry', { createBackend: () => ({ name: 'registry' }) }).register('hub', { createBackend: () => ({ name: 'hub' }), schemes: ['shub'] });
+  const file = path.join(tmp(), 'secrets');
+  const secrets = new SecretsFile(file);
+  assert.deepEqual(selectBackend({ env: {}, secrets, registry }), { name: 'hub', reason: 'default' });
+  await secrets.update((d) => {
+    d.SREGISTRY_CLIENT = 'registry';
+  });
+  const fresh = new SecretsFile(file);
+  assert.deepEqual(selectBackend({ env: {}, secrets: fresh, registry }), { name: 'registry', reason: 'secrets' });
+  assert.deepEqual(selectBackend({ env: { SREGISTRY_CLIENT: 'other' }, secrets: fresh, registry }), { name: 'other', reason: 'env' });
+  assert.deepEqual(selectBackend({ uri: 'SHUB://a/b', env: { SREGISTRY_CLIENT: 'registry' }, secrets: fresh, registry }), { name: 'hub', reason: 'scheme' });
+  assert.deepEqual(selectBackend({ uri: 'registry://a/b', env: {}, registry }), { name: 'registry', reason: 'scheme' });
+  assert.throws(() => registry.module('nope'), (e: unknown) => isUserError(e) && /not installed/.test(e.message));
+  assert.throws(() => new BackendRegistry().module('registry'), (e: unknown) => isUserError(e) && /sregistry plugins install @sregistry\/backend-registry/.test(e.line));
+});
