@@ -8,6 +8,11 @@ export interface HttpOptions {
   signal?: AbortSignal;
   /** receives debug lines; URLs and headers are redacted before they get here */
   debug?: (line: string) => void;
+  /**
+   * Longest Retry-After (429/503) that is waited out, in ms (default 30 000). A longer one is not waited for:
+   * a JSON call returns the answer, a download fails with a rate-limit error.
+   */
+  maxRetryAfterMs?: number;
 }
 
 export interface JsonRequest extends HttpOptions {
@@ -17,6 +22,10 @@ export interface JsonRequest extends HttpOptions {
   json?: unknown;
   /** retries on connection errors and 502/503/504 for idempotent methods (default 2) */
   retries?: number;
+  /** first backoff in ms between retries (default 500, doubled each time, capped at 8 s) */
+  backoffMs?: number;
+  /** redirects followed for GET/HEAD (default 5); other methods get the 3xx answer back */
+  maxRedirects?: number;
 }
 
 /** An HTTP answer of any status: JSON calls never throw on status, the backend interprets it. */
@@ -47,6 +56,8 @@ export interface DownloadRequest extends HttpOptions {
   /** first backoff in ms (default 500, doubled each time, capped at 8 s); Retry-After wins when present */
   backoffMs?: number;
   onProgress?: (received: number, total: number | undefined) => void;
+  /** redirects followed per attempt (default 5) */
+  maxRedirects?: number;
 }
 
 export interface DownloadResult {
@@ -76,5 +87,11 @@ export interface UploadRequest extends HttpOptions {
   /** text fields, sent in this order before the file */
   fields: MultipartField[];
   file: MultipartFile;
+  /** bytes of the request body handed to the connection, and the body's Content-Length */
   onProgress?: (sent: number, total: number) => void;
+  /**
+   * ms to wait for the answer once the whole body is sent (default 600 000): the server stores and hashes the
+   * file before it answers. `timeoutMs` still bounds the time without progress while sending.
+   */
+  answerTimeoutMs?: number;
 }

@@ -1,0 +1,51 @@
+import type { BackendContext } from '@sregistry/core';
+
+export const DEFAULT_HUB_BASE = 'https://singularity-hub.org';
+
+/** Where the Hub's manifests live for this run, and why (for --debug). */
+export interface HubBase {
+  /** scheme://host[:port][/path] without a trailing `/` or `/api` */
+  base: string;
+  source: string;
+}
+
+/**
+ * The Hub base: SREGISTRY_HUB_BASE (environment, then the secrets file's `hub` section), else the legacy
+ * `base` that sregistry-cli's default secrets carried (`https://singularity-hub.org/api`), else the archive.
+ * A trailing `/api` is dropped because the manifest route adds it; a base without a scheme gets https
+ * (http with SREGISTRY_HUB_NOHTTPS), matching how a host written inside the URI is treated.
+ */
+export function hubBase(ctx: BackendContext): HubBase {
+  const fromSetting = ctx.settings.get('SREGISTRY_HUB_BASE');
+  const legacy = fromSetting === undefined ? ctx.settings.get('base') : undefined;
+  const raw = (fromSetting ?? legacy)?.trim();
+  if (!raw) return { base: DEFAULT_HUB_BASE, source: 'default' };
+  const source = fromSetting !== undefined ? 'SREGISTRY_HUB_BASE' : 'the legacy hub.base setting';
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${scheme(ctx)}://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw badBase(ctx, raw, source);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badBase(ctx, raw, source);
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
+  return { base: `${url.protocol}//${url.host}${path}`, source };
+}
+
+/** https unless SREGISTRY_HUB_NOHTTPS says otherwise (for hosts without a scheme). */
+export function scheme(ctx: BackendContext): 'http' | 'https' {
+  return ctx.settings.getBoolean('SREGISTRY_HUB_NOHTTPS') ? 'http' : 'https';
+}
+
+/** Base for a registry host named inside the URI (`shub://host[:port][/path]/user/repo`). */
+export function baseForRegistry(ctx: BackendContext, registry: string): HubBase {
+  return { base: `${scheme(ctx)}://${registry.replace(/\/+$/, '')}`, source: 'the host in the URI' };
+}
+
+function badBase(ctx: BackendContext, raw: string, source: string) {
+  return new ctx.core.UserError(`The Singularity Hub base "${raw}" (from ${source}) is not an http(s) URL`, {
+    fix: `set SREGISTRY_HUB_BASE to a URL such as ${DEFAULT_HUB_BASE}, or unset it to use the archive`,
+    code: 'ESETTING',
+  });
+}

@@ -1,0 +1,49 @@
+// Builds a backend context the way the host does, from the core's sources, with a log that keeps its lines.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as core from '../../core/src/index';
+import { createBackend } from '../src/backend';
+
+export { core };
+
+export interface Harness {
+  ctx: import('../../core/src/index').BackendContext;
+  backend: import('../../core/src/index').Backend;
+  lines: { level: 'debug' | 'info' | 'warn'; message: string }[];
+  /** parse as the host does for this backend (case kept) */
+  parse(uri: string): import('../../core/src/index').ImageName;
+  cleanup(): void;
+}
+
+export function harness(env: Record<string, string | undefined> = {}, secrets?: Record<string, unknown>): Harness {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-hub-test-'));
+  const file = path.join(dir, 'secrets.json');
+  if (secrets) fs.writeFileSync(file, JSON.stringify(secrets));
+  const settings = core.backendSettings('hub', new core.SecretsFile(file), env);
+  const lines: Harness['lines'] = [];
+  const log = {
+    debug: (message: string) => lines.push({ level: 'debug', message }),
+    info: (message: string) => lines.push({ level: 'info', message }),
+    warn: (message: string) => lines.push({ level: 'warn', message }),
+  };
+  const ctx = { name: 'hub', settings, log, core };
+  return {
+    ctx,
+    backend: createBackend(ctx),
+    lines,
+    parse: (uri) => core.parseImageName(uri, { lowercase: false }),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Runs `fn`, expecting a UserError; returns it for further checks. */
+export async function userError(fn: () => unknown): Promise<import('../../core/src/index').UserError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (core.isUserError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a UserError, but nothing was thrown');
+}

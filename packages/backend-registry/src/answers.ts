@@ -1,0 +1,75 @@
+// Reading the registry's answers, quirks included (registry-api.md §8): HTTP 200 with a bare `400`/`429` body,
+// `{}` for "not found", HTML pages from proxies or DRF's browsable API, 500 for refused pushes.
+import type { BackendContext, JsonResponse } from '@sregistry/core';
+
+type Core = BackendContext['core'];
+
+/** A body that is an HTML page rather than the JSON the API promises. */
+export function isHtml(answer: JsonResponse): boolean {
+  if (answer.isJson) return false;
+  const type = answer.headers['content-type'] ?? '';
+  return /html/i.test(type) || /^\s*</.test(answer.text);
+}
+
+/** The server's integer answers (`400`, `429`) that arrive with HTTP 200. */
+export function bareNumber(answer: JsonResponse): number | undefined {
+  return answer.isJson && typeof answer.data === 'number' ? answer.data : undefined;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `{}`: how `/api/collection/<name>` says "no such collection". */
+export function isEmptyObject(value: unknown): boolean {
+  return isObject(value) && Object.keys(value).length === 0;
+}
+
+/** DRF's `{"detail": "..."}` text, if any. */
+export function detailOf(answer: JsonResponse): string | undefined {
+  const data = answer.data;
+  return isObject(data) && typeof data.detail === 'string' ? data.detail : undefined;
+}
+
+export function htmlError(core: Core, url: string): InstanceType<Core['UserError']> {
+  return new core.UserError(`${url} answered HTML, not JSON`, {
+    fix: 'check that SREGISTRY_REGISTRY_BASE points at the registry (not a login page or proxy)',
+    code: 'EBADANSWER',
+  });
+}
+
+export function serverFailed(core: Core, status: number): InstanceType<Core['UserError']> {
+  return new core.UserError(`the registry failed (${status})`, {
+    fix: 'try again later; if it keeps failing, tell the registry administrator',
+    code: 'EHTTP',
+  });
+}
+
+export function throttled(core: Core, answer: JsonResponse): InstanceType<Core['UserError']> {
+  const after = answer.headers['retry-after'];
+  return new core.UserError(`the registry is limiting requests (429)${after ? `, retry after ${after} s` : ''}`, {
+    fix: 'wait and try again later (the registry allows a limited number of requests per day)',
+    code: 'ERATELIMIT',
+  });
+}
+
+/**
+ * The common tail of every interpretation: 5xx, 429, HTML and anything else unexpected. Callers handle the
+ * statuses that mean something for their endpoint first.
+ */
+export function unexpected(core: Core, answer: JsonResponse, url: string): InstanceType<Core['UserError']> {
+  if (answer.status >= 500) return serverFailed(core, answer.status);
+  if (answer.status === 429) return throttled(core, answer);
+  if (isHtml(answer)) return htmlError(core, url);
+  if (answer.status >= 200 && answer.status < 300 && !answer.isJson) {
+    return new core.UserError(`${url} answered something that is not JSON`, {
+      fix: 'check that SREGISTRY_REGISTRY_BASE points at a Singularity Registry Server',
+      code: 'EBADANSWER',
+    });
+  }
+  const reason = detailOf(answer) ?? answer.statusText;
+  return new core.UserError(`the registry answered ${answer.status}${reason ? ` ${reason}` : ''} for ${url}`, {
+    fix: 'check the name and SREGISTRY_REGISTRY_BASE; run with --debug for the exchange',
+    code: 'EHTTP',
+  });
+}

@@ -1,0 +1,43 @@
+// delete (client-spec §6.7, registry-api.md §1.4): a signed DELETE of one container. The confirmation prompt
+// lives in the command; the local catalogue is not touched.
+import type { DeleteResult, ImageName, JsonResponse } from '@sregistry/core';
+import { detailOf, unexpected } from './answers';
+import { containerPath, plainUri } from './endpoints';
+import { authorizationHeader } from './hmac';
+import { notFound } from './manifest';
+import type { Runtime } from './runtime';
+
+function isFrozen(answer: JsonResponse): boolean {
+  return answer.status === 403 && /frozen/i.test(detailOf(answer) ?? '');
+}
+
+export async function deleteImage(rt: Runtime, name: ImageName): Promise<DeleteResult> {
+  const { UserError } = rt.core;
+  const location = rt.location(name);
+  const url = `${location.api}${containerPath(name, true)}`;
+  const uri = plainUri(name);
+  const credentials = rt.credentials();
+  // the server signs with the found container's collection, name and tag: the ones in the URL
+  const answer = await rt.http.signed(
+    (date) => authorizationHeader('delete', { ...credentials, collection: name.collection, name: name.image, tag: name.tag, date }),
+    (authorization) => rt.http.json({ method: 'DELETE', url, headers: { Authorization: authorization } }),
+    (a) => (a.status === 403 || a.status === 401) && !isFrozen(a),
+  );
+  if (answer.status === 204 || answer.status === 200 || answer.status === 202) {
+    return { status: answer.status, message: `Deleted ${uri}` };
+  }
+  if (answer.status === 404) throw notFound(rt, uri, location);
+  if (isFrozen(answer)) {
+    throw new UserError(`${uri} is frozen on the registry: it cannot be deleted`, {
+      fix: "unfreeze it in the registry's web interface first (an owner or administrator can)",
+      code: 'EFROZEN',
+    });
+  }
+  if (answer.status === 401 || answer.status === 403) {
+    throw new UserError(`Unauthorized (${answer.status}): the registry refused to delete ${uri}`, {
+      fix: 'check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN (and that your clock is right: signatures are valid for the current UTC hour only)',
+      code: 'EPERM',
+    });
+  }
+  throw unexpected(rt.core, answer, url);
+}

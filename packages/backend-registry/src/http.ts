@@ -1,0 +1,48 @@
+// Every request of this backend goes through here, so TLS settings, the NOVERIFY warning and debug lines are
+// applied the same way to GETs, DELETEs and the two push POSTs (the original skipped NOVERIFY for pushes).
+import type { BackendContext, JsonRequest, JsonResponse, UploadRequest } from '@sregistry/core';
+import { hmacTimestamp } from './hmac';
+
+export const NOVERIFY_WARNING = 'Verify of certificates disabled! ::TESTING USE ONLY::';
+
+export class RegistryHttp {
+  private warned = false;
+
+  constructor(
+    private readonly ctx: BackendContext,
+    private readonly now: () => Date,
+  ) {}
+
+  /** SREGISTRY_HTTPS_NOVERIFY (yes/true/t/1/y): warned about once per command, on the first request. */
+  private common(): { insecure: boolean; debug: (line: string) => void } {
+    const insecure = this.ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
+    if (insecure && !this.warned) {
+      this.warned = true;
+      this.ctx.log.warn(NOVERIFY_WARNING);
+    }
+    // the core logs each request and answer, with URLs and headers (Authorization) redacted
+    return { insecure, debug: (line) => this.ctx.log.debug(line) };
+  }
+
+  json<T = unknown>(request: JsonRequest): Promise<JsonResponse<T>> {
+    return this.ctx.core.requestJson<T>({ ...this.common(), ...request });
+  }
+
+  upload(request: UploadRequest): Promise<JsonResponse> {
+    return this.ctx.core.uploadMultipart({ ...this.common(), ...request });
+  }
+
+  /**
+   * Sends a signed request. The server accepts a signature only within the UTC hour it was made in, so when
+   * the answer is a refusal and the hour turned while the request was in flight, it is signed again once.
+   */
+  async signed<T>(sign: (date: Date) => string, send: (authorization: string) => Promise<T>, refused: (answer: T) => boolean): Promise<T> {
+    const signedAt = this.now();
+    const answer = await send(sign(signedAt));
+    if (!refused(answer)) return answer;
+    const later = this.now();
+    if (hmacTimestamp(later) === hmacTimestamp(signedAt)) return answer;
+    this.ctx.log.debug('the signature was refused and the UTC hour has changed since it was made: signing again');
+    return send(sign(later));
+  }
+}

@@ -1,0 +1,25 @@
+// labels (client-spec §6.6; unreachable in the original): label search by key, value, both or neither.
+import type { LabelQuery, SearchResult } from '@sregistry/core';
+import { isObject, unexpected } from './answers';
+import type { Runtime } from './runtime';
+
+export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<SearchResult> {
+  const key = query.key?.trim().toLowerCase() || undefined;
+  const value = query.value?.trim().toLowerCase() || undefined;
+  let path = '/labels/search';
+  if (key) path += `/${encodeURIComponent(key)}/key`;
+  if (value) path += `/${encodeURIComponent(value)}/value`;
+  const url = `${rt.location().api}${path}`;
+  const answer = await rt.http.json({ url });
+  if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.core, answer, url);
+  const data = answer.data;
+  const items = (Array.isArray(data) ? data : isObject(data) && Array.isArray(data.results) ? data.results : []).filter(isObject);
+  const filtered = Boolean(key || value);
+  const rows = items.map((label) => {
+    const containers = Array.isArray(label.containers) ? label.containers.map(String) : [];
+    const pair = `${String(label.key ?? '')}:${String(label.value ?? '')}`;
+    // the original's two shapes: a count per label without a filter, the containers themselves with one
+    return filtered ? [pair, `\n${containers.join('\n')}\n\n`] : [`N=${containers.length}`, pair];
+  });
+  return { heading: 'Labels', rows, items, emptyMessage: 'No labels found.' };
+}

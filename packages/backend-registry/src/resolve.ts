@@ -1,0 +1,70 @@
+// pull: name → manifest → RemoteImage. The core downloads, hashes, checks and catalogues; the download URL
+// carries the collection secret (the URL is the capability), so no Authorization header goes with it.
+import type { ImageName, PullOptions, RemoteImage } from '@sregistry/core';
+import { readManifest } from './manifest';
+import type { Runtime } from './runtime';
+
+const MD5 = /^[0-9a-f]{32}$/i;
+const SHA256 = /^sha256\.([0-9a-f]{64})$/i;
+
+export async function resolveImage(rt: Runtime, name: ImageName, options: PullOptions = {}): Promise<RemoteImage> {
+  const location = rt.location(name);
+  const manifest = await readManifest(rt, name, location, options.signal);
+  const data = manifest.data;
+  const image = downloadUrl(rt, data.image, location.root, name);
+  const version = typeof data.version === 'string' ? data.version : undefined;
+  return {
+    name: catalogueName(rt, data, name),
+    // left out on purpose: the core records the file's SHA-256 as the version, like the original
+    version: undefined,
+    url: image,
+    md5: version && MD5.test(version) ? version.toLowerCase() : undefined,
+    sha256: version ? SHA256.exec(version)?.[1]?.toLowerCase() : undefined,
+    // `selfLink` as the original added it: where this manifest was read
+    manifest: { ...data, selfLink: manifest.url },
+  };
+}
+
+function downloadUrl(rt: Runtime, image: unknown, root: string, name: ImageName): string {
+  if (typeof image !== 'string' || image.trim() === '') {
+    throw new rt.core.UserError(`the registry's manifest for ${name.collection}/${name.image}:${name.tag} has no download URL ("image")`, {
+      fix: 'the image may have been pushed with `singularity push library://…`; pull it the same way, or push it again with sregistry',
+      code: 'EBADANSWER',
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(image, `${root}/`);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new rt.core.UserError(`the registry's download URL for ${name.collection}/${name.image}:${name.tag} is not an http(s) URL`, {
+      fix: "the registry's DOMAIN_NAME setting is probably wrong: tell its administrator",
+      code: 'EBADANSWER',
+    });
+  }
+  return url.toString();
+}
+
+/**
+ * The name the image is catalogued under: the manifest's collection/name/tag (what the server says it is), as
+ * the original did; the requested name when the manifest's fields do not make a valid name.
+ */
+function catalogueName(rt: Runtime, data: Record<string, unknown>, requested: ImageName): ImageName {
+  const { collection, name, tag } = data;
+  if (typeof collection === 'string' && typeof name === 'string' && typeof tag === 'string' && !collection.includes('/')) {
+    try {
+      const parsed = rt.core.parseImageName(`${collection}/${name}:${tag}`);
+      if (parsed.collection === collection.toLowerCase() && parsed.image === name.toLowerCase() && parsed.tag === tag.toLowerCase()) {
+        return { ...parsed, original: requested.original, scheme: requested.scheme };
+      }
+    } catch {
+      // not a valid name: fall through
+    }
+  }
+  rt.log.debug('the manifest does not name the image plainly: cataloguing it under the requested name');
+  const url = `${requested.collection}/${requested.image}`;
+  const uri = `${url}:${requested.tag}`;
+  return { ...requested, registry: undefined, version: undefined, url, uri, storage: `${uri}.sif` };
+}

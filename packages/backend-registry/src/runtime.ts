@@ -1,0 +1,51 @@
+// What every operation needs: the host's core, settings, log, the HTTP wrapper and the registry location.
+import type { BackendContext, ImageName } from '@sregistry/core';
+import { type RegistryLocation, registryFor } from './config';
+import { type Credentials, readCredentials } from './credentials';
+import { RegistryHttp } from './http';
+
+export interface RuntimeOptions {
+  /** the clock used for signatures (tests move it across an hour boundary) */
+  now?: () => Date;
+}
+
+export class Runtime {
+  readonly http: RegistryHttp;
+  readonly now: () => Date;
+  private readonly announced = new Set<string>();
+
+  constructor(
+    readonly ctx: BackendContext,
+    options: RuntimeOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.http = new RegistryHttp(ctx, this.now);
+  }
+
+  get core(): BackendContext['core'] {
+    return this.ctx.core;
+  }
+
+  get log(): BackendContext['log'] {
+    return this.ctx.log;
+  }
+
+  /** Where to send a request about `name` (or a request about no image: search, labels). */
+  location(name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
+    const location = registryFor(this.core, this.ctx.settings, name);
+    if (!this.announced.has(location.root)) {
+      this.announced.add(location.root);
+      this.log.debug(
+        location.source === 'default'
+          ? `no registry base is set (SREGISTRY_REGISTRY_BASE): using ${location.root}`
+          : `registry ${location.root} (from ${location.source === 'name' ? 'the image name' : location.source})`,
+      );
+    }
+    return location;
+  }
+
+  /** Read only when a request is signed, so public operations need no token. */
+  credentials(): Credentials {
+    return readCredentials(this.ctx);
+  }
+}

@@ -1,0 +1,121 @@
+// search (client-spec §6.6, with defects 1 and 3 fixed): every collection (all pages), one collection, or
+// containers by [collection/]name[:tag]. Output shapes are the original's.
+import type { JsonResponse, SearchResult } from '@sregistry/core';
+import { isEmptyObject, isObject, unexpected } from './answers';
+import { encodeCollection } from './endpoints';
+import type { Runtime } from './runtime';
+
+/** A server that hands out ever new `next` URLs must not keep us busy forever. */
+const MAX_PAGES = 1000;
+
+export async function searchRegistry(rt: Runtime, query: string | undefined): Promise<SearchResult> {
+  const q = query?.trim();
+  if (!q || q === '*') return allCollections(rt);
+  if (q.endsWith('/') || (!q.includes('/') && !q.includes(':'))) return oneCollection(rt, q);
+  return containers(rt, q);
+}
+
+type Row = string[];
+
+/** `[uri, detail]` for each container of a CollectionItem. */
+function collectionRows(collection: unknown): Row[] {
+  if (!isObject(collection) || !Array.isArray(collection.containers)) return [];
+  return collection.containers.filter(isObject).map((c) => [text(c.uri), text(c.detail)]);
+}
+
+function text(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+/** The items of a list answer: DRF's paginated `{results, next}`, a plain array, or `{containers: []}`. */
+function itemsOf(data: unknown): { items: unknown[]; next?: string } {
+  if (Array.isArray(data)) return { items: data };
+  if (isObject(data) && Array.isArray(data.results))
+    return { items: data.results, next: typeof data.next === 'string' && data.next ? data.next : undefined };
+  if (isObject(data) && Array.isArray(data.containers)) return { items: data.containers };
+  return { items: [] };
+}
+
+async function getJson(rt: Runtime, url: string): Promise<JsonResponse> {
+  const answer = await rt.http.json({ url });
+  if (answer.status === 200 && answer.isJson) return answer;
+  throw unexpected(rt.core, answer, url);
+}
+
+async function allCollections(rt: Runtime): Promise<SearchResult> {
+  const location = rt.location();
+  const visited = new Set<string>();
+  const items: unknown[] = [];
+  let url: string | undefined = new URL(`${location.api}/collections/`).toString();
+  while (url) {
+    if (visited.has(url)) {
+      rt.log.debug(`the registry's next page ${url} was already read: stopping`);
+      break;
+    }
+    if (visited.size >= MAX_PAGES) {
+      rt.log.warn(`stopped after ${MAX_PAGES} pages of collections`);
+      break;
+    }
+    visited.add(url);
+    const page = itemsOf((await getJson(rt, url)).data);
+    items.push(...page.items);
+    // `next` is absolute on the real server; a relative one is read against the page it came from
+    url = page.next ? new URL(page.next, url).toString() : undefined;
+  }
+  return { heading: 'Collections', rows: items.flatMap(collectionRows), items, emptyMessage: 'No container collections found.' };
+}
+
+async function oneCollection(rt: Runtime, query: string): Promise<SearchResult> {
+  const name = query.replace(/^\/+|\/+$/g, '').toLowerCase();
+  if (!name) return allCollections(rt);
+  const url = `${rt.location().api}/collection/${encodeCollection(name)}`;
+  const answer = await rt.http.json({ url });
+  const empty = { heading: `COLLECTION ${name}`, rows: [], items: [], emptyMessage: 'No collections found.' };
+  // `{}` is the server's "no such collection"; a 404 means the same
+  if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
+  if (answer.status === 500) {
+    throw new rt.core.UserError(`the registry failed (500) for the collection ${name}`, {
+      fix: `a private collection answers this way; search its images with sregistry search ${name}/<name>`,
+      code: 'EHTTP',
+    });
+  }
+  if (answer.status !== 200 || !isObject(answer.data)) throw unexpected(rt.core, answer, url);
+  return { ...empty, rows: collectionRows(answer.data), items: [answer.data] };
+}
+
+/** `[collection/]name[:tag]`, lower-cased like the server's exact-match search; `@version` is ignored. */
+function containerQuery(query: string): { collection?: string; name: string; tag?: string } {
+  const plain = query.replace(/^\/+/, '').replace(/@.*$/, '').toLowerCase();
+  const slash = plain.lastIndexOf('/');
+  const collection = slash === -1 ? undefined : plain.slice(0, slash).replace(/\/+$/, '') || undefined;
+  const rest = plain.slice(slash + 1);
+  const colon = rest.indexOf(':');
+  const name = colon === -1 ? rest : rest.slice(0, colon);
+  const tag = colon === -1 ? undefined : rest.slice(colon + 1) || undefined;
+  return { collection, name, tag };
+}
+
+async function containers(rt: Runtime, query: string): Promise<SearchResult> {
+  const { collection, name, tag } = containerQuery(query);
+  const heading = `Containers ${query}`;
+  const empty = { heading, rows: [], items: [], emptyMessage: 'No containers found.' };
+  if (!name) return empty;
+  const api = rt.location().api;
+  const byName = `name/${encodeURIComponent(name)}${tag ? `/tag/${encodeURIComponent(tag)}` : ''}`;
+  const url = collection
+    ? `${api}/container/search/collection/${encodeCollection(collection)}/${byName}`
+    : `${api}/container/search/${byName}`;
+  const answer = await rt.http.json({ url });
+  if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
+  if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.core, answer, url);
+  const items = itemsOf(answer.data).items.filter(isObject);
+  const rows = items.map((c) => [`${text(c.collection)}/${text(c.name)}`, text(c.tag), day(c.add_date)]);
+  return { ...empty, rows, items };
+}
+
+/** `YYYY-MM-DD` (UTC) of the server's ISO date; the server writes Chicago time with its offset. */
+export function day(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(0, 10);
+}

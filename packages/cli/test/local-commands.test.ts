@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { sampleSif } from '../../testkit/src/sif-writer';
+import { cliInTempHome } from './helpers';
+
+const cli = cliInTempHome();
+after(() => cli.cleanup());
+const HELLO_SHA = 'cd4abdb93d8aaaca98bf3cda338348a8c1a6902bcdee5ea71f1b09cb6081028e';
+
+function storage(...parts: string[]) {
+  return path.join(cli.home, '.singularity', 'shub', ...parts);
+}
+
+test('no arguments prints the banner and the usage', async () => {
+  const r = await cli.run([]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Singularity Registry Global Client v\d+\.\d+\.\d+ \[hub\]/);
+  assert.match(r.stdout, /USAGE/);
+  assert.match(r.stdout, /pull/);
+});
+
+test('--version prints the bare version', async () => {
+  const r = await cli.run(['--version']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test('add --copy catalogues a file under its sha256 and keeps the original', async () => {
+  const file = path.join(cli.home, 'hello.txt');
+  fs.writeFileSync(file, 'hello image\n');
+  const r = await cli.run(['add', file, '--name', 'vsoch/hello-world:v1', '--copy']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `[container][new] vsoch/hello-world:v1@${HELLO_SHA}`);
+  assert.ok(fs.existsSync(file), 'the original stays with --copy');
+  const stored = storage('vsoch', 'hello-world', `v1@${HELLO_SHA}.sif`);
+  assert.equal(fs.readFileSync(stored, 'utf8'), 'hello image\n');
+  const again = await cli.run(['add', file, '--name', 'vsoch/hello-world:v1', '--copy']);
+  assert.equal(again.stdout.trim(), `[container][update] vsoch/hello-world:v1@${HELLO_SHA}`);
+});
+
+test('images, get and inspect show the record', async () => {
+  const images = await cli.run(['images']);
+  assert.equal(images.code, 0, images.stderr);
+  const lines = images.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], 'Containers:   [date]   [client]\t[uri]');
+  assert.match(lines[1], new RegExp(`^1  [A-Z][a-z]+ \\d{2}, \\d{4}\\t   \\[hub\\]\\tvsoch/hello-world:v1@${HELLO_SHA}$`));
+
+  const get = await cli.run(['get', 'vsoch/hello-world:v1']);
+  assert.equal(get.code, 0);
+  assert.equal(get.stdout, `${storage('vsoch', 'hello-world', `v1@${HELLO_SHA}.sif`)}\n`);
+
+  const inspect = await cli.run(['inspect', 'vsoch/hello-world:v1', '--json']);
+  assert.equal(inspect.code, 0, inspect.stderr);
+  const json = JSON.parse(inspect.stdout);
+  assert.equal(json.uri, `vsoch/hello-world:v1@${HELLO_SHA}`);
+  assert.equal(json.version, HELLO_SHA);
+  assert.equal(json.collection, 'vsoch');
+  assert.equal(json.metrics.type, 'container');
+  assert.match(json.created_at, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+});
+
+test('a SIF is inspected without any runtime: labels, definition file, partition', async () => {
+  const sif = path.join(cli.home, 'tacos.sif');
+  await sampleSif(sif);
+  const add = await cli.run(['add', sif, '--name', 'vanessa/tacos:latest']);
+  assert.equal(add.code, 0, add.stderr);
+  assert.ok(!fs.existsSync(sif), 'add without --copy moves the file');
+  const r = await cli.run(['inspect', 'vanessa/tacos']);
+  assert.equal(r.code, 0, r.stderr);
+  const [pathLine, ...rest] = r.stdout.split('\n');
+  assert.ok(pathLine.startsWith(storage('vanessa', 'tacos')));
+  const json = JSON.parse(rest.join('\n'));
+  assert.ok(json.sif, 'the SIF section is there');
+  assert.match(JSON.stringify(json.sif), /org\.label-schema/);
+});
+
+test('rename moves the file to the new storage path; mv moves it anywhere', async () => {
+  const r = await cli.run(['rename', 'vsoch/hello-world:v1', 'library/tacos:v2']);
+  assert.equal(r.code, 0, r.stderr);
+  const renamed = storage('library', 'tacos', `v2@${HELLO_SHA}.sif`);
+  assert.ok(fs.existsSync(renamed));
+  assert.ok(!fs.existsSync(storage('vsoch', 'hello-world', `v1@${HELLO_SHA}.sif`)));
+  const dest = path.join(cli.home, 'elsewhere');
+  fs.mkdirSync(dest);
+  const mv = await cli.run(['mv', 'library/tacos:v2', dest]);
+  assert.equal(mv.code, 0, mv.stderr);
+  const moved = path.join(dest, `v2@${HELLO_SHA}.sif`);
+  assert.ok(fs.existsSync(moved));
+  assert.equal((await cli.run(['get', 'library/tacos:v2'])).stdout.trim(), moved);
+});
+
+test('rm keeps the file and says where; rmi removes both', async () => {
+  const got = (await cli.run(['get', 'library/tacos:v2'])).stdout.trim();
+  const rm = await cli.run(['rm', 'library/tacos:v2']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.ok(rm.stdout.includes(got));
+  assert.ok(fs.existsSync(got));
+  const missing = await cli.run(['get', 'library/tacos:v2']);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stdout, '');
+  assert.match(missing.stderr.trim(), /^ERROR image library\/tacos:v2 not found in database; .*sregistry images/);
+  assert.equal(missing.stderr.trim().split('\n').length, 1);
+
+  const file = (await cli.run(['get', 'vanessa/tacos'])).stdout.trim();
+  const rmi = await cli.run(['rmi', 'vanessa/tacos']);
+  assert.equal(rmi.code, 0, rmi.stderr);
+  assert.ok(!fs.existsSync(file));
+});
+
+test('usage errors exit 2, user errors exit 1 with one line and no stack', async () => {
+  const noName = await cli.run(['add', 'x.sif']);
+  assert.equal(noName.code, 2);
+  const missing = await cli.run(['add', 'nope.sif', '--name', 'a/b']);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim(), 'ERROR Cannot find nope.sif; check the path of the image file');
+  const bad = await cli.run(['get', '../../etc/passwd']);
+  assert.equal(bad.code, 1);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  const json = await cli.run(['get', 'a/b', '--json']);
+  assert.equal(json.code, 1);
+  assert.equal(JSON.parse(json.stdout).error.code, 'ENOTFOUND');
+});
+
+test('backend add/activate/status/ls edit the secrets file (0600) and never print a token', async () => {
+  const add = await cli.run(['backend', 'add', 'registry', 'token', 'supersecret123']);
+  assert.equal(add.code, 0, add.stderr);
+  assert.doesNotMatch(add.stdout + add.stderr, /supersecret123/);
+  assert.equal((await cli.run(['backend', 'add', 'registry', 'token', 'x'])).code, 1, 'already set without --force');
+  assert.equal((await cli.run(['backend', 'add', 'registry', 'base', 'http://127.0.0.1:1'])).code, 0);
+  assert.equal((await cli.run(['backend', 'activate', 'registry'])).code, 0);
+  const secrets = path.join(cli.home, '.sregistry');
+  assert.equal(fs.statSync(secrets).mode & 0o777, 0o600);
+  const data = JSON.parse(fs.readFileSync(secrets, 'utf8'));
+  assert.equal(data.registry.SREGISTRY_REGISTRY_TOKEN, 'supersecret123');
+  assert.equal(data.SREGISTRY_CLIENT, 'registry');
+  const status = await cli.run(['backend', 'status']);
+  assert.equal(status.stdout, '[backend status]\nThere are 1 clients found in secrets.\nactive: registry\n');
+  const ls = await cli.run(['backend', 'ls', 'registry']);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.doesNotMatch(ls.stdout, /supersecret123/);
+  assert.match(ls.stdout, /SREGISTRY_REGISTRY_BASE/);
+  const banner = await cli.run([]);
+  assert.match(banner.stdout, /\[registry\]/);
+  assert.equal((await cli.run(['backend', 'deactivate'])).code, 0);
+  assert.equal((await cli.run(['backend', 'remove', 'registry', 'base'])).code, 0);
+  assert.equal(JSON.parse(fs.readFileSync(secrets, 'utf8')).registry.SREGISTRY_REGISTRY_BASE, undefined);
+});
+
+test('a malformed secrets file: local commands keep working, others say which file is broken', async () => {
+  const secrets = path.join(cli.home, 'broken.json');
+  fs.writeFileSync(secrets, '{"registry": ');
+  const env = { SREGISTRY_CLIENT_SECRETS: secrets };
+  assert.equal((await cli.run(['images'], { env })).code, 0);
+  const status = await cli.run(['backend', 'status'], { env });
+  assert.equal(status.code, 1);
+  assert.ok(status.stderr.includes(secrets));
+  assert.equal(status.stderr.trim().split('\n').length, 1);
+  assert.equal(fs.readFileSync(secrets, 'utf8'), '{"registry": ', 'the broken file is left as it was');
+});
+
+test('SREGISTRY_DATABASE and SREGISTRY_STORAGE move the catalogue', async () => {
+  const db = path.join(cli.home, 'db-here');
+  const store = path.join(cli.home, 'store-here');
+  const file = path.join(cli.home, 'x.txt');
+  fs.writeFileSync(file, 'x');
+  const env = { SREGISTRY_DATABASE: db, SREGISTRY_STORAGE: store };
+  const r = await cli.run(['add', file, '--name', 'c/n', '--copy'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(fs.existsSync(path.join(db, 'sregistry.db')));
+  assert.ok(fs.readdirSync(path.join(store, 'c', 'n')).some((f) => f.startsWith('latest@')));
+  const disabled = await cli.run(['images'], { env: { ...env, SREGISTRY_DISABLE: 'yes' } });
+  assert.equal(disabled.code, 1);
+  assert.match(disabled.stderr, /SREGISTRY_DISABLE/);
+});

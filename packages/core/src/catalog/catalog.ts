@@ -1,0 +1,324 @@
+/**
+ * The local image catalogue: the database rows (client-spec §5) and the files in the storage folder,
+ * changed together so that a crash (SIGKILL, power cut) at any moment keeps this invariant:
+ *
+ *   I1. every row's `image` file exists (rows whose file the user deleted by hand are theirs to fix);
+ *   I2. no non-temporary file lies in the storage folder without a row, except a file whose row the user
+ *       removed with `rm` while asking to keep the file.
+ *
+ * How: a change that touches both a file and a row first writes an intent (a JSON file in
+ * `<root>/.tmp/journal/`, written whole and fsynced), then moves the file (atomic rename, or copy into a temp
+ * file next to the destination + fsync + rename), then commits the row, then deletes the intent.
+ * Files are placed before rows are written, and rows are deleted before files.
+ *
+ * Recovery (`recover()`, run by `openCatalog`) looks only at intents of processes that are no longer running:
+ *   - add:    if the source still exists, place it again (copy or move as asked); then, if the destination
+ *             exists, upsert the row recorded in the intent. Neither exists: nothing happened, drop it.
+ *   - move:   (mv and rename) if the old file still exists, move it again; then, if the new file exists and
+ *             the row still exists, apply the recorded changes (image path, and for rename the new name).
+ *   - remove: delete the row if still there, then the file unless another row uses it.
+ * Every intent is written only after all checks passed, so finishing it is what the user asked for:
+ * recovery rolls forward, and it rolls back only the parts that cannot be finished (a half-written temp
+ * copy is deleted, the untouched source stays). Each step is idempotent, so recovering twice, or two
+ * processes recovering at once, is safe. Finally, temp files older than the age limit are deleted.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Database, NewImageRow } from '../contracts/database';
+import type { ImageName } from '../contracts/image-name';
+import type { ImageRecord } from '../contracts/records';
+import { UserError } from '../errors';
+import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
+import { withVersion } from '../uri/parse';
+import { openDatabase } from './database';
+import { sha256File } from './hash';
+import { type Intent, type IntentBody, Journal } from './journal';
+
+export interface CatalogAddOptions {
+  /** the image file to catalogue */
+  file: string;
+  name: ImageName;
+  /** backend name stored with the row (`hub`, `registry`, …) */
+  client: string;
+  /** keep `file` where it is (default: move it into storage) */
+  copy?: boolean;
+  /** used when the name carries no `@version`; default: SHA-256 of the file */
+  version?: string;
+  /** the file's SHA-256 when already known (spares a second read) */
+  sha256?: string;
+  /** where the image came from; default `name.url` */
+  url?: string;
+  /** extra metadata (e.g. a server manifest), merged over the name fields */
+  metrics?: Record<string, unknown>;
+  /** custom destination instead of the storage path */
+  dest?: string;
+}
+
+export interface CatalogAddResult {
+  record: ImageRecord;
+  created: boolean;
+  /** absolute path of the stored file */
+  path: string;
+}
+
+export interface CatalogRemoveResult {
+  /** the record's image path (null when it had none) */
+  path: string | null;
+  /** true when the file was deleted (rmi) */
+  fileRemoved: boolean;
+  /** true when the record named a file that did not exist */
+  fileMissing: boolean;
+}
+
+export interface RecoveryReport {
+  /** interrupted changes that were finished */
+  intents: number;
+  /** stale temp files deleted */
+  tempFiles: number;
+  /** intents that could not be finished now (kept for the next recovery) */
+  failed: { file: string; error: string }[];
+}
+
+export interface OpenCatalogOptions {
+  databaseFile: string;
+  storageDir: string;
+  /** temp files younger than this are left alone by recovery (default 24 h) */
+  tempMaxAgeMs?: number;
+}
+
+export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
+  const database = await openDatabase(options.databaseFile);
+  const catalog = new Catalog(database, createStorage(options.storageDir));
+  try {
+    await catalog.recover(options.tempMaxAgeMs);
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+  return catalog;
+}
+
+export class Catalog {
+  private readonly journal: Journal;
+
+  constructor(
+    readonly database: Database,
+    readonly storage: FileStorage,
+  ) {
+    this.journal = new Journal(storage.journalDir);
+  }
+
+  /** client-spec §5.2: place the file, then insert or update its row. */
+  async add(options: CatalogAddOptions): Promise<CatalogAddResult> {
+    const source = path.resolve(options.file);
+    await requireFile(source);
+    const version = options.name.version ?? (options.version || undefined) ?? options.sha256 ?? (await sha256File(source));
+    const named = withVersion(options.name, version);
+    const dest = options.dest ? path.resolve(options.dest) : this.storage.pathFor({ ...named, version: named.version ?? '' });
+    const row: NewImageRow = {
+      collection: named.collection,
+      name: named.image,
+      tag: named.tag,
+      version: named.version ?? '',
+      image: dest,
+      url: options.url ?? options.name.url,
+      client: options.client,
+      metrics: { ...nameMetrics(options.name), ...options.metrics },
+    };
+    const copy = options.copy ?? false;
+    const { record, created } = await this.journaled(
+      { op: 'add', source, dest, copy, row },
+      async () => {
+        await this.storage.place(source, dest, { copy });
+        return this.database.upsert(row);
+      },
+      () => isFile(dest),
+    );
+    return { record, created, path: dest };
+  }
+
+  /** The record for collection/name/tag (and version when the name has one); first one when ambiguous. */
+  find(name: ImageName): Promise<ImageRecord | undefined> {
+    return this.database.find({ collection: name.collection, name: name.image, tag: name.tag, version: name.version });
+  }
+
+  list(term?: string): Promise<ImageRecord[]> {
+    return this.database.list(term);
+  }
+
+  /**
+   * client-spec §2.8: moves the record's file to `destPath` (an existing folder keeps the file name; the
+   * parent folder of a file path must exist) and records the new path.
+   */
+  async move(record: ImageRecord, destPath: string): Promise<ImageRecord> {
+    const from = await this.existingImage(record);
+    let to = path.resolve(destPath);
+    const stat = await fs.stat(to).catch(() => undefined);
+    if (stat?.isDirectory()) to = path.join(to, path.basename(from));
+    if (to === from) throw new UserError(`${destPath} is already the name.`, { fix: 'give another path', code: 'ESAMEPATH' });
+    const dir = path.dirname(to);
+    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
+      throw new UserError(`${dir} does not exist. Ensure exists first.`, { fix: `mkdir -p ${dir}`, code: 'ENODIR' });
+    }
+    if (
+      !(await fs.access(dir, fs.constants.W_OK).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw new UserError(`${dir} is not writable`, { fix: 'choose a folder you can write to', code: 'EACCES' });
+    }
+    if ((await this.database.findByImagePath(to)).some((r) => r.id !== record.id)) {
+      throw new UserError(`Cannot move ${path.basename(from)} to ${to}`, {
+        fix: 'that file belongs to another image; choose another path',
+        code: 'EEXIST',
+      });
+    }
+    return this.relocate(record, from, to, { image: to });
+  }
+
+  /**
+   * client-spec §2.9: gives the record a new collection/name/tag (its version is kept) and moves the file to
+   * the storage path of the new name.
+   */
+  async rename(record: ImageRecord, newName: ImageName): Promise<ImageRecord> {
+    const from = await this.existingImage(record, 'Not found! Please pull it and then rename to the appropriate location.');
+    const named = withVersion(newName, record.version ?? undefined);
+    const version = named.version ?? '';
+    const to = this.storage.pathFor({ ...named, version });
+    const clash = await this.database.find({ collection: named.collection, name: named.image, tag: named.tag, version });
+    if (clash && clash.id !== record.id && clash.client === record.client) {
+      throw new UserError(`${clash.uri ?? named.uri} already exists`, { fix: 'remove it first or choose another name', code: 'EEXIST' });
+    }
+    const uri = `${named.collection}/${named.image}:${named.tag}${version ? `@${version}` : ''}`;
+    return this.relocate(record, from, to, { collection: named.collection, name: named.image, tag: named.tag, uri, image: to });
+  }
+
+  /** `rm` (deleteFile false: the row goes, the file stays) and `rmi` (row and file). */
+  async remove(record: ImageRecord, options: { deleteFile: boolean }): Promise<CatalogRemoveResult> {
+    const file = record.image;
+    const exists = file ? await isFile(file) : false;
+    if (!options.deleteFile || !file) {
+      await this.database.remove(record.id);
+      return { path: file, fileRemoved: false, fileMissing: Boolean(file) && !exists };
+    }
+    await this.journaled(
+      { op: 'remove', id: record.id, file },
+      () => this.finishRemove(record.id, file),
+      async () => (await this.database.findByImagePath(file)).every((r) => r.id !== record.id),
+    );
+    return { path: file, fileRemoved: exists, fileMissing: !exists };
+  }
+
+  /** Finishes what interrupted processes left (see the top of this file) and removes stale temp files. */
+  async recover(tempMaxAgeMs = DEFAULT_TEMP_MAX_AGE_MS): Promise<RecoveryReport> {
+    const pending = await this.journal.abandoned();
+    const failed: RecoveryReport['failed'] = [];
+    for (const { file, intent } of pending) {
+      try {
+        await this.rollForward(intent);
+        await this.journal.end(file);
+      } catch (error) {
+        // one stuck intent (say, an unreadable source) must not make the catalogue unusable; it stays for later
+        failed.push({ file, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const tempFiles = await this.storage.cleanTemp(tempMaxAgeMs);
+    return { intents: pending.length - failed.length, tempFiles, failed };
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+
+  private async rollForward(intent: Intent): Promise<void> {
+    switch (intent.op) {
+      case 'add':
+        if (await isFile(intent.source)) await this.storage.place(intent.source, intent.dest, { copy: intent.copy });
+        if (await isFile(intent.dest)) await this.database.upsert(intent.row);
+        return;
+      case 'move':
+        if (await isFile(intent.from)) await this.storage.place(intent.from, intent.to);
+        if (await isFile(intent.to)) {
+          // the row points at the old path until the change committed, at the new one afterwards
+          const rows = [...(await this.database.findByImagePath(intent.from)), ...(await this.database.findByImagePath(intent.to))];
+          if (rows.some((r) => r.id === intent.id)) await this.database.update(intent.id, intent.changes);
+        }
+        return;
+      case 'remove':
+        await this.finishRemove(intent.id, intent.file);
+        return;
+    }
+  }
+
+  private async relocate(
+    record: ImageRecord,
+    from: string,
+    to: string,
+    changes: Extract<Intent, { op: 'move' }>['changes'],
+  ): Promise<ImageRecord> {
+    return this.journaled(
+      { op: 'move', id: record.id, from, to, changes },
+      async () => {
+        await this.storage.place(from, to);
+        return this.database.update(record.id, changes);
+      },
+      () => isFile(to),
+    );
+  }
+
+  private async finishRemove(id: number, file: string): Promise<void> {
+    await this.database.remove(id);
+    if ((await this.database.findByImagePath(file)).length === 0) await fs.rm(file, { force: true });
+  }
+
+  /**
+   * Runs a change under an intent. If it fails before anything changed (`changed` says false) the intent is
+   * dropped and the error is all that remains; otherwise the intent stays for recovery to finish the change.
+   */
+  private async journaled<T>(intent: IntentBody, work: () => Promise<T>, changed: () => Promise<boolean>): Promise<T> {
+    const entry = await this.journal.begin(intent);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      if (await changed().catch(() => true)) this.journal.release(entry);
+      else await this.journal.end(entry);
+      throw error;
+    }
+    await this.journal.end(entry);
+    return result;
+  }
+
+  private async existingImage(record: ImageRecord, detail?: string): Promise<string> {
+    if (record.image && (await isFile(record.image))) return record.image;
+    const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+    throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
+  }
+}
+
+/** The parsed-name fields the original stores as metrics (its inspect output shows exactly these). */
+function nameMetrics(name: ImageName): Record<string, unknown> {
+  return {
+    collection: name.collection,
+    image: name.image,
+    original: name.original,
+    registry: name.registry ?? null,
+    storage: name.storage,
+    tag: name.tag,
+    type: 'container',
+    uri: name.uri,
+    url: name.url,
+    version: name.version ?? null,
+  };
+}
+
+async function requireFile(file: string): Promise<void> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat) throw new UserError(`Cannot find ${file}`, { fix: 'check the path of the image file', code: 'ENOENT' });
+  if (!stat.isFile()) throw new UserError(`${file} is not a file`, { fix: 'give the path of an image file', code: 'ENOTFILE' });
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await fs.stat(file).catch(() => undefined))?.isFile() ?? false;
+}

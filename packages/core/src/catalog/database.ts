@@ -1,0 +1,274 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DataSource, type EntityManager, type QueryDeepPartialEntity, type QueryRunner, type SelectQueryBuilder } from 'typeorm';
+import type { Database, NewImageRow } from '../contracts/database';
+import type { ImageRecord } from '../contracts/records';
+import { UserError } from '../errors';
+import { CollectionEntity, ContainerEntity } from './entities';
+import { Mutex } from './mutex';
+import { errorCode, isAlreadyExists, isBusy, isUniqueViolation, withRetry } from './retry';
+import { type RawRecordRow, rowToRecord } from './row-mapping';
+import { ensureSchema } from './schema';
+import { formatTimestamp } from './timestamp';
+
+type Changes = Parameters<Database['update']>[1];
+
+/**
+ * Opens (creating when missing) the catalogue database at `file`. An existing file keeps its schema:
+ * missing tables are created, nothing else is touched. The connection uses WAL (readers never block the
+ * writer), a 5 s busy timeout and foreign keys.
+ */
+export async function openDatabase(file: string): Promise<Database> {
+  const absolute = path.resolve(file);
+  const folder = path.dirname(absolute);
+  try {
+    await fs.mkdir(folder, { recursive: true });
+  } catch (error) {
+    throw new UserError(`Database location ${folder} does not exist.`, {
+      fix: `create it or point SREGISTRY_DATABASE to a writable folder (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      code: 'EDBPATH',
+      cause: error,
+    });
+  }
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    database: absolute,
+    entities: [CollectionEntity, ContainerEntity],
+    synchronize: false,
+    enableWAL: true,
+    timeout: 5000,
+    logging: false,
+  });
+  try {
+    await withRetry(
+      async () => {
+        if (!dataSource.isInitialized) await dataSource.initialize();
+        await ensureSchema(dataSource.createQueryRunner());
+      },
+      (e) => isBusy(e) || isAlreadyExists(e),
+    );
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => {});
+    throw openFailure(absolute, error);
+  }
+  return new SqlDatabase(dataSource, absolute);
+}
+
+function openFailure(file: string, error: unknown): unknown {
+  const code = errorCode(error) ?? '';
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EACCES') {
+    return new UserError(`Insufficient permission to write to ${path.dirname(file)}`, {
+      fix: 'fix the folder permissions or set SREGISTRY_DATABASE',
+      code: 'EDBPERM',
+      cause: error,
+    });
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new UserError(`${file} is not a usable sregistry database`, {
+      fix: 'move it away or set SREGISTRY_DATABASE to another folder',
+      code: 'EDBCORRUPT',
+      cause: error,
+    });
+  }
+  return error;
+}
+
+class SqlDatabase implements Database {
+  readonly url: string;
+  private readonly lock = new Mutex();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    file: string,
+  ) {
+    this.url = `sqlite:///${file}`;
+  }
+
+  upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }> {
+    return this.write(async (manager) => {
+      // The first statement writes, so the transaction takes the write lock before it reads anything and
+      // the reads below see the latest rows (no stale snapshot in WAL mode).
+      const collectionId = await this.collectionId(manager, row.collection);
+      const candidates = await this.select(manager)
+        .where('c.collection_id = :collectionId', { collectionId })
+        .andWhere('c.name = :name AND c.tag = :tag AND c.version = :version', { name: row.name, tag: row.tag, version: row.version })
+        .getRawMany<RawRecordRow>();
+      // The original matches without the client; preferring the row of the same client keeps the
+      // update from colliding with _container_uc when rows of several clients exist.
+      const existing = candidates.find((c) => c.client === row.client) ?? candidates[0];
+      const uri = `${row.collection}/${row.name}:${row.tag}${row.version ? `@${row.version}` : ''}`;
+      if (existing) {
+        const merged = { ...rowToRecord(existing).metrics, ...row.metrics };
+        const set: QueryDeepPartialEntity<ContainerEntity> = { metrics: JSON.stringify(merged), url: row.url, client: row.client };
+        if (row.image !== null) set.image = row.image;
+        await manager.createQueryBuilder().update(ContainerEntity).set(set).where('id = :id', { id: existing.id }).execute();
+        return { id: Number(existing.id), created: false };
+      }
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ContainerEntity)
+        .values({
+          createdAt: () => ':createdAt',
+          metrics: JSON.stringify(row.metrics),
+          name: row.name,
+          tag: row.tag,
+          image: row.image,
+          url: row.url,
+          uri,
+          client: row.client,
+          version: row.version,
+          collectionId,
+        })
+        .setParameter('createdAt', formatTimestamp())
+        .updateEntity(false)
+        .execute();
+      return { id: Number(result.identifiers[0]?.id ?? result.raw), created: true };
+    }).then(async ({ id, created }) => ({ record: await this.byId(id), created }));
+  }
+
+  find(query: { collection: string; name: string; tag: string; version?: string }): Promise<ImageRecord | undefined> {
+    return this.read(async (manager) => {
+      // collection.name (unique) and the leading columns of _container_uc are indexed
+      const qb = this.select(manager)
+        .where('col.name = :collection', { collection: query.collection })
+        .andWhere('c.name = :name AND c.tag = :tag', { name: query.name, tag: query.tag });
+      if (query.version !== undefined) qb.andWhere('c.version = :version', { version: query.version });
+      const row = await qb.orderBy('c.id', 'ASC').limit(1).getRawOne<RawRecordRow>();
+      return row ? rowToRecord(row) : undefined;
+    });
+  }
+
+  list(term?: string): Promise<ImageRecord[]> {
+    return this.read(async (manager) => {
+      const qb = this.select(manager);
+      if (term !== undefined && term !== '' && term !== '*') {
+        // client-spec §2.4: name equals the term, or name/tag/uri contain it (case-insensitive). LOWER() and
+        // an escaped LIKE keep this the same on every engine; `%` or `_` in the term are literal.
+        const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        qb.where('c.name = :term', { term }).orWhere(
+          "(LOWER(c.name) LIKE :pattern ESCAPE '\\' OR LOWER(c.tag) LIKE :pattern ESCAPE '\\' OR LOWER(c.uri) LIKE :pattern ESCAPE '\\')",
+          { pattern },
+        );
+      }
+      // ids grow with insertion, so id order is oldest first and needs no sort
+      const rows = await qb.orderBy('c.id', 'ASC').getRawMany<RawRecordRow>();
+      return rows.map(rowToRecord);
+    });
+  }
+
+  findByImagePath(file: string): Promise<ImageRecord[]> {
+    return this.read(async (manager) => {
+      const rows = await this.select(manager).where('c.image = :file', { file }).orderBy('c.id', 'ASC').getRawMany<RawRecordRow>();
+      return rows.map(rowToRecord);
+    });
+  }
+
+  async update(id: number, changes: Changes): Promise<ImageRecord> {
+    await this.write(async (manager) => {
+      const set: Record<string, unknown> = {};
+      if (changes.collection !== undefined) set.collectionId = await this.collectionId(manager, changes.collection);
+      for (const key of ['name', 'tag', 'version', 'image', 'url', 'uri', 'client'] as const) {
+        if (changes[key] !== undefined) set[key] = changes[key];
+      }
+      if (changes.metrics !== undefined) set.metrics = JSON.stringify(changes.metrics);
+      if (Object.keys(set).length > 0) {
+        const result = await manager
+          .createQueryBuilder()
+          .update(ContainerEntity)
+          .set(set as QueryDeepPartialEntity<ContainerEntity>)
+          .where('id = :id', { id })
+          .execute();
+        if (!result.affected) throw new Error(`image record ${id} does not exist`);
+      }
+    }, false);
+    return this.byId(id);
+  }
+
+  remove(id: number): Promise<void> {
+    return this.write(async (manager) => {
+      await manager.createQueryBuilder().delete().from(ContainerEntity).where('id = :id', { id }).execute();
+    }, false);
+  }
+
+  count(): Promise<number> {
+    return this.read((manager) => manager.getRepository(ContainerEntity).count());
+  }
+
+  close(): Promise<void> {
+    return this.lock.run(async () => {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    });
+  }
+
+  private async byId(id: number): Promise<ImageRecord> {
+    const row = await this.read((manager) => this.select(manager).where('c.id = :id', { id }).getRawOne<RawRecordRow>());
+    if (!row) throw new Error(`image record ${id} does not exist`);
+    return rowToRecord(row);
+  }
+
+  private select(manager: EntityManager): SelectQueryBuilder<ContainerEntity> {
+    return manager
+      .createQueryBuilder(ContainerEntity, 'c')
+      .innerJoin(CollectionEntity, 'col', 'col.id = c.collection_id')
+      .select([
+        'c.id AS id',
+        'c.collection_id AS collection_id',
+        'col.name AS collection',
+        'c.name AS name',
+        'c.tag AS tag',
+        'c.version AS version',
+        'c.image AS image',
+        'c.url AS url',
+        'c.uri AS uri',
+        'c.client AS client',
+        'c.metrics AS metrics',
+        'c.created_at AS created_at',
+      ]);
+  }
+
+  /** Id of the named collection, created (with a fresh UUID4 token) when missing; safe against races. */
+  private async collectionId(manager: EntityManager, name: string): Promise<number> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(CollectionEntity)
+      .values({ name, token: randomUUID(), createdAt: () => ':createdAt' })
+      .setParameter('createdAt', formatTimestamp())
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
+    const found = await manager
+      .createQueryBuilder(CollectionEntity, 'col')
+      .select('col.id', 'id')
+      .where('col.name = :name', { name })
+      .getRawOne<{ id: number }>();
+    if (!found) throw new Error(`collection ${name} could not be created`);
+    return Number(found.id);
+  }
+
+  private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.lock.run(() => withRetry(() => work(this.dataSource.manager), isBusy));
+  }
+
+  /** One transaction, replayed on lock contention and (for upserts) on a unique-constraint race. */
+  private write<T>(work: (manager: EntityManager) => Promise<T>, replayOnUnique = true): Promise<T> {
+    const retryable = (e: unknown) => isBusy(e) || (replayOnUnique && isUniqueViolation(e));
+    return this.lock.run(() =>
+      withRetry(async () => {
+        const runner: QueryRunner = this.dataSource.createQueryRunner();
+        await runner.startTransaction();
+        try {
+          const result = await work(runner.manager);
+          await runner.commitTransaction();
+          return result;
+        } catch (error) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => {});
+          throw error;
+        }
+      }, retryable),
+    );
+  }
+}

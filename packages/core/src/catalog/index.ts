@@ -1,0 +1,15 @@
+export {
+  Catalog,
+  type CatalogAddOptions,
+  type CatalogAddResult,
+  type CatalogRemoveResult,
+  type OpenCatalogOptions,
+  openCatalog,
+  type RecoveryReport,
+} from './catalog';
+export { openDatabase } from './database';
+export { CollectionEntity, ContainerEntity } from './entities';
+export { sha256File } from './hash';
+export { type Intent, type IntentBody, Journal } from './journal';
+export { recordToJson } from './record-json';
+export { formatTimestamp, parseTimestamp } from './timestamp';

@@ -1,0 +1,57 @@
+import { type QueryRunner, Table, TableForeignKey, TableUnique } from 'typeorm';
+
+// The tables as the original creates them (client-spec §5.1), described through TypeORM's schema API so the
+// DDL is generated for whichever driver backs the catalogue. Used only when a table is missing: an existing
+// database (the Python client's) is never altered, which is why `synchronize` is not used.
+
+const collectionTable = new Table({
+  name: 'collection',
+  columns: [
+    { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+    { name: 'name', type: 'varchar', length: '150', isNullable: true },
+    { name: 'token', type: 'varchar', length: '50', isNullable: true },
+    { name: 'created_at', type: 'datetime', isNullable: true },
+  ],
+  uniques: [new TableUnique({ columnNames: ['name'] })],
+});
+
+const containerTable = new Table({
+  name: 'container',
+  columns: [
+    { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+    { name: 'created_at', type: 'datetime', isNullable: true },
+    { name: 'metrics', type: 'text', isNullable: false },
+    { name: 'name', type: 'varchar', length: '250', isNullable: false },
+    { name: 'tag', type: 'varchar', length: '250', isNullable: false },
+    { name: 'image', type: 'varchar', length: '250', isNullable: true },
+    { name: 'url', type: 'varchar', length: '500', isNullable: true },
+    { name: 'uri', type: 'varchar', length: '500', isNullable: true },
+    { name: 'client', type: 'varchar', length: '50', isNullable: false },
+    { name: 'version', type: 'varchar', length: '250', isNullable: true },
+    { name: 'collection_id', type: 'integer', isNullable: false },
+  ],
+  uniques: [new TableUnique({ name: '_container_uc', columnNames: ['collection_id', 'name', 'tag', 'client', 'version'] })],
+  foreignKeys: [new TableForeignKey({ columnNames: ['collection_id'], referencedTableName: 'collection', referencedColumnNames: ['id'] })],
+});
+
+/**
+ * Creates the tables that are missing, in one transaction. Two processes opening a brand-new file at once
+ * may both see "missing"; the loser's CREATE fails (busy or "already exists") and the caller retries, and
+ * the retry then finds the tables.
+ */
+export async function ensureSchema(runner: QueryRunner): Promise<void> {
+  const missing: Table[] = [];
+  if (!(await runner.hasTable('collection'))) missing.push(collectionTable);
+  if (!(await runner.hasTable('container'))) missing.push(containerTable);
+  if (missing.length === 0) return;
+  await runner.startTransaction();
+  try {
+    for (const table of missing) {
+      if (!(await runner.hasTable(table.name))) await runner.createTable(table, false, true, false);
+    }
+    await runner.commitTransaction();
+  } catch (error) {
+    await runner.rollbackTransaction().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isPlaceTemp, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+
+/**
+ * Removes leftovers of interrupted work older than `maxAgeMs`: everything in `<root>/.tmp/` (except the
+ * journal's intents, which recovery owns) and `.…sregistry-<pid>-<hex>.tmp` files next to images.
+ * The age limit protects transfers that are still running in another process (their mtime keeps moving).
+ */
+export async function cleanTempFiles(root: string, maxAgeMs: number): Promise<number> {
+  const cutoff = Date.now() - maxAgeMs;
+  let removed = 0;
+
+  const visit = async (dir: string, inTemp: boolean): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // vanished meanwhile or unreadable: nothing of ours to clean
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        const isTempRoot = dir === root && entry.name === TEMP_DIR_NAME;
+        await visit(full, inTemp || isTempRoot);
+        continue;
+      }
+      if (!entry.isFile()) continue; // never follow or delete symlinks
+      const isIntent = inTemp && path.basename(dir) === JOURNAL_DIR_NAME && entry.name.endsWith('.json') && !entry.name.startsWith('.');
+      if (isIntent || !(inTemp || isPlaceTemp(entry.name))) continue;
+      try {
+        const stat = await fs.stat(full);
+        if (stat.mtimeMs > cutoff) continue;
+        await fs.rm(full, { force: true });
+        removed += 1;
+      } catch {
+        // removed by someone else meanwhile
+      }
+    }
+  };
+
+  await visit(root, false);
+  return removed;
+}

@@ -1,0 +1,4 @@
+export { cleanTempFiles } from './clean';
+export { isInside, isPlaceTemp, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+export { placeFile } from './place';
+export { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage, storagePath } from './storage';

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { syncDir } from '../settings/atomic-write';
+import { placeTempName } from './layout';
+
+/**
+ * Puts `source` at `dest` so that `dest` is, at every moment, either absent/old or complete:
+ * - move on one file system: fsync the source (its bytes may still be in the page cache), then one rename;
+ * - copy, or move across file systems: copy into a temp file next to `dest`, fsync, rename, then (move only)
+ *   unlink the source. A crash leaves the source intact and at worst a recognisable temp file.
+ * The folders are fsynced so the new directory entries survive a power cut.
+ */
+export async function placeFile(source: string, dest: string, options: { copy?: boolean } = {}): Promise<void> {
+  const from = path.resolve(source);
+  const to = path.resolve(dest);
+  const dir = path.dirname(to);
+  await fs.mkdir(dir, { recursive: true });
+  if (from === to) return;
+
+  if (!options.copy) {
+    await syncFile(from);
+    try {
+      await fs.rename(from, to);
+      await syncDir(dir);
+      if (path.dirname(from) !== dir) await syncDir(path.dirname(from));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    }
+  }
+
+  const tmp = placeTempName(to, process.pid, randomBytes(6).toString('hex'));
+  try {
+    // copyFile lets the kernel stream (or reflink) the bytes: memory does not grow with the file
+    await fs.copyFile(from, tmp, constants.COPYFILE_EXCL);
+    await syncFile(tmp);
+    await fs.rename(tmp, to);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  await syncDir(dir);
+  if (!options.copy) {
+    await fs.unlink(from);
+    await syncDir(path.dirname(from));
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ImageName } from '../contracts/image-name';
+import type { Storage } from '../contracts/storage';
+import { UserError } from '../errors';
+import { cleanTempFiles } from './clean';
+import { isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+import { placeFile } from './place';
+
+/** Leftovers younger than this may belong to a transfer still running in another process. */
+export const DEFAULT_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+export interface FileStorage extends Storage {
+  /** `<root>/.tmp` */
+  readonly tempDir: string;
+  /** `<root>/.tmp/journal`, where the catalogue keeps its intents */
+  readonly journalDir: string;
+  /** true when the absolute path lies inside the root */
+  contains(file: string): boolean;
+}
+
+/** The storage folder of the catalogue (client-spec §3.3/§4.4). */
+export function createStorage(root: string): FileStorage {
+  const absRoot = path.resolve(root);
+  const tempDir = path.join(absRoot, TEMP_DIR_NAME);
+
+  return {
+    root: absRoot,
+    tempDir,
+    journalDir: path.join(tempDir, JOURNAL_DIR_NAME),
+
+    pathFor(name: ImageName & { version: string }): string {
+      return storagePath(absRoot, name);
+    },
+
+    contains(file: string): boolean {
+      return isInside(absRoot, path.resolve(file));
+    },
+
+    async tempPath(hint = 'download'): Promise<string> {
+      await fs.mkdir(tempDir, { recursive: true });
+      const safe =
+        hint
+          .replace(/[^A-Za-z0-9._-]+/g, '_')
+          .replace(/^[._]+/, '')
+          .slice(0, 80) || 'download';
+      return path.join(tempDir, `${safe}.${process.pid}.${randomBytes(6).toString('hex')}.part`);
+    },
+
+    place(source: string, dest: string, options?: { copy?: boolean }): Promise<void> {
+      return placeFile(source, dest, options);
+    },
+
+    cleanTemp(maxAgeMs = DEFAULT_TEMP_MAX_AGE_MS): Promise<number> {
+      return cleanTempFiles(absRoot, maxAgeMs);
+    },
+  };
+}
+
+/**
+ * `<root>/<collection>/<image>/<tag>@<version>.sif` (the original's layout; the registry part is left out
+ * because the original produced an unusable path with it). A name that would resolve outside the root, or
+ * into the hidden folders the catalogue reserves for itself, is refused.
+ */
+export function storagePath(root: string, name: Pick<ImageName, 'collection' | 'image' | 'tag' | 'uri'> & { version?: string }): string {
+  const refuse = (problem: string): never => {
+    throw new UserError(`Cannot store "${name.uri}": ${problem}`, {
+      fix: 'use a name like collection/name:tag without "..", "/" in the tag or a leading "."',
+      code: 'EBADPATH',
+    });
+  };
+  const folders = [...name.collection.split('/'), name.image];
+  for (const part of folders) {
+    if (part === '' || part.startsWith('.') || part.includes('\\') || part.includes('\0')) refuse(`"${part}" is not a usable folder name`);
+  }
+  if (!name.tag || /[/\\\0]/.test(name.tag) || name.tag === '.' || name.tag === '..')
+    refuse(`the tag "${name.tag}" is not a usable file name`);
+  if (name.version && /[/\\\0]/.test(name.version)) refuse(`the version "${name.version}" is not a usable file name`);
+  const file = `${name.tag}${name.version ? `@${name.version}` : ''}.sif`;
+  const full = path.resolve(root, ...folders, file);
+  if (!isInside(root, full) || full === root) refuse('it resolves outside the storage folder');
+  return full;
+}

@@ -1,0 +1,284 @@
+// Streaming download into a file: one pass (bytes are hashed as they are written), redirects followed, size
+// checked against Content-Length and the service's promise, dropped connections and 5xx retried with backoff,
+// resumed with Range when the server supports it, and no partial file left behind on failure.
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { AxiosResponse } from 'axios';
+import { isUserError, UserError } from '../errors';
+import { DiskWriteError, FileSink } from './file-sink';
+import { agents, checkUrl, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_MS, headerValue, outgoingHeaders, sendFollowingRedirects } from './http-client';
+import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
+import { redactUrl, urlOrigin } from './redact';
+import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
+import { httpStatusError, isRetryableStatus } from './status-errors';
+import type { DownloadRequest, DownloadResult } from './types';
+
+const PROGRESS_INTERVAL_MS = 100;
+
+/** What the server told us about the resource on the first full answer. */
+interface Resource {
+  total?: number;
+  ranges: boolean;
+  /** ETag (strong) or Last-Modified, sent as If-Range so a changed file is never spliced onto the old bytes */
+  validator?: string;
+  contentType?: string;
+}
+
+/** An answer worth another attempt (5xx, 429, 408), with the server's Retry-After. */
+class RetryableStatus extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+export async function downloadToFile(req: DownloadRequest): Promise<DownloadResult> {
+  checkUrl(req.url);
+  if (req.signal?.aborted) throw cancelled(req.signal, 'download');
+  let sink: FileSink;
+  try {
+    sink = await FileSink.open(req.dest, req.hashes ?? ['sha256']);
+  } catch (error) {
+    throw new UserError(`cannot write ${req.dest}: ${(error as { code?: string }).code ?? String(error)}`, {
+      fix: 'check that the folder exists and is writable',
+      code: 'EWRITE',
+      cause: error,
+    });
+  }
+  try {
+    const result = await transfer(req, sink);
+    await sink.finish();
+    return result;
+  } catch (error) {
+    await sink.discard();
+    if (req.signal?.aborted) throw cancelled(req.signal, 'download');
+    if (error instanceof DiskWriteError) {
+      throw new UserError(error.message, { fix: 'check free space and permissions of the download folder', code: 'EWRITE', cause: error });
+    }
+    throw error;
+  }
+}
+
+async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadResult> {
+  const retries = Math.max(0, req.retries ?? 4);
+  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const resource: Resource = { ranges: false };
+  const progress = throttle(req.onProgress);
+  let attempts = 0;
+  let resumed = false;
+  // The retry budget is spent by attempts that get no further than before: a flaky link that keeps making
+  // progress on a big file is not abandoned, a server that always cuts at the same byte is.
+  let failures = 0;
+  let furthest = 0;
+
+  for (;;) {
+    attempts++;
+    const start = sink.position;
+    try {
+      const answer = await open(req, sink, resource, timeoutMs);
+      if (answer.resumed) resumed = true;
+      progress.report(sink.position, resource.total, true);
+      await stream(answer.body, sink, timeoutMs, req.signal, {
+        onWritten: () => progress.report(sink.position, resource.total, false),
+        onTick: () => progress.flush(sink.position, resource.total),
+      });
+      if (resource.total !== undefined && sink.position !== resource.total) {
+        throw new TransferFault(`got ${sink.position} of ${resource.total} bytes`, 'ECUTSHORT');
+      }
+      progress.report(sink.position, resource.total, true);
+      break;
+    } catch (error) {
+      if (req.signal?.aborted) throw cancelled(req.signal, 'download');
+      if (isUserError(error) || error instanceof DiskWriteError) throw error;
+      if (sink.position > furthest) {
+        furthest = sink.position;
+        failures = 0;
+      }
+      const retryable = error instanceof RetryableStatus || error instanceof TransferFault || isTransientNetworkError(error, attempts > 1);
+      const retryAfter = error instanceof RetryableStatus ? error.retryAfterMs : undefined;
+      if (!retryable || failures >= retries || (retryAfter !== undefined && retryAfter > maxWait) || attempts > (retries + 1) * 20) {
+        throw finalError(error, req.url, sink.position, resource.total, attempts, timeoutMs);
+      }
+      const wait = retryAfter ?? backoffDelay(failures, req.backoffMs);
+      failures++;
+      req.debug?.(`download of ${redactUrl(req.url)} failed at byte ${sink.position} (from ${start}): ${describe(error)}; retry ${failures}/${retries} in ${wait} ms`);
+      await sleep(wait, req.signal);
+    }
+  }
+
+  const size = sink.position;
+  if (req.expectedSize !== undefined && size !== req.expectedSize) {
+    throw new UserError(`the download from ${urlOrigin(req.url)} has ${size} bytes but the service announced ${req.expectedSize}`, {
+      fix: 'pull again; if it persists the image on the server is damaged',
+      code: 'ESIZE',
+    });
+  }
+  return { size, ...sink.digests(), contentType: resource.contentType, attempts, resumed };
+}
+
+/**
+ * Sends the GET for the next attempt (a Range request when resuming is possible) and checks the answer.
+ * Resolves with the body to stream; a body that must be started over has already reset the sink.
+ */
+async function open(req: DownloadRequest, sink: FileSink, resource: Resource, timeoutMs: number): Promise<{ body: Readable; resumed: boolean }> {
+  const start = sink.position;
+  const extra: Record<string, string> = { Accept: '*/*', 'Accept-Encoding': 'identity' };
+  const resuming = start > 0 && resource.ranges;
+  if (resuming) {
+    extra.Range = `bytes=${start}-`;
+    if (resource.validator) extra['If-Range'] = resource.validator;
+  } else if (start > 0) {
+    req.debug?.('the server does not support Range requests; starting over');
+    await sink.reset();
+  }
+  const { response, url } = await sendFollowingRedirects(
+    {
+      url: req.url,
+      method: 'GET',
+      headers: outgoingHeaders(req.headers, extra),
+      timeout: timeoutMs,
+      signal: req.signal,
+      responseType: 'stream',
+      decompress: false,
+      ...agents({ insecure: req.insecure }),
+    },
+    { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },
+  );
+  const status = response.status;
+  const body = response.data as Readable;
+  req.debug?.(`<- ${status} ${response.statusText ?? ''} content-length=${headerValue(response, 'content-length') ?? '-'} from ${redactUrl(url)}`);
+
+  if (status === 200) {
+    if (start > 0) {
+      req.debug?.('the server sent the whole file again; starting over');
+      await sink.reset();
+    }
+    learn(resource, response, req);
+    return { body, resumed: false };
+  }
+  if (status === 206 && resuming) {
+    const range = parseContentRange(headerValue(response, 'content-range'));
+    const consistent = range && range.first === start && range.total !== undefined && range.last === range.total - 1 && (resource.total === undefined || range.total === resource.total);
+    if (consistent) {
+      req.debug?.(`resuming at byte ${start}`);
+      return { body, resumed: true };
+    }
+    release(response);
+    req.debug?.('the server answered the Range request with another range; starting over');
+    await sink.reset();
+    throw new TransferFault('unusable partial answer', 'ECUTSHORT');
+  }
+  release(response);
+  if (status === 416 && resuming) {
+    await sink.reset();
+    throw new TransferFault('range not satisfiable', 'ECUTSHORT');
+  }
+  if (isRetryableStatus(status)) throw new RetryableStatus(status, parseRetryAfter(headerValue(response, 'retry-after')));
+  throw httpStatusError(status, url);
+}
+
+/** Records size, Range support and validator from a full (200) answer, and checks the size promise. */
+function learn(resource: Resource, response: AxiosResponse, req: DownloadRequest): void {
+  const length = headerValue(response, 'content-length');
+  resource.total = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+  resource.ranges = /\bbytes\b/i.test(headerValue(response, 'accept-ranges') ?? '');
+  const etag = headerValue(response, 'etag');
+  resource.validator = etag && !etag.startsWith('W/') ? etag : headerValue(response, 'last-modified');
+  resource.contentType = headerValue(response, 'content-type');
+  if (resource.total !== undefined && req.expectedSize !== undefined && resource.total !== req.expectedSize) {
+    release(response);
+    throw new UserError(`${urlOrigin(req.url)} sends ${resource.total} bytes but the service announced ${req.expectedSize}`, {
+      fix: 'pull again; if it persists the image on the server is damaged or was replaced',
+      code: 'ESIZE',
+    });
+  }
+}
+
+/** Streams one answer body into the sink, abandoning it when no byte arrives for `timeoutMs`. */
+async function stream(
+  body: Readable,
+  sink: FileSink,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  hooks: { onWritten: () => void; onTick: () => void },
+): Promise<void> {
+  let seen = sink.position;
+  let lastChange = performance.now();
+  // One coarse timer instead of a timer per chunk: it compares the byte count now and then.
+  const watchdog = setInterval(
+    () => {
+      hooks.onTick();
+      if (sink.position !== seen) {
+        seen = sink.position;
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange >= timeoutMs) {
+        body.destroy(new TransferFault(`no data for ${timeoutMs} ms`, 'EIDLETIMEOUT'));
+      }
+    },
+    Math.max(20, Math.min(PROGRESS_INTERVAL_MS, timeoutMs / 4)),
+  );
+  const writer = sink.writer(hooks.onWritten);
+  try {
+    await pipeline(body, writer, signal ? { signal } : {});
+  } finally {
+    clearInterval(watchdog);
+    await sink.settled();
+  }
+}
+
+function parseContentRange(value: string | undefined): { first: number; last: number; total?: number } | undefined {
+  const match = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? '');
+  if (!match) return undefined;
+  return { first: Number(match[1]), last: Number(match[2]), total: match[3] === '*' ? undefined : Number(match[3]) };
+}
+
+function release(response: AxiosResponse): void {
+  const body = response.data as Readable | undefined;
+  if (body && typeof body.destroy === 'function') body.destroy();
+}
+
+/**
+ * At most ~10 progress calls a second, plus the ones that must be seen (start, end); `flush` (called by the
+ * watchdog tick) reports bytes that arrived just before a pause, so the display never lags behind a stall.
+ */
+function throttle(callback: DownloadRequest['onProgress']) {
+  let last = 0;
+  let reported = -1;
+  const report = (done: number, total: number | undefined, force: boolean) => {
+    if (!callback) return;
+    const now = performance.now();
+    if (!force && now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    reported = done;
+    callback(done, total);
+  };
+  return {
+    report,
+    flush: (done: number, total: number | undefined) => {
+      if (done !== reported) report(done, total, false);
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof RetryableStatus || error instanceof TransferFault) return error.message;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error';
+}
+
+function finalError(error: unknown, url: string, position: number, total: number | undefined, attempts: number, timeoutMs: number): UserError {
+  if (error instanceof RetryableStatus) return httpStatusError(error.status, url, { attempts, retryAfterMs: error.retryAfterMs });
+  const codes = (error as { code?: unknown })?.code;
+  if (total !== undefined && position < total && codes !== 'EIDLETIMEOUT') {
+    return new UserError(`the download from ${urlOrigin(url)} was cut short: got ${position} of ${total} bytes after ${attempts} attempts`, {
+      fix: 'try again later; if it persists the server or a proxy is truncating the file',
+      code: 'ESIZE',
+      cause: error,
+    });
+  }
+  return networkError(error, url, { timeoutMs });
+}

@@ -1,0 +1,135 @@
+// The one axios instance every transfer goes through, plus what all requests share: outgoing headers (no
+// cookies, our User-Agent), TLS agents, redirect following by hand (so the hop count, header stripping across
+// origins and the debug lines are ours) and URL validation.
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { UserError } from '../errors';
+import { CORE_VERSION } from '../version';
+import { invalidUrl } from './net-errors';
+import { redactHeaders, redactUrl } from './redact';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that must not follow a redirect to another origin. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+export const client = axios.create({
+  // Every status is an answer for the caller to interpret; only transport failures reject.
+  validateStatus: () => true,
+  maxRedirects: 0,
+  maxBodyLength: -1,
+  maxContentLength: -1,
+  transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+  // We parse JSON ourselves (bare numbers, HTML error pages); axios must hand over the bytes untouched.
+  transformResponse: [],
+});
+
+let insecureAgent: https.Agent | undefined;
+
+/** Agents for a request: keep-alive by default; a verification-free https agent when asked. */
+export function agents(options: { insecure?: boolean; keepAlive?: boolean }): Pick<AxiosRequestConfig, 'httpAgent' | 'httpsAgent'> {
+  if (options.keepAlive === false) {
+    return {
+      httpAgent: new http.Agent({ keepAlive: false }),
+      httpsAgent: new https.Agent({ keepAlive: false, rejectUnauthorized: !options.insecure }),
+    };
+  }
+  if (!options.insecure) return {};
+  insecureAgent ??= new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+  return { httpsAgent: insecureAgent };
+}
+
+/**
+ * The headers to send: the caller's, minus any Cookie (the registry treats a request with a csrftoken cookie
+ * as a web-UI request and silently stores nothing), plus a User-Agent unless the caller set one.
+ */
+export function outgoingHeaders(base: Record<string, string> | undefined, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...extra, ...(base ?? {}) })) {
+    if (name.toLowerCase() === 'cookie') continue;
+    out[name] = value;
+  }
+  if (!Object.keys(out).some((name) => name.toLowerCase() === 'user-agent')) out['User-Agent'] = `sregistry/${CORE_VERSION} (node ${process.version})`;
+  return out;
+}
+
+/** Parses and checks a URL up front so a typo is a clear UserError, not a library exception. */
+export function checkUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalidUrl(url);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidUrl(url);
+  return parsed;
+}
+
+export function headerValue(response: AxiosResponse, name: string): string | undefined {
+  const value = (response.headers as Record<string, unknown>)[name.toLowerCase()];
+  if (value === undefined || value === null) return undefined;
+  return Array.isArray(value) ? value.join(', ') : String(value);
+}
+
+/** Plain-object copy of response headers (lower-case names). */
+export function plainHeaders(response: AxiosResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  const source = response.headers as unknown as { toJSON?: () => Record<string, unknown> };
+  const raw = typeof source.toJSON === 'function' ? source.toJSON() : (response.headers as Record<string, unknown>);
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || value === null) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+export interface SendOptions {
+  /** hops to follow; 0 returns a redirect answer as it is */
+  maxRedirects: number;
+  debug?: (line: string) => void;
+  /** called on a redirect answer so a streamed body can be released */
+  discard?: (response: AxiosResponse) => void;
+}
+
+/**
+ * Sends `config` and follows redirects by hand, at most `maxRedirects` hops. Credentials are dropped when a hop
+ * changes origin (a signed storage URL must not receive the registry's Authorization). Returns the first
+ * non-redirect answer and the URL that gave it.
+ */
+export async function sendFollowingRedirects(
+  config: AxiosRequestConfig & { url: string; headers: Record<string, string> },
+  options: SendOptions,
+): Promise<{ response: AxiosResponse; url: string }> {
+  let url = config.url;
+  let headers = config.headers;
+  let method = (config.method ?? 'GET').toUpperCase();
+  for (let hop = 0; ; hop++) {
+    options.debug?.(`${method} ${redactUrl(url)} ${JSON.stringify(redactHeaders(headers))}`);
+    const response = await client.request({ ...config, url, headers, method });
+    const location = headerValue(response, 'location');
+    // maxRedirects 0: the caller wants the 3xx itself (e.g. a POST, which must not turn into a GET).
+    if (!REDIRECTS.has(response.status) || !location || options.maxRedirects === 0) return { response, url };
+    options.discard?.(response);
+    if (hop >= options.maxRedirects) {
+      throw new UserError(`too many redirects (more than ${options.maxRedirects}) from ${redactUrl(config.url)}`, {
+        fix: 'check the URL; the server sends the client around in circles',
+        code: 'EREDIRECT',
+      });
+    }
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw invalidUrl(location);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw invalidUrl(next.href);
+    options.debug?.(`${response.status} redirect to ${redactUrl(next)}`);
+    if (next.origin !== new URL(url).origin) {
+      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
+    }
+    if (response.status === 303 && method !== 'HEAD') method = 'GET';
+    url = next.href;
+  }
+}

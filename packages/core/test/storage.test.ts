@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { createStorage, storagePath } from '../src/storage/index';
+import { parseImageName, withVersion } from '../src/uri/parse';
+import { exists, tempDir, writeImage } from './catalog-helpers';
+
+test('pathFor: <root>/<collection>/<image>/<tag>@<version>.sif, nested collections, registry left out', async (t) => {
+  const root = await tempDir(t);
+  const storage = createStorage(root);
+  const named = (n: string, v: string) => ({ ...withVersion(parseImageName(n), v), version: v });
+  assert.equal(storage.pathFor(named('vsoch/hello-world:v1', 'abc')), path.join(root, 'vsoch', 'hello-world', 'v1@abc.sif'));
+  assert.equal(storage.pathFor(named('a/b/c/d:tag', 'v')), path.join(root, 'b', 'c', 'd', 'tag@v.sif'));
+  assert.equal(storage.pathFor(named('registry.example.com/coll/name:tag', 'v')), path.join(root, 'coll', 'name', 'tag@v.sif'));
+  assert.equal(storage.pathFor(named('coll/name', '')), path.join(root, 'coll', 'name', 'latest.sif'), 'no version: <tag>.sif');
+});
+
+test('pathFor refuses names that would leave the root or land in its reserved folders', async (t) => {
+  const root = await tempDir(t);
+  const refused = (name: { collection: string; image: string; tag: string; version?: string }) =>
+    assert.throws(
+      () => storagePath(root, { ...name, uri: 'x' }),
+      (e: Error) => e.name === 'UserError' && /Cannot store/.test(e.message),
+      JSON.stringify(name),
+    );
+  refused({ collection: '..', image: 'x', tag: 't', version: 'v' });
+  refused({ collection: 'a/../../..', image: 'x', tag: 't', version: 'v' });
+  refused({ collection: 'c', image: '..', tag: 't', version: 'v' });
+  refused({ collection: 'c', image: 'x', tag: '../../t', version: 'v' });
+  refused({ collection: 'c', image: 'x', tag: 't', version: '../../../etc/passwd' });
+  refused({ collection: '/etc', image: 'x', tag: 't', version: 'v' });
+  refused({ collection: '.tmp', image: 'journal', tag: 't', version: 'v' });
+  refused({ collection: 'c', image: 'x', tag: '', version: 'v' });
+  assert.equal(storagePath(root, { collection: 'c', image: 'x', tag: 't', version: 'v', uri: 'x' }), path.join(root, 'c', 'x', 't@v.sif'));
+});
+
+test('place: a copy is never visible half-written; move renames; folders are created', async (t) => {
+  const root = await tempDir(t);
+  const storage = createStorage(root);
+  const big = Buffer.alloc(48 * 1024 * 1024, 7);
+  const source = path.join(root, '.tmp', 'big.part');
+  await fs.mkdir(path.dirname(source), { recursive: true });
+  await fs.writeFile(source, big);
+  const dest = path.join(root, 'c', 'img', 'latest@v.sif');
+
+  // Watch the destination while the copy runs: whenever it exists it must be complete.
+  let watching = true;
+  let seenPartial = 0;
+  let polls = 0;
+  const watcher = (async () => {
+    while (watching) {
+      polls++;
+      const stat = await fs.stat(dest).catch(() => undefined);
+      if (stat && stat.size !== big.length) seenPartial++;
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  await storage.place(source, dest, { copy: true });
+  watching = false;
+  await watcher;
+  assert.ok(polls > 1, 'the watcher ran during the copy');
+  assert.equal(seenPartial, 0);
+  assert.equal((await fs.stat(dest)).size, big.length);
+  assert.equal(await exists(source), true, 'copy keeps the source');
+  assert.deepEqual(
+    (await fs.readdir(path.dirname(dest))).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temp file left',
+  );
+
+  const moved = path.join(root, 'c', 'img2', 'latest@v.sif');
+  await storage.place(source, moved);
+  assert.equal(await exists(source), false);
+  assert.equal((await fs.stat(moved)).size, big.length);
+
+  await storage.place(moved, moved); // same path: nothing to do, nothing lost
+  assert.equal((await fs.stat(moved)).size, big.length);
+  await assert.rejects(storage.place(path.join(root, 'missing'), path.join(root, 'x', 'y.sif'), { copy: true }), /ENOENT/);
+  assert.deepEqual((await fs.readdir(path.join(root, 'x'))).length, 0, 'a failed copy leaves no temp file');
+});
+
+test('tempPath lives in <root>/.tmp; cleanTemp removes old leftovers only, never intents or images', async (t) => {
+  const root = await tempDir(t);
+  const storage = createStorage(root);
+  const temp = await storage.tempPath('../../evil name');
+  assert.equal(path.dirname(temp), path.join(root, '.tmp'));
+  assert.match(path.basename(temp), /^evil_name\.\d+\.[0-9a-f]+\.part$/);
+
+  const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+  const oldTemp = await writeImage(root, '.tmp/old.part');
+  const freshTemp = await writeImage(root, '.tmp/fresh.part');
+  const oldPlace = await writeImage(root, 'c/i/.t@v.sif.sregistry-123-abcdef.tmp');
+  const image = await writeImage(root, 'c/i/t@v.sif');
+  const intent = await writeImage(root, '.tmp/journal/1-2-aa.json', '{}');
+  const intentTemp = await writeImage(root, '.tmp/journal/.1-2-aa.json.9.ff.tmp', '{');
+  for (const f of [oldTemp, oldPlace, image, intent, intentTemp]) await fs.utimes(f, old, old);
+
+  assert.equal(await storage.cleanTemp(60 * 60 * 1000), 3);
+  assert.equal(await exists(oldTemp), false);
+  assert.equal(await exists(oldPlace), false);
+  assert.equal(await exists(intentTemp), false);
+  assert.equal(await exists(freshTemp), true);
+  assert.equal(await exists(image), true);
+  assert.equal(await exists(intent), true);
+});

@@ -1,0 +1,5 @@
+export * from './cli-runner';
+export * from './hub-server/index';
+export * from './sif-writer';
+export * from './registry-server/index';
+export * from './nock';
