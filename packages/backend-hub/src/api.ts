@@ -35,6 +35,7 @@ export async function fetchManifest(ctx: BackendContext, request: ManifestReques
     url,
     headers: { Accept: 'application/json' },
     timeoutMs: TIMEOUT_MS,
+    insecure: insecure(ctx),
     signal: request.signal,
     debug: (line: string) => ctx.log.debug(line),
   });
@@ -59,4 +60,16 @@ function detailOf(data: unknown): string | undefined {
   if (data && typeof data === 'object' && typeof (data as { detail?: unknown }).detail === 'string')
     return (data as { detail: string }).detail;
   return undefined;
+}
+
+const warned = new WeakSet<object>();
+
+/** SREGISTRY_HTTPS_NOVERIFY, with the original's warning once per command. */
+export function insecure(ctx: BackendContext): boolean {
+  const off = ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
+  if (off && !warned.has(ctx)) {
+    warned.add(ctx);
+    ctx.log.warn('Verify of certificates disabled! ::TESTING USE ONLY::');
+  }
+  return off;
 }

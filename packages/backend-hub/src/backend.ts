@@ -32,6 +32,8 @@ export function createBackend(ctx: BackendContext): Backend {
   return {
     name: ctx.name,
     description,
+    // search and labels exist only to explain that the archive has no such API
+    capabilities: ['pull'],
     async resolve(name: ImageName, options?: PullOptions): Promise<RemoteImage> {
       const ref = toHubRef(ctx, name);
       const target = ref.registry ? baseForRegistry(ctx, ref.registry) : base();

@@ -1,4 +1,5 @@
 import type { BackendContext, ImageName, RemoteImage } from '@sregistry/core';
+import { insecure } from './api';
 import { notFinished, unexpected } from './errors';
 import { type HubRef, refText } from './ref';
 import type { Resolution } from './resolve';
@@ -48,6 +49,7 @@ export function toRemoteImage(ctx: BackendContext, requested: ImageName, ref: Hu
     ...(md5 && !gzipped ? { md5 } : {}),
     manifest: kept,
     sourceUrl: found.url,
+    insecure: insecure(ctx),
   };
 }
 

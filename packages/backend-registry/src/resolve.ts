@@ -22,6 +22,8 @@ export async function resolveImage(rt: Runtime, name: ImageName, options: PullOp
     sha256: version ? SHA256.exec(version)?.[1]?.toLowerCase() : undefined,
     // `selfLink` as the original added it: where this manifest was read
     manifest: { ...data, selfLink: manifest.url },
+    sourceUrl: manifest.url,
+    insecure: rt.ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY'),
   };
 }
 

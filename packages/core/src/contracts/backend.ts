@@ -40,6 +40,8 @@ export interface RemoteImage {
   manifest: Record<string, unknown>;
   /** where the image came from, stored as the record's url */
   sourceUrl?: string;
+  /** skip TLS verification for the download (the user turned it off for this backend) */
+  insecure?: boolean;
 }
 
 export interface PullOptions {
@@ -100,6 +102,11 @@ export interface Backend {
   labels?(query: LabelQuery): Promise<SearchResult>;
   /** extra announce line(s), e.g. the registry base; must not contain secrets */
   describe?(): string | undefined;
+  /**
+   * What the backend really offers, when that differs from the methods it has: a method may exist only to
+   * explain why the service cannot do something (the Hub archive has no search).
+   */
+  readonly capabilities?: readonly Capability[];
 }
 
 export interface BackendContext {
@@ -122,6 +129,7 @@ export interface BackendModule {
 }
 
 export function capabilitiesOf(backend: Backend): Capability[] {
+  if (backend.capabilities) return CAPABILITIES.filter((c) => backend.capabilities?.includes(c));
   const has: Record<Capability, boolean> = {
     pull: typeof backend.resolve === 'function',
     push: typeof backend.push === 'function',

@@ -82,6 +82,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     const result = await downloadToFile({
       url: remote.url,
       headers: remote.headers,
+      insecure: remote.insecure,
       dest: temp,
       hashes: remote.md5 ? ['sha256', 'md5'] : ['sha256'],
       expectedSize: remote.size,

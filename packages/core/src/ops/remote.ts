@@ -43,7 +43,9 @@ export async function searchLabels(session: Session, query: { key?: string; valu
   if (!active.backend.labels) throw notImplemented('label search', active);
   announce(session, active);
   const result = await active.backend.labels(query);
-  printSearch(session, result);
+  // the original answered an empty label search with a message and success
+  if (result.rows.length === 0) session.out.result(result.emptyMessage);
+  else printSearch(session, result);
   return result;
 }
 

@@ -2,8 +2,7 @@
 // checked against Content-Length and the service's promise, dropped connections and 5xx retried with backoff,
 // resumed with Range when the server supports it, and no partial file left behind on failure.
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { DiskWriteError, FileSink } from './file-sink';
@@ -223,11 +222,46 @@ async function stream(
   );
   const writer = sink.writer(hooks.onWritten);
   try {
-    await pipeline(body, writer, signal ? { signal } : {});
+    await pump(body, writer, signal);
   } finally {
     clearInterval(watchdog);
     await sink.settled();
   }
+}
+
+/**
+ * Like stream.pipeline, with one difference that matters for resuming: when the body fails, the bytes already
+ * received (up to the writer's buffer) are still written, so the next attempt continues right where the data
+ * stopped and the retry budget sees real progress.
+ */
+function pump(body: Readable, writer: Writable, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let bodyError: unknown;
+    const onAbort = () => {
+      body.destroy();
+      writer.destroy();
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (error?: unknown) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    finished(body, { writable: false }, (error) => {
+      if (!error) return; // pipe() ends the writer; 'finish' settles
+      bodyError = error;
+      body.unpipe(writer);
+      writer.end();
+    });
+    writer.once('finish', () => done(bodyError));
+    writer.once('error', (error) => {
+      body.destroy();
+      done(error);
+    });
+    body.pipe(writer);
+  });
 }
 
 function parseContentRange(value: string | undefined): { first: number; last: number; total?: number } | undefined {
