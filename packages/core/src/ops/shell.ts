@@ -13,8 +13,8 @@ import { Session } from './session';
  * client.images(). Calls made from the REPL print nothing themselves; they return values.
  */
 export async function openShell(session: Session, backendName?: string): Promise<void> {
-  const uri = backendName ? `${backendName}://` : undefined;
-  const selected = session.selection(uri && `${uri}x/y`).name;
+  const selected = backendName ? backendName.toLowerCase() : session.selection().name;
+  session.backends.module(selected); // fails now, with the install hint, rather than on the first call
   const quiet = new Session({ env: session.env, backends: session.backends, output: new Output({ level: 1, json: true, quiet: true }) });
   const withBackend = (u: string) => (backendName && !u.includes('://') ? `${backendName}://${u}` : u);
   const client = {
