@@ -5,4 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+# Release notes: every changed package needs a changeset. changesets compares with the local `main` branch, which a
+# clone of main has (even --depth 1) but a detached CI checkout of another ref may not: then say so and go on.
+if git rev-parse --verify --quiet main >/dev/null 2>&1; then
+  pnpm changeset status >&2
+else
+  echo "› changeset status skipped: no local main branch to compare with" >&2
+fi
 bash scripts/run-tests.sh "$@"

@@ -16,9 +16,11 @@ const TAG = /^[A-Za-z0-9._-]{1,64}$/;
 const VERSION = /^[A-Za-z0-9._-]{1,250}$/;
 
 /**
- * The catalogue name follows sregistry-cli: `<user>/<repo>:<manifest tag>@<manifest version>`, case kept,
- * without the host (the original stored the manifest's name only). The tag is the manifest's because the
- * archive answers `latest` with the newest build when the collection has no real `latest`.
+ * The catalogue name follows sregistry-cli: `<user>/<repo>:<manifest tag>@<manifest version>`, without the
+ * host (the original stored the manifest's name only). The tag is the manifest's because the archive answers
+ * `latest` with the newest build when the collection has no real `latest`. Case matters only for the lookup:
+ * the name is lower-cased here, as the original's `add` did, so the record and the storage path match what
+ * local commands (`get Vsoch/Hello`, which lower-case) look for.
  */
 export function toRemoteImage(ctx: BackendContext, requested: ImageName, ref: HubRef, found: Resolution): RemoteImage {
   const { manifest } = found;
@@ -57,12 +59,12 @@ function catalogueName(ctx: BackendContext, requested: ImageName, ref: HubRef, t
   const text = `${ref.user}/${ref.repo}:${tag}${version ? `@${version}` : ''}`;
   let parsed: ImageName;
   try {
-    parsed = ctx.core.parseImageName(text, { lowercase: false });
+    parsed = ctx.core.parseImageName(text);
   } catch {
     ctx.log.warn(
       `Singularity Hub's manifest for ${refText(ref)} has a tag or version that cannot name an image; keeping the requested name`,
     );
-    parsed = ctx.core.parseImageName(`${ref.user}/${ref.repo}:${ref.tag ?? 'latest'}`, { lowercase: false });
+    parsed = ctx.core.parseImageName(`${ref.user}/${ref.repo}:${ref.tag ?? 'latest'}`);
   }
   return { ...parsed, original: requested.original, scheme: requested.scheme };
 }

@@ -70,10 +70,11 @@ describe('hub backend resolve against the archive service', () => {
     assert.ok(debug().some((l) => l.includes('through the exact manifest route')));
   });
 
-  test('names keep their case; a lower-cased name is another (missing) collection', async () => {
+  test('names keep their case for the lookup (a lower-cased name is another, missing, collection); the catalogue name is lower-cased', async () => {
     const remote = await resolve('shub://Other/Mixed-Case:one');
-    assert.equal(remote.name.collection, 'Other');
-    assert.equal(remote.name.image, 'Mixed-Case');
+    assert.deepEqual(paths(), ['/api/container/Other/Mixed-Case:one']);
+    assert.equal(remote.name.collection, 'other');
+    assert.equal(remote.name.image, 'mixed-case');
     await userError(() => resolve('shub://other/mixed-case:one'));
   });
 

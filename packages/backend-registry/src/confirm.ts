@@ -4,18 +4,18 @@ import readline from 'node:readline';
 export async function confirm(question: string): Promise<'yes' | 'no' | 'no-terminal'> {
   if (!process.stdin.isTTY && process.stdin.readableEnded) return 'no-terminal';
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
+  // The iterator queues lines: piped answers ("maybe\ny\n") arrive together, and rl.question would drop all but one.
+  const lines = rl[Symbol.asyncIterator]();
   try {
-    let prompt = `${question} [y/n] `;
+    rl.setPrompt(`${question} [y/n] `);
     for (;;) {
-      const line = await new Promise<string | undefined>((resolve) => {
-        rl.question(prompt, resolve);
-        rl.once('close', () => resolve(undefined));
-      });
-      if (line === undefined) return 'no-terminal';
-      const first = line.trim().toLowerCase()[0];
+      rl.prompt();
+      const next = await lines.next();
+      if (next.done) return 'no-terminal';
+      const first = String(next.value).trim().toLowerCase()[0];
       if (first === 'y') return 'yes';
       if (first === 'n') return 'no';
-      prompt = 'Please answer yes or no: ';
+      rl.setPrompt('Please answer yes or no: ');
     }
   } finally {
     rl.close();

@@ -37,7 +37,10 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
   const sign = (kind: 'push' | 'upload') => (date: Date) =>
     authorizationHeader(kind, { ...credentials, collection, name: name.image, tag: name.tag, date });
 
-  const digests = await hashFile(rt, request);
+  // Hashed while the upload runs (one more read of the file, on another core when there is one), so the
+  // read-back check costs no extra wall time; the result is awaited only after the upload.
+  const hashing = hashFile(rt, request);
+  hashing.catch(() => {}); // awaited below; an early upload failure must not leave it unhandled
 
   // Step 1: the collection id (created when missing and the user may create collections).
   const step1Url = `${location.api}/upload/chunked_upload`;
@@ -79,6 +82,7 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
   checkUpload(rt, step2, location, uri);
   rt.log.debug(`[Return status ${step2.status} ${UPLOAD_COMPLETE}]`);
 
+  const digests = await hashing;
   const version = await confirm(rt, target, location, digests, request.signal);
   return {
     message: UPLOAD_COMPLETE,

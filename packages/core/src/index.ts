@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 
 export * from './backends/index';
-export * from './catalog/index';
+export * from './catalog/lazy';
 export * from './contracts/index';
 export * from './errors';
 export * from './ops/index';

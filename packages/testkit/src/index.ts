@@ -3,3 +3,5 @@ export * from './hub-server/index';
 export * from './sif-writer';
 export * from './registry-server/index';
 export * from './nock';
+export * from './conformance/index';
+export * from './verdaccio';

@@ -28,7 +28,9 @@ import type { Database, NewImageRow } from '../contracts/database';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
+import { fileSystemProblem } from '../storage/fs-errors';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
+import { pausePoint } from '../testing-hooks';
 import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
 import { sha256File } from './hash';
@@ -130,6 +132,7 @@ export class Catalog {
       { op: 'add', source, dest, copy, row },
       async () => {
         await this.storage.place(source, dest, { copy });
+        pausePoint('add-after-place-before-row');
         return this.database.upsert(row);
       },
       () => isFile(dest),
@@ -157,9 +160,10 @@ export class Catalog {
     if (stat?.isDirectory()) to = path.join(to, path.basename(from));
     if (to === from) throw new UserError(`${destPath} is already the name.`, { fix: 'give another path', code: 'ESAMEPATH' });
     const dir = path.dirname(to);
-    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
-      throw new UserError(`${dir} does not exist. Ensure exists first.`, { fix: `mkdir -p ${dir}`, code: 'ENODIR' });
-    }
+    const dirStat = await fs.stat(dir).catch(() => undefined);
+    if (dirStat && !dirStat.isDirectory())
+      throw new UserError(`${dir} is a file, not a folder`, { fix: 'give a folder, or a path inside one', code: 'ENODIR' });
+    if (!dirStat) throw new UserError(`${dir} does not exist. Ensure exists first.`, { fix: `mkdir -p ${dir}`, code: 'ENODIR' });
     if (
       !(await fs.access(dir, fs.constants.W_OK).then(
         () => true,
@@ -217,6 +221,7 @@ export class Catalog {
     for (const { file, intent } of pending) {
       try {
         await this.rollForward(intent);
+        pausePoint('recover-after-roll-forward');
         await this.journal.end(file);
       } catch (error) {
         // one stuck intent (say, an unreadable source) must not make the catalogue unusable; it stays for later
@@ -261,6 +266,7 @@ export class Catalog {
       { op: 'move', id: record.id, from, to, changes },
       async () => {
         await this.storage.place(from, to);
+        pausePoint('move-after-place-before-row');
         return this.database.update(record.id, changes);
       },
       () => isFile(to),
@@ -269,6 +275,7 @@ export class Catalog {
 
   private async finishRemove(id: number, file: string): Promise<void> {
     await this.database.remove(id);
+    pausePoint('remove-after-row-before-unlink');
     if ((await this.database.findByImagePath(file)).length === 0) await fs.rm(file, { force: true });
   }
 
@@ -277,15 +284,18 @@ export class Catalog {
    * dropped and the error is all that remains; otherwise the intent stays for recovery to finish the change.
    */
   private async journaled<T>(intent: IntentBody, work: () => Promise<T>, changed: () => Promise<boolean>): Promise<T> {
-    const entry = await this.journal.begin(intent);
+    // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
+    const entry = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
+    pausePoint(`${intent.op}-intent-written`);
     let result: T;
     try {
       result = await work();
     } catch (error) {
       if (await changed().catch(() => true)) this.journal.release(entry);
       else await this.journal.end(entry);
-      throw error;
+      throw await fileSystemProblem(error);
     }
+    pausePoint(`${intent.op}-before-intent-end`);
     await this.journal.end(entry);
     return result;
   }

@@ -6,6 +6,7 @@ import { DataSource, type EntityManager, type QueryDeepPartialEntity, type Query
 import type { Database, NewImageRow } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
+import { pausePoint } from '../testing-hooks';
 import { CollectionEntity, ContainerEntity } from './entities';
 import { Mutex } from './mutex';
 import { errorCode, isAlreadyExists, isBusy, isUniqueViolation, withRetry } from './retry';
@@ -26,8 +27,13 @@ export async function openDatabase(file: string): Promise<Database> {
   try {
     await fs.mkdir(folder, { recursive: true });
   } catch (error) {
-    throw new UserError(`Database location ${folder} does not exist.`, {
-      fix: `create it or point SREGISTRY_DATABASE to a writable folder (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    const code = (error as NodeJS.ErrnoException).code;
+    // a file where the folder should be made "does not exist" read like a lie
+    const isFile = code === 'EEXIST' || code === 'ENOTDIR';
+    throw new UserError(`Database location ${folder} ${isFile ? 'is a file, not a folder' : 'does not exist.'}`, {
+      fix: isFile
+        ? 'move it away or point SREGISTRY_DATABASE to a folder'
+        : `create it or point SREGISTRY_DATABASE to a writable folder (${code ?? 'error'})`,
       code: 'EDBPATH',
       cause: error,
     });
@@ -262,6 +268,7 @@ class SqlDatabase implements Database {
         await runner.startTransaction();
         try {
           const result = await work(runner.manager);
+          pausePoint('db-before-commit');
           await runner.commitTransaction();
           return result;
         } catch (error) {

@@ -49,13 +49,17 @@ export abstract class SregistryCommand extends Command {
       if (debug) this.session.out.debug(String(error.stack));
       this.exit(error.exitCode);
     }
-    // oclif's own parse errors carry exit 2 and already read as one line plus help hint.
+    // oclif's own parse errors carry exit 2; they are shown as one line plus the help hint.
     if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
-      if (!json) {
-        this.session?.out.error(error.message.split('\n')[0] + (error.message.includes('\n') ? ' (see --help)' : ''));
-        this.exit(error.oclif?.exit ?? 2);
+      const exit = error.oclif?.exit ?? 2;
+      if (json) {
+        // never oclif's own JSON for it: that serialises the parse context, environment (tokens) included
+        process.exitCode = exit;
+        this.logJson({ error: { message: usageLine(error.message), code: 'EUSAGE', exitCode: exit } });
+        return;
       }
-      return super.catch(error);
+      this.session?.out.error(`${usageLine(error.message)} (see --help)`);
+      this.exit(exit);
     }
     // Anything else is a bug: say so in one line; the stack only with --debug.
     if (json) {
@@ -72,4 +76,15 @@ export abstract class SregistryCommand extends Command {
     await this.session?.close().catch(() => {});
     return super.finally(error);
   }
+}
+
+/** The informative part of an oclif parse message ("The following error occurred:" / "See more help" dropped). */
+function usageLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with/i.test(l));
+  const [first, ...rest] = lines;
+  if (!first) return message.trim();
+  return first.endsWith(':') && rest.length > 0 ? `${first} ${rest.join(', ')}` : first;
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { recordToJson } from '../catalog/index';
+import { recordToJson } from '../catalog/record-json';
 import { sortedJson } from '../output/format';
 import { inspectImage } from '../sif/index';
 import { findRecord } from './find-record';

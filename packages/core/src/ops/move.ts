@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { recordToJson } from '../catalog/index';
+import { recordToJson } from '../catalog/record-json';
 import { findRecord } from './find-record';
 import type { Session } from './session';
 

@@ -5,6 +5,7 @@ import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { detectImageFormat } from '../sif/index';
+import { pausePoint } from '../testing-hooks';
 import { createProgressReporter, downloadToFile } from '../transfer/index';
 import { withVersion } from '../uri/parse';
 import { announce } from './announce';
@@ -40,7 +41,12 @@ function tempBeside(dest: string): string {
   return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
 }
 
-/** The file name the original used without a database: `collection-name:tag.sif`. */
+/**
+ * The file a pull without a catalogue (--no-cache, SREGISTRY_DISABLE) writes into the current folder, for every
+ * backend: `<collection>-<name>:<tag>.sif` of the name the backend catalogues under. The original did this for
+ * registry pulls but used the storage basename (`<name>:<tag>@<version>.sif`) for the hub; one rule that does not
+ * depend on a version (unknown before a registry download) is easier to script against.
+ */
 function noCacheName(name: ImageName): string {
   return `${name.collection}/${name.image}:${name.tag}.sif`.replace(/\//g, '-');
 }
@@ -91,6 +97,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       debug: (line) => session.out.debug(line),
     });
     progress.done();
+    pausePoint('pull-downloaded');
     if (!options.noVerify) verifyDigests(remote, result);
     let sha256 = result.sha256;
     let size = result.size;
@@ -112,6 +119,8 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       session.out.warn('this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked');
     }
 
+    // the download was private while incomplete (0600); the finished image gets the user's usual mode
+    fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = remote.version ?? sha256;
     const name = withVersion(remote.name, version);
     if (!catalog) {
@@ -119,6 +128,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       session.out.result(`Success! ${path.relative(process.cwd(), finalPath!) || finalPath}`);
       return { path: finalPath!, uri: name.uri, version, backend: active.name, size, sha256, format, cached: false };
     }
+    pausePoint('pull-before-catalog');
     const added = await catalog.add({
       file: temp,
       name,

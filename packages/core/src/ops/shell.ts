@@ -1,5 +1,5 @@
 import repl from 'node:repl';
-import { recordToJson } from '../catalog/index';
+import { recordToJson } from '../catalog/record-json';
 import { Output } from '../output/output';
 import { listImages } from './images';
 import { inspectRecord } from './inspect';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pausePoint } from '../testing-hooks';
 
 /**
  * Writes a whole file or nothing: temporary file in the same folder, fsync, rename, fsync of the folder.
@@ -21,6 +22,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     throw error;
   }
   await handle.close();
+  pausePoint('atomic-write-before-rename');
   try {
     await fs.rename(tmp, file);
   } catch (error) {

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from '../settings/atomic-write';
+import { pausePoint } from '../testing-hooks';
 import { placeTempName } from './layout';
 
 /**
@@ -21,8 +22,10 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
 
   if (!options.copy) {
     await syncFile(from);
+    pausePoint('place-before-rename');
     try {
       await fs.rename(from, to);
+      pausePoint('place-after-rename');
       await syncDir(dir);
       if (path.dirname(from) !== dir) await syncDir(path.dirname(from));
       return;
@@ -36,13 +39,16 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
     // copyFile lets the kernel stream (or reflink) the bytes: memory does not grow with the file
     await fs.copyFile(from, tmp, constants.COPYFILE_EXCL);
     await syncFile(tmp);
+    pausePoint('place-copy-temp-written');
     await fs.rename(tmp, to);
   } catch (error) {
     await fs.rm(tmp, { force: true });
     throw error;
   }
   await syncDir(dir);
+  pausePoint('place-copy-after-rename');
   if (!options.copy) {
+    pausePoint('place-before-unlink');
     await fs.unlink(from);
     await syncDir(path.dirname(from));
   }

@@ -5,11 +5,15 @@ import type { ImageName } from '../contracts/image-name';
 import type { Storage } from '../contracts/storage';
 import { UserError } from '../errors';
 import { cleanTempFiles } from './clean';
+import { fileSystemProblem } from './fs-errors';
 import { isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
 import { placeFile } from './place';
 
 /** Leftovers younger than this may belong to a transfer still running in another process. */
 export const DEFAULT_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** 255 bytes (NAME_MAX) minus the `.<name>.sregistry-<pid>-<hex>.tmp` decoration of a temp copy. */
+const MAX_FILE_NAME_BYTES = 255 - 40;
 
 export interface FileStorage extends Storage {
   /** `<root>/.tmp` */
@@ -39,7 +43,7 @@ export function createStorage(root: string): FileStorage {
     },
 
     async tempPath(hint = 'download'): Promise<string> {
-      await fs.mkdir(tempDir, { recursive: true });
+      await fs.mkdir(tempDir, { recursive: true }).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
       const safe =
         hint
           .replace(/[^A-Za-z0-9._-]+/g, '_')
@@ -64,11 +68,8 @@ export function createStorage(root: string): FileStorage {
  * into the hidden folders the catalogue reserves for itself, is refused.
  */
 export function storagePath(root: string, name: Pick<ImageName, 'collection' | 'image' | 'tag' | 'uri'> & { version?: string }): string {
-  const refuse = (problem: string): never => {
-    throw new UserError(`Cannot store "${name.uri}": ${problem}`, {
-      fix: 'use a name like collection/name:tag without "..", "/" in the tag or a leading "."',
-      code: 'EBADPATH',
-    });
+  const refuse = (problem: string, fix = 'use a name like collection/name:tag without "..", "/" in the tag or a leading "."'): never => {
+    throw new UserError(`Cannot store "${name.uri}": ${problem}`, { fix, code: 'EBADPATH' });
   };
   const folders = [...name.collection.split('/'), name.image];
   for (const part of folders) {
@@ -78,6 +79,9 @@ export function storagePath(root: string, name: Pick<ImageName, 'collection' | '
     refuse(`the tag "${name.tag}" is not a usable file name`);
   if (name.version && /[/\\\0]/.test(name.version)) refuse(`the version "${name.version}" is not a usable file name`);
   const file = `${name.tag}${name.version ? `@${name.version}` : ''}.sif`;
+  // file systems allow 255 bytes per name, and the temp copy beside the file adds its suffix to that
+  if (Buffer.byteLength(file) > MAX_FILE_NAME_BYTES)
+    refuse(`the file name "${file.slice(0, 40)}…" would be longer than ${MAX_FILE_NAME_BYTES} bytes`, 'use a shorter tag');
   const full = path.resolve(root, ...folders, file);
   if (!isInside(root, full) || full === root) refuse('it resolves outside the storage folder');
   return full;

@@ -5,9 +5,19 @@ import { performance } from 'node:perf_hooks';
 import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
+import { pauseAtBytes } from '../testing-hooks';
 import { DiskWriteError, FileSink } from './file-sink';
-import { agents, checkUrl, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_MS, headerValue, outgoingHeaders, sendFollowingRedirects } from './http-client';
-import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
+import { HashWorkerError, preferWorkerHashing } from './hasher';
+import {
+  agents,
+  checkUrl,
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_TIMEOUT_MS,
+  headerValue,
+  outgoingHeaders,
+  sendFollowingRedirects,
+} from './http-client';
+import { errorCodes, isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
 import { httpStatusError, isRetryableStatus } from './status-errors';
@@ -69,8 +79,8 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
   const progress = throttle(req.onProgress);
   let attempts = 0;
   let resumed = false;
-  // The retry budget is spent by attempts that get no further than before: a flaky link that keeps making
-  // progress on a big file is not abandoned, a server that always cuts at the same byte is.
+  // With Range support the retry budget is spent only by attempts that get no further than before: a flaky link
+  // that keeps making progress on a big file is not abandoned, a server that always cuts at the same byte is.
   let failures = 0;
   let furthest = 0;
 
@@ -82,7 +92,10 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       if (answer.resumed) resumed = true;
       progress.report(sink.position, resource.total, true);
       await stream(answer.body, sink, timeoutMs, req.signal, {
-        onWritten: () => progress.report(sink.position, resource.total, false),
+        onWritten: () => {
+          pauseAtBytes('download-bytes', sink.position);
+          progress.report(sink.position, resource.total, false);
+        },
         onTick: () => progress.flush(sink.position, resource.total),
       });
       if (resource.total !== undefined && sink.position !== resource.total) {
@@ -92,19 +105,23 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       break;
     } catch (error) {
       if (req.signal?.aborted) throw cancelled(req.signal, 'download');
-      if (isUserError(error) || error instanceof DiskWriteError) throw error;
-      if (sink.position > furthest) {
+      if (isUserError(error) || error instanceof DiskWriteError || error instanceof HashWorkerError) throw error;
+      if (resource.ranges && sink.position > furthest) {
         furthest = sink.position;
         failures = 0;
       }
       const retryable = error instanceof RetryableStatus || error instanceof TransferFault || isTransientNetworkError(error, attempts > 1);
+      // Not a network or HTTP problem at all (a bug): keep its stack instead of dressing it up.
+      if (!retryable && errorCodes(error).length === 0) throw error;
       const retryAfter = error instanceof RetryableStatus ? error.retryAfterMs : undefined;
       if (!retryable || failures >= retries || (retryAfter !== undefined && retryAfter > maxWait) || attempts > (retries + 1) * 20) {
         throw finalError(error, req.url, sink.position, resource.total, attempts, timeoutMs);
       }
       const wait = retryAfter ?? backoffDelay(failures, req.backoffMs);
       failures++;
-      req.debug?.(`download of ${redactUrl(req.url)} failed at byte ${sink.position} (from ${start}): ${describe(error)}; retry ${failures}/${retries} in ${wait} ms`);
+      req.debug?.(
+        `download of ${redactUrl(req.url)} failed at byte ${sink.position} (from ${start}): ${describe(error)}; retry ${failures}/${retries} in ${wait} ms`,
+      );
       await sleep(wait, req.signal);
     }
   }
@@ -116,14 +133,19 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       code: 'ESIZE',
     });
   }
-  return { size, ...sink.digests(), contentType: resource.contentType, attempts, resumed };
+  return { size, ...(await sink.digests()), contentType: resource.contentType, attempts, resumed };
 }
 
 /**
  * Sends the GET for the next attempt (a Range request when resuming is possible) and checks the answer.
  * Resolves with the body to stream; a body that must be started over has already reset the sink.
  */
-async function open(req: DownloadRequest, sink: FileSink, resource: Resource, timeoutMs: number): Promise<{ body: Readable; resumed: boolean }> {
+async function open(
+  req: DownloadRequest,
+  sink: FileSink,
+  resource: Resource,
+  timeoutMs: number,
+): Promise<{ body: Readable; resumed: boolean }> {
   const start = sink.position;
   const extra: Record<string, string> = { Accept: '*/*', 'Accept-Encoding': 'identity' };
   const resuming = start > 0 && resource.ranges;
@@ -149,7 +171,9 @@ async function open(req: DownloadRequest, sink: FileSink, resource: Resource, ti
   );
   const status = response.status;
   const body = response.data as Readable;
-  req.debug?.(`<- ${status} ${response.statusText ?? ''} content-length=${headerValue(response, 'content-length') ?? '-'} from ${redactUrl(url)}`);
+  req.debug?.(
+    `<- ${status} ${response.statusText ?? ''} content-length=${headerValue(response, 'content-length') ?? '-'} from ${redactUrl(url)}`,
+  );
 
   if (status === 200) {
     if (start > 0) {
@@ -157,11 +181,18 @@ async function open(req: DownloadRequest, sink: FileSink, resource: Resource, ti
       await sink.reset();
     }
     learn(resource, response, req);
+    // Decided once, before the first byte (the hash state cannot move between threads).
+    if (start === 0) sink.parallel = req.hashInWorker ?? preferWorkerHashing(resource.total);
     return { body, resumed: false };
   }
   if (status === 206 && resuming) {
     const range = parseContentRange(headerValue(response, 'content-range'));
-    const consistent = range && range.first === start && range.total !== undefined && range.last === range.total - 1 && (resource.total === undefined || range.total === resource.total);
+    const consistent =
+      range &&
+      range.first === start &&
+      range.total !== undefined &&
+      range.last === range.total - 1 &&
+      (resource.total === undefined || range.total === resource.total);
     if (consistent) {
       req.debug?.(`resuming at byte ${start}`);
       return { body, resumed: true };
@@ -304,15 +335,25 @@ function describe(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error';
 }
 
-function finalError(error: unknown, url: string, position: number, total: number | undefined, attempts: number, timeoutMs: number): UserError {
+function finalError(
+  error: unknown,
+  url: string,
+  position: number,
+  total: number | undefined,
+  attempts: number,
+  timeoutMs: number,
+): UserError {
   if (error instanceof RetryableStatus) return httpStatusError(error.status, url, { attempts, retryAfterMs: error.retryAfterMs });
   const codes = (error as { code?: unknown })?.code;
   if (total !== undefined && position < total && codes !== 'EIDLETIMEOUT') {
-    return new UserError(`the download from ${urlOrigin(url)} was cut short: got ${position} of ${total} bytes after ${attempts} attempts`, {
-      fix: 'try again later; if it persists the server or a proxy is truncating the file',
-      code: 'ESIZE',
-      cause: error,
-    });
+    return new UserError(
+      `the download from ${urlOrigin(url)} was cut short: got ${position} of ${total} bytes after ${attempts} attempts`,
+      {
+        fix: 'try again later; if it persists the server or a proxy is truncating the file',
+        code: 'ESIZE',
+        cause: error,
+      },
+    );
   }
   return networkError(error, url, { timeoutMs });
 }

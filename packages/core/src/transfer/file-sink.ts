@@ -1,9 +1,10 @@
 // The download target: one file handle for all attempts, the running digests, and the committed byte count.
 // Each attempt gets a fresh Writable that appends at the committed position; bytes are hashed in the same pass
 // as they are written, in order, so a Range resume just continues the hash state, and a restart resets both.
-import { createHash, type Hash } from 'node:crypto';
+// Write errors surface as DiskWriteError; a failing hash worker as HashWorkerError (see hasher.ts).
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { type Digests, type Hasher, InlineHasher, WorkerHasher } from './hasher';
 import type { HashName } from './types';
 
 /** Write buffer of the per-attempt stream: large, so the socket keeps flowing while the disk catches up. */
@@ -26,7 +27,9 @@ export class DiskWriteError extends Error {
 export class FileSink {
   /** bytes written to disk and hashed */
   position = 0;
-  private hashes: Map<HashName, Hash>;
+  /** hash on a worker thread (decided before the first byte, once the size is known) */
+  parallel = false;
+  private hasher?: Hasher;
   /** the write in flight, so a destroyed attempt can wait for it before the file is touched again */
   private pending: Promise<unknown> = Promise.resolve();
 
@@ -34,9 +37,7 @@ export class FileSink {
     private readonly handle: fs.FileHandle,
     readonly path: string,
     private readonly names: HashName[],
-  ) {
-    this.hashes = this.freshHashes();
-  }
+  ) {}
 
   /** Creates or truncates `path` with mode 0600 (the image may be private). */
   static async open(path: string, hashes: HashName[]): Promise<FileSink> {
@@ -45,8 +46,9 @@ export class FileSink {
     return new FileSink(handle, path, names);
   }
 
-  private freshHashes(): Map<HashName, Hash> {
-    return new Map(this.names.map((name) => [name, createHash(name)]));
+  private getHasher(): Hasher {
+    this.hasher ??= this.parallel ? new WorkerHasher(this.names) : new InlineHasher(this.names);
+    return this.hasher;
   }
 
   /** Starts over from byte 0 (the server did not resume): empty file, fresh digests. */
@@ -54,7 +56,7 @@ export class FileSink {
     await this.settled();
     await this.handle.truncate(0);
     this.position = 0;
-    this.hashes = this.freshHashes();
+    this.hasher?.reset();
   }
 
   /** Resolves once no write is in flight. */
@@ -65,12 +67,16 @@ export class FileSink {
   /** A stream for one attempt; `onWritten` runs after each write reaches the file. */
   writer(onWritten?: () => void): Writable {
     const write = async (chunks: Buffer[]) => {
-      for (const hash of this.hashes.values()) for (const chunk of chunks) hash.update(chunk);
+      // Hashing (possibly on the worker) and the disk write of the same batch overlap.
+      const hashed = Promise.resolve(this.getHasher().update(chunks));
+      hashed.catch(() => undefined); // observed below; this only keeps an early failure from counting as unhandled
       try {
         await writeAll(this.handle, chunks, this.position);
       } catch (error) {
+        await hashed.catch(() => undefined);
         throw new DiskWriteError(this.path, error);
       }
+      await hashed;
       for (const chunk of chunks) this.position += chunk.length;
       onWritten?.();
     };
@@ -82,7 +88,11 @@ export class FileSink {
     return new Writable({
       highWaterMark: WRITE_HIGH_WATER_MARK,
       write: (chunk: Buffer, _encoding, callback) => run([chunk], callback),
-      writev: (entries, callback) => run(entries.map((entry) => entry.chunk as Buffer), callback),
+      writev: (entries, callback) =>
+        run(
+          entries.map((entry) => entry.chunk as Buffer),
+          callback,
+        ),
       // Resolve the destroy only after the last write landed, so the next attempt sees a stable file.
       destroy: (error, callback) => {
         this.settled().then(() => callback(error));
@@ -90,16 +100,14 @@ export class FileSink {
     });
   }
 
-  digests(): { sha256: string; md5?: string } {
-    const out: { sha256: string; md5?: string } = { sha256: this.hashes.get('sha256')!.digest('hex') };
-    const md5 = this.hashes.get('md5');
-    if (md5) out.md5 = md5.digest('hex');
-    return out;
+  async digests(): Promise<Digests> {
+    return this.getHasher().digest();
   }
 
   /** Flushes to disk and closes. */
   async finish(): Promise<void> {
     await this.settled();
+    this.hasher?.close();
     await this.handle.sync();
     await this.handle.close();
   }
@@ -107,6 +115,7 @@ export class FileSink {
   /** Closes and removes the file: no half-written image is ever left behind. */
   async discard(): Promise<void> {
     await this.settled();
+    this.hasher?.close();
     await this.handle.close().catch(() => undefined);
     await fs.rm(this.path, { force: true });
   }

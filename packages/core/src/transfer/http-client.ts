@@ -3,19 +3,29 @@
 // origins and the debug lines are ours) and URL validation.
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { UserError } from '../errors';
 import { CORE_VERSION } from '../version';
 import { invalidUrl } from './net-errors';
 import { redactHeaders, redactUrl } from './redact';
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Time without progress before a request gives up; SREGISTRY_HTTP_TIMEOUT_MS overrides it (slow links, tests). */
+export const DEFAULT_TIMEOUT_MS = timeoutFromEnv(process.env.SREGISTRY_HTTP_TIMEOUT_MS) ?? 30_000;
 export const DEFAULT_MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that must not follow a redirect to another origin. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
-export const client = axios.create({
+let instance: AxiosInstance | undefined;
+
+/** The shared axios instance, created on first use: commands that never reach the network never load axios. */
+export function httpClient(): AxiosInstance {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  instance ??= (require('axios') as typeof import('axios')).create(CLIENT_CONFIG);
+  return instance;
+}
+
+const CLIENT_CONFIG: AxiosRequestConfig = {
   // Every status is an answer for the caller to interpret; only transport failures reject.
   validateStatus: () => true,
   maxRedirects: 0,
@@ -24,7 +34,7 @@ export const client = axios.create({
   transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
   // We parse JSON ourselves (bare numbers, HTML error pages); axios must hand over the bytes untouched.
   transformResponse: [],
-});
+};
 
 let insecureAgent: https.Agent | undefined;
 
@@ -51,7 +61,8 @@ export function outgoingHeaders(base: Record<string, string> | undefined, extra:
     if (name.toLowerCase() === 'cookie') continue;
     out[name] = value;
   }
-  if (!Object.keys(out).some((name) => name.toLowerCase() === 'user-agent')) out['User-Agent'] = `sregistry/${CORE_VERSION} (node ${process.version})`;
+  if (!Object.keys(out).some((name) => name.toLowerCase() === 'user-agent'))
+    out['User-Agent'] = `sregistry/${CORE_VERSION} (node ${process.version})`;
   return out;
 }
 
@@ -107,7 +118,7 @@ export async function sendFollowingRedirects(
   let method = (config.method ?? 'GET').toUpperCase();
   for (let hop = 0; ; hop++) {
     options.debug?.(`${method} ${redactUrl(url)} ${JSON.stringify(redactHeaders(headers))}`);
-    const response = await client.request({ ...config, url, headers, method });
+    const response = await httpClient().request({ ...config, url, headers, method });
     const location = headerValue(response, 'location');
     // maxRedirects 0: the caller wants the 3xx itself (e.g. a POST, which must not turn into a GET).
     if (!REDIRECTS.has(response.status) || !location || options.maxRedirects === 0) return { response, url };
@@ -132,4 +143,9 @@ export async function sendFollowingRedirects(
     if (response.status === 303 && method !== 'HEAD') method = 'GET';
     url = next.href;
   }
+}
+
+function timeoutFromEnv(value: string | undefined): number | undefined {
+  const ms = Number(value?.trim() || Number.NaN);
+  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
 }

@@ -32,7 +32,9 @@ export function buildMultipart(fields: MultipartField[], file: MultipartFile, fi
   while (fields.some((field) => field.value.includes(boundary)));
 
   const head = Buffer.from(
-    fields.map((field) => `--${boundary}${CRLF}Content-Disposition: form-data; name=${quote(field.name)}${CRLF}${CRLF}${field.value}${CRLF}`).join('') +
+    fields
+      .map((field) => `--${boundary}${CRLF}Content-Disposition: form-data; name=${quote(field.name)}${CRLF}${CRLF}${field.value}${CRLF}`)
+      .join('') +
       `--${boundary}${CRLF}Content-Disposition: form-data; name=${quote(file.field)}; filename=${quote(file.filename)}${CRLF}` +
       `Content-Type: ${file.contentType ?? 'application/octet-stream'}${CRLF}${CRLF}`,
     'utf8',

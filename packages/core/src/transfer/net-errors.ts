@@ -75,7 +75,11 @@ export function networkError(error: unknown, url: string, options: { timeoutMs?:
     } catch {
       // keep the origin
     }
-    return make(`cannot reach ${origin}: the host name ${host} was not found`, 'check the host name in the base URL and your network or DNS settings', 'ENETWORK');
+    return make(
+      `cannot reach ${origin}: the host name ${host} was not found`,
+      'check the host name in the base URL and your network or DNS settings',
+      'ENETWORK',
+    );
   }
   if (has(UNTRUSTED_CERT)) {
     return make(
@@ -85,23 +89,47 @@ export function networkError(error: unknown, url: string, options: { timeoutMs?:
     );
   }
   if (codes.includes('ERR_TLS_CERT_ALTNAME_INVALID')) {
-    return make(`the TLS certificate of ${origin} does not match its host name`, `use the host name the certificate was issued for; ${NOVERIFY_HINT}`, 'ETLS');
+    return make(
+      `the TLS certificate of ${origin} does not match its host name`,
+      `use the host name the certificate was issued for; ${NOVERIFY_HINT}`,
+      'ETLS',
+    );
   }
   if (has(EXPIRED_CERT)) {
-    return make(`the TLS certificate of ${origin} is expired or not yet valid`, `check your clock, or ask the registry's administrator to renew it; ${NOVERIFY_HINT}`, 'ETLS');
+    return make(
+      `the TLS certificate of ${origin} is expired or not yet valid`,
+      `check your clock, or ask the registry's administrator to renew it; ${NOVERIFY_HINT}`,
+      'ETLS',
+    );
   }
   if (codes.some((code) => code === 'EPROTO' || code.startsWith('ERR_SSL_'))) {
-    return make(`the TLS handshake with ${origin} failed`, 'check that the URL scheme matches the server (http:// or https://) and the port', 'ETLS');
+    return make(
+      `the TLS handshake with ${origin} failed`,
+      'check that the URL scheme matches the server (http:// or https://) and the port',
+      'ETLS',
+    );
   }
   if (codes.some((code) => code.startsWith('HPE_'))) {
-    return make(`${origin} did not answer with valid HTTP`, 'check that the URL scheme matches the server (http:// or https://) and the port', 'ENETWORK');
+    return make(
+      `${origin} did not answer with valid HTTP`,
+      'check that the URL scheme matches the server (http:// or https://) and the port',
+      'ENETWORK',
+    );
   }
   if (has(TIMEOUT)) {
     const within = options.timeoutMs ? ` within ${Math.round(options.timeoutMs / 100) / 10} s` : '';
-    return make(`no answer from ${origin}${within}`, 'check your network connection and that the registry is up, then try again', 'ETIMEOUT');
+    return make(
+      `no answer from ${origin}${within}`,
+      'check your network connection and that the registry is up, then try again',
+      'ETIMEOUT',
+    );
   }
   if (has(DROPPED)) {
-    return make(`the connection to ${origin} was closed before the transfer finished`, 'try again; a proxy or firewall may be cutting long transfers', 'ENETWORK');
+    return make(
+      `the connection to ${origin} was closed before the transfer finished`,
+      'try again; a proxy or firewall may be cutting long transfers',
+      'ENETWORK',
+    );
   }
   if (has(UNREACHABLE)) {
     return make(`cannot reach ${origin}: network unreachable`, 'check your network connection and proxy settings', 'ENETWORK');
@@ -117,5 +145,8 @@ export function scrub(text: string): string {
 
 /** The UserError for a URL that cannot even be parsed. */
 export function invalidUrl(url: string): UserError {
-  return new UserError(`invalid URL ${redactUrl(url)}`, { fix: 'check the base URL (it must start with http:// or https://)', code: 'EBADURL' });
+  return new UserError(`invalid URL ${redactUrl(url)}`, {
+    fix: 'check the base URL (it must start with http:// or https://)',
+    code: 'EBADURL',
+  });
 }

@@ -1,7 +1,7 @@
 // Progress bars for pulls and pushes (client-spec §1.1): drawn on a terminal only, never with --quiet or --json,
 // so piped output and JSON stay clean. The original's bars (an '=' bar with a percentage) are kept in spirit and
 // gain real byte counts, speed and ETA.
-import { Format, SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 
 export interface ProgressReporter {
   /** bytes done so far; `total` may arrive late (it is known only once the server answered) */
@@ -53,6 +53,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       }
       if (!bar) {
         startedAt = Date.now();
+        // loaded only when a bar is really drawn (a terminal): pipes and --json never pay for it
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { Format, SingleBar } = require('cli-progress') as typeof import('cli-progress');
         bar = new SingleBar({
           stream,
           fps: 10,

@@ -1,7 +1,16 @@
 // JSON API calls: any HTTP status is an answer for the backend to interpret; only the transport can fail, and
 // then with a one-line UserError. Idempotent calls are retried on transient failures.
-import { UserError, isUserError } from '../errors';
-import { agents, checkUrl, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_MS, headerValue, outgoingHeaders, sendFollowingRedirects } from './http-client';
+import type { AxiosResponse } from 'axios';
+import { isUserError, UserError } from '../errors';
+import {
+  agents,
+  checkUrl,
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_TIMEOUT_MS,
+  headerValue,
+  outgoingHeaders,
+  sendFollowingRedirects,
+} from './http-client';
 import { toJsonResponse } from './json-body';
 import { isTransientNetworkError, networkError } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
@@ -29,7 +38,7 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
   for (let attempt = 0; ; attempt++) {
     if (req.signal?.aborted) throw cancelled(req.signal, 'request');
     const canRetry = attempt < retries;
-    let response;
+    let response: AxiosResponse;
     try {
       ({ response } = await sendFollowingRedirects(
         {
@@ -56,7 +65,9 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
       }
       if (canRetry && isTransientNetworkError(error, attempt > 0)) {
         const wait = backoffDelay(attempt, req.backoffMs);
-        req.debug?.(`${method} ${redactUrl(req.url)} failed (${networkError(error, req.url).message}); retry ${attempt + 1}/${retries} in ${wait} ms`);
+        req.debug?.(
+          `${method} ${redactUrl(req.url)} failed (${networkError(error, req.url).message}); retry ${attempt + 1}/${retries} in ${wait} ms`,
+        );
         await sleep(wait, req.signal);
         continue;
       }

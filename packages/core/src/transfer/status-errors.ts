@@ -19,7 +19,10 @@ export function httpStatusError(status: number, url: string, options: { attempts
   }
   if (status === 429) {
     const after = options.retryAfterMs !== undefined ? ` (the server asks to wait ${Math.ceil(options.retryAfterMs / 1000)} s)` : '';
-    return new UserError(`${urlOrigin(url)} is rate limiting downloads (HTTP 429)${after}`, { fix: 'wait a while and try again', code: 'ERATELIMIT' });
+    return new UserError(`${urlOrigin(url)} is rate limiting downloads (HTTP 429)${after}`, {
+      fix: 'wait a while and try again',
+      code: 'ERATELIMIT',
+    });
   }
   if (status >= 500) {
     const tries = options.attempts && options.attempts > 1 ? ` after ${options.attempts} attempts` : '';

@@ -58,6 +58,11 @@ export interface DownloadRequest extends HttpOptions {
   onProgress?: (received: number, total: number | undefined) => void;
   /** redirects followed per attempt (default 5) */
   maxRedirects?: number;
+  /**
+   * Hash on a worker thread (true) or on the main thread (false). Default: a worker for files of 16 MiB or more
+   * (or of unknown size) on machines with at least 4 CPUs, where it lets hashing overlap receiving.
+   */
+  hashInWorker?: boolean;
 }
 
 export interface DownloadResult {

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { pipeline, Transform } from 'node:stream';
 import { isUserError, UserError } from '../errors';
+import { pauseAtBytes, pausePoint } from '../testing-hooks';
 import { agents, checkUrl, DEFAULT_TIMEOUT_MS, outgoingHeaders, sendFollowingRedirects } from './http-client';
 import { toJsonResponse } from './json-body';
 import { buildMultipart, FileChangedError } from './multipart';
@@ -33,7 +34,9 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const answerTimeoutMs = req.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   // Field values are never logged: SREGISTRY_EVENT carries the upload signature.
-  req.debug?.(`upload ${req.file.filename} (${size} bytes) as ${req.file.field}, fields ${req.fields.map((f) => f.name).join(', ') || '-'}; Content-Length ${total}`);
+  req.debug?.(
+    `upload ${req.file.filename} (${size} bytes) as ${req.file.field}, fields ${req.fields.map((f) => f.name).join(', ') || '-'}; Content-Length ${total}`,
+  );
 
   // Our own abort, for the two timeouts, chained to the caller's signal.
   const controller = new AbortController();
@@ -44,11 +47,13 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
   let sent = 0;
   let sentAll = false;
   let lastReport = 0;
+  let reported = -1;
   const report = (force: boolean) => {
     if (!req.onProgress) return;
     const now = performance.now();
     if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return;
     lastReport = now;
+    reported = sent;
     req.onProgress(sent, total);
   };
   // Counted where the request pulls the bytes, so progress follows the connection, not the disk.
@@ -56,6 +61,7 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
     highWaterMark: 64 * 1024,
     transform(chunk: Buffer, _encoding, callback) {
       sent += chunk.length;
+      pauseAtBytes('upload-bytes', sent);
       report(false);
       callback(null, chunk);
     },
@@ -73,6 +79,7 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
   const watchdog = setInterval(
     () => {
       const now = performance.now();
+      if (sent !== reported) report(false); // bytes sent just before a pause still reach the display
       if (sentAll) {
         endedAt ||= now;
         if (now - endedAt >= answerTimeoutMs) {
@@ -87,7 +94,7 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
         controller.abort();
       }
     },
-    Math.max(20, Math.min(1000, Math.min(timeoutMs, answerTimeoutMs) / 4)),
+    Math.max(20, Math.min(PROGRESS_INTERVAL_MS, Math.min(timeoutMs, answerTimeoutMs) / 4)),
   );
 
   try {
@@ -112,6 +119,7 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
       { maxRedirects: 0, debug: req.debug },
     );
     req.debug?.(`<- ${response.status} ${response.statusText ?? ''} after sending ${sent} of ${total} bytes`);
+    pausePoint('upload-answered');
     return toJsonResponse<T>(response);
   } catch (error) {
     if (req.signal?.aborted) throw cancelled(req.signal, 'upload');
@@ -129,7 +137,11 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
     }
     const changed = findCause(error, FileChangedError);
     if (changed) {
-      throw new UserError(`${req.file.path} changed while it was uploaded`, { fix: 'do not modify the image while pushing it, then push again', code: 'EFILECHANGED', cause: error });
+      throw new UserError(`${req.file.path} changed while it was uploaded`, {
+        fix: 'do not modify the image while pushing it, then push again',
+        code: 'EFILECHANGED',
+        cause: error,
+      });
     }
     if (isUserError(error)) throw error;
     req.debug?.(`upload to ${redactUrl(req.url)} failed after ${sent} of ${total} bytes`);

@@ -1,12 +1,21 @@
 // Entry point of the `sregistry-testkit` binary (bin/sregistry-testkit.js requires the compiled form).
 import { SERVE_USAGE, serve, UsageError } from './serve';
+import { SERVE_HUB_USAGE, serveHub } from './serve-hub';
+
+/** Long-running commands: each starts a server and returns how to stop it. */
+const SERVERS: Record<string, { usage: string; start: (argv: string[]) => Promise<{ stop(): Promise<void> }> }> = {
+  serve: { usage: SERVE_USAGE, start: serve },
+  'serve-hub': { usage: SERVE_HUB_USAGE, start: serveHub },
+};
 
 const USAGE = `Usage: sregistry-testkit <command>
 
 Commands:
-  serve    run a fake Singularity Registry Server (native API) until SIGINT/SIGTERM
+  serve      run a fake Singularity Registry Server (native API) until SIGINT/SIGTERM
+  serve-hub  run a fake Singularity Hub archive (shub://) until SIGINT/SIGTERM
 
-${SERVE_USAGE}`;
+${SERVE_USAGE}
+${SERVE_HUB_USAGE}`;
 
 /** Returns the exit code for commands that finish; `serve` resolves once listening and keeps the process alive. */
 export async function run(argv: string[]): Promise<number> {
@@ -15,16 +24,17 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'serve') {
+  const server = Object.hasOwn(SERVERS, command) ? SERVERS[command] : undefined;
+  if (!server) {
     process.stderr.write(`Unknown command: ${command}\n\n${USAGE}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(SERVE_USAGE);
+    process.stdout.write(server.usage);
     return 0;
   }
   try {
-    const running = await serve(rest);
+    const running = await server.start(rest);
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

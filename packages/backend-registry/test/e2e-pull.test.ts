@@ -1,0 +1,168 @@
+// `sregistry pull` against the fake registry through the real CLI: the original's output shapes (client-spec §6.4),
+// public and private (HMAC) images, --name, --no-cache, --force, --json, --quiet, and what a failed pull leaves.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { RegistryServerHandle } from '../../testkit/src/index';
+import {
+  announceLine,
+  assertNoTrace,
+  assertOneLineError,
+  catalogRows,
+  type E2eHome,
+  registryHome,
+  serverContainer,
+  sha256,
+  snapshot,
+  startE2eRegistry,
+  TOKEN,
+  USER,
+} from './e2e-helpers';
+
+let server: RegistryServerHandle;
+let e: E2eHome;
+
+before(async () => {
+  server = await startE2eRegistry();
+  e = await registryHome(server);
+});
+after(async () => {
+  e?.cleanup();
+  await server?.close();
+});
+
+function tacos() {
+  const c = serverContainer(server, 'vanessa/tacos:latest');
+  assert.ok(c?.path);
+  return { ...c, sha256: sha256(c.path) };
+}
+
+test('pull of a public image: announce, [container][new], Success! <storage path>, one catalogue row', async () => {
+  const { sha256: sha } = tacos();
+  const r = await e.run(['pull', 'vanessa/tacos:latest']);
+  assert.equal(r.code, 0, r.stderr);
+  const stored = path.join(e.storage, 'vanessa', 'tacos', `latest@${sha}.sif`);
+  assert.equal(r.stdout, `${announceLine(e)}\n[container][new] vanessa/tacos:latest@${sha}\nSuccess! ${stored}\n`);
+  assert.equal(r.stderr, '');
+  assert.equal(sha256(stored), sha, 'the stored bytes are the server’s');
+  const rows = catalogRows(e);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].uri, `vanessa/tacos:latest@${sha}`);
+  assert.equal(rows[0].image, stored);
+  assert.equal(rows[0].client, 'registry');
+  assert.deepEqual(
+    server.requests.filter((q) => q.method === 'GET').map((q) => q.headers.authorization),
+    [undefined, undefined],
+    'a public image is fetched without credentials',
+  );
+});
+
+test('a second pull of the same image says [container][update] and keeps one row', async () => {
+  const { sha256: sha } = tacos();
+  const r = await e.run(['pull', 'registry://vanessa/tacos']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines[1], `[container][update] vanessa/tacos:latest@${sha}`);
+  assert.equal(catalogRows(e).length, 1);
+});
+
+test('pull of a private image signs the request (HMAC) and stores it', async () => {
+  const secret = serverContainer(server, 'dinosaur/secret:latest');
+  assert.ok(secret?.path);
+  const sha = sha256(secret.path);
+  const mark = server.requests.length;
+  const r = await e.run(['pull', 'dinosaur/secret:latest']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`\\[container\\]\\[new\\] dinosaur/secret:latest@${sha}\\n`));
+  assert.equal(sha256(path.join(e.storage, 'dinosaur', 'secret', `latest@${sha}.sif`)), sha);
+  const signed = server.requests.slice(mark).find((q) => q.path === '/api/container/dinosaur/secret:latest' && q.headers.authorization);
+  assert.ok(signed, 'the manifest request carried a signature');
+  const user64 = Buffer.from(USER).toString('base64');
+  assert.match(
+    String(signed.headers.authorization),
+    new RegExp(`^SREGISTRY-HMAC-SHA256 Credential=pull/${user64}/\\d{8}T\\d{2}Z,Signature=[0-9a-f]{64}$`),
+  );
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
+});
+
+test('a private image without credentials fails in one line and leaves nothing', async () => {
+  const anon = await registryHome(server, { registry: { base: server.url } });
+  try {
+    const before = snapshot(anon);
+    const r = await anon.run(['pull', 'dinosaur/secret:latest']);
+    assertOneLineError(r, /SREGISTRY_REGISTRY_(USERNAME|TOKEN)/);
+    assertNoTrace(anon, before);
+  } finally {
+    anon.cleanup();
+  }
+});
+
+test('--no-cache writes vanessa-tacos:latest.sif into the current folder and adds no row', async () => {
+  const { sha256: sha } = tacos();
+  const rowsBefore = catalogRows(e);
+  const r = await e.run(['pull', '--no-cache', 'vanessa/tacos:latest']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${announceLine(e)}\nSuccess! vanessa-tacos:latest.sif\n`);
+  assert.equal(sha256(path.join(e.work, 'vanessa-tacos:latest.sif')), sha);
+  assert.deepEqual(catalogRows(e), rowsBefore, 'the catalogue is untouched');
+});
+
+test('an existing file is refused without --force (file untouched) and replaced with it', async () => {
+  const file = path.join(e.work, 'vanessa-tacos:latest.sif');
+  fs.writeFileSync(file, 'not the image');
+  const refused = await e.run(['pull', '--no-cache', 'vanessa/tacos:latest']);
+  assertOneLineError(refused, /Image exists!.*--force/);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'not the image');
+  assert.deepEqual(
+    fs.readdirSync(e.work).filter((f) => f.endsWith('.part')),
+    [],
+    'no partial file beside it',
+  );
+  const forced = await e.run(['pull', '--no-cache', '--force', 'vanessa/tacos:latest']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(sha256(file), tacos().sha256);
+});
+
+test('--name with --no-cache names the file; --name with the catalogue stores it there and records that path', async () => {
+  const { sha256: sha } = tacos();
+  const custom = await e.run(['pull', '--no-cache', '--name', 'custom.sif', 'vanessa/tacos:latest']);
+  assert.equal(custom.code, 0, custom.stderr);
+  assert.match(custom.stdout, /\nSuccess! custom\.sif\n$/);
+  assert.equal(sha256(path.join(e.work, 'custom.sif')), sha);
+
+  const dest = path.join(e.home, 'images', 'secret-copy.sif');
+  const named = await e.run(['pull', '--name', dest, 'dinosaur/secret:latest', '--force']);
+  assert.equal(named.code, 0, named.stderr);
+  assert.match(named.stdout, new RegExp(`\\nSuccess! ${dest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`));
+  assert.ok(fs.existsSync(dest));
+  const row = catalogRows(e).find((x) => x.uri.startsWith('dinosaur/secret:latest@'));
+  assert.equal(row?.image, dest);
+});
+
+test('--json prints one document with the path and uri; --quiet hides only the announce line', async () => {
+  const { sha256: sha } = tacos();
+  const json = await e.run(['pull', '--json', 'vanessa/tacos:latest']);
+  assert.equal(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.uri, `vanessa/tacos:latest@${sha}`);
+  assert.equal(doc.path, path.join(e.storage, 'vanessa', 'tacos', `latest@${sha}.sif`));
+  assert.equal(doc.sha256, sha);
+  assert.equal(doc.backend, 'registry');
+  assert.equal(doc.cached, true);
+
+  const quiet = await e.run(['pull', '--quiet', 'vanessa/tacos:latest']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.ok(!quiet.stdout.includes('[client|registry]'), 'no announce line');
+  assert.match(quiet.stdout, /^\[container\]\[update\] vanessa\/tacos:latest@[0-9a-f]{64}\nSuccess! /);
+});
+
+test('a missing image: one line naming it, exit 1, no file and no row', async () => {
+  const before = snapshot(e);
+  const r = await e.run(['pull', 'vanessa/nope:latest']);
+  assertOneLineError(r, /vanessa\/nope:latest/);
+  assertNoTrace(e, before);
+  const noCache = await e.run(['pull', '--no-cache', 'vanessa/nope:latest']);
+  assertOneLineError(noCache, /vanessa\/nope:latest/);
+  assertNoTrace(e, before);
+});

@@ -1,0 +1,29 @@
+// The public catalogue API without loading TypeORM up front: `@sregistry/core` is imported by every command
+// (and by plain scripts), but only the ones that open the database should pay TypeORM's start-up cost.
+import type * as Catalogue from './index';
+
+function load(): typeof Catalogue {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./index') as typeof Catalogue;
+}
+
+export type {
+  Catalog,
+  CatalogAddOptions,
+  CatalogAddResult,
+  CatalogRemoveResult,
+  Intent,
+  IntentBody,
+  OpenCatalogOptions,
+  RecoveryReport,
+} from './index';
+export { sha256File } from './hash';
+export { recordToJson } from './record-json';
+export { formatTimestamp, parseTimestamp } from './timestamp';
+
+export const openCatalog: typeof Catalogue.openCatalog = (...args) => load().openCatalog(...args);
+export const openDatabase: typeof Catalogue.openDatabase = (...args) => load().openDatabase(...args);
+/** The TypeORM entities and the journal, for tools that work on the catalogue directly. */
+export function catalogInternals(): Pick<typeof Catalogue, 'Catalog' | 'CollectionEntity' | 'ContainerEntity' | 'Journal'> {
+  return load();
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isUserError, UserError } from '../errors';
+
+/**
+ * Turns a file-system failure while writing images (disk full, read-only or unwritable folder, a file where a
+ * folder should be) into a one-line UserError; anything else is returned unchanged. Without this the user saw
+ * "unexpected failure: ENOSPC …; re-run with --debug".
+ */
+export async function fileSystemProblem(error: unknown): Promise<unknown> {
+  if (isUserError(error)) return error;
+  const e = error as NodeJS.ErrnoException & { dest?: string };
+  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return error;
+  let where = e.dest ?? e.path ?? '';
+  let code = e.code;
+  if (e.syscall === 'mkdir' && where && ['ENOENT', 'ENOTDIR', 'EEXIST'].includes(code)) {
+    // Node's recursive mkdir reports ENOENT when the real cause is a read-only, unwritable or file parent;
+    // name the path that is actually in the way
+    const blocker = await nearestExisting(where);
+    if (blocker) ({ where, code } = blocker);
+  }
+  const make = (message: string, fix: string) => new UserError(message, { fix, code, cause: error });
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return make(
+        `no space left on the disk of ${path.dirname(where)}`,
+        'free some space, or use a folder on another disk (SREGISTRY_STORAGE for the catalogue)',
+      );
+    case 'EROFS':
+      return make(`${where} is on a read-only file system`, 'use a writable folder (SREGISTRY_STORAGE for the catalogue)');
+    case 'EACCES':
+    case 'EPERM':
+      return make(
+        `permission denied writing ${where}`,
+        'fix the permissions, or use a folder you can write to (SREGISTRY_STORAGE for the catalogue)',
+      );
+    case 'ENOTDIR':
+      return make(`${where} is a file where a folder is needed`, 'move it away, or point SREGISTRY_STORAGE at a folder');
+    default:
+      return error;
+  }
+}
+
+/** The nearest existing path at or above `target`, and why nothing can be created below it. */
+async function nearestExisting(target: string): Promise<{ where: string; code: string } | undefined> {
+  for (let p = target; ; p = path.dirname(p)) {
+    const stat = await fs.stat(p).catch(() => undefined);
+    if (stat) {
+      if (!stat.isDirectory()) return { where: p, code: 'ENOTDIR' };
+      const denied = await fs.access(p, fs.constants.W_OK).then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+      return denied ? { where: p, code: denied } : undefined;
+    }
+    if (p === path.dirname(p)) return undefined;
+  }
+}

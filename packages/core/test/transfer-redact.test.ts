@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { redactHeaders, redactUrl, urlOrigin } from '../src/transfer/index';
+
+describe('redactUrl', () => {
+  test('a uuid path segment (the registry collection secret) is masked', () => {
+    assert.equal(
+      redactUrl('https://reg.example.org/containers/12/download/0b7bd5e2-7c7e-4d1e-9f6b-2b1d3c4a5e6f'),
+      'https://reg.example.org/containers/12/download/***',
+    );
+  });
+
+  test('32+ hex characters are masked, shorter hex and ordinary words are kept', () => {
+    assert.equal(redactUrl('http://h:8000/share/0123456789abcdef0123456789ABCDEF/x'), 'http://h:8000/share/***/x');
+    assert.equal(redactUrl('http://h/a/5027225717bf0030465db1e7099e496022c42181'), 'http://h/a/***');
+    assert.equal(redactUrl('http://h/api/container/vanessa/tacos:latest'), 'http://h/api/container/vanessa/tacos:latest');
+    assert.equal(redactUrl('http://h/v/1f5cb9ef'), 'http://h/v/1f5cb9ef');
+  });
+
+  test('query values and userinfo are removed, keys kept, fragment dropped', () => {
+    assert.equal(
+      redactUrl('https://user:pass@storage.example.com/b/o.sif?X-Goog-Signature=abc&X-Goog-Expires=600&flag#frag'),
+      'https://storage.example.com/b/o.sif?X-Goog-Signature=***&X-Goog-Expires=***&flag',
+    );
+  });
+
+  test('an unparseable URL is masked best effort', () => {
+    const out = redactUrl('//user:pw@host/0b7bd5e2-7c7e-4d1e-9f6b-2b1d3c4a5e6f?token=x');
+    assert.ok(!out.includes('0b7bd5e2'));
+    assert.ok(!out.includes('token=x'));
+  });
+
+  test('percent-encoded secrets are caught too', () => {
+    assert.equal(redactUrl('http://h/d/0b7bd5e2%2D7c7e-4d1e-9f6b-2b1d3c4a5e6f'), 'http://h/d/***');
+  });
+
+  test('urlOrigin keeps scheme, host and port only', () => {
+    assert.equal(urlOrigin('http://u:p@127.0.0.1:5000/containers/1/download/s?x=1'), 'http://127.0.0.1:5000');
+  });
+});
+
+describe('redactHeaders', () => {
+  test('credentials are masked in any letter case, other headers copied', () => {
+    const input = {
+      Authorization: 'Bearer abc',
+      cookie: 'csrftoken=1',
+      'Proxy-Authorization': 'Basic x',
+      'Content-Type': 'application/json',
+      Accept: ['a', 'b'],
+    };
+    const out = redactHeaders(input);
+    assert.deepEqual(out, {
+      Authorization: '***',
+      cookie: '***',
+      'Proxy-Authorization': '***',
+      'Content-Type': 'application/json',
+      Accept: 'a, b',
+    });
+    assert.equal(input.Authorization, 'Bearer abc', 'the input is not changed');
+  });
+
+  test('undefined headers give an empty object', () => {
+    assert.deepEqual(redactHeaders(undefined), {});
+  });
+});

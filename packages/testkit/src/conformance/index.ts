@@ -1,0 +1,223 @@
+// The backend conformance suite: what every backend must do for the core to pull through it, checked through the
+// same path a user's pull takes (Session → backend.resolve → core download → catalogue), against the backend's own
+// service. Call it at the top level of a node:test file; it registers one `describe` block.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type * as Core from '@sregistry/core';
+import { type Captured, filesBelow, makeSandbox, type Sandbox, secretValues, sha256Of } from './sandbox';
+import type { ConformanceOptions, ConformanceService, CoreModule } from './types';
+
+export { type FolderServer, serveFolder } from './static-server';
+export type { ConformanceImage, ConformanceOptions, ConformanceService } from './types';
+
+const METHOD_OF: Record<Core.Capability, keyof Core.Backend> = {
+  pull: 'resolve',
+  push: 'push',
+  search: 'search',
+  delete: 'delete',
+  labels: 'labels',
+};
+
+function loadCore(): CoreModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@sregistry/core') as CoreModule;
+}
+
+/** The rejection of `promise`, which must be a UserError a user can act on: one line, a fix, exit code 1. */
+async function expectUserError(core: CoreModule, promise: Promise<unknown>, what: string): Promise<Core.UserError> {
+  const error = await promise.then(
+    () => assert.fail(`${what}: expected a UserError, but it succeeded`),
+    (e: unknown) => e,
+  );
+  assert.ok(core.isUserError(error), `${what}: expected a UserError, got ${(error as Error)?.stack ?? String(error)}`);
+  assert.equal(error.exitCode, 1, `${what}: exit code`);
+  assert.doesNotMatch(error.message, /\n/, `${what}: the message is one line`);
+  assert.ok(error.fix && !error.fix.includes('\n'), `${what}: a one-line fix is given (${error.message})`);
+  return error;
+}
+
+function assertNoSecrets(secrets: string[], texts: (string | undefined)[], where: string): void {
+  for (const text of texts) {
+    for (const secret of secrets) assert.ok(!text?.includes(secret), `a secret value reached ${where}`);
+  }
+}
+
+export function runBackendConformance(options: ConformanceOptions): void {
+  const core = options.core ?? loadCore();
+  const { name, module } = options;
+  const timeout = options.timeoutMs ?? 60_000;
+
+  describe(`backend conformance: ${name}`, { timeout: timeout * 8 }, () => {
+    let service: ConformanceService;
+    let box: Sandbox;
+    let secrets: string[] = [];
+    let first: Promise<{ result: Core.PullResult; out: Captured }> | undefined;
+
+    before(async () => {
+      service = await options.start();
+      box = makeSandbox(core, name, module, service);
+      secrets = secretValues(service);
+    });
+    after(async () => {
+      box?.cleanup();
+      await service?.stop();
+    });
+
+    /** A pull through the core as `sregistry pull` does it, with the session closed afterwards. */
+    const pull = async (uri: string) => {
+      const { session, out } = box.session();
+      try {
+        return { result: await core.pullImage(session, { uri }), out };
+      } finally {
+        await session.close();
+      }
+    };
+    const firstPull = () => (first ??= pull(service.image.uri));
+    const expectedName = () => {
+      if (service.image.stored) return service.image.stored;
+      const parsed = core.parseImageName(service.image.uri, module.parseOptions ?? {});
+      return { collection: parsed.collection, image: parsed.image, tag: parsed.tag };
+    };
+    const records = async () => {
+      const { session } = box.session();
+      try {
+        return await (await session.catalog()).list();
+      } finally {
+        await session.close();
+      }
+    };
+
+    test('the module exports createBackend, and its capabilities match its methods', { timeout }, async () => {
+      assert.equal(typeof module.createBackend, 'function', 'createBackend is exported');
+      for (const scheme of module.schemes ?? []) {
+        assert.equal(scheme, scheme.toLowerCase(), `scheme ${scheme} is lower case`);
+        assert.equal(box.registry.byScheme(scheme), name, `the scheme ${scheme}:// selects ${name}`);
+      }
+      const { session, out } = box.session();
+      try {
+        const backend = await box.registry.create(name, {
+          settings: core.backendSettings(name, session.secrets, box.env),
+          log: session.logger(),
+          core,
+        });
+        assert.equal(backend.name, name, 'backend.name is the name it was created under');
+        for (const claimed of backend.capabilities ?? []) assert.ok(core.CAPABILITIES.includes(claimed), `unknown capability ${claimed}`);
+        const capabilities = core.capabilitiesOf(backend);
+        assert.ok(capabilities.includes('pull'), 'the backend can pull');
+        for (const capability of capabilities) {
+          assert.equal(typeof backend[METHOD_OF[capability]], 'function', `${capability} is claimed, so ${METHOD_OF[capability]}() exists`);
+        }
+        const described = backend.describe?.();
+        assert.ok(described === undefined || typeof described === 'string', 'describe() answers a string or nothing');
+        assertNoSecrets(secrets, [described, out.text()], 'describe()');
+      } finally {
+        await session.close();
+      }
+    });
+
+    test('names are parsed with its parse options, and bad names are refused before any transfer', { timeout }, async () => {
+      const { session, out } = box.session();
+      try {
+        const active = await session.backend(service.image.uri);
+        assert.equal(active.name, name, `${service.image.uri} selects ${name}`);
+        const parsed = active.parse(service.image.uri);
+        assert.deepEqual(parsed, core.parseImageName(service.image.uri, module.parseOptions ?? {}));
+        const mixed = active.parse(`${name}://Some-Coll/Some-Image:Some-Tag`);
+        const keepsCase = module.parseOptions?.lowercase === false;
+        assert.equal(mixed.collection, keepsCase ? 'Some-Coll' : 'some-coll', 'case follows parseOptions.lowercase');
+        const bad = [
+          `${name}://../../etc/passwd`,
+          `${name}://coll/na me`,
+          `${name}://coll/-x`,
+          `${name}://coll/name:..`,
+          ...(options.badNames ?? []),
+        ];
+        for (const uri of bad) {
+          await expectUserError(
+            core,
+            Promise.resolve().then(() => active.parse(uri)),
+            `parsing ${JSON.stringify(uri)}`,
+          );
+          await expectUserError(core, core.pullImage(session, { uri }), `pulling ${JSON.stringify(uri)}`);
+        }
+        assert.deepEqual(
+          filesBelow(box.storageDir).filter((f) => !f.startsWith('.tmp')),
+          [],
+          'nothing was stored',
+        );
+        assertNoSecrets(secrets, [out.text()], 'the output');
+      } finally {
+        await session.close();
+      }
+    });
+
+    test('a pull stores the bytes at the layout path', { timeout }, async () => {
+      const { result, out } = await firstPull();
+      const want = expectedName();
+      const layout = core.storagePath(box.storageDir, { ...want, version: result.version, uri: result.uri });
+      assert.equal(result.path, layout, 'stored at <storage>/<collection>/<name>/<tag>@<version>.sif');
+      assert.equal(sha256Of(result.path), service.image.sha256, 'the stored bytes are the image');
+      assert.equal(result.sha256, service.image.sha256, 'the reported sha256 is the image');
+      if (service.image.size !== undefined) assert.equal(fs.statSync(result.path).size, service.image.size);
+      assert.equal(result.backend, name);
+      assert.equal(result.created, true);
+      assert.match(out.stdout.join(''), /^\[container\]\[new\] .+\nSuccess! .+$/m);
+      assertNoSecrets(secrets, [out.text()], 'the output');
+    });
+
+    test('the pull is catalogued: client, version and the service manifest', { timeout }, async () => {
+      const { result } = await firstPull();
+      const want = expectedName();
+      const rows = (await records()).filter((r) => r.collection === want.collection && r.name === want.image && r.tag === want.tag);
+      assert.equal(rows.length, 1, 'one record');
+      const [row] = rows;
+      assert.equal(row.client, name, 'client is the backend name');
+      assert.equal(row.version, result.version);
+      if (service.image.version !== undefined) assert.equal(row.version, service.image.version, 'the version the service states');
+      assert.ok(row.version, 'a version is recorded');
+      assert.equal(row.image, result.path);
+      assert.equal(row.uri, `${want.collection}/${want.image}:${want.tag}@${row.version}`);
+      const manifest = row.metrics.manifest;
+      assert.ok(
+        manifest && typeof manifest === 'object' && Object.keys(manifest).length > 0,
+        'metrics.manifest keeps the service manifest',
+      );
+      assertNoSecrets(secrets, [JSON.stringify(row)], 'the record');
+    });
+
+    test('pulling again updates the same record and file', { timeout }, async () => {
+      const { result: before } = await firstPull();
+      const { result, out } = await pull(service.image.uri);
+      assert.equal(result.created, false, 'an update, not a new record');
+      assert.match(out.stdout.join(''), /^\[container\]\[update\] /m);
+      assert.equal(result.path, before.path);
+      assert.equal(sha256Of(result.path), service.image.sha256);
+      const want = expectedName();
+      const rows = (await records()).filter((r) => r.collection === want.collection && r.name === want.image && r.tag === want.tag);
+      assert.equal(rows.length, 1, 'still one record');
+      const folder = path.dirname(result.path);
+      assert.deepEqual(fs.readdirSync(folder), [path.basename(result.path)], 'one file for the image, no leftovers beside it');
+    });
+
+    test('a missing image fails with one line and a fix, leaving no file and no record', { timeout }, async () => {
+      const before = (await records()).length;
+      const { session, out } = box.session();
+      let error: Core.UserError;
+      try {
+        error = await expectUserError(core, core.pullImage(session, { uri: service.missing }), `pulling ${service.missing}`);
+      } finally {
+        await session.close();
+      }
+      assertNoSecrets(secrets, [error.message, error.fix, out.text()], 'the error');
+      assert.equal((await records()).length, before, 'no record was added');
+      const tmp = path.join(box.storageDir, '.tmp');
+      assert.deepEqual(filesBelow(tmp), [], 'no partial download is left in .tmp');
+      const missing = core.parseImageName(service.missing, module.parseOptions ?? {});
+      const folder = path.join(box.storageDir, ...missing.collection.split('/'), missing.image);
+      const leftovers = filesBelow(folder).filter((f) => f.startsWith(`${missing.tag}@`) || f.startsWith('.'));
+      assert.deepEqual(leftovers, [], 'no file for the missing image');
+    });
+  });
+}
