@@ -21,7 +21,9 @@ export async function resolveImage(rt: Runtime, name: ImageName, options: PullOp
     md5: version && MD5.test(version) ? version.toLowerCase() : undefined,
     sha256: version ? SHA256.exec(version)?.[1]?.toLowerCase() : undefined,
     // `selfLink` as the original added it: where this manifest was read
-    manifest: { ...data, selfLink: manifest.url },
+    // the download URL carries the collection's secret (it fetches private images without a token): the
+    // catalogue keeps the manifest, so it keeps the URL with that part masked
+    manifest: { ...data, image: rt.core.redactUrl(image), selfLink: manifest.url },
     sourceUrl: manifest.url,
     insecure: rt.ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY'),
   };

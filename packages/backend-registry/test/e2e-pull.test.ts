@@ -84,6 +84,14 @@ test('pull of a private image signs the request (HMAC) and stores it', async () 
     new RegExp(`^SREGISTRY-HMAC-SHA256 Credential=pull/${user64}/\\d{8}T\\d{2}Z,Signature=[0-9a-f]{64}$`),
   );
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
+  // the download URL's collection secret fetches the private image without a token: it must not be catalogued
+  const download = server.requests.slice(mark).find((q) => q.path.includes('/download/'));
+  assert.ok(download, 'the image was downloaded');
+  const collectionSecret = download.path.split('/download/')[1].replace(/\/$/, '');
+  assert.ok(collectionSecret.length >= 32);
+  const inspect = await e.run(['inspect', 'dinosaur/secret:latest', '--json']);
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.ok(!inspect.stdout.includes(collectionSecret), 'the collection secret is not kept in the catalogue');
 });
 
 test('a private image without credentials fails in one line and leaves nothing', async () => {

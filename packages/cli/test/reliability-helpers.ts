@@ -254,6 +254,9 @@ export function ageTemps(sb: Sandbox, hours: number, extraDirs: string[] = []): 
   const temps = layout(sb, extraDirs).temps;
   const when = new Date(Date.now() - hours * 3600_000);
   for (const t of temps) fs.utimesSync(t, when, when);
+  // the catalogue walks image folders for stray temps at most daily (marker beside the database): age it too
+  const marker = `${sb.dbFile}-sweep`;
+  if (fs.existsSync(marker)) fs.utimesSync(marker, when, when);
   return temps;
 }
 
@@ -265,7 +268,7 @@ export function snapshot(sb: Sandbox, extra: string[] = []): string {
   const skip = new Set(['.local', '.cache', '.config', '.npm']);
   const files = walk(sb.home).filter((f) => {
     const rel = path.relative(sb.home, f);
-    return !skip.has(rel.split(path.sep)[0]!) && !/sregistry\.db(-wal|-shm|-journal)?$/.test(f) && !path.basename(f).startsWith('.pause-');
+    return !skip.has(rel.split(path.sep)[0]!) && !/sregistry\.db(-wal|-shm|-journal|-sweep)?$/.test(f) && !path.basename(f).startsWith('.pause-');
   });
   const entries = [...files, ...extra.flatMap((d) => walk(d))].map((f) => {
     const st = fs.lstatSync(f);

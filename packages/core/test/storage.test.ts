@@ -85,7 +85,7 @@ test('tempPath lives in <root>/.tmp; cleanTemp removes old leftovers only, never
   const storage = createStorage(root);
   const temp = await storage.tempPath('../../evil name');
   assert.equal(path.dirname(temp), path.join(root, '.tmp'));
-  assert.match(path.basename(temp), /^evil_name\.\d+\.[0-9a-f]+\.part$/);
+  assert.match(path.basename(temp), /^evil_name\.[0-9a-f]{8}\.\d+\.[0-9a-f]+\.part$/);
 
   const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
   const oldTemp = await writeImage(root, '.tmp/old.part');
@@ -96,11 +96,27 @@ test('tempPath lives in <root>/.tmp; cleanTemp removes old leftovers only, never
   const intentTemp = await writeImage(root, '.tmp/journal/.1-2-aa.json.9.ff.tmp', '{');
   for (const f of [oldTemp, oldPlace, image, intent, intentTemp]) await fs.utimes(f, old, old);
 
-  assert.equal(await storage.cleanTemp(60 * 60 * 1000), 3);
+  assert.equal(await storage.cleanTemp(60 * 60 * 1000), 2, 'without a full sweep, only .tmp/ is looked at');
+  assert.equal(await exists(oldPlace), true);
+  assert.equal(await storage.cleanTemp(60 * 60 * 1000, { fullSweep: true }), 1);
   assert.equal(await exists(oldTemp), false);
   assert.equal(await exists(oldPlace), false);
   assert.equal(await exists(intentTemp), false);
   assert.equal(await exists(freshTemp), true);
   assert.equal(await exists(image), true);
   assert.equal(await exists(intent), true);
+});
+
+test('a transfer left by a dead process of this host is removed at once; a live one is kept', async (t) => {
+  const root = await tempDir(t);
+  const storage = createStorage(root);
+  const mine = await storage.tempPath('live');
+  // a pid that cannot be running: above the kernel's pid_max
+  const dead = mine.replace(`.${process.pid}.`, '.4194305.');
+  const alive = mine.replace(`.${process.pid}.`, `.${process.ppid}.`);
+  for (const f of [mine, dead, alive]) await fs.writeFile(f, 'partial');
+  assert.equal(await storage.cleanTemp(), 1);
+  assert.equal(await exists(dead), false);
+  assert.equal(await exists(alive), true);
+  assert.equal(await exists(mine), true);
 });

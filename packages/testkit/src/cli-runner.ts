@@ -34,9 +34,12 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/^(SREGISTRY_|MESSAGELEVEL$|SINGULARITY_)/.test(k)) continue;
+    if (/^(SREGISTRY_|MESSAGELEVEL$|SINGULARITY_|FORCE_COLOR$)/.test(k)) continue;
     env[k] = v;
   }
+  // output compared as text: no colour codes, whatever the terminal this runs from
+  env.NO_COLOR = '1';
+  env.FORCE_COLOR = '0';
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -22,6 +22,7 @@
  * copy is deleted, the untouched source stays). Each step is idempotent, so recovering twice, or two
  * processes recovering at once, is safe. Finally, temp files older than the age limit are deleted.
  */
+import { statSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, NewImageRow } from '../contracts/database';
@@ -92,7 +93,7 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
   const database = await openDatabase(options.databaseFile);
   const catalog = new Catalog(database, createStorage(options.storageDir));
   try {
-    await catalog.recover(options.tempMaxAgeMs);
+    await catalog.recover(options.tempMaxAgeMs, { sweepMarker: `${path.resolve(options.databaseFile)}-sweep` });
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
@@ -215,7 +216,7 @@ export class Catalog {
   }
 
   /** Finishes what interrupted processes left (see the top of this file) and removes stale temp files. */
-  async recover(tempMaxAgeMs = DEFAULT_TEMP_MAX_AGE_MS): Promise<RecoveryReport> {
+  async recover(tempMaxAgeMs = DEFAULT_TEMP_MAX_AGE_MS, options: { sweepMarker?: string } = {}): Promise<RecoveryReport> {
     const pending = await this.journal.abandoned();
     const failed: RecoveryReport['failed'] = [];
     for (const { file, intent } of pending) {
@@ -228,7 +229,11 @@ export class Catalog {
         failed.push({ file, error: error instanceof Error ? error.message : String(error) });
       }
     }
-    const tempFiles = await this.storage.cleanTemp(tempMaxAgeMs);
+    // Temp files next to images need a walk of every image folder: done after a crash, and otherwise at most
+    // once a day (the marker's mtime), so opening a catalogue of 10,000 images stays cheap.
+    const fullSweep = pending.length > 0 || (options.sweepMarker ? sweepDue(options.sweepMarker, tempMaxAgeMs) : true);
+    const tempFiles = await this.storage.cleanTemp(tempMaxAgeMs, { fullSweep });
+    if (fullSweep && options.sweepMarker) markSwept(options.sweepMarker);
     return { intents: pending.length - failed.length, tempFiles, failed };
   }
 
@@ -331,4 +336,20 @@ async function requireFile(file: string): Promise<void> {
 
 async function isFile(file: string): Promise<boolean> {
   return (await fs.stat(file).catch(() => undefined))?.isFile() ?? false;
+}
+
+function sweepDue(marker: string, intervalMs: number): boolean {
+  try {
+    return Date.now() - statSync(marker).mtimeMs > Math.min(intervalMs, DEFAULT_TEMP_MAX_AGE_MS);
+  } catch {
+    return true;
+  }
+}
+
+function markSwept(marker: string): void {
+  try {
+    writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o644 });
+  } catch {
+    // a read-only database folder only means the next open sweeps again
+  }
 }

@@ -12,6 +12,9 @@ export interface Storage {
   tempPath(hint?: string): Promise<string>;
   /** Atomically move (or copy) a file to `dest`, creating folders. */
   place(source: string, dest: string, options?: { copy?: boolean }): Promise<void>;
-  /** Remove leftovers of interrupted transfers older than `maxAgeMs`. */
-  cleanTemp(maxAgeMs?: number): Promise<number>;
+  /**
+   * Remove leftovers of interrupted transfers: those older than `maxAgeMs`, and at once those of processes
+   * of this host that are gone. `fullSweep` also walks the image folders, not only the temp folder.
+   */
+  cleanTemp(maxAgeMs?: number, options?: { fullSweep?: boolean }): Promise<number>;
 }

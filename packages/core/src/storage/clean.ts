@@ -1,16 +1,19 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isPlaceTemp, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+import { isPlaceTemp, JOURNAL_DIR_NAME, ownedByDeadProcess, TEMP_DIR_NAME } from './layout';
 
 /**
  * Removes leftovers of interrupted work older than `maxAgeMs`: everything in `<root>/.tmp/` (except the
  * journal's intents, which recovery owns) and `.…sregistry-<pid>-<hex>.tmp` files next to images.
  * The age limit protects transfers that are still running in another process (their mtime keeps moving).
  */
-export async function cleanTempFiles(root: string, maxAgeMs: number): Promise<number> {
+export async function cleanTempFiles(root: string, maxAgeMs: number, options: { fullSweep?: boolean } = {}): Promise<number> {
   const cutoff = Date.now() - maxAgeMs;
   let removed = 0;
+  // Only `.tmp/` is looked at by default, so opening a catalogue of 10,000 images stays cheap; the whole tree
+  // (temp files written next to images) is walked when recovery found work of a crashed process.
+  const fullSweep = options.fullSweep ?? false;
 
   const visit = async (dir: string, inTemp: boolean): Promise<void> => {
     let entries: Dirent[];
@@ -23,7 +26,7 @@ export async function cleanTempFiles(root: string, maxAgeMs: number): Promise<nu
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         const isTempRoot = dir === root && entry.name === TEMP_DIR_NAME;
-        await visit(full, inTemp || isTempRoot);
+        if (inTemp || isTempRoot || fullSweep) await visit(full, inTemp || isTempRoot);
         continue;
       }
       if (!entry.isFile()) continue; // never follow or delete symlinks
@@ -31,7 +34,8 @@ export async function cleanTempFiles(root: string, maxAgeMs: number): Promise<nu
       if (isIntent || !(inTemp || isPlaceTemp(entry.name))) continue;
       try {
         const stat = await fs.stat(full);
-        if (stat.mtimeMs > cutoff) continue;
+        // a transfer of a process that died on this host is garbage now, however young
+        if (stat.mtimeMs > cutoff && !(inTemp && ownedByDeadProcess(entry.name))) continue;
         await fs.rm(full, { force: true });
         removed += 1;
       } catch {

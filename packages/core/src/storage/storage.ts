@@ -6,7 +6,7 @@ import type { Storage } from '../contracts/storage';
 import { UserError } from '../errors';
 import { cleanTempFiles } from './clean';
 import { fileSystemProblem } from './fs-errors';
-import { isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+import { downloadTempName, isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
 import { placeFile } from './place';
 
 /** Leftovers younger than this may belong to a transfer still running in another process. */
@@ -49,15 +49,15 @@ export function createStorage(root: string): FileStorage {
           .replace(/[^A-Za-z0-9._-]+/g, '_')
           .replace(/^[._]+/, '')
           .slice(0, 80) || 'download';
-      return path.join(tempDir, `${safe}.${process.pid}.${randomBytes(6).toString('hex')}.part`);
+      return path.join(tempDir, downloadTempName(safe, process.pid, randomBytes(6).toString('hex')));
     },
 
     place(source: string, dest: string, options?: { copy?: boolean }): Promise<void> {
       return placeFile(source, dest, options);
     },
 
-    cleanTemp(maxAgeMs = DEFAULT_TEMP_MAX_AGE_MS): Promise<number> {
-      return cleanTempFiles(absRoot, maxAgeMs);
+    cleanTemp(maxAgeMs = DEFAULT_TEMP_MAX_AGE_MS, options: { fullSweep?: boolean } = {}): Promise<number> {
+      return cleanTempFiles(absRoot, maxAgeMs, options);
     },
   };
 }
