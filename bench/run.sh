@@ -1,5 +1,14 @@
 #!/usr/bin/env bash
-# Every benchmark, one after the other (`npm run bench`). Arguments go to each bench; add new ones below.
+# Every benchmark, one after the other (`npm run bench`), or only one:
+#   bash bench/run.sh [transfer|local] [options]
+# Without a name, the options go to every bench: local.mjs ignores options it does not know (--sizes), but
+# transfer.mjs refuses local.mjs's (--only, --images, --gib), and --json would be written twice; give a name for
+# those. Add new benches below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash bench/transfer.sh "$@"
+only=all
+case "${1:-}" in
+  transfer | local | all) only=$1; shift ;;
+esac
+if [ "$only" = all ] || [ "$only" = transfer ]; then bash bench/transfer.sh "$@"; fi
+if [ "$only" = all ] || [ "$only" = local ]; then bash bench/local.sh "$@"; fi
