@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): installs what is missing, builds, checks release notes, runs every test.
+# The one test command (README, CI): installs what is missing, builds, checks release notes and lint, runs every test.
 # Test servers (fake Registry Server and Hub, verdaccio) are started by the tests themselves on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,6 @@ if git rev-parse --verify --quiet main >/dev/null 2>&1; then
 else
   echo "› changeset status skipped: no local main branch to compare with" >&2
 fi
+echo "› lint (biome)" >&2
+pnpm -s lint >&2
 bash scripts/run-tests.sh "$@"

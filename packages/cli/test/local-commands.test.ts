@@ -178,7 +178,10 @@ test('SREGISTRY_DATABASE and SREGISTRY_STORAGE move the catalogue', async () => 
 test('a command from a plugin that is not installed is an install hint, not "not found"', async () => {
   const push = await cli.run(['push', 'x.sif', '--name', 'a/b']);
   assert.equal(push.code, 1);
-  assert.equal(push.stderr.trim(), 'ERROR "push" comes with the @sregistry/backend-registry plugin, which is not installed; run: sregistry plugins install @sregistry/backend-registry');
+  assert.equal(
+    push.stderr.trim(),
+    'ERROR "push" comes with the @sregistry/backend-registry plugin, which is not installed; run: sregistry plugins install @sregistry/backend-registry',
+  );
   const typo = await cli.run(['pul', 'x']);
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^ERROR command pul not found/);

@@ -268,7 +268,9 @@ export function snapshot(sb: Sandbox, extra: string[] = []): string {
   const skip = new Set(['.local', '.cache', '.config', '.npm']);
   const files = walk(sb.home).filter((f) => {
     const rel = path.relative(sb.home, f);
-    return !skip.has(rel.split(path.sep)[0]!) && !/sregistry\.db(-wal|-shm|-journal|-sweep)?$/.test(f) && !path.basename(f).startsWith('.pause-');
+    return (
+      !skip.has(rel.split(path.sep)[0]!) && !/sregistry\.db(-wal|-shm|-journal|-sweep)?$/.test(f) && !path.basename(f).startsWith('.pause-')
+    );
   });
   const entries = [...files, ...extra.flatMap((d) => walk(d))].map((f) => {
     const st = fs.lstatSync(f);

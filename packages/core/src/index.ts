@@ -10,7 +10,7 @@ export * from './ops/index';
 export * from './output/index';
 export * from './settings/index';
 export * from './sif/index';
+export * from './storage/index';
 export * from './transfer/index';
 export * from './uri/index';
 export { CORE_VERSION } from './version';
-export * from './storage/index';

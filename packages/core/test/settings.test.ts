@@ -18,7 +18,12 @@ test('paths follow HOME and the SREGISTRY_* variables', () => {
   assert.equal(p.secretsFile, path.join(home, '.sregistry'));
   assert.equal(p.databaseFile, path.join(home, '.singularity', 'sregistry.db'));
   assert.equal(p.storageDir, path.join(home, '.singularity', 'shub'));
-  const q = resolvePaths({ HOME: home, SREGISTRY_CLIENT_SECRETS: '~/s.json', SREGISTRY_DATABASE: '/var/db', SREGISTRY_STORAGE: 'rel/store' });
+  const q = resolvePaths({
+    HOME: home,
+    SREGISTRY_CLIENT_SECRETS: '~/s.json',
+    SREGISTRY_DATABASE: '/var/db',
+    SREGISTRY_STORAGE: 'rel/store',
+  });
   assert.equal(q.secretsFile, path.join(home, 's.json'));
   assert.equal(q.databaseFile, '/var/db/sregistry.db');
   assert.equal(q.storageDir, path.resolve('rel/store'));
@@ -81,12 +86,17 @@ test('backend settings: environment first, then the backend section; never writt
   assert.equal(s.get('SREGISTRY_REGISTRY_TOKEN'), 'fromenv');
   assert.equal(s.get('SREGISTRY_REGISTRY_BASE'), 'http://file');
   assert.equal(s.get('MISSING'), undefined);
-  assert.throws(() => s.require('SREGISTRY_REGISTRY_USERNAME'), (e: unknown) => isUserError(e) && /SREGISTRY_REGISTRY_USERNAME is not set/.test(e.message));
+  assert.throws(
+    () => s.require('SREGISTRY_REGISTRY_USERNAME'),
+    (e: unknown) => isUserError(e) && /SREGISTRY_REGISTRY_USERNAME is not set/.test(e.message),
+  );
   assert.equal(fs.readFileSync(file, 'utf8'), before, 'values from the environment are not persisted');
 });
 
 test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, then hub', async () => {
-  const registry = new BackendRegistry().register('registry', { createBackend: () => ({ name: 'registry' }) }).register('hub', { createBackend: () => ({ name: 'hub' }), schemes: ['shub'] });
+  const registry = new BackendRegistry()
+    .register('registry', { createBackend: () => ({ name: 'registry' }) })
+    .register('hub', { createBackend: () => ({ name: 'hub' }), schemes: ['shub'] });
   const file = path.join(tmp(), 'secrets');
   const secrets = new SecretsFile(file);
   assert.deepEqual(selectBackend({ env: {}, secrets, registry }), { name: 'hub', reason: 'default' });
@@ -96,8 +106,17 @@ test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, t
   const fresh = new SecretsFile(file);
   assert.deepEqual(selectBackend({ env: {}, secrets: fresh, registry }), { name: 'registry', reason: 'secrets' });
   assert.deepEqual(selectBackend({ env: { SREGISTRY_CLIENT: 'other' }, secrets: fresh, registry }), { name: 'other', reason: 'env' });
-  assert.deepEqual(selectBackend({ uri: 'SHUB://a/b', env: { SREGISTRY_CLIENT: 'registry' }, secrets: fresh, registry }), { name: 'hub', reason: 'scheme' });
+  assert.deepEqual(selectBackend({ uri: 'SHUB://a/b', env: { SREGISTRY_CLIENT: 'registry' }, secrets: fresh, registry }), {
+    name: 'hub',
+    reason: 'scheme',
+  });
   assert.deepEqual(selectBackend({ uri: 'registry://a/b', env: {}, registry }), { name: 'registry', reason: 'scheme' });
-  assert.throws(() => registry.module('nope'), (e: unknown) => isUserError(e) && /not installed/.test(e.message));
-  assert.throws(() => new BackendRegistry().module('registry'), (e: unknown) => isUserError(e) && /sregistry plugins install @sregistry\/backend-registry/.test(e.line));
+  assert.throws(
+    () => registry.module('nope'),
+    (e: unknown) => isUserError(e) && /not installed/.test(e.message),
+  );
+  assert.throws(
+    () => new BackendRegistry().module('registry'),
+    (e: unknown) => isUserError(e) && /sregistry plugins install @sregistry\/backend-registry/.test(e.line),
+  );
 });

@@ -4,23 +4,61 @@ import { isUserError } from '../src/errors';
 import { parseImageName, splitScheme, withVersion } from '../src/uri/index';
 
 // client-spec §4.3, with the two documented mis-parses fixed (host:port is a registry).
-const GOLDEN: Array<[string, Partial<Record<'registry' | 'collection' | 'image' | 'tag' | 'version' | 'uri' | 'storage', string | undefined>>]> = [
-  ['ubuntu', { registry: undefined, collection: 'library', image: 'ubuntu', tag: 'latest', version: undefined, uri: 'library/ubuntu:latest', storage: 'library/ubuntu:latest.sif' }],
-  ['ubuntu:18.04', { collection: 'library', image: 'ubuntu', tag: '18.04', uri: 'library/ubuntu:18.04', storage: 'library/ubuntu:18.04.sif' }],
-  ['vsoch/hello-world', { collection: 'vsoch', image: 'hello-world', tag: 'latest', uri: 'vsoch/hello-world:latest', storage: 'vsoch/hello-world:latest.sif' }],
+const GOLDEN: Array<
+  [string, Partial<Record<'registry' | 'collection' | 'image' | 'tag' | 'version' | 'uri' | 'storage', string | undefined>>]
+> = [
+  [
+    'ubuntu',
+    {
+      registry: undefined,
+      collection: 'library',
+      image: 'ubuntu',
+      tag: 'latest',
+      version: undefined,
+      uri: 'library/ubuntu:latest',
+      storage: 'library/ubuntu:latest.sif',
+    },
+  ],
+  [
+    'ubuntu:18.04',
+    { collection: 'library', image: 'ubuntu', tag: '18.04', uri: 'library/ubuntu:18.04', storage: 'library/ubuntu:18.04.sif' },
+  ],
+  [
+    'vsoch/hello-world',
+    { collection: 'vsoch', image: 'hello-world', tag: 'latest', uri: 'vsoch/hello-world:latest', storage: 'vsoch/hello-world:latest.sif' },
+  ],
   ['Vsoch/Hello-World:V1', { collection: 'vsoch', image: 'hello-world', tag: 'v1', uri: 'vsoch/hello-world:v1' }],
-  ['vsoch/hello-world:latest@ABC', { collection: 'vsoch', image: 'hello-world', tag: 'latest', version: 'abc', uri: 'vsoch/hello-world:latest@abc', storage: 'vsoch/hello-world:latest@abc.sif' }],
+  [
+    'vsoch/hello-world:latest@ABC',
+    {
+      collection: 'vsoch',
+      image: 'hello-world',
+      tag: 'latest',
+      version: 'abc',
+      uri: 'vsoch/hello-world:latest@abc',
+      storage: 'vsoch/hello-world:latest@abc.sif',
+    },
+  ],
   ['vsoch/hello-world@abc', { tag: 'latest', version: 'abc', uri: 'vsoch/hello-world:latest@abc' }],
   ['library/ubuntu.sif', { collection: 'library', image: 'ubuntu', tag: 'latest', uri: 'library/ubuntu:latest' }],
   ['file.simg', { collection: 'library', image: 'file', uri: 'library/file:latest', storage: 'library/file:latest.sif' }],
   ['a/b/c', { registry: 'a', collection: 'b', image: 'c', tag: 'latest', uri: 'a/b/c:latest', storage: 'a/b/c:latest.sif' }],
   ['a/b/c/d:tag@v', { registry: 'a', collection: 'b/c', image: 'd', tag: 'tag', version: 'v', uri: 'a/b/c/d:tag@v' }],
-  ['registry.example.com/coll/name:tag', { registry: 'registry.example.com', collection: 'coll', image: 'name', tag: 'tag', uri: 'registry.example.com/coll/name:tag' }],
-  ['registry.example.com/name', { registry: 'registry.example.com', collection: 'library', image: 'name', uri: 'registry.example.com/library/name:latest' }],
+  [
+    'registry.example.com/coll/name:tag',
+    { registry: 'registry.example.com', collection: 'coll', image: 'name', tag: 'tag', uri: 'registry.example.com/coll/name:tag' },
+  ],
+  [
+    'registry.example.com/name',
+    { registry: 'registry.example.com', collection: 'library', image: 'name', uri: 'registry.example.com/library/name:latest' },
+  ],
   ['localhost/coll/name', { registry: 'localhost', collection: 'coll', image: 'name', uri: 'localhost/coll/name:latest' }],
   // fixed defects: the original gave collection library, image host, tag 5000/coll/name
   ['host:5000/coll/name', { registry: 'host:5000', collection: 'coll', image: 'name', tag: 'latest', uri: 'host:5000/coll/name:latest' }],
-  ['127.0.0.1:18765/vanessa/tacos', { registry: '127.0.0.1:18765', collection: 'vanessa', image: 'tacos', uri: '127.0.0.1:18765/vanessa/tacos:latest' }],
+  [
+    '127.0.0.1:18765/vanessa/tacos',
+    { registry: '127.0.0.1:18765', collection: 'vanessa', image: 'tacos', uri: '127.0.0.1:18765/vanessa/tacos:latest' },
+  ],
   // the suffix is removed only at the end: the original turned my.img.server into my.server
   ['my.img.server/coll/name', { registry: 'my.img.server', collection: 'coll', image: 'name' }],
   ['registry://vanessa/tacos:latest', { collection: 'vanessa', image: 'tacos', tag: 'latest', uri: 'vanessa/tacos:latest' }],
@@ -89,7 +127,8 @@ for (const input of HOSTILE) {
   test(`refuses ${JSON.stringify(input)} with one clear line`, () => {
     assert.throws(
       () => parseImageName(input),
-      (error: unknown) => isUserError(error) && error.code === 'EBADNAME' && !error.line.includes('\n') && /Invalid image name/.test(error.message),
+      (error: unknown) =>
+        isUserError(error) && error.code === 'EBADNAME' && !error.line.includes('\n') && /Invalid image name/.test(error.message),
     );
   });
 }

@@ -1,5 +1,5 @@
-import { hostCommandApi } from '../host';
 import { confirm } from '../confirm';
+import { hostCommandApi } from '../host';
 
 const { Args, Flags, SregistryCommand, hostCore } = hostCommandApi();
 

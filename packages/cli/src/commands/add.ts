@@ -1,4 +1,4 @@
-import { Args, Flags, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, Flags, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Add extends SregistryCommand {
   static override summary = 'Add a local image file to the database (moved into storage, or copied with --copy).';

@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Inspect extends SregistryCommand {
   static override summary = 'Show the database record of an image and what its SIF file says (labels, definition, partitions).';

@@ -1,4 +1,4 @@
-import { Flags, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Flags, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Labels extends SregistryCommand {
   static override summary = 'Search the labels of a remote backend by key and/or value.';

@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Mv extends SregistryCommand {
   static override summary = "Move an image's file to another path and update its record.";

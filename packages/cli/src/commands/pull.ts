@@ -1,4 +1,4 @@
-import { Args, Flags, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, Flags, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Pull extends SregistryCommand {
   static override summary = 'Pull an image from a remote backend into the local database.';

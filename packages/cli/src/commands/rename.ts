@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Rename extends SregistryCommand {
   static override summary = 'Give an image a new collection/name:tag (version kept); its file moves to the new storage path.';

@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Rmi extends SregistryCommand {
   static override summary = 'Remove an image record and its file.';

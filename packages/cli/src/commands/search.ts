@@ -1,10 +1,14 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class Search extends SregistryCommand {
   static override summary = 'Search a remote backend: everything, collection/, collection/name[:tag] or /name.';
   static override strict = false;
   static override args = { query: Args.string({ ignoreStdin: true, description: 'what to look for (repeatable); none lists everything' }) };
-  static override examples = ['<%= config.bin %> search', '<%= config.bin %> search vanessa/', '<%= config.bin %> search registry://vanessa/tacos:latest'];
+  static override examples = [
+    '<%= config.bin %> search',
+    '<%= config.bin %> search vanessa/',
+    '<%= config.bin %> search registry://vanessa/tacos:latest',
+  ];
 
   async run() {
     const { argv } = await this.parse(Search);

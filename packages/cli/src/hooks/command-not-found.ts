@@ -11,7 +11,9 @@ const hook: Hook.CommandNotFound = async function (options) {
   const plugin = PROVIDED_BY[command];
   // Same one-line shape as every other error (ERROR <problem>; <fix>).
   if (plugin) {
-    process.stderr.write(`ERROR "${command}" comes with the ${plugin} plugin, which is not installed; run: sregistry plugins install ${plugin}\n`);
+    process.stderr.write(
+      `ERROR "${command}" comes with the ${plugin} plugin, which is not installed; run: sregistry plugins install ${plugin}\n`,
+    );
     this.exit(1);
   }
   process.stderr.write(`ERROR command ${command} not found; see: sregistry --help\n`);

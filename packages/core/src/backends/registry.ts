@@ -8,7 +8,10 @@ import { installHint } from './packages';
  * Modules are loaded only when a backend is used, so listing and start-up stay cheap.
  */
 export class BackendRegistry {
-  private readonly entries = new Map<string, BackendEntry | { name: string; schemes: string[]; module: BackendModule; plugin: string; source: string; description?: string }>();
+  private readonly entries = new Map<
+    string,
+    BackendEntry | { name: string; schemes: string[]; module: BackendModule; plugin: string; source: string; description?: string }
+  >();
   private readonly loaded = new Map<string, BackendModule>();
 
   constructor(entries: BackendEntry[] = []) {

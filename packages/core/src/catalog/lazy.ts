@@ -7,6 +7,7 @@ function load(): typeof Catalogue {
   return require('./index') as typeof Catalogue;
 }
 
+export { sha256File } from './hash';
 export type {
   Catalog,
   CatalogAddOptions,
@@ -17,7 +18,6 @@ export type {
   OpenCatalogOptions,
   RecoveryReport,
 } from './index';
-export { sha256File } from './hash';
 export { recordToJson } from './record-json';
 export { formatTimestamp, parseTimestamp } from './timestamp';
 

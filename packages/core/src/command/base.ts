@@ -2,9 +2,9 @@ import { Command, Errors, Flags } from '@oclif/core';
 import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
 import { isUserError } from '../errors';
+import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
-import { Session } from '../ops/session';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes

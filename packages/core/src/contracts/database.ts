@@ -26,7 +26,10 @@ export interface Database {
   list(term?: string): Promise<ImageRecord[]>;
   /** Rows whose image path is the given file. */
   findByImagePath(path: string): Promise<ImageRecord[]>;
-  update(id: number, changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'version' | 'image' | 'url' | 'uri' | 'client' | 'metrics'>>): Promise<ImageRecord>;
+  update(
+    id: number,
+    changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'version' | 'image' | 'url' | 'uri' | 'client' | 'metrics'>>,
+  ): Promise<ImageRecord>;
   remove(id: number): Promise<void>;
   count(): Promise<number>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImageRecordJson } from '../contracts/records';
 import { recordToJson } from '../catalog/record-json';
+import type { ImageRecordJson } from '../contracts/records';
 import { UserError } from '../errors';
 import { detectImageFormat, readSif } from '../sif/index';
 import type { Session } from './session';

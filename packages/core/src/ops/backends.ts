@@ -1,7 +1,7 @@
-import { capabilitiesOf } from '../contracts/backend';
-import { UserError } from '../errors';
 import { installHint } from '../backends/packages';
 import type { BackendSettings } from '../contracts/backend';
+import { capabilitiesOf } from '../contracts/backend';
+import { UserError } from '../errors';
 import { backendSettings } from '../settings/backend-settings';
 import type { Session } from './session';
 
@@ -23,7 +23,11 @@ export async function listBackends(session: Session) {
     let capabilities: string[] = [];
     let problem: string | undefined;
     try {
-      const settings = safe(() => (session.secrets.read(), backendSettings(entry.name, session.secrets, session.env)), emptySettings);
+      // a broken secrets file must not hide what is installed: fall back to no settings
+      const settings = safe(() => {
+        session.secrets.read();
+        return backendSettings(entry.name, session.secrets, session.env);
+      }, emptySettings);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const backend = await session.backends.create(entry.name, { settings, log: session.logger(), core: require('../index') });
       capabilities = capabilitiesOf(backend);

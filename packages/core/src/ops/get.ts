@@ -1,5 +1,5 @@
-import type { Session } from './session';
 import { findRecord } from './find-record';
+import type { Session } from './session';
 
 /** `get <uri>`: prints only the stored path (or URL), for `$(sregistry get x)`. */
 export async function getImage(session: Session, query: string): Promise<{ path: string | null; url: string | null; uri: string | null }> {

@@ -1,5 +1,5 @@
-import type { ImageRecordJson } from '../contracts/records';
 import { recordToJson } from '../catalog/record-json';
+import type { ImageRecordJson } from '../contracts/records';
 import { longDate, tableRow } from '../output/format';
 import type { Session } from './session';
 

@@ -110,10 +110,13 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       size = unpacked.size;
       format = (await detectImageFormat(temp)).format;
       if (!options.noVerify && remote.manifest.expectGunzippedMd5 && unpacked.md5 !== String(remote.manifest.expectGunzippedMd5)) {
-        throw new UserError(`the unpacked image's md5 ${unpacked.md5} does not match the service's version ${remote.manifest.expectGunzippedMd5}`, {
-          fix: 'pull again; use --no-verify only if you trust the source',
-          code: 'EDIGEST',
-        });
+        throw new UserError(
+          `the unpacked image's md5 ${unpacked.md5} does not match the service's version ${remote.manifest.expectGunzippedMd5}`,
+          {
+            fix: 'pull again; use --no-verify only if you trust the source',
+            code: 'EDIGEST',
+          },
+        );
       }
     } else if (format === 'gzip') {
       session.out.warn('this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked');
@@ -141,7 +144,17 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     });
     session.out.result(`[container][${added.created ? 'new' : 'update'}] ${added.record.uri}`);
     session.out.result(`Success! ${added.path}`);
-    return { path: added.path, uri: added.record.uri ?? name.uri, version, backend: active.name, size, sha256, format, created: added.created, cached: true };
+    return {
+      path: added.path,
+      uri: added.record.uri ?? name.uri,
+      version,
+      backend: active.name,
+      size,
+      sha256,
+      format,
+      created: added.created,
+      cached: true,
+    };
   } catch (error) {
     progress.done();
     cleanup();

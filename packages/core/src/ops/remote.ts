@@ -71,9 +71,20 @@ export async function pushImage(session: Session, options: PushOptions) {
   if (!active.backend.push) throw notImplemented('push', active);
   announce(session, active);
   const name = active.parse(options.name, options.tag ? { tag: options.tag } : {});
-  const progress = createProgressReporter({ label: `push ${name.image}:${name.tag}`, total: size, enabled: session.out.progressEnabled, stream: session.out.stderr });
+  const progress = createProgressReporter({
+    label: `push ${name.image}:${name.tag}`,
+    total: size,
+    enabled: session.out.progressEnabled,
+    stream: session.out.stderr,
+  });
   try {
-    const result = await active.backend.push({ file, size, name, onProgress: (sent, total) => progress.update(sent, total), signal: options.signal });
+    const result = await active.backend.push({
+      file,
+      size,
+      name,
+      onProgress: (sent, total) => progress.update(sent, total),
+      signal: options.signal,
+    });
     progress.done();
     session.out.result(`[push] ${name.uri} ${result.message}`);
     return { uri: name.uri, size, backend: active.name, ...result };

@@ -1,14 +1,14 @@
-import type { Backend, BackendLogger } from '../contracts/backend';
-import type { ImageName } from '../contracts/image-name';
 import { BackendRegistry } from '../backends/registry';
 import { type Selection, selectBackend } from '../backends/select';
 import type { Catalog } from '../catalog/index';
+import type { Backend, BackendLogger } from '../contracts/backend';
+import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { Output } from '../output/output';
 import { backendSettings } from '../settings/backend-settings';
 import { databaseDisabled, type Env, type Paths, resolvePaths } from '../settings/env';
 import { SecretsFile } from '../settings/secrets';
-import { parseImageName, type ParseOptions } from '../uri/parse';
+import { type ParseOptions, parseImageName } from '../uri/parse';
 
 export interface SessionOptions {
   env?: Env;

@@ -26,10 +26,11 @@ export async function openShell(session: Session, backendName?: string): Promise
       return undefined;
     },
     pull: (image: string, options: { name?: string; force?: boolean } = {}) => pullImage(quiet, { uri: withBackend(image), ...options }),
-    search: async (query?: string) => (await searchRemote(quiet, query ? [withBackend(query)] : backendName ? [`${backendName}://*`] : [])).flatMap((r) => r.rows),
+    search: async (query?: string) =>
+      (await searchRemote(quiet, query ? [withBackend(query)] : backendName ? [`${backendName}://*`] : [])).flatMap((r) => r.rows),
     inspect: (image: string) => inspectRecord(quiet, image),
     images: async (query?: string) => listImages(quiet, query ? [query] : []),
-    get: async (image: string) => recordToJson(await (await quiet.catalog()).find(quiet.parseLocal(image)) ?? (undefined as never)),
+    get: async (image: string) => recordToJson((await (await quiet.catalog()).find(quiet.parseLocal(image))) ?? (undefined as never)),
     toString: () => `[client|${selected}]`,
   };
   client.speak();

@@ -27,12 +27,13 @@ export class SecretsFile {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return (this.data = {});
+      if (code === 'ENOENT') return this.remember({});
       if (code === 'EISDIR') throw this.broken('it is a folder, not a file');
-      if (code === 'EACCES' || code === 'EPERM') throw this.broken('it cannot be read (permission denied)', `check the permissions of ${this.file}`);
+      if (code === 'EACCES' || code === 'EPERM')
+        throw this.broken('it cannot be read (permission denied)', `check the permissions of ${this.file}`);
       throw this.broken(`it cannot be read (${code})`);
     }
-    if (text.trim() === '') return (this.data = {});
+    if (text.trim() === '') return this.remember({});
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -50,7 +51,12 @@ export class SecretsFile {
         throw this.broken(`the "${key}" section must be an object of settings`);
       }
     }
-    return (this.data = obj as SecretsData);
+    return this.remember(obj as SecretsData);
+  }
+
+  private remember(data: SecretsData): SecretsData {
+    this.data = data;
+    return data;
   }
 
   activeClient(): string | undefined {

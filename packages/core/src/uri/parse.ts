@@ -91,7 +91,14 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     [, registry, image, tag, version] = reduced as unknown as [string, string | undefined, string, string | undefined, string | undefined];
   } else if (full) {
     let coll: string;
-    [, registry, coll, image, tag, version] = full as unknown as [string, string | undefined, string, string, string | undefined, string | undefined];
+    [, registry, coll, image, tag, version] = full as unknown as [
+      string,
+      string | undefined,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ];
     collection = coll.replace(/\/+$/, '');
   } else {
     return refuse(input, 'it does not look like collection/name[:tag][@version]');

@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendActivate extends SregistryCommand {
   static override summary = 'Make a backend the default (stored as SREGISTRY_CLIENT in the secrets file).';

@@ -1,4 +1,4 @@
-import { Args, Flags, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, Flags, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendAdd extends SregistryCommand {
   static override summary = 'Store a setting for a backend in the secrets file (named SREGISTRY_<BACKEND>_<VARIABLE>).';

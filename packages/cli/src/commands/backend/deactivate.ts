@@ -1,4 +1,4 @@
-import { SregistryCommand, hostCore } from '@sregistry/core/command';
+import { hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendDeactivate extends SregistryCommand {
   static override summary = 'Forget the default backend (hub is used unless SREGISTRY_CLIENT or a URI scheme says otherwise).';

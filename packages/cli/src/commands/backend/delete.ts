@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendDelete extends SregistryCommand {
   static override summary = "Remove a backend's whole section from the secrets file.";

@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendLs extends SregistryCommand {
   static override summary = 'List installed backends with their capabilities, or show one backend’s settings (secrets masked).';

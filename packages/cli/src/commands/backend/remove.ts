@@ -1,4 +1,4 @@
-import { Args, SregistryCommand, hostCore } from '@sregistry/core/command';
+import { Args, hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendRemove extends SregistryCommand {
   static override summary = 'Remove one setting of a backend from the secrets file.';

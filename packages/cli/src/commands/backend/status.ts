@@ -1,4 +1,4 @@
-import { SregistryCommand, hostCore } from '@sregistry/core/command';
+import { hostCore, SregistryCommand } from '@sregistry/core/command';
 
 export default class BackendStatus extends SregistryCommand {
   static override summary = 'Show how many backends the secrets file configures and which one is active.';
