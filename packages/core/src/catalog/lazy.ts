@@ -2,9 +2,20 @@
 // (and by plain scripts), but only the ones that open the database should pay TypeORM's start-up cost.
 import type * as Catalogue from './index';
 
+let loaded: typeof Catalogue | undefined;
+
+/** The built bundle (our catalogue code and TypeORM in one file) when there is one, else the modules. */
 function load(): typeof Catalogue {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./index') as typeof Catalogue;
+  if (loaded) return loaded;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('./bundle') as typeof Catalogue;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes('bundle')) throw error;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('./index') as typeof Catalogue;
+  }
+  return loaded;
 }
 
 export { sha256File } from './hash';

@@ -64,7 +64,7 @@ export class Session {
     // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
     this.catalogPromise ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { openCatalog } = require('../catalog/index') as typeof import('../catalog/index');
+      const { openCatalog } = require('../catalog/lazy') as typeof import('../catalog/lazy');
       return openCatalog({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
     });
     return this.catalogPromise;

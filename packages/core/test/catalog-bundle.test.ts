@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+
+const dist = path.resolve(__dirname, '..', 'dist');
+
+// The built core opens the catalogue through dist/catalog/bundle.js (TypeORM inlined), not through TypeORM's
+// ~300 modules: that is what keeps `images`, `get` and `inspect` quick to start.
+test('the built core loads the catalogue from its bundle, not from TypeORM modules', async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'catalog', 'bundle.js')), 'the build produces the bundle');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sreg-bundle-'));
+  const script = `
+    const core = require(${JSON.stringify(path.join(dist, 'index.js'))});
+    core.openCatalog({ databaseFile: ${JSON.stringify(path.join(home, 'db', 'sregistry.db'))}, storageDir: ${JSON.stringify(path.join(home, 'shub'))} })
+      .then(async (catalog) => {
+        const rows = await catalog.list();
+        await catalog.close();
+        const loaded = Object.keys(require.cache);
+        console.log(JSON.stringify({
+          rows: rows.length,
+          bundle: loaded.some((f) => f.endsWith(${JSON.stringify(path.join('catalog', 'bundle.js'))})),
+          typeormModules: loaded.filter((f) => f.includes(${JSON.stringify(`${path.sep}typeorm${path.sep}`)})).length,
+        }));
+      });`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script]);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(result, { rows: 0, bundle: true, typeormModules: 0 });
+  fs.rmSync(home, { recursive: true, force: true });
+});
