@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 
 const dist = path.resolve(__dirname, '..', 'dist');
 
