@@ -13,5 +13,5 @@ else
   echo "› changeset status skipped: no local main branch to compare with" >&2
 fi
 echo "› lint (biome)" >&2
-pnpm -s lint >&2
+pnpm run -s lint >&2
 bash scripts/run-tests.sh "$@"
