@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
+import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
@@ -378,24 +379,12 @@ function commandExists(command) {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
 }
 
-function cpuMedian(values) {
-  return values.some((v) => v === undefined) ? undefined : median(values);
-}
-
-function fmt(n, digits = 2) {
-  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
-}
-
 function fmtSize(bytes) {
   return bytes >= 1024 * MiB ? `${fmt(bytes / 1024 / MiB, bytes % (1024 * MiB) ? 1 : 0)} GiB` : `${fmt(bytes / MiB, 0)} MiB`;
 }
 
 function verdict(ok) {
   return ok === undefined ? '-' : ok ? 'met' : 'MISSED';
-}
-
-function loads(averages) {
-  return averages.map((l) => l.toFixed(2)).join('/');
 }
 
 function report() {
@@ -425,18 +414,15 @@ function report() {
     fmt(r.sregCpu),
     fmt(r.rssMb, 0),
   ]);
-  const lines = [header, header.map((h) => '-'.repeat(h.length)), ...cells];
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
+  const table = markdownTable(header, cells);
   const out = [];
   out.push(`sregistry local benchmark — ${new Date().toISOString()}`);
-  out.push(
-    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, load average ${loads(loadAtStart)} at the start, ${loads(os.loadavg())} at the end`,
-  );
+  out.push(machineLine(loadAtStart));
   out.push(
     `command: node bench/local.mjs --rounds ${rounds} --only ${only.join(',')}; medians of ${rounds} alternating rounds; RSS: ${rssSource}, max over rounds`,
   );
   out.push('');
-  for (const l of lines) out.push(`| ${l.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
+  out.push(...table);
   out.push('');
   for (const n of notes) out.push(n);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
+import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
@@ -103,11 +104,6 @@ async function main() {
     }
   }
   report(results);
-}
-
-/** CPU seconds (user + sys) need GNU time; undefined without it. */
-function cpuMedian(values) {
-  return values.some((v) => v === undefined) ? undefined : median(values);
 }
 
 function newSamples() {
@@ -236,14 +232,6 @@ function expectSize(file, bytes, what) {
   if (size !== bytes) throw new Error(`${what} wrote ${size} bytes, expected ${bytes}`);
 }
 
-function loads(averages) {
-  return averages.map((l) => l.toFixed(2)).join('/');
-}
-
-function fmt(n, digits = 2) {
-  return n === undefined ? '-' : n.toFixed(digits);
-}
-
 function report(results) {
   const tiny = Object.fromEntries(results.filter((r) => r.bytes === TINY).map((r) => [r.op, r]));
   const rows = results.map((r) => {
@@ -285,18 +273,18 @@ function report(results) {
     'sregistry CPU s',
     'peak RSS MB',
   ];
-  const lines = [header, header.map((h) => '-'.repeat(h.length)), ...rows.map((r) => r.cells)];
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
+  const table = markdownTable(
+    header,
+    rows.map((r) => r.cells),
+  );
   const out = [];
   out.push(`sregistry transfer benchmark — ${new Date().toISOString()}`);
-  out.push(
-    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, load average ${loads(loadAtStart)} at the start, ${loads(os.loadavg())} at the end`,
-  );
+  out.push(machineLine(loadAtStart));
   out.push(
     `command: node bench/transfer.mjs --sizes ${sizesMiB.join(',')} --rounds ${rounds}; medians of ${rounds} alternating rounds; RSS: ${rssSource}, max over rounds`,
   );
   out.push('');
-  for (const l of lines) out.push(`| ${l.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
+  out.push(...table);
   out.push('');
   const big = rows.filter((r) => r.bytes !== TINY);
   const verdict = (ok) => (ok ? 'met' : 'MISSED');

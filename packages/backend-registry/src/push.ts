@@ -2,10 +2,10 @@
 // to confirm the server holds these bytes. Step 1 asks for the collection id, step 2 streams the file to the
 // nginx upload module. Both answer refusals with HTTP 500, and a frozen tag with HTTP 200 and a message.
 import path from 'node:path';
-import type { JsonResponse, PushRequest, PushResult } from '@sregistry/core';
+import type { FileDigests, JsonResponse, PushRequest, PushResult } from '@sregistry/core';
 import { bareNumber, detailOf, htmlError, isHtml, isObject, unexpected } from './answers';
 import type { RegistryLocation } from './config';
-import { type FileDigests, fileDigests, versionMatches } from './digest';
+import { versionMatches } from './digest';
 import { containerPath, plainUri } from './endpoints';
 import { authorizationHeader, normaliseCollection } from './hmac';
 import { readManifest } from './manifest';
@@ -94,7 +94,7 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
 
 async function hashFile(rt: Runtime, request: PushRequest): Promise<FileDigests> {
   try {
-    return await fileDigests(request.file, request.signal);
+    return await rt.core.fileDigests(request.file, ['md5', 'sha256'], request.signal);
   } catch (error) {
     if (request.signal?.aborted) throw new rt.core.UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 });
     throw new rt.core.UserError(`cannot read ${request.file}`, {

@@ -9,7 +9,7 @@ export {
 } from './catalog';
 export { openDatabase } from './database';
 export { CollectionEntity, ContainerEntity } from './entities';
-export { sha256File } from './hash';
+export { type FileDigests, fileDigests, sha256File } from './hash';
 export { type Intent, type IntentBody, Journal } from './journal';
 export { recordToJson } from './record-json';
 export { formatTimestamp, parseTimestamp } from './timestamp';

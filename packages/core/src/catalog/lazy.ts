@@ -18,7 +18,7 @@ function load(): typeof Catalogue {
   return loaded;
 }
 
-export { sha256File } from './hash';
+export { type FileDigests, fileDigests, sha256File } from './hash';
 export type {
   Catalog,
   CatalogAddOptions,

@@ -1,21 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors';
+import { InlineHasher } from '../transfer/hasher';
 
 /** Decompresses a gzip'd legacy image beside itself, hashing the output in the same pass. */
 export async function gunzipFile(source: string): Promise<{ path: string; sha256: string; md5: string; size: number }> {
   const dest = path.join(path.dirname(source), `.${path.basename(source)}.${randomBytes(4).toString('hex')}.unpacked`);
-  const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
+  const hasher = new InlineHasher(['sha256', 'md5']);
   let size = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      sha256.update(chunk);
-      md5.update(chunk);
+      hasher.update([chunk]);
       size += chunk.length;
       done(null, chunk);
     },
@@ -26,5 +25,6 @@ export async function gunzipFile(source: string): Promise<{ path: string; sha256
     fs.rmSync(dest, { force: true });
     throw new UserError(`the image could not be decompressed (${(error as Error).message})`, { fix: 'pull it again without --gunzip' });
   }
-  return { path: dest, sha256: sha256.digest('hex'), md5: md5.digest('hex'), size };
+  const { sha256, md5 } = await hasher.digest();
+  return { path: dest, sha256, md5: md5 ?? '', size };
 }
