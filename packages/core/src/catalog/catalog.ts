@@ -22,7 +22,6 @@
  * copy is deleted, the untouched source stays). Each step is idempotent, so recovering twice, or two
  * processes recovering at once, is safe. Finally, temp files older than the age limit are deleted.
  */
-import { statSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database, NewImageRow } from '../contracts/database';
@@ -36,6 +35,7 @@ import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
+import { markSwept, sweepDue, sweepMarkerFor } from './sweep-marker';
 
 export interface CatalogAddOptions {
   /** the image file to catalogue */
@@ -93,7 +93,7 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
   const database = await openDatabase(options.databaseFile);
   const catalog = new Catalog(database, createStorage(options.storageDir));
   try {
-    await catalog.recover(options.tempMaxAgeMs, { sweepMarker: `${path.resolve(options.databaseFile)}-sweep` });
+    await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.databaseFile) });
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
@@ -336,20 +336,4 @@ async function requireFile(file: string): Promise<void> {
 
 async function isFile(file: string): Promise<boolean> {
   return (await fs.stat(file).catch(() => undefined))?.isFile() ?? false;
-}
-
-function sweepDue(marker: string, intervalMs: number): boolean {
-  try {
-    return Date.now() - statSync(marker).mtimeMs > Math.min(intervalMs, DEFAULT_TEMP_MAX_AGE_MS);
-  } catch {
-    return true;
-  }
-}
-
-function markSwept(marker: string): void {
-  try {
-    writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o644 });
-  } catch {
-    // a read-only database folder only means the next open sweeps again
-  }
 }

@@ -8,6 +8,7 @@ import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { pausePoint } from '../testing-hooks';
 import { CollectionEntity, ContainerEntity } from './entities';
+import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { Mutex } from './mutex';
 import { errorCode, isAlreadyExists, isBusy, isUniqueViolation, withRetry } from './retry';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
@@ -150,15 +151,7 @@ class SqlDatabase implements Database {
   list(term?: string): Promise<ImageRecord[]> {
     return this.read(async (manager) => {
       const qb = this.select(manager);
-      if (term !== undefined && term !== '' && term !== '*') {
-        // client-spec §2.4: name equals the term, or name/tag/uri contain it (case-insensitive). LOWER() and
-        // an escaped LIKE keep this the same on every engine; `%` or `_` in the term are literal.
-        const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        qb.where('c.name = :term', { term }).orWhere(
-          "(LOWER(c.name) LIKE :pattern ESCAPE '\\' OR LOWER(c.tag) LIKE :pattern ESCAPE '\\' OR LOWER(c.uri) LIKE :pattern ESCAPE '\\')",
-          { pattern },
-        );
-      }
+      if (!isListAll(term)) qb.where(MATCH_SQL, matchParameters(term));
       // ids grow with insertion, so id order is oldest first and needs no sort
       const rows = await qb.orderBy('c.id', 'ASC').getRawMany<RawRecordRow>();
       return rows.map(rowToRecord);

@@ -1,8 +1,10 @@
-import { type QueryRunner, Table, TableForeignKey, TableUnique } from 'typeorm';
+import { MATCH_INDEX } from './match';
+import { type QueryRunner, Table, TableForeignKey, TableIndex, TableUnique } from 'typeorm';
 
 // The tables as the original creates them (client-spec §5.1), described through TypeORM's schema API so the
 // DDL is generated for whichever driver backs the catalogue. Used only when a table is missing: an existing
-// database (the Python client's) is never altered, which is why `synchronize` is not used.
+// database (the Python client's) is never altered, which is why `synchronize` is not used. A container table
+// we create gets one index the original lacks, for `images <term>` (see match.ts); the Python client ignores it.
 
 const collectionTable = new Table({
   name: 'collection',
@@ -32,6 +34,7 @@ const containerTable = new Table({
   ],
   uniques: [new TableUnique({ name: '_container_uc', columnNames: ['collection_id', 'name', 'tag', 'client', 'version'] })],
   foreignKeys: [new TableForeignKey({ columnNames: ['collection_id'], referencedTableName: 'collection', referencedColumnNames: ['id'] })],
+  indices: [new TableIndex({ name: MATCH_INDEX, columnNames: ['name', 'tag', 'uri'] })],
 });
 
 /**
@@ -47,7 +50,7 @@ export async function ensureSchema(runner: QueryRunner): Promise<void> {
   await runner.startTransaction();
   try {
     for (const table of missing) {
-      if (!(await runner.hasTable(table.name))) await runner.createTable(table, false, true, false);
+      if (!(await runner.hasTable(table.name))) await runner.createTable(table, false, true, true);
     }
     await runner.commitTransaction();
   } catch (error) {

@@ -5,8 +5,8 @@ import type { Session } from './session';
 
 /** `mv <uri> <path>`: moves the stored file elsewhere and points the record at it (client-spec §2.8). */
 export async function moveImage(session: Session, query: string, dest: string) {
-  const record = await findRecord(session, query, 'mv');
   const catalog = await session.catalog('mv');
+  const record = await findRecord(session, query, 'mv', catalog);
   const before = record.image;
   const updated = await catalog.move(record, path.resolve(dest));
   session.out.result(`[move] ${before ? path.basename(before) : query} => ${updated.image}`);
@@ -15,8 +15,8 @@ export async function moveImage(session: Session, query: string, dest: string) {
 
 /** `rename <uri> <new-uri>`: new collection/name/tag, same version, file moved to its new storage path. */
 export async function renameImage(session: Session, query: string, newName: string) {
-  const record = await findRecord(session, query, 'rename');
   const catalog = await session.catalog('rename');
+  const record = await findRecord(session, query, 'rename', catalog);
   const before = record.image;
   const target = session.parseLocal(newName);
   const updated = await catalog.rename(record, target);

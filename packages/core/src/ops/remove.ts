@@ -6,8 +6,9 @@ import type { Session } from './session';
  * so a crash can leave an unlisted file but never a record pointing at nothing.
  */
 export async function removeImage(session: Session, query: string, options: { deleteFile: boolean }) {
-  const record = await findRecord(session, query, options.deleteFile ? 'rmi' : 'rm');
-  const catalog = await session.catalog('rm');
+  const purpose = options.deleteFile ? 'rmi' : 'rm';
+  const catalog = await session.catalog(purpose);
+  const record = await findRecord(session, query, purpose, catalog);
   const result = await catalog.remove(record, { deleteFile: options.deleteFile });
   const uri = record.uri ?? query;
   if (options.deleteFile) {

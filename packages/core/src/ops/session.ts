@@ -1,13 +1,14 @@
 import { BackendRegistry } from '../backends/registry';
 import { type Selection, selectBackend } from '../backends/select';
 import type { Catalog } from '../catalog/index';
+import type { CatalogReader, CatalogView } from '../catalog/reader';
 import type { Backend, BackendLogger } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { Output } from '../output/output';
 import { backendSettings } from '../settings/backend-settings';
 import { databaseDisabled, type Env, type Paths, resolvePaths } from '../settings/env';
-import { SecretsFile } from '../settings/secrets';
+import type { SecretsFile } from '../settings/secrets';
 import { type ParseOptions, parseImageName } from '../uri/parse';
 
 export interface SessionOptions {
@@ -30,17 +31,27 @@ export interface ActiveBackend {
 export class Session {
   readonly env: Env;
   readonly paths: Paths;
-  readonly secrets: SecretsFile;
   readonly out: Output;
   readonly backends: BackendRegistry;
   private catalogPromise?: Promise<Catalog>;
+  private plainReader?: CatalogReader;
+  private secretsFile?: SecretsFile;
 
   constructor(options: SessionOptions = {}) {
     this.env = options.env ?? process.env;
     this.paths = resolvePaths(this.env);
-    this.secrets = new SecretsFile(this.paths.secretsFile);
     this.out = options.output ?? new Output({ level: 1, json: false, quiet: false });
     this.backends = options.backends ?? new BackendRegistry();
+  }
+
+  /** The secrets file (read on first use; its module is loaded only by commands that need it). */
+  get secrets(): SecretsFile {
+    if (!this.secretsFile) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SecretsFile } = require('../settings/secrets') as typeof import('../settings/secrets');
+      this.secretsFile = new SecretsFile(this.paths.secretsFile);
+    }
+    return this.secretsFile;
   }
 
   get databaseDisabled(): boolean {
@@ -53,14 +64,7 @@ export class Session {
   }
 
   catalog(purpose = 'this command'): Promise<Catalog> {
-    if (this.databaseDisabled) {
-      return Promise.reject(
-        new UserError(`${purpose} needs the local database, which SREGISTRY_DISABLE turns off`, {
-          fix: 'unset SREGISTRY_DISABLE (and SINGULARITY_DISABLE_CACHE)',
-          code: 'EDISABLED',
-        }),
-      );
-    }
+    if (this.databaseDisabled) return Promise.reject(disabledError(purpose));
     // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
     this.catalogPromise ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,6 +72,26 @@ export class Session {
       return openCatalog({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
     });
     return this.catalogPromise;
+  }
+
+  /**
+   * The catalogue for commands that only read it: the plain reader (no TypeORM) when the catalogue needs no
+   * upkeep, otherwise the full catalogue, which creates, repairs and sweeps first.
+   */
+  async catalogView(purpose = 'this command'): Promise<CatalogView> {
+    if (this.databaseDisabled) throw disabledError(purpose);
+    if (!this.catalogPromise && this.openPlainReader()) return this.plainReader as CatalogReader;
+    return this.catalog(purpose);
+  }
+
+  /** Opens the plain reader if the catalogue allows it (see openCatalogReader); false when it does not. */
+  openPlainReader(): boolean {
+    if (!this.plainReader && !this.databaseDisabled) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { openCatalogReader } = require('../catalog/reader') as typeof import('../catalog/reader');
+      this.plainReader = openCatalogReader({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
+    }
+    return this.plainReader !== undefined;
   }
 
   /** Local lookups use the original's parse rules (defaults on, lower-cased). */
@@ -110,9 +134,17 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    this.plainReader?.close();
     if (this.catalogPromise) {
       const catalog = await this.catalogPromise.catch(() => undefined);
       await catalog?.close();
     }
   }
+}
+
+function disabledError(purpose: string): UserError {
+  return new UserError(`${purpose} needs the local database, which SREGISTRY_DISABLE turns off`, {
+    fix: 'unset SREGISTRY_DISABLE (and SINGULARITY_DISABLE_CACHE)',
+    code: 'EDISABLED',
+  });
 }

@@ -2,13 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
-/**
- * Names inside a storage root. Everything that is not an image lives under `.tmp/` (same file system as the
- * images, so a rename from there is atomic); the catalogue's intent journal has its own sub-folder that
- * temp cleaning never touches.
- */
-export const TEMP_DIR_NAME = '.tmp';
-export const JOURNAL_DIR_NAME = 'journal';
+export { DEFAULT_TEMP_MAX_AGE_MS, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './names';
 
 /** Temp files written next to a destination end like this, so cleaning can recognise them anywhere. */
 const PLACE_TEMP = /\.sregistry-\d+-[0-9a-f]+\.tmp$/;

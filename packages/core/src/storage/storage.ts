@@ -6,11 +6,10 @@ import type { Storage } from '../contracts/storage';
 import { UserError } from '../errors';
 import { cleanTempFiles } from './clean';
 import { fileSystemProblem } from './fs-errors';
-import { downloadTempName, isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+import { DEFAULT_TEMP_MAX_AGE_MS, downloadTempName, isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
 import { placeFile } from './place';
 
-/** Leftovers younger than this may belong to a transfer still running in another process. */
-export const DEFAULT_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+export { DEFAULT_TEMP_MAX_AGE_MS } from './layout';
 
 /** 255 bytes (NAME_MAX) minus the `.<name>.sregistry-<pid>-<hex>.tmp` decoration of a temp copy. */
 const MAX_FILE_NAME_BYTES = 255 - 40;

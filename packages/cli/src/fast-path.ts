@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+
+// `images`, `get` and `inspect` are what scripts call in loops (`$(sregistry get x)`), and loading oclif costs
+// several times what such a command does. bin/run.js therefore tries this first: it runs the command on the
+// same core operation the oclif command calls, but only for the plain forms (the command, its arguments,
+// --json, --quiet) and only when the catalogue can be read without upkeep (core's openCatalogReader). Anything
+// else, and any failure before output began, answers false and oclif runs the command as usual, so help,
+// usage errors, error messages and exit codes have one source.
+
+type LocalCore = typeof import('@sregistry/core/local');
+type Session = InstanceType<LocalCore['Session']>;
+
+interface FastCommand {
+  /** exact number of arguments, or undefined for any number */
+  args?: number;
+  run(core: LocalCore, session: Session, args: string[]): Promise<unknown>;
+}
+
+const COMMANDS: Record<string, FastCommand> = {
+  images: { run: (core, session, args) => core.listImages(session, args) },
+  get: { args: 1, run: (core, session, [uri]) => core.getImage(session, uri) },
+  inspect: { args: 1, run: (core, session, [uri]) => core.inspectRecord(session, uri) },
+};
+
+const OPTIONS = { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } } as const;
+
+/** Runs argv's command without oclif when it can; false means oclif must run it. */
+export async function runFast(argv: string[]): Promise<boolean> {
+  const [id, ...rest] = argv;
+  const command = Object.hasOwn(COMMANDS, id ?? '') ? COMMANDS[id as string] : undefined;
+  if (!command || rest.includes('--')) return false;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch {
+    return false;
+  }
+  const args = parsed.positionals;
+  if (args.some((a) => a.startsWith('-')) || (command.args !== undefined && args.length !== command.args)) return false;
+  const json = parsed.values.json === true;
+  // oclif colours JSON on a terminal; a pipe gets plain JSON from both paths
+  if (json && process.stdout.isTTY) return false;
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const core = require('@sregistry/core/local') as LocalCore;
+  let wrote = false;
+  const tracked = (stream: NodeJS.WriteStream) => ({
+    isTTY: stream.isTTY,
+    write(chunk: string) {
+      wrote = true;
+      return stream.write(chunk);
+    },
+  });
+  const output = new core.Output({
+    level: core.levelFromEnv(process.env.MESSAGELEVEL),
+    json,
+    quiet: parsed.values.quiet === true,
+    stdout: tracked(process.stdout) as unknown as NodeJS.WriteStream,
+    stderr: tracked(process.stderr) as unknown as NodeJS.WriteStream,
+  });
+  const session = new core.Session({ output });
+  try {
+    if (!session.openPlainReader()) return false;
+    const result = await command.run(core, session, args);
+    if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return true;
+  } catch (error) {
+    if (!wrote) return false;
+    // output has begun, so oclif cannot start over: finish the way the command base does
+    const message = core.isUserError(error) && error.fix ? `${error.message}; ${error.fix}` : (error as Error).message;
+    output.error(message);
+    process.exitCode = 1;
+    return true;
+  } finally {
+    await session.close();
+  }
+}

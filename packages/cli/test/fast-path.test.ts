@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from '../../testkit/src/cli-runner';
+import { sampleSif } from '../../testkit/src/sif-writer';
+import { cliInTempHome } from './helpers';
+
+// bin/run.js answers the plain forms of `images`, `get` and `inspect` without oclif (src/fast-path.ts). These
+// tests hold it to two things: it prints exactly what the oclif command prints, and it is really taken (oclif
+// and TypeORM stay unloaded) only when nothing needs the full path.
+
+const cli = cliInTempHome();
+const OCLIF_ONLY = path.join(__dirname, 'fixtures', 'oclif-only.js');
+const RECORDER = path.join(__dirname, 'fixtures', 'record-modules.cjs');
+after(() => cli.cleanup());
+
+before(async () => {
+  const sif = path.join(cli.home, 'tacos.sif');
+  await sampleSif(sif);
+  for (const name of ['vanessa/tacos:latest', 'vsoch/hello-world:v1', 'Library/Ubuntu:18.04']) {
+    const r = await cli.run(['add', '--copy', sif, '--name', name]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  fs.writeFileSync(path.join(cli.home, 'plain.txt'), 'hello image\n');
+  const r = await cli.run(['add', path.join(cli.home, 'plain.txt'), '--name', 'vsoch/text']);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+function viaOclif(args: string[], env: Record<string, string> = {}) {
+  return runCli(OCLIF_ONLY, args, { env: { ...cli.env, ...env }, cwd: cli.home });
+}
+
+/** Runs bin/run.js and says which heavy parts it loaded. */
+async function traced(args: string[], env: Record<string, string> = {}) {
+  const out = path.join(cli.home, `modules-${process.hrtime.bigint()}.json`);
+  const result = await cli.run(args, { env: { NODE_OPTIONS: `--require ${RECORDER}`, RECORD_MODULES_TO: out, ...env } });
+  const modules = JSON.parse(fs.readFileSync(out, 'utf8')) as string[];
+  fs.rmSync(out);
+  return {
+    result,
+    oclif: modules.some((m) => m.includes(`${path.sep}@oclif${path.sep}core${path.sep}`)),
+    typeorm: modules.some((m) => m.endsWith(path.join('catalog', 'bundle.js')) || m.includes(`${path.sep}typeorm${path.sep}`)),
+  };
+}
+
+const SAME_AS_OCLIF: string[][] = [
+  ['images'],
+  ['images', '--json'],
+  ['images', 'ub'],
+  ['images', 'ubuntu', 'tacos', 'nomatch'],
+  ['images', '*', '-q'],
+  ['images', 'nomatch'],
+  ['get', 'vanessa/tacos'],
+  ['get', '--json', 'vsoch/hello-world:v1'],
+  ['get', 'vsoch/nothere'],
+  ['get', 'vsoch/nothere', '--json'],
+  ['inspect', 'vanessa/tacos'],
+  ['inspect', 'library/ubuntu:18.04', '--json'],
+  ['inspect', 'vsoch/text'],
+  ['inspect', 'vsoch/nothere'],
+];
+
+for (const args of SAME_AS_OCLIF) {
+  test(`${args.join(' ')}: the same output and exit code with and without oclif`, async () => {
+    const [fast, full] = await Promise.all([cli.run(args), viaOclif(args)]);
+    assert.deepEqual(fast, full);
+  });
+}
+
+test('the plain forms load neither oclif nor TypeORM', async () => {
+  for (const args of [['images'], ['images', 'tacos', '--json'], ['get', 'vanessa/tacos', '-q'], ['inspect', '--json', 'vanessa/tacos']]) {
+    const { result, oclif, typeorm } = await traced(args);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual({ oclif, typeorm }, { oclif: false, typeorm: false }, args.join(' '));
+  }
+});
+
+test('everything else goes through oclif: help, other flags, usage errors, a disabled catalogue, a not-found image', async () => {
+  const cases: { args: string[]; env?: Record<string, string>; code: number }[] = [
+    { args: ['images', '--help'], code: 0 },
+    { args: ['images', '--debug'], code: 0 },
+    { args: ['images', '--', '-x'], code: 0 },
+    { args: ['images', '--bogus'], code: 2 },
+    { args: ['get'], code: 2 },
+    { args: ['get', 'a/b', 'c/d'], code: 2 },
+    { args: ['images'], env: { SREGISTRY_DISABLE: 'yes' }, code: 1 },
+    { args: ['get', 'vsoch/nothere'], code: 1 },
+  ];
+  for (const { args, env, code } of cases) {
+    const { result, oclif } = await traced(args, env);
+    assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(oclif, true, args.join(' '));
+  }
+});
+
+test('a catalogue waiting for recovery is opened in full, which finishes the interrupted work first', async () => {
+  const journal = path.join(cli.home, '.singularity', 'shub', '.tmp', 'journal');
+  fs.mkdirSync(journal, { recursive: true });
+  // an rmi whose process died before it finished (pid above pid_max): recovery removes the record and its file
+  const list = JSON.parse((await cli.run(['images', '--json', 'text'])).stdout) as { id: number; image: string }[];
+  assert.equal(list.length, 1);
+  const intent = {
+    op: 'remove',
+    id: list[0].id,
+    file: list[0].image,
+    pid: 2 ** 22 + 1,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+  };
+  fs.writeFileSync(path.join(journal, `1-${intent.pid}-0000.json`), JSON.stringify(intent));
+  const { result, typeorm } = await traced(['images', 'text']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(typeorm, true, 'the full catalogue was opened');
+  assert.equal(result.stdout, '', 'the interrupted rm was finished before listing');
+  assert.deepEqual(fs.readdirSync(journal), []);
+  assert.ok(!fs.existsSync(list[0].image));
+});

@@ -1,0 +1,111 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ImageName } from '../contracts/image-name';
+import type { ImageRecord } from '../contracts/records';
+import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
+import { isListAll, MATCH_SQL, matchParameters } from './match';
+import { type RawRecordRow, rowToRecord } from './row-mapping';
+import { sweepDue, sweepMarkerFor } from './sweep-marker';
+
+/** What read-only commands need from the catalogue; the full Catalog and the plain reader both provide it. */
+export interface CatalogView {
+  find(name: ImageName): Promise<ImageRecord | undefined>;
+  list(term?: string, options?: ListOptions): Promise<Iterable<ImageRecord>>;
+}
+
+export interface ListOptions {
+  /** false leaves `metrics` empty: a listing that prints no metrics skips parsing 10,000 JSON texts */
+  metrics?: boolean;
+}
+
+export interface CatalogReader extends CatalogView {
+  close(): void;
+}
+
+const SELECT = `SELECT c.id AS id, c.collection_id AS collection_id, col.name AS collection, c.name AS name, c.tag AS tag,
+  c.version AS version, c.image AS image, c.url AS url, c.uri AS uri, c.client AS client, %METRICS% AS metrics,
+  c.created_at AS created_at
+  FROM container c INNER JOIN collection col ON col.id = c.collection_id`;
+
+/**
+ * A read-only view of the catalogue in plain SQL on better-sqlite3, for `images`, `get` and `inspect`. Loading
+ * TypeORM costs more than the whole of such a command, and a reader needs none of what it brings (schema
+ * creation, recovery, transactions). So this opens only a catalogue that needs no upkeep; it returns undefined,
+ * and the caller opens the full catalogue, when the file or its tables are missing (they get created), when an
+ * intent is waiting in the journal (recovery must finish it before anything is read), when the daily temp-file
+ * sweep is due, or when the file cannot be opened read-only. The queries are the ones the full catalogue runs.
+ */
+export function openCatalogReader(options: { databaseFile: string; storageDir: string }): CatalogReader | undefined {
+  const databaseFile = path.resolve(options.databaseFile);
+  if (!existsSync(databaseFile)) return undefined;
+  if (journalHasEntries(path.join(path.resolve(options.storageDir), TEMP_DIR_NAME, JOURNAL_DIR_NAME))) return undefined;
+  if (sweepDue(sweepMarkerFor(databaseFile))) return undefined;
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    db = new Database(databaseFile, { readonly: true, fileMustExist: true, timeout: 5000 });
+    const tables = db
+      .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('collection', 'container')")
+      .get() as { n: number };
+    if (tables.n !== 2) {
+      db.close();
+      return undefined;
+    }
+    return new PlainReader(db);
+  } catch {
+    db?.close();
+    return undefined;
+  }
+}
+
+function journalHasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+class PlainReader implements CatalogReader {
+  /** listings not read to the end: they hold the connection until returned */
+  private readonly open = new Set<IterableIterator<RawRecordRow>>();
+
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  async find(name: ImageName): Promise<ImageRecord | undefined> {
+    const version = name.version !== undefined;
+    const sql = `${SELECT.replace('%METRICS%', 'c.metrics')} WHERE col.name = :collection AND c.name = :name AND c.tag = :tag${
+      version ? ' AND c.version = :version' : ''
+    } ORDER BY c.id ASC LIMIT 1`;
+    const params: Record<string, string> = { collection: name.collection, name: name.image, tag: name.tag };
+    if (name.version !== undefined) params.version = name.version;
+    const row = this.db.prepare(sql).get(params) as RawRecordRow | undefined;
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  async list(term?: string, options: ListOptions = {}): Promise<Iterable<ImageRecord>> {
+    const metrics = options.metrics === false ? 'NULL' : 'c.metrics';
+    const where = isListAll(term) ? '' : ` WHERE ${MATCH_SQL}`;
+    // ids grow with insertion, so id order is oldest first and needs no sort
+    const statement = this.db.prepare(`${SELECT.replace('%METRICS%', metrics)}${where} ORDER BY c.id ASC`);
+    const rows = (isListAll(term) ? statement.iterate() : statement.iterate(matchParameters(term))) as IterableIterator<RawRecordRow>;
+    this.open.add(rows);
+    return this.records(rows);
+  }
+
+  close(): void {
+    for (const rows of this.open) rows.return?.();
+    this.open.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  private *records(rows: IterableIterator<RawRecordRow>): Generator<ImageRecord> {
+    try {
+      for (const row of rows) yield rowToRecord(row);
+    } finally {
+      this.open.delete(rows);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// Entry for the CLI's fast path (`images`, `get` and `inspect` run without oclif, see the CLI's
+// src/fast-path.ts): only the modules those commands load. Each operation is required when called, so
+// `images` does not pay for the SIF reader that only `inspect` uses.
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type * as Get from './ops/get';
+import type * as Images from './ops/images';
+import type * as Inspect from './ops/inspect';
+
+export { isUserError } from './errors';
+export { Session } from './ops/session';
+export { levelFromEnv } from './output/levels';
+export { Output } from './output/output';
+
+export const getImage: typeof Get.getImage = (...args) => (require('./ops/get') as typeof Get).getImage(...args);
+export const listImages: typeof Images.listImages = (...args) => (require('./ops/images') as typeof Images).listImages(...args);
+export const inspectRecord: typeof Inspect.inspectRecord = (...args) => (require('./ops/inspect') as typeof Inspect).inspectRecord(...args);
