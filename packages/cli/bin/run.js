@@ -8,9 +8,19 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const fast = ['images', 'get', 'inspect'].includes(args[0]) ? require('../dist/fast-path').runFast(args) : Promise.resolve(false);
   fast.then((done) => {
     if (done) return;
+    require('./compile-cache').enableCompileCache(compileCacheDir());
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };
     return require('@oclif/core').execute({ dir: __dirname });
   });
+}
+
+/** In oclif's cache folder for this CLI: $SREGISTRY_CACHE_DIR, else $XDG_CACHE_HOME/sregistry, else ~/.cache/sregistry. */
+function compileCacheDir() {
+  const path = require('node:path');
+  const base =
+    process.env.SREGISTRY_CACHE_DIR ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache'), 'sregistry');
+  return path.join(base, 'compile-cache');
 }

@@ -1,5 +1,5 @@
-import { MATCH_INDEX } from './match';
 import { type QueryRunner, Table, TableForeignKey, TableIndex, TableUnique } from 'typeorm';
+import { MATCH_INDEX } from './match';
 
 // The tables as the original creates them (client-spec §5.1), described through TypeORM's schema API so the
 // DDL is generated for whichever driver backs the catalogue. Used only when a table is missing: an existing

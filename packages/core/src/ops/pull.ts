@@ -90,7 +90,8 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       headers: remote.headers,
       insecure: remote.insecure,
       dest: temp,
-      hashes: remote.md5 ? ['sha256', 'md5'] : ['sha256'],
+      // the md5 exists only to be checked, and costs more than the sha256 (no CPU support for it)
+      hashes: remote.md5 && !options.noVerify ? ['sha256', 'md5'] : ['sha256'],
       expectedSize: remote.size,
       onProgress: (done, total) => progress.update(done, total),
       signal: options.signal,

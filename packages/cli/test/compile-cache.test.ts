@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { cliInTempHome } from './helpers';
+
+const COMPILE_CACHE = path.resolve(__dirname, '..', 'bin', 'compile-cache.js');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-compile-cache-'));
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** A fresh process that enables the Node 20 cache in `dir`, requires `modules` and reports their exports and the stats. */
+async function load(dir: string, modules: string[]): Promise<{ values: unknown[]; hits: number; misses: number }> {
+  const script = `
+    const stats = require(${JSON.stringify(COMPILE_CACHE)}).cacheCompiledModules(${JSON.stringify(dir)});
+    const values = ${JSON.stringify(modules)}.map((m) => require(m));
+    process.stdout.write(JSON.stringify({ values, hits: stats.hits, misses: stats.misses }));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script]);
+  return JSON.parse(stdout);
+}
+
+test('a second process compiles from the cache, and an edited file of the same length is compiled afresh', async () => {
+  const dir = path.join(work, 'cache-1');
+  const mod = path.join(work, 'answer.js');
+  fs.writeFileSync(mod, "#!/usr/bin/env node\nmodule.exports = 'aaaa' + require('node:path').sep;\n");
+  assert.deepEqual(await load(dir, [mod]), { values: ['aaaa/'], hits: 0, misses: 1 });
+  assert.equal(fs.readdirSync(dir).length, 1, 'one store file, written at exit');
+  assert.deepEqual(await load(dir, [mod]), { values: ['aaaa/'], hits: 1, misses: 0 });
+  // V8 itself checks only the source length: without the content hash this would run the old code
+  fs.writeFileSync(mod, "#!/usr/bin/env node\nmodule.exports = 'bbbb' + require('node:path').sep;\n");
+  assert.deepEqual(await load(dir, [mod]), { values: ['bbbb/'], hits: 0, misses: 1 });
+  assert.deepEqual(await load(dir, [mod]), { values: ['bbbb/'], hits: 1, misses: 0 });
+});
+
+test('files with import() are left to Node, and a damaged store only means compiling from source', async () => {
+  const dir = path.join(work, 'cache-2');
+  const dynamic = path.join(work, 'dynamic.js');
+  fs.writeFileSync(dynamic, "module.exports = () => import('node:path');\n");
+  assert.deepEqual(await load(dir, [dynamic]), { values: [null], hits: 0, misses: 0 });
+
+  const plain = path.join(work, 'plain.js');
+  fs.writeFileSync(plain, 'module.exports = 42;\n');
+  await load(dir, [plain]);
+  const [store] = fs.readdirSync(dir);
+  fs.writeFileSync(path.join(dir, store), 'garbage');
+  assert.deepEqual(await load(dir, [plain]), { values: [42], hits: 0, misses: 1 });
+  assert.deepEqual(await load(dir, [plain]), { values: [42], hits: 1, misses: 0 }, 'rewritten whole');
+});
+
+test('the CLI keeps its compile cache in its cache folder and works from it', async () => {
+  const cli = cliInTempHome();
+  try {
+    const first = await cli.run(['backend', 'status', '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const dir = path.join(cli.env.XDG_CACHE_HOME, 'sregistry', 'compile-cache');
+    const [store] = fs.readdirSync(dir);
+    assert.match(store, /^v8-v\d+\.\d+\.\d+-\w+-\d+\.bin$/);
+    assert.ok(fs.statSync(path.join(dir, store)).size > 100_000, 'oclif and the commands are in it');
+    const second = await cli.run(['backend', 'status', '--json']);
+    assert.deepEqual(second, first);
+  } finally {
+    cli.cleanup();
+  }
+});
