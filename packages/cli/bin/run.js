@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+// A reader that stops early (`sregistry images | head`) is not an error: stop quietly instead of a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // the bare version, as the original client printed it, without loading oclif

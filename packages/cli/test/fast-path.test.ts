@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../testkit/src/cli-runner';
+import { cleanEnv, runCli } from '../../testkit/src/cli-runner';
 import { sampleSif } from '../../testkit/src/sif-writer';
 import { cliInTempHome } from './helpers';
 
@@ -116,4 +119,40 @@ test('a catalogue waiting for recovery is opened in full, which finishes the int
   assert.equal(result.stdout, '', 'the interrupted rm was finished before listing');
   assert.deepEqual(fs.readdirSync(journal), []);
   assert.ok(!fs.existsSync(list[0].image));
+});
+
+test('a reader that stops early (images | head) ends the listing quietly with exit 0', async () => {
+  const home = cliInTempHome();
+  try {
+    assert.equal((await home.run(['images'])).code, 0, 'creates the catalogue');
+    const Database = createRequire(require.resolve('@sregistry/core/package.json'))('better-sqlite3');
+    const db = new Database(path.join(home.home, '.singularity', 'sregistry.db'));
+    db.prepare("INSERT INTO collection (name, token) VALUES ('c', 't')").run();
+    const insert = db.prepare(
+      "INSERT INTO container (created_at, metrics, name, tag, uri, client, version, collection_id) VALUES ('2026-01-01 00:00:00', '{}', ?, 'latest', ?, 'hub', 'v', 1)",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i++) insert.run(`n${i}`, `c/n${i}:latest@v`);
+    })();
+    db.close();
+    for (const args of [['images'], ['images', '--json'], ['images', '--bogus-flag-for-oclif']]) {
+      const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'run.js'), ...args], {
+        env: cleanEnv(home.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.stdout.once('data', () => child.stdout.destroy());
+      const [code] = (await once(child, 'close')) as [number];
+      if (args[1]?.startsWith('--bogus')) {
+        assert.equal(code, 2, 'a usage error is still an error');
+        continue;
+      }
+      assert.deepEqual({ code, stderr }, { code: 0, stderr: '' }, args.join(' '));
+    }
+  } finally {
+    home.cleanup();
+  }
 });
