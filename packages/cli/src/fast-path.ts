@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-
 // `images`, `get` and `inspect` are what scripts call in loops (`$(sregistry get x)`), and loading oclif costs
 // several times what such a command does. bin/run.js therefore tries this first: it runs the command on the
 // same core operation the oclif command calls, but only for the plain forms (the command, its arguments,
@@ -22,22 +20,23 @@ const COMMANDS: Record<string, FastCommand> = {
   inspect: { args: 1, run: (core, session, [uri]) => core.inspectRecord(session, uri) },
 };
 
-const OPTIONS = { json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } } as const;
+/** The only flags taken here; anything else that starts with `-` is oclif's to parse (or reject). */
+const FLAGS = new Set(['--json', '--quiet', '-q']);
 
 /** Runs argv's command without oclif when it can; false means oclif must run it. */
 export async function runFast(argv: string[]): Promise<boolean> {
   const [id, ...rest] = argv;
   const command = Object.hasOwn(COMMANDS, id ?? '') ? COMMANDS[id as string] : undefined;
-  if (!command || rest.includes('--')) return false;
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch {
-    return false;
+  if (!command) return false;
+  const args: string[] = [];
+  const flags = new Set<string>();
+  for (const arg of rest) {
+    if (FLAGS.has(arg)) flags.add(arg);
+    else if (arg.startsWith('-')) return false;
+    else args.push(arg);
   }
-  const args = parsed.positionals;
-  if (args.some((a) => a.startsWith('-')) || (command.args !== undefined && args.length !== command.args)) return false;
-  const json = parsed.values.json === true;
+  if (command.args !== undefined && args.length !== command.args) return false;
+  const json = flags.has('--json');
   // oclif colours JSON on a terminal; a pipe gets plain JSON from both paths
   if (json && process.stdout.isTTY) return false;
 
@@ -54,7 +53,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   const output = new core.Output({
     level: core.levelFromEnv(process.env.MESSAGELEVEL),
     json,
-    quiet: parsed.values.quiet === true,
+    quiet: flags.has('--quiet') || flags.has('-q'),
     stdout: tracked(process.stdout) as unknown as NodeJS.WriteStream,
     stderr: tracked(process.stderr) as unknown as NodeJS.WriteStream,
   });

@@ -1,4 +1,3 @@
-import repl from 'node:repl';
 import { recordToJson } from '../catalog/record-json';
 import { Output } from '../output/output';
 import { listImages } from './images';
@@ -34,6 +33,9 @@ export async function openShell(session: Session, backendName?: string): Promise
     toString: () => `[client|${selected}]`,
   };
   client.speak();
+  // loaded here: every command imports the ops, only `shell` needs the REPL
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const repl = require('node:repl') as typeof import('node:repl');
   const server = repl.start({ prompt: 'sregistry> ', useGlobal: false, terminal: Boolean(process.stdin.isTTY) });
   server.context.client = client;
   server.context.session = quiet;

@@ -20,9 +20,21 @@ let instance: AxiosInstance | undefined;
 
 /** The shared axios instance, created on first use: commands that never reach the network never load axios. */
 export function httpClient(): AxiosInstance {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  instance ??= (require('axios') as typeof import('axios')).create(CLIENT_CONFIG);
+  instance ??= loadAxios().create(CLIENT_CONFIG);
   return instance;
+}
+
+/** axios as one bundled file when built (scripts/bundle.js), else the package (sources run through tsx). */
+function loadAxios(): typeof import('axios') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('./axios-bundle') as typeof import('axios');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes('axios-bundle'))
+      throw error;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('axios') as typeof import('axios');
+  }
 }
 
 const CLIENT_CONFIG: AxiosRequestConfig = {

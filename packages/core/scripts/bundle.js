@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Bundles the catalogue (our code + TypeORM) into dist/catalog/bundle.js. TypeORM is ~300 modules; resolving and
-// compiling them one by one cost ~0.2 s on every command that opens the catalogue (bench/run.sh local). The
-// bundle is loaded by src/catalog/lazy.ts when present; sources run through tsx fall back to the modules.
-// Native and optional database drivers stay outside the bundle: better-sqlite3 is the one the catalogue uses.
+// Bundles the two heavy parts of core that load on demand, so each is one file to read and compile instead of
+// hundreds of modules to resolve (bench/run.sh local; docs/performance.md, "Startup"):
+// - dist/catalog/bundle.js: the catalogue (our code + TypeORM, ~300 modules, ~0.2 s), loaded by
+//   src/catalog/lazy.ts. Native and optional database drivers stay outside: better-sqlite3 is the one used.
+// - dist/transfer/axios-bundle.js: axios with form-data, follow-redirects and the proxy agent (~60 modules,
+//   ~60 ms), loaded by src/transfer/http-client.ts.
+// Sources run through tsx find no bundle and load the modules.
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
@@ -44,9 +47,10 @@ const outfile = path.join(root, 'dist/catalog/bundle.js');
 // catalogue passes classes, never paths, so that call is unreachable; it is replaced by the require it falls back
 // to, so the bundle holds no import() and the CLI's compile cache (packages/cli/bin/compile-cache.js) may cache it.
 const HIDDEN_IMPORT = 'await Function("return filePath => import(filePath)")()(';
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
 const INSTEAD = 'await ((target) => Promise.reject(new Error(`the sregistry catalogue does not load ${target} by path`)))(';
 
-esbuild
+const catalogue = esbuild
   .build({
     entryPoints: [path.join(root, 'dist/catalog/index.js')],
     outfile,
@@ -63,10 +67,28 @@ esbuild
     const code = fs.readFileSync(outfile, 'utf8');
     if (!code.includes(HIDDEN_IMPORT)) throw new Error(`TypeORM changed: ${HIDDEN_IMPORT} not found in the bundle`);
     const patched = code.replace(HIDDEN_IMPORT, INSTEAD);
-    if (/\bimport\s*\(/.test(patched)) throw new Error('the catalogue bundle still contains import()');
+    if (DYNAMIC_IMPORT.test(patched)) throw new Error('the catalogue bundle still contains import()');
     fs.writeFileSync(outfile, patched);
-  })
-  .catch((error) => {
-    console.error(error);
-    process.exit(1);
   });
+
+const axiosOut = path.join(root, 'dist/transfer/axios-bundle.js');
+const http = esbuild
+  .build({
+    entryPoints: [require.resolve('axios')],
+    outfile: axiosOut,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    keepNames: true,
+    minifyWhitespace: true,
+    logLevel: 'error',
+  })
+  .then(() => {
+    if (DYNAMIC_IMPORT.test(fs.readFileSync(axiosOut, 'utf8'))) throw new Error('the axios bundle contains import()');
+  });
+
+Promise.all([catalogue, http]).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
