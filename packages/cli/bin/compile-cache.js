@@ -9,7 +9,6 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
-const v8 = require('node:v8');
 const vm = require('node:vm');
 
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
@@ -25,8 +24,8 @@ function enableCompileCache(dir) {
 /** The Node 20 stand-in; returns counts of modules compiled with cached code (hits) and from source (misses). */
 function cacheCompiledModules(dir) {
   const stats = { hits: 0, misses: 0 };
-  // one file per Node build: V8 rejects cached code of another version or flags anyway
-  const file = path.join(dir, `v8-${process.version}-${process.arch}-${v8.cachedDataVersionTag()}.bin`);
+  // one file per Node build (V8 itself rejects code cached under other flags; such entries are compiled again)
+  const file = path.join(dir, `v8-${process.version}-${process.arch}-${process.versions.v8}.bin`);
   const known = readStore(file);
   const compiled = new Map();
   const compile = Module.prototype._compile;

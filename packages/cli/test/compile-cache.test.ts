@@ -56,7 +56,7 @@ test('the CLI keeps its compile cache in its cache folder and works from it', as
     assert.equal(first.code, 0, first.stderr);
     const dir = path.join(cli.env.XDG_CACHE_HOME, 'sregistry', 'compile-cache');
     const [store] = fs.readdirSync(dir);
-    assert.match(store, /^v8-v\d+\.\d+\.\d+-\w+-\d+\.bin$/);
+    assert.match(store, /^v8-v\d+\.\d+\.\d+-\w+-[\w.-]+\.bin$/);
     assert.ok(fs.statSync(path.join(dir, store)).size > 100_000, 'oclif and the commands are in it');
     const second = await cli.run(['backend', 'status', '--json']);
     assert.deepEqual(second, first);
