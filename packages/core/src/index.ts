@@ -1,6 +1,6 @@
 // Public API of @sregistry/core. Importing it never loads oclif: the command classes live in ./command,
-// a separate entry point (`@sregistry/core/command`) that only the CLI and backend plugins load.
-import 'reflect-metadata';
+// a separate entry point (`@sregistry/core/command`) that only the CLI and backend plugins load. (TypeORM's
+// reflect-metadata is loaded by the catalogue itself, when a command opens it.)
 
 export * from './backends/index';
 export * from './catalog/lazy';
