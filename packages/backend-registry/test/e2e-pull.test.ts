@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { besideTempName } from '../../core/src/storage/layout';
 import type { RegistryServerHandle } from '../../testkit/src/index';
 import {
   announceLine,
@@ -114,6 +115,21 @@ test('--no-cache writes vanessa-tacos:latest.sif into the current folder and add
   assert.equal(r.stdout, `${announceLine(e)}\nSuccess! vanessa-tacos:latest.sif\n`);
   assert.equal(sha256(path.join(e.work, 'vanessa-tacos:latest.sif')), sha);
   assert.deepEqual(catalogRows(e), rowsBefore, 'the catalogue is untouched');
+});
+
+test('a partial file that a killed pull left beside the destination is removed by the next pull there', async () => {
+  const dest = path.join(e.work, 'vanessa-tacos:latest.sif');
+  fs.rmSync(dest, { force: true });
+  const leftover = besideTempName(dest, 2 ** 22 + 1, 'dead'); // a pid above Linux's pid_max: its process is gone
+  const alive = besideTempName(dest, process.pid, 'live');
+  fs.writeFileSync(leftover, 'half an image');
+  fs.writeFileSync(alive, 'another pull still running');
+  const r = await e.run(['pull', '--no-cache', 'vanessa/tacos:latest']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!fs.existsSync(leftover), 'the dead pull’s partial file is gone');
+  assert.ok(fs.existsSync(alive), 'a running pull’s file is left alone');
+  fs.rmSync(alive);
+  assert.equal(sha256(dest), tacos().sha256);
 });
 
 test('an existing file is refused without --force (file untouched) and replaced with it', async () => {

@@ -120,3 +120,23 @@ test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, t
     (e: unknown) => isUserError(e) && /sregistry plugins install @sregistry\/backend-registry/.test(e.line),
   );
 });
+
+test('temp files a killed write left beside the secrets file are removed by the next write once an hour old', async () => {
+  const dir = tmp();
+  const file = path.join(dir, '.sregistry');
+  const stale = path.join(dir, '..sregistry.4194305.0a1b2c3d.tmp');
+  const young = path.join(dir, '..sregistry.4194306.0a1b2c3e.tmp');
+  const other = path.join(dir, '.other.4194305.0a1b2c3d.tmp');
+  for (const f of [stale, young, other]) fs.writeFileSync(f, '{"registry": {"token": "half-written"}}', { mode: 0o600 });
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  for (const f of [stale, other]) fs.utimesSync(f, twoHoursAgo, twoHoursAgo);
+  await new SecretsFile(file).update((d) => {
+    d.SREGISTRY_CLIENT = 'hub';
+  });
+  assert.deepEqual(
+    fs.readdirSync(dir).sort(),
+    [path.basename(young), '.other.4194305.0a1b2c3d.tmp', '.sregistry'].sort(),
+    'the old temp of this file goes; a young one (a write may be running elsewhere) and other files stay',
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { removeStaleBesideTemps } from '../src/storage/clean';
 import { createStorage, storagePath } from '../src/storage/index';
+import { besideTempName, HOST_TAG } from '../src/storage/layout';
 import { parseImageName, withVersion } from '../src/uri/parse';
 import { exists, tempDir, writeImage } from './catalog-helpers';
 
@@ -119,4 +121,29 @@ test('a transfer left by a dead process of this host is removed at once; a live 
   assert.equal(await exists(dead), false);
   assert.equal(await exists(alive), true);
   assert.equal(await exists(mine), true);
+});
+
+test('partial files a killed download left beside its destination are removed by the next download there', async (t) => {
+  const dir = await tempDir(t);
+  const dest = path.join(dir, 'tacos+v1.sif');
+  const dead = 2 ** 22 + 1; // above Linux's pid_max: no such process
+  const mine = besideTempName(dest, dead, 'ab12');
+  const names = {
+    deadPart: path.basename(mine),
+    deadUnpacked: `.${path.basename(mine)}.cd34.unpacked`,
+    live: path.basename(besideTempName(dest, process.ppid, 'ef56')),
+    otherHost: `.tacos+v1.sif.0000abcd.${dead}.ab12.part`.replace('0000abcd', HOST_TAG === '0000abcd' ? '1111abcd' : '0000abcd'),
+    otherFile: path.basename(besideTempName(path.join(dir, 'other.sif'), dead, 'ab12')),
+    lookalike: `.tacos+v1.sif.${HOST_TAG}.${dead}.ab12.part.txt`,
+    image: 'tacos+v1.sif',
+  };
+  for (const name of Object.values(names)) await fs.writeFile(path.join(dir, name), 'x');
+  assert.match(names.deadPart, new RegExp(`^\\.tacos\\+v1\\.sif\\.${HOST_TAG}\\.${dead}\\.ab12\\.part$`));
+  assert.equal(await removeStaleBesideTemps(dest), 2);
+  assert.deepEqual(
+    (await fs.readdir(dir)).sort(),
+    [names.live, names.otherHost, names.otherFile, names.lookalike, names.image].sort(),
+    'only the dead process’s temps of this destination go; live, other hosts, other files and the image stay',
+  );
+  assert.equal(await removeStaleBesideTemps(path.join(dir, 'missing-folder', 'x.sif')), 0);
 });

@@ -5,6 +5,8 @@ import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { detectImageFormat } from '../sif/index';
+import { removeStaleBesideTemps } from '../storage/clean';
+import { besideTempName } from '../storage/layout';
 import { pausePoint } from '../testing-hooks';
 import { createProgressReporter, downloadToFile } from '../transfer/index';
 import { withVersion } from '../uri/parse';
@@ -38,7 +40,7 @@ export interface PullResult {
 }
 
 function tempBeside(dest: string): string {
-  return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+  return besideTempName(dest, process.pid, randomBytes(4).toString('hex'));
 }
 
 /**
@@ -80,7 +82,11 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   if (finalPath && fs.existsSync(finalPath) && !options.force) {
     throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
   }
-  if (finalPath) fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+  if (finalPath) {
+    fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+    const removed = await removeStaleBesideTemps(finalPath);
+    if (removed > 0) session.out.debug(`removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}`);
+  }
 
   const progress = createProgressReporter({ label: remote.name.image, enabled: session.out.progressEnabled, stream: session.out.stderr });
   const cleanup = () => fs.rmSync(temp, { force: true });

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isPlaceTemp, JOURNAL_DIR_NAME, ownedByDeadProcess, TEMP_DIR_NAME } from './layout';
+import { isPlaceTemp, isStaleBesideTemp, JOURNAL_DIR_NAME, ownedByDeadProcess, TEMP_DIR_NAME } from './layout';
 
 /**
  * Removes leftovers of interrupted work older than `maxAgeMs`: everything in `<root>/.tmp/` (except the
@@ -45,5 +45,28 @@ export async function cleanTempFiles(root: string, maxAgeMs: number, options: { 
   };
 
   await visit(root, false);
+  return removed;
+}
+
+/**
+ * Removes what killed downloads to `dest` left beside it (`isStaleBesideTemp`: only temp names of that file, only
+ * of processes of this host that are gone). Such files lie outside the storage folder, which no sweep visits, so
+ * the next download to the same place cleans them. Returns how many were removed.
+ */
+export async function removeStaleBesideTemps(dest: string): Promise<number> {
+  const dir = path.dirname(dest);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names.filter((n) => isStaleBesideTemp(dest, n))) {
+    await fs.rm(path.join(dir, name), { force: true }).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
   return removed;
 }

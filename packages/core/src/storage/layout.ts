@@ -33,9 +33,30 @@ export function downloadTempName(hint: string, pid: number, random: string): str
 /** True when a `.tmp/` file belongs to a process of this host that is no longer running. */
 export function ownedByDeadProcess(fileName: string): boolean {
   const m = OWNED_TEMP.exec(fileName);
-  if (!m || m[1] !== HOST_TAG) return false;
-  const pid = Number(m[2]);
-  if (pid === process.pid) return false;
+  return m !== null && isDeadProcessOfThisHost(m[1]!, Number(m[2]));
+}
+
+/**
+ * `.<file>.<host tag>.<pid>.<random>.part` beside `dest`: a download written next to a destination outside the
+ * storage folder (`pull --name`, `--no-cache`), so the final rename stays on one file system.
+ */
+export function besideTempName(dest: string, pid: number, random: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.${HOST_TAG}.${pid}.${random}.part`);
+}
+
+/**
+ * Whether `fileName` (in the folder of `dest`) is a temp file a download to `dest` left behind and its process is
+ * gone: the `.part` itself, or the `.unpacked` file `--gunzip` makes from it.
+ */
+export function isStaleBesideTemp(dest: string, fileName: string): boolean {
+  const base = path.basename(dest).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^\\.\\.?${base}\\.([0-9a-f]{8})\\.(\\d+)\\.[0-9a-f]+\\.part(?:\\.[0-9a-f]+\\.unpacked)?$`).exec(fileName);
+  return m !== null && isDeadProcessOfThisHost(m[1]!, Number(m[2]));
+}
+
+function isDeadProcessOfThisHost(hostTag: string, pid: number): boolean {
+  // on storage shared between machines only the owner's host can tell whether the owner still runs
+  if (hostTag !== HOST_TAG || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return false;
