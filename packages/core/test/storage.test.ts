@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { removeStaleBesideTemps } from '../src/storage/clean';
-import { createStorage, storagePath } from '../src/storage/index';
+import { createStorage, placeFile, storagePath } from '../src/storage/index';
 import { besideTempName, HOST_TAG } from '../src/storage/layout';
 import { parseImageName, withVersion } from '../src/uri/parse';
 import { exists, tempDir, writeImage } from './catalog-helpers';
@@ -146,4 +146,23 @@ test('partial files a killed download left beside its destination are removed by
     'only the dead process’s temps of this destination go; live, other hosts, other files and the image stay',
   );
   assert.equal(await removeStaleBesideTemps(path.join(dir, 'missing-folder', 'x.sif')), 0);
+});
+
+test('a copy to a place removes the temp copies a killed copy there left, once a day old', async (t) => {
+  const dir = await tempDir(t);
+  const source = await writeImage(dir, 'source.sif', 'image bytes\n');
+  const dest = path.join(dir, 'elsewhere', 'image.sif');
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  const old = path.join(path.dirname(dest), '.image.sif.sregistry-4194305-0a1b2c.tmp');
+  const young = path.join(path.dirname(dest), '.image.sif.sregistry-4194306-0a1b2d.tmp');
+  const otherDest = path.join(path.dirname(dest), '.other.sif.sregistry-4194305-0a1b2c.tmp');
+  for (const f of [old, young, otherDest]) await fs.writeFile(f, 'half');
+  const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000);
+  for (const f of [old, otherDest]) await fs.utimes(f, twoDaysAgo, twoDaysAgo);
+  await placeFile(source, dest, { copy: true });
+  assert.deepEqual(
+    (await fs.readdir(path.dirname(dest))).sort(),
+    [path.basename(young), path.basename(otherDest), 'image.sif'].sort(),
+    'the stale temp of this destination goes; a young one (a copy may be running) and other destinations stay',
+  );
 });

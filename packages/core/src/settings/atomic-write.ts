@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { removeStaleFiles } from '../storage/clean';
 import { pausePoint } from '../testing-hooks';
 
 /**
@@ -36,20 +37,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 /** No write takes this long: a temp file this old belongs to a process that died (SIGKILL, power cut). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
-/**
- * Removes temp files that writes of `file` killed half-way left beside it (for the secrets file they hold a token).
- * By age, not by process id: the folder may be shared between machines, where a pid means nothing.
- */
+/** Removes temp files that writes of `file` killed half-way left beside it (for the secrets file they hold a token). */
 async function removeStaleTemps(file: string): Promise<void> {
-  const dir = path.dirname(file);
   const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const temp = new RegExp(`^\\.${base}\\.\\d+\\.[0-9a-f]{8}\\.tmp$`);
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => temp.test(n))) {
-    const full = path.join(dir, name);
-    const stat = await fs.stat(full).catch(() => undefined);
-    if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(full, { force: true }).catch(() => undefined);
-  }
+  await removeStaleFiles(path.dirname(file), (name) => temp.test(name), STALE_TEMP_MS);
 }
 
 export async function syncDir(dir: string): Promise<void> {

@@ -70,3 +70,23 @@ export async function removeStaleBesideTemps(dest: string): Promise<number> {
   }
   return removed;
 }
+
+/**
+ * Removes the files in `dir` that `matches` and that nobody wrote for `maxAgeMs` (a file being written keeps a
+ * fresh mtime): temp files of killed writes outside the storage folder, where no sweep looks. By age, not by
+ * process id, because such folders (home, a project folder) may be shared between machines.
+ */
+export async function removeStaleFiles(dir: string, matches: (name: string) => boolean, maxAgeMs: number): Promise<number> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names.filter(matches)) {
+    const full = path.join(dir, name);
+    const stat = await fs.stat(full).catch(() => undefined);
+    if (!stat?.isFile() || Date.now() - stat.mtimeMs <= maxAgeMs) continue;
+    await fs.rm(full, { force: true }).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
+}

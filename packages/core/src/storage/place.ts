@@ -4,7 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from '../settings/atomic-write';
 import { pausePoint } from '../testing-hooks';
-import { placeTempName } from './layout';
+import { removeStaleFiles } from './clean';
+import { DEFAULT_TEMP_MAX_AGE_MS, isPlaceTemp, placeTempName } from './layout';
 
 /**
  * Puts `source` at `dest` so that `dest` is, at every moment, either absent/old or complete:
@@ -34,6 +35,9 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
     }
   }
 
+  // a copy to the same place that a kill interrupted long ago (outside the storage folder no sweep finds it)
+  const prefix = `.${path.basename(to)}.`;
+  await removeStaleFiles(dir, (name) => name.startsWith(prefix) && isPlaceTemp(name), DEFAULT_TEMP_MAX_AGE_MS);
   const tmp = placeTempName(to, process.pid, randomBytes(6).toString('hex'));
   try {
     // copyFile lets the kernel stream (or reflink) the bytes: memory does not grow with the file
