@@ -89,7 +89,12 @@ function readStore(file) {
 }
 
 function writeStore(file, known, compiled) {
+  const temp = `${file}.${process.pid}.tmp`;
+  let fd;
   try {
+    // the folder must be writable before any work is done: a read-only cache must not cost every run
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fd = fs.openSync(temp, 'w');
     // files that are gone (an uninstalled plugin, a removed checkout) are dropped
     const entries = new Map([...known].filter(([filename]) => fs.existsSync(filename)));
     for (const [filename, { hash, script }] of compiled) entries.set(filename, { hash, data: script.createCachedData() });
@@ -102,12 +107,15 @@ function writeStore(file, known, compiled) {
     const header = Buffer.from(JSON.stringify(index));
     const length = Buffer.alloc(4);
     length.writeUInt32LE(header.length);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(fd, Buffer.concat([length, header, ...blobs]));
+    fs.closeSync(fd);
+    fd = undefined;
     // written whole then renamed: a reader never sees half a store, concurrent writers only lose entries
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, Buffer.concat([length, header, ...blobs]));
     fs.renameSync(temp, file);
-  } catch {}
+  } catch {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+  }
 }
 
 module.exports = { cacheCompiledModules, enableCompileCache };
