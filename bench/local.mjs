@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { homeEnv } from './lib/home.mjs';
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
 import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
@@ -75,13 +76,7 @@ function cliHome(name) {
   const home = path.join(work, name);
   const cwd = path.join(home, 'work');
   mkdirSync(cwd, { recursive: true });
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    XDG_CACHE_HOME: path.join(home, '.cache'),
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-  };
+  const env = homeEnv(home);
   return { home, cwd, env, storage: path.join(home, '.singularity', 'shub'), db: path.join(home, '.singularity', 'sregistry.db') };
 }
 

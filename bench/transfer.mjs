@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { homeEnv } from './lib/home.mjs';
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
 import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
@@ -135,11 +136,7 @@ async function cliHome(registry) {
     { mode: 0o600 },
   );
   const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, '.local', 'share'),
-    XDG_CACHE_HOME: path.join(home, '.cache'),
-    XDG_CONFIG_HOME: path.join(home, '.config'),
+    ...homeEnv(home),
     SREGISTRY_CLIENT: 'registry',
     NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'lib', 'no-autotranspile.cjs')}`,
   };

@@ -42,6 +42,20 @@ export function schemaOf(file: string): string[] {
 export const HELLO = 'hello image\n';
 export const HELLO_SHA256 = 'cd4abdb93d8aaaca98bf3cda338348a8c1a6902bcdee5ea71f1b09cb6081028e';
 
+/** The metrics the original stores for `add --name vsoch/hello-world:v1` (the parsed name, without the version). */
+export const HELLO_METRICS = {
+  collection: 'vsoch',
+  image: 'hello-world',
+  original: 'vsoch/hello-world:v1',
+  registry: null,
+  storage: 'vsoch/hello-world:v1.sif',
+  tag: 'v1',
+  type: 'container',
+  uri: 'vsoch/hello-world:v1',
+  url: 'vsoch/hello-world',
+  version: null,
+};
+
 export async function writeImage(dir: string, name: string, content = HELLO): Promise<string> {
   const file = path.join(dir, name);
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { type Catalog, openCatalog, recordToJson } from '../src/catalog/index';
 import { parseImageName } from '../src/uri/parse';
-import { exists, HELLO, HELLO_SHA256, RawDatabase, tempDir, writeImage } from './catalog-helpers';
+import { exists, HELLO, HELLO_METRICS, HELLO_SHA256, RawDatabase, tempDir, writeImage } from './catalog-helpers';
 
 async function setup(t: Parameters<typeof tempDir>[0]): Promise<{ dir: string; storage: string; db: string; catalog: Catalog }> {
   const dir = await tempDir(t);
@@ -34,18 +34,7 @@ test('add moves the file to <storage>/<collection>/<name>/<tag>@<sha256>.sif and
       created_at: 'x',
       id: 1,
       image: stored,
-      metrics: {
-        collection: 'vsoch',
-        image: 'hello-world',
-        original: 'vsoch/hello-world:v1',
-        registry: null,
-        storage: 'vsoch/hello-world:v1.sif',
-        tag: 'v1',
-        type: 'container',
-        uri: 'vsoch/hello-world:v1',
-        url: 'vsoch/hello-world',
-        version: null,
-      },
+      metrics: HELLO_METRICS,
       name: 'hello-world',
       tag: 'v1',
       uri: `vsoch/hello-world:v1@${HELLO_SHA256}`,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalog, openDatabase, recordToJson } from '../src/catalog/index';
 import { parseImageName } from '../src/uri/parse';
-import { exists, HELLO_SHA256, RawDatabase, schemaOf, tempDir, writeImage } from './catalog-helpers';
+import { exists, HELLO_METRICS, HELLO_SHA256, RawDatabase, schemaOf, tempDir, writeImage } from './catalog-helpers';
 
 const ORIGINAL_DDL = path.join(__dirname, 'fixtures', 'original-schema.sql');
 
@@ -19,23 +19,11 @@ async function pythonDatabase(dir: string, storage: string): Promise<{ file: str
     'vsoch',
     '0f3c2a52-6d0e-4e55-9a0c-0d8a5c1d2b3e',
   );
-  const metrics = {
-    collection: 'vsoch',
-    image: 'hello-world',
-    original: 'vsoch/hello-world:v1',
-    registry: null,
-    storage: 'vsoch/hello-world:v1.sif',
-    tag: 'v1',
-    type: 'container',
-    uri: 'vsoch/hello-world:v1',
-    url: 'vsoch/hello-world',
-    version: null,
-  };
   db.prepare(
     'INSERT INTO container (created_at, metrics, name, tag, image, url, uri, client, version, collection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(
     '2026-11-27 05:30:54',
-    JSON.stringify(metrics),
+    JSON.stringify(HELLO_METRICS),
     'hello-world',
     'v1',
     image,

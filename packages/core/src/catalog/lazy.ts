@@ -1,20 +1,18 @@
 // The public catalogue API without loading TypeORM up front: `@sregistry/core` is imported by every command
 // (and by plain scripts), but only the ones that open the database should pay TypeORM's start-up cost.
+import { requireBundled } from '../bundled';
 import type * as Catalogue from './index';
 
 let loaded: typeof Catalogue | undefined;
 
 /** The built bundle (our catalogue code and TypeORM in one file) when there is one, else the modules. */
 function load(): typeof Catalogue {
-  if (loaded) return loaded;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require('./bundle') as typeof Catalogue;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes('bundle')) throw error;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require('./index') as typeof Catalogue;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= requireBundled<typeof Catalogue>(
+    () => require('./bundle'),
+    'bundle',
+    () => require('./index'),
+  );
   return loaded;
 }
 

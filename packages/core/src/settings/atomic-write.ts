@@ -39,9 +39,9 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** Removes temp files that writes of `file` killed half-way left beside it (for the secrets file they hold a token). */
 async function removeStaleTemps(file: string): Promise<void> {
-  const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const temp = new RegExp(`^\\.${base}\\.\\d+\\.[0-9a-f]{8}\\.tmp$`);
-  await removeStaleFiles(path.dirname(file), (name) => temp.test(name), STALE_TEMP_MS);
+  const own = `.${path.basename(file)}.`;
+  const matches = (name: string) => name.startsWith(own) && /^\d+\.[0-9a-f]{8}\.tmp$/.test(name.slice(own.length));
+  await removeStaleFiles(path.dirname(file), matches, STALE_TEMP_MS);
 }
 
 export async function syncDir(dir: string): Promise<void> {

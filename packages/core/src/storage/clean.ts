@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isPlaceTemp, isStaleBesideTemp, JOURNAL_DIR_NAME, ownedByDeadProcess, TEMP_DIR_NAME } from './layout';
@@ -53,22 +53,8 @@ export async function cleanTempFiles(root: string, maxAgeMs: number, options: { 
  * of processes of this host that are gone). Such files lie outside the storage folder, which no sweep visits, so
  * the next download to the same place cleans them. Returns how many were removed.
  */
-export async function removeStaleBesideTemps(dest: string): Promise<number> {
-  const dir = path.dirname(dest);
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names.filter((n) => isStaleBesideTemp(dest, n))) {
-    await fs.rm(path.join(dir, name), { force: true }).then(
-      () => removed++,
-      () => undefined,
-    );
-  }
-  return removed;
+export function removeStaleBesideTemps(dest: string): Promise<number> {
+  return removeFilesIn(path.dirname(dest), (name) => isStaleBesideTemp(dest, name));
 }
 
 /**
@@ -76,13 +62,20 @@ export async function removeStaleBesideTemps(dest: string): Promise<number> {
  * fresh mtime): temp files of killed writes outside the storage folder, where no sweep looks. By age, not by
  * process id, because such folders (home, a project folder) may be shared between machines.
  */
-export async function removeStaleFiles(dir: string, matches: (name: string) => boolean, maxAgeMs: number): Promise<number> {
+export function removeStaleFiles(dir: string, matches: (name: string) => boolean, maxAgeMs: number): Promise<number> {
+  return removeFilesIn(dir, matches, (stat) => Date.now() - stat.mtimeMs > maxAgeMs);
+}
+
+/** Removes the files of `dir` whose name `matches` (and, when given, whose stat `stale` accepts); best effort. */
+async function removeFilesIn(dir: string, matches: (name: string) => boolean, stale?: (stat: Stats) => boolean): Promise<number> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   let removed = 0;
   for (const name of names.filter(matches)) {
     const full = path.join(dir, name);
-    const stat = await fs.stat(full).catch(() => undefined);
-    if (!stat?.isFile() || Date.now() - stat.mtimeMs <= maxAgeMs) continue;
+    if (stale) {
+      const stat = await fs.stat(full).catch(() => undefined);
+      if (!stat?.isFile() || !stale(stat)) continue;
+    }
     await fs.rm(full, { force: true }).then(
       () => removed++,
       () => undefined,

@@ -24,6 +24,8 @@ export function isInside(root: string, child: string): boolean {
 /** A short tag of this host, so a temp file's owner can be recognised on storage shared between machines. */
 export const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
 const OWNED_TEMP = /\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]+\.part$/;
+/** what follows `.<file>.` in a beside temp: the `.part`, or the `.unpacked` file `--gunzip` makes from it */
+const BESIDE_TEMP_REST = /^([0-9a-f]{8})\.(\d+)\.[0-9a-f]+\.part(?:\.[0-9a-f]+\.unpacked)?$/;
 
 /** `<hint>.<host tag>.<pid>.<random>.part`: a download in progress in `.tmp/`. */
 export function downloadTempName(hint: string, pid: number, random: string): string {
@@ -49,8 +51,13 @@ export function besideTempName(dest: string, pid: number, random: string): strin
  * gone: the `.part` itself, or the `.unpacked` file `--gunzip` makes from it.
  */
 export function isStaleBesideTemp(dest: string, fileName: string): boolean {
-  const base = path.basename(dest).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`^\\.\\.?${base}\\.([0-9a-f]{8})\\.(\\d+)\\.[0-9a-f]+\\.part(?:\\.[0-9a-f]+\\.unpacked)?$`).exec(fileName);
+  const own = `.${path.basename(dest)}.`;
+  const rest = fileName.startsWith(own)
+    ? fileName.slice(own.length)
+    : fileName.startsWith(`.${own}`)
+      ? fileName.slice(own.length + 1)
+      : undefined;
+  const m = rest === undefined ? null : BESIDE_TEMP_REST.exec(rest);
   return m !== null && isDeadProcessOfThisHost(m[1]!, Number(m[2]));
 }
 

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import { requireBundled } from '../bundled';
 import { UserError } from '../errors';
 import { CORE_VERSION } from '../version';
 import { invalidUrl } from './net-errors';
@@ -26,15 +27,12 @@ export function httpClient(): AxiosInstance {
 
 /** axios as one bundled file when built (scripts/bundle.js), else the package (sources run through tsx). */
 function loadAxios(): typeof import('axios') {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('./axios-bundle') as typeof import('axios');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes('axios-bundle'))
-      throw error;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('axios') as typeof import('axios');
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return requireBundled(
+    () => require('./axios-bundle'),
+    'axios-bundle',
+    () => require('axios'),
+  );
 }
 
 const CLIENT_CONFIG: AxiosRequestConfig = {
