@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+# The oras backend's tests run against a real OCI registry (Debian's docker-registry, Distribution 2.8) and make
+# their certificates with openssl. CI runs as root on Debian: install what is missing (the tests fail loudly in CI
+# when the registry is absent; elsewhere they skip with the reason).
+missing=()
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "› apt-get install ${missing[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 # Release notes: every changed package needs a changeset. changesets compares with the local `main` branch, which a
 # clone of main has (even --depth 1) but a detached CI checkout of another ref may not: then say so and go on.
