@@ -194,6 +194,11 @@ export function walk(dir: string): string[] {
   return out.sort();
 }
 
+/** When the storage tree was last swept for temp files (not a temp file itself: cleaning keeps it). */
+export function sweepMarker(sb: Sandbox): string {
+  return path.join(sb.storage, '.tmp', 'last-sweep');
+}
+
 /** Temp names the core writes: `<storage>/.tmp/…`, `.<dest>.sregistry-<pid>-<hex>.tmp`, `.<dest>.<pid>.<hex>.part`. */
 export function isTempFile(storage: string, file: string): boolean {
   const rel = path.relative(storage, file);
@@ -215,10 +220,11 @@ export interface Layout {
 export function layout(sb: Sandbox, extraDirs: string[] = []): Layout {
   const all = [...walk(sb.storage), ...extraDirs.flatMap((d) => walk(d))];
   const journal = path.join(sb.storage, '.tmp', 'journal');
+  const marker = sweepMarker(sb);
   return {
     rows: readRows(sb.dbFile),
     files: all.filter((f) => !isTempFile(sb.storage, f)),
-    temps: all.filter((f) => isTempFile(sb.storage, f) && path.dirname(f) !== journal),
+    temps: all.filter((f) => isTempFile(sb.storage, f) && path.dirname(f) !== journal && f !== marker),
     intents: all.filter((f) => path.dirname(f) === journal && f.endsWith('.json') && !path.basename(f).startsWith('.')),
   };
 }
@@ -254,8 +260,8 @@ export function ageTemps(sb: Sandbox, hours: number, extraDirs: string[] = []): 
   const temps = layout(sb, extraDirs).temps;
   const when = new Date(Date.now() - hours * 3600_000);
   for (const t of temps) fs.utimesSync(t, when, when);
-  // the catalogue walks image folders for stray temps at most daily (marker beside the database): age it too
-  const marker = `${sb.dbFile}-sweep`;
+  // the catalogue walks image folders for stray temps at most daily (marker in storage's .tmp): age it too
+  const marker = sweepMarker(sb);
   if (fs.existsSync(marker)) fs.utimesSync(marker, when, when);
   return temps;
 }
@@ -269,7 +275,10 @@ export function snapshot(sb: Sandbox, extra: string[] = []): string {
   const files = walk(sb.home).filter((f) => {
     const rel = path.relative(sb.home, f);
     return (
-      !skip.has(rel.split(path.sep)[0]!) && !/sregistry\.db(-wal|-shm|-journal|-sweep)?$/.test(f) && !path.basename(f).startsWith('.pause-')
+      !skip.has(rel.split(path.sep)[0]!) &&
+      !/sregistry\.db(-wal|-shm|-journal)?$/.test(f) &&
+      f !== sweepMarker(sb) &&
+      !path.basename(f).startsWith('.pause-')
     );
   });
   const entries = [...files, ...extra.flatMap((d) => walk(d))].map((f) => {

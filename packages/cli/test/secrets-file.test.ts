@@ -132,3 +132,35 @@ test('SREGISTRY_HTTPS_NOVERIFY warns exactly once on every run that talks to a s
     assert.equal(r.stderr.split('\n').filter((l) => l === WARNING).length, 1, `${args.join(' ')}: ${r.stderr}`);
   }
 });
+
+test('a secrets file that is a symbolic link stays one: writes go through it to the target, 0600', async (t) => {
+  const dotfiles = path.join(sb.home, 'dotfiles');
+  fs.mkdirSync(dotfiles, { recursive: true });
+  const target = path.join(dotfiles, 'sregistry.json');
+  fs.copyFileSync(sb.secretsFile, target);
+  fs.chmodSync(target, 0o644);
+  fs.rmSync(sb.secretsFile);
+  fs.symlinkSync(path.join('dotfiles', 'sregistry.json'), sb.secretsFile); // relative, as dotfile managers make them
+  t.after(() => {
+    fs.rmSync(sb.secretsFile, { force: true });
+    fs.renameSync(target, sb.secretsFile);
+  });
+  for (const args of [
+    ['backend', 'deactivate'],
+    ['backend', 'activate', 'registry'],
+    ['backend', 'add', 'registry', 'note', 'linked'],
+    ['backend', 'remove', 'registry', 'note'],
+  ]) {
+    const r = await sb.run(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(fs.lstatSync(sb.secretsFile).isSymbolicLink(), `${args.join(' ')} keeps ~/.sregistry a link`);
+    assert.equal(fs.readlinkSync(sb.secretsFile), path.join('dotfiles', 'sregistry.json'));
+    assert.equal(fs.statSync(target).mode & 0o777, 0o600, 'the target is private');
+    assert.deepEqual(
+      fs.readdirSync(dotfiles).filter((f) => f !== 'sregistry.json'),
+      [],
+      'no temp file left in the target folder',
+    );
+  }
+  assert.equal(JSON.parse(fs.readFileSync(target, 'utf8')).SREGISTRY_CLIENT, 'registry', 'the change reached the target');
+});

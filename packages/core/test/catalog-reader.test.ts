@@ -74,7 +74,7 @@ test('the plain reader declines a catalogue that needs upkeep, so the full catal
   fs.rmSync(path.join(journal, '1-99999-abcd.json'));
   assert.ok(openCatalogReader(paths), 'an empty journal folder is fine')?.close();
 
-  const marker = sweepMarkerFor(paths.databaseFile);
+  const marker = sweepMarkerFor(paths.storageDir);
   const old = new Date(Date.now() - 25 * 3600 * 1000);
   fs.utimesSync(marker, old, old);
   assert.equal(openCatalogReader(paths), undefined, 'the daily temp-file sweep is due');
@@ -106,4 +106,20 @@ test('images <term> is answered from the covering index of a catalogue sregistry
     plan.join('; '),
   );
   assert.ok(!plan.some((d) => /^SCAN c$/.test(d)), `no scan of the table rows: ${plan.join('; ')}`);
+});
+
+test("the daily sweep's marker lives in storage's hidden folder, and one left beside the database goes", async (t) => {
+  const dir = await tempDir(t);
+  const paths = { databaseFile: path.join(dir, 'db', 'sregistry.db'), storageDir: path.join(dir, 'shub') };
+  fs.mkdirSync(path.dirname(paths.databaseFile));
+  fs.writeFileSync(`${paths.databaseFile}-sweep`, 'left by an earlier version\n');
+  const catalog = await openCatalog(paths);
+  await catalog.add({ file: await writeImage(dir, 'a.sif'), name: parseImageName('vsoch/a'), client: 'hub' });
+  await catalog.close();
+  assert.deepEqual(fs.readdirSync(path.dirname(paths.databaseFile)), ['sregistry.db'], 'nothing but the database in its folder');
+  assert.equal(sweepMarkerFor(paths.storageDir), path.join(paths.storageDir, '.tmp', 'last-sweep'));
+  assert.ok(fs.existsSync(sweepMarkerFor(paths.storageDir)));
+  const plain = openCatalogReader(paths);
+  assert.ok(plain, 'and the plain reader finds the sweep done');
+  plain.close();
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { openCatalog, openDatabase } from '../src/catalog/index';
 import type { Intent } from '../src/catalog/journal';
+import { sweepMarkerFor } from '../src/catalog/sweep-marker';
 import { parseImageName } from '../src/uri/parse';
 import { exists, HELLO_SHA256, tempDir, writeImage } from './catalog-helpers';
 
@@ -45,7 +46,7 @@ test('recovery writes the row for a file an interrupted add already placed', asy
   assert.equal(record?.image, dest);
   assert.equal(record.uri, `vsoch/hello:latest@${HELLO_SHA256}`);
   assert.equal(await exists(intent), false, 'the intent is done');
-  assert.deepEqual(await catalog.recover(), { intents: 0, tempFiles: 0, failed: [] }, 'recovering again changes nothing');
+  assert.deepEqual(await catalog.recover(), { intents: 0, tempFiles: 0, swept: true, failed: [] }, 'recovering again changes nothing');
   assert.equal((await catalog.list()).length, 1);
 });
 
@@ -195,7 +196,8 @@ import { parseImageName } from ${JSON.stringify(path.resolve(__dirname, '../src/
     const referenced = new Set(rows.map((r) => r.image));
     const stored = (await fs.readdir(storage, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
-      .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+      .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+      .filter((file) => file !== sweepMarkerFor(storage));
     for (const file of stored) assert.ok(referenced.has(file), `round ${round}: ${file} has a row`);
     assert.deepEqual(await fs.readdir(path.join(storage, '.tmp', 'journal')).catch(() => []), [], 'no intent left');
   }

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { ORIGINAL_SCHEMA } from '../../testkit/src/fixtures/original-home';
 import { openCatalog, openDatabase, recordToJson } from '../src/catalog/index';
 import { parseImageName } from '../src/uri/parse';
 import { exists, HELLO_METRICS, HELLO_SHA256, RawDatabase, schemaOf, tempDir, writeImage } from './catalog-helpers';
-
-const ORIGINAL_DDL = path.join(__dirname, 'fixtures', 'original-schema.sql');
 
 /** A database as the Python client leaves it: its DDL, a collection and one container row. */
 async function pythonDatabase(dir: string, storage: string): Promise<{ file: string; image: string }> {
@@ -14,7 +13,7 @@ async function pythonDatabase(dir: string, storage: string): Promise<{ file: str
   await fs.mkdir(path.dirname(file), { recursive: true });
   const image = await writeImage(storage, `vsoch/hello-world/v1@${HELLO_SHA256}.sif`);
   const db = new RawDatabase(file);
-  db.exec(await fs.readFile(ORIGINAL_DDL, 'utf8'));
+  db.exec(ORIGINAL_SCHEMA);
   db.prepare('INSERT INTO collection (name, token, created_at) VALUES (?, ?, CURRENT_TIMESTAMP)').run(
     'vsoch',
     '0f3c2a52-6d0e-4e55-9a0c-0d8a5c1d2b3e',
@@ -133,13 +132,39 @@ test('a brand-new database gets the original tables (names, columns, constraint)
   assert.match(containerSql, /FOREIGN KEY \("collection_id"\) REFERENCES "collection" \("id"\)/);
   const fks = raw.prepare('PRAGMA foreign_key_list(container)').all();
   assert.equal(fks[0]?.table, 'collection');
-  assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(raw.pragma('journal_mode', { simple: true }), 'delete', "SQLite's rollback journal, as the original's files have");
   raw.close();
 
   // reopening an existing file is a no-op for the schema
   const before = schemaOf(file);
   await (await openDatabase(file)).close();
   assert.deepEqual(schemaOf(file), before);
+});
+
+test("the journal mode is the file's: WAL only for a file created with wal, never switched on an existing one", async (t) => {
+  const dir = await tempDir(t);
+  const storage = path.join(dir, 'shub');
+  const journalMode = (file: string) => {
+    const raw = new RawDatabase(file);
+    try {
+      return raw.pragma('journal_mode', { simple: true });
+    } finally {
+      raw.close();
+    }
+  };
+  const { file: python } = await pythonDatabase(dir, storage);
+  for (const wal of [false, true]) {
+    const catalog = await openCatalog({ databaseFile: python, storageDir: storage, wal });
+    await catalog.add({ file: await writeImage(dir, `w${wal}.sif`, `wal ${wal}\n`), name: parseImageName(`vsoch/w${wal}`), client: 'hub' });
+    await catalog.close();
+    assert.equal(journalMode(python), 'delete', `an existing rollback-journal file stays one (wal: ${wal})`);
+  }
+
+  const created = path.join(dir, 'wal', 'sregistry.db');
+  await (await openDatabase(created, { wal: true })).close();
+  assert.equal(journalMode(created), 'wal', 'SREGISTRY_DATABASE_WAL: a new file is made in WAL mode');
+  await (await openDatabase(created)).close();
+  assert.equal(journalMode(created), 'wal', 'and opening it later without the setting does not switch it back');
 });
 
 test('an unreadable database file is a UserError, not a stack', async (t) => {

@@ -1,5 +1,6 @@
 export * from './cli-runner';
 export * from './conformance/index';
+export * from './fixtures/original-home';
 export * from './hub-server/index';
 export * from './nock';
 export * from './oci-registry/index';

@@ -35,7 +35,7 @@ import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
-import { markSwept, sweepDue, sweepMarkerFor } from './sweep-marker';
+import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 
 export interface CatalogAddOptions {
   /** the image file to catalogue */
@@ -78,6 +78,8 @@ export interface RecoveryReport {
   intents: number;
   /** stale temp files deleted */
   tempFiles: number;
+  /** true when the whole storage tree was walked (after a crash, or when the daily sweep was due) */
+  swept: boolean;
   /** intents that could not be finished now (kept for the next recovery) */
   failed: { file: string; error: string }[];
 }
@@ -87,13 +89,16 @@ export interface OpenCatalogOptions {
   storageDir: string;
   /** temp files younger than this are left alone by recovery (default 24 h) */
   tempMaxAgeMs?: number;
+  /** create a new database file in WAL mode (SREGISTRY_DATABASE_WAL); existing files keep their journal mode */
+  wal?: boolean;
 }
 
 export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
-  const database = await openDatabase(options.databaseFile);
+  const database = await openDatabase(options.databaseFile, { wal: options.wal });
   const catalog = new Catalog(database, createStorage(options.storageDir));
   try {
-    await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.databaseFile) });
+    const report = await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.storageDir) });
+    if (report.swept) removeLegacyMarker(options.databaseFile);
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
@@ -234,7 +239,7 @@ export class Catalog {
     const fullSweep = pending.length > 0 || (options.sweepMarker ? sweepDue(options.sweepMarker, tempMaxAgeMs) : true);
     const tempFiles = await this.storage.cleanTemp(tempMaxAgeMs, { fullSweep });
     if (fullSweep && options.sweepMarker) markSwept(options.sweepMarker);
-    return { intents: pending.length - failed.length, tempFiles, failed };
+    return { intents: pending.length - failed.length, tempFiles, swept: fullSweep, failed };
   }
 
   close(): Promise<void> {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource, type EntityManager, type QueryDeepPartialEntity, type QueryRunner, type SelectQueryBuilder } from 'typeorm';
@@ -17,13 +18,23 @@ import { formatTimestamp } from './timestamp';
 
 type Changes = Parameters<Database['update']>[1];
 
+export interface OpenDatabaseOptions {
+  /**
+   * Create a new database file in WAL mode (SREGISTRY_DATABASE_WAL). An existing file is never switched: the
+   * journal mode is a property of the file, and WAL does not work on the network file systems HPC homes live on.
+   */
+  wal?: boolean;
+}
+
 /**
- * Opens (creating when missing) the catalogue database at `file`. An existing file keeps its schema:
- * missing tables are created, nothing else is touched. The connection uses WAL (readers never block the
- * writer), a 5 s busy timeout and foreign keys.
+ * Opens (creating when missing) the catalogue database at `file`. An existing file keeps its schema and its
+ * journal mode: missing tables are created, nothing else is touched. New files use SQLite's rollback journal
+ * (the original's default) unless `wal` asks otherwise. The connection waits up to 5 s for locks (a writer
+ * excludes readers in rollback mode) and enforces foreign keys.
  */
-export async function openDatabase(file: string): Promise<Database> {
+export async function openDatabase(file: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const absolute = path.resolve(file);
+  const isNew = !existsSync(absolute);
   const folder = path.dirname(absolute);
   try {
     await fs.mkdir(folder, { recursive: true });
@@ -44,7 +55,8 @@ export async function openDatabase(file: string): Promise<Database> {
     database: absolute,
     entities: [CollectionEntity, ContainerEntity],
     synchronize: false,
-    enableWAL: true,
+    // a pragma on every open would switch an existing file for good: only a file we create gets WAL, if asked
+    enableWAL: Boolean(options.wal) && isNew,
     timeout: 5000,
     logging: false,
   });
@@ -96,7 +108,7 @@ class SqlDatabase implements Database {
   upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }> {
     return this.write(async (manager) => {
       // The first statement writes, so the transaction takes the write lock before it reads anything and
-      // the reads below see the latest rows (no stale snapshot in WAL mode).
+      // the reads below see the latest rows (no stale snapshot, whatever the journal mode).
       const collectionId = await this.collectionId(manager, row.collection);
       const candidates = await this.select(manager)
         .where('c.collection_id = :collectionId', { collectionId })

@@ -40,7 +40,7 @@ export function openCatalogReader(options: { databaseFile: string; storageDir: s
   const databaseFile = path.resolve(options.databaseFile);
   if (!existsSync(databaseFile)) return undefined;
   if (journalHasEntries(path.join(path.resolve(options.storageDir), TEMP_DIR_NAME, JOURNAL_DIR_NAME))) return undefined;
-  if (sweepDue(sweepMarkerFor(databaseFile))) return undefined;
+  if (sweepDue(sweepMarkerFor(options.storageDir))) return undefined;
   let db: BetterSqlite3.Database | undefined;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -7,7 +7,7 @@ import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { Output } from '../output/output';
 import { backendSettings } from '../settings/backend-settings';
-import { databaseDisabled, type Env, type Paths, resolvePaths } from '../settings/env';
+import { databaseDisabled, databaseWal, type Env, type Paths, resolvePaths } from '../settings/env';
 import type { SecretsFile } from '../settings/secrets';
 import { type ParseOptions, parseImageName } from '../uri/parse';
 
@@ -69,7 +69,7 @@ export class Session {
     this.catalogPromise ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalog } = require('../catalog/lazy') as typeof import('../catalog/lazy');
-      return openCatalog({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
+      return openCatalog({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir, wal: databaseWal(this.env) });
     });
     return this.catalogPromise;
   }

@@ -6,9 +6,11 @@ import { pausePoint } from '../testing-hooks';
 
 /**
  * Writes a whole file or nothing: temporary file in the same folder, fsync, rename, fsync of the folder.
- * A crash at any point leaves either the old content or the new one.
+ * A crash at any point leaves either the old content or the new one. A symbolic link is written through
+ * (`~/.sregistry` linked into a dotfiles repository stays a link): the rename happens in the target's folder.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(given: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const file = await linkTarget(given);
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -32,6 +34,18 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   }
   await syncDir(dir);
   await removeStaleTemps(file);
+}
+
+/** Where a chain of symbolic links ends (the target need not exist yet); `file` itself when it is no link. */
+async function linkTarget(file: string): Promise<string> {
+  let current = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    const stat = await fs.lstat(current).catch(() => undefined);
+    if (!stat?.isSymbolicLink()) return current;
+    current = path.resolve(path.dirname(current), await fs.readlink(current));
+  }
+  // what open() would say about a loop
+  throw Object.assign(new Error(`ELOOP: too many symbolic links, ${file}`), { code: 'ELOOP', path: file });
 }
 
 /** No write takes this long: a temp file this old belongs to a process that died (SIGKILL, power cut). */

@@ -42,3 +42,8 @@ export function resolvePaths(env: Env = process.env): Paths {
 export function databaseDisabled(env: Env = process.env): boolean {
   return isTrue(env.SREGISTRY_DISABLE) || isTrue(env.SINGULARITY_DISABLE_CACHE);
 }
+
+/** SREGISTRY_DATABASE_WAL: a database file this client creates uses WAL (existing files keep their journal mode). */
+export function databaseWal(env: Env = process.env): boolean {
+  return isTrue(env.SREGISTRY_DATABASE_WAL);
+}

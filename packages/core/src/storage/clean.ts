@@ -1,11 +1,11 @@
 import type { Dirent, Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isPlaceTemp, isStaleBesideTemp, JOURNAL_DIR_NAME, ownedByDeadProcess, TEMP_DIR_NAME } from './layout';
+import { isPlaceTemp, isStaleBesideTemp, JOURNAL_DIR_NAME, ownedByDeadProcess, SWEEP_MARKER_NAME, TEMP_DIR_NAME } from './layout';
 
 /**
  * Removes leftovers of interrupted work older than `maxAgeMs`: everything in `<root>/.tmp/` (except the
- * journal's intents, which recovery owns) and `.…sregistry-<pid>-<hex>.tmp` files next to images.
+ * journal's intents, which recovery owns, and the sweep marker) and `.…sregistry-<pid>-<hex>.tmp` files next to images.
  * The age limit protects transfers that are still running in another process (their mtime keeps moving).
  */
 export async function cleanTempFiles(root: string, maxAgeMs: number, options: { fullSweep?: boolean } = {}): Promise<number> {
@@ -31,7 +31,8 @@ export async function cleanTempFiles(root: string, maxAgeMs: number, options: { 
       }
       if (!entry.isFile()) continue; // never follow or delete symlinks
       const isIntent = inTemp && path.basename(dir) === JOURNAL_DIR_NAME && entry.name.endsWith('.json') && !entry.name.startsWith('.');
-      if (isIntent || !(inTemp || isPlaceTemp(entry.name))) continue;
+      const isMarker = dir === path.join(root, TEMP_DIR_NAME) && entry.name === SWEEP_MARKER_NAME;
+      if (isIntent || isMarker || !(inTemp || isPlaceTemp(entry.name))) continue;
       try {
         const stat = await fs.stat(full);
         // a transfer of a process that died on this host is garbage now, however young

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
-export { DEFAULT_TEMP_MAX_AGE_MS, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './names';
+export { DEFAULT_TEMP_MAX_AGE_MS, JOURNAL_DIR_NAME, SWEEP_MARKER_NAME, TEMP_DIR_NAME } from './names';
 
 /** Temp files written next to a destination end like this, so cleaning can recognise them anywhere. */
 const PLACE_TEMP = /\.sregistry-\d+-[0-9a-f]+\.tmp$/;

@@ -5,6 +5,8 @@
  */
 export const TEMP_DIR_NAME = '.tmp';
 export const JOURNAL_DIR_NAME = 'journal';
+/** `<root>/.tmp/last-sweep`: when the storage tree was last swept (catalog/sweep-marker.ts); never cleaned away. */
+export const SWEEP_MARKER_NAME = 'last-sweep';
 
 /** Leftovers younger than this may belong to a transfer still running in another process. */
 export const DEFAULT_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;

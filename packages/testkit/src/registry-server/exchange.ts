@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultState } from './faults';
 import type { RegistryState } from './state';
 import type { RecordedRequest, RegistryLabel } from './types';
+import type { RehashWorker } from './worker';
 
 export interface Settings {
   /** DOMAIN_NAME; resolved to the server origin once it listens. */
@@ -24,6 +25,7 @@ export interface ServerContext {
   state: RegistryState;
   settings: Settings;
   faults: FaultState;
+  worker: RehashWorker;
 }
 
 export interface Exchange {

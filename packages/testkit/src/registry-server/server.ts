@@ -14,6 +14,7 @@ import { dispatch } from './router';
 import { addContainer, containerInfo, seedCollections } from './seed';
 import { RegistryState } from './state';
 import type { RecordedRequest, RegistryServerHandle, RegistryServerOptions } from './types';
+import { RehashWorker } from './worker';
 
 export async function startRegistryServer(options: RegistryServerOptions = {}): Promise<RegistryServerHandle> {
   const ownsDataDir = options.dataDir === undefined;
@@ -38,7 +39,12 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
     timeZone: options.timeZone ?? 'America/Chicago',
     labels: options.labels ?? [],
   };
-  const ctx: ServerContext = { state, settings, faults: new FaultState(options.faults) };
+  const ctx: ServerContext = {
+    state,
+    settings,
+    faults: new FaultState(options.faults),
+    worker: new RehashWorker(state, options.rehashAfterMs),
+  };
   const cleanup = () => (ownsDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   try {
     await seedCollections(ctx, options.seed ?? []);
@@ -79,8 +85,10 @@ export async function startRegistryServer(options: RegistryServerOptions = {}): 
       coll.private = isPrivate;
     },
     containers: () => [...state.containers.values()].sort((a, b) => a.id - b.id).map((row) => containerInfo(ctx, row)),
+    rehash: () => ctx.worker.runAll(),
     setFaults: (faults) => ctx.faults.set(faults),
     close() {
+      ctx.worker.stop();
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -109,6 +117,8 @@ async function handle(ctx: ServerContext, requests: RecordedRequest[], req: Inco
   Object.defineProperty(record, 'status', { enumerable: true, get: () => (res.headersSent ? res.statusCode : undefined) });
   requests.push(record);
   const ex: Exchange = { req, res, ctx, record, method: record.method, path, query: parsed.searchParams };
+  // Django's clock, not the test machine's: with a clockOffsetMs fault a client can see the skew in Date
+  res.setHeader('Date', ctx.faults.now().toUTCString());
   try {
     const delay = ctx.faults.current.delayMs;
     if (delay) await sleep(delay);

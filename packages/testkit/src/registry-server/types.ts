@@ -89,6 +89,11 @@ export interface RegistryServerOptions {
   /** REGISTRY_NAME / REGISTRY_URI for /api/registry/identity. */
   registryName?: string;
   registryUri?: string;
+  /**
+   * How long after a push the server's worker replaces the container's md5 version with `sha256.<hex>`
+   * (registry-api.md §3). Default: no worker runs, versions stay md5 until `handle.rehash()`.
+   */
+  rehashAfterMs?: number;
   /** Django TIME_ZONE; the server never sets it, so America/Chicago. */
   timeZone?: string;
   faults?: RegistryFaults;
@@ -146,6 +151,8 @@ export interface RegistryServerHandle {
   freeze(collection: string, name: string, tag?: string, frozen?: boolean): void;
   setPrivate(collection: string, isPrivate: boolean): void;
   containers(): ContainerInfo[];
+  /** Runs the worker's re-hash now: every md5 version becomes `sha256.<hex>` (seeds included). */
+  rehash(): Promise<void>;
   /** Replaces the whole fault set (and resets its counters); `{}` clears. */
   setFaults(faults: RegistryFaults): void;
   close(): Promise<void>;

@@ -135,5 +135,6 @@ async function uploadComplete(ex: Exchange, fields: Record<string, string>, file
     metadata: {},
   });
   coll.modifyDate = row.addDate;
+  ex.ctx.worker.schedule(row);
   sendJson(ex, 200, { message: 'Upload Complete' }, { style: 'django' });
 }
