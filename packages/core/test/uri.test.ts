@@ -132,3 +132,19 @@ for (const input of HOSTILE) {
     );
   });
 }
+
+test('digestVersions: a content digest is a version only when the backend asks for it', () => {
+  const hex = 'a'.repeat(64);
+  const n = parseImageName(`oras://127.0.0.1:5000/org/sif@sha256:${hex}`, { lowercase: false, digestVersions: true });
+  assert.equal(n.registry, '127.0.0.1:5000');
+  assert.equal(n.collection, 'org');
+  assert.equal(n.image, 'sif');
+  assert.equal(n.version, `sha256:${hex}`);
+  assert.throws(() => parseImageName(`org/sif@sha256:${hex}`), /contains "\/", ":" or "@"/);
+  for (const bad of ['sha256:short', `md5:${hex.slice(0, 32)}`, `sha256:${hex}/x`]) {
+    assert.throws(
+      () => parseImageName(`org/sif@${bad}`, { digestVersions: true }),
+      (e: unknown) => isUserError(e) && e.code === 'EBADNAME',
+    );
+  }
+});

@@ -121,8 +121,8 @@ export interface BackendContext {
 /** What a backend module exports (the file named in package.json `sregistry.backends`). */
 export interface BackendModule {
   createBackend(context: BackendContext): Backend | Promise<Backend>;
-  /** name parsing rules for this backend, e.g. the hub keeps case */
-  parseOptions?: { lowercase?: boolean };
+  /** name parsing rules for this backend, e.g. the hub keeps case; OCI backends accept `@sha256:<hex>` versions */
+  parseOptions?: { lowercase?: boolean; digestVersions?: boolean };
   /** URI schemes that select this backend besides its own name, e.g. `shub` for the hub */
   schemes?: string[];
   description?: string;

@@ -17,6 +17,8 @@ export interface ParseOptions {
   base?: string;
   /** storage extension (default `sif`) */
   ext?: string;
+  /** accept a content digest as the version (`@sha256:<64 hex>`, as OCI references pin a manifest) */
+  digestVersions?: boolean;
 }
 
 export type PartialImageName = Omit<ImageName, 'collection' | 'tag'> & { collection?: string; tag?: string };
@@ -125,7 +127,8 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   }
   if (version !== undefined) {
     checkPart(input, 'version', version);
-    if (/[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`);
+    const digest = options.digestVersions && /^sha256:[0-9a-f]{64}$/.test(version);
+    if (!digest && /[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`);
   }
   if (registry !== undefined && (registry === '' || registry.includes('..'))) refuse(input, `the registry "${registry}" is not a host`);
 

@@ -1,0 +1,165 @@
+// The `oras` backend module (package.json "sregistry.backends"): SIF images as ORAS artifacts in any OCI
+// registry. pull/push/search/delete over the distribution API; the host's core is reached only through ./host.
+import type { Backend, BackendContext, DeleteResult, ImageName, SearchResult } from '@sregistry/core';
+import { OciClient, registryError, type Scope, untrusted } from './client';
+import { type Host, hostOf } from './host';
+import { ACCEPT_MANIFESTS } from './media-types';
+import { fetchManifest, resolveImage } from './pull';
+import { DEFAULT_CHUNK_SIZE, pushImage } from './push';
+import { toReference } from './reference';
+
+export const description = 'OCI registries (oras://): SIF images as ORAS artifacts (Harbor, GHCR, Zot, Distribution)';
+/** OCI tags are case-sensitive, repository names lower case (refused otherwise); `@sha256:` pins a manifest. */
+export const parseOptions = { lowercase: false, digestVersions: true };
+
+/** Where credentials are looked up: the session's HOME and DOCKER_CONFIG (a script's session may differ from process.env). */
+function settingsEnv(ctx: BackendContext): Record<string, string | undefined> {
+  return { ...process.env, HOME: ctx.settings.get('HOME') ?? process.env.HOME, DOCKER_CONFIG: ctx.settings.get('DOCKER_CONFIG') };
+}
+
+function positive(raw: string | undefined): number | undefined {
+  const n = Number(raw);
+  return raw && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+function nextPage(link: string | undefined, base: string): string | undefined {
+  const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link ?? '');
+  return m ? new URL(m[1], base).href : undefined;
+}
+
+/** Follows `Link: <…>; rel="next"` until the last page; `key` is the list in each page. */
+async function listAll(
+  host: Host,
+  client: OciClient,
+  scope: Scope,
+  first: string,
+  key: 'repositories' | 'tags',
+  what: string,
+): Promise<string[]> {
+  const items: string[] = [];
+  const seen = new Set<string>();
+  for (let url: string | undefined = first; url && !seen.has(url); ) {
+    seen.add(url);
+    const page = await client.json<Record<string, unknown>>(scope, { path: url });
+    if (page.status === 404) throw new host.UserError(`${what} is not in the registry`, { fix: 'check the name', code: 'ENOTFOUND' });
+    if (page.status !== 200) {
+      const { code, message } = registryError(page);
+      throw new host.UserError(
+        `${client.registry} answered ${page.status} when listing ${what}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
+        {
+          fix:
+            code === 'UNSUPPORTED' || page.status === 405
+              ? 'this registry does not offer listing; search the registry web interface'
+              : 'run with --debug to see the exchange',
+          code: 'EHTTP',
+        },
+      );
+    }
+    const list = page.data?.[key];
+    if (Array.isArray(list)) items.push(...list.filter((x): x is string => typeof x === 'string').map(untrusted));
+    url = nextPage(page.headers.link, client.base);
+  }
+  return items;
+}
+
+export function createBackend(ctx: BackendContext): Backend {
+  const host = hostOf(ctx);
+  const clients = new Map<string, OciClient>();
+  // one client per registry and command: its tokens are cached for the command
+  const clientFor = (registry: string) => {
+    const known = clients.get(registry);
+    if (known) return known;
+    const client = new OciClient(host, ctx, registry, settingsEnv(ctx));
+    clients.set(registry, client);
+    return client;
+  };
+  // SREGISTRY_ORAS_PAGE_SIZE: entries asked for per page of a listing (the registry may send fewer)
+  const pageSize = () => positive(ctx.settings.get('SREGISTRY_ORAS_PAGE_SIZE')) ?? 100;
+  const chunkSize = () => {
+    return positive(ctx.settings.get('SREGISTRY_ORAS_CHUNK_SIZE')) ?? DEFAULT_CHUNK_SIZE;
+  };
+
+  return {
+    name: ctx.name,
+    description,
+    async resolve(name: ImageName, options) {
+      const ref = toReference(host, name);
+      return resolveImage(host, clientFor(ref.host), ref, name, options?.signal);
+    },
+    async push(request) {
+      const ref = toReference(host, request.name);
+      return pushImage(host, clientFor(ref.host), ref, request, chunkSize());
+    },
+    async search(query: string | undefined): Promise<SearchResult> {
+      const [registry, ...parts] = (query ?? '').split('/');
+      if (!registry || !/[.:]|^localhost$/.test(registry)) {
+        throw new host.UserError('search needs the registry: oras://<host>/ lists repositories, oras://<host>/<repository> its tags', {
+          fix: 'for example sregistry search oras://ghcr.io/org/image',
+          code: 'EBADNAME',
+        });
+      }
+      const client = clientFor(registry);
+      const repository = parts.join('/').replace(/\/+$/, '');
+      if (!repository) {
+        const repos = await listAll(
+          host,
+          client,
+          'catalog',
+          `${client.base}/v2/_catalog?n=${pageSize()}`,
+          'repositories',
+          `the catalogue of ${registry}`,
+        );
+        return {
+          heading: `Repositories ${registry}`,
+          rows: repos.map((r) => [r]),
+          items: repos.map((repository) => ({ registry, repository })),
+          emptyMessage: `No repositories in ${registry}`,
+        };
+      }
+      const ref = toReference(host, { original: `oras://${registry}/${repository}`, registry, tag: 'latest' } as ImageName);
+      const scope: Scope = { repository: ref.repository, actions: ['pull'] };
+      const tags = await listAll(
+        host,
+        client,
+        scope,
+        `${client.base}/v2/${ref.repository}/tags/list?n=${pageSize()}`,
+        'tags',
+        `${registry}/${ref.repository}`,
+      );
+      return {
+        heading: `Tags ${registry}/${ref.repository}`,
+        rows: tags.map((t) => [`${ref.repository}:${t}`]),
+        items: tags.map((tag) => ({ registry, repository: ref.repository, tag })),
+        emptyMessage: `No tags in ${registry}/${ref.repository}`,
+      };
+    },
+    async delete(name: ImageName): Promise<DeleteResult> {
+      const ref = toReference(host, name);
+      const client = clientFor(ref.host);
+      const digest = ref.digest ?? (await fetchManifest(host, client, ref, ref.tag)).digest;
+      const scope: Scope = { repository: ref.repository, actions: ['pull', 'delete'] };
+      const answer = await client.json(scope, {
+        method: 'DELETE',
+        path: `/v2/${ref.repository}/manifests/${digest}`,
+        headers: { Accept: ACCEPT_MANIFESTS },
+      });
+      if (answer.status === 202 || answer.status === 200) return { status: answer.status, message: `Deleted ${digest}` };
+      const { code, message } = registryError(answer);
+      if (answer.status === 405 || code === 'UNSUPPORTED') {
+        throw new host.UserError(`${client.registry} does not allow deletes`, {
+          fix: 'ask its administrator to enable them (Distribution: storage.delete.enabled)',
+          code: 'ENOTSUPPORTED',
+        });
+      }
+      if (answer.status === 404)
+        throw new host.UserError(`${ref.display} is not in the registry`, { fix: 'check the name and tag', code: 'ENOTFOUND' });
+      throw new host.UserError(
+        `${client.registry} answered ${answer.status} to the delete of ${ref.display}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
+        {
+          fix: answer.status === 403 ? 'check that your login may delete in this repository' : 'run with --debug to see the exchange',
+          code: answer.status === 403 ? 'EPERM' : 'EHTTP',
+        },
+      );
+    },
+  };
+}

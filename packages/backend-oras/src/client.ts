@@ -1,0 +1,311 @@
+// HTTP to one OCI registry (distribution-spec): https by default (SREGISTRY_ORAS_NOHTTPS=true for plain http),
+// the auth challenge answered once per scope and cached for the command (Basic for htpasswd registries, the
+// Bearer token flow with anonymous tokens when there is no login), and the three auth failures as one line each.
+// JSON calls go through the host's requestJson (retries, redirects without credentials across origins); blob
+// bodies stream from the file through node:http(s), since core has no raw-body upload.
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { BackendContext } from '@sregistry/core';
+import { type Credential, findCredential } from './credentials';
+import type { Host, JsonRequest, JsonResponse } from './host';
+
+export const NOVERIFY_WARNING = 'Verify of certificates disabled! ::TESTING USE ONLY::';
+
+/** What a request needs access to: a repository's actions, or the registry's catalogue. */
+export type Scope = { repository: string; actions: string[] } | 'catalog';
+
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+export function parseChallenge(header: string | undefined): Challenge | undefined {
+  const m = /^\s*(\w+)\s*(.*)$/s.exec(header ?? '');
+  if (!m) return undefined;
+  const params: Record<string, string> = {};
+  for (const p of m[2].matchAll(/(\w+)="([^"]*)"/g)) params[p[1].toLowerCase()] = p[2];
+  return { scheme: m[1].toLowerCase(), params };
+}
+
+/** Text from a registry, safe to print: no control characters, one short line. */
+export function untrusted(text: unknown): string {
+  const s = String(text ?? '')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+
+/** The first `errors[].code: message` of an OCI error body. */
+export function registryError(answer: Pick<JsonResponse, 'data'>): { code?: string; message?: string } {
+  const first = (answer.data as { errors?: { code?: unknown; message?: unknown }[] } | undefined)?.errors?.[0];
+  return { code: first?.code ? untrusted(first.code) : undefined, message: first?.message ? untrusted(first.message) : undefined };
+}
+
+function scopeKey(scope: Scope): string {
+  return scope === 'catalog' ? 'registry:catalog:*' : `repository:${scope.repository}:${[...scope.actions].sort().join(',')}`;
+}
+
+export type UploadBody = Buffer | { file: string; start: number; end: number };
+
+export class OciClient {
+  readonly base: string;
+  readonly insecure: boolean;
+  private credential: Promise<Credential | undefined> | undefined;
+  private basic = false;
+  private readonly tokens = new Map<string, string>();
+
+  constructor(
+    private readonly host: Host,
+    private readonly ctx: Pick<BackendContext, 'settings' | 'log'>,
+    readonly registry: string,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {
+    this.base = `${ctx.settings.getBoolean('SREGISTRY_ORAS_NOHTTPS') ? 'http' : 'https'}://${registry}`;
+    this.insecure = ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
+    if (this.insecure) ctx.log.warn(NOVERIFY_WARNING);
+  }
+
+  /** The Authorization header for `scope`, when one is known (also handed to core's download of a blob). */
+  authorization(scope: Scope): string | undefined {
+    const token = this.tokens.get(scopeKey(scope));
+    if (token) return `Bearer ${token}`;
+    return this.basic ? this.basicHeader : undefined;
+  }
+
+  private basicHeader: string | undefined;
+
+  private login(): Promise<Credential | undefined> {
+    this.credential ??= findCredential(this.host, this.registry, this.env).then((c) => {
+      if (c) this.basicHeader = `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+      this.ctx.log.debug(
+        c ? `oras: credentials for ${this.registry} from ${c.source}` : `oras: no credentials for ${this.registry}: anonymous`,
+      );
+      return c;
+    });
+    return this.credential;
+  }
+
+  /** A JSON/metadata request; a 401 is answered with credentials once, then it is an auth error. */
+  async json<T = unknown>(scope: Scope, req: Omit<JsonRequest, 'url'> & { path: string }): Promise<JsonResponse<T>> {
+    const { path, ...rest } = req;
+    const url = path.startsWith('http') ? path : `${this.base}${path}`;
+    const send = () =>
+      this.host
+        .requestJson<T>({
+          ...rest,
+          url,
+          insecure: this.insecure,
+          debug: (l) => this.ctx.log.debug(l),
+          headers: this.headers(scope, rest.headers),
+        })
+        .catch((error: unknown) => {
+          throw this.transportHint(error);
+        });
+    let answer = await send();
+    if (answer.status !== 401) return answer;
+    await this.authenticate(answer, scope);
+    answer = await send();
+    if (answer.status === 401) throw await this.refused(answer, scope);
+    return answer;
+  }
+
+  /** PUT/PATCH of raw bytes (a blob or a chunk of it), streamed; a 401 re-authenticates and sends again. */
+  async upload(
+    scope: Scope,
+    method: 'PUT' | 'PATCH',
+    url: string,
+    body: UploadBody,
+    headers: Record<string, string>,
+    onProgress?: (sent: number) => void,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    let answer = await this.sendRaw(method, url, body, { ...headers, ...this.headers(scope, {}, url) }, onProgress, signal);
+    if (answer.status === 401) {
+      await this.authenticate({ headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } }, scope);
+      answer = await this.sendRaw(method, url, body, { ...headers, ...this.headers(scope, {}, url) }, onProgress, signal);
+      if (answer.status === 401)
+        throw await this.refused({ headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } }, scope);
+    }
+    return answer;
+  }
+
+  private headers(scope: Scope, extra: Record<string, string> = {}, url?: string): Record<string, string> {
+    const auth = this.authorization(scope);
+    // an upload URL on another origin (object storage) never gets the registry's credentials
+    if (!auth || (url && new URL(url, this.base).origin !== new URL(this.base).origin)) return { ...extra };
+    return { ...extra, Authorization: auth };
+  }
+
+  private async authenticate(answer: Pick<JsonResponse, 'headers'>, scope: Scope): Promise<void> {
+    const challenge = parseChallenge(answer.headers['www-authenticate']);
+    const credential = await this.login();
+    if (challenge?.scheme === 'basic') {
+      if (!credential) throw this.missing(scope);
+      this.basic = true;
+      return;
+    }
+    if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
+      throw new this.host.UserError(
+        `${this.registry} asked for an authentication this client does not speak (${untrusted(challenge?.scheme ?? 'none')})`,
+        {
+          fix: 'use a registry with Basic or Bearer token auth',
+          code: 'EAUTH',
+        },
+      );
+    }
+    const { realm, service } = challenge.params;
+    const wanted = scopeKey(scope);
+    const asked = challenge.params.scope;
+    const query = new URLSearchParams();
+    if (service) query.set('service', service);
+    query.append('scope', wanted);
+    if (asked && asked !== wanted) query.append('scope', asked);
+    let realmUrl: URL;
+    try {
+      realmUrl = new URL(realm);
+    } catch {
+      throw new this.host.UserError(`${this.registry} names a token service that is not a URL`, {
+        fix: 'tell the registry administrator',
+        code: 'EAUTH',
+      });
+    }
+    for (const [k, v] of query) realmUrl.searchParams.append(k, v);
+    const headers: Record<string, string> = this.basicHeader ? { Authorization: this.basicHeader } : {};
+    const got = await this.host
+      .requestJson<{ token?: string; access_token?: string }>({
+        url: realmUrl.href,
+        headers,
+        insecure: this.insecure,
+        debug: (l) => this.ctx.log.debug(l),
+      })
+      .catch((error: unknown) => {
+        throw this.transportHint(error);
+      });
+    if (got.status === 401 || got.status === 403) throw credential ? this.wrongPassword(credential) : this.missing(scope);
+    const token = got.data?.token ?? got.data?.access_token;
+    if (got.status !== 200 || typeof token !== 'string' || token === '') {
+      throw new this.host.UserError(`the token service of ${this.registry} answered ${got.status} without a token`, {
+        fix: 'run with --debug to see the exchange; tell the registry administrator if it persists',
+        code: 'EAUTH',
+      });
+    }
+    this.tokens.set(wanted, token);
+  }
+
+  private async refused(answer: Pick<JsonResponse, 'headers'>, scope: Scope): Promise<Error> {
+    const challenge = parseChallenge(answer.headers['www-authenticate']);
+    const credential = await this.login();
+    if (challenge?.params.error === 'invalid_token') {
+      return new this.host.UserError(`${this.registry} refused its token service's token as expired or invalid`, {
+        fix: `check this machine's clock, then log in again: sregistry oras login ${this.registry}`,
+        code: 'ETOKEN',
+      });
+    }
+    if (!credential) return this.missing(scope);
+    if (this.basic) return this.wrongPassword(credential);
+    const what = scope === 'catalog' ? 'list the catalogue' : `${scope.actions.join('/')} ${scope.repository}`;
+    return new this.host.UserError(`${this.registry} does not let ${credential.username} ${what}`, {
+      fix: 'ask the registry administrator for access, or log in as another user: sregistry oras login',
+      code: 'EPERM',
+    });
+  }
+
+  private missing(scope: Scope): Error {
+    const what = scope === 'catalog' ? 'its catalogue' : scope.repository;
+    return new this.host.UserError(`${this.registry} needs a login for ${what}, and there is none`, {
+      fix: `sregistry oras login ${this.registry} --username <name> --password-stdin (or docker login)`,
+      code: 'ENOCREDENTIAL',
+    });
+  }
+
+  private wrongPassword(credential: Credential): Error {
+    return new this.host.UserError(
+      `${this.registry} refused the password of ${untrusted(credential.username)} (from ${credential.source})`,
+      {
+        fix: `log in again: sregistry oras login ${this.registry} --username <name> --password-stdin`,
+        code: 'EAUTH',
+      },
+    );
+  }
+
+  private transportHint(error: unknown): unknown {
+    if (!this.host.isUserError(error) || error.code !== 'ETLS' || !this.base.startsWith('https:')) return error;
+    return new this.host.UserError(error.message, {
+      fix: 'for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>; for a plain-http registry set SREGISTRY_ORAS_NOHTTPS=true',
+      code: error.code,
+      cause: error,
+    });
+  }
+
+  private sendRaw(
+    method: string,
+    url: string,
+    body: UploadBody,
+    headers: Record<string, string>,
+    onProgress?: (sent: number) => void,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    const target = new URL(url, this.base);
+    const length = Buffer.isBuffer(body) ? body.length : body.end - body.start;
+    const send = target.protocol === 'https:' ? https.request : http.request;
+    this.ctx.log.debug(`${method} ${this.host.redactUrl(target.href)} (${length} bytes)`);
+    return new Promise((resolve, reject) => {
+      const req = send(
+        target,
+        {
+          method,
+          headers: {
+            'Content-Type': 'application/octet-stream',
+            'Content-Length': String(length),
+            'User-Agent': 'sregistry-oras',
+            ...headers,
+          },
+          signal,
+          ...(target.protocol === 'https:' ? { rejectUnauthorized: !this.insecure } : {}),
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            if (text.length < 64 * 1024) text += c;
+          });
+          res.on('end', () => {
+            this.ctx.log.debug(`<- ${res.statusCode}`);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (error) => {
+        if (signal?.aborted) reject(new this.host.UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 }));
+        else
+          reject(
+            new this.host.UserError(`the upload to ${this.registry} failed: ${untrusted((error as Error).message)}`, {
+              fix: 'check the connection and push again (blobs already sent are skipped)',
+              code: 'ENETWORK',
+              cause: error,
+            }),
+          );
+      });
+      if (Buffer.isBuffer(body)) {
+        onProgress?.(length);
+        req.end(body);
+        return;
+      }
+      if (length === 0) {
+        req.end();
+        return;
+      }
+      const stream = fs.createReadStream(body.file, { start: body.start, end: body.end - 1, highWaterMark: 1024 * 1024 });
+      let sent = 0;
+      stream.on('data', (chunk) => {
+        sent += chunk.length;
+        onProgress?.(sent);
+      });
+      stream.on('error', (error) => req.destroy(error));
+      stream.pipe(req);
+    });
+  }
+}

@@ -1,0 +1,17 @@
+import { updateLogin } from '../../credentials';
+import { commandHost, hostCommandApi } from '../../host';
+
+const { Args, SregistryCommand } = hostCommandApi();
+
+export default class OrasLogout extends SregistryCommand {
+  static override summary = 'Remove the login for an OCI registry from the Docker config.';
+  static override args = { registry: Args.string({ required: true, description: 'registry host[:port]' }) };
+
+  async run() {
+    const { args } = await this.parse(OrasLogout);
+    const registry = args.registry.replace(/^(oras|https?):\/\//, '').replace(/\/+$/, '');
+    const { file, changed } = await updateLogin(commandHost(), registry, undefined);
+    this.session.out.result(changed ? `Removed login credentials for ${registry} from ${file}` : `Not logged in to ${registry}`);
+    return { registry, removed: changed, file };
+  }
+}

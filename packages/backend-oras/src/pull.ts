@@ -1,0 +1,147 @@
+// pull: the manifest (an index is followed to its one manifest, or to this machine's platform), exactly one SIF
+// layer, and a RemoteImage for core's download of that blob: core streams, resumes, retries and checks the size
+// and sha256 against the layer descriptor. The layer digest is the catalogue version, so the bytes are hashed once.
+import { createHash } from 'node:crypto';
+import type { ImageName, RemoteImage } from '@sregistry/core';
+import { type OciClient, registryError, type Scope, untrusted } from './client';
+import type { Host, JsonResponse } from './host';
+import { ACCEPT_MANIFESTS, DOCKER_LIST, INDEX_MEDIA_TYPE, OLD_SIF_LAYER_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
+import type { OciReference } from './reference';
+
+interface Descriptor {
+  mediaType?: string;
+  digest?: string;
+  size?: number;
+  annotations?: Record<string, string>;
+  platform?: { architecture?: string; os?: string };
+}
+interface Manifest {
+  mediaType?: string;
+  config?: Descriptor;
+  layers?: Descriptor[];
+  manifests?: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+export async function fetchManifest(
+  host: Host,
+  client: OciClient,
+  ref: OciReference,
+  reference: string,
+  signal?: AbortSignal,
+): Promise<{ manifest: Manifest; digest: string; answer: JsonResponse<Manifest> }> {
+  const scope: Scope = { repository: ref.repository, actions: ['pull'] };
+  const answer = await client.json<Manifest>(scope, {
+    path: `/v2/${ref.repository}/manifests/${encodeURIComponent(reference)}`,
+    headers: { Accept: ACCEPT_MANIFESTS },
+    signal,
+  });
+  if (answer.status === 404) {
+    throw new host.UserError(`${ref.display} is not in the registry`, {
+      fix: `check the name and tag: sregistry search oras://${ref.host}/${ref.repository}`,
+      code: 'ENOTFOUND',
+    });
+  }
+  if (answer.status === 403) {
+    throw new host.UserError(`${client.registry} refused access to ${ref.repository}`, {
+      fix: `check your login: sregistry oras login ${ref.host}`,
+      code: 'EPERM',
+    });
+  }
+  if (answer.status !== 200 || !answer.isJson || !answer.data || typeof answer.data !== 'object') {
+    const { code, message } = registryError(answer);
+    throw new host.UserError(
+      `${client.registry} answered ${answer.status} for the manifest of ${ref.display}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
+      {
+        fix: 'run with --debug to see the exchange',
+        code: 'EHTTP',
+      },
+    );
+  }
+  const digest = `sha256:${createHash('sha256').update(answer.text).digest('hex')}`;
+  if (reference.startsWith('sha256:') && digest !== reference) {
+    throw new host.UserError(`the manifest ${client.registry} sent for ${ref.display} has the digest ${digest}`, {
+      fix: 'pull again; something on the way changed it',
+      code: 'EDIGEST',
+    });
+  }
+  return { manifest: answer.data, digest, answer };
+}
+
+function pickFromIndex(host: Host, ref: OciReference, index: Manifest): Descriptor {
+  const entries = (index.manifests ?? []).filter((m) => typeof m.digest === 'string');
+  if (entries.length === 1) return entries[0];
+  const arch = ARCH[process.arch] ?? process.arch;
+  const match = entries.filter((m) => m.platform?.architecture === arch && (!m.platform.os || m.platform.os === 'linux'));
+  if (match.length === 1) return match[0];
+  throw new host.UserError(`${ref.display} is an index of ${entries.length} manifests, ${match.length} of them for linux/${arch}`, {
+    fix: 'pull one of them by digest: oras://<host>/<repository>@sha256:<digest>',
+    code: 'EBADANSWER',
+  });
+}
+
+export async function resolveImage(
+  host: Host,
+  client: OciClient,
+  ref: OciReference,
+  name: ImageName,
+  signal?: AbortSignal,
+): Promise<RemoteImage> {
+  let got = await fetchManifest(host, client, ref, ref.digest ?? ref.tag, signal);
+  const type = got.manifest.mediaType ?? got.answer.headers['content-type'];
+  if (type === INDEX_MEDIA_TYPE || type === DOCKER_LIST || Array.isArray(got.manifest.manifests)) {
+    const chosen = pickFromIndex(host, ref, got.manifest);
+    got = await fetchManifest(host, client, ref, String(chosen.digest), signal);
+  }
+  const layers = got.manifest.layers ?? [];
+  const sif = layers.filter((l) => l.mediaType === SIF_LAYER_MEDIA_TYPE || l.mediaType === OLD_SIF_LAYER_MEDIA_TYPE);
+  if (layers.length !== 1 || sif.length !== 1) {
+    const types = [...new Set(layers.map((l) => untrusted(l.mediaType)))].join(', ') || 'none';
+    throw new host.UserError(
+      `${ref.display} is not a SIF artifact: it has ${layers.length} layer(s) (${types}), not one ${SIF_LAYER_MEDIA_TYPE}`,
+      {
+        fix: 'a container image is pulled with docker:// by apptainer; push SIFs with sregistry push or apptainer push oras://',
+        code: 'ENOTSIF',
+      },
+    );
+  }
+  const layer = sif[0];
+  const hex = /^sha256:([0-9a-f]{64})$/.exec(String(layer.digest))?.[1];
+  if (!hex || !Number.isSafeInteger(layer.size) || (layer.size as number) < 0) {
+    throw new host.UserError(`the SIF layer of ${ref.display} has no sha256 digest or size`, {
+      fix: 'push the image again',
+      code: 'EBADANSWER',
+    });
+  }
+  const scope: Scope = { repository: ref.repository, actions: ['pull'] };
+  const authorization = client.authorization(scope);
+  const blob = `${client.base}/v2/${ref.repository}/blobs/${layer.digest}`;
+  return {
+    // catalogued under the repository path and tag; the record keeps the registry, the manifest and its digest
+    name: catalogueName(name),
+    version: hex,
+    url: blob,
+    // core's download drops it on a redirect to another origin (object storage)
+    headers: authorization ? { Authorization: authorization } : undefined,
+    size: layer.size,
+    sha256: hex,
+    manifest: {
+      registry: ref.host,
+      repository: ref.repository,
+      reference: ref.digest ?? ref.tag,
+      digest: got.digest,
+      manifest: got.manifest,
+    },
+    sourceUrl: `oras://${ref.host}/${ref.repository}@${got.digest}`,
+    insecure: client.insecure,
+  };
+}
+
+/** `<repository path>:<tag>` without the host (a one-part path is catalogued under `library/`, like other names). */
+function catalogueName(name: ImageName): ImageName {
+  const url = `${name.collection}/${name.image}`;
+  const uri = `${url}:${name.tag}`;
+  return { ...name, registry: undefined, version: undefined, url, uri, storage: `${uri}.sif` };
+}

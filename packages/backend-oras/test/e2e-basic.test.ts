@@ -1,0 +1,201 @@
+// The oras backend through the built CLI against a real Distribution registry with htpasswd Basic auth over
+// plain http: push, pull into the catalogue, Apptainer-layout artifacts written with curl, digests, corruption on
+// the registry's disk, blob de-duplication, search with pagination, delete, login/logout and the auth failures.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '../../testkit/src/index';
+import { assertOneLineError, fileSha256, filesUnder, type OrasHome, orasHome, PASSWORD, pushByHand, USER, USERS } from './helpers';
+
+const available = distributionAvailable();
+
+describe('oras over http with Basic auth', { skip: available.ok ? false : available.reason }, () => {
+  let registry: DistributionHandle;
+  let e: OrasHome;
+  let image: string;
+  before(async () => {
+    registry = await startDistribution({ auth: 'htpasswd', users: USERS });
+    e = await orasHome(registry);
+    image = path.join(e.home, 'hello.sif');
+    await sampleSif(image);
+  });
+  after(async () => {
+    e?.cleanup();
+    await registry?.close();
+  });
+
+  const ref = (repo: string) => `oras://${registry.host}/${repo}`;
+
+  test('push prints the manifest digest; pull catalogues it under the repository path with the layer digest as version', async () => {
+    const pushed = await e.run(['push', image, '--name', ref('alice/hello:v1')]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const digest = /Pushed (sha256:[0-9a-f]{64})/.exec(pushed.stdout)?.[1];
+    assert.ok(digest, pushed.stdout);
+    assert.equal(fileSha256(registry.blobPath(`sha256:${fileSha256(image)}`)), fileSha256(image), 'the registry holds the SIF as one blob');
+
+    const pulled = await e.run(['pull', ref('alice/hello:v1')]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const version = fileSha256(image);
+    assert.match(pulled.stdout, new RegExp(`\\[container\\]\\[new\\] alice/hello:v1@${version}\\n`));
+    const stored = path.join(e.storage, 'alice', 'hello', `v1@${version}.sif`);
+    assert.equal(fileSha256(stored), version);
+
+    const inspect = await e.run(['inspect', 'alice/hello:v1', '--json']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    const record = JSON.parse(inspect.stdout);
+    const row = Array.isArray(record) ? record[0] : record;
+    assert.equal(row.client, 'oras');
+    assert.equal(row.url, `oras://${registry.host}/alice/hello@${digest}`);
+    const manifest = row.metrics.manifest;
+    assert.equal(manifest.registry, registry.host);
+    assert.equal(manifest.digest, digest);
+    const layer = manifest.manifest.layers[0];
+    assert.equal(layer.mediaType, 'application/vnd.sylabs.sif.layer.v1.sif');
+    assert.equal(layer.annotations['org.opencontainers.image.title'], 'hello.sif');
+    assert.equal(manifest.manifest.config.mediaType, 'application/vnd.sylabs.sif.config.v1+json');
+    assert.match(manifest.manifest.annotations['org.opencontainers.image.created'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    const byDigest = await e.run(['pull', '--no-cache', '--name', 'pinned.sif', ref(`alice/hello@${digest}`)]);
+    assert.equal(byDigest.code, 0, byDigest.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'pinned.sif')), version);
+  });
+
+  test('--json gives the reference, manifest digest and size; a second push uploads no blob again', async () => {
+    const r = await e.run(['push', image, '--name', ref('alice/hello:v2'), '--json', '--debug']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.details.reference, `${registry.host}/alice/hello:v2`);
+    assert.match(doc.details.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(doc.details.size, fs.statSync(image).size);
+    assert.equal(doc.details.blobUploaded, false, 'the registry already had the blob');
+    assert.doesNotMatch(r.stderr, /POST .*blobs\/uploads/, 'no upload session was opened');
+    assert.ok(!(r.stdout + r.stderr).includes(PASSWORD), 'no password in the output');
+    assert.ok(!(r.stdout + r.stderr).includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')), 'no Basic credential in --debug');
+  });
+
+  test('a large file goes up in PATCH chunks and comes back byte for byte', async () => {
+    const big = path.join(e.home, 'big.sif');
+    fs.writeFileSync(big, Buffer.alloc(3 * 1024 * 1024 + 5, 7));
+    const r = await e.run(['push', big, '--name', ref('alice/big:v1'), '--debug'], {
+      env: { SREGISTRY_ORAS_CHUNK_SIZE: String(1024 * 1024) },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((r.stderr.match(/PATCH /g) ?? []).length, 4, 'four chunks');
+    const pulled = await e.run(['pull', '--no-cache', '--name', 'big-back.sif', ref('alice/big:v1')]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'big-back.sif')), fileSha256(big));
+  });
+
+  test('an artifact written by hand in Apptainer layout pulls, also with the old misspelled layer type', async () => {
+    const other = path.join(e.home, 'other.sif');
+    await sampleSif(other, { labels: { who: 'apptainer' } } as never);
+    await pushByHand(registry, 'apptainer/made', 'latest', other);
+    const r = await e.run(['pull', '--no-cache', '--name', 'made.sif', ref('apptainer/made:latest')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'made.sif')), fileSha256(other));
+
+    await pushByHand(registry, 'apptainer/old', 'latest', other, 'appliciation/vnd.sylabs.sif.layer.tar');
+    const old = await e.run(['pull', '--no-cache', '--name', 'old.sif', ref('apptainer/old:latest')]);
+    assert.equal(old.code, 0, old.stderr);
+  });
+
+  test('a container image (not a SIF) and upper-case names are refused with one line', async () => {
+    await pushByHand(registry, 'docker/image', 'latest', image, 'application/vnd.oci.image.layer.v1.tar+gzip');
+    assertOneLineError(await e.run(['pull', ref('docker/image:latest')]), /is not a SIF artifact/);
+    assertOneLineError(
+      await e.run(['pull', ref('Alice/Hello:v1')]),
+      /not a valid OCI repository name \(OCI names are lower case\).*alice\/hello/,
+    );
+    assertOneLineError(await e.run(['pull', ref('alice/hello:nope')]), /alice\/hello:nope is not in the registry/);
+  });
+
+  test('a blob corrupted on the registry disk fails the pull and keeps nothing', async () => {
+    const victim = path.join(e.home, 'victim.sif');
+    fs.writeFileSync(victim, Buffer.alloc(200 * 1024, 3));
+    assert.equal((await e.run(['push', victim, '--name', ref('alice/victim:v1')])).code, 0);
+    const blob = registry.blobPath(`sha256:${fileSha256(victim)}`);
+    const bytes = fs.readFileSync(blob);
+    bytes[1000] ^= 0xff;
+    fs.writeFileSync(blob, bytes);
+    const before = filesUnder(e.storage);
+    const r = await e.run(['pull', ref('alice/victim:v1')]);
+    assertOneLineError(r, /sha256 .* does not match/);
+    assert.deepEqual(filesUnder(e.storage), before, 'nothing stored, nothing left in .tmp');
+    const images = await e.run(['images', '--json']);
+    assert.ok(!images.stdout.includes('alice/victim'), 'no catalogue row');
+  });
+
+  test('search lists repositories and tags across pages', async () => {
+    for (const tag of ['a1', 'a2', 'a3']) assert.equal((await e.run(['push', image, '--name', ref(`alice/paged:${tag}`)])).code, 0);
+    const tags = await e.run(['search', ref('alice/paged'), '--debug'], { env: { SREGISTRY_ORAS_PAGE_SIZE: '2' } });
+    assert.equal(tags.code, 0, tags.stderr);
+    assert.match(tags.stdout, /Tags .*alice\/paged\n/);
+    for (const tag of ['a1', 'a2', 'a3']) assert.match(tags.stdout, new RegExp(`alice/paged:${tag}`));
+    assert.equal((tags.stderr.match(/GET .*tags\/list/g) ?? []).length >= 2, true, 'two pages were read');
+    const repos = await e.run(['search', `oras://${registry.host}/`, '--json'], { env: { SREGISTRY_ORAS_PAGE_SIZE: '2' } });
+    assert.equal(repos.code, 0, repos.stderr);
+    const names = JSON.parse(repos.stdout).flatMap((r: { items: { repository: string }[] }) => r.items.map((i) => i.repository));
+    for (const name of ['alice/hello', 'alice/paged', 'apptainer/made']) assert.ok(names.includes(name), `${name} in ${names}`);
+  });
+
+  test('delete removes the tag by its manifest digest', async () => {
+    assert.equal((await e.run(['push', image, '--name', ref('alice/gone:v1')])).code, 0);
+    const r = await e.run(['delete', '--force', ref('alice/gone:v1')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Deleted sha256:[0-9a-f]{64}/);
+    assertOneLineError(await e.run(['pull', ref('alice/gone:v1')]), /is not in the registry/);
+  });
+
+  test('login writes the Docker config with mode 0600 keeping other entries; logout removes only its own', async () => {
+    const other = await orasHome(registry, { login: false });
+    try {
+      fs.mkdirSync(path.dirname(other.dockerConfig), { recursive: true });
+      fs.writeFileSync(other.dockerConfig, JSON.stringify({ auths: { 'ghcr.io': { auth: 'eDp5' } }, credsStore: '', psFormat: 'table' }));
+      assertOneLineError(
+        await other.run(['pull', ref('alice/hello:v1')]),
+        new RegExp(`${registry.host} needs a login for alice/hello.*oras login`),
+      );
+
+      const warned = await other.run(['oras', 'login', registry.host, '--username', USER]);
+      assertOneLineError(warned, /standard input/);
+      const login = await other.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], { input: `${PASSWORD}\n` });
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stdout, /Login Succeeded/);
+      assert.ok(!login.stdout.includes(PASSWORD));
+      assert.equal(fs.statSync(other.dockerConfig).mode & 0o777, 0o600);
+      const config = JSON.parse(fs.readFileSync(other.dockerConfig, 'utf8'));
+      assert.equal(config.auths['ghcr.io'].auth, 'eDp5', 'other logins kept');
+      assert.equal(config.psFormat, 'table', 'other settings kept');
+      assert.equal((await other.run(['pull', '--no-cache', '--name', 'x.sif', ref('alice/hello:v1')])).code, 0);
+
+      const logout = await other.run(['oras', 'logout', registry.host]);
+      assert.equal(logout.code, 0, logout.stderr);
+      const after = JSON.parse(fs.readFileSync(other.dockerConfig, 'utf8'));
+      assert.equal(after.auths[registry.host], undefined);
+      assert.equal(after.auths['ghcr.io'].auth, 'eDp5');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  test('a wrong password is one line naming the registry and the fix, never the password', async () => {
+    const wrong = await orasHome(registry, { login: false });
+    try {
+      const bad = 'not-the-password-42';
+      const login = await wrong.run(['oras', 'login', registry.host, '-u', USER, '--password-stdin'], { input: bad });
+      assert.equal(login.code, 0, login.stderr);
+      for (const extra of [[], ['--debug']]) {
+        const r = await wrong.run(['pull', ref('alice/hello:v1'), ...extra]);
+        assert.equal(r.code, 1);
+        const line = r.stderr.split('\n').filter((l) => l.startsWith('ERROR'));
+        assert.equal(line.length, 1, r.stderr);
+        assert.match(line[0], new RegExp(`${registry.host} refused the password of alice.*oras login`));
+        assert.ok(!(r.stdout + r.stderr).includes(bad), 'the password is not printed');
+        assert.ok(!(r.stdout + r.stderr).includes(Buffer.from(`${USER}:${bad}`).toString('base64')), 'nor its Basic form');
+      }
+    } finally {
+      wrong.cleanup();
+    }
+  });
+});

@@ -1,0 +1,138 @@
+// Shared by the oras tests: a temp HOME with the plugin linked and a Docker login, the catalogue rows, and an
+// artifact written by hand with curl in Apptainer's layout (independent of this plugin's push).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { DistributionHandle } from '../../testkit/src/index';
+import { type CliResult, makeTempHome, runCli } from '../../testkit/src/index';
+
+export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'run.js');
+export const PLUGIN_DIR = path.join(REPO, 'packages', 'backend-oras');
+/** push and delete are registered by the registry plugin's commands until core defines them for every backend */
+export const REGISTRY_PLUGIN_DIR = path.join(REPO, 'packages', 'backend-registry');
+
+export const USER = 'alice';
+export const PASSWORD = 'oras-e2e-p4ss-w0rd';
+export const USERS = { [USER]: PASSWORD };
+
+const run = promisify(execFile);
+
+export interface OrasHome {
+  home: string;
+  dockerConfig: string;
+  storage: string;
+  work: string;
+  run(args: string[], options?: { env?: Record<string, string | undefined>; input?: string }): Promise<CliResult>;
+  cleanup(): void;
+}
+
+/** A temp HOME whose CLI talks to `registry` (plain http unless it has a CA), logged in as USER unless told not to. */
+export async function orasHome(registry: DistributionHandle, options: { login?: boolean } = {}): Promise<OrasHome> {
+  const temp = makeTempHome('sregistry-oras-');
+  const work = path.join(temp.home, 'work');
+  fs.mkdirSync(work);
+  const dockerConfig = path.join(temp.home, '.docker', 'config.json');
+  if (options.login !== false) writeLogin(dockerConfig, registry.host, USER, PASSWORD);
+  const env: Record<string, string | undefined> = {
+    ...temp.env,
+    DOCKER_CONFIG: undefined,
+    SREGISTRY_ORAS_NOHTTPS: registry.caFile ? undefined : 'true',
+    NODE_EXTRA_CA_CERTS: registry.caFile,
+  };
+  const runIt = (args: string[], o: { env?: Record<string, string | undefined>; input?: string } = {}) =>
+    runCli(BIN, args, { cwd: work, input: o.input, env: { ...env, ...o.env } });
+  for (const dir of [PLUGIN_DIR, REGISTRY_PLUGIN_DIR]) {
+    const linked = await runIt(['plugins', 'link', dir, '--no-install']);
+    assert.equal(linked.code, 0, `plugins link failed: ${linked.stderr}`);
+  }
+  return { home: temp.home, dockerConfig, storage: path.join(temp.home, '.singularity', 'shub'), work, run: runIt, cleanup: temp.cleanup };
+}
+
+export function writeLogin(file: string, host: string, user: string, password: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }), {
+    mode: 0o600,
+  });
+}
+
+export const sha256Hex = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+export const fileSha256 = (file: string) => sha256Hex(fs.readFileSync(file));
+
+/** Every regular file under `dir`, relative to it. */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((rel) => fs.statSync(path.join(dir, rel)).isFile()).sort();
+}
+
+/** A user error: exit 1 and exactly one `ERROR …` line on stderr. */
+export function assertOneLineError(r: CliResult, pattern: RegExp): string {
+  assert.equal(r.code, 1, `exit 1 expected, got ${r.code}; stderr: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0], /^ERROR /);
+  assert.match(lines[0], pattern);
+  return lines[0];
+}
+
+async function curl(args: string[]): Promise<{ status: number; headers: string }> {
+  const { stdout } = await run('curl', ['-sS', '-D', '-', '-o', '/dev/null', ...args]);
+  const blocks = stdout.trim().split(/\r?\n\r?\n/);
+  const last = blocks[blocks.length - 1];
+  return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(last)?.[1]), headers: last };
+}
+
+/**
+ * Pushes `file` the way Apptainer lays out an ORAS artifact, with curl and Basic auth: the SIF blob, the `{}`
+ * config blob, and an OCI manifest whose one layer is `layerType` titled with the file name.
+ */
+export async function pushByHand(
+  registry: DistributionHandle,
+  repository: string,
+  tag: string,
+  file: string,
+  layerType = 'application/vnd.sylabs.sif.layer.v1.sif',
+): Promise<{ manifestDigest: string; layerDigest: string }> {
+  const auth = ['-u', `${USER}:${PASSWORD}`, ...(registry.caFile ? ['--cacert', registry.caFile] : [])];
+  const blob = async (data: { file?: string; bytes?: string }, digest: string) => {
+    const started = await curl([...auth, '-X', 'POST', `${registry.url}/v2/${repository}/blobs/uploads/`]);
+    assert.equal(started.status, 202, started.headers);
+    const location = new URL(/^location: (.+)$/im.exec(started.headers)![1].trim(), registry.url);
+    location.searchParams.set('digest', digest);
+    const source = data.file ? `@${data.file}` : data.bytes!;
+    const put = await curl([...auth, '-X', 'PUT', '-H', 'Content-Type: application/octet-stream', '--data-binary', source, location.href]);
+    assert.equal(put.status, 201, put.headers);
+  };
+  const layerDigest = `sha256:${fileSha256(file)}`;
+  const configDigest = `sha256:${sha256Hex('{}')}`;
+  await blob({ file }, layerDigest);
+  await blob({ bytes: '{}' }, configDigest);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.sylabs.sif.config.v1+json', digest: configDigest, size: 2 },
+    layers: [
+      {
+        mediaType: layerType,
+        digest: layerDigest,
+        size: fs.statSync(file).size,
+        annotations: { 'org.opencontainers.image.title': path.basename(file) },
+      },
+    ],
+  });
+  const put = await curl([
+    ...auth,
+    '-X',
+    'PUT',
+    '-H',
+    'Content-Type: application/vnd.oci.image.manifest.v1+json',
+    '--data-binary',
+    manifest,
+    `${registry.url}/v2/${repository}/manifests/${tag}`,
+  ]);
+  assert.equal(put.status, 201, put.headers);
+  return { manifestDigest: `sha256:${sha256Hex(manifest)}`, layerDigest };
+}
