@@ -4,8 +4,10 @@ process.stdout.on('error', (error) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(0);
 });
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+// global flags before the command (`sregistry --quiet pull X`, as the original takes them) move behind it
+const { asksForVersion, globalFlagsLast } = require('../dist/global-flags');
+const args = globalFlagsLast(process.argv.slice(2));
+if (asksForVersion(args)) {
   // the bare version, as the original client printed it, without loading oclif
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
@@ -17,7 +19,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };
-    return require('@oclif/core').execute({ dir: __dirname });
+    return require('@oclif/core').execute({ args, dir: __dirname });
   });
 }
 

@@ -1,7 +1,31 @@
-import { Help } from '@oclif/core';
+import { CommandHelp, Help } from '@oclif/core';
+
+type ListRows = Parameters<CommandHelp['renderList']>[0];
+type ListOptions = Parameters<CommandHelp['renderList']>[1];
+
+/**
+ * oclif trims the rendered FLAGS / GLOBAL FLAGS list as a whole, which strips the leading blanks of its first row
+ * (the room kept for a `-x, ` short flag) and shifts that row left of the others; put them back.
+ */
+class AlignedCommandHelp extends CommandHelp {
+  override renderList(input: ListRows, opts: ListOptions): string {
+    const rendered = super.renderList(input, opts);
+    if (opts.multiline) return rendered;
+    const first = input.find(([left, right]) => left || right)?.[0] ?? '';
+    const lead = /^ */.exec(first)?.[0] ?? '';
+    return lead && !rendered.startsWith(lead) ? lead + rendered : rendered;
+  }
+}
 
 /** Root help starts with the original's banner: `Singularity Registry Global Client v<version> [<backend>]`. */
 export default class SregistryHelp extends Help {
+  protected override CommandHelpClass = AlignedCommandHelp;
+
+  // `sregistry help <command>` (@oclif/plugin-help) passes only its own options: keep the CLI's as `--help` does
+  constructor(config: ConstructorParameters<typeof Help>[0], options: ConstructorParameters<typeof Help>[1] = {}) {
+    super(config, { ...config.pjson.oclif.helpOptions, ...options });
+  }
+
   protected override async showRootHelp(): Promise<void> {
     this.log(`Singularity Registry Global Client v${this.config.version} [${activeBackend()}]`);
     this.log('');

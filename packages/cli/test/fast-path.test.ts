@@ -73,7 +73,14 @@ for (const args of SAME_AS_OCLIF) {
 }
 
 test('the plain forms load neither oclif nor TypeORM', async () => {
-  for (const args of [['images'], ['images', 'tacos', '--json'], ['get', 'vanessa/tacos', '-q'], ['inspect', '--json', 'vanessa/tacos']]) {
+  for (const args of [
+    ['images'],
+    ['images', 'tacos', '--json'],
+    ['get', 'vanessa/tacos', '-q'],
+    ['inspect', '--json', 'vanessa/tacos'],
+    ['--json', 'images'],
+    ['-q', '--json', 'get', 'vanessa/tacos'],
+  ]) {
     const { result, oclif, typeorm } = await traced(args);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual({ oclif, typeorm }, { oclif: false, typeorm: false }, args.join(' '));

@@ -184,5 +184,5 @@ test('a command from a plugin that is not installed is an install hint, not "not
   );
   const typo = await cli.run(['pul', 'x']);
   assert.equal(typo.code, 2);
-  assert.match(typo.stderr, /^ERROR command pul not found/);
+  assert.match(typo.stderr, /^ERROR pul is not a sregistry command; did you mean "sregistry pull"\?/);
 });

@@ -1,4 +1,5 @@
-import type { Hook } from '@oclif/core';
+import { type Hook, toConfiguredId } from '@oclif/core';
+import { jsonError, nearest } from '@sregistry/core/command';
 
 // Commands that a first-party plugin contributes, so a missing one is an install hint, not "not found".
 const PROVIDED_BY: Record<string, string> = {
@@ -6,18 +7,62 @@ const PROVIDED_BY: Record<string, string> = {
   delete: '@sregistry/backend-registry',
 };
 
+type Context = Hook.Context;
+type Config = Parameters<Hook.CommandNotFound>[0]['config'];
+
+/**
+ * An unknown command gets one line (ERROR <problem>; <fix>, exit 2), or the JSON error envelope under --json:
+ * a missing plugin command names its plugin, a topic's unknown subcommand names the subcommand and lists the
+ * topic's commands, anything else suggests the nearest command. On an interactive terminal a plain typo goes to
+ * @oclif/plugin-not-found, which asks "Did you mean …?" and runs the answer.
+ */
 const hook: Hook.CommandNotFound = async function (options) {
-  const command = options.id.split(/[: ]/)[0];
-  const plugin = PROVIDED_BY[command];
-  // Same one-line shape as every other error (ERROR <problem>; <fix>).
+  const { config, id } = options;
+  const argv = options.argv ?? [];
+  const json = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
+  const shown = (commandId: string) => `${config.bin} ${toConfiguredId(commandId, config)}`;
+  const fail = (message: string, fix: string, exitCode: number): void => {
+    if (json) process.stdout.write(`${JSON.stringify(jsonError(message, { fix, code: 'EUSAGE', exitCode }), null, 2)}\n`);
+    else process.stderr.write(`ERROR ${message}; ${fix}\n`);
+    this.exit(exitCode);
+  };
+
+  // oclif joins every word before the first flag into the id (`pul x` → `pul:x`): the command is the first word,
+  // or the first two when the first is a topic (`backend lss`)
+  const [first = '', second] = id.split(':');
+  const plugin = PROVIDED_BY[first];
   if (plugin) {
-    process.stderr.write(
-      `ERROR "${command}" comes with the ${plugin} plugin, which is not installed; run: sregistry plugins install ${plugin}\n`,
-    );
-    this.exit(1);
+    fail(`"${first}" comes with the ${plugin} plugin, which is not installed`, `run: sregistry plugins install ${plugin}`, 1);
+    return;
   }
-  process.stderr.write(`ERROR command ${command} not found; see: sregistry --help\n`);
-  this.exit(2);
+  const commands = visibleCommandIds(config, { aliases: true });
+  if (second !== undefined && config.findTopic(first)) {
+    const inTopic = (ids: string[]) => ids.filter((c) => c.startsWith(`${first}:`));
+    const guess = nearest(`${first}:${second}`, inTopic(commands));
+    const list = inTopic(visibleCommandIds(config, { aliases: false }))
+      .map((c) => c.slice(first.length + 1).replaceAll(':', ' '))
+      .join(', ');
+    const hint = guess ? `did you mean "${shown(guess)}"? ` : '';
+    fail(`${first} has no command "${second}"`, `${hint}${first} commands: ${list} (see: ${config.bin} help ${first})`, 2);
+    return;
+  }
+  const guess = nearest(first, [...commands, ...Object.keys(PROVIDED_BY)]);
+  if (guess && !json && process.stdin.isTTY && process.stderr.isTTY) {
+    // plugin-not-found's prompt; its "run help" error keeps our usage exit code
+    const { default: prompt } = (await import('@oclif/plugin-not-found')) as { default: Hook.CommandNotFound };
+    const context: Context = { ...this, error: (message: string | Error) => this.error(message, { exit: 2 }) };
+    return prompt.call(context, options);
+  }
+  const help = `${config.bin} help`;
+  const fix = guess ? `did you mean "${shown(guess)}"? (see: ${help})` : `see: ${help}`;
+  fail(`${first} is not a ${config.bin} command`, fix, 2);
 };
+
+/** Command ids a user may type (hidden commands left out), with or without the aliases. */
+function visibleCommandIds(config: Config, { aliases }: { aliases: boolean }): string[] {
+  const commands = config.commands.filter((c) => !c.hidden && !c.aliases?.includes(c.id));
+  const ids = commands.flatMap((c) => (aliases ? [c.id, ...(c.aliases ?? [])] : [c.id]));
+  return [...new Set(ids)].sort();
+}
 
 export default hook;

@@ -5,6 +5,7 @@ import { isUserError } from '../errors';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
+import { nearest } from './suggest';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes
@@ -13,6 +14,8 @@ import { Output } from '../output/output';
 export abstract class SregistryCommand extends Command {
   static override enableJsonFlag = true;
   static override baseFlags = {
+    // oclif's own --json flag, with its description in the same voice as the others
+    json: Flags.boolean({ description: 'format output as json', helpGroup: 'GLOBAL' }),
     quiet: Flags.boolean({ char: 'q', description: 'hide the announce line and progress bars', helpGroup: 'GLOBAL' }),
     debug: Flags.boolean({ description: 'show debug lines (secrets are never shown) and stack traces', helpGroup: 'GLOBAL' }),
   };
@@ -41,7 +44,7 @@ export abstract class SregistryCommand extends Command {
     if (isUserError(error)) {
       if (json) {
         process.exitCode = error.exitCode;
-        this.logJson({ error: { message: error.message, fix: error.fix, code: error.code, exitCode: error.exitCode } });
+        this.logJson(jsonError(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }));
         return;
       }
       this.session.out.error(error.fix ? `${error.message}; ${error.fix}` : error.message);
@@ -52,24 +55,46 @@ export abstract class SregistryCommand extends Command {
     // oclif's own parse errors carry exit 2; they are shown as one line plus the help hint.
     if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
       const exit = error.oclif?.exit ?? 2;
+      const line = this.usageProblem(error) ?? usageLine(error.message);
       if (json) {
         // never oclif's own JSON for it: that serialises the parse context, environment (tokens) included
         process.exitCode = exit;
-        this.logJson({ error: { message: usageLine(error.message), code: 'EUSAGE', exitCode: exit } });
+        this.logJson(jsonError(line, { code: 'EUSAGE', exitCode: exit }));
         return;
       }
-      this.session?.out.error(`${usageLine(error.message)} (see --help)`);
+      this.session?.out.error(`${line} (see --help)`);
       this.exit(exit);
     }
     // Anything else is a bug: say so in one line; the stack only with --debug.
     if (json) {
       process.exitCode = 1;
-      this.logJson({ error: { message: error.message, code: 'EINTERNAL', exitCode: 1 } });
+      this.logJson(jsonError(error.message, { code: 'EINTERNAL', exitCode: 1 }));
       return;
     }
     this.session?.out.error(`unexpected failure: ${error.message}; re-run with --debug for details`);
     if (debug) this.session.out.debug(String(error.stack));
     this.exit(1);
+  }
+
+  /** Missing arguments named with the usage line; an unknown flag with the nearest one this command has. */
+  private usageProblem(error: Error & { args?: { name: string }[]; flags?: string[] }): string | undefined {
+    const ctor = this.ctor;
+    if (error.constructor.name === 'RequiredArgsError' && error.args?.length) {
+      const missing = error.args.map((a) => a.name.toUpperCase());
+      const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
+      const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words].join(' ');
+      return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; usage: ${usage}`;
+    }
+    if (error.constructor.name === 'NonExistentFlagsError' && error.flags?.length) {
+      const known = Object.entries(ctor.flags ?? {}).flatMap(([name, flag]) =>
+        flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
+      );
+      const typed = error.flags[0] as string;
+      const guess = nearest(typed.split('=')[0] as string, known);
+      const unknown = `unknown flag${error.flags.length === 1 ? '' : 's'} ${error.flags.join(', ')}`;
+      return guess ? `${unknown}; did you mean ${guess}?` : unknown;
+    }
+    return undefined;
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
@@ -87,4 +112,9 @@ function usageLine(message: string): string {
   const [first, ...rest] = lines;
   if (!first) return message.trim();
   return first.endsWith(':') && rest.length > 0 ? `${first} ${rest.join(', ')}` : first;
+}
+
+/** The one JSON shape of a failure under --json, for commands and for what fails before a command runs. */
+export function jsonError(message: string, details: { fix?: string; code: string; exitCode: number }) {
+  return { error: { message, ...details } };
 }

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, test } from 'node:test';
+import { cleanEnv } from '../../testkit/src/cli-runner';
+import { BIN, cliInTempHome } from './helpers';
+
+// What a new user meets first: `help <command>`, typos, a topic's unknown subcommand, --json on a failure before
+// any command runs, and help pages whose columns line up.
+
+const cli = cliInTempHome();
+after(() => cli.cleanup());
+
+test('help <command> and help <topic> print the same page as --help', async () => {
+  for (const [viaHelp, viaFlag] of [
+    [
+      ['help', 'pull'],
+      ['pull', '--help'],
+    ],
+    [
+      ['help', 'backend'],
+      ['backend', '--help'],
+    ],
+    [
+      ['help', 'backend', 'add'],
+      ['backend', 'add', '--help'],
+    ],
+  ]) {
+    const [a, b] = await Promise.all([cli.run(viaHelp), cli.run(viaFlag)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout, viaHelp.join(' '));
+  }
+  const pull = await cli.run(['help', 'pull']);
+  assert.match(pull.stdout, /^USAGE\n {2}\$ sregistry pull URI/m);
+});
+
+test('typos name the nearest command or flag in one line, exit 2', async () => {
+  const cases: [string[], string][] = [
+    [['imgaes'], 'ERROR imgaes is not a sregistry command; did you mean "sregistry images"? (see: sregistry help)\n'],
+    [['pusj'], 'ERROR pusj is not a sregistry command; did you mean "sregistry push"? (see: sregistry help)\n'],
+    [['xyzzyplugh'], 'ERROR xyzzyplugh is not a sregistry command; see: sregistry help\n'],
+    [['pull', '--nmae', 'x.sif', 'a/b'], 'ERROR unknown flag --nmae; did you mean --name? (see --help)\n'],
+    [
+      ['backend', 'lss'],
+      'ERROR backend has no command "lss"; did you mean "sregistry backend ls"? backend commands: activate, add, deactivate, delete, ls, remove, status (see: sregistry help backend)\n',
+    ],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = await cli.run(args);
+    assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 2, stdout: '', stderr }, args.join(' '));
+  }
+});
+
+test('on a terminal a typo is offered by @oclif/plugin-not-found and runs the accepted suggestion', async () => {
+  // `script` gives the CLI a pseudo-terminal; the answer "y" runs `images` on the empty catalogue
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} imgaes`;
+  const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    const child = execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      { env: cleanEnv(cli.env), cwd: cli.home, timeout: 60_000 },
+      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+    setTimeout(() => child.stdin?.end('y\n'), 3000);
+  });
+  assert.match(out.stdout, /Did you mean .*images/);
+  assert.equal(out.code, 0, out.stdout);
+});
+
+test('under --json every failure is the JSON error envelope, unknown commands included', async () => {
+  for (const args of [
+    ['--json', 'nosuch'],
+    ['nosuch', '--json'],
+    ['backend', 'lss', '--json'],
+    ['pull', '--json', '--nmae', 'x'],
+  ]) {
+    const r = await cli.run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stderr, '', args.join(' '));
+    const { error } = JSON.parse(r.stdout) as { error: { message: string; code: string; exitCode: number } };
+    assert.equal(error.code, 'EUSAGE', args.join(' '));
+    assert.equal(error.exitCode, 2);
+  }
+  const r = JSON.parse((await cli.run(['--json', 'imgaes'])).stdout);
+  assert.deepEqual(r, {
+    error: {
+      message: 'imgaes is not a sregistry command',
+      fix: 'did you mean "sregistry images"? (see: sregistry help)',
+      code: 'EUSAGE',
+      exitCode: 2,
+    },
+  });
+});
+
+/** The column where each flag row's `--long` name starts, per FLAGS / GLOBAL FLAGS block. */
+function flagColumns(help: string): number[][] {
+  const blocks: number[][] = [];
+  let current: number[] | undefined;
+  for (const line of help.split('\n')) {
+    if (/^(GLOBAL )?FLAGS$/.test(line)) {
+      current = [];
+      blocks.push(current);
+    } else if (/^\S/.test(line)) current = undefined;
+    else if (current && /^ {2}(-\w, | {4})--/.test(line)) current.push(line.indexOf('--'));
+    else if (current && /^\s*-/.test(line)) current.push(-line.indexOf('-'));
+  }
+  return blocks;
+}
+
+test('help layout: flag rows line up from the first, --json reads like the others, aliases are not commands', async () => {
+  for (const columns of ['60', '80', '120']) {
+    for (const command of [['pull'], ['backend', 'add'], ['images']]) {
+      const r = await cli.run([...command, '--help'], { env: { COLUMNS: columns } });
+      const blocks = flagColumns(r.stdout);
+      assert.ok(blocks.length >= 1, r.stdout);
+      for (const rows of blocks) {
+        assert.ok(rows.length > 0, r.stdout);
+        assert.deepEqual(
+          rows,
+          rows.map(() => 6),
+          `${command.join(' ')} at ${columns} columns:\n${r.stdout}`,
+        );
+      }
+      assert.match(r.stdout, /--json\s+format output as json\n/);
+    }
+  }
+  const backend = await cli.run(['backend', '--help']);
+  assert.match(backend.stdout, /backend remove /);
+  assert.doesNotMatch(backend.stdout, /backend rm /);
+});
+
+test('backend remove and delete describe their arguments; missing arguments are named with the usage', async () => {
+  for (const command of [
+    ['backend', 'remove'],
+    ['backend', 'delete'],
+    ['backend', 'add'],
+  ]) {
+    const r = await cli.run([...command, '--help']);
+    assert.match(r.stdout, /\nARGUMENTS\n {2}BACKEND {2,}backend/, command.join(' '));
+  }
+  const r = await cli.run(['backend', 'add', 'registry']);
+  assert.deepEqual(
+    { code: r.code, stderr: r.stderr },
+    { code: 2, stderr: 'ERROR missing arguments VARIABLE, VALUE; usage: sregistry backend add BACKEND VARIABLE VALUE (see --help)\n' },
+  );
+});
+
+test('plugins ls, as the README shows it, lists the plugins like plugins', async () => {
+  const [ls, bare] = await Promise.all([cli.run(['plugins', 'ls']), cli.run(['plugins'])]);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.deepEqual(ls, bare);
+  const json = await cli.run(['plugins', 'ls', '--json']);
+  assert.ok(Array.isArray(JSON.parse(json.stdout)), json.stdout);
+});
+
+test('an unknown command is named alone, without the arguments after it', async () => {
+  const r = await cli.run(['imgaes', 'vanessa/tacos', 'more']);
+  assert.equal(r.stderr, 'ERROR imgaes is not a sregistry command; did you mean "sregistry images"? (see: sregistry help)\n');
+  const topic = await cli.run(['backend', 'lss', 'registry']);
+  assert.match(topic.stderr, /^ERROR backend has no command "lss"; did you mean "sregistry backend ls"\?/);
+});

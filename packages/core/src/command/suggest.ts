@@ -1,0 +1,16 @@
+import levenshtein from 'fast-levenshtein';
+
+/**
+ * The candidate nearest to what was typed (`imgaes` → `images`, `--nmae` → `--name`), by the same edit distance
+ * @oclif/plugin-not-found uses; undefined when even the nearest is too far to be a typo (more than a third of
+ * the word, and at least two edits, changed).
+ */
+export function nearest(typed: string, candidates: Iterable<string>): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of new Set(candidates)) {
+    const distance = levenshtein.get(typed, candidate);
+    if (!best || distance < best.distance) best = { candidate, distance };
+  }
+  if (!best) return undefined;
+  return best.distance <= Math.max(2, Math.floor(typed.length / 3)) ? best.candidate : undefined;
+}
