@@ -10,6 +10,8 @@ bash scripts/bootstrap.sh
 missing=()
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v openssl >/dev/null || missing+=(openssl)
+# gpg checks our OpenPGP signatures independently (packages/core/test/sif-signature-sign.test.ts)
+command -v gpg >/dev/null || missing+=(gnupg)
 if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "› apt-get install ${missing[*]}" >&2
   apt-get update -qq >&2

@@ -10,6 +10,7 @@ export * from './ops/index';
 export * from './output/index';
 export * from './settings/index';
 export * from './sif/index';
+export * from './sif/signature/index';
 export * from './storage/index';
 export * from './transfer/index';
 export * from './uri/index';

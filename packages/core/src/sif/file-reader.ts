@@ -34,21 +34,28 @@ export class ImageFile {
    */
   async read(offset: number, length: number): Promise<Buffer> {
     const wanted = Math.max(0, Math.min(length, this.size - offset));
-    const buffer = Buffer.alloc(wanted);
+    return this.readInto(Buffer.alloc(wanted), offset, wanted);
+  }
+
+  /**
+   * Reads up to `length` bytes at `offset` into `buffer` (reused by the caller, so hashing a large object
+   * allocates nothing per chunk); returns the filled part, shorter only when the file ends first.
+   */
+  async readInto(buffer: Buffer, offset: number, length: number): Promise<Buffer> {
     let done = 0;
-    while (done < wanted) {
+    while (done < length) {
       let bytesRead: number;
       try {
-        ({ bytesRead } = await this.handle.read(buffer, done, wanted - done, offset + done));
+        ({ bytesRead } = await this.handle.read(buffer, done, length - done, offset + done));
       } catch (error) {
         throw fileError(this.path, error);
       }
-      if (bytesRead === 0) break; // the file shrank under us; report what we have
+      if (bytesRead === 0) break;
       done += bytesRead;
     }
     this.bytesRead += done;
     this.onRead?.(done);
-    return done === wanted ? buffer : buffer.subarray(0, done);
+    return buffer.subarray(0, done);
   }
 
   async close(): Promise<void> {

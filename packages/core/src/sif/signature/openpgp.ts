@@ -1,0 +1,135 @@
+// openpgp is an ES module; core compiles to CommonJS and loads it with require() (its package exports a CommonJS
+// build), so its types are referred to with an import type that names the resolution mode.
+type OpenPGP = typeof import('openpgp', { with: { 'resolution-mode': 'import' }});
+
+/**
+ * openpgp.js, loaded on first use: it is a large module and only images with OpenPGP signatures (or OpenPGP
+ * keys) need it.
+ */
+let loaded: OpenPGP | undefined;
+export function openpgp(): OpenPGP {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('openpgp') as OpenPGP;
+  return loaded;
+}
+
+export type PgpPublicKey = InstanceType<OpenPGP['PublicKey']>;
+export type PgpPrivateKey = InstanceType<OpenPGP['PrivateKey']>;
+export type PgpKey = PgpPublicKey | PgpPrivateKey;
+type CleartextMessage = InstanceType<OpenPGP['CleartextMessage']>;
+
+export interface ClearsignResult {
+  /** the signed text with Go's line handling: lines joined with `\n`, the final newline dropped */
+  text: string;
+  key: PgpPublicKey;
+  keyId: string;
+  created: Date | null;
+}
+
+export class PgpVerifyError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unknown-key' | 'tampered' | 'unsupported',
+    readonly keyId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Verifies a clear-signed message against `keys` as Go does (§3.1): the signature must be good, the signing key
+ * neither revoked nor expired *now*. openpgp.js would check the key as it was when the signature was made, and
+ * refuses keys whose self-signatures are newer than the signature (the test key's are); the current-time check
+ * below is what Go does instead.
+ */
+export async function verifyClearsigned(armored: string, keys: PgpPublicKey[]): Promise<ClearsignResult> {
+  const pgp = openpgp();
+  let message: CleartextMessage;
+  try {
+    message = await pgp.readCleartextMessage({ cleartextMessage: firstBlock(armored) });
+  } catch (error) {
+    throw new PgpVerifyError(`not a readable clear-signed message (${(error as Error).message})`, 'unsupported');
+  }
+  const issuers = message.getSigningKeyIDs().map((id) => id.toHex().toUpperCase());
+  const candidates = keys.filter((key) => key.getKeys().some((k) => issuers.includes(k.getKeyID().toHex().toUpperCase())));
+  if (candidates.length === 0) {
+    throw new PgpVerifyError(`signed by an unknown OpenPGP key ${issuers.join(', ') || '(no issuer)'}`, 'unknown-key', issuers[0]);
+  }
+  const result = await pgp.verify({
+    message,
+    verificationKeys: candidates,
+    expectSigned: false,
+    config: { allowInsecureVerificationWithReformattedKeys: true },
+  });
+  const now = new Date();
+  let lastError = 'no signature';
+  for (const signature of result.signatures) {
+    try {
+      await signature.verified;
+      const keyId = signature.keyID.toHex().toUpperCase();
+      const key = candidates.find((k) => k.getKeys(signature.keyID).length > 0)!;
+      await key.getSigningKey(signature.keyID, now); // throws when revoked or expired today
+      const packet = (await signature.signature).packets[0];
+      return { text: goPlaintext(String(result.data)), key, keyId, created: packet?.created ?? null };
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+  }
+  const kind = /expired|revoked/i.test(lastError) ? 'unknown-key' : 'tampered';
+  throw new PgpVerifyError(`the OpenPGP signature does not verify (${lastError})`, kind);
+}
+
+/** Go decodes the first clear-signed block and ignores anything after it. */
+function firstBlock(armored: string): string {
+  const end = armored.indexOf('-----END PGP SIGNATURE-----');
+  return end === -1 ? armored : armored.slice(0, end + '-----END PGP SIGNATURE-----'.length);
+}
+
+function goPlaintext(text: string): string {
+  const joined = text.replace(/\r\n/g, '\n');
+  return joined.endsWith('\n') ? joined.slice(0, -1) : joined;
+}
+
+/** The primary user id ("Name <email>"), or the first one, or null. */
+export async function keyIdentity(key: PgpKey): Promise<string | null> {
+  try {
+    const primary = await key.getPrimaryUser(new Date(), undefined, {
+      ...openpgp().config,
+      allowInsecureVerificationWithReformattedKeys: true,
+    });
+    if (primary.user.userID?.userID) return primary.user.userID.userID;
+  } catch {
+    // no valid self-signed user id now: fall back to what the key lists
+  }
+  return key.getUserIDs()[0] ?? null;
+}
+
+export interface ClearsignOptions {
+  text: string;
+  key: PgpPrivateKey;
+  date?: Date;
+}
+
+/**
+ * Clear-signs `text` the way Go's signer does: SHA-256, no salt notation, signed by the primary key, armor with
+ * no checksum line and no trailing newline (§3.1).
+ */
+export async function clearsign(options: ClearsignOptions): Promise<string> {
+  const pgp = openpgp();
+  const message = await pgp.createCleartextMessage({ text: options.text });
+  const armored = await pgp.sign({
+    message,
+    signingKeys: options.key,
+    signingKeyIDs: options.key.getKeyID(),
+    date: options.date,
+    config: {
+      preferredHashAlgorithm: pgp.enums.hash.sha256,
+      nonDeterministicSignaturesViaNotation: false,
+    },
+  });
+  return armored
+    .split('\n')
+    .filter((line) => !/^=[A-Za-z0-9+/]{4}$/.test(line))
+    .join('\n')
+    .replace(/\n+$/, '');
+}
