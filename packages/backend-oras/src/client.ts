@@ -49,6 +49,21 @@ function scopeKey(scope: Scope): string {
 
 export type UploadBody = Buffer | { file: string; start: number; end: number };
 
+export interface RawRequest {
+  method: 'PUT' | 'PATCH';
+  url: string;
+  body: UploadBody;
+  headers: Record<string, string>;
+  onProgress?: (sent: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
 export class OciClient {
   readonly base: string;
   readonly insecure: boolean;
@@ -112,22 +127,15 @@ export class OciClient {
   }
 
   /** PUT/PATCH of raw bytes (a blob or a chunk of it), streamed; a 401 re-authenticates and sends again. */
-  async upload(
-    scope: Scope,
-    method: 'PUT' | 'PATCH',
-    url: string,
-    body: UploadBody,
-    headers: Record<string, string>,
-    onProgress?: (sent: number) => void,
-    signal?: AbortSignal,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-    let answer = await this.sendRaw(method, url, body, { ...headers, ...this.headers(scope, {}, url) }, onProgress, signal);
-    if (answer.status === 401) {
-      await this.authenticate({ headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } }, scope);
-      answer = await this.sendRaw(method, url, body, { ...headers, ...this.headers(scope, {}, url) }, onProgress, signal);
-      if (answer.status === 401)
-        throw await this.refused({ headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } }, scope);
-    }
+  async upload(scope: Scope, req: RawRequest): Promise<RawAnswer> {
+    const send = () => this.sendRaw({ ...req, headers: { ...req.headers, ...this.headers(scope, {}, req.url) } });
+    let answer = await send();
+    if (answer.status !== 401) return answer;
+    const challenge = { headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } };
+    await this.authenticate(challenge, scope);
+    answer = await send();
+    if (answer.status === 401)
+      throw await this.refused({ headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } }, scope);
     return answer;
   }
 
@@ -239,14 +247,7 @@ export class OciClient {
     });
   }
 
-  private sendRaw(
-    method: string,
-    url: string,
-    body: UploadBody,
-    headers: Record<string, string>,
-    onProgress?: (sent: number) => void,
-    signal?: AbortSignal,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  private sendRaw({ method, url, body, headers, onProgress, signal }: RawRequest): Promise<RawAnswer> {
     const target = new URL(url, this.base);
     const length = Buffer.isBuffer(body) ? body.length : body.end - body.start;
     const send = target.protocol === 'https:' ? https.request : http.request;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PushRequest, PushResult } from '@sregistry/core';
-import { type OciClient, registryError, type Scope, untrusted } from './client';
+import { type OciClient, type RawAnswer, registryError, type Scope, untrusted } from './client';
 import type { Host } from './host';
 import { CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
 import type { OciReference } from './reference';
@@ -127,29 +127,41 @@ async function putBlob(
     return u.href;
   };
 
-  let done: { status: number; headers: Record<string, unknown> };
+  let done: RawAnswer;
   if (source.size <= chunk) {
-    done = await client.upload(scope, 'PUT', withDigest(location), body(0, source.size), {}, progress(0), request.signal);
+    done = await client.upload(scope, {
+      method: 'PUT',
+      url: withDigest(location),
+      body: body(0, source.size),
+      headers: {},
+      onProgress: progress(0),
+      signal: request.signal,
+    });
   } else {
     for (let start = 0; start < source.size; start += chunk) {
       const end = Math.min(source.size, start + chunk);
-      const patched = await client.upload(
-        scope,
-        'PATCH',
-        location,
-        body(start, end),
-        { 'Content-Range': `${start}-${end - 1}` },
-        progress(start),
-        request.signal,
-      );
+      const patched = await client.upload(scope, {
+        method: 'PATCH',
+        url: location,
+        body: body(start, end),
+        headers: { 'Content-Range': `${start}-${end - 1}` },
+        onProgress: progress(start),
+        signal: request.signal,
+      });
       if (patched.status !== 202 || !patched.headers.location)
         throw refusedStep(host, client, `a chunk of ${digest}`, patched.status, errorOf(patched.text));
       location = new URL(String(patched.headers.location), client.base).href;
     }
-    done = await client.upload(scope, 'PUT', withDigest(location), Buffer.alloc(0), {}, undefined, request.signal);
+    done = await client.upload(scope, {
+      method: 'PUT',
+      url: withDigest(location),
+      body: Buffer.alloc(0),
+      headers: {},
+      signal: request.signal,
+    });
   }
   if (done.status !== 201) {
-    const error = 'text' in done ? errorOf(String(done.text)) : {};
+    const error = errorOf(done.text);
     if (error.code === 'DIGEST_INVALID') {
       throw new host.UserError(`${client.registry} received other bytes than ${digest}`, {
         fix: 'the file changed while it was pushed, or the connection corrupts data: push again',

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import type { DistributionHandle } from '../../testkit/src/index';
 import { type CliResult, makeTempHome, runCli } from '../../testkit/src/index';
 
+export { assertOneLineError } from '../../testkit/src/index';
+
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'run.js');
 export const PLUGIN_DIR = path.join(REPO, 'packages', 'backend-oras');
@@ -66,16 +68,6 @@ export const fileSha256 = (file: string) => sha256Hex(fs.readFileSync(file));
 export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((rel) => fs.statSync(path.join(dir, rel)).isFile()).sort();
-}
-
-/** A user error: exit 1 and exactly one `ERROR …` line on stderr. */
-export function assertOneLineError(r: CliResult, pattern: RegExp): string {
-  assert.equal(r.code, 1, `exit 1 expected, got ${r.code}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0], /^ERROR /);
-  assert.match(lines[0], pattern);
-  return lines[0];
 }
 
 async function curl(args: string[]): Promise<{ status: number; headers: string }> {

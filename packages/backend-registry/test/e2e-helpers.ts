@@ -15,6 +15,8 @@ import {
   startRegistryServer,
 } from '../../testkit/src/index';
 
+export { assertOneLineError } from '../../testkit/src/index';
+
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'run.js');
 export const PLUGIN_DIR = path.join(REPO, 'packages', 'backend-registry');
@@ -135,17 +137,6 @@ export function assertNoTrace(e: E2eHome, before: Snapshot): void {
   assert.equal(after.storage.filter((f) => f.startsWith('.tmp')).length, 0, 'nothing in the storage temp folder after the command ended');
   assert.deepEqual(after.rows, before.rows, 'no catalogue row added');
   assert.deepEqual(after.work, before.work, 'no file left in the current folder');
-}
-
-/** A user error: exit 1, exactly one `ERROR …` line on stderr, nothing on stdout but the announce line. */
-export function assertOneLineError(r: CliResult, pattern: RegExp): string {
-  assert.equal(r.code, 1, `exit 1 expected, got ${r.code}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0], /^ERROR /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  return lines[0];
 }
 
 /** The original's first line of remote commands, with the temp HOME's database. */

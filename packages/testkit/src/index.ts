@@ -1,3 +1,4 @@
+export * from './assertions';
 export * from './cli-runner';
 export * from './conformance/index';
 export * from './fixtures/original-home';
