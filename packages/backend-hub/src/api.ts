@@ -30,7 +30,7 @@ export function manifestUrl(base: string, user: string, tail: string): string {
 export async function fetchManifest(ctx: BackendContext, request: ManifestRequest): Promise<ManifestAnswer> {
   const url = manifestUrl(request.base, request.user, request.tail);
   ctx.log.debug(`hub: GET ${url}`);
-  const res = await ctx.core.requestJson({
+  const res = await ctx.host.requestJson({
     method: 'GET',
     url,
     headers: { Accept: 'application/json' },

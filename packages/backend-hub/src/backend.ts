@@ -6,14 +6,14 @@ import { resolveRef } from './resolve';
 import { baseForRegistry, DEFAULT_HUB_BASE, hubBase } from './settings';
 
 // This module is loaded by the host at run time: it imports only types from @sregistry/core (a peer
-// dependency) and uses the host's instance through `ctx.core`.
+// dependency) and uses the host API through `ctx.host`.
 
 export const schemes = ['shub'];
 /** The Hub is case-sensitive: `Vsoch/Hello:V1` is not `vsoch/hello:v1`. */
 export const parseOptions = { lowercase: false };
 export const description = 'Singularity Hub (shub://): pull from the read-only archive of Singularity Hub builds';
 
-type Ctx = Pick<BackendContext, 'core'>;
+type Ctx = Pick<BackendContext, 'host'>;
 
 /** The archive kept only the pull route; answering with a clear error beats a 404 from a dead endpoint. */
 export async function search(ctx: Ctx, _query?: string): Promise<SearchResult> {
@@ -29,8 +29,8 @@ export async function labels(ctx: Ctx): Promise<SearchResult> {
  * plain-http server (a local sregistry), and the only switch the user has is SREGISTRY_HUB_NOHTTPS.
  */
 function plainHttpHint(ctx: BackendContext, error: unknown, base: string): unknown {
-  if (!ctx.core.isUserError(error) || error.code !== 'ETLS' || !base.startsWith('https:')) return error;
-  return new ctx.core.UserError(error.message, {
+  if (!ctx.host.isUserError(error) || error.code !== 'ETLS' || !base.startsWith('https:')) return error;
+  return new ctx.host.UserError(error.message, {
     fix: `${error.fix ? `${error.fix}; ` : ''}if the server speaks plain http, set SREGISTRY_HUB_NOHTTPS=1`,
     code: error.code,
     exitCode: error.exitCode,

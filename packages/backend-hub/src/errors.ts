@@ -4,10 +4,10 @@ import type { BackendContext } from '@sregistry/core';
 export const ARCHIVE_UI = 'https://datasets.datalad.org/?dir=/shub';
 const REPORT = 'https://github.com/con/shub/issues';
 
-type Ctx = Pick<BackendContext, 'core'>;
+type Ctx = Pick<BackendContext, 'host'>;
 
 export function notFound(ctx: Ctx, what: string, where: string) {
-  return new ctx.core.UserError(`${what} was not found on ${where}`, {
+  return new ctx.host.UserError(`${what} was not found on ${where}`, {
     fix:
       'check the user, repository and tag (names are case-sensitive); `latest` only exists when the collection had a plain ' +
       `"Singularity" recipe, otherwise name the tag (the recipe's extension); browse the archive at ${ARCHIVE_UI}`,
@@ -19,42 +19,42 @@ export function notFound(ctx: Ctx, what: string, where: string) {
 export function rateLimited(ctx: Ctx, what: string, status: number, body: unknown, retryAfter?: string) {
   const said = typeof body === 'number' || typeof body === 'string' ? `, the server said ${String(body).slice(0, 40)}` : '';
   const wait = retryAfter ? `wait ${retryAfter} seconds` : 'wait a while';
-  return new ctx.core.UserError(`Singularity Hub refused ${what}: rate limit reached (HTTP ${status}${said})`, {
+  return new ctx.host.UserError(`Singularity Hub refused ${what}: rate limit reached (HTTP ${status}${said})`, {
     fix: `${wait} and try again; the Hub limited downloads per container per week and requests per minute`,
     code: 'ERATELIMIT',
   });
 }
 
 export function hubFailed(ctx: Ctx, what: string, status: number, detail: string | undefined) {
-  return new ctx.core.UserError(`The Hub failed while resolving ${what} (HTTP ${status}${detail ? `: ${detail.slice(0, 120)}` : ''})`, {
+  return new ctx.host.UserError(`The Hub failed while resolving ${what} (HTTP ${status}${detail ? `: ${detail.slice(0, 120)}` : ''})`, {
     fix: `try again later; if it keeps failing, report it at ${REPORT}`,
     code: 'EREMOTE',
   });
 }
 
 export function refused(ctx: Ctx, what: string, status: number) {
-  return new ctx.core.UserError(`Singularity Hub refused access to ${what} (HTTP ${status})`, {
+  return new ctx.host.UserError(`Singularity Hub refused access to ${what} (HTTP ${status})`, {
     fix: 'the archive needs no login; check SREGISTRY_HUB_BASE points at a Singularity Hub service',
     code: 'EREMOTE',
   });
 }
 
 export function unexpected(ctx: Ctx, what: string, problem: string) {
-  return new ctx.core.UserError(`Singularity Hub gave an unexpected answer for ${what}: ${problem}`, {
+  return new ctx.host.UserError(`Singularity Hub gave an unexpected answer for ${what}: ${problem}`, {
     fix: 'check SREGISTRY_HUB_BASE points at a Singularity Hub service, or re-run with --debug to see the answer',
     code: 'EREMOTE',
   });
 }
 
 export function notFinished(ctx: Ctx, what: string) {
-  return new ctx.core.UserError(`${what} is on Singularity Hub but the build was never finished (its manifest has no image)`, {
+  return new ctx.host.UserError(`${what} is on Singularity Hub but the build was never finished (its manifest has no image)`, {
     fix: `pull another tag or version of the collection; browse the archive at ${ARCHIVE_UI}`,
     code: 'ENOTFOUND',
   });
 }
 
 export function digestMismatch(ctx: Ctx, what: string, field: string, got: string | undefined, digest: string) {
-  return new ctx.core.UserError(
+  return new ctx.host.UserError(
     `Singularity Hub has no build of ${what}: the retry found a build whose ${field} is ${got ?? 'missing'}, not ${digest}`,
     {
       fix: 'check the digest (32 hex = the image md5, 40 hex = the git commit), or pull by tag instead',
@@ -66,7 +66,7 @@ export function digestMismatch(ctx: Ctx, what: string, field: string, got: strin
 /** search and labels: the archive kept only the pull route. */
 export function readOnly(ctx: Ctx, operation: 'search' | 'labels') {
   const what = operation === 'search' ? 'search API' : 'labels API';
-  return new ctx.core.UserError(`Singularity Hub is a read-only archive and has no ${what}`, {
+  return new ctx.host.UserError(`Singularity Hub is a read-only archive and has no ${what}`, {
     fix: `browse ${ARCHIVE_UI} or the archive's site, then pull with shub://user/repo:tag`,
     code: 'EUNSUPPORTED',
     exitCode: 1,

@@ -63,7 +63,7 @@ export function toHubRef(ctx: BackendContext, name: ImageName): HubRef {
 
 function reparse(ctx: BackendContext, name: ImageName): { registry?: string; collection?: string; tag?: string } | undefined {
   try {
-    const p = ctx.core.parseImageName(name.original, { lowercase: false, defaults: false });
+    const p = ctx.host.parseImageName(name.original, { lowercase: false, defaults: false });
     // Only trust it when it describes the same image (the core may have built `name` some other way).
     return p.image === name.image ? p : undefined;
   } catch {
@@ -90,5 +90,5 @@ export function validate(ctx: BackendContext, original: string, ref: HubRef): vo
 }
 
 function refuse(ctx: BackendContext, original: string, problem: string): never {
-  throw new ctx.core.UserError(`Invalid Singularity Hub name "${original}": ${problem}`, { fix: EXAMPLE, code: 'EBADNAME', exitCode: 1 });
+  throw new ctx.host.UserError(`Invalid Singularity Hub name "${original}": ${problem}`, { fix: EXAMPLE, code: 'EBADNAME', exitCode: 1 });
 }

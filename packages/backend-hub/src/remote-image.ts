@@ -59,12 +59,12 @@ function catalogueName(ctx: BackendContext, requested: ImageName, ref: HubRef, t
   const text = `${ref.user}/${ref.repo}:${tag}${version ? `@${version}` : ''}`;
   let parsed: ImageName;
   try {
-    parsed = ctx.core.parseImageName(text);
+    parsed = ctx.host.parseImageName(text);
   } catch {
     ctx.log.warn(
       `Singularity Hub's manifest for ${refText(ref)} has a tag or version that cannot name an image; keeping the requested name`,
     );
-    parsed = ctx.core.parseImageName(`${ref.user}/${ref.repo}:${ref.tag ?? 'latest'}`);
+    parsed = ctx.host.parseImageName(`${ref.user}/${ref.repo}:${ref.tag ?? 'latest'}`);
   }
   return { ...parsed, original: requested.original, scheme: requested.scheme };
 }

@@ -44,7 +44,7 @@ export function baseForRegistry(ctx: BackendContext, registry: string): HubBase 
 }
 
 function badBase(ctx: BackendContext, raw: string, source: string) {
-  return new ctx.core.UserError(`The Singularity Hub base "${raw}" (from ${source}) is not an http(s) URL`, {
+  return new ctx.host.UserError(`The Singularity Hub base "${raw}" (from ${source}) is not an http(s) URL`, {
     fix: `set SREGISTRY_HUB_BASE to a URL such as ${DEFAULT_HUB_BASE}, or unset it to use the archive`,
     code: 'ESETTING',
   });

@@ -27,7 +27,7 @@ export function harness(env: Record<string, string | undefined> = {}, secrets?: 
     info: (message: string) => lines.push({ level: 'info', message }),
     warn: (message: string) => lines.push({ level: 'warn', message }),
   };
-  const ctx = { name: 'hub', settings, log, core };
+  const ctx = core.backendContext('hub', { settings, log });
   return {
     ctx,
     backend: createBackend(ctx),

@@ -135,7 +135,7 @@ describe('hub backend resolve against the archive service', () => {
     assert.match(error.fix ?? '', /`latest` only exists when the collection had a plain "Singularity" recipe/);
     assert.match(error.fix ?? '', /https:\/\/datasets\.datalad\.org\/\?dir=\/shub/);
     assert.equal(error.exitCode, 1);
-    assert.equal(notFound({ core }, 'u/r:t', 'Singularity Hub').message, 'u/r:t was not found on Singularity Hub');
+    assert.equal(notFound({ host: core.backendHost() }, 'u/r:t', 'Singularity Hub').message, 'u/r:t was not found on Singularity Hub');
   });
 
   test('426 with a bare integer body is a rate-limit error', async () => {

@@ -2,7 +2,7 @@
 // `{}` for "not found", HTML pages from proxies or DRF's browsable API, 500 for refused pushes.
 import type { BackendContext, JsonResponse } from '@sregistry/core';
 
-type Core = BackendContext['core'];
+type Host = BackendContext['host'];
 
 /** A body that is an HTML page rather than the JSON the API promises. */
 export function isHtml(answer: JsonResponse): boolean {
@@ -31,23 +31,23 @@ export function detailOf(answer: JsonResponse): string | undefined {
   return isObject(data) && typeof data.detail === 'string' ? data.detail : undefined;
 }
 
-export function htmlError(core: Core, url: string): InstanceType<Core['UserError']> {
-  return new core.UserError(`${url} answered HTML, not JSON`, {
+export function htmlError(host: Host, url: string): InstanceType<Host['UserError']> {
+  return new host.UserError(`${url} answered HTML, not JSON`, {
     fix: 'check that SREGISTRY_REGISTRY_BASE points at the registry (not a login page or proxy)',
     code: 'EBADANSWER',
   });
 }
 
-export function serverFailed(core: Core, status: number): InstanceType<Core['UserError']> {
-  return new core.UserError(`the registry failed (${status})`, {
+export function serverFailed(host: Host, status: number): InstanceType<Host['UserError']> {
+  return new host.UserError(`the registry failed (${status})`, {
     fix: 'try again later; if it keeps failing, tell the registry administrator',
     code: 'EHTTP',
   });
 }
 
-export function throttled(core: Core, answer: JsonResponse): InstanceType<Core['UserError']> {
+export function throttled(host: Host, answer: JsonResponse): InstanceType<Host['UserError']> {
   const after = answer.headers['retry-after'];
-  return new core.UserError(`the registry is limiting requests (429)${after ? `, retry after ${after} s` : ''}`, {
+  return new host.UserError(`the registry is limiting requests (429)${after ? `, retry after ${after} s` : ''}`, {
     fix: 'wait and try again later (the registry allows a limited number of requests per day)',
     code: 'ERATELIMIT',
   });
@@ -57,18 +57,18 @@ export function throttled(core: Core, answer: JsonResponse): InstanceType<Core['
  * The common tail of every interpretation: 5xx, 429, HTML and anything else unexpected. Callers handle the
  * statuses that mean something for their endpoint first.
  */
-export function unexpected(core: Core, answer: JsonResponse, url: string): InstanceType<Core['UserError']> {
-  if (answer.status >= 500) return serverFailed(core, answer.status);
-  if (answer.status === 429) return throttled(core, answer);
-  if (isHtml(answer)) return htmlError(core, url);
+export function unexpected(host: Host, answer: JsonResponse, url: string): InstanceType<Host['UserError']> {
+  if (answer.status >= 500) return serverFailed(host, answer.status);
+  if (answer.status === 429) return throttled(host, answer);
+  if (isHtml(answer)) return htmlError(host, url);
   if (answer.status >= 200 && answer.status < 300 && !answer.isJson) {
-    return new core.UserError(`${url} answered something that is not JSON`, {
+    return new host.UserError(`${url} answered something that is not JSON`, {
       fix: 'check that SREGISTRY_REGISTRY_BASE points at a Singularity Registry Server',
       code: 'EBADANSWER',
     });
   }
   const reason = detailOf(answer) ?? answer.statusText;
-  return new core.UserError(`the registry answered ${answer.status}${reason ? ` ${reason}` : ''} for ${url}`, {
+  return new host.UserError(`the registry answered ${answer.status}${reason ? ` ${reason}` : ''} for ${url}`, {
     fix: 'check the name and SREGISTRY_REGISTRY_BASE; run with --debug for the exchange',
     code: 'EHTTP',
   });

@@ -1,5 +1,5 @@
 // The `registry` backend module (package.json "sregistry.backends"): a Singularity Registry Server's native
-// API. The host injects its @sregistry/core as ctx.core, so nothing here loads core at run time.
+// API. The host injects its @sregistry/core as ctx.host, so nothing here loads core at run time.
 import type { Backend, BackendContext } from '@sregistry/core';
 import { deleteImage } from './delete';
 import { searchLabels } from './labels';

@@ -16,7 +16,7 @@ export interface RegistryLocation {
   source: 'SREGISTRY_REGISTRY_BASE' | 'base' | 'name' | 'default';
 }
 
-type Core = BackendContext['core'];
+type Host = BackendContext['host'];
 
 /** The configured base: SREGISTRY_REGISTRY_BASE, else the token page's legacy `base` key. */
 export function configuredBase(settings: BackendSettings): { value: string; source: 'SREGISTRY_REGISTRY_BASE' | 'base' } | undefined {
@@ -32,7 +32,7 @@ export function configuredBase(settings: BackendSettings): { value: string; sour
  * when SREGISTRY_REGISTRY_NOHTTPS is set to anything (or `scheme` says which, e.g. from `http://host/c/n`).
  */
 export function locate(
-  core: Core,
+  host: Host,
   settings: BackendSettings,
   raw: string,
   source: RegistryLocation['source'],
@@ -45,7 +45,7 @@ export function locate(
         ? 'the registry in the image name'
         : 'SREGISTRY_REGISTRY_BASE';
   const bad = (problem: string) =>
-    new core.UserError(`${what} "${printable(raw)}" ${problem}`, {
+    new host.UserError(`${what} "${printable(raw)}" ${problem}`, {
       fix: 'set it to the registry address, e.g. export SREGISTRY_REGISTRY_BASE=https://registry.example.org',
       code: 'EBADBASE',
     });
@@ -79,21 +79,21 @@ export function locate(
  * `base`, then http://127.0.0.1. When the name's host is the base's host, the base is used as written, so an
  * `http://` base or a path prefix is not lost to scheme completion.
  */
-export function registryFor(core: Core, settings: BackendSettings, name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
+export function registryFor(host: Host, settings: BackendSettings, name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
   const base = configuredBase(settings);
-  const host = name?.registry;
-  if (host) {
+  const nameHost = name?.registry;
+  if (nameHost) {
     const scheme = name?.scheme === 'http' || name?.scheme === 'https' ? name.scheme : undefined;
-    const fromName = locate(core, settings, host, 'name', scheme);
+    const fromName = locate(host, settings, nameHost, 'name', scheme);
     // the same host as the base: keep the base's scheme and path (`http://` base, `/sub` prefix)
     if (base) {
-      const fromBase = locate(core, settings, base.value, base.source);
+      const fromBase = locate(host, settings, base.value, base.source);
       if (sameHost(fromBase.root, fromName.root)) return fromBase;
     }
     return fromName;
   }
-  if (base) return locate(core, settings, base.value, base.source);
-  return locate(core, settings, DEFAULT_BASE, 'default');
+  if (base) return locate(host, settings, base.value, base.source);
+  return locate(host, settings, DEFAULT_BASE, 'default');
 }
 
 function sameHost(a: string, b: string): boolean {

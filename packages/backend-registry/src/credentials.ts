@@ -10,18 +10,18 @@ export interface Credentials {
 const TOKEN_JSON_HINT = 'or put the JSON from the registry\'s token page ({"registry": {"username", "token", "base"}}) in ~/.sregistry';
 
 /** The token is checked first: it is the part users forget (the username usually comes with it). */
-export function readCredentials(ctx: Pick<BackendContext, 'settings' | 'core'>): Credentials {
-  const { settings, core } = ctx;
+export function readCredentials(ctx: Pick<BackendContext, 'settings' | 'host'>): Credentials {
+  const { settings, host } = ctx;
   const username = settings.get('SREGISTRY_REGISTRY_USERNAME') ?? settings.get('username');
   const token = settings.get('SREGISTRY_REGISTRY_TOKEN') ?? settings.get('token');
   if (!token) {
-    throw new core.UserError('Failed to authorize: SREGISTRY_REGISTRY_TOKEN is not set', {
+    throw new host.UserError('Failed to authorize: SREGISTRY_REGISTRY_TOKEN is not set', {
       fix: `export SREGISTRY_REGISTRY_TOKEN=<your token>, ${TOKEN_JSON_HINT}`,
       code: 'ENOAUTH',
     });
   }
   if (!username) {
-    throw new core.UserError('Failed to authorize: SREGISTRY_REGISTRY_USERNAME is not set', {
+    throw new host.UserError('Failed to authorize: SREGISTRY_REGISTRY_USERNAME is not set', {
       fix: `export SREGISTRY_REGISTRY_USERNAME=<your user name>, ${TOKEN_JSON_HINT}`,
       code: 'ENOAUTH',
     });

@@ -12,7 +12,7 @@ function isFrozen(answer: JsonResponse): boolean {
 }
 
 export async function deleteImage(rt: Runtime, name: ImageName): Promise<DeleteResult> {
-  const { UserError } = rt.core;
+  const { UserError } = rt.host;
   const location = rt.location(name);
   const url = `${location.api}${containerPath(name, true)}`;
   const uri = plainUri(name);
@@ -39,5 +39,5 @@ export async function deleteImage(rt: Runtime, name: ImageName): Promise<DeleteR
       code: 'EPERM',
     });
   }
-  throw unexpected(rt.core, answer, url);
+  throw unexpected(rt.host, answer, url);
 }

@@ -25,11 +25,11 @@ export class RegistryHttp {
   }
 
   json<T = unknown>(request: JsonRequest): Promise<JsonResponse<T>> {
-    return this.ctx.core.requestJson<T>({ ...this.common(), ...request });
+    return this.ctx.host.requestJson<T>({ ...this.common(), ...request });
   }
 
   upload(request: UploadRequest): Promise<JsonResponse> {
-    return this.ctx.core.uploadMultipart({ ...this.common(), ...request });
+    return this.ctx.host.uploadMultipart({ ...this.common(), ...request });
   }
 
   /**

@@ -11,7 +11,7 @@ export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<Sear
   if (value) path += `/${encodeURIComponent(value)}/value`;
   const url = `${rt.location().api}${path}`;
   const answer = await rt.http.json({ url });
-  if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.core, answer, url);
+  if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);
   const data = answer.data;
   const items = (Array.isArray(data) ? data : isObject(data) && Array.isArray(data.results) ? data.results : []).filter(isObject);
   const filtered = Boolean(key || value);

@@ -39,7 +39,7 @@ export async function readManifest(rt: Runtime, name: NameParts, location: Regis
 }
 
 function interpret(rt: Runtime, answer: JsonResponse, name: NameParts, location: RegistryLocation, url: string): Record<string, unknown> {
-  const { UserError } = rt.core;
+  const { UserError } = rt.host;
   const uri = plainUri({ ...name, version: undefined });
   if (answer.status === 401 || answer.status === 403) {
     throw new UserError(`Unauthorized (${answer.status}): you have no access to ${uri}`, {
@@ -67,12 +67,12 @@ function interpret(rt: Runtime, answer: JsonResponse, name: NameParts, location:
   if (answer.status === 200 && isObject(answer.data)) return answer.data;
   const detail = detailOf(answer);
   rt.log.debug(`unexpected answer ${answer.status}${detail ? ` (${detail})` : ''}`);
-  throw unexpected(rt.core, answer, url);
+  throw unexpected(rt.host, answer, url);
 }
 
 export function notFound(rt: Runtime, uri: string, location: RegistryLocation): Error {
   const collection = uri.split('/').slice(0, -1).join('/');
-  return new rt.core.UserError(`${uri} was not found on ${location.root}`, {
+  return new rt.host.UserError(`${uri} was not found on ${location.root}`, {
     fix: `check the name and tag; sregistry search ${collection}/ lists what the collection holds`,
     code: 'ENOTFOUND',
   });

@@ -19,7 +19,7 @@ function refused(answer: JsonResponse): boolean {
 }
 
 export async function pushImage(rt: Runtime, request: PushRequest): Promise<PushResult> {
-  const { UserError } = rt.core;
+  const { UserError } = rt.host;
   const { name } = request;
   const location = rt.location(name);
   // the server keeps (and signs) the normalised collection name; signing the raw one would be refused
@@ -94,10 +94,10 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
 
 async function hashFile(rt: Runtime, request: PushRequest): Promise<FileDigests> {
   try {
-    return await rt.core.fileDigests(request.file, ['md5', 'sha256'], request.signal);
+    return await rt.host.fileDigests(request.file, ['md5', 'sha256'], request.signal);
   } catch (error) {
-    if (request.signal?.aborted) throw new rt.core.UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 });
-    throw new rt.core.UserError(`cannot read ${request.file}`, {
+    if (request.signal?.aborted) throw new rt.host.UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 });
+    throw new rt.host.UserError(`cannot read ${request.file}`, {
       fix: 'give the path of a readable image file',
       code: 'ENOFILE',
       cause: error,
@@ -106,14 +106,14 @@ async function hashFile(rt: Runtime, request: PushRequest): Promise<FileDigests>
 }
 
 function refusedError(rt: Runtime): Error {
-  return new rt.core.UserError('the registry refused the push', {
+  return new rt.host.UserError('the registry refused the push', {
     fix: 'check the token, that you own the collection, and that pushing is enabled',
     code: 'EPERM',
   });
 }
 
 function collectionId(rt: Runtime, answer: JsonResponse, url: string, location: RegistryLocation): number | string {
-  const { UserError } = rt.core;
+  const { UserError } = rt.host;
   if (refused(answer)) throw refusedError(rt);
   if (answer.status === 415 || answer.status === 404 || answer.status === 405) {
     // the original's issue #195: the JSON step reached something that is not the registry's API
@@ -130,11 +130,11 @@ function collectionId(rt: Runtime, answer: JsonResponse, url: string, location: 
       code: 'EBADANSWER',
     });
   }
-  throw unexpected(rt.core, answer, url);
+  throw unexpected(rt.host, answer, url);
 }
 
 function checkUpload(rt: Runtime, answer: JsonResponse, location: RegistryLocation, uri: string): void {
-  const { UserError } = rt.core;
+  const { UserError } = rt.host;
   if (refused(answer)) throw refusedError(rt);
   if (answer.status === 413) {
     throw new UserError('the registry refused the file as too large (413)', {
@@ -166,8 +166,8 @@ function checkUpload(rt: Runtime, answer: JsonResponse, location: RegistryLocati
       code: 'EBADANSWER',
     });
   }
-  if (isHtml(answer)) throw htmlError(rt.core, location.upload);
-  throw unexpected(rt.core, answer, location.upload);
+  if (isHtml(answer)) throw htmlError(rt.host, location.upload);
+  throw unexpected(rt.host, answer, location.upload);
 }
 
 /**
@@ -181,7 +181,7 @@ async function confirm(
   digests: FileDigests,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const { UserError, isUserError } = rt.core;
+  const { UserError, isUserError } = rt.host;
   const uri = plainUri({ ...target, version: undefined });
   let data: Record<string, unknown>;
   try {

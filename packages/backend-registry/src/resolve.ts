@@ -23,7 +23,7 @@ export async function resolveImage(rt: Runtime, name: ImageName, options: PullOp
     // `selfLink` as the original added it: where this manifest was read
     // the download URL carries the collection's secret (it fetches private images without a token): the
     // catalogue keeps the manifest, so it keeps the URL with that part masked
-    manifest: { ...data, image: rt.core.redactUrl(image), selfLink: manifest.url },
+    manifest: { ...data, image: rt.host.redactUrl(image), selfLink: manifest.url },
     sourceUrl: manifest.url,
     insecure: rt.ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY'),
   };
@@ -31,7 +31,7 @@ export async function resolveImage(rt: Runtime, name: ImageName, options: PullOp
 
 function downloadUrl(rt: Runtime, image: unknown, root: string, name: ImageName): string {
   if (typeof image !== 'string' || image.trim() === '') {
-    throw new rt.core.UserError(`the registry's manifest for ${name.collection}/${name.image}:${name.tag} has no download URL ("image")`, {
+    throw new rt.host.UserError(`the registry's manifest for ${name.collection}/${name.image}:${name.tag} has no download URL ("image")`, {
       fix: 'the image may have been pushed with `singularity push library://…`; pull it the same way, or push it again with sregistry',
       code: 'EBADANSWER',
     });
@@ -43,7 +43,7 @@ function downloadUrl(rt: Runtime, image: unknown, root: string, name: ImageName)
     url = new URL('invalid:');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new rt.core.UserError(`the registry's download URL for ${name.collection}/${name.image}:${name.tag} is not an http(s) URL`, {
+    throw new rt.host.UserError(`the registry's download URL for ${name.collection}/${name.image}:${name.tag} is not an http(s) URL`, {
       fix: "the registry's DOMAIN_NAME setting is probably wrong: tell its administrator",
       code: 'EBADANSWER',
     });
@@ -59,7 +59,7 @@ function catalogueName(rt: Runtime, data: Record<string, unknown>, requested: Im
   const { collection, name, tag } = data;
   if (typeof collection === 'string' && typeof name === 'string' && typeof tag === 'string' && !collection.includes('/')) {
     try {
-      const parsed = rt.core.parseImageName(`${collection}/${name}:${tag}`);
+      const parsed = rt.host.parseImageName(`${collection}/${name}:${tag}`);
       if (parsed.collection === collection.toLowerCase() && parsed.image === name.toLowerCase() && parsed.tag === tag.toLowerCase()) {
         return { ...parsed, original: requested.original, scheme: requested.scheme };
       }

@@ -1,4 +1,4 @@
-// What every operation needs: the host's core, settings, log, the HTTP wrapper and the registry location.
+// What every operation needs: the host API, settings, log, the HTTP wrapper and the registry location.
 import type { BackendContext, ImageName } from '@sregistry/core';
 import { type RegistryLocation, registryFor } from './config';
 import { type Credentials, readCredentials } from './credentials';
@@ -22,8 +22,8 @@ export class Runtime {
     this.http = new RegistryHttp(ctx, this.now);
   }
 
-  get core(): BackendContext['core'] {
-    return this.ctx.core;
+  get host(): BackendContext['host'] {
+    return this.ctx.host;
   }
 
   get log(): BackendContext['log'] {
@@ -32,7 +32,7 @@ export class Runtime {
 
   /** Where to send a request about `name` (or a request about no image: search, labels). */
   location(name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
-    const location = registryFor(this.core, this.ctx.settings, name);
+    const location = registryFor(this.host, this.ctx.settings, name);
     if (!this.announced.has(location.root)) {
       this.announced.add(location.root);
       this.log.debug(

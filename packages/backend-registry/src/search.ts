@@ -39,7 +39,7 @@ function itemsOf(data: unknown): { items: unknown[]; next?: string } {
 async function getJson(rt: Runtime, url: string): Promise<JsonResponse> {
   const answer = await rt.http.json({ url });
   if (answer.status === 200 && answer.isJson) return answer;
-  throw unexpected(rt.core, answer, url);
+  throw unexpected(rt.host, answer, url);
 }
 
 async function allCollections(rt: Runtime): Promise<SearchResult> {
@@ -74,12 +74,12 @@ async function oneCollection(rt: Runtime, query: string): Promise<SearchResult> 
   // `{}` is the server's "no such collection"; a 404 means the same
   if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
   if (answer.status === 500) {
-    throw new rt.core.UserError(`the registry failed (500) for the collection ${name}`, {
+    throw new rt.host.UserError(`the registry failed (500) for the collection ${name}`, {
       fix: `a private collection answers this way; search its images with sregistry search ${name}/<name>`,
       code: 'EHTTP',
     });
   }
-  if (answer.status !== 200 || !isObject(answer.data)) throw unexpected(rt.core, answer, url);
+  if (answer.status !== 200 || !isObject(answer.data)) throw unexpected(rt.host, answer, url);
   return { ...empty, rows: collectionRows(answer.data), items: [answer.data] };
 }
 
@@ -107,7 +107,7 @@ async function containers(rt: Runtime, query: string): Promise<SearchResult> {
     : `${api}/container/search/${byName}`;
   const answer = await rt.http.json({ url });
   if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
-  if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.core, answer, url);
+  if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);
   const items = itemsOf(answer.data).items.filter(isObject);
   const rows = items.map((c) => [`${text(c.collection)}/${text(c.name)}`, text(c.tag), day(c.add_date)]);
   return { ...empty, rows, items };

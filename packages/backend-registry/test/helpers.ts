@@ -38,7 +38,7 @@ export function harness(
     info: (message: string) => lines.push({ level: 'info', message }),
     warn: (message: string) => lines.push({ level: 'warn', message }),
   };
-  const ctx: core.BackendContext = { name: 'registry', settings, log, core };
+  const ctx = core.backendContext('registry', { settings, log });
   return {
     ctx,
     backend: createRegistryBackend(ctx, options),

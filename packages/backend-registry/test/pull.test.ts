@@ -129,13 +129,13 @@ test('SREGISTRY_HTTPS_NOVERIFY: every request is insecure and the warning is pri
   const s = await setup(t, { env: { SREGISTRY_HTTPS_NOVERIFY: 'yes' } });
   const seen: (boolean | undefined)[] = [];
   const spy = {
-    ...core,
+    ...s.h.ctx.host,
     requestJson: ((req: core.JsonRequest) => {
       seen.push(req.insecure);
       return core.requestJson(req);
     }) as typeof core.requestJson,
   };
-  const backend = createRegistryBackend({ ...s.h.ctx, core: spy });
+  const backend = createRegistryBackend({ ...s.h.ctx, host: spy, core: spy });
   await backend.resolve!(s.h.parse('dinosaur/secret'));
   await backend.search!(undefined);
   assert.deepEqual(seen, [true, true, true]);

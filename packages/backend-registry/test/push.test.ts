@@ -127,7 +127,7 @@ test('SREGISTRY_HTTPS_NOVERIFY applies to both push POSTs (the original ignored 
   const s = await setup(t, { env: { SREGISTRY_HTTPS_NOVERIFY: 'true' } });
   const seen: string[] = [];
   const spy = {
-    ...core,
+    ...s.h.ctx.host,
     requestJson: ((req: core.JsonRequest) => {
       seen.push(`${req.method ?? 'GET'} ${req.insecure}`);
       return core.requestJson(req);
@@ -137,7 +137,7 @@ test('SREGISTRY_HTTPS_NOVERIFY applies to both push POSTs (the original ignored 
       return core.uploadMultipart(req);
     }) as typeof core.uploadMultipart,
   };
-  const backend = createRegistryBackend({ ...s.h.ctx, core: spy });
+  const backend = createRegistryBackend({ ...s.h.ctx, host: spy, core: spy });
   const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
   await backend.push!({ file: image.file, size: image.size, name: s.h.parse('vanessa/tacos') });
   assert.deepEqual(seen, ['POST true', 'UPLOAD true', 'GET true']);

@@ -1,6 +1,7 @@
 import type { Backend, BackendContext, BackendModule } from '../contracts/backend';
 import { UserError } from '../errors';
 import type { BackendEntry } from './discover';
+import { backendContext } from './host';
 import { installHint } from './packages';
 
 /**
@@ -78,8 +79,9 @@ export class BackendRegistry {
     return mod;
   }
 
-  async create(name: string, context: Omit<BackendContext, 'name'>): Promise<Backend> {
+  /** Creates a backend with its context (backendContext), so every backend sees the same host API. */
+  async create(name: string, context: Pick<BackendContext, 'settings' | 'log'>): Promise<Backend> {
     const mod = this.module(name);
-    return await mod.createBackend({ ...context, name: name.toLowerCase() });
+    return await mod.createBackend(backendContext(name, context));
   }
 }

@@ -1,3 +1,4 @@
+import type { BackendHost } from './host';
 import type { ImageName } from './image-name';
 
 export type Capability = 'pull' | 'push' | 'search' | 'delete' | 'labels';
@@ -114,8 +115,14 @@ export interface BackendContext {
   name: string;
   settings: BackendSettings;
   log: BackendLogger;
-  /** the host's @sregistry/core module, so plugins use the same instance the CLI does */
-  core: typeof import('../index');
+  /** the host API (errors, names, requests, downloads, uploads, digests, redaction, settings names) */
+  host: BackendHost;
+  /**
+   * @deprecated the same object as `host`, kept so that backends written for core 0.1 (`ctx.core.UserError`,
+   * `ctx.core.requestJson`, `ctx.core.redactUrl`, `ctx.core.parseImageName`) keep working; it no longer holds
+   * the whole of core. Use `ctx.host`; `core` goes in core 1.0.
+   */
+  core: BackendHost;
 }
 
 /** What a backend module exports (the file named in package.json `sregistry.backends`). */

@@ -2,7 +2,7 @@ import { installHint } from '../backends/packages';
 import type { BackendSettings } from '../contracts/backend';
 import { capabilitiesOf } from '../contracts/backend';
 import { UserError } from '../errors';
-import { backendSettings } from '../settings/backend-settings';
+import { backendSettings, settingName } from '../settings/backend-settings';
 import type { Session } from './session';
 
 const emptySettings: BackendSettings = { get: () => undefined, getBoolean: () => false, require: () => '' };
@@ -28,8 +28,7 @@ export async function listBackends(session: Session) {
         session.secrets.read();
         return backendSettings(entry.name, session.secrets, session.env);
       }, emptySettings);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const backend = await session.backends.create(entry.name, { settings, log: session.logger(), core: require('../index') });
+      const backend = await session.backends.create(entry.name, { settings, log: session.logger() });
       capabilities = capabilitiesOf(backend);
     } catch (error) {
       problem = (error as Error).message;
@@ -112,13 +111,6 @@ export async function deactivateBackend(session: Session) {
   });
   session.out.result('[deactivated]');
   return { active: null, changed: true };
-}
-
-/** The original's variable naming: prefixed with SREGISTRY_<BACKEND>_ unless already, upper-cased. */
-export function settingName(backend: string, variable: string): string {
-  const prefix = `SREGISTRY_${backend.toUpperCase().replace(/-/g, '_')}_`;
-  const upper = variable.toUpperCase();
-  return upper.startsWith(prefix) ? upper : `${prefix}${upper}`;
 }
 
 export async function addBackendSetting(session: Session, backend: string, variable: string, value: string, force: boolean) {

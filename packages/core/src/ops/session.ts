@@ -116,14 +116,7 @@ export class Session {
     const { name, reason } = this.selection(uri);
     this.out.debug(`backend ${name} (chosen by ${reason})`);
     const mod = this.backends.module(name);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const core = require('../index') as typeof import('../index');
-    const backend = await mod.createBackend({
-      name,
-      settings: backendSettings(name, this.secrets, this.env),
-      log: this.logger(),
-      core,
-    });
+    const backend = await this.backends.create(name, { settings: backendSettings(name, this.secrets, this.env), log: this.logger() });
     const parseDefaults = mod.parseOptions ?? {};
     return {
       name,

@@ -26,3 +26,10 @@ export function backendSettings(backend: string, secrets: SecretsFile, env: Env 
     },
   };
 }
+
+/** The original's variable naming: prefixed with SREGISTRY_<BACKEND>_ unless already, upper-cased. */
+export function settingName(backend: string, variable: string): string {
+  const prefix = `SREGISTRY_${backend.toUpperCase().replace(/-/g, '_')}_`;
+  const upper = variable.toUpperCase();
+  return upper.startsWith(prefix) ? upper : `${prefix}${upper}`;
+}

@@ -100,7 +100,6 @@ export function runBackendConformance(options: ConformanceOptions): void {
         const backend = await box.registry.create(name, {
           settings: core.backendSettings(name, session.secrets, box.env),
           log: session.logger(),
-          core,
         });
         assert.equal(backend.name, name, 'backend.name is the name it was created under');
         for (const claimed of backend.capabilities ?? []) assert.ok(core.CAPABILITIES.includes(claimed), `unknown capability ${claimed}`);
