@@ -1,18 +1,16 @@
-// The one place this plugin touches @sregistry/core. The backend receives the host's core at run time (today
-// `ctx.core`, the whole module); everything else in the plugin uses the narrow `Host` below, so moving to the
-// versioned host API is a change to this file only. Commands find the host's command API from the CLI's entry.
+// The one place this plugin touches @sregistry/core. The backend receives the host API at run time (`ctx.host`);
+// everything else in the plugin uses the narrow `Host` below. Commands find the host's command API from the
+// CLI's entry.
 import { createRequire } from 'node:module';
-import type { BackendContext } from '@sregistry/core';
+import type { BackendContext, BackendHost } from '@sregistry/core';
 import type * as CommandApi from '@sregistry/core/command';
 
-type Core = BackendContext['core'];
-
 /** What the backend uses of core: errors, JSON requests, redaction, digests of a file, atomic writes. */
-export type Host = Pick<Core, 'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'fileDigests' | 'writeFileAtomic'>;
+export type Host = Pick<BackendHost, 'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'fileDigests' | 'writeFileAtomic'>;
 export type { JsonRequest, JsonResponse } from '@sregistry/core';
 
-export function hostOf(ctx: Pick<BackendContext, 'core'>): Host {
-  return ctx.core;
+export function hostOf(ctx: Pick<BackendContext, 'host'>): Host {
+  return ctx.host;
 }
 
 /** The CLI's command API (found from its entry point, so a plugin never brings a second core). */
@@ -30,7 +28,7 @@ export function hostCommandApi(): typeof CommandApi {
   return require('@sregistry/core/command') as typeof CommandApi;
 }
 
-/** The host core for a plugin command, narrowed like the backend's. */
+/** The host API for a plugin command, narrowed like the backend's. */
 export function commandHost(): Host {
-  return hostCommandApi().hostCore();
+  return hostCommandApi().backendHost();
 }

@@ -17,6 +17,7 @@ const MEMBERS = [
   'requestJson',
   'settingName',
   'uploadMultipart',
+  'writeFileAtomic',
 ];
 
 const settings: core.BackendSettings = { get: () => undefined, getBoolean: () => false, require: () => '' };

@@ -5,6 +5,7 @@ import type * as Hash from '../catalog/hash';
 import type { BackendContext } from '../contracts/backend';
 import { type BackendHost, HOST_API_VERSION } from '../contracts/host';
 import { isUserError, UserError } from '../errors';
+import type * as AtomicWrite from '../settings/atomic-write';
 import { settingName } from '../settings/backend-settings';
 import type * as Download from '../transfer/download';
 import type * as Redact from '../transfer/redact';
@@ -32,6 +33,7 @@ export function backendHost(): BackendHost {
     redactUrl: (url) => redact().redactUrl(url),
     redactHeaders: (headers) => redact().redactHeaders(headers),
     settingName,
+    writeFileAtomic: (file, data, mode) => (require('../settings/atomic-write') as typeof AtomicWrite).writeFileAtomic(file, data, mode),
   });
   return host;
 }

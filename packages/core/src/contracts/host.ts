@@ -46,6 +46,9 @@ export interface BackendHost {
   /** Headers with Authorization, cookies and tokens masked. */
   redactHeaders(headers: Record<string, unknown> | undefined): Record<string, string>;
 
+  /** Files: writes a file of the backend's own (a login, a config) atomically, mode 0600 unless given. */
+  writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void>;
+
   /** Settings: the variable name a setting is stored under, `SREGISTRY_<BACKEND>_<VARIABLE>` (upper case). */
   settingName(backend: string, variable: string): string;
 }
