@@ -160,7 +160,7 @@ import { parseImageName } from ${JSON.stringify(path.resolve(__dirname, '../src/
     const { record } = await catalog.add({ file, name: parseImageName('k/img' + (i % 7)), client: 'hub', copy: i % 2 === 0 });
     if (i % 3 === 1) await catalog.rename(record, parseImageName('k/renamed' + process.pid + '-' + i));
     else if (i % 4 === 2) await catalog.remove(record, { deleteFile: true });
-    else if (i % 5 === 3) await catalog.move(record, path.join(work, 'out'));
+    else if (i % 5 === 3) await catalog.move(record, path.join(work, 'out'), { force: true }); // an earlier round's file may be there
   }
 })();
 `,

@@ -36,6 +36,7 @@ import { openDatabase } from './database';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
+import { TargetGuard } from './targets';
 
 export interface CatalogAddOptions {
   /** the image file to catalogue */
@@ -62,6 +63,8 @@ export interface CatalogAddResult {
   created: boolean;
   /** absolute path of the stored file */
   path: string;
+  /** the file given was a symbolic link: its target's bytes were copied, link and target left as they were */
+  linked: boolean;
 }
 
 export interface CatalogRemoveResult {
@@ -95,7 +98,7 @@ export interface OpenCatalogOptions {
 
 export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
   const database = await openDatabase(options.databaseFile, { wal: options.wal });
-  const catalog = new Catalog(database, createStorage(options.storageDir));
+  const catalog = new Catalog(database, createStorage(options.storageDir), { databaseFile: options.databaseFile });
   try {
     const report = await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.storageDir) });
     if (report.swept) removeLegacyMarker(options.databaseFile);
@@ -108,21 +111,50 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
 
 export class Catalog {
   private readonly journal: Journal;
+  /** what a command may write to (never the database, storage's hidden folders or another image's file) */
+  readonly targets: TargetGuard;
 
   constructor(
     readonly database: Database,
     readonly storage: FileStorage,
+    options: { databaseFile?: string } = {},
   ) {
     this.journal = new Journal(storage.journalDir);
+    this.targets = new TargetGuard(database, storage.root, options.databaseFile);
   }
 
   /** client-spec §5.2: place the file, then insert or update its row. */
   async add(options: CatalogAddOptions): Promise<CatalogAddResult> {
-    const source = path.resolve(options.file);
+    let source = path.resolve(options.file);
     await requireFile(source);
+    let copy = options.copy ?? false;
+    // moving a symlink would store the link, not the image: its target's bytes are copied, link and target stay
+    const linked = (await fs.lstat(source)).isSymbolicLink();
+    if (linked) {
+      source = await fs.realpath(source);
+      copy = true;
+    }
     const version = options.name.version ?? (options.version || undefined) ?? options.sha256 ?? (await sha256File(source));
     const named = withVersion(options.name, version);
     const dest = options.dest ? path.resolve(options.dest) : this.storage.pathFor({ ...named, version: named.version ?? '' });
+    const sameImage = (r: ImageRecord) =>
+      r.collection === named.collection && r.name === named.image && r.tag === named.tag && (r.version ?? '') === (named.version ?? '');
+    if (!copy) {
+      // moving another record's file away would leave that record pointing at nothing
+      const owner = (await this.targets.recordsUsing(source)).find((r) => !sameImage(r));
+      if (owner) {
+        throw new UserError(`${options.file} is already catalogued as ${owner.uri ?? `${owner.collection}/${owner.name}:${owner.tag}`}`, {
+          fix: 'add it with --copy to catalogue a second copy, or use rename to give it another name',
+          code: 'ECATALOGUED',
+        });
+      }
+    }
+    if (options.dest) await this.targets.check(dest, { purpose: 'pull --name', force: true, mayOwn: sameImage });
+    // the row may now point at another file (pull --name of a stored image): the old one is removed afterwards
+    const previous = (
+      await this.database.find({ collection: named.collection, name: named.image, tag: named.tag, version: named.version ?? '' })
+    )?.image;
+    const replaces = previous && previous !== dest && this.storage.contains(previous) ? previous : undefined;
     const row: NewImageRow = {
       collection: named.collection,
       name: named.image,
@@ -133,17 +165,18 @@ export class Catalog {
       client: options.client,
       metrics: { ...nameMetrics(options.name), ...options.metrics },
     };
-    const copy = options.copy ?? false;
     const { record, created } = await this.journaled(
-      { op: 'add', source, dest, copy, row },
+      { op: 'add', source, dest, copy, row, ...(replaces ? { replaces } : {}) },
       async () => {
         await this.storage.place(source, dest, { copy });
         pausePoint('add-after-place-before-row');
-        return this.database.upsert(row);
+        const result = await this.database.upsert(row);
+        if (replaces) await this.removeIfUnused(replaces);
+        return result;
       },
       () => isFile(dest),
     );
-    return { record, created, path: dest };
+    return { record, created, path: dest, linked };
   }
 
   /** The record for collection/name/tag (and version when the name has one); first one when ambiguous. */
@@ -159,12 +192,14 @@ export class Catalog {
    * client-spec §2.8: moves the record's file to `destPath` (an existing folder keeps the file name; the
    * parent folder of a file path must exist) and records the new path.
    */
-  async move(record: ImageRecord, destPath: string): Promise<ImageRecord> {
+  async move(record: ImageRecord, destPath: string, options: { force?: boolean } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record);
     let to = path.resolve(destPath);
     const stat = await fs.stat(to).catch(() => undefined);
     if (stat?.isDirectory()) to = path.join(to, path.basename(from));
-    if (to === from) throw new UserError(`${destPath} is already the name.`, { fix: 'give another path', code: 'ESAMEPATH' });
+    if (to === from || (await sameFile(from, to))) {
+      throw new UserError(`${destPath} is already the name.`, { fix: 'give another path', code: 'ESAMEPATH' });
+    }
     const dir = path.dirname(to);
     const dirStat = await fs.stat(dir).catch(() => undefined);
     if (dirStat && !dirStat.isDirectory())
@@ -178,6 +213,7 @@ export class Catalog {
     ) {
       throw new UserError(`${dir} is not writable`, { fix: 'choose a folder you can write to', code: 'EACCES' });
     }
+    await this.targets.check(to, { purpose: 'mv', force: options.force, mayOwn: (r) => r.id === record.id });
     if ((await this.database.findByImagePath(to)).some((r) => r.id !== record.id)) {
       throw new UserError(`Cannot move ${path.basename(from)} to ${to}`, {
         fix: 'that file belongs to another image; choose another path',
@@ -250,7 +286,10 @@ export class Catalog {
     switch (intent.op) {
       case 'add':
         if (await isFile(intent.source)) await this.storage.place(intent.source, intent.dest, { copy: intent.copy });
-        if (await isFile(intent.dest)) await this.database.upsert(intent.row);
+        if (await isFile(intent.dest)) {
+          await this.database.upsert(intent.row);
+          if (intent.replaces) await this.removeIfUnused(intent.replaces);
+        }
         return;
       case 'move':
         if (await isFile(intent.from)) await this.storage.place(intent.from, intent.to);
@@ -286,6 +325,11 @@ export class Catalog {
   private async finishRemove(id: number, file: string): Promise<void> {
     await this.database.remove(id);
     pausePoint('remove-after-row-before-unlink');
+    await this.removeIfUnused(file);
+  }
+
+  /** Deletes a file no row points to any more (a record left it); kept while another row uses it. */
+  private async removeIfUnused(file: string): Promise<void> {
     if ((await this.database.findByImagePath(file)).length === 0) await fs.rm(file, { force: true });
   }
 
@@ -337,6 +381,12 @@ async function requireFile(file: string): Promise<void> {
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat) throw new UserError(`Cannot find ${file}`, { fix: 'check the path of the image file', code: 'ENOENT' });
   if (!stat.isFile()) throw new UserError(`${file} is not a file`, { fix: 'give the path of an image file', code: 'ENOTFILE' });
+}
+
+/** Whether two paths name one file (device + inode), whatever their spelling. */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([fs.stat(a).catch(() => undefined), fs.stat(b).catch(() => undefined)]);
+  return Boolean(x && y && x.dev === y.dev && x.ino === y.ino);
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -177,6 +177,17 @@ class SqlDatabase implements Database {
     });
   }
 
+  findByFileName(fileName: string): Promise<ImageRecord[]> {
+    return this.read(async (manager) => {
+      const pattern = `%/${fileName.replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+      const rows = await this.select(manager)
+        .where("c.image LIKE :pattern ESCAPE '\\'", { pattern })
+        .orderBy('c.id', 'ASC')
+        .getRawMany<RawRecordRow>();
+      return rows.map(rowToRecord);
+    });
+  }
+
   async update(id: number, changes: Changes): Promise<ImageRecord> {
     await this.write(async (manager) => {
       const set: Record<string, unknown> = {};

@@ -8,7 +8,7 @@ import { syncDir, writeFileAtomic } from '../settings/atomic-write';
 
 /** What a multi-step change is about to do; enough for recovery to finish or undo it (see catalog.ts). */
 export type IntentBody =
-  | { op: 'add'; source: string; dest: string; copy: boolean; row: NewImageRow }
+  | { op: 'add'; source: string; dest: string; copy: boolean; row: NewImageRow; replaces?: string }
   | {
       op: 'move';
       id: number;

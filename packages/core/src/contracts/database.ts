@@ -26,6 +26,8 @@ export interface Database {
   list(term?: string): Promise<ImageRecord[]>;
   /** Rows whose image path is the given file. */
   findByImagePath(path: string): Promise<ImageRecord[]>;
+  /** Rows whose image path ends in `/<fileName>` (candidates for "is this file another spelling of a row's"). */
+  findByFileName(fileName: string): Promise<ImageRecord[]>;
   update(
     id: number,
     changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'version' | 'image' | 'url' | 'uri' | 'client' | 'metrics'>>,

@@ -18,17 +18,12 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
   const file = path.resolve(options.file);
   let stat: fs.Stats;
   try {
-    stat = fs.statSync(file);
+    stat = await fs.promises.stat(file); // not statSync: see ops/pull.ts (a FIFO's stat upsets later require())
   } catch {
     throw new UserError(`Cannot find ${options.file}`, { fix: 'check the path of the image file', code: 'ENOFILE' });
   }
   if (!stat.isFile()) throw new UserError(`${options.file} is not a file`, { fix: 'give the path of an image file (a SIF)' });
-  const name = session.parseLocal(options.name);
-  if (name.registry) {
-    throw new UserError(`--name ${options.name} names a registry (${name.registry})`, {
-      fix: 'local names are collection/name[:tag][@version], without a host',
-    });
-  }
+  const name = session.parseNewLocal(options.name, '--name');
   // A broken SIF is refused (it would fail later, far from its cause); other content is accepted with a
   // warning, as the original accepted any file.
   const format = await detectImageFormat(file);
@@ -38,12 +33,13 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
     await readSif(file); // throws a UserError naming what is wrong
   }
   const catalog = await session.catalog('add');
-  const { record, created } = await catalog.add({
+  const { record, created, linked } = await catalog.add({
     file,
     name,
     client: options.client ?? session.selection().name,
     copy: options.copy ?? false,
   });
+  if (linked) session.out.info(`${options.file} is a symbolic link: its target's bytes were copied; the link and its target stay`);
   session.out.result(`[container][${created ? 'new' : 'update'}] ${record.uri}`);
   return { ...recordToJson(record), created };
 }

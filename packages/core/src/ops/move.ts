@@ -1,15 +1,23 @@
 import path from 'node:path';
 import { recordToJson } from '../catalog/record-json';
 import type { ImageRecordJson } from '../contracts/records';
+import { UserError } from '../errors';
 import { findRecord } from './find-record';
 import type { Session } from './session';
 
 /** `mv <uri> <path>`: moves the stored file elsewhere and points the record at it (client-spec §2.8). */
-export async function moveImage(session: Session, query: string, dest: string): Promise<ImageRecordJson> {
+export async function moveImage(
+  session: Session,
+  query: string,
+  dest: string,
+  options: { force?: boolean } = {},
+): Promise<ImageRecordJson> {
+  // path.resolve('') is the current folder: an empty argument (an unset variable) must not mean "here"
+  if (dest.trim() === '') throw new UserError('the destination path is empty', { fix: 'give a folder or a file path', code: 'EUSAGE' });
   const catalog = await session.catalog('mv');
   const record = await findRecord(session, query, 'mv', catalog);
   const before = record.image;
-  const updated = await catalog.move(record, path.resolve(dest));
+  const updated = await catalog.move(record, path.resolve(dest), options);
   session.out.result(`[move] ${before ? path.basename(before) : query} => ${updated.image}`);
   return recordToJson(updated);
 }
@@ -19,7 +27,7 @@ export async function renameImage(session: Session, query: string, newName: stri
   const catalog = await session.catalog('rename');
   const record = await findRecord(session, query, 'rename', catalog);
   const before = record.image;
-  const target = session.parseLocal(newName);
+  const target = session.parseNewLocal(newName, 'the new name');
   const updated = await catalog.rename(record, target);
   session.out.result(`[rename] ${before ? path.basename(before) : query} => ${updated.image}`);
   return recordToJson(updated);

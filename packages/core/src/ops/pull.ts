@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { TargetGuard } from '../catalog/targets';
 import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
@@ -63,6 +64,9 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   if (!active.backend.resolve) {
     throw new UserError(`pull is not implemented for ${active.name}`, { fix: 'use a backend that can pull: sregistry backend ls' });
   }
+  if (options.name !== undefined && options.name.trim() === '') {
+    throw new UserError('--name is empty', { fix: 'give the file to write, or leave --name out', code: 'EUSAGE' });
+  }
   const useCatalog = !options.noCache && !session.databaseDisabled;
   announce(session, active);
   const requested = active.parse(options.uri);
@@ -79,10 +83,32 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     finalPath = path.resolve(options.name ?? noCacheName(remote.name));
     temp = tempBeside(finalPath);
   }
-  if (finalPath && fs.existsSync(finalPath) && !options.force) {
-    throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
-  }
   if (finalPath) {
+    // asynchronous on purpose: Node 20's realpathSync reads the shared buffer of the last synchronous stat, so
+    // a sync lstat of a FIFO here made the next require() resolve symlinked packages wrongly
+    const exists = await fs.promises.lstat(finalPath).then(
+      () => true,
+      () => false,
+    );
+    if (exists && !options.force) {
+      throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
+    }
+    // an existing file may be another image's: without the catalogue open, open it to know (only then)
+    const guard =
+      catalog?.targets ??
+      (exists && !session.databaseDisabled
+        ? (await session.catalog('pull')).targets
+        : new TargetGuard(undefined, session.paths.storageDir, session.paths.databaseFile));
+    const wanted = remote.name;
+    await guard.check(finalPath, {
+      purpose: 'pull --name',
+      force: options.force,
+      mayOwn: (r) =>
+        r.collection === wanted.collection &&
+        r.name === wanted.image &&
+        r.tag === wanted.tag &&
+        (remote.version === undefined || r.version === remote.version),
+    });
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
     const removed = await removeStaleBesideTemps(finalPath);
     if (removed > 0) session.out.debug(`removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}`);

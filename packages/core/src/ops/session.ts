@@ -99,6 +99,21 @@ export class Session {
     return parseImageName(input);
   }
 
+  /**
+   * A name for a new local record (`add --name`, `rename`'s new name): as parseLocal, but a first part that reads
+   * as a registry host is refused instead of being dropped (`.tmp/journal:x` would otherwise become `journal:x`).
+   */
+  parseNewLocal(input: string, label: string): ImageName {
+    const name = parseImageName(input);
+    if (name.registry) {
+      throw new UserError(`${label} ${input} names a registry (${name.registry})`, {
+        fix: 'local names are collection/name[:tag][@version], without a host or a leading "."',
+        code: 'EBADNAME',
+      });
+    }
+    return name;
+  }
+
   logger(): BackendLogger {
     return {
       debug: (m) => this.out.debug(m),

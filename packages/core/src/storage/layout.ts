@@ -71,3 +71,8 @@ function isDeadProcessOfThisHost(hostTag: string, pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
+
+/** True for every name a temp file of ours has (a file the user names so could be deleted as a leftover). */
+export function isTempFileName(fileName: string): boolean {
+  return isPlaceTemp(fileName) || OWNED_TEMP.test(fileName) || /\.[0-9a-f]+\.unpacked$/.test(fileName);
+}
