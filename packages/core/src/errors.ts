@@ -7,13 +7,19 @@ export class UserError extends Error {
   readonly fix?: string;
   readonly exitCode: number;
   readonly code: string;
+  /** what the command found before failing, printed beside the error with --json (e.g. a verification report) */
+  readonly data?: Record<string, unknown>;
 
-  constructor(message: string, options: { fix?: string; exitCode?: number; code?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { fix?: string; exitCode?: number; code?: string; cause?: unknown; data?: Record<string, unknown> } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
     this.fix = options.fix;
     this.exitCode = options.exitCode ?? 1;
     this.code = options.code ?? 'EUSER';
+    if (options.data) this.data = options.data;
   }
 
   /** The single line shown to the user. */

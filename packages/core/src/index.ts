@@ -6,6 +6,7 @@ export * from './backends/index';
 export * from './catalog/lazy';
 export * from './contracts/index';
 export * from './errors';
+export * from './keys/keyring';
 export * from './ops/index';
 export * from './output/index';
 export * from './settings/index';

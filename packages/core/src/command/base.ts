@@ -44,7 +44,7 @@ export abstract class SregistryCommand extends Command {
     if (isUserError(error)) {
       if (json) {
         process.exitCode = error.exitCode;
-        this.logJson(jsonError(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }));
+        this.logJson({ ...error.data, ...jsonError(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
         return;
       }
       this.session.out.error(error.fix ? `${error.message}; ${error.fix}` : error.message);

@@ -16,6 +16,8 @@ export interface Paths {
   databaseDir: string;
   databaseFile: string;
   storageDir: string;
+  /** the local keyring for signature verification: `$XDG_DATA_HOME/sregistry/keys` (`~/.local/share/…`) */
+  keysDir: string;
 }
 
 function expandHome(p: string, home: string): string {
@@ -35,6 +37,7 @@ export function resolvePaths(env: Env = process.env): Paths {
     databaseDir,
     databaseFile: path.join(databaseDir, 'sregistry.db'),
     storageDir: abs(env.SREGISTRY_STORAGE || path.join(home, '.singularity', 'shub')),
+    keysDir: path.join(abs(env.XDG_DATA_HOME || path.join(home, '.local', 'share')), 'sregistry', 'keys'),
   };
 }
 

@@ -1,7 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { UserError } from '../../errors';
 import { type DsseKey, dsseKeyId, keyAlgorithm } from './dsse';
-import { keyIdentity, openpgp, type PgpPrivateKey, type PgpPublicKey } from './openpgp';
+import { keyIdentity, openpgp, type PgpPrivateKey, type PgpPublicKey, pgpAlgorithm } from './openpgp';
 
 /** Public keys to verify with, by kind: OpenPGP keys for clear-signed signatures, PEM keys for DSSE. */
 export interface KeyMaterial {
@@ -68,7 +68,7 @@ async function pgpParsed(key: PgpPublicKey | PgpPrivateKey): Promise<ParsedKey> 
       id: key.getFingerprint().toUpperCase(),
       keyId: key.getKeyID().toHex().toUpperCase(),
       identity: await keyIdentity(key),
-      algorithm: key.getAlgorithmInfo().algorithm,
+      algorithm: pgpAlgorithm(key),
       private: key.isPrivate(),
     },
   };

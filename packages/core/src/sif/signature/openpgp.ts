@@ -133,3 +133,12 @@ export async function clearsign(options: ClearsignOptions): Promise<string> {
     .join('\n')
     .replace(/\n+$/, '');
 }
+
+/** `rsa2048`, `ed25519`, `ecdsa-p256`…: openpgp.js's algorithm names (rsaEncryptSign, eddsaLegacy) made plain. */
+export function pgpAlgorithm(key: PgpKey): string {
+  const info = key.getAlgorithmInfo() as { algorithm: string; bits?: number; curve?: string };
+  if (info.algorithm.startsWith('rsa')) return `rsa${info.bits ?? ''}`;
+  if (/eddsa|ed25519/i.test(info.algorithm)) return 'ed25519';
+  if (info.algorithm === 'ed448') return 'ed448';
+  return info.curve ? `${info.algorithm}-${info.curve}` : info.algorithm;
+}

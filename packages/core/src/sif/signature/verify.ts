@@ -9,7 +9,7 @@ import type { KeyMaterial } from './keys';
 import { minimumId, readLayout, type SifLayout } from './layout';
 import { parseSifHash } from './legacy';
 import { parseMetadata } from './metadata';
-import { keyIdentity, PgpVerifyError, verifyClearsigned } from './openpgp';
+import { keyIdentity, PgpVerifyError, pgpAlgorithm, verifyClearsigned } from './openpgp';
 import { buildTasks, describeTask, type Task } from './tasks';
 import type { SignatureFormat, SignatureReport, SignerReport, VerifyProblem, VerifyReport, VerifySelection } from './types';
 
@@ -63,7 +63,7 @@ async function verifyOpen(file: ImageFile, options: VerifyOptions): Promise<Veri
   report.signatures = [...reports.values()];
   const fail = (problem: VerifyProblem, message: string): VerifyReport => Object.assign(report, { problem, message });
 
-  if (signatureObjects.length === 0) return fail('unsigned', 'the image has no signatures');
+  if (signatureObjects.length === 0) return fail('unsigned', 'has no signatures');
   const tasks = buildTasks(layout, formats, selection, legacy);
   if (!Array.isArray(tasks)) return fail(tasks.problem, tasks.message);
 
@@ -71,9 +71,9 @@ async function verifyOpen(file: ImageFile, options: VerifyOptions): Promise<Veri
     if (task.signatures.length === 0) {
       const others = signatureObjects.filter((d) => (formats.get(d.id) === 'legacy') !== legacy);
       if (!legacy && others.length > 0 && others.length === signatureObjects.length) {
-        return fail('legacy-only', 'the image has only legacy signatures, which protect object data but not the header or descriptors');
+        return fail('legacy-only', 'has only legacy signatures, which protect object data but not the header or descriptors');
       }
-      if (legacy && others.length === signatureObjects.length) return fail('not-covered', 'the image has no legacy signatures');
+      if (legacy && others.length === signatureObjects.length) return fail('not-covered', 'no legacy signatures');
       return fail('not-covered', `signature not found for ${describeTask(task)}`);
     }
     for (const descriptor of task.signatures) {
@@ -208,7 +208,7 @@ async function checkPgp({ keys, data, descriptor, entry }: CheckContext, what = 
       fingerprint,
       keyId: result.keyId,
       identity: await keyIdentity(result.key),
-      algorithm: result.key.getAlgorithmInfo().algorithm,
+      algorithm: pgpAlgorithm(result.key),
       source: keys.pgp.find((k) => k.key.getFingerprint() === result.key.getFingerprint())?.source ?? '',
     },
   ];

@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImageRecord } from '../contracts/records';
+import { UserError } from '../errors';
+import { findRecord } from './find-record';
+import type { Session } from './session';
+
+/**
+ * What `verify` and `sign` work on: a file when `target` names one, otherwise the file of the catalogued image
+ * `target` names (collection/name[:tag][@version]).
+ */
+export async function imageTarget(session: Session, target: string, purpose: string): Promise<{ file: string; record?: ImageRecord }> {
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat?.isFile()) return { file: path.resolve(target) };
+  if (stat?.isDirectory())
+    throw new UserError(`${target} is a folder`, { fix: 'give an image file or a catalogued image name', code: 'EISDIR' });
+  if (/[\\/]\.{0,2}$|^\.{1,2}\/|\.sif$/i.test(target) || session.databaseDisabled) {
+    throw new UserError(`${target} does not exist`, {
+      fix: 'give an image file or a catalogued image name (see: sregistry images)',
+      code: 'ENOFILE',
+    });
+  }
+  const record = await findRecord(session, target, purpose);
+  if (!record.image || !fs.existsSync(record.image)) {
+    throw new UserError(`the file of ${record.uri ?? target} is missing`, { fix: 'pull or add the image again', code: 'ENOFILE' });
+  }
+  return { file: record.image, record };
+}

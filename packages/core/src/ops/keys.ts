@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import { UserError } from '../errors';
+import { Keyring, type KeyringEntry } from '../keys/keyring';
+import { printable, tableLines } from '../output/format';
+import { addToMaterial, type KeyMaterial, type KeySummary, parseKeys } from '../sif/signature/index';
+import type { Session } from './session';
+
+export const keyringOf = (session: Session): Keyring => new Keyring(session.paths.keysDir);
+
+/** Reads a key file named on the command line, or says in one line why it cannot. */
+export async function readKeyFile(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `key file ${file} does not exist` : `cannot read key file ${file} (${code})`, {
+      fix: 'check the path given to --key',
+      code: 'ENOKEYFILE',
+    });
+  }
+}
+
+/** Verification keys: the --key files, then every key in the local keyring. */
+export async function verificationKeys(session: Session, keyFiles: readonly string[]): Promise<KeyMaterial> {
+  const material = await keyringOf(session).material();
+  const given: KeyMaterial = { pgp: [], pem: [] };
+  for (const file of keyFiles) addToMaterial(given, await parseKeys(await readKeyFile(file), file), file);
+  // the keys the user named come first, so reports name their file rather than the keyring copy
+  return {
+    pgp: [...given.pgp, ...material.pgp.filter((k) => !given.pgp.some((g) => g.key.getFingerprint() === k.key.getFingerprint()))],
+    pem: [...given.pem, ...material.pem.filter((k) => !given.pem.some((g) => g.keyId === k.keyId))],
+  };
+}
+
+const row = (k: KeySummary) => [k.format, k.id, printable(k.identity ?? '-'), k.algorithm];
+
+/** `key import FILE…`: stores the public keys found in each file. */
+export async function importKeys(session: Session, files: readonly string[]): Promise<{ added: KeyringEntry[]; existing: KeyringEntry[] }> {
+  const keyring = keyringOf(session);
+  const result = { added: [] as KeyringEntry[], existing: [] as KeyringEntry[] };
+  for (const file of files) {
+    const { added, existing } = await keyring.import(await readKeyFile(file), file);
+    for (const key of added) session.out.result(`[key][new] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd());
+    for (const key of existing) session.out.result(`[key][update] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd());
+    if ([...added, ...existing].some((k) => k.private)) {
+      session.out.warn(`${file} holds a private key: only its public key was stored`);
+    }
+    result.added.push(...added);
+    result.existing.push(...existing);
+  }
+  return result;
+}
+
+/** `key list`: the keyring's keys as a table. */
+export async function listKeys(session: Session): Promise<{ keys: KeyringEntry[]; dir: string }> {
+  const keyring = keyringOf(session);
+  const keys = await keyring.list();
+  if (keys.length === 0) session.out.info(`No keys in ${keyring.dir}; add one with: sregistry key import FILE`);
+  else for (const line of tableLines(keys.map(row))) session.out.result(line);
+  return { keys, dir: keyring.dir };
+}
+
+/** `key remove ID`: by OpenPGP fingerprint or key id, or DSSE keyid. */
+export async function removeKey(session: Session, id: string): Promise<{ removed: KeyringEntry[] }> {
+  const removed = await keyringOf(session).remove(id);
+  for (const key of removed) session.out.result(`[key][removed] ${key.format} ${key.id}`);
+  return { removed };
+}

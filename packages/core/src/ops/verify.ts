@@ -1,0 +1,74 @@
+import { UserError } from '../errors';
+import { printable } from '../output/format';
+import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
+import { imageTarget } from './image-target';
+import { verificationKeys } from './keys';
+import type { Session } from './session';
+import { signatureLines } from './signature-lines';
+
+export interface VerifyImageOptions {
+  /** an image file or a catalogued image name */
+  target: string;
+  /** --key files (OpenPGP or PEM public keys), tried with the keyring's keys */
+  keyFiles?: readonly string[];
+  selection?: VerifySelection;
+  legacy?: boolean;
+}
+
+/** The fix shown after each kind of failure. */
+const FIXES: Record<VerifyProblem, (file: string) => string> = {
+  unsigned: (file) => `sign it with: sregistry sign ${file} --key FILE`,
+  'legacy-only': () => 'add --legacy to accept them',
+  'not-covered': () => 'sign the whole image (sregistry sign), or verify a signed part with --group N or --object N',
+  'not-found': () => 'list the objects and groups with: sregistry inspect',
+  tampered: () => 'do not use this image: get it again from a source you trust',
+  'unknown-key': () => "pass the signer's public key with --key FILE, or keep it with: sregistry key import FILE",
+  unsupported: () => 'only OpenPGP clear-signed and DSSE signatures (and legacy ones with --legacy) can be verified',
+  'invalid-image': () => 'check the file',
+};
+
+// unsigned and legacy-only reports already say what is wrong with the image
+const WHAT: Record<VerifyProblem, string> = {
+  unsigned: '',
+  'legacy-only': '',
+  'not-covered': 'is not covered by its signatures',
+  'not-found': 'has no such part',
+  tampered: 'does not match its signature',
+  'unknown-key': 'cannot be verified with the keys given',
+  unsupported: 'has a signature that cannot be checked',
+  'invalid-image': 'is not a valid image',
+};
+
+/** The one line (message; fix) a failed verification is reported with. */
+export function verifyFailure(report: VerifyReport, shown: string): UserError {
+  const problem = report.problem ?? 'tampered';
+  const message = WHAT[problem] ? `${shown} ${WHAT[problem]}: ${report.message}` : `${shown} ${report.message}`;
+  return new UserError(printable(message), {
+    fix: FIXES[problem](shown),
+    code: `EVERIFY_${problem.toUpperCase().replace(/-/g, '_')}`,
+    data: { verify: report },
+  });
+}
+
+/**
+ * `verify <file-or-uri>`: every signature must verify with a given or kept key and cover what was asked for
+ * (all groups by default). Success prints each signature and the verified objects; failure is one line, and with
+ * --json the report comes with the error.
+ */
+export async function verifyImage(session: Session, options: VerifyImageOptions): Promise<VerifyReport> {
+  const { file } = await imageTarget(session, options.target, 'verify');
+  const keys = await verificationKeys(session, options.keyFiles ?? []);
+  const report = await verifySif(file, { keys, selection: options.selection, legacy: options.legacy });
+  const shown = printable(options.target);
+  if (!report.verified) throw verifyFailure(report, shown);
+  for (const signature of report.signatures) for (const line of signatureLines(signature)) session.out.result(line);
+  session.out.info(`Verified signature(s) from image '${shown}'`);
+  return report;
+}
+
+/** --all / --group N / --object N as a selection (the flags are exclusive; none is the default). */
+export function verifySelection(flags: { all?: boolean; group?: number; object?: number }): VerifySelection {
+  if (flags.group !== undefined) return { kind: 'group', groupId: flags.group };
+  if (flags.object !== undefined) return { kind: 'object', id: flags.object };
+  return flags.all ? { kind: 'all' } : { kind: 'default' };
+}
