@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type CoreMismatch, coreMismatch } from './compat';
 
 /** How a plugin's package.json declares its backends: `"sregistry": {"backends": {"<name>": "./dist/backend.js"}}`
  *  or, to add URI schemes, `{"<name>": {"module": "./dist/backend.js", "schemes": ["shub"]}}`. */
@@ -9,7 +10,12 @@ export interface PluginLike {
   version?: string;
   root: string;
   type?: string;
-  pjson?: { sregistry?: { backends?: Record<string, BackendDeclaration> }; version?: string; name?: string };
+  pjson?: {
+    sregistry?: { backends?: Record<string, BackendDeclaration> };
+    version?: string;
+    name?: string;
+    peerDependencies?: Record<string, string>;
+  };
 }
 
 export interface BackendEntry {
@@ -23,6 +29,8 @@ export interface BackendEntry {
   pluginVersion?: string;
   /** oclif plugin type: core (shipped with the CLI), user (plugins install), link (plugins link) */
   source: string;
+  /** set when the plugin's peer range on @sregistry/core excludes the installed core: it is never loaded */
+  mismatch?: CoreMismatch;
 }
 
 /** Reads backend declarations from oclif plugins (or any package list) without loading their code. */
@@ -31,6 +39,7 @@ export function discoverBackends(plugins: Iterable<PluginLike>): BackendEntry[] 
   for (const plugin of plugins) {
     const declared = plugin.pjson?.sregistry?.backends;
     if (!declared || typeof declared !== 'object') continue;
+    const mismatch = coreMismatch(plugin.pjson?.peerDependencies);
     for (const [name, decl] of Object.entries(declared)) {
       const spec = typeof decl === 'string' ? { module: decl } : decl;
       if (!spec || typeof spec.module !== 'string') continue;
@@ -42,13 +51,15 @@ export function discoverBackends(plugins: Iterable<PluginLike>): BackendEntry[] 
         plugin: plugin.name,
         pluginVersion: plugin.version ?? plugin.pjson?.version,
         source: plugin.type ?? 'core',
+        ...(mismatch ? { mismatch } : {}),
       });
     }
   }
-  // A user-installed or linked plugin overrides one shipped with the CLI (oclif's own precedence).
-  const rank = (s: string) => (s === 'link' ? 0 : s === 'user' ? 1 : 2);
+  // A user-installed or linked plugin overrides one shipped with the CLI (oclif's own precedence), unless it
+  // does not fit the installed core and another plugin that fits provides the same backend.
+  const rank = (e: BackendEntry) => (e.mismatch ? 3 : 0) + (e.source === 'link' ? 0 : e.source === 'user' ? 1 : 2);
   const byName = new Map<string, BackendEntry>();
-  for (const entry of found.sort((a, b) => rank(a.source) - rank(b.source))) {
+  for (const entry of found.sort((a, b) => rank(a) - rank(b))) {
     if (!byName.has(entry.name)) byName.set(entry.name, entry);
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

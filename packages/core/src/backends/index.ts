@@ -1,3 +1,4 @@
+export { CORE_PACKAGE, type CoreMismatch, coreMismatch, mismatchLine } from './compat';
 export * from './discover';
 export { backendContext, backendHost } from './host';
 export * from './packages';

@@ -1,5 +1,6 @@
 import type { Backend, BackendContext, BackendModule } from '../contracts/backend';
 import { UserError } from '../errors';
+import { mismatchLine } from './compat';
 import type { BackendEntry } from './discover';
 import { backendContext } from './host';
 import { installHint } from './packages';
@@ -60,6 +61,13 @@ export class BackendRegistry {
       throw new UserError(`The backend "${name}" is not installed`, { fix: installHint(key), code: 'ENOBACKEND' });
     }
     if (!('modulePath' in entry)) return entry.module;
+    if (entry.mismatch) {
+      // never loaded: a plugin built for another core fails in ways its author cannot foresee
+      throw new UserError(`The backend "${name}" cannot be used: ${mismatchLine(entry.plugin, entry.pluginVersion, entry.mismatch)}`, {
+        fix: `install a version of ${entry.plugin} made for this core (sregistry plugins install ${entry.plugin}), or update sregistry`,
+        code: 'EINCOMPATIBLE',
+      });
+    }
     let mod: BackendModule;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,7 +1,8 @@
 import { Command, Errors, Flags } from '@oclif/core';
+import { coreMismatch, mismatchLine } from '../backends/compat';
 import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
-import { isUserError } from '../errors';
+import { isUserError, UserError } from '../errors';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
@@ -34,6 +35,22 @@ export abstract class SregistryCommand extends Command {
     });
     const backends = new BackendRegistry(discoverBackends(this.config.plugins.values() as Iterable<PluginLike>));
     this.session = new Session({ output, backends });
+    this.refuseUnfitPlugin();
+  }
+
+  /** A command of a plugin whose peer range excludes this core does not run (its backend is never loaded). */
+  private refuseUnfitPlugin(): void {
+    const pluginName = this.id ? this.config.findCommand(this.id)?.pluginName : undefined;
+    const plugin = pluginName ? (this.config.plugins.get(pluginName) as PluginLike | undefined) : undefined;
+    const mismatch = coreMismatch(plugin?.pjson?.peerDependencies);
+    if (!plugin || !mismatch) return;
+    throw new UserError(
+      `The command "${(this.id ?? '').replace(/:/g, ' ')}" cannot be used: ${mismatchLine(plugin.name, plugin.version, mismatch)}`,
+      {
+        fix: `install a version of ${plugin.name} made for this core (sregistry plugins install ${plugin.name}), or update sregistry`,
+        code: 'EINCOMPATIBLE',
+      },
+    );
   }
 
   /** A user-facing failure prints one line (`ERROR <problem>; <fix>`) and exits 1; usage errors exit 2. */

@@ -1,3 +1,4 @@
+import { mismatchLine } from '../backends/compat';
 import { installHint } from '../backends/packages';
 import type { BackendSettings } from '../contracts/backend';
 import { capabilitiesOf } from '../contracts/backend';
@@ -22,6 +23,24 @@ export async function listBackends(session: Session) {
   for (const entry of session.backends.list()) {
     let capabilities: string[] = [];
     let problem: string | undefined;
+    const mismatch = 'mismatch' in entry ? entry.mismatch : undefined;
+    const version = 'pluginVersion' in entry ? entry.pluginVersion : undefined;
+    if (mismatch) {
+      // listed, never loaded
+      rows.push({
+        name: entry.name,
+        capabilities,
+        plugin: entry.plugin,
+        version,
+        source: entry.source,
+        schemes: entry.schemes,
+        configured: configured.has(entry.name),
+        active: active === entry.name,
+        usable: false,
+        problem: mismatchLine(entry.plugin, version, mismatch),
+      });
+      continue;
+    }
     try {
       // a broken secrets file must not hide what is installed: fall back to no settings
       const settings = safe(() => {
@@ -37,17 +56,22 @@ export async function listBackends(session: Session) {
       name: entry.name,
       capabilities,
       plugin: entry.plugin,
-      version: 'pluginVersion' in entry ? entry.pluginVersion : undefined,
+      version,
       source: entry.source,
       schemes: entry.schemes,
       configured: configured.has(entry.name),
       active: active === entry.name,
+      usable: true,
       problem,
     });
   }
   session.out.result('Backends Installed');
   for (const r of rows) {
     const marks = [r.active ? 'active' : '', r.configured ? 'configured' : ''].filter(Boolean).join(', ');
+    if (!r.usable) {
+      session.out.result(`${r.name.padEnd(12)} unusable: ${r.problem} (${r.source})${marks ? ` [${marks}]` : ''}`);
+      continue;
+    }
     session.out.result(
       `${r.name.padEnd(12)} ${(r.capabilities.join(',') || '-').padEnd(32)} ${r.plugin}${r.version ? `@${r.version}` : ''} (${r.source})${marks ? ` [${marks}]` : ''}${r.problem ? ` ! ${r.problem}` : ''}`,
     );

@@ -1,0 +1,63 @@
+// A plugin states the cores it fits (peerDependencies on @sregistry/core). One made for another core is listed by
+// `backend ls` as unusable, in one line naming the plugin, its range and the installed core, and is never loaded:
+// using its backend or its command is a one-line refusal, and its code leaves no marker.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cliInTempHome } from './helpers';
+
+const FIXTURE = path.resolve(__dirname, '..', '..', 'testkit', 'fixtures', 'backend-future');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CORE_VERSION: string = require('../../core/package.json').version;
+const LINE = new RegExp(
+  `sregistry-backend-future@2\\.0\\.0 needs @sregistry/core >=99\\.0\\.0 <100, but the installed core is ${CORE_VERSION.replace(/\./g, '\\.')}`,
+);
+
+describe('a plugin whose core range excludes the installed core', { timeout: 300_000 }, () => {
+  const cli = cliInTempHome();
+  const marker = path.join(cli.home, 'future-loaded');
+  const env = { FUTURE_LOADED_MARKER: marker };
+
+  before(async () => {
+    // a copy outside the checkout: nothing above it resolves @sregistry/core but the CLI
+    const plugin = path.join(cli.home, 'backend-future');
+    fs.cpSync(FIXTURE, plugin, { recursive: true });
+    const link = await cli.run(['plugins', 'link', plugin, '--no-install'], { env });
+    assert.equal(link.code, 0, link.stdout + link.stderr);
+  });
+  after(() => cli.cleanup());
+
+  test('backend ls lists it as unusable in one line, without loading it', async () => {
+    const ls = await cli.run(['backend', 'ls'], { env });
+    assert.equal(ls.code, 0, ls.stderr);
+    const line = ls.stdout.split('\n').find((l) => l.startsWith('future '));
+    assert.ok(line, ls.stdout);
+    assert.match(line, /^future\s+unusable: /);
+    assert.match(line, LINE);
+    assert.ok(!fs.existsSync(marker), 'the backend module was not loaded');
+    const json = await cli.run(['backend', 'ls', '--json'], { env });
+    const row = (JSON.parse(json.stdout) as { name: string; usable: boolean; problem: string }[]).find((r) => r.name === 'future');
+    assert.equal(row?.usable, false);
+    assert.match(row?.problem ?? '', LINE);
+  });
+
+  test('pulling through it is a one-line refusal naming the range and the core', async () => {
+    const pull = await cli.run(['pull', 'future://someone/thing:1'], { env });
+    assert.equal(pull.code, 1, pull.stdout + pull.stderr);
+    assert.equal(pull.stderr.trim().split('\n').length, 1, pull.stderr);
+    assert.match(pull.stderr, /The backend "future" cannot be used: /);
+    assert.match(pull.stderr, LINE);
+    assert.doesNotMatch(pull.stderr, /TypeError|resolveWithTheFutureApi/);
+    assert.ok(!fs.existsSync(marker), 'the backend module was not loaded');
+  });
+
+  test('its command does not run', async () => {
+    const hello = await cli.run(['future', 'hello'], { env });
+    assert.equal(hello.code, 1, hello.stdout + hello.stderr);
+    assert.match(hello.stderr, /The command "future hello" cannot be used: /);
+    assert.match(hello.stderr, LINE);
+    assert.doesNotMatch(hello.stdout, /hello from the future/);
+    assert.ok(!fs.existsSync(marker), 'the command did not run');
+  });
+});

@@ -1,0 +1,40 @@
+// Whether a plugin fits the installed core: its `peerDependencies["@sregistry/core"]` range, checked with semver
+// before any of its code is loaded. A plugin that states no range is taken as fitting (plugins written before
+// ranges were checked); one whose range is not valid semver does not fit, since nothing says it would work.
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type satisfiesFn from 'semver/functions/satisfies';
+import type validRangeFn from 'semver/ranges/valid';
+import { CORE_VERSION } from '../version';
+
+export const CORE_PACKAGE = '@sregistry/core';
+
+/** Why a plugin cannot be used with this core. */
+export interface CoreMismatch {
+  /** the range the plugin declares */
+  range: string;
+  /** the installed core's version */
+  core: string;
+}
+
+/**
+ * The mismatch between a declared peer range and the installed core, or undefined when they fit. A pnpm
+ * `workspace:` range (a plugin linked from this repository) is read without its prefix.
+ */
+export function coreMismatch(peerDependencies: unknown, core: string = CORE_VERSION): CoreMismatch | undefined {
+  if (!peerDependencies || typeof peerDependencies !== 'object') return undefined;
+  const declared = (peerDependencies as Record<string, unknown>)[CORE_PACKAGE];
+  if (declared === undefined) return undefined;
+  const range = typeof declared === 'string' ? declared.trim() : String(declared);
+  const plain = range.replace(/^workspace:/, '');
+  if (plain === '*' || plain === '^' || plain === '~' || plain === '') return undefined;
+  const validRange = require('semver/ranges/valid') as typeof validRangeFn;
+  const satisfies = require('semver/functions/satisfies') as typeof satisfiesFn;
+  // prereleases of core (0.2.0-next.1) count as inside a range like >=0.1.0 <1
+  if (validRange(plain) !== null && satisfies(core, plain, { includePrerelease: true })) return undefined;
+  return { range, core };
+}
+
+/** The one line shown for a plugin that does not fit (backend ls, and any attempt to use it). */
+export function mismatchLine(plugin: string, version: string | undefined, mismatch: CoreMismatch): string {
+  return `${plugin}${version ? `@${version}` : ''} needs ${CORE_PACKAGE} ${mismatch.range}, but the installed core is ${mismatch.core}`;
+}
