@@ -1,6 +1,7 @@
 // Transfer faults between the CLI and a real registry, made by a small proxy in front of it: a connection dropped
 // in the middle of the blob (core's download resumes with Range) and a 429 with Retry-After (waited out, then the
-// pull succeeds). Both end with the right bytes in the catalogue.
+// pull succeeds), and a redirect of the blob to another host (object storage), which must not receive the
+// registry's Authorization header. All end with the right bytes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -17,6 +18,8 @@ interface Fault {
   dropAfter?: number;
   /** answer the next blob GET with 429 and this Retry-After (seconds) */
   retryAfter?: number;
+  /** redirect blob GETs to this origin (object storage), as registries backed by S3 do */
+  redirectTo?: string;
 }
 
 function startProxy(
@@ -33,6 +36,12 @@ function startProxy(
       seen.push({ method: req.method ?? '', url: req.url ?? '', status: 429 });
       res.writeHead(429, { 'Retry-After': String(wait), 'Content-Type': 'application/json' });
       res.end('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}');
+      return;
+    }
+    if (blob && fault.redirectTo) {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', status: 307 });
+      res.writeHead(307, { Location: `${fault.redirectTo}${req.url}` });
+      res.end();
       return;
     }
     const forward = http.request(
@@ -106,6 +115,37 @@ describe('oras transfer faults', { skip: available.ok ? false : available.reason
     assert.equal(blobs.length, 2, JSON.stringify(blobs));
     assert.match(String(blobs[1].range), /^bytes=\d+-$/, 'the second request resumed');
     assert.equal(blobs[1].status, 206);
+  });
+
+  test('a blob redirected to object storage: the other host gets no Authorization header, and the bytes are right', async () => {
+    const headersAtStorage: http.IncomingHttpHeaders[] = [];
+    // "object storage": serves the registry's blob bytes, fetched with the registry's credentials out of band
+    const storage = http.createServer((req, res) => {
+      headersAtStorage.push(req.headers);
+      const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+      http.get(`${registry.url}${req.url}`, { headers: { authorization: basic } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { 'content-length': String(answer.headers['content-length'] ?? '') });
+        answer.pipe(res);
+      });
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    fault.redirectTo = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    try {
+      const mark = seen.length;
+      const r = await e.run(['pull', '--no-cache', '--name', 'redirected.sif', `oras://${host}/alice/faults:v1`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fileSha256(path.join(e.work, 'redirected.sif')), fileSha256(image));
+      assert.ok(
+        seen.slice(mark).some((q) => q.status === 307),
+        'the registry side redirected',
+      );
+      assert.equal(headersAtStorage.length, 1, 'the blob came from the storage host');
+      assert.equal(headersAtStorage[0].authorization, undefined, 'no Authorization header went to the other host');
+    } finally {
+      fault.redirectTo = undefined;
+      storage.closeAllConnections();
+      await new Promise((resolve) => storage.close(resolve));
+    }
   });
 
   test('429 with Retry-After is waited out, then the pull succeeds', async () => {

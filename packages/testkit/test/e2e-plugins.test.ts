@@ -17,12 +17,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliResult, makeTempHome, runCli, type TempHome } from '../src/cli-runner';
 import { type FolderServer, serveFolder } from '../src/conformance/static-server';
+import { distributionAvailable, startDistribution } from '../src/oci-registry/index';
 import { type RegistryServerHandle, startRegistryServer } from '../src/registry-server/index';
 import { sampleSif } from '../src/sif-writer';
 import { startVerdaccio, type VerdaccioHandle } from '../src/verdaccio';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const PACKAGES = ['core', 'cli', 'backend-registry', 'backend-hub', 'testkit'];
+const PACKAGES = ['core', 'cli', 'backend-registry', 'backend-hub', 'backend-oras', 'testkit'];
 const FIXTURE = path.join(ROOT, 'packages', 'testkit', 'fixtures', 'backend-folder');
 const CACHE =
   process.env.SREGISTRY_E2E_CACHE ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'sregistry-e2e');
@@ -209,7 +210,7 @@ describe('plugin distribution: publish, install the CLI, install/use/uninstall p
       assert.ok(published, `@sregistry/${pkg}@${versions[pkg]} is in the registry`);
       assert.doesNotMatch(JSON.stringify(published), /workspace:/, `@sregistry/${pkg} has no workspace: ranges`);
     }
-    for (const pkg of ['cli', 'backend-registry', 'backend-hub']) {
+    for (const pkg of ['cli', 'backend-registry', 'backend-hub', 'backend-oras']) {
       assert.ok(fs.existsSync(path.join(ws, 'packages', pkg, 'oclif.manifest.json')), `prepack wrote ${pkg}/oclif.manifest.json`);
     }
   });
@@ -289,6 +290,44 @@ describe('plugin distribution: publish, install the CLI, install/use/uninstall p
     assert.ok(pushed, 'the server has the pushed image');
     assert.equal(pushed.size, fs.statSync(sif).size);
     timings.push(`pull ${pull.ms} ms`, `push ${push.ms} ms`);
+  });
+
+  test('plugins install @sregistry/backend-oras: login, push and pull against a real OCI registry', async (t) => {
+    const available = distributionAvailable();
+    if (!available.ok) return t.skip(available.reason);
+    const oci = await startDistribution({ auth: 'htpasswd', users: { [USER]: TOKEN } });
+    try {
+      const r = await sregistry(['plugins', 'install', '@sregistry/backend-oras']);
+      assertOk(r, 'plugins install @sregistry/backend-oras');
+      timings.push(`plugins install oras ${r.ms} ms`);
+      const modules = path.join(home.env.XDG_DATA_HOME, 'sregistry', 'node_modules');
+      assert.equal(readJson(path.join(modules, '@sregistry', 'backend-oras', 'package.json')).version, versions['backend-oras']);
+      for (const heavy of ['@sregistry/core', 'better-sqlite3', 'typeorm']) {
+        assert.ok(!fs.existsSync(path.join(modules, heavy)), `${heavy} was not installed into the plugin folder`);
+      }
+      const ls = await sregistry(['backend', 'ls']);
+      assert.match(ls.stdout, /^oras\s+pull,push,search,delete\s+@sregistry\/backend-oras@\S+ \(user\)/m);
+
+      const env = { SREGISTRY_ORAS_NOHTTPS: 'true' };
+      const login = await runCli(bin, ['oras', 'login', oci.host, '--username', USER, '--password-stdin'], {
+        env: withoutNpm({ ...home.env, ...env }),
+        cwd: home.home,
+        input: TOKEN,
+      });
+      assertOk(login, 'oras login (a plugin command on the host)');
+      const sif = path.join(home.home, 'oras.sif');
+      await sampleSif(sif);
+      const push = await sregistry(['push', sif, '--name', `oras://${oci.host}/team/oras:v1`], env);
+      assertOk(push, 'push oras://');
+      assert.match(push.stdout, /Pushed sha256:[0-9a-f]{64}/);
+      const pull = await sregistry(['pull', `oras://${oci.host}/team/oras:v1`], env);
+      assertOk(pull, 'pull oras://');
+      const stored = /^Success! (.+)$/m.exec(pull.stdout)?.[1];
+      assert.ok(stored && fs.readFileSync(stored).equals(fs.readFileSync(sif)), 'the pulled file is the pushed one');
+      assert.ok(!(pull.stdout + pull.stderr + push.stdout + push.stderr).includes(TOKEN), 'the password is never printed');
+    } finally {
+      await oci.close();
+    }
   });
 
   test('plugins uninstall removes it, and using it then says how to install it', async () => {
