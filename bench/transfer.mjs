@@ -12,6 +12,14 @@
 // difference is what verifying costs.
 // A 4 KiB image is measured too: its time is the fixed cost (process start, module loading, API round trips),
 // and "per-byte ratio" divides out that fixed cost: (sregistry - sregistry@4KiB) / (curl - curl@4KiB).
+//
+// Limits, printed first: one core's md5 and sha256 rate (node:crypto on 64 MiB), and per image and round a
+// `dd ... conv=fsync` write of the image (the disk alone) and `curl -o` followed by `openssl dgst -md5` and
+// `openssl dgst -sha256` of curl's file: the same guarantees as a verified pull, one after the other. A verified
+// pull is compared with that sum, `pull --no-verify` (sha256 only) with `curl -o`. The Python original's column
+// is measured when `sregistry` on PATH is the Python client, else skipped with a note.
+// Fixed costs: `node -e 0` against the 4 KiB pull, `--help`, `backend status` and `search` (against the same
+// server), in the same rounds.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +29,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { homeEnv } from './lib/home.mjs';
+import { cpuHasShaExtensions, diskWrite, hashRate, pythonOriginal } from './lib/limits.mjs';
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
 import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
@@ -31,7 +40,15 @@ const PLUGIN = path.join(ROOT, 'packages', 'backend-registry');
 const require = createRequire(import.meta.url);
 const { signRequest } = require(path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js'));
 
-const TARGETS = { pull: 1.15, push: 1.25, rssMb: 150, rssGrowthMb: 20 };
+// issue 13: verified pull <= the sequential curl + md5 + sha256, sha256-only pull <= 1.3x curl, push <= 1.25x
+// curl, <= 0.6x the Python original, fixed costs <= 3x `node -e 0`
+const TARGETS = { pull: 1.0, 'pull --no-verify': 1.3, push: 1.25, python: 0.6, startup: 3, rssMb: 150, rssGrowthMb: 20 };
+const STARTUP = [
+  { label: '4 KiB pull', args: null },
+  { label: '--help', args: ['--help'] },
+  { label: 'backend status', args: ['backend', 'status'] },
+  { label: 'search bench', args: ['search', 'bench'] },
+];
 const MiB = 1024 * 1024;
 const TINY = 4096;
 
@@ -51,6 +68,7 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a p
 const work = mkdtempSync(path.join(os.tmpdir(), 'sregistry-bench-'));
 const log = (line) => process.stderr.write(`${line}\n`);
 const loadAtStart = os.loadavg();
+const python = pythonOriginal();
 let server;
 
 try {
@@ -79,21 +97,33 @@ async function main() {
   const cli = await cliHome(registry);
   for (const image of images) image.downloadUrl = await downloadUrl(registry, image.name);
 
+  const limits = {
+    md5: hashRate('md5'),
+    sha256: hashRate('sha256'),
+    shaExtensions: cpuHasShaExtensions(),
+    bySize: {},
+  };
+  const startup = { node: newTimes(), ...Object.fromEntries(STARTUP.map((c) => [c.label, newTimes()])) };
   const results = [];
   for (const image of images) {
     const samples = { pull: newSamples(), 'pull --no-verify': newSamples(), push: newSamples() };
+    const limit = { md5: newTimes(), sha256: newTimes(), curlHashes: newTimes(), dd: newTimes(), python: newTimes() };
     for (let round = 1; round <= rounds; round++) {
       // alternate the order so neither tool always meets a warmer page cache or a busier server
       const order = round % 2 ? ['curl', 'sregistry'] : ['sregistry', 'curl'];
-      for (const tool of order) await pullOnce(tool, image, cli, samples.pull);
+      for (const tool of order) await pullOnce(tool, image, cli, samples.pull, [], limit);
       await pullOnce('sregistry', image, cli, samples['pull --no-verify'], ['--no-verify']);
+      if (python.command) await pythonPullOnce(image, cli, limit.python);
+      if (image.bytes !== TINY) addTimes(limit.dd, await diskWrite(image.file, path.join(work, 'dd.out')));
       for (const tool of order) await pushOnce(tool, image, cli, registry, samples.push);
+      if (image.bytes === TINY) await startupRound(cli, startup, round, samples.pull);
       log(
-        `${image.label} round ${round}: pull curl ${fmt(samples.pull.curl.at(-1))} s / sregistry ${fmt(samples.pull.sregistry.at(-1))} s, push curl ${fmt(samples.push.curl.at(-1))} s / sregistry ${fmt(samples.push.sregistry.at(-1))} s`,
+        `${image.label} round ${round}: pull curl ${fmt(samples.pull.curl.at(-1))} s (+md5+sha256 ${fmt(limit.curlHashes.seconds.at(-1))} s) / sregistry ${fmt(samples.pull.sregistry.at(-1))} s, --no-verify ${fmt(samples['pull --no-verify'].sregistry.at(-1))} s, push curl ${fmt(samples.push.curl.at(-1))} s / sregistry ${fmt(samples.push.sregistry.at(-1))} s`,
       );
     }
     samples['pull --no-verify'].curl = samples.pull.curl;
     samples['pull --no-verify'].curlCpu = samples.pull.curlCpu;
+    limits.bySize[image.label] = Object.fromEntries(Object.entries(limit).map(([k, t]) => [k, summary(t)]));
     for (const op of ['pull', 'pull --no-verify', 'push']) {
       const s = samples[op];
       results.push({
@@ -109,11 +139,36 @@ async function main() {
       });
     }
   }
-  report(results);
+  const fixed = Object.fromEntries(Object.entries(startup).map(([k, t]) => [k, summary(t)]));
+  report(results, limits, fixed);
 }
 
 function newSamples() {
   return { curl: [], sregistry: [], curlCpu: [], sregistryCpu: [], rss: [] };
+}
+
+/** Wall and CPU seconds of repeated runs of one thing. */
+function newTimes() {
+  return { seconds: [], cpu: [] };
+}
+
+function addTimes(times, ...runs) {
+  times.seconds.push(runs.reduce((sum, r) => sum + r.seconds, 0));
+  times.cpu.push(runs.some((r) => r.cpuSeconds === undefined) ? undefined : runs.reduce((sum, r) => sum + r.cpuSeconds, 0));
+}
+
+function summary(times) {
+  return times.seconds.length ? { seconds: median(times.seconds), cpu: cpuMedian(times.cpu) } : undefined;
+}
+
+/** `node -e 0` and the oclif commands' fixed costs, in the 4 KiB rounds (the 4 KiB pull is timed there already). */
+async function startupRound(cli, startup, round, tinyPulls) {
+  const runs = [{ key: 'node', command: process.execPath, args: ['-e', '0'] }];
+  for (const c of STARTUP) if (c.args) runs.push({ key: c.label, command: process.execPath, args: [BIN, ...c.args] });
+  if (round % 2 === 0) runs.reverse();
+  for (const run of runs) addTimes(startup[run.key], await measure(run.command, run.args, cli));
+  startup['4 KiB pull'].seconds.push(tinyPulls.sregistry.at(-1));
+  startup['4 KiB pull'].cpu.push(tinyPulls.sregistryCpu.at(-1));
 }
 
 /** Starts bench/lib/serve-registry.mjs and waits for its one JSON line. */
@@ -152,14 +207,22 @@ async function downloadUrl(registry, name) {
   return (await answer.json()).image;
 }
 
-async function pullOnce(tool, image, cli, samples, extraArgs = []) {
+async function pullOnce(tool, image, cli, samples, extraArgs = [], limit) {
   if (tool === 'curl') {
     const out = path.join(cli.cwd, `${image.name}.curl`);
     const run = await measure('curl', ['-s', '-f', '-o', out, image.downloadUrl]);
     expectSize(out, image.bytes, 'curl pull');
-    rmSync(out);
     samples.curl.push(run.seconds);
     samples.curlCpu.push(run.cpuSeconds);
+    if (limit) {
+      // the same guarantees as a verified pull, one step after the other
+      const md5 = await measure('openssl', ['dgst', '-md5', out]);
+      const sha256 = await measure('openssl', ['dgst', '-sha256', out]);
+      addTimes(limit.md5, md5);
+      addTimes(limit.sha256, sha256);
+      addTimes(limit.curlHashes, run, md5, sha256);
+    }
+    rmSync(out);
     return;
   }
   const run = await measure(process.execPath, [BIN, 'pull', '--quiet', '--json', ...extraArgs, `bench/${image.name}:latest`], cli);
@@ -170,6 +233,21 @@ async function pullOnce(tool, image, cli, samples, extraArgs = []) {
   samples.rss.push(run.rssMb);
   // the next round starts from the same catalogue state (untimed)
   await measure(process.execPath, [BIN, 'rmi', `bench/${image.name}:latest`], cli);
+}
+
+/** The Python original's pull of the same image, into its own storage folder in the same HOME (untested here: not installed). */
+async function pythonPullOnce(image, cli, times) {
+  const storage = path.join(cli.home, 'python-storage');
+  const env = {
+    ...cli.env,
+    SREGISTRY_CLIENT: 'registry',
+    SREGISTRY_STORAGE: storage,
+    SREGISTRY_DATABASE: path.join(cli.home, 'python-db'),
+  };
+  delete env.NODE_OPTIONS;
+  addTimes(times, await measure(python.command, ['pull', `bench/${image.name}:latest`], { env, cwd: cli.cwd }));
+  rmSync(storage, { recursive: true, force: true });
+  rmSync(env.SREGISTRY_DATABASE, { recursive: true, force: true });
 }
 
 async function pushOnce(tool, image, cli, registry, samples) {
@@ -234,14 +312,14 @@ function expectSize(file, bytes, what) {
   if (size !== bytes) throw new Error(`${what} wrote ${size} bytes, expected ${bytes}`);
 }
 
-function report(results) {
+function report(results, limits, fixed) {
   const tiny = Object.fromEntries(results.filter((r) => r.bytes === TINY).map((r) => [r.op, r]));
   const rows = results.map((r) => {
     const ratio = r.sregistry / r.curl;
-    const fixed = tiny[r.op];
+    const fixedCost = tiny[r.op];
     // only meaningful when curl's own size-dependent time is well above the timer noise
-    const curlBytesTime = r.curl - fixed.curl;
-    const perByte = r.bytes === TINY || curlBytesTime < 0.1 ? undefined : (r.sregistry - fixed.sregistry) / curlBytesTime;
+    const curlBytesTime = r.curl - fixedCost.curl;
+    const perByte = r.bytes === TINY || curlBytesTime < 0.1 ? undefined : (r.sregistry - fixedCost.sregistry) / curlBytesTime;
     const mibs = (t) => (r.bytes === TINY ? '-' : fmt(r.bytes / MiB / t, 0));
     return {
       ...r,
@@ -262,61 +340,145 @@ function report(results) {
       ],
     };
   });
-  const header = [
-    'size',
-    'op',
-    'curl s',
-    'sregistry s',
-    'ratio',
-    'per-byte ratio',
-    'curl MiB/s',
-    'sregistry MiB/s',
-    'curl CPU s',
-    'sregistry CPU s',
-    'peak RSS MB',
-  ];
-  const table = markdownTable(
-    header,
-    rows.map((r) => r.cells),
-  );
   const out = [];
   out.push(`sregistry transfer benchmark — ${new Date().toISOString()}`);
   out.push(machineLine(loadAtStart));
   out.push(
     `command: node bench/transfer.mjs --sizes ${sizesMiB.join(',')} --rounds ${rounds}; medians of ${rounds} alternating rounds; RSS: ${rssSource}, max over rounds`,
   );
-  out.push('');
-  out.push(...table);
-  out.push('');
+  // the limits first: no pipeline beats its slowest sequential stage
+  out.push(
+    `limit: one core hashes md5 at ${fmt(limits.md5, 0)} MiB/s and sha256 at ${fmt(limits.sha256, 0)} MiB/s (node:crypto, 64 MiB, best of 3; SHA extensions: ${limits.shaExtensions ?? 'none'})`,
+  );
   const big = rows.filter((r) => r.bytes !== TINY);
-  const verdict = (ok) => (ok ? 'met' : 'MISSED');
-  for (const op of ['pull', 'pull --no-verify', 'push']) {
-    const target = TARGETS[op.split(' ')[0]];
-    const these = big.filter((r) => r.op === op);
+  const byOp = (op, size) => rows.find((r) => r.op === op && r.size === size);
+  for (const r of big.filter((x) => x.op === 'pull')) {
+    const l = limits.bySize[r.size];
+    const mib = r.bytes / MiB;
     out.push(
-      `target ${op} <= ${target}x curl: ${these.map((r) => `${r.size} ${fmt(r.ratio)}x (per-byte ${fmt(r.perByte)}x)`).join(', ')} -> ${verdict(these.every((r) => r.ratio <= target))} (per-byte: ${verdict(these.every((r) => r.perByte === undefined || r.perByte <= target))})`,
+      `limit ${r.size}: md5 alone ${fmt(mib / limits.md5)} s, sha256 alone ${fmt(mib / limits.sha256)} s; dd write + fsync ${fmt(l.dd?.seconds)} s (${fmt(l.dd?.cpu)} CPU s); curl -o ${fmt(r.curl)} s; curl -o + openssl dgst -md5 + -sha256 ${fmt(l.curlHashes?.seconds)} s (${fmt(l.curlHashes?.cpu)} CPU s)`,
     );
   }
+  out.push(python.note ? `python original: ${python.note}` : `python original: ${python.command}`);
+  out.push('');
+  out.push(
+    ...markdownTable(
+      [
+        'size',
+        'op',
+        'curl s',
+        'sregistry s',
+        'ratio',
+        'per-byte ratio',
+        'curl MiB/s',
+        'sregistry MiB/s',
+        'curl CPU s',
+        'sregistry CPU s',
+        'peak RSS MB',
+      ],
+      rows.map((r) => r.cells),
+    ),
+  );
+  out.push('');
+
+  // pull against the sequential tools doing the same work (issue 13's table)
+  const pullRows = big
+    .filter((r) => r.op === 'pull')
+    .map((r) => {
+      const l = limits.bySize[r.size];
+      const nv = byOp('pull --no-verify', r.size);
+      const py = l.python;
+      return {
+        size: r.size,
+        vsCombined: r.sregistry / l.curlHashes.seconds,
+        vsCurl: nv.sregistry / r.curl,
+        vsPython: py ? r.sregistry / py.seconds : undefined,
+        cells: [
+          r.size,
+          `${fmt(r.curl)} (${fmt(r.curlCpu)})`,
+          `${fmt(l.curlHashes.seconds)} (${fmt(l.curlHashes.cpu)})`,
+          py ? `${fmt(py.seconds)} (${fmt(py.cpu)})` : 'skipped',
+          `${fmt(r.sregistry)} (${fmt(r.sregistryCpu)})`,
+          `${fmt(r.sregistry / l.curlHashes.seconds)}x`,
+          py ? `${fmt(r.sregistry / py.seconds)}x` : '-',
+          `${fmt(nv.sregistry)} (${fmt(nv.sregistryCpu)})`,
+          `${fmt(nv.sregistry / r.curl)}x`,
+        ],
+      };
+    });
+  out.push(
+    ...markdownTable(
+      [
+        'size',
+        'curl -o s (CPU)',
+        'curl + md5 + sha256 s (CPU)',
+        'python s (CPU)',
+        'pull s (CPU)',
+        'pull / curl+hashes',
+        'pull / python',
+        'pull --no-verify s (CPU)',
+        'no-verify / curl',
+      ],
+      pullRows.map((r) => r.cells),
+    ),
+  );
+  out.push('');
+
+  const node = fixed.node;
+  const startupRows = STARTUP.map((c) => ({ label: c.label, ratio: fixed[c.label].seconds / node.seconds, t: fixed[c.label] }));
+  out.push(
+    ...markdownTable(
+      ['fixed cost', 'node -e 0 s (CPU)', 'sregistry s (CPU)', 'ratio', 'CPU ratio'],
+      startupRows.map((r) => [
+        r.label,
+        `${fmt(node.seconds, 3)} (${fmt(node.cpu)})`,
+        `${fmt(r.t.seconds, 3)} (${fmt(r.t.cpu)})`,
+        `${fmt(r.ratio)}x`,
+        node.cpu ? `${fmt(r.t.cpu / node.cpu)}x` : '-',
+      ]),
+    ),
+  );
+  out.push('');
+
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  out.push(
+    `target pull (md5 + sha256) <= ${TARGETS.pull}x curl -o + openssl md5 + sha256: ${pullRows.map((r) => `${r.size} ${fmt(r.vsCombined)}x`).join(', ')} -> ${verdict(pullRows.every((r) => r.vsCombined <= TARGETS.pull))}`,
+  );
+  out.push(
+    python.note
+      ? `target pull <= ${TARGETS.python}x the Python original: skipped (${python.note})`
+      : `target pull <= ${TARGETS.python}x the Python original: ${pullRows.map((r) => `${r.size} ${fmt(r.vsPython)}x`).join(', ')} -> ${verdict(pullRows.every((r) => r.vsPython <= TARGETS.python))}`,
+  );
+  out.push(
+    `target pull --no-verify (sha256 only) <= ${TARGETS['pull --no-verify']}x curl -o: ${pullRows.map((r) => `${r.size} ${fmt(r.vsCurl)}x`).join(', ')} -> ${verdict(pullRows.every((r) => r.vsCurl <= TARGETS['pull --no-verify']))}`,
+  );
+  const pushes = big.filter((r) => r.op === 'push');
+  out.push(
+    `target push <= ${TARGETS.push}x curl: ${pushes.map((r) => `${r.size} ${fmt(r.ratio)}x (per-byte ${fmt(r.perByte)}x)`).join(', ')} -> ${verdict(pushes.every((r) => r.ratio <= TARGETS.push))}`,
+  );
+  out.push(
+    `target fixed cost <= ${TARGETS.startup}x node -e 0: ${startupRows.map((r) => `${r.label} ${fmt(r.ratio)}x`).join(', ')} -> ${verdict(startupRows.every((r) => r.ratio <= TARGETS.startup))}`,
+  );
   const rss = big.map((r) => r.rssMb);
   out.push(`target peak RSS <= ${TARGETS.rssMb} MB: max ${fmt(Math.max(...rss), 0)} MB -> ${verdict(Math.max(...rss) <= TARGETS.rssMb)}`);
   // "flat" = the same peak for a small and a big image; the 4 KiB row is the baseline (the CLI and its modules),
   // the first MiBs of streaming add V8's young generation and buffers in flight, which must not keep growing.
   for (const op of ['pull', 'push']) {
-    const byOp = big.filter((r) => r.op === op).sort((a, b) => a.bytes - b.bytes);
+    const these = big.filter((r) => r.op === op).sort((a, b) => a.bytes - b.bytes);
     const base = `baseline at 4 KiB ${fmt(tiny[op].rssMb, 0)} MB`;
-    if (byOp.length < 2) {
+    if (these.length < 2) {
       out.push(`target RSS flat (${op}): needs two sizes; ${base}`);
       continue;
     }
-    const growth = byOp.at(-1).rssMb - byOp[0].rssMb;
+    const growth = these.at(-1).rssMb - these[0].rssMb;
     out.push(
-      `target RSS flat (${op}, ${byOp[0].size} -> ${byOp.at(-1).size}, within ${TARGETS.rssGrowthMb} MB): ${growth >= 0 ? '+' : ''}${fmt(growth, 0)} MB -> ${verdict(growth <= TARGETS.rssGrowthMb)}; ${base}`,
+      `target RSS flat (${op}, ${these[0].size} -> ${these.at(-1).size}, within ${TARGETS.rssGrowthMb} MB): ${growth >= 0 ? '+' : ''}${fmt(growth, 0)} MB -> ${verdict(growth <= TARGETS.rssGrowthMb)}; ${base}`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
   if (opts.json)
     writeFileSync(
       opts.json,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rounds, results: rows.map(({ cells, ...r }) => r) }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rounds, limits, fixed, python: python.note ?? python.command, results: rows.map(({ cells, ...r }) => r) }, null, 2)}\n`,
     );
 }

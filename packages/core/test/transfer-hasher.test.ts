@@ -36,7 +36,7 @@ describe('hashers', () => {
       const hasher = make();
       try {
         for (const batch of batches(randomBytes(3 * 1024 * 1024))) await hasher.update(batch);
-        hasher.reset();
+        await hasher.reset();
         for (const batch of batches(data)) await hasher.update(batch);
         assert.deepEqual(await hasher.digest(), expected(data));
       } finally {

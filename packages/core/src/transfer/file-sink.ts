@@ -1,11 +1,19 @@
-// The download target: one file handle for all attempts, the running digests, and the committed byte count.
-// Each attempt gets a fresh Writable that appends at the committed position; bytes are hashed in the same pass
-// as they are written, in order, so a Range resume just continues the hash state, and a restart resets both.
-// Write errors surface as DiskWriteError; a failing hash worker as HashWorkerError (see hasher.ts).
+// The download target: one file handle for all attempts, the running digests, and the accepted byte count.
+// Each attempt gets a fresh Writable that appends at the accepted position; bytes are hashed in order, so a
+// Range resume just continues the hash state, and a restart resets both.
+//
+// No stage waits for another in lock step. Each batch goes to two bounded queues and the Writable is done with it:
+// the file's WriteQueue (the socket's buffers, written behind the stream) and the hashes. Big downloads
+// (`parallel`) hash on one thread per digest, fed through a ByteRing in shared memory (see hasher.ts); small
+// ones hash on the main thread while the write is in flight. The stream is held back only when the disk or the
+// slowest hash is a whole queue behind, so memory stays flat.
+// Write errors surface as DiskWriteError; a failing hash worker as HashWorkerError (see hasher.ts), on a later
+// write, at the end of the attempt, or from digests().
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { type Digests, type Hasher, InlineHasher, WorkerHasher } from './hasher';
 import type { HashName } from './types';
+import { WriteQueue } from './write-queue';
 
 /** Write buffer of the per-attempt stream: large, so the socket keeps flowing while the disk catches up. */
 export const WRITE_HIGH_WATER_MARK = 1024 * 1024;
@@ -24,66 +32,83 @@ export class DiskWriteError extends Error {
   }
 }
 
+/** A hasher that may queue bytes: `drain` waits for them, `stop` abandons them. */
+export type QueuedHasher = Hasher & { drain?: () => Promise<void>; stop?: () => Promise<void> };
+
+function defaultHasher(names: HashName[], parallel: boolean): QueuedHasher {
+  return parallel ? new WorkerHasher(names) : new InlineHasher(names);
+}
+
 export class FileSink {
-  /** bytes written to disk and hashed */
+  /** bytes accepted: in the file or queued for it, and hashed or queued for the hashes (in order) */
   position = 0;
-  /** hash on a worker thread (decided before the first byte, once the size is known) */
+  /** hash on worker threads (decided before the first byte, once the size is known) */
   parallel = false;
-  private hasher?: Hasher;
-  /** the write in flight, so a destroyed attempt can wait for it before the file is touched again */
-  private pending: Promise<unknown> = Promise.resolve();
+  private hasher?: QueuedHasher;
+  private readonly disk: WriteQueue;
 
   private constructor(
     private readonly handle: fs.FileHandle,
     readonly path: string,
     private readonly names: HashName[],
-  ) {}
-
-  /** Creates or truncates `path` with mode 0600 (the image may be private). */
-  static async open(path: string, hashes: HashName[]): Promise<FileSink> {
-    const names = Array.from(new Set<HashName>(['sha256', ...hashes]));
-    const handle = await fs.open(path, 'w', 0o600);
-    return new FileSink(handle, path, names);
+    private readonly makeHasher: (names: HashName[], parallel: boolean) => QueuedHasher,
+  ) {
+    this.disk = new WriteQueue(handle, (error) => new DiskWriteError(path, error));
   }
 
-  private getHasher(): Hasher {
-    this.hasher ??= this.parallel ? new WorkerHasher(this.names) : new InlineHasher(this.names);
+  /**
+   * Creates or truncates `path` with mode 0600 (the image may be private). Only the digests in `hashes` (and
+   * sha256, the catalogue's version) are computed. `makeHasher` replaces the hashing stage (tests slow it down).
+   */
+  static async open(
+    path: string,
+    hashes: HashName[],
+    makeHasher: (names: HashName[], parallel: boolean) => QueuedHasher = defaultHasher,
+  ): Promise<FileSink> {
+    const names = Array.from(new Set<HashName>(['sha256', ...hashes]));
+    const handle = await fs.open(path, 'w', 0o600);
+    return new FileSink(handle, path, names, makeHasher);
+  }
+
+  private getHasher(): QueuedHasher {
+    this.hasher ??= this.makeHasher(this.names, this.parallel);
     return this.hasher;
   }
 
   /** Starts over from byte 0 (the server did not resume): empty file, fresh digests. */
   async reset(): Promise<void> {
     await this.settled();
+    await this.hasher?.reset();
     await this.handle.truncate(0);
     this.position = 0;
-    this.hasher?.reset();
   }
 
-  /** Resolves once no write is in flight. */
+  /** Resolves once every accepted byte is in the file and hashed, or a stage failed (reported elsewhere). */
   async settled(): Promise<void> {
-    await this.pending.catch(() => undefined);
+    await this.disk.drain().catch(() => undefined);
+    await this.hasher?.drain?.().catch(() => undefined);
   }
 
-  /** A stream for one attempt; `onWritten` runs after each write reaches the file. */
+  /** Everything accepted is in the file and hashed; throws the first stage's failure. */
+  private async flushed(): Promise<void> {
+    await Promise.all([this.disk.drain(), this.hasher?.drain?.()]);
+  }
+
+  /** A stream for one attempt; `onWritten` runs after each batch is accepted. */
   writer(onWritten?: () => void): Writable {
-    const write = async (chunks: Buffer[]) => {
-      // Hashing (possibly on the worker) and the disk write of the same batch overlap.
+    const accept = async (chunks: Buffer[]) => {
+      // Queued for the disk first, so the write is in flight while the bytes are hashed.
+      const written = this.disk.write(chunks, this.position);
       const hashed = Promise.resolve(this.getHasher().update(chunks));
-      hashed.catch(() => undefined); // observed below; this only keeps an early failure from counting as unhandled
-      try {
-        await writeAll(this.handle, chunks, this.position);
-      } catch (error) {
-        await hashed.catch(() => undefined);
-        throw new DiskWriteError(this.path, error);
-      }
-      await hashed;
+      // Both are awaited below; these keep an early failure of one from counting as unhandled.
+      written.catch(() => undefined);
+      hashed.catch(() => undefined);
+      await Promise.all([written, hashed]);
       for (const chunk of chunks) this.position += chunk.length;
       onWritten?.();
     };
     const run = (chunks: Buffer[], callback: (error?: Error | null) => void) => {
-      const done = write(chunks);
-      this.pending = done;
-      done.then(() => callback(), callback);
+      accept(chunks).then(() => callback(), callback);
     };
     return new Writable({
       highWaterMark: WRITE_HIGH_WATER_MARK,
@@ -93,6 +118,10 @@ export class FileSink {
           entries.map((entry) => entry.chunk as Buffer),
           callback,
         ),
+      // The attempt is over only when its bytes are in the file: a disk error then fails this attempt.
+      final: (callback) => {
+        this.flushed().then(() => callback(), callback);
+      },
       // Resolve the destroy only after the last write landed, so the next attempt sees a stable file.
       destroy: (error, callback) => {
         this.settled().then(() => callback(error));
@@ -106,7 +135,7 @@ export class FileSink {
 
   /** Flushes to disk and closes. */
   async finish(): Promise<void> {
-    await this.settled();
+    await this.flushed();
     this.hasher?.close();
     await this.handle.sync();
     await this.handle.close();
@@ -114,35 +143,10 @@ export class FileSink {
 
   /** Closes and removes the file: no half-written image is ever left behind. */
   async discard(): Promise<void> {
-    await this.settled();
+    await this.disk.drain().catch(() => undefined);
+    await this.hasher?.stop?.();
     this.hasher?.close();
     await this.handle.close().catch(() => undefined);
     await fs.rm(this.path, { force: true });
-  }
-}
-
-/** Positional vectored write that copes with short writes. */
-async function writeAll(handle: fs.FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let total = 0;
-  for (const chunk of chunks) total += chunk.length;
-  let { bytesWritten } = chunks.length === 1 ? await handle.write(chunks[0]!, 0, total, position) : await handle.writev(chunks, position);
-  while (bytesWritten < total) {
-    // Rare (disk nearly full, signals): finish the remainder chunk by chunk.
-    let skip = bytesWritten;
-    for (const chunk of chunks) {
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
-        continue;
-      }
-      const rest = chunk.subarray(skip);
-      skip = 0;
-      let offset = 0;
-      while (offset < rest.length) {
-        const result = await handle.write(rest, offset, rest.length - offset, position + bytesWritten);
-        if (result.bytesWritten === 0) throw new Error('short write');
-        offset += result.bytesWritten;
-        bytesWritten += result.bytesWritten;
-      }
-    }
   }
 }

@@ -1,0 +1,279 @@
+// The download pipeline's stages are decoupled: bytes reach the file while the hashes lag behind (and the other way
+// round), each through a bounded queue, and the digests stay exact whatever the batch sizes and ring wraps.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ByteRing, RING_MIN_PIECE, type RingConsumer } from '../src/transfer/byte-ring';
+import { DiskWriteError, FileSink } from '../src/transfer/file-sink';
+import { type Digests, WorkerHasher } from '../src/transfer/hasher';
+import { downloadToFile } from '../src/transfer/index';
+import { WriteQueue } from '../src/transfer/write-queue';
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sreg-pipe-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = () => path.join(dir, `f-${++n}`);
+
+/** Splits data into batches of odd sizes (1 byte to just over 1 MiB), like socket reads grouped by writev. */
+function batches(data: Buffer, seed: number): Buffer[][] {
+  const sizes = [1, 7, 4093, 65_536, 65_537, 300_001, 1_048_583];
+  const out: Buffer[][] = [];
+  let offset = 0;
+  for (let i = seed; offset < data.length; i++) {
+    const batch: Buffer[] = [];
+    for (let k = 0; k <= i % 3 && offset < data.length; k++) {
+      const size = Math.min(data.length - offset, sizes[(i * 5 + k) % sizes.length]!);
+      batch.push(data.subarray(offset, offset + size));
+      offset += size;
+    }
+    out.push(batch);
+  }
+  return out;
+}
+
+function expected(data: Buffer, md5: boolean): Digests {
+  const out: Digests = { sha256: createHash('sha256').update(data).digest('hex') };
+  if (md5) out.md5 = createHash('md5').update(data).digest('hex');
+  return out;
+}
+
+/** A promise with its resolve, to hold a stage back and release it later. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+async function until(what: string, condition: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await delay(5);
+  }
+}
+
+describe('WorkerHasher (one thread per digest, fed through a ring)', () => {
+  // A ring just over one piece, so pieces wrap around its end at odd offsets.
+  const ring = RING_MIN_PIECE + 4099;
+  for (const size of [0, 1, 255 * 1024 + 3, 3 * 1024 * 1024 + 1, 9 * 1024 * 1024 + 7]) {
+    test(`digests equal node:crypto's on ${size} random bytes`, async () => {
+      const data = randomBytes(size);
+      for (const names of [['sha256'], ['sha256', 'md5']] as const) {
+        const hasher = new WorkerHasher([...names], ring);
+        try {
+          for (const batch of batches(data, size % 7)) await hasher.update(batch);
+          assert.deepEqual(await hasher.digest(), expected(data, names.length === 2));
+        } finally {
+          hasher.close();
+        }
+      }
+    });
+  }
+
+  test('a reset in the middle starts the digests over', async () => {
+    const hasher = new WorkerHasher(['sha256', 'md5'], ring);
+    const data = randomBytes(2 * 1024 * 1024 + 5);
+    try {
+      for (const batch of batches(randomBytes(700_001), 1)) await hasher.update(batch);
+      await hasher.reset();
+      for (const batch of batches(data, 2)) await hasher.update(batch);
+      assert.deepEqual(await hasher.digest(), expected(data, true));
+    } finally {
+      hasher.close();
+    }
+  });
+});
+
+describe('ByteRing', () => {
+  test('a stalled consumer holds back neither the producer (until the ring is full) nor the other consumers', async () => {
+    const size = 4 * RING_MIN_PIECE;
+    const buffer = new SharedArrayBuffer(size);
+    const stall = gate();
+    let fast = 0;
+    let slow = 0;
+    const consumers: RingConsumer[] = [
+      {
+        consume: async (_offset, length) => {
+          fast += length;
+        },
+      },
+      {
+        consume: async (_offset, length) => {
+          await stall.opened;
+          slow += length;
+        },
+      },
+    ];
+    const ring = new ByteRing(buffer, consumers);
+    await ring.push([Buffer.alloc(size - 1)]); // resolves: there is room, whatever the slow consumer does
+    await until('the fast consumer to take everything', () => fast >= size - RING_MIN_PIECE);
+    assert.equal(slow, 0);
+    let pushed = false;
+    const more = ring.push([Buffer.alloc(RING_MIN_PIECE)]).then(() => {
+      pushed = true;
+    });
+    await delay(100);
+    assert.equal(pushed, false, 'a full ring holds the producer back');
+    stall.open();
+    await more;
+    await ring.drain();
+    assert.equal(fast, size - 1 + RING_MIN_PIECE);
+    assert.equal(slow, size - 1 + RING_MIN_PIECE);
+  });
+
+  test("a consumer's failure reaches the producer and drain()", async () => {
+    const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE), [
+      {
+        consume: async () => {
+          throw new Error('boom');
+        },
+      },
+    ]);
+    await ring.push([Buffer.alloc(RING_MIN_PIECE)]);
+    await assert.rejects(ring.drain(), /boom/);
+    await assert.rejects(ring.push([Buffer.alloc(1)]), /boom/);
+  });
+});
+
+describe('FileSink', () => {
+  test('writes do not wait for the hashes: the file fills while the hash stage is stalled', async () => {
+    const stall = gate();
+    const hashed = createHash('sha256');
+    const dest = file();
+    // The hashing stage: a real ring (8 MiB) whose only consumer waits until released.
+    let ring: ByteRing | undefined;
+    const sink = await FileSink.open(dest, ['sha256'], () => {
+      const buffer = new SharedArrayBuffer(8 * 1024 * 1024);
+      const bytes = new Uint8Array(buffer);
+      ring = new ByteRing(buffer, [
+        {
+          consume: async (offset, length) => {
+            await stall.opened;
+            hashed.update(bytes.subarray(offset, offset + length));
+          },
+        },
+      ]);
+      const r = ring;
+      return {
+        update: (chunks) => r.push(chunks),
+        drain: () => r.drain(),
+        reset: () => undefined,
+        digest: async () => {
+          await r.drain();
+          return { sha256: hashed.digest('hex') };
+        },
+        close: () => undefined,
+      };
+    });
+    const data = randomBytes(6 * 1024 * 1024 + 3);
+    const writer = sink.writer();
+    for (const batch of batches(data, 3)) for (const chunk of batch) writer.write(chunk);
+    await until('the bytes to reach the file', () => fs.statSync(dest).size === data.length);
+    assert.equal(sink.position, data.length);
+    stall.open();
+    writer.end();
+    await new Promise((resolve) => writer.once('finish', resolve));
+    assert.deepEqual(await sink.digests(), expected(data, false));
+    await sink.finish();
+    assert.ok(fs.readFileSync(dest).equals(data));
+  });
+
+  test('a download hashed on threads starts only the digests asked for', async () => {
+    const data = randomBytes(17 * 1024 * 1024 + 9);
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': data.length });
+      res.end(data);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+    let threads = 0;
+    const count = () => {
+      threads++;
+    };
+    process.on('worker', count);
+    try {
+      for (const [hashes, want] of [
+        [['sha256'], 1],
+        [['sha256', 'md5'], 2],
+      ] as const) {
+        threads = 0;
+        const result = await downloadToFile({ url, dest: file(), hashes: [...hashes], hashInWorker: true });
+        assert.equal(threads, want, `${hashes.join('+')}: ${threads} hash threads`);
+        assert.deepEqual({ sha256: result.sha256, ...(result.md5 ? { md5: result.md5 } : {}) }, expected(data, want === 2));
+      }
+    } finally {
+      process.off('worker', count);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('WriteQueue', () => {
+  test('a slow disk does not hold the stream back until 8 MiB are queued; writes land in order', async () => {
+    const dest = file();
+    const real = await fsp.open(dest, 'w');
+    const slow = gate();
+    let calls = 0;
+    // The real file handle behind a disk that does not answer until released.
+    const handle = {
+      write: async (...args: Parameters<fsp.FileHandle['write']>) => {
+        calls++;
+        await slow.opened;
+        return real.write(...args);
+      },
+      writev: async (buffers: Buffer[], position: number) => {
+        calls++;
+        await slow.opened;
+        return real.writev(buffers, position);
+      },
+    } as unknown as fsp.FileHandle;
+    const queue = new WriteQueue(handle, (error) => new DiskWriteError(dest, error), 8 * 1024 * 1024);
+    const data = randomBytes(10 * 1024 * 1024 + 1);
+    let position = 0;
+    let accepted = 0;
+    const writes: Promise<void>[] = [];
+    for (const batch of batches(data, 4)) {
+      const p = queue.write(batch, position);
+      for (const chunk of batch) position += chunk.length;
+      const end = position;
+      writes.push(
+        p.then(() => {
+          accepted = Math.max(accepted, end);
+        }),
+      );
+    }
+    await delay(100);
+    assert.ok(accepted >= 4 * 1024 * 1024 && accepted < data.length, `accepted ${accepted} bytes before the disk answered`);
+    assert.equal(calls, 1, 'one write in flight at a time');
+    slow.open();
+    await Promise.all(writes);
+    await queue.drain();
+    await real.close();
+    assert.ok(fs.readFileSync(dest).equals(data));
+  });
+
+  test('a failed write is reported to the next write and to drain() as the wrapped error', async () => {
+    const handle = {
+      write: async () => {
+        throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+      },
+    } as unknown as fsp.FileHandle;
+    const queue = new WriteQueue(handle, (error) => new DiskWriteError('/x', error));
+    await queue.write([Buffer.alloc(10)], 0);
+    await assert.rejects(queue.drain(), (error: unknown) => error instanceof DiskWriteError && error.code === 'ENOSPC');
+    await assert.rejects(queue.write([Buffer.alloc(10)], 10), DiskWriteError);
+  });
+});
