@@ -12,4 +12,5 @@ export * from './remote';
 export * from './remove';
 export * from './session';
 export * from './shell';
+export * from './sign';
 export * from './verify';

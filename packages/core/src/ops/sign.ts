@@ -1,0 +1,126 @@
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { sha256File } from '../catalog/hash';
+import type { ImageRecord } from '../contracts/records';
+import { UserError } from '../errors';
+import { printable } from '../output/format';
+import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
+import { besideTempName } from '../storage/layout';
+import { withVersion } from '../uri/parse';
+import { imageTarget } from './image-target';
+import { readKeyFile } from './keys';
+import { readPassphrase } from './passphrase';
+import type { Session } from './session';
+
+export interface SignImageOptions {
+  /** an image file or a catalogued image name */
+  target: string;
+  keyFiles: readonly string[];
+  /** groups to sign (default: every group) */
+  groups?: number[];
+  /** RSA PEM keys sign with PSS rather than PKCS#1 v1.5 */
+  rsaPss?: boolean;
+}
+
+export interface SignImageResult {
+  path: string;
+  signatures: SignedObject[];
+  /** for a catalogued image: its uri and version after signing */
+  uri?: string;
+  version?: string;
+}
+
+/** The private keys in the --key files, OpenPGP ones unlocked (passphrase asked once per locked key). */
+async function signingKeys(files: readonly string[]): Promise<SigningKey[]> {
+  const keys: SigningKey[] = [];
+  for (const file of files) {
+    for (const parsed of await parseKeys(await readKeyFile(file), file)) {
+      if (!parsed.summary.private) {
+        throw new UserError(`${file} holds a public key (${parsed.summary.id})`, {
+          fix: 'signing needs the private key: pass its file with --key',
+          code: 'ENOPRIVATE',
+        });
+      }
+      if (parsed.format === 'pem') keys.push({ format: 'pem', key: parsed.key as KeyObject });
+      else keys.push({ format: 'openpgp', key: await unlocked(parsed.key as PgpPrivateKey, file) });
+    }
+  }
+  return keys;
+}
+
+async function unlocked(key: PgpPrivateKey, file: string): Promise<PgpPrivateKey> {
+  if (key.isDecrypted()) return key;
+  const passphrase = await readPassphrase(`Passphrase for ${printable(file)}: `);
+  try {
+    return await openpgp().decryptKey({ privateKey: key, passphrase });
+  } catch {
+    throw new UserError(`the passphrase for ${file} is wrong`, { fix: 'type it again, or give it on stdin', code: 'EPASSPHRASE' });
+  }
+}
+
+/**
+ * `sign <file-or-uri> --key FILE…`: appends a signature object per group (OpenPGP keys) or one DSSE envelope per
+ * group (PEM keys) and replaces the file atomically. A catalogued image keeps its record consistent: a version
+ * that was the file's SHA-256 becomes the new file's SHA-256 (and the file moves to that version's path).
+ */
+export async function signImage(session: Session, options: SignImageOptions): Promise<SignImageResult> {
+  const { file, record } = await imageTarget(session, options.target, 'sign');
+  const keys = await signingKeys(options.keyFiles);
+  if (!record) {
+    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss });
+    report(session, signatures, file);
+    return { path: file, signatures };
+  }
+  return signCatalogued(session, record, file, keys, options);
+}
+
+async function signCatalogued(
+  session: Session,
+  record: ImageRecord,
+  file: string,
+  keys: SigningKey[],
+  options: SignImageOptions,
+): Promise<SignImageResult> {
+  const catalog = await session.catalog('sign');
+  const contentVersion = /^[0-9a-f]{64}$/.test(record.version ?? '') && (await sha256File(file)) === record.version;
+  const temp = besideTempName(file, process.pid, randomBytes(4).toString('hex'));
+  try {
+    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, dest: temp });
+    const sha256 = await sha256File(temp);
+    const version = contentVersion ? sha256 : (record.version ?? sha256);
+    const name = withVersion(session.parseLocal(`${record.collection}/${record.name}:${record.tag}`), version);
+    const added = await catalog.add({
+      file: temp,
+      name,
+      client: record.client,
+      version,
+      sha256,
+      url: record.url ?? undefined,
+      metrics: keptMetrics(record.metrics, fs.statSync(temp).size),
+      dest: contentVersion ? undefined : file,
+    });
+    // the unsigned file under its old version is replaced by the signed one under the new
+    if (added.record.id !== record.id) await catalog.remove(record, { deleteFile: added.path !== file });
+    report(session, signatures, added.path);
+    return { path: added.path, signatures, uri: added.record.uri ?? name.uri, version };
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/** The record's own metadata (a server manifest, the format), without the name fields `add` writes anew. */
+function keptMetrics(metrics: Record<string, unknown>, size: number): Record<string, unknown> {
+  const { collection, image, original, registry, storage, tag, type, uri, url, version, ...kept } = metrics;
+  void [collection, image, original, registry, storage, tag, type, uri, url, version];
+  return 'size' in kept ? { ...kept, size } : kept;
+}
+
+function report(session: Session, signatures: SignedObject[], file: string): void {
+  for (const s of signatures) {
+    session.out.result(
+      `Signed object group ${s.groupId} (objects ${s.objects.join(', ')}) with ${s.format === 'pgp' ? 'OpenPGP key' : 'DSSE key(s)'} ${s.keys.join(', ')}`,
+    );
+  }
+  session.out.result(`Signature(s) added to ${printable(file)}`);
+}
