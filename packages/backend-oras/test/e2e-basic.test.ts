@@ -6,7 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '../../testkit/src/index';
-import { assertOneLineError, fileSha256, filesUnder, type OrasHome, orasHome, PASSWORD, pushByHand, USER, USERS } from './helpers';
+import {
+  assertOneLineError,
+  fileSha256,
+  filesUnder,
+  type OrasHome,
+  orasHome,
+  PASSWORD,
+  pushByHand,
+  USER,
+  USERS,
+  writeLogin,
+} from './helpers';
 
 const available = distributionAvailable();
 
@@ -174,6 +185,38 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       const after = JSON.parse(fs.readFileSync(other.dockerConfig, 'utf8'));
       assert.equal(after.auths[registry.host], undefined);
       assert.equal(after.auths['ghcr.io'].auth, 'eDp5');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  test("logins from a credential helper, from Apptainer's docker-config.json, and a missing helper", async () => {
+    const other = await orasHome(registry, { login: false });
+    try {
+      const bin = path.join(other.home, 'bin');
+      fs.mkdirSync(bin);
+      const helper = path.join(bin, 'docker-credential-sregtest');
+      // a credential helper answers `get` with the host on stdin
+      fs.writeFileSync(
+        helper,
+        `#!/bin/sh\nread host\nif [ "$host" = "${registry.host}" ]; then printf '{"Username":"${USER}","Secret":"${PASSWORD}"}'; else echo "credentials not found" >&2; exit 1; fi\n`,
+        { mode: 0o755 },
+      );
+      const env = { PATH: `${bin}:${process.env.PATH}` };
+      fs.mkdirSync(path.dirname(other.dockerConfig), { recursive: true });
+      fs.writeFileSync(other.dockerConfig, JSON.stringify({ credHelpers: { [registry.host]: 'sregtest' } }));
+      const viaHelper = await other.run(['pull', '--no-cache', '--name', 'helper.sif', ref('alice/hello:v1'), '--debug'], { env });
+      assert.equal(viaHelper.code, 0, viaHelper.stderr);
+      assert.match(viaHelper.stderr, /credentials for .* from docker-credential-sregtest/);
+      assert.ok(!(viaHelper.stdout + viaHelper.stderr).includes(PASSWORD));
+
+      fs.writeFileSync(other.dockerConfig, JSON.stringify({ credsStore: 'nosuchhelper' }));
+      assertOneLineError(await other.run(['pull', ref('alice/hello:v1')], { env }), /docker-credential-nosuchhelper is not installed/);
+
+      fs.rmSync(other.dockerConfig);
+      writeLogin(path.join(other.home, '.apptainer', 'docker-config.json'), registry.host, USER, PASSWORD);
+      const viaApptainer = await other.run(['pull', '--no-cache', '--name', 'apptainer.sif', ref('alice/hello:v1')]);
+      assert.equal(viaApptainer.code, 0, viaApptainer.stderr);
     } finally {
       other.cleanup();
     }
