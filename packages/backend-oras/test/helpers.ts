@@ -14,8 +14,6 @@ export { assertOneLineError } from '../../testkit/src/index';
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'run.js');
 export const PLUGIN_DIR = path.join(REPO, 'packages', 'backend-oras');
-/** push and delete are registered by the registry plugin's commands until core defines them for every backend */
-export const REGISTRY_PLUGIN_DIR = path.join(REPO, 'packages', 'backend-registry');
 
 export const USER = 'alice';
 export const PASSWORD = 'oras-e2e-p4ss-w0rd';
@@ -47,10 +45,9 @@ export async function orasHome(registry: DistributionHandle, options: { login?: 
   };
   const runIt = (args: string[], o: { env?: Record<string, string | undefined>; input?: string } = {}) =>
     runCli(BIN, args, { cwd: work, input: o.input, env: { ...env, ...o.env } });
-  for (const dir of [PLUGIN_DIR, REGISTRY_PLUGIN_DIR]) {
-    const linked = await runIt(['plugins', 'link', dir, '--no-install']);
-    assert.equal(linked.code, 0, `plugins link failed: ${linked.stderr}`);
-  }
+  // push and delete are core's commands, which this plugin registers: no other plugin is needed
+  const linked = await runIt(['plugins', 'link', PLUGIN_DIR, '--no-install']);
+  assert.equal(linked.code, 0, `plugins link failed: ${linked.stderr}`);
   return { home: temp.home, dockerConfig, storage: path.join(temp.home, '.singularity', 'shub'), work, run: runIt, cleanup: temp.cleanup };
 }
 

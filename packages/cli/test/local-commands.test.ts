@@ -175,12 +175,18 @@ test('SREGISTRY_DATABASE and SREGISTRY_STORAGE move the catalogue', async () => 
   assert.match(disabled.stderr, /SREGISTRY_DISABLE/);
 });
 
-test('a command from a plugin that is not installed is an install hint, not "not found"', async () => {
+test('a command from a plugin that is not installed is an install hint naming the plugins that offer it', async () => {
   const push = await cli.run(['push', 'x.sif', '--name', 'a/b']);
   assert.equal(push.code, 1);
   assert.equal(
     push.stderr.trim(),
-    'ERROR "push" comes with the @sregistry/backend-registry plugin, which is not installed; run: sregistry plugins install @sregistry/backend-registry',
+    'ERROR "push" comes with the backend plugins that can push, and none is installed; run: sregistry plugins install @sregistry/backend-oras (for oras://) or @sregistry/backend-registry (for registry://)',
+  );
+  const remove = await cli.run(['delete', 'a/b']);
+  assert.equal(remove.code, 1);
+  assert.match(
+    remove.stderr,
+    /^ERROR "delete" comes with the backend plugins that can delete, and none is installed; run: sregistry plugins install @sregistry\/backend-oras \(for oras:\/\/\) or @sregistry\/backend-registry/,
   );
   const typo = await cli.run(['pul', 'x']);
   assert.equal(typo.code, 2);

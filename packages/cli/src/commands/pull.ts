@@ -20,21 +20,14 @@ export default class Pull extends SregistryCommand {
 
   async run() {
     const { args, flags } = await this.parse(Pull);
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
-    try {
-      return await hostCore().pullImage(this.session, {
-        uri: args.uri,
-        name: flags.name,
-        noCache: flags['no-cache'],
-        force: flags.force,
-        noVerify: flags['no-verify'],
-        gunzip: flags.gunzip,
-        signal: abort.signal,
-      });
-    } finally {
-      process.off('SIGINT', stop);
-    }
+    return hostCore().pullImage(this.session, {
+      uri: args.uri,
+      name: flags.name,
+      noCache: flags['no-cache'],
+      force: flags.force,
+      noVerify: flags['no-verify'],
+      gunzip: flags.gunzip,
+      signal: this.signal,
+    });
   }
 }

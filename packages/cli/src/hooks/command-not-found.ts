@@ -1,11 +1,9 @@
 import { type Hook, toConfiguredId } from '@oclif/core';
-import { jsonError, nearest } from '@sregistry/core/command';
+import { jsonError, nearest, pluginsOffering } from '@sregistry/core/command';
 
-// Commands that a first-party plugin contributes, so a missing one is an install hint, not "not found".
-const PROVIDED_BY: Record<string, string> = {
-  push: '@sregistry/backend-registry',
-  delete: '@sregistry/backend-registry',
-};
+// Commands that every plugin whose backend has the capability registers (core's PushCommand, DeleteCommand), so a
+// missing one is an install hint naming the plugins that offer it, not "not found".
+const PLUGIN_COMMANDS: Record<string, 'push' | 'delete'> = { push: 'push', delete: 'delete' };
 
 type Context = Hook.Context;
 type Config = Parameters<Hook.CommandNotFound>[0]['config'];
@@ -30,9 +28,15 @@ const hook: Hook.CommandNotFound = async function (options) {
   // oclif joins every word before the first flag into the id (`pul x` → `pul:x`): the command is the first word,
   // or the first two when the first is a topic (`backend lss`)
   const [first = '', second] = id.split(':');
-  const plugin = PROVIDED_BY[first];
-  if (plugin) {
-    fail(`"${first}" comes with the ${plugin} plugin, which is not installed`, `run: sregistry plugins install ${plugin}`, 1);
+  const capability = PLUGIN_COMMANDS[first];
+  if (capability) {
+    const offering = pluginsOffering(capability, config.plugins.keys());
+    const choices = offering.map((b) => `${b.package} (for ${b.name}://)`).join(' or ');
+    fail(
+      `"${first}" comes with the backend plugins that can ${capability}, and none is installed`,
+      choices ? `run: sregistry plugins install ${choices}` : 'install a backend plugin that can (sregistry plugins install <package>)',
+      1,
+    );
     return;
   }
   const commands = visibleCommandIds(config, { aliases: true });
@@ -46,7 +50,7 @@ const hook: Hook.CommandNotFound = async function (options) {
     fail(`${first} has no command "${second}"`, `${hint}${first} commands: ${list} (see: ${config.bin} help ${first})`, 2);
     return;
   }
-  const guess = nearest(first, [...commands, ...Object.keys(PROVIDED_BY)]);
+  const guess = nearest(first, [...commands, ...Object.keys(PLUGIN_COMMANDS)]);
   if (guess && !json && process.stdin.isTTY && process.stderr.isTTY) {
     // plugin-not-found's prompt; its "run help" error keeps our usage exit code
     const { default: prompt } = (await import('@oclif/plugin-not-found')) as { default: Hook.CommandNotFound };

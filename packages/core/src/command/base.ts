@@ -22,6 +22,21 @@ export abstract class SregistryCommand extends Command {
   };
 
   protected session!: Session;
+  private interrupt?: { controller: AbortController; stop: () => void };
+
+  /**
+   * Aborted on Ctrl-C (SIGINT), so a transfer stops cleanly and removes what it started. The handler is
+   * installed on first use only: a command that never asks for the signal keeps Node's default (exit at once).
+   */
+  protected get signal(): AbortSignal {
+    if (!this.interrupt) {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      this.interrupt = { controller, stop };
+    }
+    return this.interrupt.controller.signal;
+  }
 
   override async init(): Promise<void> {
     await super.init();
@@ -115,6 +130,7 @@ export abstract class SregistryCommand extends Command {
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
+    if (this.interrupt) process.off('SIGINT', this.interrupt.stop);
     await this.session?.close().catch(() => {});
     return super.finally(error);
   }

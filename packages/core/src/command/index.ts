@@ -2,6 +2,9 @@
 // importing @sregistry/core from a plain script never loads oclif.
 export { Args, Flags } from '@oclif/core';
 export { backendHost } from '../backends/host';
+export { pluginsOffering } from '../backends/packages';
 export { jsonError, SregistryCommand } from './base';
+export { DeleteCommand } from './delete';
 export { hostCore } from './host-core';
+export { PushCommand } from './push';
 export { nearest } from './suggest';
