@@ -53,7 +53,7 @@ export async function fetchManifest(ctx: BackendContext, request: ManifestReques
   }
   if (res.status === 401 || res.status === 403) throw refused(ctx, request.what, res.status);
   if (res.status >= 500) throw hubFailed(ctx, request.what, res.status, detailOf(res.data) ?? (res.text.trim() || undefined));
-  throw unexpected(ctx, request.what, `HTTP ${res.status} ${res.statusText}`.trim());
+  throw unexpected(ctx, request.what, `HTTP ${res.status} ${ctx.host.printable(res.statusText)}`.trim());
 }
 
 function detailOf(data: unknown): string | undefined {

@@ -26,10 +26,13 @@ export function rateLimited(ctx: Ctx, what: string, status: number, body: unknow
 }
 
 export function hubFailed(ctx: Ctx, what: string, status: number, detail: string | undefined) {
-  return new ctx.host.UserError(`The Hub failed while resolving ${what} (HTTP ${status}${detail ? `: ${detail.slice(0, 120)}` : ''})`, {
-    fix: `try again later; if it keeps failing, report it at ${REPORT}`,
-    code: 'EREMOTE',
-  });
+  return new ctx.host.UserError(
+    `The Hub failed while resolving ${what} (HTTP ${status}${detail ? `: ${ctx.host.printable(detail, { max: 120 })}` : ''})`,
+    {
+      fix: `try again later; if it keeps failing, report it at ${REPORT}`,
+      code: 'EREMOTE',
+    },
+  );
 }
 
 export function refused(ctx: Ctx, what: string, status: number) {

@@ -67,7 +67,8 @@ export function unexpected(host: Host, answer: JsonResponse, url: string): Insta
       code: 'EBADANSWER',
     });
   }
-  const reason = detailOf(answer) ?? answer.statusText;
+  // the server's own words, escaped and capped: they may carry terminal sequences or echo our credentials
+  const reason = host.printable(detailOf(answer) ?? answer.statusText);
   return new host.UserError(`the registry answered ${answer.status}${reason ? ` ${reason}` : ''} for ${url}`, {
     fix: 'check the name and SREGISTRY_REGISTRY_BASE; run with --debug for the exchange',
     code: 'EHTTP',

@@ -45,7 +45,7 @@ export function locate(
         ? 'the registry in the image name'
         : 'SREGISTRY_REGISTRY_BASE';
   const bad = (problem: string) =>
-    new host.UserError(`${what} "${printable(raw)}" ${problem}`, {
+    new host.UserError(`${what} "${host.printable(raw, { max: 80 })}" ${problem}`, {
       fix: 'set it to the registry address, e.g. export SREGISTRY_REGISTRY_BASE=https://registry.example.org',
       code: 'EBADBASE',
     });
@@ -102,10 +102,4 @@ function sameHost(a: string, b: string): boolean {
   if (ua.hostname !== ub.hostname) return false;
   // a name without a port means the scheme's default port, which the base may spell out or leave out
   return ua.port === ub.port || ub.port === '' || ua.port === '';
-}
-
-/** The base as the user wrote it, for a message: control characters and any user:password masked. */
-function printable(s: string): string {
-  const shown = s.replace(/[\u0000-\u001f\u007f]/g, '?').replace(/\/\/[^/@]*@/, '//***@');
-  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }

@@ -16,10 +16,12 @@ export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<Sear
   const items = (Array.isArray(data) ? data : isObject(data) && Array.isArray(data.results) ? data.results : []).filter(isObject);
   const filtered = Boolean(key || value);
   const rows = items.map((label) => {
-    const containers = Array.isArray(label.containers) ? label.containers.map(String) : [];
-    const pair = `${String(label.key ?? '')}:${String(label.value ?? '')}`;
+    // newlines inside the cells are the table's layout; a newline inside a server string must not add a line
+    const shown = (value: unknown) => rt.host.printable(value, { max: 0 });
+    const containers = Array.isArray(label.containers) ? label.containers.map((c) => shown(c)) : [];
+    const pair = `${shown(label.key)}:${shown(label.value)}`;
     // the original's two shapes: a count per label without a filter, the containers themselves with one
     return filtered ? [pair, `\n${containers.join('\n')}\n\n`] : [`N=${containers.length}`, pair];
   });
-  return { heading: 'Labels', rows, items, emptyMessage: 'No labels found.' };
+  return { heading: 'Labels', rows, items, emptyMessage: 'No labels found.', multilineCells: filtered };
 }

@@ -57,7 +57,7 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
     refused,
   );
   const cid = collectionId(rt, step1, step1Url, location);
-  rt.log.debug(`[1. Collection return status ${step1.status} ${detailOf(step1) ?? step1.statusText}] cid ${cid}`);
+  rt.log.debug(`[1. Collection return status ${step1.status} ${rt.host.printable(detailOf(step1) ?? step1.statusText)}] cid ${cid}`);
 
   // Step 2: the file, as the nginx upload module expects it (field order matters to nothing but parity).
   const filename = path.posix.basename(name.storage);
@@ -155,7 +155,7 @@ function checkUpload(rt: Runtime, answer: JsonResponse, location: RegistryLocati
     if (message.endsWith('already exists.')) {
       throw new UserError(`${uri} is frozen on the registry`, { fix: 'push it under another tag', code: 'EFROZEN' });
     }
-    throw new UserError(`the registry did not store ${uri}: ${message || 'its answer has no message'}`, {
+    throw new UserError(`the registry did not store ${uri}: ${message ? rt.host.printable(message) : 'its answer has no message'}`, {
       fix: 'run with --debug to see the exchange',
       code: 'EBADANSWER',
     });

@@ -59,10 +59,34 @@ async function allCollections(rt: Runtime): Promise<SearchResult> {
     visited.add(url);
     const page = itemsOf((await getJson(rt, url)).data);
     items.push(...page.items);
-    // `next` is absolute on the real server; a relative one is read against the page it came from
-    url = page.next ? new URL(page.next, url).toString() : undefined;
+    url = page.next ? nextPage(rt, page.next, url, visited.size) : undefined;
   }
   return { heading: 'Collections', rows: items.flatMap(collectionRows), items, emptyMessage: 'No container collections found.' };
+}
+
+/**
+ * The page a listing's `next` points to, or undefined (with one warning line) when it is not a URL or leads to
+ * another origin: a server must not send us, with whatever we would send it, somewhere else.
+ */
+function nextPage(rt: Runtime, next: string, current: string, pages: number): string | undefined {
+  let target: URL;
+  try {
+    // absolute on the real server; a relative one is read against the page it came from
+    target = new URL(next, current);
+  } catch {
+    rt.log.warn(
+      `the registry's link to the next page ("${rt.host.printable(next, { max: 80 })}") is not a URL: stopped after ${pages} pages`,
+    );
+    return undefined;
+  }
+  const here = new URL(current);
+  if (target.origin !== here.origin) {
+    rt.log.warn(
+      `the registry's link to the next page leads to another host (${rt.host.urlOrigin(target)}), not followed: stopped after ${pages} pages`,
+    );
+    return undefined;
+  }
+  return target.toString();
 }
 
 async function oneCollection(rt: Runtime, query: string): Promise<SearchResult> {

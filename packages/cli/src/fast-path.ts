@@ -37,8 +37,6 @@ export async function runFast(argv: string[]): Promise<boolean> {
   }
   if (command.args !== undefined && args.length !== command.args) return false;
   const json = flags.has('--json');
-  // oclif colours JSON on a terminal; a pipe gets plain JSON from both paths
-  if (json && process.stdout.isTTY) return false;
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const core = require('@sregistry/core/local') as LocalCore;
@@ -61,7 +59,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   try {
     if (!session.openPlainReader()) return false;
     const result = await command.run(core, session, args);
-    if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (json) process.stdout.write(`${core.jsonText(result)}\n`);
     return true;
   } catch (error) {
     if (!wrote) return false;

@@ -159,7 +159,7 @@ test('with --debug the same refusal shows its stack; with --json the error is on
   const debug = await sb.run(['add', 'header-only.sif', '--name', 'a/b', '--debug']);
   assert.equal(debug.code, 1);
   assert.match(debug.stderr, /^ERROR .*not a valid SIF file/m);
-  assert.match(debug.stderr, /\n\s+at .+:\d+:\d+/, 'the stack is there for whoever asked');
+  assert.match(debug.stderr, /\n(DEBUG )?\s+at .+:\d+:\d+/, 'the stack is there for whoever asked');
   const json = await sb.run(['images', '--json', '--bogus'], { env: { SREGISTRY_REGISTRY_TOKEN: TOKEN } });
   assert.equal(json.code, 2);
   assert.deepEqual(JSON.parse(json.stdout), { error: { message: 'unknown flag --bogus', code: 'EUSAGE', exitCode: 2 } });

@@ -10,6 +10,7 @@ export { isUserError } from './errors';
 export { Session } from './ops/session';
 export { levelFromEnv } from './output/levels';
 export { Output } from './output/output';
+export { jsonText } from './output/untrusted';
 
 export const getImage: typeof Get.getImage = (...args) => (require('./ops/get') as typeof Get).getImage(...args);
 export const listImages: typeof Images.listImages = (...args) => (require('./ops/images') as typeof Images).listImages(...args);

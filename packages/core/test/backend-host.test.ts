@@ -12,11 +12,13 @@ const MEMBERS = [
   'fileDigests',
   'isUserError',
   'parseImageName',
+  'printable',
   'redactHeaders',
   'redactUrl',
   'requestJson',
   'settingName',
   'uploadMultipart',
+  'urlOrigin',
   'writeFileAtomic',
 ];
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { printable } from '../src/output/untrusted';
 import { parseBody } from '../src/transfer/json-body';
-import { errorCodes, isTransientNetworkError, networkError, scrub } from '../src/transfer/net-errors';
+import { errorCodes, isTransientNetworkError, networkError } from '../src/transfer/net-errors';
 import { backoffDelay, parseRetryAfter } from '../src/transfer/retry';
 
 const URL_WITH_SECRET = 'https://reg.example.org:8443/containers/1/download/0b7bd5e2-7c7e-4d1e-9f6b-2b1d3c4a5e6f';
@@ -44,8 +45,11 @@ describe('networkError', () => {
     assert.ok(!error.line.includes('abc'));
   });
 
-  test('scrub masks URLs inside text and keeps one line', () => {
-    assert.equal(scrub(`GET ${URL_WITH_SECRET} failed\nstack`), 'GET https://reg.example.org:8443/containers/1/download/*** failed');
+  test('printable masks URLs inside text and keeps one line', () => {
+    assert.equal(
+      printable(`GET ${URL_WITH_SECRET} failed\nstack`),
+      'GET https://reg.example.org:8443/containers/1/download/*** failed\\u000astack',
+    );
   });
 });
 

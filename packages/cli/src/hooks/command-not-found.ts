@@ -1,4 +1,5 @@
 import { type Hook, toConfiguredId } from '@oclif/core';
+import { printable } from '@sregistry/core';
 import { jsonError, nearest, pluginsOffering } from '@sregistry/core/command';
 
 // Commands that every plugin whose backend has the capability registers (core's PushCommand, DeleteCommand), so a
@@ -19,7 +20,9 @@ const hook: Hook.CommandNotFound = async function (options) {
   const argv = options.argv ?? [];
   const json = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
   const shown = (commandId: string) => `${config.bin} ${toConfiguredId(commandId, config)}`;
-  const fail = (message: string, fix: string, exitCode: number): void => {
+  const fail = (problem: string, fix: string, exitCode: number): void => {
+    // the words the user typed are echoed back: escaped like any text from outside
+    const message = printable(problem, { max: 200 });
     if (json) process.stdout.write(`${JSON.stringify(jsonError(message, { fix, code: 'EUSAGE', exitCode }), null, 2)}\n`);
     else process.stderr.write(`ERROR ${message}; ${fix}\n`);
     this.exit(exitCode);

@@ -5,6 +5,7 @@ import type * as Hash from '../catalog/hash';
 import type { BackendContext } from '../contracts/backend';
 import { type BackendHost, HOST_API_VERSION } from '../contracts/host';
 import { isUserError, UserError } from '../errors';
+import type * as Untrusted from '../output/untrusted';
 import type * as AtomicWrite from '../settings/atomic-write';
 import { settingName } from '../settings/backend-settings';
 import type * as Download from '../transfer/download';
@@ -32,6 +33,8 @@ export function backendHost(): BackendHost {
     fileDigests: (file, names, signal) => (require('../catalog/hash') as typeof Hash).fileDigests(file, names, signal),
     redactUrl: (url) => redact().redactUrl(url),
     redactHeaders: (headers) => redact().redactHeaders(headers),
+    urlOrigin: (url) => redact().urlOrigin(url),
+    printable: (value, options) => (require('../output/untrusted') as typeof Untrusted).printable(value, options),
     settingName,
     writeFileAtomic: (file, data, mode) => (require('../settings/atomic-write') as typeof AtomicWrite).writeFileAtomic(file, data, mode),
   });

@@ -1,4 +1,4 @@
-import { Command, Errors, Flags } from '@oclif/core';
+import { Command, Errors, Flags, ux } from '@oclif/core';
 import { coreMismatch, mismatchLine } from '../backends/compat';
 import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
@@ -6,6 +6,7 @@ import { isUserError, UserError } from '../errors';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
+import { jsonText } from '../output/untrusted';
 import { nearest } from './suggest';
 
 /**
@@ -127,6 +128,14 @@ export abstract class SregistryCommand extends Command {
       return guess ? `${unknown}; did you mean ${guess}?` : unknown;
     }
     return undefined;
+  }
+
+  /**
+   * Every --json document (results and errors) is redacted and escaped like the rest of the output; oclif's
+   * colouring on a terminal is given up for that (the fast path never coloured either).
+   */
+  override logJson(json: unknown): void {
+    ux.stdout(jsonText(json));
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {

@@ -76,6 +76,11 @@ export interface SearchResult {
   items: unknown[];
   /** printed (exit 1) when there are no rows */
   emptyMessage: string;
+  /**
+   * Every cell is escaped whole when printed (server text must not add lines). A backend whose cells span
+   * lines on purpose sets this and escapes the server's strings inside them itself (`host.printable`).
+   */
+  multilineCells?: boolean;
 }
 
 export interface DeleteResult {

@@ -12,7 +12,7 @@ import type { ImageName } from './image-name';
  * Version of the host API, bumped in its minor part when members are added and in its major part when one
  * changes or goes. A plugin states the cores it fits with a `peerDependencies` range on `@sregistry/core`.
  */
-export const HOST_API_VERSION = '1.0.0';
+export const HOST_API_VERSION = '1.1.0';
 
 /** What `createBackend` and plugin code may call on the host (`ctx.host`). */
 export interface BackendHost {
@@ -45,6 +45,13 @@ export interface BackendHost {
   redactUrl(url: string | URL): string;
   /** Headers with Authorization, cookies and tokens masked. */
   redactHeaders(headers: Record<string, unknown> | undefined): Record<string, string>;
+  /** Only scheme, host and port of a URL, for messages (since 1.1.0). */
+  urlOrigin(url: string | URL): string;
+  /**
+   * Text from a server (a detail, a name, a message) made safe for one line of output: credentials masked,
+   * control characters escaped, at most `max` characters (default 200; 0 = no cap). Since 1.1.0.
+   */
+  printable(value: unknown, options?: { max?: number }): string;
 
   /** Files: writes a file of the backend's own (a login, a config) atomically, mode 0600 unless given. */
   writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void>;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { recordToJson } from '../catalog/record-json';
 import { sortedJson } from '../output/format';
+import { redactJson } from '../output/untrusted';
 import { inspectImage } from '../sif/index';
 import { findRecord } from './find-record';
 import type { Session } from './session';
@@ -20,6 +21,8 @@ export async function inspectRecord(session: Session, query: string): Promise<Re
     session.out.warn(`image file ${record.image} does not exist on the file system`);
   }
   session.out.result(record.image ?? record.url ?? `No storage file found for ${query}`);
-  session.out.result(sortedJson(json));
-  return json;
+  // catalogues written before redaction existed may still hold a manifest's secrets
+  const shown = redactJson(json) as Record<string, unknown>;
+  session.out.result(sortedJson(shown));
+  return shown;
 }

@@ -5,11 +5,12 @@ import { TargetGuard } from '../catalog/targets';
 import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
-import { detectImageFormat } from '../sif/index';
+import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
+import { classifyPrefix, detectImageFormat } from '../sif/index';
 import { removeStaleBesideTemps } from '../storage/clean';
 import { besideTempName } from '../storage/layout';
 import { pausePoint } from '../testing-hooks';
-import { createProgressReporter, downloadToFile } from '../transfer/index';
+import { createProgressReporter, downloadToFile, urlOrigin } from '../transfer/index';
 import { withVersion } from '../uri/parse';
 import { announce } from './announce';
 import { gunzipFile } from './gunzip';
@@ -126,6 +127,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       hashes: remote.md5 && !options.noVerify ? ['sha256', 'md5'] : ['sha256'],
       expectedSize: remote.size,
       onProgress: (done, total) => progress.update(done, total),
+      onHead: (head, announced) => checkHead(session, remote, head, announced),
       signal: options.signal,
       debug: (line) => session.out.debug(line),
     });
@@ -172,7 +174,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       version,
       sha256,
       url: remote.sourceUrl ?? remote.url,
-      metrics: { manifest: remote.manifest, format, size },
+      metrics: { manifest: storableManifest(session, remote.manifest), format, size },
       dest: finalPath,
     });
     session.out.result(`[container][${added.created ? 'new' : 'update'}] ${added.record.uri}`);
@@ -193,6 +195,45 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     cleanup();
     throw error;
   }
+}
+
+/**
+ * The first bytes of the download, before the rest is awaited. When the service gives no digest, nothing else
+ * stands between the user's catalogue and a login page, an empty answer or an endless stream: so the bytes must
+ * at least be an image. A body of unknown size with nothing to check it against is said so. (With a digest the
+ * check at the end decides; --no-verify is the user's own choice to skip it.)
+ */
+async function checkHead(session: Session, remote: RemoteImage, head: Buffer, announced: number | undefined) {
+  if (remote.md5 || remote.sha256) return;
+  const origin = urlOrigin(remote.url);
+  const size = announced ?? remote.size ?? Number.MAX_SAFE_INTEGER;
+  const info = await classifyPrefix(head, size, async (offset, length) => head.subarray(offset, offset + length));
+  if (info.format !== 'unknown') {
+    if (announced === undefined && remote.size === undefined) {
+      session.out.warn(`${origin} did not say how large the image is and gave no digest: nothing can check this download`);
+    }
+    return;
+  }
+  const what =
+    head.length === 0
+      ? 'is empty'
+      : /^\s*</.test(head.subarray(0, 256).toString('latin1'))
+        ? 'is a web page, not an image'
+        : 'is not an image';
+  throw new UserError(`the download from ${origin} ${what}, and the service gave no digest to check it against`, {
+    fix: 'check the registry address and your access to it (a login page or a proxy may answer instead); nothing was stored',
+    code: 'ENOTIMAGE',
+  });
+}
+
+/**
+ * The manifest as the catalogue keeps it: credential-shaped values masked (a library push leaves `pushSecret`
+ * in the metadata), and a hostile nesting cut short so that writing the intent and the row cannot overflow.
+ */
+function storableManifest(session: Session, manifest: RemoteImage['manifest']): unknown {
+  return redactJson(manifest, () =>
+    session.out.warn(`the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`),
+  );
 }
 
 function verifyDigests(remote: RemoteImage, result: { sha256: string; md5?: string }): void {

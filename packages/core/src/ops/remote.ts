@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Capability, SearchResult } from '../contracts/backend';
 import { UserError } from '../errors';
 import { tableLines } from '../output/format';
+import { printable } from '../output/untrusted';
 import { createProgressReporter } from '../transfer/index';
 import { announce } from './announce';
 import type { ActiveBackend, Session } from './session';
@@ -16,8 +17,17 @@ function notImplemented(what: Capability | 'label search', active: ActiveBackend
 
 function printSearch(session: Session, result: SearchResult): void {
   if (result.rows.length === 0) throw new UserError(result.emptyMessage, { code: 'ENOTFOUND' });
-  session.out.result(result.heading);
-  session.out.result(tableLines(result.rows).join('\n'));
+  session.out.result(printable(result.heading, { max: 0 }));
+  // every cell is server text, escaped whole, unless the backend lays cells out over lines and escaped them itself
+  const shown = (cell: string) =>
+    result.multilineCells
+      ? cell
+          .split('\n')
+          .map((line) => printable(line, { max: 0 }))
+          .join('\n')
+      : printable(cell, { max: 0 });
+  const rows = result.rows.map((cells) => cells.map(shown));
+  session.out.result(tableLines(rows).join('\n'));
 }
 
 /** `search [query...]`: each term separately, the term's scheme choosing the backend. */
@@ -44,7 +54,7 @@ export async function searchLabels(session: Session, query: { key?: string; valu
   announce(session, active);
   const result = await active.backend.labels(query);
   // the original answered an empty label search with a message and success
-  if (result.rows.length === 0) session.out.result(result.emptyMessage);
+  if (result.rows.length === 0) session.out.result(printable(result.emptyMessage));
   else printSearch(session, result);
   return result;
 }
@@ -58,19 +68,18 @@ export interface PushOptions {
 
 /** `push <file> --name <uri> [--tag T]`: streams the file to the backend; the catalogue is not touched. */
 export async function pushImage(session: Session, options: PushOptions) {
-  const file = path.resolve(options.file);
-  let size: number;
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new Error('not a file');
-    size = stat.size;
-  } catch {
-    throw new UserError(`${options.file} does not exist`, { fix: 'give the path of the image file to push', code: 'ENOFILE' });
+  if (options.tag !== undefined && options.tag.trim() === '') {
+    throw new UserError('the tag given with --tag is empty', {
+      fix: 'give a tag, e.g. --tag latest, or leave --tag out',
+      code: 'EBADNAME',
+    });
   }
+  const file = path.resolve(options.file);
+  const size = pushableSize(options.file, file);
   const active = await session.backend(options.name);
   if (!active.backend.push) throw notImplemented('push', active);
   announce(session, active);
-  const name = active.parse(options.name, options.tag ? { tag: options.tag } : {});
+  const name = active.parse(options.name, options.tag !== undefined ? { tag: options.tag } : {});
   const progress = createProgressReporter({
     label: `push ${name.image}:${name.tag}`,
     total: size,
@@ -86,12 +95,42 @@ export async function pushImage(session: Session, options: PushOptions) {
       signal: options.signal,
     });
     progress.done();
-    session.out.result(`[push] ${name.uri} ${result.message}`);
+    session.out.result(`[push] ${name.uri} ${printable(result.message)}`);
     return { uri: name.uri, size, backend: active.name, ...result };
   } catch (error) {
     progress.done();
     throw error;
   }
+}
+
+/** The size of the file to push; anything but a readable regular file is one line saying what it is. */
+function pushableSize(given: string, file: string): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UserError(`${given} does not exist`, { fix: 'give the path of the image file to push', code: 'ENOFILE' });
+    }
+    throw new UserError(`cannot read ${given} (${code ?? 'error'})`, { fix: 'check its permissions', code: 'ENOFILE' });
+  }
+  if (!stat.isFile()) {
+    throw new UserError(`${given} is ${notAFile(stat)}, not an image file`, {
+      fix: 'give the path of the image file to push',
+      code: 'ENOTFILE',
+    });
+  }
+  return stat.size;
+}
+
+/** What a path that is not a regular file is, for a message. */
+function notAFile(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /** `delete <uri>`: removes the image from the remote service (the confirmation lives in the command). */
@@ -101,6 +140,6 @@ export async function deleteRemote(session: Session, uri: string) {
   announce(session, active);
   const name = active.parse(uri);
   const result = await active.backend.delete(name);
-  session.out.result(`[delete] ${name.uri} ${result.message}`);
+  session.out.result(`[delete] ${name.uri} ${printable(result.message)}`);
   return { uri: name.uri, backend: active.name, ...result };
 }

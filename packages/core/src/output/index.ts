@@ -1,3 +1,4 @@
 export * from './format';
 export * from './levels';
 export * from './output';
+export * from './untrusted';

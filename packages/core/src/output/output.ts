@@ -1,4 +1,5 @@
 import { LEVELS } from './levels';
+import { escapeControls, printable } from './untrusted';
 
 export interface OutputOptions {
   /** configured level (MESSAGELEVEL, --quiet → QUIET-ish, --debug → DEBUG) */
@@ -14,9 +15,14 @@ export interface OutputOptions {
 
 const COLORS = { red: '\u001b[91m', yellow: '\u001b[93m', purple: '\u001b[95m', cyan: '\u001b[36m', reset: '\u001b[0m' };
 
+/** A diagnostic is one line: untrusted parts are capped where they are quoted, this bounds the whole. */
+const MESSAGE_MAX = 4000;
+
 /**
  * Where every human-readable line goes. Results go to stdout, diagnostics to stderr (so `$(sregistry get x)`
- * captures only the path); with --json nothing but the final JSON document reaches stdout.
+ * captures only the path); with --json nothing but the final JSON document reaches stdout. Nothing written here
+ * carries a control character to the terminal (output/untrusted.ts): results keep only our own newlines and
+ * tabs, diagnostics are redacted and kept to one line.
  */
 export class Output {
   readonly json: boolean;
@@ -38,12 +44,14 @@ export class Output {
   /** A result line (stdout). Hidden by --json and MESSAGELEVEL=QUIET, not by --quiet. */
   result(line: string): void {
     if (this.json || this.level < LEVELS.INFO) return;
-    this.stdout.write(`${line}\n`);
+    this.stdout.write(`${escapeControls(line, { keepLayout: true })}\n`);
   }
 
   /** Result lines with a coloured prefix on a terminal, e.g. the `images` header. */
   heading(line: string): void {
-    this.result(this.color ? `${COLORS.red}${line}${COLORS.reset}` : line);
+    if (this.json || this.level < LEVELS.INFO) return;
+    const safe = escapeControls(line, { keepLayout: true });
+    this.stdout.write(`${this.color ? `${COLORS.red}${safe}${COLORS.reset}` : safe}\n`);
   }
 
   /** Chatter such as the announce line: hidden by --quiet and --json. */
@@ -54,17 +62,24 @@ export class Output {
 
   warn(message: string): void {
     if (this.level < LEVELS.WARNING) return;
-    this.stderr.write(`${this.paint('WARNING', COLORS.yellow)} ${message}\n`);
+    this.stderr.write(`${this.paint('WARNING', COLORS.yellow)} ${printable(message, { max: MESSAGE_MAX })}\n`);
   }
 
   error(message: string): void {
     if (this.level < LEVELS.ERROR) return;
-    this.stderr.write(`${this.paint('ERROR', COLORS.red)} ${message}\n`);
+    this.stderr.write(`${this.paint('ERROR', COLORS.red)} ${printable(message, { max: MESSAGE_MAX })}\n`);
   }
 
   debug(message: string): void {
     if (this.level < LEVELS.DEBUG) return;
-    this.stderr.write(`${this.paint('DEBUG', COLORS.cyan)} ${message}\n`);
+    // a stack trace keeps its lines, each one marked as debug output
+    const prefix = this.paint('DEBUG', COLORS.cyan);
+    this.stderr.write(
+      `${message
+        .split('\n')
+        .map((line) => `${prefix} ${printable(line, { max: MESSAGE_MAX })}`)
+        .join('\n')}\n`,
+    );
   }
 
   /** Whether a progress bar may be drawn (a terminal on stderr, not quiet, not JSON). */

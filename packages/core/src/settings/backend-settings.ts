@@ -1,15 +1,24 @@
 import type { BackendSettings } from '../contracts/backend';
 import { UserError } from '../errors';
+import { rememberSecret } from '../transfer/redact';
 import { type Env, isTrue } from './env';
 import type { SecretsFile } from './secrets';
 
+const CREDENTIAL_SETTING = /token|secret|passw/i;
+
 /** The original's lookup rule: the environment variable, else the backend's section of the secrets file. */
 export function backendSettings(backend: string, secrets: SecretsFile, env: Env = process.env): BackendSettings {
-  const get = (name: string): string | undefined => {
+  const lookup = (name: string): string | undefined => {
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     const value = secrets.section(backend)[name];
     return value === '' ? undefined : value;
+  };
+  const get = (name: string): string | undefined => {
+    const value = lookup(name);
+    // a credential a backend reads is masked in everything printed afterwards, should a server echo it
+    if (CREDENTIAL_SETTING.test(name)) rememberSecret(value);
+    return value;
   };
   return {
     get,

@@ -8,10 +8,14 @@ import { isUserError, UserError } from '../errors';
 import { pauseAtBytes } from '../testing-hooks';
 import { DiskWriteError, FileSink } from './file-sink';
 import { HashWorkerError, preferWorkerHashing } from './hasher';
+import { HeadProbe } from './head-probe';
 import {
   agents,
   checkUrl,
   DEFAULT_MAX_REDIRECTS,
+  DEFAULT_RETRY_MAX_TIME_MS,
+  DEFAULT_SPEED_LIMIT,
+  DEFAULT_SPEED_TIME_MS,
   DEFAULT_TIMEOUT_MS,
   headerValue,
   outgoingHeaders,
@@ -20,6 +24,7 @@ import {
 import { errorCodes, isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
+import { SpeedFloor } from './speed-floor';
 import { httpStatusError, isRetryableStatus } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
 
@@ -75,8 +80,12 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
   const retries = Math.max(0, req.retries ?? 4);
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const maxRetryTime = req.maxRetryTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS;
+  const speed = { limit: req.speedLimit ?? DEFAULT_SPEED_LIMIT, windowMs: req.speedTimeMs ?? DEFAULT_SPEED_TIME_MS };
+  const started = performance.now();
   const resource: Resource = { ranges: false };
   const progress = throttle(req.onProgress);
+  const head = new HeadProbe(req.onHead);
   let attempts = 0;
   let resumed = false;
   // With Range support the retry budget is spent only by attempts that get no further than before: a flaky link
@@ -90,17 +99,20 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
     try {
       const answer = await open(req, sink, resource, timeoutMs);
       if (answer.resumed) resumed = true;
+      if (sink.position === 0) head.restart();
       progress.report(sink.position, resource.total, true);
-      await stream(answer.body, sink, timeoutMs, req.signal, {
+      await stream(answer.body, sink, timeoutMs, new SpeedFloor(speed.limit, speed.windowMs), req.signal, {
         onWritten: () => {
           pauseAtBytes('download-bytes', sink.position);
           progress.report(sink.position, resource.total, false);
         },
         onTick: () => progress.flush(sink.position, resource.total),
+        onPiped: (body) => head.watch(body, resource.total),
       });
       if (resource.total !== undefined && sink.position !== resource.total) {
         throw new TransferFault(`got ${sink.position} of ${resource.total} bytes`, 'ECUTSHORT');
       }
+      await head.settle(resource.total);
       progress.report(sink.position, resource.total, true);
       break;
     } catch (error) {
@@ -114,10 +126,25 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       // Not a network or HTTP problem at all (a bug): keep its stack instead of dressing it up.
       if (!retryable && errorCodes(error).length === 0) throw error;
       const retryAfter = error instanceof RetryableStatus ? error.retryAfterMs : undefined;
-      if (!retryable || failures >= retries || (retryAfter !== undefined && retryAfter > maxWait) || attempts > (retries + 1) * 20) {
-        throw finalError(error, req.url, sink.position, resource.total, attempts, timeoutMs);
-      }
       const wait = retryAfter ?? backoffDelay(failures, req.backoffMs);
+      // a retry budget in attempts alone lets a server that keeps making a little progress hold us for hours
+      const outOfTime = performance.now() - started + wait > maxRetryTime;
+      if (
+        !retryable ||
+        failures >= retries ||
+        outOfTime ||
+        (retryAfter !== undefined && retryAfter > maxWait) ||
+        attempts > (retries + 1) * 20
+      ) {
+        throw finalError(error, req.url, {
+          position: sink.position,
+          total: resource.total,
+          attempts,
+          timeoutMs,
+          waitedMs: performance.now() - started,
+          speed,
+        });
+      }
       failures++;
       req.debug?.(
         `download of ${redactUrl(req.url)} failed at byte ${sink.position} (from ${start}): ${describe(error)}; retry ${failures}/${retries} in ${wait} ms`,
@@ -228,13 +255,17 @@ function learn(resource: Resource, response: AxiosResponse, req: DownloadRequest
   }
 }
 
-/** Streams one answer body into the sink, abandoning it when no byte arrives for `timeoutMs`. */
+/**
+ * Streams one answer body into the sink, abandoning it when no byte arrives for `timeoutMs`, or when it stays
+ * below the speed floor for the floor's whole window.
+ */
 async function stream(
   body: Readable,
   sink: FileSink,
   timeoutMs: number,
+  floor: SpeedFloor,
   signal: AbortSignal | undefined,
-  hooks: { onWritten: () => void; onTick: () => void },
+  hooks: { onWritten: () => void; onTick: () => void; onPiped: (body: Readable) => void },
 ): Promise<void> {
   let seen = sink.position;
   let lastChange = performance.now();
@@ -242,18 +273,25 @@ async function stream(
   const watchdog = setInterval(
     () => {
       hooks.onTick();
+      const now = performance.now();
       if (sink.position !== seen) {
         seen = sink.position;
-        lastChange = performance.now();
-      } else if (performance.now() - lastChange >= timeoutMs) {
+        lastChange = now;
+      } else if (now - lastChange >= timeoutMs) {
         body.destroy(new TransferFault(`no data for ${timeoutMs} ms`, 'EIDLETIMEOUT'));
+      }
+      if (floor.tooSlow(sink.position, now)) {
+        body.destroy(new TransferFault(`below ${floor.limit} bytes/s for ${floor.windowMs} ms`, 'ESLOW'));
       }
     },
     Math.max(20, Math.min(PROGRESS_INTERVAL_MS, timeoutMs / 4)),
   );
   const writer = sink.writer(hooks.onWritten);
   try {
-    await pump(body, writer, signal);
+    const piping = pump(body, writer, signal);
+    // only once the pipe is attached: another 'data' listener earlier would start the flow without it
+    hooks.onPiped(body);
+    await piping;
   } finally {
     clearInterval(watchdog);
     await sink.settled();
@@ -335,16 +373,31 @@ function describe(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'error';
 }
 
-function finalError(
-  error: unknown,
-  url: string,
-  position: number,
-  total: number | undefined,
-  attempts: number,
-  timeoutMs: number,
-): UserError {
+interface Outcome {
+  position: number;
+  total: number | undefined;
+  attempts: number;
+  timeoutMs: number;
+  /** real time since the first attempt */
+  waitedMs: number;
+  speed: { limit: number; windowMs: number };
+}
+
+function finalError(error: unknown, url: string, outcome: Outcome): UserError {
+  const { position, total, attempts, timeoutMs, waitedMs, speed } = outcome;
   if (error instanceof RetryableStatus) return httpStatusError(error.status, url, { attempts, retryAfterMs: error.retryAfterMs });
   const codes = (error as { code?: unknown })?.code;
+  if (codes === 'ESLOW') {
+    const got = total === undefined ? `${position} bytes` : `${position} of ${total} bytes`;
+    return new UserError(
+      `the download from ${urlOrigin(url)} stayed slower than ${speed.limit} bytes/s for ${seconds(speed.windowMs)} s (${got} in ${seconds(waitedMs)} s, ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'})`,
+      {
+        fix: 'try again later; on a slow link raise SREGISTRY_SPEED_TIME (seconds) or lower SREGISTRY_SPEED_LIMIT (bytes/s, 0 = no limit)',
+        code: 'ESLOW',
+        cause: error,
+      },
+    );
+  }
   if (total !== undefined && position < total && codes !== 'EIDLETIMEOUT') {
     return new UserError(
       `the download from ${urlOrigin(url)} was cut short: got ${position} of ${total} bytes after ${attempts} attempts`,
@@ -355,5 +408,9 @@ function finalError(
       },
     );
   }
-  return networkError(error, url, { timeoutMs });
+  return networkError(error, url, { timeoutMs, waitedMs, attempts });
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }

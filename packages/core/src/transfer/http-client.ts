@@ -11,7 +11,16 @@ import { invalidUrl } from './net-errors';
 import { redactHeaders, redactUrl } from './redact';
 
 /** Time without progress before a request gives up; SREGISTRY_HTTP_TIMEOUT_MS overrides it (slow links, tests). */
-export const DEFAULT_TIMEOUT_MS = timeoutFromEnv(process.env.SREGISTRY_HTTP_TIMEOUT_MS) ?? 30_000;
+export const DEFAULT_TIMEOUT_MS = positiveFromEnv(process.env.SREGISTRY_HTTP_TIMEOUT_MS) ?? 30_000;
+/**
+ * curl's --speed-limit/--speed-time: a transfer whose average speed stays below SREGISTRY_SPEED_LIMIT bytes a
+ * second (default 1024; 0 turns the check off) for SREGISTRY_SPEED_TIME seconds (default 60) is abandoned. The
+ * idle timeout alone never ends a server that drips one byte a second.
+ */
+export const DEFAULT_SPEED_LIMIT = nonNegativeFromEnv(process.env.SREGISTRY_SPEED_LIMIT) ?? 1024;
+export const DEFAULT_SPEED_TIME_MS = (positiveFromEnv(process.env.SREGISTRY_SPEED_TIME, true) ?? 60) * 1000;
+/** No retry starts once this much time has passed since the first attempt (SREGISTRY_RETRY_MAX_TIME, seconds). */
+export const DEFAULT_RETRY_MAX_TIME_MS = (positiveFromEnv(process.env.SREGISTRY_RETRY_MAX_TIME, true) ?? 300) * 1000;
 export const DEFAULT_MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that must not follow a redirect to another origin. */
@@ -155,7 +164,12 @@ export async function sendFollowingRedirects(
   }
 }
 
-function timeoutFromEnv(value: string | undefined): number | undefined {
-  const ms = Number(value?.trim() || Number.NaN);
-  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
+function positiveFromEnv(value: string | undefined, fractions = false): number | undefined {
+  const n = Number(value?.trim() || Number.NaN);
+  return (fractions ? Number.isFinite(n) : Number.isInteger(n)) && n > 0 ? n : undefined;
+}
+
+function nonNegativeFromEnv(value: string | undefined): number | undefined {
+  const n = Number(value?.trim() || Number.NaN);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }

@@ -3,7 +3,7 @@
 export { downloadToFile } from './download';
 export { parseBody } from './json-body';
 export { createProgressReporter, type ProgressOptions, type ProgressReporter, shouldShowProgress } from './progress';
-export { redactHeaders, redactUrl, urlOrigin } from './redact';
+export { redactHeaders, redactText, redactUrl, rememberSecret, urlOrigin } from './redact';
 export { requestJson } from './request-json';
 export type * from './types';
 export { uploadMultipart } from './upload';

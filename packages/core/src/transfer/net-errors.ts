@@ -2,6 +2,7 @@
 // plain cause and a fix, and says which of them are worth a retry. Messages name only the origin
 // (scheme://host:port): a path may carry a secret.
 import { UserError } from '../errors';
+import { printable } from '../output/untrusted';
 import { redactUrl, urlOrigin } from './redact';
 
 const UNTRUSTED_CERT = new Set([
@@ -59,7 +60,11 @@ export class TransferFault extends Error {
 }
 
 /** The UserError for a request to `url` that failed without an HTTP answer. */
-export function networkError(error: unknown, url: string, options: { timeoutMs?: number } = {}): UserError {
+export function networkError(
+  error: unknown,
+  url: string,
+  options: { timeoutMs?: number; waitedMs?: number; attempts?: number } = {},
+): UserError {
   const origin = urlOrigin(url);
   const codes = errorCodes(error);
   const has = (set: Set<string>) => codes.find((code) => set.has(code));
@@ -117,9 +122,12 @@ export function networkError(error: unknown, url: string, options: { timeoutMs?:
     );
   }
   if (has(TIMEOUT)) {
-    const within = options.timeoutMs ? ` within ${Math.round(options.timeoutMs / 100) / 10} s` : '';
+    const within = options.timeoutMs ? ` within ${seconds(options.timeoutMs)} s` : '';
+    // the time really spent: retries make it several timeouts long, and the user waited all of it
+    const tries = options.attempts && options.attempts > 1 ? `, ${options.attempts} attempts` : '';
+    const waited = options.waitedMs !== undefined ? ` (gave up after ${seconds(options.waitedMs)} s${tries})` : '';
     return make(
-      `no answer from ${origin}${within}`,
+      `no answer from ${origin}${within}${waited}`,
       'check your network connection and that the registry is up, then try again',
       'ETIMEOUT',
     );
@@ -134,13 +142,12 @@ export function networkError(error: unknown, url: string, options: { timeoutMs?:
   if (has(UNREACHABLE)) {
     return make(`cannot reach ${origin}: network unreachable`, 'check your network connection and proxy settings', 'ENETWORK');
   }
-  const what = codes[0] ?? scrub(error instanceof Error ? error.message : String(error));
+  const what = codes[0] ?? printable(error instanceof Error ? error.message : String(error));
   return make(`the request to ${origin} failed: ${what}`, 'try again; run with --debug for details', 'ENETWORK');
 }
 
-/** Masks URLs inside free text (error messages of libraries may quote the URL they were given). */
-export function scrub(text: string): string {
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, (match) => redactUrl(match)).split('\n')[0] ?? '';
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 /** The UserError for a URL that cannot even be parsed. */

@@ -1,6 +1,7 @@
 // Secrets travel in URLs (the registry's download links carry the collection secret as a path segment, signed
-// storage URLs carry signatures in the query) and in headers. Everything that reaches a message or a debug line
-// goes through these helpers first.
+// storage URLs carry signatures in the query), in headers, and in whatever a server or proxy echoes back of them.
+// Everything that reaches a message, a debug line, a --json document or the catalogue goes through these
+// helpers first (`printable` and `jsonText` in output/untrusted.ts apply them to text from outside).
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const LONG_HEX = /^[0-9a-f]{32,}$/i;
@@ -75,5 +76,51 @@ export function redactHeaders(headers: Record<string, unknown> | undefined): Rec
     if (value === undefined || value === null) continue;
     out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? MASK : Array.isArray(value) ? value.join(', ') : String(value);
   }
+  return out;
+}
+
+/** Values we hold that must never be shown (tokens read from settings), whatever text they turn up in. */
+const heldSecrets = new Set<string>();
+
+/** Remembers a credential so that redactText masks it wherever it appears (a server may echo it back). */
+export function rememberSecret(value: string | undefined): void {
+  // short values would mask ordinary words; real tokens are long
+  if (value && value.trim().length >= 8) heldSecrets.add(value.trim());
+}
+
+// An HMAC Authorization value: the scheme and everything up to the next white space or quote.
+const HMAC_VALUE = /SREGISTRY-HMAC-SHA256[ \t]+[^\s"'<>]+/gi;
+const SIGNED_PARTS = /\b(Credential|Signature)=[^\s,&"'<>]+/gi;
+// `Authorization: …`, `"authorization": "…"` and the like, as a proxy's error page or a debug dump shows them:
+// the value is a scheme and a credential (two words at most), or for cookies the rest of the line. A backslash
+// ends it too, so text that was escaped before is not swallowed when it is redacted again.
+const HEADER_ECHO =
+  /\b(authorization|proxy-authorization|x-api-key|x-auth-token)(["']?[ \t]*[:=][ \t]*["']?)(?:[A-Za-z][\w-]*[ \t]+)?[^\s"'\\;]+/gi;
+const COOKIE_ECHO = /\b(cookie|set-cookie)(["']?[ \t]*[:=][ \t]*["']?)[^\r\n"'\\]+/gi;
+// `Bearer <token>`, `Basic <base64>`, DRF's `Token <hex>`; the value must look like a credential (a digit or
+// padding in it), so prose such as "Invalid token header" stays readable.
+const SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)([ \t]+)([A-Za-z0-9._~+/=:-]{8,})/g;
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
+
+/**
+ * Free text with everything credential-shaped masked: HMAC Authorization values, echoed credential headers,
+ * Bearer/Basic/Token values, URLs (through redactUrl: userinfo, secret-looking path segments, query values)
+ * and every secret remembered with rememberSecret.
+ */
+export function redactText(text: string): string {
+  let out = text
+    .replace(URL_IN_TEXT, (match) => {
+      const masked = redactUrl(match);
+      // parsing adds a `/` to a bare origin; the text keeps its own spelling when nothing was masked
+      return masked === `${match}/` ? match : masked;
+    })
+    .replace(HEADER_ECHO, `$1$2${MASK}`)
+    .replace(COOKIE_ECHO, `$1$2${MASK}`)
+    .replace(HMAC_VALUE, `SREGISTRY-HMAC-SHA256 ${MASK}`)
+    .replace(SIGNED_PARTS, `$1=${MASK}`)
+    .replace(SCHEME_VALUE, (match, scheme: string, space: string, value: string) =>
+      /[\d=]/.test(value) ? `${scheme}${space}${MASK}` : match,
+    );
+  for (const secret of heldSecrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
   return out;
 }

@@ -6,6 +6,7 @@ import {
   agents,
   checkUrl,
   DEFAULT_MAX_REDIRECTS,
+  DEFAULT_RETRY_MAX_TIME_MS,
   DEFAULT_TIMEOUT_MS,
   headerValue,
   outgoingHeaders,
@@ -34,6 +35,9 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
   const headers = outgoingHeaders(req.headers, extra);
   const data = req.json === undefined ? undefined : JSON.stringify(req.json);
   const follow = method === 'GET' || method === 'HEAD';
+  const started = Date.now();
+  const maxRetryTime = req.maxRetryTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS;
+  const inTime = (wait: number) => Date.now() - started + wait <= maxRetryTime;
 
   for (let attempt = 0; ; attempt++) {
     if (req.signal?.aborted) throw cancelled(req.signal, 'request');
@@ -63,15 +67,15 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
           code: 'ETOOLARGE',
         });
       }
-      if (canRetry && isTransientNetworkError(error, attempt > 0)) {
-        const wait = backoffDelay(attempt, req.backoffMs);
+      const wait = backoffDelay(attempt, req.backoffMs);
+      if (canRetry && isTransientNetworkError(error, attempt > 0) && inTime(wait)) {
         req.debug?.(
           `${method} ${redactUrl(req.url)} failed (${networkError(error, req.url).message}); retry ${attempt + 1}/${retries} in ${wait} ms`,
         );
         await sleep(wait, req.signal);
         continue;
       }
-      throw networkError(error, req.url, { timeoutMs });
+      throw networkError(error, req.url, { timeoutMs, waitedMs: Date.now() - started, attempts: attempt + 1 });
     }
 
     const status = response.status;
@@ -80,8 +84,8 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
       const retryAfter = parseRetryAfter(headerValue(response, 'retry-after'));
       // 429 is retried only when the server says when; a wait longer than the cap is left to the caller.
       const retry = status === 429 ? retryAfter !== undefined && retryAfter <= maxWait : retryAfter === undefined || retryAfter <= maxWait;
-      if (retry) {
-        const wait = retryAfter ?? backoffDelay(attempt, req.backoffMs);
+      const wait = retryAfter ?? backoffDelay(attempt, req.backoffMs);
+      if (retry && inTime(wait)) {
         req.debug?.(`${method} ${redactUrl(req.url)} answered ${status}; retry ${attempt + 1}/${retries} in ${wait} ms`);
         await sleep(wait, req.signal);
         continue;

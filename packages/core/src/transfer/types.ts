@@ -13,6 +13,8 @@ export interface HttpOptions {
    * a JSON call returns the answer, a download fails with a rate-limit error.
    */
   maxRetryAfterMs?: number;
+  /** no retry starts once this many ms have passed since the first attempt (default SREGISTRY_RETRY_MAX_TIME, 300 s) */
+  maxRetryTimeMs?: number;
 }
 
 export interface JsonRequest extends HttpOptions {
@@ -63,6 +65,16 @@ export interface DownloadRequest extends HttpOptions {
    * (or of unknown size) on machines with at least 4 CPUs, where it lets hashing overlap receiving.
    */
   hashInWorker?: boolean;
+  /** abandon an attempt whose average speed stays below this many bytes/s (default SREGISTRY_SPEED_LIMIT; 0 = off)… */
+  speedLimit?: number;
+  /** …for this many ms (default SREGISTRY_SPEED_TIME, 60 s) */
+  speedTimeMs?: number;
+  /**
+   * Sees the first bytes of the body (up to HEAD_BYTES, fewer if the body is shorter) once, before the rest is
+   * awaited, with the size the server announced (undefined: no Content-Length). Throwing a UserError (or
+   * rejecting with one) abandons the download: what to refuse is the caller's business.
+   */
+  onHead?: (head: Buffer, announcedSize: number | undefined) => void | Promise<void>;
 }
 
 export interface DownloadResult {

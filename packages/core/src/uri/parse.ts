@@ -1,5 +1,6 @@
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
+import { printable } from '../output/untrusted';
 import { splitScheme } from './scheme';
 
 export interface ParseOptions {
@@ -35,16 +36,11 @@ const REDUCED = new RegExp(`^(?:(${REGISTRY_WITH_DOT})/)?(${SEGMENT})(?::(${TAG}
 const DEFAULT = new RegExp(`^(?:([^/@]+)/)?((?:${SEGMENT}/)+)(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
 
 function refuse(input: string, problem: string): never {
-  throw new UserError(`Invalid image name "${printable(input)}": ${problem}`, {
+  throw new UserError(`Invalid image name "${printable(input, { max: 80 })}": ${problem}`, {
     fix: 'use collection/name[:tag][@version], for example vanessa/tacos:latest',
     exitCode: 1,
     code: 'EBADNAME',
   });
-}
-
-function printable(s: string): string {
-  const shown = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }
 
 function checkPart(input: string, kind: keyof typeof LIMITS, value: string): void {
@@ -130,7 +126,9 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     const digest = options.digestVersions && /^sha256:[0-9a-f]{64}$/.test(version);
     if (!digest && /[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`);
   }
-  if (registry !== undefined && (registry === '' || registry.includes('..'))) refuse(input, `the registry "${registry}" is not a host`);
+  // `./n` or `.tmp/x` is a path, not a host: never look up "." or ".tmp" on the network
+  if (registry !== undefined && (registry === '' || registry.includes('..') || registry.startsWith('.') || !/[a-z0-9]/i.test(registry)))
+    refuse(input, `the registry "${registry}" is not a host`);
 
   const url = [registry, collection, image].filter((p) => p !== undefined).join('/');
   const uri = `${url}${tag !== undefined ? `:${tag}` : ''}${version ? `@${version}` : ''}`;

@@ -28,6 +28,39 @@ export class FaultState {
     return this.faults;
   }
 
+  /**
+   * The JSON text of an answer after the hostile modes (hostileText, noDigest, badNext, deepJson). The deep
+   * object is spliced into the text: JSON.stringify itself would overflow on it.
+   */
+  jsonText(body: unknown, stringify: (value: unknown) => string): string {
+    const f = this.faults;
+    if (f.hostileText === undefined && !f.noDigest && f.badNext === undefined && !f.deepJson) return stringify(body);
+    const DEEP = '\u0000deep\u0000';
+    const visit = (value: unknown, key?: string, inLabel = false): unknown => {
+      if (typeof value === 'string') {
+        const shown = key === 'detail' || key === 'message' || (inLabel && (key === 'key' || key === 'value' || key === 'containers'));
+        return f.hostileText !== undefined && shown ? `${value}${f.hostileText}` : value;
+      }
+      if (Array.isArray(value)) return value.map((item) => visit(item, key, inLabel));
+      if (value === null || typeof value !== 'object') return value;
+      const obj = value as Record<string, unknown>;
+      const label = 'key' in obj && 'value' in obj && 'containers' in obj;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(obj)) out[k] = visit(v, k, label);
+      if (f.noDigest && 'version' in out) out.version = null;
+      if (f.badNext !== undefined && 'next' in out && 'results' in out) out.next = f.badNext;
+      // a container search item's name is shown in the search table
+      if (f.hostileText !== undefined && 'collection' in out && 'add_date' in out && !('image' in out) && typeof out.name === 'string')
+        out.name = `${out.name}${f.hostileText}`;
+      if (f.deepJson && 'image' in out && out.metadata && typeof out.metadata === 'object') out.metadata = { ...out.metadata, deep: DEEP };
+      return out;
+    };
+    const text = stringify(visit(body));
+    if (!f.deepJson) return text;
+    const deep = `${'{"d":'.repeat(f.deepJson)}1${'}'.repeat(f.deepJson)}`;
+    return text.replace(JSON.stringify(DEEP), deep);
+  }
+
   /** The server's clock for the HMAC hour. */
   now(): Date {
     return new Date(Date.now() + (this.faults.clockOffsetMs ?? 0));

@@ -25,10 +25,17 @@ export function sendJson(ex: Exchange, status: number, body: unknown, opts: Json
   if (ex.ctx.faults.current.htmlInsteadOfJson) {
     return sendHtml(ex, 200, '<!doctype html>\n<html><head><title>Sign in</title></head><body><h1>Please sign in</h1></body></html>\n');
   }
-  const text = opts.style === 'django' ? pythonJson(body) : JSON.stringify(body);
+  const text = ex.ctx.faults.jsonText(body, opts.style === 'django' ? pythonJson : (value) => JSON.stringify(value));
   if (ex.browsable)
     return sendHtml(ex, status, page('Django REST framework', `<pre class="prettyprint">${escapeHtml(text)}</pre>`), opts.headers);
   sendText(ex, status, 'application/json', text, opts.headers);
+}
+
+/** The status line and headers, with the reasonPhrase fault's reason when one is set. */
+export function writeHead(ex: Exchange, status: number, headers: Record<string, string>): void {
+  const reason = ex.ctx.faults.current.reasonPhrase;
+  if (reason === undefined) ex.res.writeHead(status, headers);
+  else ex.res.writeHead(status, reason, headers);
 }
 
 export function sendHtml(ex: Exchange, status: number, html: string, headers?: Record<string, string>): void {
@@ -37,12 +44,12 @@ export function sendHtml(ex: Exchange, status: number, html: string, headers?: R
 
 function sendText(ex: Exchange, status: number, type: string, text: string, headers: Record<string, string> = {}): void {
   const body = Buffer.from(text, 'utf8');
-  ex.res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(body.length), ...headers });
+  writeHead(ex, status, { 'Content-Type': type, 'Content-Length': String(body.length), ...headers });
   ex.res.end(body);
 }
 
 export function sendEmpty(ex: Exchange, status: number, headers: Record<string, string> = {}): void {
-  ex.res.writeHead(status, status === 204 || status === 304 ? headers : { 'Content-Length': '0', ...headers });
+  writeHead(ex, status, status === 204 || status === 304 ? headers : { 'Content-Length': '0', ...headers });
   ex.res.end();
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Exchange, ServerContext, Settings } from './exchange';
 import { FaultState } from './faults';
-import { nginxError, serverErrorHtml } from './respond';
+import { nginxError, sendJson, serverErrorHtml } from './respond';
 import { dispatch } from './router';
 import { addContainer, containerInfo, seedCollections } from './seed';
 import { RegistryState } from './state';
@@ -124,6 +124,12 @@ async function handle(ctx: ServerContext, requests: RecordedRequest[], req: Inco
     if (delay) await sleep(delay);
     const failure = ctx.faults.takeFailure(path);
     if (failure !== undefined) return failure === 500 ? serverErrorHtml(ex) : nginxError(ex, failure);
+    const authorization = req.headers.authorization;
+    if (ctx.faults.current.echoAuthorization && authorization) {
+      // a misconfigured proxy or debug page quoting the request back; the reason phrase must stay latin-1
+      res.statusMessage = `Bad Request (echo ${authorization.replace(/[^\t\x20-\x7e]/g, '?')})`;
+      return sendJson(ex, 400, { detail: `bad request: echo Authorization: ${authorization}` });
+    }
     await dispatch(ex);
   } catch (err) {
     // A bug or an unexpected state: answer like Django would rather than hang the client.

@@ -59,6 +59,30 @@ export interface RegistryFaults {
   wrongContentLength?: boolean | number;
   /** Every JSON answer becomes a 200 HTML page (a proxy or captive portal in the way). */
   htmlInsteadOfJson?: boolean;
+  // Hostile server modes: a compromised or broken server, or a proxy, attacking or wasting the client.
+  /**
+   * Appended to every server-written text a client shows: `detail` and `message` values, label keys, values and
+   * containers, container-search names. Terminal escape sequences, bidi overrides and newlines go here.
+   */
+  hostileText?: string;
+  /** Every answer's HTTP reason phrase (latin-1 only, as HTTP allows: C1 controls such as `\x9b` fit). */
+  reasonPhrase?: string;
+  /** A request carrying Authorization is answered 400, the header echoed in the detail and the reason phrase. */
+  echoAuthorization?: boolean;
+  /** Downloads trickle at this many bytes a second; `withoutLength` also drops Content-Length. */
+  drip?: { bytesPerSecond: number; withoutLength?: boolean };
+  /** Downloads are sent without Content-Length (chunked), whole and at full speed. */
+  noContentLength?: boolean;
+  /** Downloads answer 200 without Content-Length and never end (zero bytes until the client goes away). */
+  endlessBody?: boolean;
+  /** Downloads answer 200 with this body instead of the file (an HTML login page, an empty body). */
+  downloadBody?: string;
+  /** Manifests and listings carry no digest (`version: null`), so the client has nothing to check. */
+  noDigest?: boolean;
+  /** The container manifest's metadata gains an object nested this many levels deep. */
+  deepJson?: number;
+  /** Every paginated listing's `next` is this string (malformed, or another host's URL). */
+  badNext?: string;
 }
 
 export interface RegistryServerOptions {

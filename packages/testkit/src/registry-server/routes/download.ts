@@ -2,8 +2,9 @@
 // credential; every GET *and* HEAD costs one download; no Range support unless the rangeSupport switch asks
 // for it. The file is streamed from disk; faults cut it short or lie about its length.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { nowMicros } from '../dates';
 import type { Exchange } from '../exchange';
 import { notFoundHtml, redirect, sendEmpty } from '../respond';
@@ -61,10 +62,19 @@ export async function download(ex: Exchange, id: string, secret: string): Promis
       headers['Content-Range'] = `bytes ${asked.start}-${asked.end}/${size}`;
     }
   }
+  const hostile = faults.current;
+  if (ex.method === 'GET' && hostile.downloadBody !== undefined) {
+    const body = Buffer.from(hostile.downloadBody, 'utf8');
+    const type = hostile.downloadBody.trimStart().startsWith('<') ? 'text/html; charset=utf-8' : 'application/img';
+    ex.res.writeHead(200, { 'Content-Type': type, 'Content-Length': String(body.length) });
+    return void ex.res.end(body);
+  }
+  if (ex.method === 'GET' && hostile.endlessBody) return endless(ex);
+  if (ex.method === 'GET' && hostile.drip) return drip(ex, row.path, size, hostile.drip);
   const length = range.end - range.start + 1;
   const lie = faults.current.wrongContentLength;
   const advertised = lie === undefined || lie === false ? length : lie === true ? length + 1 : lie;
-  headers['Content-Length'] = String(advertised);
+  if (!hostile.noContentLength) headers['Content-Length'] = String(advertised);
   if (ex.method === 'HEAD') {
     ex.res.writeHead(status, headers);
     return void ex.res.end();
@@ -83,6 +93,28 @@ export async function download(ex: Exchange, id: string, secret: string): Promis
   }
   // After a short body or a wrong Content-Length the connection cannot be reused: close it like a dying proxy.
   if (dropAfter !== undefined || advertised !== length) socket.destroy();
+}
+
+/** 200 without Content-Length, zero bytes as fast as the client takes them, until it goes away. */
+async function endless(ex: Exchange): Promise<void> {
+  ex.res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+  const chunk = Buffer.alloc(64 * 1024);
+  while (!ex.res.destroyed && !ex.req.socket.destroyed) {
+    if (!ex.res.write(chunk)) await new Promise((resolve) => ex.res.once('drain', resolve).once('close', resolve));
+  }
+}
+
+/** The file at `bytesPerSecond`, one byte at a time, with or without Content-Length; stops when the client leaves. */
+async function drip(ex: Exchange, file: string, size: number, how: { bytesPerSecond: number; withoutLength?: boolean }): Promise<void> {
+  ex.res.writeHead(200, { 'Content-Type': 'application/img', ...(how.withoutLength ? {} : { 'Content-Length': String(size) }) });
+  const bytes = await readFile(file);
+  const pause = Math.max(1, Math.round(1000 / how.bytesPerSecond));
+  for (let at = 0; at < bytes.length; at++) {
+    if (ex.res.destroyed || ex.req.socket.destroyed) return;
+    ex.res.write(bytes.subarray(at, at + 1));
+    await sleep(pause);
+  }
+  ex.res.end();
 }
 
 /** `/containers/<id>/download/recipe`: the deffile as text if there is one, else a redirect to the HTML page. */

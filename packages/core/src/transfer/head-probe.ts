@@ -1,0 +1,45 @@
+// The first bytes of a download, shown once to the caller's check (is this an image at all?) while the rest is
+// still coming, so that a never-ending HTML page or a stream of zeros is refused at once, not after gigabytes.
+import type { Readable } from 'node:stream';
+
+/** Enough for every format check of the SIF reader (2 KiB prefix, ext superblock after a launch line). */
+export const HEAD_BYTES = 8192;
+
+export class HeadProbe {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private verdict: Promise<void> | undefined;
+
+  constructor(private readonly check: ((head: Buffer, announced: number | undefined) => void | Promise<void>) | undefined) {}
+
+  /** A download that starts over from byte 0 starts the head over too, unless the check already ran. */
+  restart(): void {
+    if (this.verdict) return;
+    this.chunks = [];
+    this.length = 0;
+  }
+
+  /** Watches `body`; when the head is complete the check runs, and a refusal destroys the body with its error. */
+  watch(body: Readable, announced: number | undefined): void {
+    if (!this.check || this.verdict) return;
+    const onData = (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+      if (this.length < HEAD_BYTES) return;
+      body.off('data', onData);
+      this.run(announced).catch((error) => body.destroy(error));
+    };
+    body.on('data', onData);
+  }
+
+  /** At the end of the body: runs the check on a short body (or an empty one) and waits for its verdict. */
+  async settle(announced: number | undefined): Promise<void> {
+    if (!this.check) return;
+    await this.run(announced);
+  }
+
+  private run(announced: number | undefined): Promise<void> {
+    this.verdict ??= Promise.resolve().then(() => this.check!(Buffer.concat(this.chunks).subarray(0, HEAD_BYTES), announced));
+    return this.verdict;
+  }
+}
