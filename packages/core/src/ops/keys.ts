@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import { UserError } from '../errors';
 import { Keyring, type KeyringEntry } from '../keys/keyring';
-import { printable, tableLines } from '../output/format';
+import { tableLines } from '../output/format';
+import { printable } from '../output/untrusted';
 import { addToMaterial, type KeyMaterial, type KeySummary, parseKeys } from '../sif/signature/index';
 import type { Session } from './session';
 

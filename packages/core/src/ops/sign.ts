@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { sha256File } from '../catalog/hash';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
-import { printable } from '../output/format';
+import { printable } from '../output/untrusted';
 import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
 import { besideTempName } from '../storage/layout';
 import { withVersion } from '../uri/parse';

@@ -1,4 +1,4 @@
-import { printable } from '../output/format';
+import { printable } from '../output/untrusted';
 import type { SignatureReport, SignerReport } from '../sif/signature/index';
 
 const FORMAT_NAMES: Record<SignatureReport['format'], string> = {

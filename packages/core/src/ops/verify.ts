@@ -1,5 +1,5 @@
 import { UserError } from '../errors';
-import { printable } from '../output/format';
+import { printable } from '../output/untrusted';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
 import { imageTarget } from './image-target';
 import { verificationKeys } from './keys';

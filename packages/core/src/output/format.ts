@@ -46,12 +46,3 @@ export function humanBytes(n: number): string {
   }
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
-
-/**
- * Text from outside (a key's user id, a name in an image) made safe for a terminal: control characters, which
- * could move the cursor or recolour what follows, are shown as `\xNN`.
- */
-export function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
