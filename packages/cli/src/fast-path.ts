@@ -15,7 +15,7 @@ interface FastCommand {
 }
 
 const COMMANDS: Record<string, FastCommand> = {
-  images: { run: (core, session, args) => core.listImages(session, args) },
+  images: { run: (core, session, args) => core.showImages(session, args) },
   get: { args: 1, run: (core, session, [uri]) => core.getImage(session, uri) },
   inspect: { args: 1, run: (core, session, [uri]) => core.inspectRecord(session, uri) },
 };

@@ -14,4 +14,5 @@ export { jsonText } from './output/untrusted';
 
 export const getImage: typeof Get.getImage = (...args) => (require('./ops/get') as typeof Get).getImage(...args);
 export const listImages: typeof Images.listImages = (...args) => (require('./ops/images') as typeof Images).listImages(...args);
+export const showImages: typeof Images.showImages = (...args) => (require('./ops/images') as typeof Images).showImages(...args);
 export const inspectRecord: typeof Inspect.inspectRecord = (...args) => (require('./ops/inspect') as typeof Inspect).inspectRecord(...args);

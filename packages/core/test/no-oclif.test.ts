@@ -25,12 +25,13 @@ const output = new core.Output({ level: core.LEVELS.INFO, json: false, quiet: fa
 const session = new core.Session({ backends, output });
 (async () => {
   const pulled = await core.pullImage(session, { uri: 'registry://vanessa/tacos:latest' });
-  await core.listImages(session, []);
+  const listed = (await core.listImages(session)).map((r) => ({ uri: r.uri, client: r.client, image: r.image }));
   const images = (await (await session.catalog()).list()).map((r) => ({ uri: r.uri, client: r.client, image: r.image }));
   await session.close();
   if (process.env.LOAD_COMMAND_API) require(${JSON.stringify(COMMAND_API)});
   const oclif = Object.keys(require.cache).filter((file) => /[\\\\/]@oclif[\\\\/]core[\\\\/]/.test(file));
-  process.stdout.write(JSON.stringify({ pulled, images, oclif }));
+  const defaultLevel = new core.Session().out.level;
+  process.stdout.write(JSON.stringify({ pulled, listed, images, oclif, defaultLevel }));
 })().catch((error) => {
   console.error(error);
   process.exit(1);
@@ -64,16 +65,18 @@ function runScript(extra: Record<string, string> = {}) {
 }
 
 test('a plain script pulls and lists through @sregistry/core without loading oclif', async () => {
-  const r = await runScript();
+  const r = await runScript({ MESSAGELEVEL: 'VERBOSE' });
   assert.equal(r.code, 0, r.stderr);
-  const { pulled, images, oclif } = JSON.parse(r.stdout);
+  const { pulled, listed, images, oclif, defaultLevel } = JSON.parse(r.stdout);
   const sha256 = createHash('sha256').update(IMAGE).digest('hex');
   assert.equal(pulled.sha256, sha256);
   assert.equal(pulled.path, path.join(r.home, '.singularity', 'shub', 'vanessa', 'tacos', `latest@${sha256}.sif`));
   assert.ok(fs.readFileSync(pulled.path).equals(IMAGE), 'the stored file holds the image');
   assert.deepEqual(images, [{ uri: `vanessa/tacos:latest@${sha256}`, client: 'registry', image: pulled.path }]);
   assert.match(r.stderr, /\[client\|registry\]/, 'the announce line went to the script’s output');
-  assert.match(r.stderr, /Containers:\s+\[date\]\s+\[client\]/, 'listImages printed the catalogue');
+  assert.deepEqual(listed, images, 'listImages returns the records');
+  assert.doesNotMatch(r.stderr + r.stdout, /Containers:/, 'listImages printed nothing');
+  assert.equal(defaultLevel, 2, 'new Session() takes MESSAGELEVEL from the environment, as the CLI does');
   assert.deepEqual(oclif, [], 'no @oclif/core module was loaded');
 });
 

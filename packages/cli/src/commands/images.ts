@@ -10,6 +10,6 @@ export default class Images extends SregistryCommand {
 
   async run() {
     const { argv } = await this.parse(Images);
-    return hostCore().listImages(this.session, argv as string[]);
+    return hostCore().showImages(this.session, argv as string[]);
   }
 }

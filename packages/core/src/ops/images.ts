@@ -8,19 +8,32 @@ const HEADER = 'Containers:   [date]   [client]\t[uri]';
 /** rows per write: output starts at once and memory stays flat however large the catalogue */
 const ROWS_PER_WRITE = 1000;
 
-/** `images [query...]`: every record, or one listing per query term (client-spec §2.4). */
-export async function listImages(session: Session, terms: string[]): Promise<ImageRecordJson[]> {
+/**
+ * The catalogue's records, oldest first: every record, or those each query term finds (client-spec §2.4), in
+ * the shape `inspect` prints. Prints nothing, whatever the session's output mode.
+ */
+export async function listImages(session: Session, terms: string[] = []): Promise<ImageRecordJson[]> {
+  const catalog = await session.catalogView('listing images');
+  const queries = terms.filter((t) => !isListAll(t));
+  const all: ImageRecordJson[] = [];
+  for (const term of queries.length === 0 ? [undefined] : queries) {
+    for (const r of await catalog.list(term, { metrics: true })) all.push(recordToJson(r));
+  }
+  return all;
+}
+
+/**
+ * `images [query...]` as the CLI shows it: the original's table, streamed so memory stays flat however large
+ * the catalogue; with --json nothing is printed here and the records are returned for the JSON document.
+ */
+export async function showImages(session: Session, terms: string[]): Promise<ImageRecordJson[]> {
+  if (session.out.json) return listImages(session, terms);
   const catalog = await session.catalogView('listing images');
   const queries = terms.filter((t) => !isListAll(t));
   const groups = queries.length === 0 ? [undefined] : queries;
-  const all: ImageRecordJson[] = [];
   for (const term of groups) {
-    // the table shows no metrics, so only --json pays for parsing them
-    const records = await catalog.list(term, { metrics: session.out.json });
-    if (session.out.json) {
-      for (const r of records) all.push(recordToJson(r));
-      continue;
-    }
+    // the table shows no metrics: no parsing them
+    const records = await catalog.list(term, { metrics: false });
     let lines: string[] = [];
     let index = 0;
     for (const r of records) {
@@ -34,5 +47,5 @@ export async function listImages(session: Session, terms: string[]): Promise<Ima
     }
     if (lines.length > 0) session.out.result(lines.join('\n'));
   }
-  return all;
+  return [];
 }

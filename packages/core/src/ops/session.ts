@@ -5,6 +5,7 @@ import type { CatalogReader, CatalogView } from '../catalog/reader';
 import type { Backend, BackendLogger } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
+import { levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
 import { backendSettings } from '../settings/backend-settings';
 import { databaseDisabled, databaseWal, type Env, type Paths, resolvePaths } from '../settings/env';
@@ -40,7 +41,8 @@ export class Session {
   constructor(options: SessionOptions = {}) {
     this.env = options.env ?? process.env;
     this.paths = resolvePaths(this.env);
-    this.out = options.output ?? new Output({ level: 1, json: false, quiet: false });
+    // the CLI's defaults: MESSAGELEVEL from the environment, results on stdout, diagnostics on stderr
+    this.out = options.output ?? new Output({ level: levelFromEnv(this.env.MESSAGELEVEL), json: false, quiet: false });
     this.backends = options.backends ?? new BackendRegistry();
   }
 
