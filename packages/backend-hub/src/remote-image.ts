@@ -42,13 +42,15 @@ export function toRemoteImage(ctx: BackendContext, requested: ImageName, ref: Hu
   const name = catalogueName(ctx, requested, ref, tag, version);
 
   const gzipped = /\.gz$/i.test(url.pathname);
-  const md5 = version && MD5.test(version) ? version : undefined;
+  // an `@md5` asked for is what the file must hash to, whatever the manifest says (resolve checked it agrees)
+  const pinned = ref.digest && MD5.test(ref.digest) ? ref.digest : undefined;
+  const md5 = pinned ?? (version && MD5.test(version) ? version : undefined);
   const kept: HubManifest = md5 && gzipped ? { ...manifest, expectGunzippedMd5: md5 } : manifest;
   return {
     name,
     version,
     url: url.toString(),
-    ...(md5 && !gzipped ? { md5 } : {}),
+    ...(md5 && !gzipped ? { md5, ...(pinned ? { requestedVersion: pinned } : {}) } : {}),
     manifest: kept,
     sourceUrl: found.url,
     insecure: insecure(ctx),

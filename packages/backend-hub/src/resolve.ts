@@ -1,6 +1,6 @@
 import type { BackendContext } from '@sregistry/core';
 import { fetchManifest, type Manifest } from './api';
-import { digestMismatch, notFound } from './errors';
+import { digestMismatch, notFound, versionMismatch } from './errors';
 import { type HubRef, refTail, refText } from './ref';
 
 export interface Resolution {
@@ -63,8 +63,9 @@ export async function resolveRef(ctx: BackendContext, base: string, where: strin
           mismatch ??= { field, got };
           continue;
         }
-        // The server resolved the digest itself; say so when its manifest disagrees, but trust it.
-        if (got !== undefined) ctx.log.warn(`Singularity Hub answered ${what} with ${field} ${got}`);
+        // The server resolved the digest itself (old Hub and registry servers ignore it and answer the tag): a
+        // build with another digest is not the one asked for, and nothing of it is downloaded.
+        if (got !== undefined) throw versionMismatch(ctx, what, field, got, ref.digest);
       }
       if (attempt.verify && ref.tag !== undefined && typeof manifest.tag === 'string' && manifest.tag !== ref.tag) {
         ctx.log.warn(`${what}: the build with this digest is tagged "${manifest.tag}", not "${ref.tag}"`);

@@ -20,10 +20,12 @@ describe('hub pull faults through the CLI', () => {
   let v: string;
   const root = () => path.join(cli.home, '.singularity', 'shub');
   const stored = () => path.join(root(), 'vsoch', 'hello-world', `latest@${v}.sif`);
-  /** every file under the storage root, temporary ones included */
+  /** every file under the storage root, temporary ones included (not the daily sweep's marker) */
   const files = () =>
     fs.existsSync(root())
-      ? (fs.readdirSync(root(), { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root(), f)).isFile())
+      ? (fs.readdirSync(root(), { recursive: true }) as string[]).filter(
+          (f) => fs.statSync(path.join(root(), f)).isFile() && f !== path.join('.tmp', 'last-sweep'),
+        )
       : [];
   const uris = async () => (JSON.parse((await cli.run(['images', '--json'])).stdout) as { uri: string }[]).map((r) => r.uri);
   /** a failed command: exit 1 and exactly one ERROR line */

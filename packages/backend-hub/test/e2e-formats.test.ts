@@ -23,7 +23,9 @@ describe('hub pull of legacy formats through the CLI', () => {
     path.join(cli.home, '.singularity', 'shub', collection, name, `latest@${v}.sif`);
   const files = () => {
     const root = path.join(cli.home, '.singularity', 'shub');
-    return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile()).sort();
+    return (fs.readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(root, f)).isFile() && f !== path.join('.tmp', 'last-sweep'))
+      .sort();
   };
   const inspect = async (uri: string) => {
     const r = await cli.run(['inspect', uri, '--json']);

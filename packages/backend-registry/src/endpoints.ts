@@ -9,7 +9,7 @@ export function encodeCollection(collection: string): string {
   return collection.split('/').map(encodeURIComponent).join('/');
 }
 
-/** `/container/<c>/<n>:<t>[@<v>]`; GET ignores the version, so pulls leave it out. */
+/** `/container/<c>/<n>:<t>[@<v>]`; GET ignores the version (the answer is the tag's current one), DELETE matches it. */
 export function containerPath(name: NameParts, withVersion: boolean): string {
   const version = withVersion && name.version ? `@${encodeURIComponent(name.version)}` : '';
   return `/container/${encodeCollection(name.collection)}/${encodeURIComponent(name.image)}:${encodeURIComponent(name.tag)}${version}`;

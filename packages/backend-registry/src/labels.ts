@@ -4,8 +4,9 @@ import { isObject, unexpected } from './answers';
 import type { Runtime } from './runtime';
 
 export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<SearchResult> {
-  const key = query.key?.trim().toLowerCase() || undefined;
-  const value = query.value?.trim().toLowerCase() || undefined;
+  // sent as typed: the server matches labels exactly, and `labels` lists them as `Author:Vanessa`
+  const key = query.key?.trim() || undefined;
+  const value = query.value?.trim() || undefined;
   let path = '/labels/search';
   if (key) path += `/${encodeURIComponent(key)}/key`;
   if (value) path += `/${encodeURIComponent(value)}/value`;

@@ -23,8 +23,14 @@ function refused(answer: JsonResponse): boolean {
   return needsSignature(answer) || bareNumber(answer) === 400;
 }
 
-export async function readManifest(rt: Runtime, name: NameParts, location: RegistryLocation, signal?: AbortSignal): Promise<Manifest> {
-  const url = `${location.api}${containerPath(name, false)}`;
+export async function readManifest(
+  rt: Runtime,
+  name: NameParts,
+  location: RegistryLocation,
+  signal?: AbortSignal,
+  options: { withVersion?: boolean } = {},
+): Promise<Manifest> {
+  const url = `${location.api}${containerPath(name, options.withVersion ?? false)}`;
   let answer = await rt.http.json({ url, signal });
   if (needsSignature(answer)) {
     rt.log.debug(`${answer.status} without a signature: the collection is private, signing a pull request`);

@@ -5,10 +5,11 @@ import path from 'node:path';
 import type { FileDigests, JsonResponse, PushRequest, PushResult } from '@sregistry/core';
 import { bareNumber, detailOf, htmlError, isHtml, isObject, unexpected } from './answers';
 import type { RegistryLocation } from './config';
-import { versionMatches } from './digest';
+import { versionDigest, versionMatches } from './digest';
 import { containerPath, plainUri } from './endpoints';
-import { authorizationHeader, normaliseCollection } from './hmac';
+import { authorizationHeader } from './hmac';
 import { readManifest } from './manifest';
+import { serverName } from './names';
 import type { Runtime } from './runtime';
 
 const UPLOAD_COMPLETE = 'Upload Complete';
@@ -19,20 +20,12 @@ function refused(answer: JsonResponse): boolean {
 }
 
 export async function pushImage(rt: Runtime, request: PushRequest): Promise<PushResult> {
-  const { UserError } = rt.host;
   const { name } = request;
   const location = rt.location(name);
   // the server keeps (and signs) the normalised collection name; signing the raw one would be refused
-  const collection = normaliseCollection(name.collection);
-  if (!collection) {
-    throw new UserError(`the collection name "${name.collection}" has no letters or digits`, {
-      fix: 'choose a collection name like vanessa',
-      code: 'EBADNAME',
-    });
-  }
-  if (collection !== name.collection) rt.log.debug(`the registry names the collection "${name.collection}" as "${collection}"`);
-  const target = { ...name, collection };
-  const uri = plainUri({ ...target, version: undefined });
+  const target = serverName(rt, { ...name, version: undefined });
+  const { collection } = target;
+  const uri = plainUri(target);
   const credentials = rt.credentials();
   const sign = (kind: 'push' | 'upload') => (date: Date) =>
     authorizationHeader(kind, { ...credentials, collection, name: name.image, tag: name.tag, date });
@@ -84,12 +77,27 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
 
   const digests = await hashing;
   const version = await confirm(rt, target, location, digests, request.signal);
+  const provisional = versionDigest(version)?.kind === 'md5';
+  if (version) reportVersion(rt, uri, version, provisional ? digests.sha256 : undefined);
   return {
     message: UPLOAD_COMPLETE,
+    uri: target.uri,
     version,
     url: `${location.api}${containerPath(target, false)}`,
-    details: { cid, step1Status: step1.status, step2Status: step2.status, collection, md5: digests.md5 },
+    details: { cid, step1Status: step1.status, step2Status: step2.status, collection, md5: digests.md5, provisional },
   };
+}
+
+/**
+ * The version as the server has it. Right after a push that is the md5; the server's worker replaces it with
+ * `sha256.<hex>` of the file shortly after, so a script that keeps the md5 would not find the image by it later.
+ */
+function reportVersion(rt: Runtime, uri: string, version: string, laterSha256: string | undefined): void {
+  rt.log.info(
+    laterSha256
+      ? `${uri} is version ${version} on the registry for now (provisional: it becomes sha256.${laterSha256} once the registry has re-hashed the file)`
+      : `${uri} is version ${version} on the registry`,
+  );
 }
 
 async function hashFile(rt: Runtime, request: PushRequest): Promise<FileDigests> {
@@ -200,7 +208,8 @@ async function confirm(
   const version = typeof data.version === 'string' ? data.version : undefined;
   const matches = versionMatches(version, digests);
   if (matches === false) {
-    throw new UserError(`the registry holds another file for ${uri} (version ${version}; the local file's md5 is ${digests.md5})`, {
+    const local = versionDigest(version)?.kind === 'md5' ? `md5 is ${digests.md5}` : `sha256 is ${digests.sha256}`;
+    throw new UserError(`the registry holds another file for ${uri} (version ${version}; the local file's ${local})`, {
       fix: 'push again; if it keeps happening, something on the way changes the upload, or someone else pushed the same tag',
       code: 'EDIGEST',
     });

@@ -1,25 +1,34 @@
 // pull: name → manifest → RemoteImage. The core downloads, hashes, checks and catalogues; the download URL
 // carries the collection secret (the URL is the capability), so no Authorization header goes with it.
 import type { ImageName, PullOptions, RemoteImage } from '@sregistry/core';
+import { sameVersion, versionDigest } from './digest';
+import { plainUri } from './endpoints';
 import { readManifest } from './manifest';
+import { serverName } from './names';
 import type { Runtime } from './runtime';
 
-const MD5 = /^[0-9a-f]{32}$/i;
-const SHA256 = /^sha256\.([0-9a-f]{64})$/i;
-
-export async function resolveImage(rt: Runtime, name: ImageName, options: PullOptions = {}): Promise<RemoteImage> {
+export async function resolveImage(rt: Runtime, requested: ImageName, options: PullOptions = {}): Promise<RemoteImage> {
+  const name = serverName(rt, requested);
   const location = rt.location(name);
-  const manifest = await readManifest(rt, name, location, options.signal);
+  // `@version` is sent as the user wrote it; the server answers the tag's current version whatever it says
+  const manifest = await readManifest(rt, name, location, options.signal, { withVersion: true });
   const data = manifest.data;
   const image = downloadUrl(rt, data.image, location.root, name);
   const version = typeof data.version === 'string' ? data.version : undefined;
+  if (name.version) checkRequestedVersion(rt, name, version);
+  // The digests to check the download against: the requested version's, and the server's where the requested
+  // one does not say (an md5 asked for while the server already reports sha256.<hex>, or the other way round).
+  const wanted = versionDigest(name.version);
+  const held = versionDigest(version);
+  const digest = (kind: 'md5' | 'sha256') => (wanted?.kind === kind ? wanted.hex : held?.kind === kind ? held.hex : undefined);
   return {
     name: catalogueName(rt, data, name),
     // left out on purpose: the core records the file's SHA-256 as the version, like the original
     version: undefined,
     url: image,
-    md5: version && MD5.test(version) ? version.toLowerCase() : undefined,
-    sha256: version ? SHA256.exec(version)?.[1]?.toLowerCase() : undefined,
+    md5: digest('md5'),
+    sha256: digest('sha256'),
+    ...(name.version ? { requestedVersion: name.version } : {}),
     // `selfLink` as the original added it: where this manifest was read
     // the download URL carries the collection's secret (it fetches private images without a token): the
     // catalogue keeps the manifest, so it keeps the URL with that part masked
@@ -27,6 +36,20 @@ export async function resolveImage(rt: Runtime, name: ImageName, options: PullOp
     sourceUrl: manifest.url,
     insecure: rt.ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY'),
   };
+}
+
+/**
+ * The server keeps one version per tag and ignores `@version` in a GET: a manifest of another version is refused
+ * before anything is downloaded. When the two forms cannot be compared (the md5 and the sha256.<hex> of the
+ * same push), the download itself is checked against the requested version.
+ */
+function checkRequestedVersion(rt: Runtime, name: ImageName, held: string | undefined): void {
+  const same = held === undefined ? undefined : sameVersion(name.version!, held);
+  if (same !== false) return;
+  throw new rt.host.UserError(`the registry holds ${plainUri({ ...name, version: undefined })} at version ${held}, not ${name.version}`, {
+    fix: `the registry keeps one version per tag: pull ${plainUri({ ...name, version: undefined })} for the current one`,
+    code: 'EVERSION',
+  });
 }
 
 function downloadUrl(rt: Runtime, image: unknown, root: string, name: ImageName): string {

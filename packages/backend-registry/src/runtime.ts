@@ -13,6 +13,7 @@ export class Runtime {
   readonly http: RegistryHttp;
   readonly now: () => Date;
   private readonly announced = new Set<string>();
+  private readonly said = new Set<string>();
 
   constructor(
     readonly ctx: BackendContext,
@@ -42,6 +43,13 @@ export class Runtime {
       );
     }
     return location;
+  }
+
+  /** An info line shown once per command however often the situation comes up (a pull reads two manifests). */
+  sayOnce(line: string): void {
+    if (this.said.has(line)) return;
+    this.said.add(line);
+    this.log.info(line);
   }
 
   /** Read only when a request is signed, so public operations need no token. */

@@ -3,6 +3,7 @@
 import type { JsonResponse, SearchResult } from '@sregistry/core';
 import { isEmptyObject, isObject, unexpected } from './answers';
 import { encodeCollection } from './endpoints';
+import { serverCollection } from './names';
 import type { Runtime } from './runtime';
 
 /** A server that hands out ever new `next` URLs must not keep us busy forever. */
@@ -90,8 +91,9 @@ function nextPage(rt: Runtime, next: string, current: string, pages: number): st
 }
 
 async function oneCollection(rt: Runtime, query: string): Promise<SearchResult> {
-  const name = query.replace(/^\/+|\/+$/g, '').toLowerCase();
-  if (!name) return allCollections(rt);
+  const typed = query.replace(/^\/+|\/+$/g, '');
+  if (!typed) return allCollections(rt);
+  const name = serverCollection(rt, typed);
   const url = `${rt.location().api}/collection/${encodeCollection(name)}`;
   const answer = await rt.http.json({ url });
   const empty = { heading: `COLLECTION ${name}`, rows: [], items: [], emptyMessage: 'No collections found.' };
@@ -104,7 +106,8 @@ async function oneCollection(rt: Runtime, query: string): Promise<SearchResult> 
     });
   }
   if (answer.status !== 200 || !isObject(answer.data)) throw unexpected(rt.host, answer, url);
-  return { ...empty, rows: collectionRows(answer.data), items: [answer.data] };
+  // a collection without images still exists: its heading alone, and success, as the original prints it
+  return { ...empty, rows: collectionRows(answer.data), items: [answer.data], exists: true };
 }
 
 /** `[collection/]name[:tag]`, lower-cased like the server's exact-match search; `@version` is ignored. */
@@ -120,7 +123,9 @@ function containerQuery(query: string): { collection?: string; name: string; tag
 }
 
 async function containers(rt: Runtime, query: string): Promise<SearchResult> {
-  const { collection, name, tag } = containerQuery(query);
+  const parts = containerQuery(query);
+  const { name, tag } = parts;
+  const collection = parts.collection === undefined ? undefined : serverCollection(rt, parts.collection);
   const heading = `Containers ${query}`;
   const empty = { heading, rows: [], items: [], emptyMessage: 'No containers found.' };
   if (!name) return empty;

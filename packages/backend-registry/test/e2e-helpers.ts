@@ -127,7 +127,9 @@ export interface Snapshot {
 }
 
 export function snapshot(e: E2eHome): Snapshot {
-  return { storage: filesUnder(e.storage), rows: catalogRows(e), work: filesUnder(e.work) };
+  // the daily sweep's marker is the catalogue's upkeep, not a file a pull left
+  const storage = filesUnder(e.storage).filter((f) => f !== path.join('.tmp', 'last-sweep'));
+  return { storage, rows: catalogRows(e), work: filesUnder(e.work) };
 }
 
 /** A failed pull must leave storage (temp folder included), the catalogue and the download folder as they were. */

@@ -15,7 +15,14 @@ test('push: two signed steps, the file as file1, and the server md5 confirmed', 
   assert.equal(result.message, 'Upload Complete');
   assert.equal(result.version, image.md5);
   assert.equal(result.url, `${s.server.url}/api/container/vanessa/tacos:v2`);
-  assert.deepEqual(result.details, { cid: 1, step1Status: 200, step2Status: 200, collection: 'vanessa', md5: image.md5 });
+  assert.deepEqual(result.details, {
+    cid: 1,
+    step1Status: 200,
+    step2Status: 200,
+    collection: 'vanessa',
+    md5: image.md5,
+    provisional: true,
+  });
 
   const [step1, step2] = s.server.requests.filter((r) => r.method === 'POST');
   assert.equal(step1!.path, '/api/upload/chunked_upload');

@@ -239,6 +239,8 @@ test("push: the server's sha256 version is compared with the local sha256", asyn
   const result = await h.backend.push!({ file: image.file, size: image.size, name: h.parse('vanessa/tacos') });
   assert.equal(result.version, `sha256.${sha}`);
   assert.equal(result.details?.cid, 7);
+  assert.equal(result.details?.provisional, false, 'the sha256 form is what the server keeps');
+  assert.ok(h.lines.some((l) => l.level === 'info' && l.message === `vanessa/tacos:latest is version sha256.${sha} on the registry`));
   reg.done();
 });
 

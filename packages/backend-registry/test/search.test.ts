@@ -98,15 +98,27 @@ test('labels: all, by key, by value, by both; rows as the original printed them'
     ['N=2', 'maintainer:vanessa'],
     ['N=1', 'arch:amd64'],
   ]);
-  const byKey = await s.h.backend.labels!({ key: 'Maintainer' });
+  const byKey = await s.h.backend.labels!({ key: 'maintainer' });
   assert.deepEqual(byKey.rows, [['maintainer:vanessa', '\nvanessa/tacos:latest\nvanessa/burrito:latest\n\n']]);
   assert.equal(s.server.requests.at(-1)!.path, '/api/labels/search/maintainer/key');
   await s.h.backend.labels!({ value: 'amd64' });
   assert.equal(s.server.requests.at(-1)!.path, '/api/labels/search/amd64/value');
-  const both = await s.h.backend.labels!({ key: 'arch', value: 'AMD64' });
+  const both = await s.h.backend.labels!({ key: 'arch', value: 'amd64' });
   assert.equal(s.server.requests.at(-1)!.path, '/api/labels/search/arch/key/amd64/value');
   assert.equal(both.rows.length, 1);
   const none = await s.h.backend.labels!({ key: 'nope' });
   assert.deepEqual(none.rows, []);
   assert.equal(none.emptyMessage, 'No labels found.');
+});
+
+test('label keys and values are sent as typed: the server matches them exactly, case included', async (t) => {
+  const labels = [{ key: 'Author', value: 'Vanessa', containers: ['vanessa/tacos:latest'] }];
+  const s = await setup(t, { server: { labels } });
+  assert.deepEqual((await s.h.backend.labels!({})).rows, [['N=1', 'Author:Vanessa']]);
+  const byKey = await s.h.backend.labels!({ key: 'Author' });
+  assert.equal(s.server.requests.at(-1)!.path, '/api/labels/search/Author/key');
+  assert.deepEqual(byKey.rows, [['Author:Vanessa', '\nvanessa/tacos:latest\n\n']]);
+  const both = await s.h.backend.labels!({ key: 'Author', value: 'Vanessa' });
+  assert.equal(both.rows.length, 1);
+  assert.deepEqual((await s.h.backend.labels!({ key: 'author' })).rows, [], 'another case is another key');
 });

@@ -199,6 +199,11 @@ export function sweepMarker(sb: Sandbox): string {
   return path.join(sb.storage, '.tmp', 'last-sweep');
 }
 
+/** The sweep marker of any storage folder (tests also point SREGISTRY_STORAGE elsewhere). */
+function isSweepMarker(file: string): boolean {
+  return path.basename(file) === 'last-sweep' && path.basename(path.dirname(file)) === '.tmp';
+}
+
 /** Temp names the core writes: `<storage>/.tmp/…`, `.<dest>.sregistry-<pid>-<hex>.tmp`, `.<dest>.<pid>.<hex>.part`. */
 export function isTempFile(storage: string, file: string): boolean {
   const rel = path.relative(storage, file);
@@ -220,11 +225,10 @@ export interface Layout {
 export function layout(sb: Sandbox, extraDirs: string[] = []): Layout {
   const all = [...walk(sb.storage), ...extraDirs.flatMap((d) => walk(d))];
   const journal = path.join(sb.storage, '.tmp', 'journal');
-  const marker = sweepMarker(sb);
   return {
     rows: readRows(sb.dbFile),
     files: all.filter((f) => !isTempFile(sb.storage, f)),
-    temps: all.filter((f) => isTempFile(sb.storage, f) && path.dirname(f) !== journal && f !== marker),
+    temps: all.filter((f) => isTempFile(sb.storage, f) && path.dirname(f) !== journal && !isSweepMarker(f)),
     intents: all.filter((f) => path.dirname(f) === journal && f.endsWith('.json') && !path.basename(f).startsWith('.')),
   };
 }
@@ -277,11 +281,11 @@ export function snapshot(sb: Sandbox, extra: string[] = []): string {
     return (
       !skip.has(rel.split(path.sep)[0]!) &&
       !/sregistry\.db(-wal|-shm|-journal)?$/.test(f) &&
-      f !== sweepMarker(sb) &&
+      !isSweepMarker(f) &&
       !path.basename(f).startsWith('.pause-')
     );
   });
-  const entries = [...files, ...extra.flatMap((d) => walk(d))].map((f) => {
+  const entries = [...files, ...extra.flatMap((d) => walk(d)).filter((f) => !isSweepMarker(f))].map((f) => {
     const st = fs.lstatSync(f);
     return `${f} ${(st.mode & 0o7777).toString(8)} ${st.isFile() ? sha256(f) : 'special'}`;
   });

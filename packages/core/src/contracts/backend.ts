@@ -37,6 +37,11 @@ export interface RemoteImage {
   /** expected digests; a mismatch fails the pull unless the user opts out */
   md5?: string;
   sha256?: string;
+  /**
+   * The `@version` the user asked for, when `md5`/`sha256` carry its digest: a mismatch is then reported as
+   * "not the requested version" rather than as a corrupted download.
+   */
+  requestedVersion?: string;
   /** the service's manifest, kept in the record's metrics */
   manifest: Record<string, unknown>;
   /** where the image came from, stored as the record's url */
@@ -60,6 +65,8 @@ export interface PushRequest {
 export interface PushResult {
   /** one line for the user, e.g. `Upload Complete` */
   message: string;
+  /** the image's name as the service stores it, when that differs from the request (e.g. a normalised collection) */
+  uri?: string;
   /** what the server now reports for the image, when it can be read back */
   version?: string;
   url?: string;
@@ -74,18 +81,22 @@ export interface SearchResult {
   rows: string[][];
   /** structured items for --json */
   items: unknown[];
-  /** printed (exit 1) when there are no rows */
+  /** printed (exit 1) when there are no rows, unless `exists` */
   emptyMessage: string;
   /**
    * Every cell is escaped whole when printed (server text must not add lines). A backend whose cells span
    * lines on purpose sets this and escapes the server's strings inside them itself (`host.printable`).
    */
   multilineCells?: boolean;
+  /** what was searched for exists (a collection without images): no rows print the heading alone, exit 0 */
+  exists?: boolean;
 }
 
 export interface DeleteResult {
   status: number;
   message: string;
+  /** the image's name as the service has it, when that differs from the request (e.g. a normalised collection) */
+  uri?: string;
 }
 
 export interface LabelQuery {

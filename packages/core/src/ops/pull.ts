@@ -236,9 +236,24 @@ function storableManifest(session: Session, manifest: RemoteImage['manifest']): 
   );
 }
 
+/** The hex digest a version names, in any of the forms services write (`<hex>`, `sha256.<hex>`, `sha256:<hex>`). */
+function versionHex(version: string | undefined): string | undefined {
+  return version
+    ?.trim()
+    .toLowerCase()
+    .replace(/^sha256[.:]/, '');
+}
+
 function verifyDigests(remote: RemoteImage, result: { sha256: string; md5?: string }): void {
+  const requested = versionHex(remote.requestedVersion);
   const check = (kind: string, expected: string | undefined, actual: string | undefined) => {
     if (expected && actual && expected.toLowerCase() !== actual.toLowerCase()) {
+      if (requested && expected.toLowerCase() === requested) {
+        throw new UserError(`the downloaded image is not the requested version ${remote.requestedVersion} (its ${kind} is ${actual})`, {
+          fix: 'the service now holds another version under this name: pull it without @version to take the current one',
+          code: 'EVERSION',
+        });
+      }
       throw new UserError(`the downloaded image's ${kind} ${actual} does not match the service's ${expected}`, {
         fix: 'pull again (the file was corrupted in transit or on the server); --no-verify skips this check',
         code: 'EDIGEST',

@@ -16,7 +16,7 @@ function notImplemented(what: Capability | 'label search', active: ActiveBackend
 }
 
 function printSearch(session: Session, result: SearchResult): void {
-  if (result.rows.length === 0) throw new UserError(result.emptyMessage, { code: 'ENOTFOUND' });
+  if (result.rows.length === 0 && !result.exists) throw new UserError(result.emptyMessage, { code: 'ENOTFOUND' });
   session.out.result(printable(result.heading, { max: 0 }));
   // every cell is server text, escaped whole, unless the backend lays cells out over lines and escaped them itself
   const shown = (cell: string) =>
@@ -27,7 +27,7 @@ function printSearch(session: Session, result: SearchResult): void {
           .join('\n')
       : printable(cell, { max: 0 });
   const rows = result.rows.map((cells) => cells.map(shown));
-  session.out.result(tableLines(rows).join('\n'));
+  if (rows.length > 0) session.out.result(tableLines(rows).join('\n'));
 }
 
 /** `search [query...]`: each term separately, the term's scheme choosing the backend. */
@@ -95,8 +95,9 @@ export async function pushImage(session: Session, options: PushOptions) {
       signal: options.signal,
     });
     progress.done();
-    session.out.result(`[push] ${name.uri} ${printable(result.message)}`);
-    return { uri: name.uri, size, backend: active.name, ...result };
+    const uri = result.uri ?? name.uri;
+    session.out.result(`[push] ${printable(uri)} ${printable(result.message)}`);
+    return { size, backend: active.name, ...result, uri };
   } catch (error) {
     progress.done();
     throw error;
@@ -140,6 +141,7 @@ export async function deleteRemote(session: Session, uri: string) {
   announce(session, active);
   const name = active.parse(uri);
   const result = await active.backend.delete(name);
-  session.out.result(`[delete] ${name.uri} ${printable(result.message)}`);
-  return { uri: name.uri, backend: active.name, ...result };
+  const deleted = result.uri ?? name.uri;
+  session.out.result(`[delete] ${printable(deleted)} ${printable(result.message)}`);
+  return { backend: active.name, ...result, uri: deleted };
 }
