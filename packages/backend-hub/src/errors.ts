@@ -67,10 +67,13 @@ export function digestMismatch(ctx: Ctx, what: string, field: string, got: strin
 }
 
 export function versionMismatch(ctx: Ctx, what: string, field: string, got: string, digest: string) {
-  return new ctx.host.UserError(`Singularity Hub answered ${what} with a build whose ${field} is ${got}, not the requested ${digest}`, {
-    fix: 'the service holds another build under this name: pull it by tag for the current one, or check the digest',
-    code: 'EVERSION',
-  });
+  return new ctx.host.UserError(
+    `Singularity Hub answered ${what} with a build whose ${field} is ${ctx.host.printable(got)}, not the requested ${digest}`,
+    {
+      fix: 'the service holds another build under this name: pull it by tag for the current one, or check the digest',
+      code: 'EVERSION',
+    },
+  );
 }
 
 /** search and labels: the archive kept only the pull route. */

@@ -56,10 +56,13 @@ async function withServerVersion(rt: Runtime, name: ImageName, location: Registr
   if (!name.version) return name;
   const held = (await readManifest(rt, name, location)).data.version;
   if (typeof held === 'string' && sameVersion(name.version, held) === false) {
-    throw new rt.host.UserError(`the registry holds ${plainUri({ ...name, version: undefined })} at version ${held}, not ${name.version}`, {
-      fix: 'nothing was deleted; give the current version, or none',
-      code: 'EVERSION',
-    });
+    throw new rt.host.UserError(
+      `the registry holds ${plainUri({ ...name, version: undefined })} at version ${rt.host.printable(held)}, not ${name.version}`,
+      {
+        fix: 'nothing was deleted; give the current version, or none',
+        code: 'EVERSION',
+      },
+    );
   }
   const version = typeof held === 'string' && sameVersion(name.version, held) ? held : serverVersion(name.version);
   return { ...name, version };

@@ -65,7 +65,7 @@ export class RegistryHttp {
     if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return;
     const minutes = Math.round(Math.abs(skew) / 60_000);
     throw new this.ctx.host.UserError(
-      `the registry refused the signature, and its clock is ${minutes} minutes ${skew > 0 ? 'ahead of' : 'behind'} this machine's (its Date: ${answer.headers.date?.replace(/[^\x20-\x7e]/g, '?')})`,
+      `the registry refused the signature, and its clock is ${minutes} minutes ${skew > 0 ? 'ahead of' : 'behind'} this machine's (its Date: ${this.ctx.host.printable(answer.headers.date, { max: 40 })})`,
       {
         fix: "signatures are valid for the current UTC hour only: set this machine's clock right (NTP), or tell the registry's administrator if theirs is wrong",
         code: 'ECLOCK',

@@ -9,13 +9,14 @@ import type { Runtime } from './runtime';
 export function serverCollection(rt: Runtime, collection: string): string {
   const normalised = normaliseCollection(collection);
   if (!normalised) {
-    throw new rt.host.UserError(`the collection name "${collection}" has no letters or digits`, {
+    throw new rt.host.UserError(`the collection name "${rt.host.printable(collection)}" has no letters or digits`, {
       fix: 'choose a collection name like vanessa',
       code: 'EBADNAME',
     });
   }
   // lower-casing is the original's own parse rule; anything more is news to the user, said once per name
-  if (normalised !== collection.toLowerCase()) rt.sayOnce(`the registry names the collection "${collection}" "${normalised}"`);
+  if (normalised !== collection.toLowerCase())
+    rt.sayOnce(`the registry names the collection "${rt.host.printable(collection)}" "${normalised}"`);
   return normalised;
 }
 

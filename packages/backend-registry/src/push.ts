@@ -92,7 +92,8 @@ export async function pushImage(rt: Runtime, request: PushRequest): Promise<Push
  * The version as the server has it. Right after a push that is the md5; the server's worker replaces it with
  * `sha256.<hex>` of the file shortly after, so a script that keeps the md5 would not find the image by it later.
  */
-function reportVersion(rt: Runtime, uri: string, version: string, laterSha256: string | undefined): void {
+function reportVersion(rt: Runtime, uri: string, held: string, laterSha256: string | undefined): void {
+  const version = rt.host.printable(held);
   rt.log.info(
     laterSha256
       ? `${uri} is version ${version} on the registry for now (provisional: it becomes sha256.${laterSha256} once the registry has re-hashed the file)`

@@ -46,10 +46,13 @@ export async function resolveImage(rt: Runtime, requested: ImageName, options: P
 function checkRequestedVersion(rt: Runtime, name: ImageName, held: string | undefined): void {
   const same = held === undefined ? undefined : sameVersion(name.version!, held);
   if (same !== false) return;
-  throw new rt.host.UserError(`the registry holds ${plainUri({ ...name, version: undefined })} at version ${held}, not ${name.version}`, {
-    fix: `the registry keeps one version per tag: pull ${plainUri({ ...name, version: undefined })} for the current one`,
-    code: 'EVERSION',
-  });
+  throw new rt.host.UserError(
+    `the registry holds ${plainUri({ ...name, version: undefined })} at version ${rt.host.printable(held)}, not ${name.version}`,
+    {
+      fix: `the registry keeps one version per tag: pull ${plainUri({ ...name, version: undefined })} for the current one`,
+      code: 'EVERSION',
+    },
+  );
 }
 
 function downloadUrl(rt: Runtime, image: unknown, root: string, name: ImageName): string {
