@@ -94,10 +94,11 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     if (exists && !options.force) {
       throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
     }
-    // an existing file may be another image's: without the catalogue open, open it to know (only then)
+    // an existing file may be another image's: without the catalogue open, open it to know (only then, and only
+    // when there is a database: --no-cache must not create one, and without one no image owns any file)
     const guard =
       catalog?.targets ??
-      (exists && !session.databaseDisabled
+      (exists && !session.databaseDisabled && fs.existsSync(session.paths.databaseFile)
         ? (await session.catalog('pull')).targets
         : new TargetGuard(undefined, session.paths.storageDir, session.paths.databaseFile));
     const wanted = remote.name;
