@@ -10,8 +10,8 @@
 //              beforehand and not timed. sregistry hashes the file first (one more read) and then uploads in
 //              64 MiB PATCH chunks; the blob is deleted on the registry after every push (untimed) so that no
 //              push is skipped as a duplicate.
-// sregistry  = the built CLI in a throw-away HOME with the oras plugin (and the registry plugin, whose `push`
-//              command dispatches oras:// names) linked, --quiet, oclif's auto-transpile of linked plugins off.
+// sregistry  = the built CLI in a throw-away HOME with the oras plugin linked, --quiet, oclif's auto-transpile of
+//              linked plugins off.
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,7 +25,7 @@ import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
-const PLUGINS = ['backend-oras', 'backend-registry'].map((p) => path.join(ROOT, 'packages', p));
+const PLUGINS = ['backend-oras'].map((p) => path.join(ROOT, 'packages', p));
 const require = createRequire(import.meta.url);
 const { startDistribution } = require(path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js'));
 

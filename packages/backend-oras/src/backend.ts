@@ -1,7 +1,7 @@
 // The `oras` backend module (package.json "sregistry.backends"): SIF images as ORAS artifacts in any OCI
 // registry. pull/push/search/delete over the distribution API; the host's core is reached only through ./host.
 import type { Backend, BackendContext, DeleteResult, ImageName, SearchResult } from '@sregistry/core';
-import { OciClient, registryError, type Scope, untrusted } from './client';
+import { OciClient, registryError, type Scope } from './client';
 import { type Host, hostOf } from './host';
 import { ACCEPT_MANIFESTS } from './media-types';
 import { fetchManifest, resolveImage } from './pull';
@@ -43,7 +43,7 @@ async function listAll(
     const page = await client.json<Record<string, unknown>>(scope, { path: url });
     if (page.status === 404) throw new host.UserError(`${what} is not in the registry`, { fix: 'check the name', code: 'ENOTFOUND' });
     if (page.status !== 200) {
-      const { code, message } = registryError(page);
+      const { code, message } = registryError(host, page);
       throw new host.UserError(
         `${client.registry} answered ${page.status} when listing ${what}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
         {
@@ -56,7 +56,7 @@ async function listAll(
       );
     }
     const list = page.data?.[key];
-    if (Array.isArray(list)) items.push(...list.filter((x): x is string => typeof x === 'string').map(untrusted));
+    if (Array.isArray(list)) items.push(...list.filter((x): x is string => typeof x === 'string'));
     url = nextPage(page.headers.link, client.base);
   }
   return items;
@@ -144,7 +144,7 @@ export function createBackend(ctx: BackendContext): Backend {
         headers: { Accept: ACCEPT_MANIFESTS },
       });
       if (answer.status === 202 || answer.status === 200) return { status: answer.status, message: `Deleted ${digest}` };
-      const { code, message } = registryError(answer);
+      const { code, message } = registryError(host, answer);
       if (answer.status === 405 || code === 'UNSUPPORTED') {
         throw new host.UserError(`${client.registry} does not allow deletes`, {
           fix: 'ask its administrator to enable them (Distribution: storage.delete.enabled)',

@@ -28,19 +28,14 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   return { scheme: m[1].toLowerCase(), params };
 }
 
-/** Text from a registry, safe to print: no control characters, one short line. */
-export function untrusted(text: unknown): string {
-  const s = String(text ?? '')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
-}
-
 /** The first `errors[].code: message` of an OCI error body. */
-export function registryError(answer: Pick<JsonResponse, 'data'>): { code?: string; message?: string } {
+export function registryError(host: Host, answer: Pick<JsonResponse, 'data'>): { code?: string; message?: string } {
   const first = (answer.data as { errors?: { code?: unknown; message?: unknown }[] } | undefined)?.errors?.[0];
-  return { code: first?.code ? untrusted(first.code) : undefined, message: first?.message ? untrusted(first.message) : undefined };
+  // server text: made printable by the host's one rule for untrusted text
+  return {
+    code: first?.code ? host.printable(first.code, { max: 40 }) : undefined,
+    message: first?.message ? host.printable(first.message, { max: 120 }) : undefined,
+  };
 }
 
 function scopeKey(scope: Scope): string {
@@ -156,7 +151,7 @@ export class OciClient {
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
       throw new this.host.UserError(
-        `${this.registry} asked for an authentication this client does not speak (${untrusted(challenge?.scheme ?? 'none')})`,
+        `${this.registry} asked for an authentication this client does not speak (${this.host.printable(challenge?.scheme ?? 'none')})`,
         {
           fix: 'use a registry with Basic or Bearer token auth',
           code: 'EAUTH',
@@ -230,7 +225,7 @@ export class OciClient {
 
   private wrongPassword(credential: Credential): Error {
     return new this.host.UserError(
-      `${this.registry} refused the password of ${untrusted(credential.username)} (from ${credential.source})`,
+      `${this.registry} refused the password of ${this.host.printable(credential.username)} (from ${credential.source})`,
       {
         fix: `log in again: sregistry oras login ${this.registry} --username <name> --password-stdin`,
         code: 'EAUTH',
@@ -283,7 +278,7 @@ export class OciClient {
         if (signal?.aborted) reject(new this.host.UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 }));
         else
           reject(
-            new this.host.UserError(`the upload to ${this.registry} failed: ${untrusted((error as Error).message)}`, {
+            new this.host.UserError(`the upload to ${this.registry} failed: ${this.host.printable((error as Error).message)}`, {
               fix: 'check the connection and push again (blobs already sent are skipped)',
               code: 'ENETWORK',
               cause: error,

@@ -5,8 +5,11 @@ import { createRequire } from 'node:module';
 import type { BackendContext, BackendHost } from '@sregistry/core';
 import type * as CommandApi from '@sregistry/core/command';
 
-/** What the backend uses of core: errors, JSON requests, redaction, digests of a file, atomic writes. */
-export type Host = Pick<BackendHost, 'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'fileDigests' | 'writeFileAtomic'>;
+/** What the backend uses of core: errors, JSON requests, redaction and printable server text, digests, atomic writes. */
+export type Host = Pick<
+  BackendHost,
+  'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'printable' | 'fileDigests' | 'writeFileAtomic'
+>;
 export type { JsonRequest, JsonResponse } from '@sregistry/core';
 
 export function hostOf(ctx: Pick<BackendContext, 'host'>): Host {

@@ -3,7 +3,7 @@
 // and sha256 against the layer descriptor. The layer digest is the catalogue version, so the bytes are hashed once.
 import { createHash } from 'node:crypto';
 import type { ImageName, RemoteImage } from '@sregistry/core';
-import { type OciClient, registryError, type Scope, untrusted } from './client';
+import { type OciClient, registryError, type Scope } from './client';
 import type { Host, JsonResponse } from './host';
 import { ACCEPT_MANIFESTS, DOCKER_LIST, INDEX_MEDIA_TYPE, OLD_SIF_LAYER_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
 import type { OciReference } from './reference';
@@ -51,7 +51,7 @@ export async function fetchManifest(
     });
   }
   if (answer.status !== 200 || !answer.isJson || !answer.data || typeof answer.data !== 'object') {
-    const { code, message } = registryError(answer);
+    const { code, message } = registryError(host, answer);
     throw new host.UserError(
       `${client.registry} answered ${answer.status} for the manifest of ${ref.display}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
       {
@@ -98,7 +98,7 @@ export async function resolveImage(
   const layers = got.manifest.layers ?? [];
   const sif = layers.filter((l) => l.mediaType === SIF_LAYER_MEDIA_TYPE || l.mediaType === OLD_SIF_LAYER_MEDIA_TYPE);
   if (layers.length !== 1 || sif.length !== 1) {
-    const types = [...new Set(layers.map((l) => untrusted(l.mediaType)))].join(', ') || 'none';
+    const types = [...new Set(layers.map((l) => host.printable(l.mediaType, { max: 80 })))].join(', ') || 'none';
     throw new host.UserError(
       `${ref.display} is not a SIF artifact: it has ${layers.length} layer(s) (${types}), not one ${SIF_LAYER_MEDIA_TYPE}`,
       {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PushRequest, PushResult } from '@sregistry/core';
-import { type OciClient, type RawAnswer, registryError, type Scope, untrusted } from './client';
+import { type OciClient, type RawAnswer, registryError, type Scope } from './client';
 import type { Host } from './host';
 import { CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
 import type { OciReference } from './reference';
@@ -68,11 +68,11 @@ export async function pushImage(
     signal: request.signal,
   });
   if (put.status !== 201 && put.status !== 200)
-    throw refusedStep(host, client, `the manifest for ${ref.display}`, put.status, registryError(put));
+    throw refusedStep(host, client, `the manifest for ${ref.display}`, put.status, registryError(host, put));
   const digest = digestOf(body);
   const stated = put.headers['docker-content-digest'];
   if (stated && stated !== digest) {
-    throw new host.UserError(`${client.registry} stored the manifest under ${untrusted(stated)}, not ${digest}`, {
+    throw new host.UserError(`${client.registry} stored the manifest under ${host.printable(stated)}, not ${digest}`, {
       fix: 'push again; a proxy on the way may rewrite the manifest',
       code: 'EDIGEST',
     });
@@ -115,7 +115,7 @@ async function putBlob(
   }
   const started = await client.json(scope, { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, signal: request.signal });
   if (started.status !== 202 || !started.headers.location)
-    throw refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(started));
+    throw refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(host, started));
   let location = new URL(started.headers.location, client.base).href;
   const min = Number(started.headers['oci-chunk-min-length'] ?? 0);
   const chunk = Math.max(chunkSize, Number.isFinite(min) ? min : 0);
@@ -149,7 +149,7 @@ async function putBlob(
         signal: request.signal,
       });
       if (patched.status !== 202 || !patched.headers.location)
-        throw refusedStep(host, client, `a chunk of ${digest}`, patched.status, errorOf(patched.text));
+        throw refusedStep(host, client, `a chunk of ${digest}`, patched.status, errorOf(host, patched.text));
       location = new URL(String(patched.headers.location), client.base).href;
     }
     done = await client.upload(scope, {
@@ -161,7 +161,7 @@ async function putBlob(
     });
   }
   if (done.status !== 201) {
-    const error = errorOf(done.text);
+    const error = errorOf(host, done.text);
     if (error.code === 'DIGEST_INVALID') {
       throw new host.UserError(`${client.registry} received other bytes than ${digest}`, {
         fix: 'the file changed while it was pushed, or the connection corrupts data: push again',
@@ -173,9 +173,9 @@ async function putBlob(
   return true;
 }
 
-function errorOf(text: string): { code?: string; message?: string } {
+function errorOf(host: Host, text: string): { code?: string; message?: string } {
   try {
-    return registryError({ data: JSON.parse(text) });
+    return registryError(host, { data: JSON.parse(text) });
   } catch {
     return {};
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { isUserError, UserError } from '../../core/src/errors';
 import { parseImageName } from '../../core/src/uri/parse';
 import { parseOptions } from '../src/backend';
-import { parseChallenge, untrusted } from '../src/client';
+import { parseChallenge } from '../src/client';
 import type { Host } from '../src/host';
 import { toReference } from '../src/reference';
 
@@ -46,7 +46,7 @@ test('refusals: upper-case repositories (with the lower-case name), no registry 
   );
 });
 
-test('WWW-Authenticate challenges, and registry text made printable', () => {
+test('WWW-Authenticate challenges', () => {
   assert.deepEqual(
     parseChallenge(
       'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull",error="invalid_token"',
@@ -58,6 +58,4 @@ test('WWW-Authenticate challenges, and registry text made printable', () => {
   );
   assert.deepEqual(parseChallenge('Basic realm="x"'), { scheme: 'basic', params: { realm: 'x' } });
   assert.equal(parseChallenge(undefined), undefined);
-  assert.equal(untrusted('bad\u001b[31m\nline'), 'bad [31m line');
-  assert.equal(untrusted('x'.repeat(500)).length, 160);
 });
