@@ -11,6 +11,10 @@ export default class Pull extends SregistryCommand {
     force: Flags.boolean({ char: 'f', description: 'overwrite an existing file' }),
     'no-verify': Flags.boolean({ description: "skip the check against the service's md5/sha256" }),
     gunzip: Flags.boolean({ description: 'decompress gzip-compressed legacy images' }),
+    verify: Flags.boolean({
+      description: 'verify the signatures (keyring and --key) before keeping the image; default: SREGISTRY_PULL_VERIFY',
+    }),
+    key: Flags.string({ char: 'k', multiple: true, description: 'public key file for --verify, besides the keyring; repeatable' }),
   };
   static override examples = [
     '<%= config.bin %> pull registry://vanessa/tacos:latest',
@@ -27,6 +31,8 @@ export default class Pull extends SregistryCommand {
       force: flags.force,
       noVerify: flags['no-verify'],
       gunzip: flags.gunzip,
+      verify: flags.verify || Boolean(flags.key?.length) || undefined,
+      keyFiles: flags.key,
       signal: this.signal,
     });
   }

@@ -5,6 +5,7 @@ import { redactJson } from '../output/untrusted';
 import { inspectImage } from '../sif/index';
 import { findRecord } from './find-record';
 import type { Session } from './session';
+import { signatureStatus } from './signature-status';
 
 /** `inspect <uri>`: the record (the original's keys) plus what the image file itself says (SIF metadata). */
 export async function inspectRecord(session: Session, query: string): Promise<Record<string, unknown>> {
@@ -12,7 +13,9 @@ export async function inspectRecord(session: Session, query: string): Promise<Re
   const json: Record<string, unknown> = { ...recordToJson(record) };
   if (record.image && fs.existsSync(record.image)) {
     try {
-      json.sif = await inspectImage(record.image);
+      const info = await inspectImage(record.image);
+      const signatures = await signatureStatus(session, info);
+      json.sif = signatures && info.format === 'sif' ? { ...info, signatures: { ...info.signatures, ...signatures } } : info;
     } catch (error) {
       json.sif = { error: (error as Error).message };
       session.out.warn(`could not read ${record.image}: ${(error as Error).message}`);

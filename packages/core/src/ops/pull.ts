@@ -15,6 +15,7 @@ import { withVersion } from '../uri/parse';
 import { announce } from './announce';
 import { gunzipFile } from './gunzip';
 import type { Session } from './session';
+import { verifyPulled } from './verify';
 
 export interface PullImageOptions {
   uri: string;
@@ -26,6 +27,10 @@ export interface PullImageOptions {
   noVerify?: boolean;
   /** decompress gzip'd legacy images after the download */
   gunzip?: boolean;
+  /** verify the image's signatures before keeping it (default: SREGISTRY_PULL_VERIFY) */
+  verify?: boolean;
+  /** public key files for that, besides the keyring */
+  keyFiles?: string[];
   signal?: AbortSignal;
 }
 
@@ -158,6 +163,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       session.out.warn('this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked');
     }
 
+    await verifyPulled(session, temp, remote.name.uri, { verify: options.verify, keyFiles: options.keyFiles });
     // the download was private while incomplete (0600); the finished image gets the user's usual mode
     fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = remote.version ?? sha256;

@@ -1,5 +1,6 @@
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
+import { isTrue } from '../settings/env';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
 import { imageTarget } from './image-target';
 import { verificationKeys } from './keys';
@@ -43,7 +44,7 @@ const WHAT: Record<VerifyProblem, string> = {
 export function verifyFailure(report: VerifyReport, shown: string): UserError {
   const problem = report.problem ?? 'tampered';
   const message = WHAT[problem] ? `${shown} ${WHAT[problem]}: ${report.message}` : `${shown} ${report.message}`;
-  return new UserError(printable(message), {
+  return new UserError(printable(message, { max: 0 }), {
     fix: FIXES[problem](shown),
     code: `EVERIFY_${problem.toUpperCase().replace(/-/g, '_')}`,
     data: { verify: report },
@@ -71,4 +72,26 @@ export function verifySelection(flags: { all?: boolean; group?: number; object?:
   if (flags.group !== undefined) return { kind: 'group', groupId: flags.group };
   if (flags.object !== undefined) return { kind: 'object', id: flags.object };
   return flags.all ? { kind: 'all' } : { kind: 'default' };
+}
+
+/**
+ * `pull --verify` (or SREGISTRY_PULL_VERIFY=1): the downloaded file must verify with the keyring (and any --key
+ * files) before it is catalogued; the pull's own clean-up removes it when this throws.
+ */
+export async function verifyPulled(
+  session: Session,
+  file: string,
+  shown: string,
+  options: { verify?: boolean; keyFiles?: readonly string[] },
+): Promise<void> {
+  if (!(options.verify ?? isTrue(session.env.SREGISTRY_PULL_VERIFY))) return;
+  const report = await verifySif(file, { keys: await verificationKeys(session, options.keyFiles ?? []) });
+  if (!report.verified) {
+    const failure = verifyFailure(report, printable(shown));
+    const fix =
+      report.problem === 'unknown-key' ? failure.fix : 'pull it without --verify (and SREGISTRY_PULL_VERIFY) only if you trust its source';
+    throw new UserError(`${failure.message}; the image was not kept`, { fix, code: failure.code, data: failure.data });
+  }
+  const signers = report.signatures.flatMap((s) => s.signers.map((k) => (k.identity ? printable(k.identity) : (k.fingerprint ?? k.keyId))));
+  session.out.info(`Verified signature(s) of ${printable(shown)} (${[...new Set(signers)].join(', ')})`);
 }

@@ -25,3 +25,23 @@ export function detectSignatureFormat(data: Buffer): SignatureFormat {
   const plaintext = text.slice(begin + body.index + body[0].length);
   return plaintext.startsWith('SIFHASH:') ? 'legacy' : 'pgp';
 }
+
+/**
+ * The payload a signature carries, read without checking anything: the DSSE payload, or the clear-signed text.
+ * Only for showing what a signature claims when it cannot be verified; never trusted.
+ */
+export function unverifiedPayload(format: SignatureFormat, data: Buffer): string | null {
+  const text = data.toString('utf8');
+  if (format === 'dsse') {
+    try {
+      const payload = (JSON.parse(text) as { payload?: unknown }).payload;
+      return typeof payload === 'string' ? Buffer.from(payload, 'base64').toString('utf8') : null;
+    } catch {
+      return null;
+    }
+  }
+  if (format !== 'pgp') return null;
+  const start = /\r?\n\r?\n/.exec(text);
+  const end = text.indexOf('\n-----BEGIN PGP SIGNATURE-----');
+  return start && end > start.index ? text.slice(start.index + start[0].length, end) : null;
+}

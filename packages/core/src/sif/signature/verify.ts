@@ -4,7 +4,7 @@ import { type ImageFile, withImageFile } from '../file-reader';
 import type { SifDescriptor } from '../types';
 import { descriptorDigest, headerDigest, ObjectHasher } from './digests';
 import { parseEnvelope, verifyEnvelope } from './dsse';
-import { detectSignatureFormat } from './envelope';
+import { detectSignatureFormat, unverifiedPayload } from './envelope';
 import type { KeyMaterial } from './keys';
 import { minimumId, readLayout, type SifLayout } from './layout';
 import { parseSifHash } from './legacy';
@@ -134,11 +134,14 @@ async function checkMetadataSignature(context: CheckContext): Promise<void> {
   if (descriptor.size > MAX_SIGNATURE_BYTES)
     throw new Failure('unsupported', `the signature object is ${descriptor.size} bytes, too large to be one`);
   if (!VALID_HASH_TYPES.has(descriptor.signature?.hashType ?? 0)) throw new Failure('unsupported', 'hash algorithm unsupported');
+  const base = minimumId(layout, (GROUP_FLAG | task.groupId) >>> 0);
+  // what the signature claims to cover, shown even when it cannot be checked (no key); replaced once verified
+  const claimed = parseMetadata(unverifiedPayload(entry.format, context.data) ?? '');
+  if (claimed) entry.objects = claimed.objects.map((o) => base + o.relativeId).sort((a, b) => a - b);
   const payload = entry.format === 'dsse' ? checkDsse(context) : await checkPgp(context);
 
   const metadata = parseMetadata(payload);
   if (!metadata) throw new Failure('tampered', 'the signed metadata is not valid');
-  const base = minimumId(layout, (GROUP_FLAG | task.groupId) >>> 0);
   const signed = new Map(metadata.objects.map((o) => [base + o.relativeId, o]));
   entry.objects = [...signed.keys()].sort((a, b) => a - b);
 
@@ -226,12 +229,12 @@ async function checkPgp({ keys, data, descriptor, entry }: CheckContext, what = 
 /** A legacy SIFHASH signature: the hash of one object, or of a whole group's data in table order. */
 async function checkLegacy(context: CheckContext): Promise<void> {
   const { layout, hasher, task, descriptor, entry } = context;
-  const text = await checkPgp(context, 'legacy PGP signature');
-  const expected = parseSifHash(text, descriptor.signature?.hashType ?? 0);
-  if ('error' in expected) throw new Failure('unsupported', expected.error);
   const linkedGroup = descriptor.link?.type === 'group';
   const objects = linkedGroup ? layout.descriptors.filter((d) => d.groupId === task.groupId) : task.objects;
   entry.objects = objects.map((d) => d.id);
+  const text = await checkPgp(context, 'legacy PGP signature');
+  const expected = parseSifHash(text, descriptor.signature?.hashType ?? 0);
+  if ('error' in expected) throw new Failure('unsupported', expected.error);
   const actual = await hasher.digest(expected.node, objects);
   if (actual !== expected.hex) {
     throw new Failure(
