@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileDigests } from '../src/catalog/hash';
 import { ByteRing, RING_MIN_PIECE, type RingConsumer } from '../src/transfer/byte-ring';
 import { DiskWriteError, FileSink } from '../src/transfer/file-sink';
 import { type Digests, WorkerHasher } from '../src/transfer/hasher';
@@ -275,5 +276,17 @@ describe('WriteQueue', () => {
     await queue.write([Buffer.alloc(10)], 0);
     await assert.rejects(queue.drain(), (error: unknown) => error instanceof DiskWriteError && error.code === 'ENOSPC');
     await assert.rejects(queue.write([Buffer.alloc(10)], 10), DiskWriteError);
+  });
+});
+
+describe('fileDigests', () => {
+  test('small and big files give node:crypto digests', async () => {
+    for (const size of [5, 17 * 1024 * 1024 + 3]) {
+      const data = randomBytes(size);
+      const path = file();
+      fs.writeFileSync(path, data);
+      assert.deepEqual(await fileDigests(path, ['md5', 'sha256']), { ...expected(data, true), size });
+      assert.deepEqual(await fileDigests(path), { ...expected(data, false), size });
+    }
   });
 });
