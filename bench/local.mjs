@@ -12,6 +12,8 @@
 //             writeSif), and readSif().bytesRead for both.
 // add       : `add --copy` of a 1 GiB file of incompressible bytes vs `cp` + `sha256sum` of the same file (and vs
 //             `cp` + `openssl dgst -sha256` when openssl is installed: coreutils' sha256sum is the slow one here).
+// journal   : `add --copy` of a small SIF into a catalogue in SQLite's rollback journal (the default: the file stays
+//             as the original makes it) vs the same into one created with SREGISTRY_DATABASE_WAL=1.
 // Options other than these (e.g. transfer.mjs's --sizes, when bench/run.sh passes its arguments to every bench)
 // are ignored.
 import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +35,7 @@ const { readSif } = require(path.join(CORE, 'dist', 'sif', 'index.js'));
 const { sampleSif } = require(path.join(ROOT, 'packages', 'testkit', 'dist', 'sif-writer.js'));
 
 const MiB = 1024 * 1024;
-const SECTIONS = ['startup', 'catalogue', 'sif', 'add'];
+const SECTIONS = ['startup', 'catalogue', 'sif', 'add', 'journal'];
 
 const { values: opts } = parseArgs({
   strict: false,
@@ -65,6 +67,7 @@ try {
   if (only.includes('catalogue')) await catalogue();
   if (only.includes('sif')) await sif();
   if (only.includes('add')) await add();
+  if (only.includes('journal')) await journal();
   report();
 } finally {
   if (!opts.keep) rmSync(work, { recursive: true, force: true });
@@ -370,6 +373,39 @@ async function add() {
 }
 
 // report -----------------------------------------------------------------------------------------------------
+// 5. Journal mode of the catalogue ------------------------------------------------------------------------------
+/** One catalogue write through the CLI (an `add --copy` that updates its row) in each journal mode. */
+async function journal() {
+  const sample = path.join(work, 'journal.sif');
+  await sampleSif(sample);
+  const wal = cliHome('journal-wal');
+  wal.env = { ...wal.env, SREGISTRY_DATABASE_WAL: '1' };
+  const rollback = cliHome('journal-rollback');
+  const args = ['add', sample, '--name', 'bench/journal:latest', '--copy'];
+  await compare(
+    'journal',
+    [
+      {
+        label: 'add --copy, rollback journal',
+        baselineLabel: 'same, WAL catalogue',
+        baseline: sregistry(args),
+        sregistry: () => measure(...sregistry(args), rollback),
+      },
+    ],
+    wal,
+  );
+  const mode = (h) => {
+    const Sqlite = require('better-sqlite3');
+    const db = new Sqlite(h.db, { readonly: true });
+    try {
+      return db.pragma('journal_mode', { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+  notes.push(`journal: the catalogues' journal modes were ${mode(rollback)} (measured) and ${mode(wal)} (baseline)`);
+}
+
 function commandExists(command) {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, command)));
 }
