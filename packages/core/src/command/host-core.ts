@@ -1,5 +1,5 @@
 /** The @sregistry/core module, loaded on demand so a command's --help never pays for TypeORM. */
-export function hostCore(): typeof import('../index') {
+export function hostCore(): typeof import('../internal') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../index');
+  return require('../internal');
 }
