@@ -92,6 +92,15 @@ test('a download dripping 1 byte/s without Content-Length: abandoned too, nothin
   assertRefused(r, before, /stayed slower than 1024 bytes\/s for 2 s \(\d+ bytes in/);
 });
 
+test('an API answer dripping 1 byte/s (search, and the manifest of a pull): abandoned after the window too', async () => {
+  for (const args of [['search'], ['pull', 'vanessa/img:t9']]) {
+    const before = snapshot(sb);
+    const { r, ms } = await run(args, { dripAnswers: 1 }, FAST_FLOOR);
+    assertRefused(r, before, /the answer from http:\/\/127\.0\.0\.1:\d+ stayed slower than 1024 bytes\/s for 2 s/);
+    assert.ok(ms < 30_000, `${args.join(' ')} ended in ${ms} ms`);
+  }
+});
+
 test('SREGISTRY_SPEED_LIMIT=0 turns the floor off (a slow but steady download finishes)', async () => {
   const { r } = await run(['pull', 'vanessa/img:t2'], { drip: { bytesPerSecond: 50 } }, { ...FAST_FLOOR, SREGISTRY_SPEED_LIMIT: '0' });
   assert.equal(r.code, 0, r.stderr);

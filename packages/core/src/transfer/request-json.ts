@@ -7,6 +7,8 @@ import {
   checkUrl,
   DEFAULT_MAX_REDIRECTS,
   DEFAULT_RETRY_MAX_TIME_MS,
+  DEFAULT_SPEED_LIMIT,
+  DEFAULT_SPEED_TIME_MS,
   DEFAULT_TIMEOUT_MS,
   headerValue,
   outgoingHeaders,
@@ -16,6 +18,7 @@ import { toJsonResponse } from './json-body';
 import { isTransientNetworkError, networkError } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
+import { watchAnswer } from './speed-floor';
 import type { JsonRequest, JsonResponse } from './types';
 
 /** Methods that may be repeated without changing the outcome (RFC 9110 §9.2.2). */
@@ -43,6 +46,8 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
     if (req.signal?.aborted) throw cancelled(req.signal, 'request');
     const canRetry = attempt < retries;
     let response: AxiosResponse;
+    // the idle timeout resets on every byte: only the speed floor ends an answer that drips
+    const watch = watchAnswer(req.signal, DEFAULT_SPEED_LIMIT, DEFAULT_SPEED_TIME_MS);
     try {
       ({ response } = await sendFollowingRedirects(
         {
@@ -51,7 +56,8 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
           headers,
           data,
           timeout: timeoutMs,
-          signal: req.signal,
+          signal: watch.signal,
+          onDownloadProgress: (event) => watch.progress(event.loaded),
           responseType: 'arraybuffer',
           maxContentLength: MAX_BODY,
           ...agents({ insecure: req.insecure }),
@@ -59,7 +65,17 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
         { maxRedirects: follow ? (req.maxRedirects ?? DEFAULT_MAX_REDIRECTS) : 0, debug: req.debug },
       ));
     } catch (error) {
+      watch.stop();
       if (req.signal?.aborted) throw cancelled(req.signal, 'request');
+      if (watch.tripped) {
+        throw new UserError(
+          `the answer from ${urlOrigin(req.url)} stayed slower than ${DEFAULT_SPEED_LIMIT} bytes/s for ${DEFAULT_SPEED_TIME_MS / 1000} s`,
+          {
+            fix: 'try again later; on a slow link raise SREGISTRY_SPEED_TIME (seconds) or lower SREGISTRY_SPEED_LIMIT (bytes/s, 0 = no limit)',
+            code: 'ESLOW',
+          },
+        );
+      }
       if (isUserError(error)) throw error;
       if (/maxContentLength/.test(String((error as Error)?.message))) {
         throw new UserError(`the answer from ${urlOrigin(req.url)} is larger than ${MAX_BODY / 1024 / 1024} MiB`, {
@@ -77,6 +93,7 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
       }
       throw networkError(error, req.url, { timeoutMs, waitedMs: Date.now() - started, attempts: attempt + 1 });
     }
+    watch.stop();
 
     const status = response.status;
     req.debug?.(`<- ${status} ${response.statusText ?? ''} (${(response.data as Buffer | undefined)?.length ?? 0} bytes)`);

@@ -20,3 +20,47 @@ export class SpeedFloor {
     return span >= this.windowMs && ((position - base.position) * 1000) / span < this.limit;
   }
 }
+
+/**
+ * The floor for a request whose answer is read whole (JSON): an AbortSignal that fires, with `tripped` set,
+ * once the answer's bytes stay below the floor for the window. `stop()` when the answer is in.
+ */
+export interface AnswerWatch {
+  readonly signal: AbortSignal;
+  progress(loaded: number): void;
+  readonly tripped: boolean;
+  stop(): void;
+}
+
+export function watchAnswer(parent: AbortSignal | undefined, limit: number, windowMs: number): AnswerWatch {
+  const controller = new AbortController();
+  const floor = new SpeedFloor(limit, windowMs);
+  const state = { loaded: 0, tripped: false };
+  const forward = () => controller.abort(parent?.reason);
+  if (parent?.aborted) forward();
+  parent?.addEventListener('abort', forward, { once: true });
+  const timer =
+    limit > 0
+      ? setInterval(
+          () => {
+            if (!floor.tooSlow(state.loaded, performance.now())) return;
+            state.tripped = true;
+            controller.abort(new Error('below the speed floor'));
+          },
+          Math.max(20, Math.min(250, windowMs / 8)),
+        )
+      : undefined;
+  return {
+    signal: controller.signal,
+    progress: (loaded: number) => {
+      state.loaded = loaded;
+    },
+    get tripped() {
+      return state.tripped;
+    },
+    stop: () => {
+      if (timer) clearInterval(timer);
+      parent?.removeEventListener('abort', forward);
+    },
+  };
+}

@@ -45,7 +45,19 @@ export function sendHtml(ex: Exchange, status: number, html: string, headers?: R
 function sendText(ex: Exchange, status: number, type: string, text: string, headers: Record<string, string> = {}): void {
   const body = Buffer.from(text, 'utf8');
   writeHead(ex, status, { 'Content-Type': type, 'Content-Length': String(body.length), ...headers });
+  const drip = ex.ctx.faults.current.dripAnswers;
+  if (drip) return void dripBody(ex, body, drip);
   ex.res.end(body);
+}
+
+/** The body one byte at a time, `perSecond` bytes a second, until done or the client goes away. */
+async function dripBody(ex: Exchange, body: Buffer, perSecond: number): Promise<void> {
+  for (let at = 0; at < body.length; at++) {
+    if (ex.res.destroyed) return;
+    ex.res.write(body.subarray(at, at + 1));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.round(1000 / perSecond))));
+  }
+  ex.res.end();
 }
 
 export function sendEmpty(ex: Exchange, status: number, headers: Record<string, string> = {}): void {

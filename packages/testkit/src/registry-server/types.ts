@@ -73,6 +73,8 @@ export interface RegistryFaults {
   drip?: { bytesPerSecond: number; withoutLength?: boolean };
   /** Downloads are sent without Content-Length (chunked), whole and at full speed. */
   noContentLength?: boolean;
+  /** Every JSON and HTML answer trickles at this many bytes a second (its Content-Length is right). */
+  dripAnswers?: number;
   /** Downloads answer 200 without Content-Length and never end (zero bytes until the client goes away). */
   endlessBody?: boolean;
   /** Downloads answer 200 with this body instead of the file (an HTML login page, an empty body). */
