@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { besideTempName } from '../../core/src/storage/layout';
+import { tempBeside } from '../../core/src/storage/temp-files';
 import type { RegistryServerHandle } from '../../testkit/src/index';
 import {
   announceLine,
@@ -120,8 +120,8 @@ test('--no-cache writes vanessa-tacos:latest.sif into the current folder and add
 test('a partial file that a killed pull left beside the destination is removed by the next pull there', async () => {
   const dest = path.join(e.work, 'vanessa-tacos:latest.sif');
   fs.rmSync(dest, { force: true });
-  const leftover = besideTempName(dest, 2 ** 22 + 1, 'dead'); // a pid above Linux's pid_max: its process is gone
-  const alive = besideTempName(dest, process.pid, 'live');
+  const leftover = tempBeside(dest, { pid: 2 ** 22 + 1, token: 'dead0000' }); // a pid above Linux's pid_max: its process is gone
+  const alive = tempBeside(dest, { pid: process.pid, token: 'a11e0000' });
   fs.writeFileSync(leftover, 'half an image');
   fs.writeFileSync(alive, 'another pull still running');
   const r = await e.run(['pull', '--no-cache', 'vanessa/tacos:latest']);
@@ -139,7 +139,7 @@ test('an existing file is refused without --force (file untouched) and replaced 
   assertOneLineError(refused, /Image exists!.*--force/);
   assert.equal(fs.readFileSync(file, 'utf8'), 'not the image');
   assert.deepEqual(
-    fs.readdirSync(e.work).filter((f) => f.endsWith('.part')),
+    fs.readdirSync(e.work).filter((f) => f.endsWith('.tmp')),
     [],
     'no partial file beside it',
   );

@@ -204,12 +204,12 @@ function isSweepMarker(file: string): boolean {
   return path.basename(file) === 'last-sweep' && path.basename(path.dirname(file)) === '.tmp';
 }
 
-/** Temp names the core writes: `<storage>/.tmp/…`, `.<dest>.sregistry-<pid>-<hex>.tmp`, `.<dest>.<pid>.<hex>.part`. */
+/** Temp names the core writes: anything in `<storage>/.tmp/`, `.<dest>.sregistry-<host>-<pid>-<hex>.tmp` elsewhere. */
 export function isTempFile(storage: string, file: string): boolean {
   const rel = path.relative(storage, file);
   if (!rel.startsWith('..') && rel.split(path.sep)[0] === '.tmp') return true;
   const base = path.basename(file);
-  return /^\..+\.sregistry-\d+-[0-9a-f]+\.tmp$/.test(base) || /^\..+\.\d+\.[0-9a-f]+\.part$/.test(base);
+  return /^\..+\.sregistry-[0-9a-f]{8}-\d+-[0-9a-f]+\.tmp$/.test(base);
 }
 
 export interface Layout {

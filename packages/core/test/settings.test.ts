@@ -7,6 +7,7 @@ import { BackendRegistry } from '../src/backends/registry';
 import { selectBackend } from '../src/backends/select';
 import { isUserError } from '../src/errors';
 import { backendSettings, databaseDisabled, isTrue, resolvePaths, SecretsFile } from '../src/settings/index';
+import { HOST_TAG, tempBeside } from '../src/storage/temp-files';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sreg-settings-'));
@@ -121,22 +122,26 @@ test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, t
   );
 });
 
-test('temp files a killed write left beside the secrets file are removed by the next write once an hour old', async () => {
+test('temp files a killed write left beside the secrets file are removed by the next write (dead process, or a day old)', async () => {
   const dir = tmp();
   const file = path.join(dir, '.sregistry');
-  const stale = path.join(dir, '..sregistry.4194305.0a1b2c3d.tmp');
-  const young = path.join(dir, '..sregistry.4194306.0a1b2c3e.tmp');
-  const other = path.join(dir, '.other.4194305.0a1b2c3d.tmp');
-  for (const f of [stale, young, other]) fs.writeFileSync(f, '{"registry": {"token": "half-written"}}', { mode: 0o600 });
-  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
-  for (const f of [stale, other]) fs.utimesSync(f, twoHoursAgo, twoHoursAgo);
+  const elsewhere = (name: string) => name.replace(HOST_TAG, HOST_TAG === '0000abcd' ? '1111abcd' : '0000abcd');
+  const dead = tempBeside(file, { pid: 4194305, token: '0a1b2c3d' }); // above pid_max: that process is gone
+  const otherHostYoung = elsewhere(tempBeside(file, { pid: 4194306, token: '0a1b2c3e' }));
+  const otherHostOld = elsewhere(tempBeside(file, { pid: 4194307, token: '0a1b2c3f' }));
+  const legacyOld = path.join(dir, '..sregistry.4194305.0a1b2c3d.tmp');
+  const other = tempBeside(path.join(dir, '.other'), { pid: 4194305, token: '0a1b2c3d' });
+  for (const f of [dead, otherHostYoung, otherHostOld, legacyOld, other])
+    fs.writeFileSync(f, '{"registry": {"token": "half-written"}}', { mode: 0o600 });
+  const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000);
+  for (const f of [otherHostOld, legacyOld]) fs.utimesSync(f, twoDaysAgo, twoDaysAgo);
   await new SecretsFile(file).update((d) => {
     d.SREGISTRY_CLIENT = 'hub';
   });
   assert.deepEqual(
     fs.readdirSync(dir).sort(),
-    [path.basename(young), '.other.4194305.0a1b2c3d.tmp', '.sregistry'].sort(),
-    'the old temp of this file goes; a young one (a write may be running elsewhere) and other files stay',
+    [path.basename(otherHostYoung), path.basename(other), '.sregistry'].sort(),
+    "this file's temps of a dead process and day-old ones go; another host's young one and other files' temps stay",
   );
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { removeStaleBesideTemps } from '../src/storage/clean';
 import { createStorage, placeFile, storagePath } from '../src/storage/index';
-import { besideTempName, HOST_TAG } from '../src/storage/layout';
+import { HOST_TAG, noteTemp, removeStaleTempsBeside, tempBeside, tempFolderNeedsSweep } from '../src/storage/temp-files';
 import { parseImageName, withVersion } from '../src/uri/parse';
 import { exists, tempDir, writeImage } from './catalog-helpers';
 
@@ -87,7 +86,7 @@ test('tempPath lives in <root>/.tmp; cleanTemp removes old leftovers only, never
   const storage = createStorage(root);
   const temp = await storage.tempPath('../../evil name');
   assert.equal(path.dirname(temp), path.join(root, '.tmp'));
-  assert.match(path.basename(temp), /^evil_name\.[0-9a-f]{8}\.\d+\.[0-9a-f]+\.part$/);
+  assert.match(path.basename(temp), /^\.evil_name\.sregistry-[0-9a-f]{8}-\d+-[0-9a-f]{8}\.tmp$/);
 
   const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
   const oldTemp = await writeImage(root, '.tmp/old.part');
@@ -114,8 +113,8 @@ test('a transfer left by a dead process of this host is removed at once; a live 
   const storage = createStorage(root);
   const mine = await storage.tempPath('live');
   // a pid that cannot be running: above the kernel's pid_max
-  const dead = mine.replace(`.${process.pid}.`, '.4194305.');
-  const alive = mine.replace(`.${process.pid}.`, `.${process.ppid}.`);
+  const dead = mine.replace(`-${process.pid}-`, '-4194305-');
+  const alive = mine.replace(`-${process.pid}-`, `-${process.ppid}-`);
   for (const f of [mine, dead, alive]) await fs.writeFile(f, 'partial');
   assert.equal(await storage.cleanTemp(), 1);
   assert.equal(await exists(dead), false);
@@ -127,25 +126,48 @@ test('partial files a killed download left beside its destination are removed by
   const dir = await tempDir(t);
   const dest = path.join(dir, 'tacos+v1.sif');
   const dead = 2 ** 22 + 1; // above Linux's pid_max: no such process
-  const mine = besideTempName(dest, dead, 'ab12');
+  const mine = tempBeside(dest, { pid: dead, token: 'ab12ab12' });
   const names = {
     deadPart: path.basename(mine),
-    deadUnpacked: `.${path.basename(mine)}.cd34.unpacked`,
-    live: path.basename(besideTempName(dest, process.ppid, 'ef56')),
-    otherHost: `.tacos+v1.sif.0000abcd.${dead}.ab12.part`.replace('0000abcd', HOST_TAG === '0000abcd' ? '1111abcd' : '0000abcd'),
-    otherFile: path.basename(besideTempName(path.join(dir, 'other.sif'), dead, 'ab12')),
-    lookalike: `.tacos+v1.sif.${HOST_TAG}.${dead}.ab12.part.txt`,
+    deadUnpacked: path.basename(tempBeside(dest, { pid: dead, token: 'cd34cd34' })),
+    live: path.basename(tempBeside(dest, { pid: process.ppid, token: 'ef56ef56' })),
+    otherHost: path.basename(mine).replace(HOST_TAG, HOST_TAG === '0000abcd' ? '1111abcd' : '0000abcd'),
+    otherFile: path.basename(tempBeside(path.join(dir, 'other.sif'), { pid: dead, token: 'ab12ab12' })),
+    lookalike: `${path.basename(mine)}.txt`,
     image: 'tacos+v1.sif',
   };
   for (const name of Object.values(names)) await fs.writeFile(path.join(dir, name), 'x');
-  assert.match(names.deadPart, new RegExp(`^\\.tacos\\+v1\\.sif\\.${HOST_TAG}\\.${dead}\\.ab12\\.part$`));
-  assert.equal(await removeStaleBesideTemps(dest), 2);
+  assert.match(names.deadPart, new RegExp(`^\\.tacos\\+v1\\.sif\\.sregistry-${HOST_TAG}-${dead}-ab12ab12\\.tmp$`));
+  assert.equal(await removeStaleTempsBeside(dest), 2);
   assert.deepEqual(
     (await fs.readdir(dir)).sort(),
     [names.live, names.otherHost, names.otherFile, names.lookalike, names.image].sort(),
     'only the dead process’s temps of this destination go; live, other hosts, other files and the image stay',
   );
-  assert.equal(await removeStaleBesideTemps(path.join(dir, 'missing-folder', 'x.sif')), 0);
+  assert.equal(await removeStaleTempsBeside(path.join(dir, 'missing-folder', 'x.sif')), 0);
+});
+
+test('a note in .tmp lets the cheap sweep remove a dead process’s temp beside an image, and nothing else', async (t) => {
+  const root = await tempDir(t);
+  const storage = createStorage(root);
+  const dead = 2 ** 22 + 1;
+  const image = await writeImage(root, 'c/i/t@v.sif');
+  const leftover = tempBeside(image, { pid: dead, token: 'aa11aa11' });
+  await fs.writeFile(leftover, 'half a copy');
+  // a note names its temp by path; one naming a file that is not that process's temp (the image) is dropped alone
+  await noteTemp(storage.tempDir, leftover);
+  const forged = path.join(storage.tempDir, path.basename(tempBeside('@note', { pid: dead, token: 'bb22bb22' })));
+  await fs.writeFile(forged, `${image}\n`);
+  const live = tempBeside(image, { pid: process.ppid, token: 'cc33cc33' });
+  await fs.writeFile(live, 'a copy in progress');
+  await noteTemp(storage.tempDir, live);
+  assert.equal(tempFolderNeedsSweep(storage.tempDir), true, 'the plain reader sees that a sweep is due');
+  assert.equal(await storage.cleanTemp(), 1, 'no walk of the tree: the note led to the temp');
+  assert.equal(await exists(leftover), false);
+  assert.equal(await exists(image), true);
+  assert.equal(await exists(live), true);
+  assert.deepEqual((await fs.readdir(storage.tempDir)).length, 1, "only the live process's note is left");
+  assert.equal(tempFolderNeedsSweep(storage.tempDir), false);
 });
 
 test('a copy to a place removes the temp copies a killed copy there left, once a day old', async (t) => {

@@ -29,10 +29,12 @@ import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { fileSystemProblem } from '../storage/fs-errors';
+import { isInside } from '../storage/layout';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
 import { pausePoint } from '../testing-hooks';
 import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
+import type { LockWait } from './db-errors';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -94,10 +96,12 @@ export interface OpenCatalogOptions {
   tempMaxAgeMs?: number;
   /** create a new database file in WAL mode (SREGISTRY_DATABASE_WAL); existing files keep their journal mode */
   wal?: boolean;
+  /** how long to wait for another process's lock on the database (default 30 s), and whom to tell after 2 s */
+  lockWait?: LockWait;
 }
 
 export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
-  const database = await openDatabase(options.databaseFile, { wal: options.wal });
+  const database = await openDatabase(options.databaseFile, { wal: options.wal, lockWait: options.lockWait });
   const catalog = new Catalog(database, createStorage(options.storageDir), { databaseFile: options.databaseFile });
   try {
     const report = await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.storageDir) });
@@ -165,16 +169,27 @@ export class Catalog {
       client: options.client,
       metrics: { ...nameMetrics(options.name), ...options.metrics },
     };
+    if (!copy) await requireMovable(options.file, source);
+    const destExisted = await isFile(dest);
+    let rowWritten = false;
     const { record, created } = await this.journaled(
       { op: 'add', source, dest, copy, row, ...(replaces ? { replaces } : {}) },
       async () => {
         await this.storage.place(source, dest, { copy });
         pausePoint('add-after-place-before-row');
         const result = await this.database.upsert(row);
+        rowWritten = true;
         if (replaces) await this.removeIfUnused(replaces);
         return result;
       },
       () => isFile(dest),
+      async () => {
+        if (rowWritten || destExisted) return false; // the old file at dest is gone: only finishing helps
+        if (copy) await fs.rm(dest, { force: true });
+        else await this.storage.place(dest, source);
+        await removeEmptyFolders(path.dirname(dest), this.storage.root);
+        return true;
+      },
     );
     return { record, created, path: dest, linked };
   }
@@ -311,14 +326,22 @@ export class Catalog {
     to: string,
     changes: Extract<Intent, { op: 'move' }>['changes'],
   ): Promise<ImageRecord> {
+    let rowWritten = false;
     return this.journaled(
       { op: 'move', id: record.id, from, to, changes },
       async () => {
         await this.storage.place(from, to);
         pausePoint('move-after-place-before-row');
-        return this.database.update(record.id, changes);
+        const updated = await this.database.update(record.id, changes);
+        rowWritten = true;
+        return updated;
       },
       () => isFile(to),
+      async () => {
+        if (rowWritten || (await isFile(from))) return false;
+        await this.storage.place(to, from);
+        return true;
+      },
     );
   }
 
@@ -337,7 +360,14 @@ export class Catalog {
    * Runs a change under an intent. If it fails before anything changed (`changed` says false) the intent is
    * dropped and the error is all that remains; otherwise the intent stays for recovery to finish the change.
    */
-  private async journaled<T>(intent: IntentBody, work: () => Promise<T>, changed: () => Promise<boolean>): Promise<T> {
+  private async journaled<T>(
+    intent: IntentBody,
+    work: () => Promise<T>,
+    changed: () => Promise<boolean>,
+    undo?: () => Promise<boolean>,
+  ): Promise<T> {
+    // a locked, read-only or full database is found out now, while nothing has changed
+    await this.database.ensureWritable();
     // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
     const entry = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
     pausePoint(`${intent.op}-intent-written`);
@@ -345,8 +375,11 @@ export class Catalog {
     try {
       result = await work();
     } catch (error) {
-      if (await changed().catch(() => true)) this.journal.release(entry);
-      else await this.journal.end(entry);
+      // a failed command changes nothing visible: undo what can be undone here (the file placed, its row not
+      // written); only what cannot is left to recovery, which finishes it
+      const done = await changed().catch(() => true);
+      if (!done || (undo && (await undo().catch(() => false)))) await this.journal.end(entry);
+      else this.journal.release(entry);
       throw await fileSystemProblem(error);
     }
     pausePoint(`${intent.op}-before-intent-end`);
@@ -381,6 +414,33 @@ async function requireFile(file: string): Promise<void> {
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat) throw new UserError(`Cannot find ${file}`, { fix: 'check the path of the image file', code: 'ENOENT' });
   if (!stat.isFile()) throw new UserError(`${file} is not a file`, { fix: 'give the path of an image file', code: 'ENOTFILE' });
+}
+
+/**
+ * A move takes the file away from its folder: refused up front when that folder cannot be changed (a read-only
+ * file system, a folder of another user), instead of copying the image into storage and failing at the unlink.
+ */
+async function requireMovable(given: string, source: string): Promise<void> {
+  const denied = await fs.access(path.dirname(source), fs.constants.W_OK).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+  if (!denied) return;
+  const why = denied === 'EROFS' ? 'is on a read-only file system' : 'lies in a folder you cannot change';
+  throw new UserError(`Cannot move ${given} into storage: it ${why}`, { fix: 'add it with --copy', code: denied });
+}
+
+/** The folders an undone placement made (`<collection>/<name>/`), while empty, up to the storage root. */
+async function removeEmptyFolders(dir: string, root: string): Promise<void> {
+  for (let d = dir; isInside(root, d) && d !== root; d = path.dirname(d)) {
+    if (
+      !(await fs.rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return; // not empty (or not ours to remove)
+  }
 }
 
 /** Whether two paths name one file (device + inode), whatever their spelling. */

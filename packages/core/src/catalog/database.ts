@@ -8,10 +8,11 @@ import type { Database, NewImageRow } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { pausePoint } from '../testing-hooks';
+import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
 import { CollectionEntity, ContainerEntity } from './entities';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { Mutex } from './mutex';
-import { errorCode, isAlreadyExists, isBusy, isUniqueViolation, withRetry } from './retry';
+import { errorCode, isAlreadyExists, isBusy, isUniqueViolation, type RetryOptions, withRetry } from './retry';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
 import { ensureSchema } from './schema';
 import { formatTimestamp } from './timestamp';
@@ -24,6 +25,8 @@ export interface OpenDatabaseOptions {
    * journal mode is a property of the file, and WAL does not work on the network file systems HPC homes live on.
    */
   wal?: boolean;
+  /** how long to wait for another process's lock, and whom to tell after 2 s (default 30 s, silent) */
+  lockWait?: LockWait;
 }
 
 /**
@@ -57,9 +60,12 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     synchronize: false,
     // a pragma on every open would switch an existing file for good: only a file we create gets WAL, if asked
     enableWAL: Boolean(options.wal) && isNew,
-    timeout: 5000,
+    // SQLite's own wait blocks the event loop; longer waits are retried in JS (withRetry), where they can be told
+    timeout: SQLITE_BUSY_MS,
     logging: false,
   });
+  const lockWait = options.lockWait ?? { timeoutMs: DEFAULT_LOCK_TIMEOUT_MS };
+  let waited: { waitedMs: number } | undefined;
   try {
     await withRetry(
       async () => {
@@ -67,15 +73,29 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
         await ensureSchema(dataSource.createQueryRunner());
       },
       (e) => isBusy(e) || isAlreadyExists(e),
+      retryOptions(absolute, lockWait, (ms) => {
+        waited = { waitedMs: ms };
+      }),
     );
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => {});
-    throw openFailure(absolute, error);
+    throw openFailure(absolute, error, waited);
   }
-  return new SqlDatabase(dataSource, absolute);
+  return new SqlDatabase(dataSource, absolute, lockWait);
 }
 
-function openFailure(file: string, error: unknown): unknown {
+const SQLITE_BUSY_MS = 500;
+
+function retryOptions(file: string, lockWait: LockWait, onGiveUp: (waitedMs: number) => void): RetryOptions {
+  return {
+    busyTimeoutMs: lockWait.timeoutMs,
+    noticeAfterMs: LOCK_NOTICE_MS,
+    onBusyWait: () => lockWait.onWait?.(lockNotice(file, lockWait.timeoutMs)),
+    onGiveUp,
+  };
+}
+
+function openFailure(file: string, error: unknown, waited?: { waitedMs: number }): unknown {
   const code = errorCode(error) ?? '';
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EACCES') {
     return new UserError(`Insufficient permission to write to ${path.dirname(file)}`, {
@@ -84,14 +104,7 @@ function openFailure(file: string, error: unknown): unknown {
       cause: error,
     });
   }
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new UserError(`${file} is not a usable sregistry database`, {
-      fix: 'move it away or set SREGISTRY_DATABASE to another folder',
-      code: 'EDBCORRUPT',
-      cause: error,
-    });
-  }
-  return error;
+  return databaseProblem(file, error, waited);
 }
 
 class SqlDatabase implements Database {
@@ -100,9 +113,30 @@ class SqlDatabase implements Database {
 
   constructor(
     private readonly dataSource: DataSource,
-    file: string,
+    private readonly file: string,
+    private readonly lockWait: LockWait,
   ) {
     this.url = `sqlite:///${file}`;
+  }
+
+  /**
+   * Takes the write lock and lets it go (a write statement that matches no row), so a command that is about to
+   * place a file learns first that the database is locked, read-only or full, while nothing has changed.
+   */
+  ensureWritable(): Promise<void> {
+    return this.write(
+      async (manager) => {
+        await manager
+          .createQueryBuilder()
+          .update(CollectionEntity)
+          .set({ name: () => 'name' })
+          .where('1 = 0')
+          .execute();
+        // not a commit of a change: the crash suites' db-before-commit point belongs to the real write
+      },
+      false,
+      false,
+    );
   }
 
   upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }> {
@@ -272,19 +306,35 @@ class SqlDatabase implements Database {
   }
 
   private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.lock.run(() => withRetry(() => work(this.dataSource.manager), isBusy));
+    return this.lock.run(() => this.retrying(() => work(this.dataSource.manager), isBusy));
+  }
+
+  /** withRetry with the lock wait of this connection; a failure that is the user's to fix becomes one line. */
+  private async retrying<T>(work: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
+    let waited: { waitedMs: number } | undefined;
+    try {
+      return await withRetry(
+        work,
+        retryable,
+        retryOptions(this.file, this.lockWait, (ms) => {
+          waited = { waitedMs: ms };
+        }),
+      );
+    } catch (error) {
+      throw databaseProblem(this.file, error, waited);
+    }
   }
 
   /** One transaction, replayed on lock contention and (for upserts) on a unique-constraint race. */
-  private write<T>(work: (manager: EntityManager) => Promise<T>, replayOnUnique = true): Promise<T> {
+  private write<T>(work: (manager: EntityManager) => Promise<T>, replayOnUnique = true, pauseBeforeCommit = true): Promise<T> {
     const retryable = (e: unknown) => isBusy(e) || (replayOnUnique && isUniqueViolation(e));
     return this.lock.run(() =>
-      withRetry(async () => {
+      this.retrying(async () => {
         const runner: QueryRunner = this.dataSource.createQueryRunner();
         await runner.startTransaction();
         try {
           const result = await work(runner.manager);
-          pausePoint('db-before-commit');
+          if (pauseBeforeCommit) pausePoint('db-before-commit');
           await runner.commitTransaction();
           return result;
         } catch (error) {

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
+import { tempFolderNeedsSweep } from '../storage/temp-files';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
 import { sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -39,7 +40,10 @@ const SELECT = `SELECT c.id AS id, c.collection_id AS collection_id, col.name AS
 export function openCatalogReader(options: { databaseFile: string; storageDir: string }): CatalogReader | undefined {
   const databaseFile = path.resolve(options.databaseFile);
   if (!existsSync(databaseFile)) return undefined;
-  if (journalHasEntries(path.join(path.resolve(options.storageDir), TEMP_DIR_NAME, JOURNAL_DIR_NAME))) return undefined;
+  const tempDir = path.join(path.resolve(options.storageDir), TEMP_DIR_NAME);
+  if (journalHasEntries(path.join(tempDir, JOURNAL_DIR_NAME))) return undefined;
+  // a killed pull/add/mv left temps (a `.part` of hundreds of MB): the full catalogue's sweep removes them
+  if (tempFolderNeedsSweep(tempDir)) return undefined;
   if (sweepDue(sweepMarkerFor(options.storageDir))) return undefined;
   let db: BetterSqlite3.Database | undefined;
   try {

@@ -37,6 +37,8 @@ const containerTable = new Table({
   indices: [new TableIndex({ name: MATCH_INDEX, columnNames: ['name', 'tag', 'uri'] })],
 });
 
+const CONTAINER_COLUMNS = containerTable.columns.map((c) => c.name).join(', ');
+
 /**
  * Creates the tables that are missing, in one transaction. Two processes opening a brand-new file at once
  * may both see "missing"; the loser's CREATE fails (busy or "already exists") and the caller retries, and
@@ -46,7 +48,13 @@ export async function ensureSchema(runner: QueryRunner): Promise<void> {
   const missing: Table[] = [];
   if (!(await runner.hasTable('collection'))) missing.push(collectionTable);
   if (!(await runner.hasTable('container'))) missing.push(containerTable);
-  if (missing.length === 0) return;
+  if (missing.length === 0) {
+    // another program's SQLite file with tables of these names fails here, in one line, before any file is placed
+    // (portable SQL: selecting the columns prepares the statement, LIMIT 0 reads nothing)
+    await runner.query(`SELECT ${CONTAINER_COLUMNS} FROM container LIMIT 0`);
+    await runner.query('SELECT id, name, token, created_at FROM collection LIMIT 0');
+    return;
+  }
   await runner.startTransaction();
   try {
     for (const table of missing) {

@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { Database } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
-import { isTempFileName } from '../storage/layout';
 import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
+import { isTempFileName } from '../storage/temp-files';
 
 /** SQLite's files beside a database (rollback journal, WAL, shared memory) and our sweep marker. */
 const DATABASE_SUFFIXES = ['', '-journal', '-wal', '-shm', '-sweep'];

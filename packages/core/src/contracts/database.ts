@@ -33,6 +33,8 @@ export interface Database {
     changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'version' | 'image' | 'url' | 'uri' | 'client' | 'metrics'>>,
   ): Promise<ImageRecord>;
   remove(id: number): Promise<void>;
+  /** Fails (one-line UserError) when the database cannot be written now: locked past the wait, read-only, full. */
+  ensureWritable(): Promise<void>;
   count(): Promise<number>;
   close(): Promise<void>;
 }

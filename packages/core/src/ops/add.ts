@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256File } from '../catalog/hash';
 import { recordToJson } from '../catalog/record-json';
 import type { ImageRecordJson } from '../contracts/records';
 import { UserError } from '../errors';
@@ -12,6 +13,9 @@ export interface AddOptions {
   copy?: boolean;
   client?: string;
 }
+
+/** `<64 hex>`, `sha256.<64 hex>` (the Registry Server's form) or `sha256:<64 hex>` */
+const DIGEST_VERSION = /^(?:sha256[.:])?([0-9a-fA-F]{64})$/;
 
 /** `add <file> --name <uri> [--copy]`: catalogues a local image (client-spec §2.7, §5.2). */
 export async function addImage(session: Session, options: AddOptions): Promise<ImageRecordJson & { created: boolean }> {
@@ -32,12 +36,25 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
   if (format.format === 'sif') {
     await readSif(file); // throws a UserError naming what is wrong
   }
+  // a version shaped like a digest is read as one (by people and by `get …@<digest>`): it must be the file's
+  let sha256: string | undefined;
+  const claimed = name.version ? DIGEST_VERSION.exec(name.version)?.[1] : undefined;
+  if (claimed) {
+    sha256 = await sha256File(file);
+    if (claimed.toLowerCase() !== sha256) {
+      throw new UserError(`--name ${options.name}: the version looks like a SHA-256 but the file's is ${sha256}`, {
+        fix: `use @${sha256}, leave the version out (the digest is then used), or give a version that is not 64 hex digits`,
+        code: 'EDIGEST',
+      });
+    }
+  }
   const catalog = await session.catalog('add');
   const { record, created, linked } = await catalog.add({
     file,
     name,
     client: options.client ?? session.selection().name,
     copy: options.copy ?? false,
+    sha256,
   });
   if (linked) session.out.info(`${options.file} is a symbolic link: its target's bytes were copied; the link and its target stay`);
   session.out.result(`[container][${created ? 'new' : 'update'}] ${record.uri}`);

@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors';
 import { InlineHasher } from '../transfer/hasher';
 
-/** Decompresses a gzip'd legacy image beside itself, hashing the output in the same pass. */
-export async function gunzipFile(source: string): Promise<{ path: string; sha256: string; md5: string; size: number }> {
-  const dest = path.join(path.dirname(source), `.${path.basename(source)}.${randomBytes(4).toString('hex')}.unpacked`);
+/** Decompresses a gzip'd legacy image into `dest` (a temp file the caller named), hashing the output in the same pass. */
+export async function gunzipFile(source: string, dest: string): Promise<{ path: string; sha256: string; md5: string; size: number }> {
   const hasher = new InlineHasher(['sha256', 'md5']);
   let size = 0;
   const tap = new Transform({

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TargetGuard } from '../catalog/targets';
@@ -44,10 +43,6 @@ export interface PullResult {
   format: string;
   created?: boolean;
   cached: boolean;
-}
-
-function tempBeside(dest: string): string {
-  return besideTempName(dest, process.pid, randomBytes(4).toString('hex'));
 }
 
 /**
@@ -117,12 +112,15 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
         (remote.version === undefined || r.version === remote.version),
     });
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
-    const removed = await removeStaleBesideTemps(finalPath);
+    const removed = await removeStaleTempsBeside(finalPath);
     if (removed > 0) session.out.debug(`removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}`);
   }
+  // a temp beside a --name destination is noted in storage's .tmp, where the next command's sweep finds it
+  const ledger = finalPath ? catalog?.storage.tempDir : undefined;
+  await noteTemp(ledger, temp);
 
   const progress = createProgressReporter({ label: remote.name.image, enabled: session.out.progressEnabled, stream: session.out.stderr });
-  const cleanup = () => fs.rmSync(temp, { force: true });
+  const cleanup = () => discardTemp(ledger, temp);
   try {
     const result = await downloadToFile({
       url: remote.url,
@@ -144,8 +142,13 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     let size = result.size;
     let format = (await detectImageFormat(temp)).format;
     if (format === 'gzip' && options.gunzip) {
-      const unpacked = await gunzipFile(temp);
-      cleanup();
+      const unpackedPath = siblingTemp(temp);
+      await noteTemp(ledger, unpackedPath);
+      const unpacked = await gunzipFile(temp, unpackedPath).catch(async (error) => {
+        await discardTemp(ledger, unpackedPath);
+        throw error;
+      });
+      await cleanup();
       temp = unpacked.path;
       sha256 = unpacked.sha256;
       size = unpacked.size;
@@ -184,6 +187,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       metrics: { manifest: storableManifest(session, remote.manifest), format, size },
       dest: finalPath,
     });
+    await releaseTemp(ledger, temp);
     session.out.result(`[container][${added.created ? 'new' : 'update'}] ${added.record.uri}`);
     session.out.result(`Success! ${added.path}`);
     return {
@@ -199,7 +203,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     };
   } catch (error) {
     progress.done();
-    cleanup();
+    await cleanup();
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import { UserError } from '../errors';
 import { levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
 import { backendSettings } from '../settings/backend-settings';
-import { databaseDisabled, databaseWal, type Env, type Paths, resolvePaths } from '../settings/env';
+import { databaseDisabled, databaseTimeoutMs, databaseWal, type Env, type Paths, resolvePaths } from '../settings/env';
 import type { SecretsFile } from '../settings/secrets';
 import { type ParseOptions, parseImageName } from '../uri/parse';
 
@@ -51,7 +51,7 @@ export class Session {
     if (!this.secretsFile) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { SecretsFile } = require('../settings/secrets') as typeof import('../settings/secrets');
-      this.secretsFile = new SecretsFile(this.paths.secretsFile);
+      this.secretsFile = new SecretsFile(this.paths.secretsFile, (m) => this.out.warn(m));
     }
     return this.secretsFile;
   }
@@ -71,7 +71,12 @@ export class Session {
     this.catalogPromise ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalog } = require('../catalog/lazy') as typeof import('../catalog/lazy');
-      return openCatalog({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir, wal: databaseWal(this.env) });
+      return openCatalog({
+        databaseFile: this.paths.databaseFile,
+        storageDir: this.paths.storageDir,
+        wal: databaseWal(this.env),
+        lockWait: { timeoutMs: databaseTimeoutMs(this.env), onWait: (m) => this.out.warn(m) },
+      });
     });
     return this.catalogPromise;
   }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { removeStaleFiles } from '../storage/clean';
+import { removeStaleTempsBeside, tempBeside } from '../storage/temp-files';
 import { pausePoint } from '../testing-hooks';
 
 /**
@@ -13,7 +12,7 @@ export async function writeFileAtomic(given: string, data: string | Uint8Array, 
   const file = await linkTarget(given);
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempBeside(file);
   const handle = await fs.open(tmp, 'wx', mode);
   try {
     await handle.writeFile(data);
@@ -33,7 +32,8 @@ export async function writeFileAtomic(given: string, data: string | Uint8Array, 
     throw error;
   }
   await syncDir(dir);
-  await removeStaleTemps(file);
+  // temps that killed writes of this file left (for the secrets file they hold a token)
+  await removeStaleTempsBeside(file);
 }
 
 /** Where a chain of symbolic links ends (the target need not exist yet); `file` itself when it is no link. */
@@ -46,16 +46,6 @@ async function linkTarget(file: string): Promise<string> {
   }
   // what open() would say about a loop
   throw Object.assign(new Error(`ELOOP: too many symbolic links, ${file}`), { code: 'ELOOP', path: file });
-}
-
-/** No write takes this long: a temp file this old belongs to a process that died (SIGKILL, power cut). */
-const STALE_TEMP_MS = 60 * 60 * 1000;
-
-/** Removes temp files that writes of `file` killed half-way left beside it (for the secrets file they hold a token). */
-async function removeStaleTemps(file: string): Promise<void> {
-  const own = `.${path.basename(file)}.`;
-  const matches = (name: string) => name.startsWith(own) && /^\d+\.[0-9a-f]{8}\.tmp$/.test(name.slice(own.length));
-  await removeStaleFiles(path.dirname(file), matches, STALE_TEMP_MS);
 }
 
 export async function syncDir(dir: string): Promise<void> {

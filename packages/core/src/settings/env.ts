@@ -50,3 +50,9 @@ export function databaseDisabled(env: Env = process.env): boolean {
 export function databaseWal(env: Env = process.env): boolean {
   return isTrue(env.SREGISTRY_DATABASE_WAL);
 }
+
+/** SREGISTRY_DATABASE_TIMEOUT (seconds): how long a command waits for another process's lock on the database. */
+export function databaseTimeoutMs(env: Env = process.env): number {
+  const seconds = Number(env.SREGISTRY_DATABASE_TIMEOUT);
+  return Number.isFinite(seconds) && seconds >= 0 && env.SREGISTRY_DATABASE_TIMEOUT?.trim() ? seconds * 1000 : 30_000;
+}

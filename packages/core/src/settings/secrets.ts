@@ -5,6 +5,9 @@ import { writeFileAtomic } from './atomic-write';
 export type SecretsData = Record<string, unknown> & { SREGISTRY_CLIENT?: string };
 export type BackendSection = Record<string, string>;
 
+/** A settings file is a few hundred bytes; anything this big is not one. */
+const MAX_SECRETS_BYTES = 1024 * 1024;
+
 /**
  * The secrets/settings file (client-spec §3.2): one JSON object, `SREGISTRY_CLIENT` plus one section per
  * backend. Read lazily, so commands that do not need it keep working when it is broken; written atomically
@@ -12,8 +15,13 @@ export type BackendSection = Record<string, string>;
  */
 export class SecretsFile {
   private data?: SecretsData;
+  private warned = false;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    /** where a warning about the file goes (group- or world-writable); silent by default */
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
 
   exists(): boolean {
     return fs.existsSync(this.file);
@@ -24,8 +32,9 @@ export class SecretsFile {
     if (this.data) return this.data;
     let text: string;
     try {
-      text = fs.readFileSync(this.file, 'utf8');
+      text = this.readRegularFile();
     } catch (error) {
+      if (error instanceof UserError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return this.remember({});
       if (code === 'EISDIR') throw this.broken('it is a folder, not a file');
@@ -52,6 +61,41 @@ export class SecretsFile {
       }
     }
     return this.remember(obj as SecretsData);
+  }
+
+  /**
+   * The file's text, only if it is a regular file of sane size: a FIFO would block the read for ever and a link
+   * to /dev/zero would grow memory until Node aborts. Opened non-blocking and checked on the open descriptor, so
+   * what is checked is what is read.
+   */
+  private readRegularFile(): string {
+    const fd = fs.openSync(this.file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      // bigint stats on purpose: Node 20's realpathSync reads the shared buffer of the last plain sync stat, and a
+      // FIFO's there makes later require() calls resolve symlinked packages wrongly
+      const stat = fs.fstatSync(fd, { bigint: true });
+      if (stat.isDirectory()) throw this.broken('it is a folder, not a file');
+      if (!stat.isFile())
+        throw this.broken('it is not a regular file (a FIFO, device or socket)', `point SREGISTRY_CLIENT_SECRETS at a regular file`);
+      if (stat.size > MAX_SECRETS_BYTES) throw this.broken(`it is larger than ${MAX_SECRETS_BYTES / 1024} KiB`);
+      if ((Number(stat.mode) & 0o022) !== 0 && !this.warned) {
+        this.warned = true;
+        this.warn(
+          `the secrets file ${this.file} can be changed by other users (mode ${(Number(stat.mode) & 0o777).toString(8)}); run: chmod 600 ${this.file}`,
+        );
+      }
+      const buffer = Buffer.alloc(Number(stat.size) + 1);
+      let length = 0;
+      // reads at most size + 1 bytes: a file that grows meanwhile cannot make this unbounded
+      while (length < buffer.length) {
+        const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+        if (n === 0) break;
+        length += n;
+      }
+      return buffer.toString('utf8', 0, Math.min(length, MAX_SECRETS_BYTES));
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   private remember(data: SecretsData): SecretsData {

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isUserError, UserError } from '../errors';
+import { parseTempName } from './temp-files';
 
 /**
  * Turns a file-system failure while writing images (disk full, read-only or unwritable folder, a file where a
@@ -12,6 +13,9 @@ export async function fileSystemProblem(error: unknown): Promise<unknown> {
   const e = error as NodeJS.ErrnoException & { dest?: string };
   if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return error;
   let where = e.dest ?? e.path ?? '';
+  // name the file the user asked for, not the temp copy beside it
+  const temp = where ? parseTempName(path.basename(where)) : undefined;
+  if (temp) where = path.join(path.dirname(where), temp.base);
   let code = e.code;
   if (e.syscall === 'mkdir' && where && ['ENOENT', 'ENOTDIR', 'EEXIST'].includes(code)) {
     // Node's recursive mkdir reports ENOENT when the real cause is a read-only, unwritable or file parent;
@@ -38,9 +42,14 @@ export async function fileSystemProblem(error: unknown): Promise<unknown> {
     case 'ENOTDIR':
       return make(`${where} is a file where a folder is needed`, 'move it away, or point SREGISTRY_STORAGE at a folder');
     default:
-      return error;
+      // anything else a write can meet (a pseudo file system such as /proc, EINVAL, EXDEV twice…) is still about
+      // that path, never a bug of ours
+      if (!WRITE_SYSCALLS.has(e.syscall)) return error;
+      return make(`${where || 'the destination'} cannot be written (${code})`, 'choose a folder on an ordinary, writable file system');
   }
 }
+
+const WRITE_SYSCALLS = new Set(['open', 'copyfile', 'rename', 'unlink', 'mkdir', 'write', 'fsync', 'link', 'symlink', 'ftruncate']);
 
 /** The nearest existing path at or above `target`, and why nothing can be created below it. */
 async function nearestExisting(target: string): Promise<{ where: string; code: string } | undefined> {

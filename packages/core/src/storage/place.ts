@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from '../settings/atomic-write';
 import { pausePoint } from '../testing-hooks';
-import { removeStaleFiles } from './clean';
-import { DEFAULT_TEMP_MAX_AGE_MS, isPlaceTemp, placeTempName } from './layout';
+import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, tempBeside } from './temp-files';
 
 /**
  * Puts `source` at `dest` so that `dest` is, at every moment, either absent/old or complete:
@@ -14,7 +12,7 @@ import { DEFAULT_TEMP_MAX_AGE_MS, isPlaceTemp, placeTempName } from './layout';
  *   unlink the source. A crash leaves the source intact and at worst a recognisable temp file.
  * The folders are fsynced so the new directory entries survive a power cut.
  */
-export async function placeFile(source: string, dest: string, options: { copy?: boolean } = {}): Promise<void> {
+export async function placeFile(source: string, dest: string, options: { copy?: boolean; ledger?: string } = {}): Promise<void> {
   const from = path.resolve(source);
   const to = path.resolve(dest);
   const dir = path.dirname(to);
@@ -35,10 +33,11 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
     }
   }
 
-  // a copy to the same place that a kill interrupted long ago (outside the storage folder no sweep finds it)
-  const prefix = `.${path.basename(to)}.`;
-  await removeStaleFiles(dir, (name) => name.startsWith(prefix) && isPlaceTemp(name), DEFAULT_TEMP_MAX_AGE_MS);
-  const tmp = placeTempName(to, process.pid, randomBytes(6).toString('hex'));
+  // a copy to the same place that a kill interrupted (without a note, say from an earlier version)
+  await removeStaleTempsBeside(to);
+  const tmp = tempBeside(to);
+  // the note in storage's .tmp lets the next command find this temp if we are killed (options.ledger)
+  await noteTemp(options.ledger, tmp);
   try {
     // copyFile lets the kernel stream (or reflink) the bytes: memory does not grow with the file
     await fs.copyFile(from, tmp, constants.COPYFILE_EXCL);
@@ -46,9 +45,10 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
     pausePoint('place-copy-temp-written');
     await fs.rename(tmp, to);
   } catch (error) {
-    await fs.rm(tmp, { force: true });
+    await discardTemp(options.ledger, tmp);
     throw error;
   }
+  await releaseTemp(options.ledger, tmp);
   await syncDir(dir);
   pausePoint('place-copy-after-rename');
   if (!options.copy) {

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from '../settings/atomic-write';
 import { pausePoint } from '../testing-hooks';
-import { removeStaleFiles } from './clean';
-import { DEFAULT_TEMP_MAX_AGE_MS, isPlaceTemp, placeTempName } from './layout';
+import { removeStaleTempsBeside, tempBeside } from './temp-files';
 
 /**
  * Changes a file without ever showing it half-changed: `source` is copied (reflinked where the file system can)
@@ -16,9 +14,8 @@ import { DEFAULT_TEMP_MAX_AGE_MS, isPlaceTemp, placeTempName } from './layout';
 export async function rewriteFile(source: string, dest: string, patch: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
   const to = path.resolve(dest);
   const dir = path.dirname(to);
-  const prefix = `.${path.basename(to)}.`;
-  await removeStaleFiles(dir, (name) => name.startsWith(prefix) && isPlaceTemp(name), DEFAULT_TEMP_MAX_AGE_MS);
-  const tmp = placeTempName(to, process.pid, randomBytes(6).toString('hex'));
+  await removeStaleTempsBeside(to);
+  const tmp = tempBeside(to);
   try {
     await fs.copyFile(path.resolve(source), tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     const handle = await fs.open(tmp, 'r+');

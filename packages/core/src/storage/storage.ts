@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageName } from '../contracts/image-name';
@@ -6,13 +5,14 @@ import type { Storage } from '../contracts/storage';
 import { UserError } from '../errors';
 import { cleanTempFiles } from './clean';
 import { fileSystemProblem } from './fs-errors';
-import { DEFAULT_TEMP_MAX_AGE_MS, downloadTempName, isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
+import { DEFAULT_TEMP_MAX_AGE_MS, isInside, JOURNAL_DIR_NAME, TEMP_DIR_NAME } from './layout';
 import { placeFile } from './place';
+import { TEMP_NAME_OVERHEAD, tempIn } from './temp-files';
 
 export { DEFAULT_TEMP_MAX_AGE_MS } from './layout';
 
-/** 255 bytes (NAME_MAX) minus the `.<name>.sregistry-<pid>-<hex>.tmp` decoration of a temp copy. */
-const MAX_FILE_NAME_BYTES = 255 - 40;
+/** 255 bytes (NAME_MAX) minus the decoration of a temp copy beside the file (temp-files.ts). */
+const MAX_FILE_NAME_BYTES = 255 - TEMP_NAME_OVERHEAD;
 
 export interface FileStorage extends Storage {
   /** `<root>/.tmp` */
@@ -43,16 +43,11 @@ export function createStorage(root: string): FileStorage {
 
     async tempPath(hint = 'download'): Promise<string> {
       await fs.mkdir(tempDir, { recursive: true }).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
-      const safe =
-        hint
-          .replace(/[^A-Za-z0-9._-]+/g, '_')
-          .replace(/^[._]+/, '')
-          .slice(0, 80) || 'download';
-      return path.join(tempDir, downloadTempName(safe, process.pid, randomBytes(6).toString('hex')));
+      return tempIn(tempDir, hint);
     },
 
     place(source: string, dest: string, options?: { copy?: boolean }): Promise<void> {
-      return placeFile(source, dest, options);
+      return placeFile(source, dest, { ...options, ledger: tempDir });
     },
 
     cleanTemp(maxAgeMs = DEFAULT_TEMP_MAX_AGE_MS, options: { fullSweep?: boolean } = {}): Promise<number> {
