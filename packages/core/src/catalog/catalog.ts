@@ -58,6 +58,8 @@ export interface CatalogAddOptions {
   metrics?: Record<string, unknown>;
   /** custom destination instead of the storage path */
   dest?: string;
+  /** what a refused `dest` is called in the message (`pull --name`) */
+  purpose?: string;
 }
 
 export interface CatalogAddResult {
@@ -153,7 +155,7 @@ export class Catalog {
         });
       }
     }
-    if (options.dest) await this.targets.check(dest, { purpose: 'pull --name', force: true, mayOwn: sameImage });
+    if (options.dest) await this.targets.check(dest, { purpose: options.purpose ?? 'the destination', force: true, mayOwn: sameImage });
     // the row may now point at another file (pull --name of a stored image): the old one is removed afterwards
     const previous = (
       await this.database.find({ collection: named.collection, name: named.image, tag: named.tag, version: named.version ?? '' })

@@ -6,8 +6,7 @@ import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
 import { classifyPrefix, detectImageFormat } from '../sif/index';
-import { removeStaleBesideTemps } from '../storage/clean';
-import { besideTempName } from '../storage/layout';
+import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
 import { pausePoint } from '../testing-hooks';
 import { createProgressReporter, downloadToFile, urlOrigin } from '../transfer/index';
 import { withVersion } from '../uri/parse';
@@ -186,6 +185,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       url: remote.sourceUrl ?? remote.url,
       metrics: { manifest: storableManifest(session, remote.manifest), format, size },
       dest: finalPath,
+      purpose: 'pull --name',
     });
     await releaseTemp(ledger, temp);
     session.out.result(`[container][${added.created ? 'new' : 'update'}] ${added.record.uri}`);

@@ -1,12 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { sha256File } from '../catalog/hash';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
-import { besideTempName } from '../storage/layout';
+import { tempBeside } from '../storage/temp-files';
 import { withVersion } from '../uri/parse';
 import { imageTarget } from './image-target';
 import { readKeyFile } from './keys';
@@ -84,7 +83,7 @@ async function signCatalogued(
 ): Promise<SignImageResult> {
   const catalog = await session.catalog('sign');
   const contentVersion = /^[0-9a-f]{64}$/.test(record.version ?? '') && (await sha256File(file)) === record.version;
-  const temp = besideTempName(file, process.pid, randomBytes(4).toString('hex'));
+  const temp = tempBeside(file);
   try {
     const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, dest: temp });
     const sha256 = await sha256File(temp);
