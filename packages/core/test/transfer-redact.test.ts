@@ -34,6 +34,16 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('http://h/d/0b7bd5e2%2D7c7e-4d1e-9f6b-2b1d3c4a5e6f'), 'http://h/d/***');
   });
 
+  test('in free text, credential-shaped query values are masked and plain ones kept', async () => {
+    const { redactText } = await import('../src/transfer/redact');
+    assert.equal(redactText('browse https://datasets.datalad.org/?dir=/shub now'), 'browse https://datasets.datalad.org/?dir=/shub now');
+    assert.equal(
+      redactText('see https://s3.example.com/b/o.sif?X-Amz-Signature=abc&X-Amz-Expires=600&part=2 and'),
+      'see https://s3.example.com/b/o.sif?X-Amz-Signature=***&X-Amz-Expires=***&part=2 and',
+    );
+    assert.equal(redactText('https://h/x?sig=a&id=0123456789abcdef0123'), 'https://h/x?sig=***&id=***');
+  });
+
   test('urlOrigin keeps scheme, host and port only', () => {
     assert.equal(urlOrigin('http://u:p@127.0.0.1:5000/containers/1/download/s?x=1'), 'http://127.0.0.1:5000');
   });

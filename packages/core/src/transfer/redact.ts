@@ -27,7 +27,16 @@ function redactPath(pathname: string): string {
     .join('/');
 }
 
-function redactQuery(query: string): string {
+// Query keys that carry credentials in signed storage URLs (S3 `X-Amz-Signature`, GCS `X-Goog-*`, Azure SAS `sig`,
+// `se`, `sp`, …) and in tokens handed out in links.
+const SECRET_QUERY_KEY = /sig|token|secret|key|cred|auth|pass|expire|policy|session|amz|goog|^(se|sp|sv|st|sr|skoid)$/i;
+
+/** In free text, a query value is masked when its key or its shape says credential; `?dir=/shub` stays readable. */
+function secretQueryPart(key: string, value: string): boolean {
+  return SECRET_QUERY_KEY.test(key) || value.length >= 12 || looksSecret(value);
+}
+
+function redactQuery(query: string, onlySecret = false): string {
   if (!query) return '';
   const parts = query
     .replace(/^\?/, '')
@@ -35,7 +44,9 @@ function redactQuery(query: string): string {
     .filter((part) => part.length > 0)
     .map((part) => {
       const eq = part.indexOf('=');
-      return eq === -1 ? part : `${part.slice(0, eq)}=${MASK}`;
+      if (eq === -1) return part;
+      const key = part.slice(0, eq);
+      return onlySecret && !secretQueryPart(key, part.slice(eq + 1)) ? part : `${key}=${MASK}`;
     });
   return parts.length ? `?${parts.join('&')}` : '';
 }
@@ -44,8 +55,9 @@ function redactQuery(query: string): string {
  * The URL without credentials: userinfo removed, secret-looking path segments (uuid, ≥32 hex chars) and every
  * query value replaced by `***`, fragment dropped. Unparseable input is masked the same way, best effort.
  */
-export function redactUrl(url: string | URL): string {
+export function redactUrl(url: string | URL, options: { onlySecretQuery?: boolean } = {}): string {
   const text = String(url);
+  const only = options.onlySecretQuery ?? false;
   let parsed: URL;
   try {
     parsed = new URL(text);
@@ -53,10 +65,10 @@ export function redactUrl(url: string | URL): string {
     const noFragment = text.split('#')[0] ?? '';
     const q = noFragment.indexOf('?');
     const base = (q === -1 ? noFragment : noFragment.slice(0, q)).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-    return redactPath(base) + redactQuery(q === -1 ? '' : noFragment.slice(q));
+    return redactPath(base) + redactQuery(q === -1 ? '' : noFragment.slice(q), only);
   }
   // URL.host never contains userinfo, so building the string by hand drops it.
-  return `${parsed.protocol}//${parsed.host}${redactPath(parsed.pathname)}${redactQuery(parsed.search)}`;
+  return `${parsed.protocol}//${parsed.host}${redactPath(parsed.pathname)}${redactQuery(parsed.search, only)}`;
 }
 
 /** Only scheme, host and port: what error messages name (never a path, which may hold a secret). */
@@ -110,7 +122,8 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
 export function redactText(text: string): string {
   let out = text
     .replace(URL_IN_TEXT, (match) => {
-      const masked = redactUrl(match);
+      // a URL in prose (a hint of ours, a server's message) keeps query values that are not credential-shaped
+      const masked = redactUrl(match, { onlySecretQuery: true });
       // parsing adds a `/` to a bare origin; the text keeps its own spelling when nothing was masked
       return masked === `${match}/` ? match : masked;
     })
