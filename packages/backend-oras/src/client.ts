@@ -2,13 +2,11 @@
 // the auth challenge answered once per scope and cached for the command (Basic for htpasswd registries, the
 // Bearer token flow with anonymous tokens when there is no login), and the three auth failures as one line each.
 // JSON calls go through the host's requestJson (retries, redirects without credentials across origins); blob
-// bodies stream from the file through node:http(s), since core has no raw-body upload.
-import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+// bodies stream from the file (raw-upload.ts), since core has no raw-body upload.
 import type { BackendContext } from '@sregistry/core';
 import { type Credential, findCredential } from './credentials';
 import type { Host, JsonRequest, JsonResponse } from './host';
+import { type RawAnswer, type RawRequest, sendRaw } from './raw-upload';
 
 export const NOVERIFY_WARNING = 'Verify of certificates disabled! ::TESTING USE ONLY::';
 
@@ -42,23 +40,6 @@ function scopeKey(scope: Scope): string {
   return scope === 'catalog' ? 'registry:catalog:*' : `repository:${scope.repository}:${[...scope.actions].sort().join(',')}`;
 }
 
-export type UploadBody = Buffer | { file: string; start: number; end: number };
-
-export interface RawRequest {
-  method: 'PUT' | 'PATCH';
-  url: string;
-  body: UploadBody;
-  headers: Record<string, string>;
-  onProgress?: (sent: number) => void;
-  signal?: AbortSignal;
-}
-
-export interface RawAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-}
-
 export class OciClient {
   readonly base: string;
   readonly insecure: boolean;
@@ -75,6 +56,10 @@ export class OciClient {
     this.base = `${ctx.settings.getBoolean('SREGISTRY_ORAS_NOHTTPS') ? 'http' : 'https'}://${registry}`;
     this.insecure = ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
     if (this.insecure) ctx.log.warn(NOVERIFY_WARNING);
+  }
+
+  private get uploadTarget() {
+    return { base: this.base, registry: this.registry, insecure: this.insecure };
   }
 
   /** The Authorization header for `scope`, when one is known (also handed to core's download of a blob). */
@@ -123,7 +108,8 @@ export class OciClient {
 
   /** PUT/PATCH of raw bytes (a blob or a chunk of it), streamed; a 401 re-authenticates and sends again. */
   async upload(scope: Scope, req: RawRequest): Promise<RawAnswer> {
-    const send = () => this.sendRaw({ ...req, headers: { ...req.headers, ...this.headers(scope, {}, req.url) } });
+    const send = () =>
+      sendRaw(this.host, this.ctx.log, this.uploadTarget, { ...req, headers: { ...req.headers, ...this.headers(scope, {}, req.url) } });
     let answer = await send();
     if (answer.status !== 401) return answer;
     const challenge = { headers: { 'www-authenticate': String(answer.headers['www-authenticate'] ?? '') } };
@@ -239,69 +225,6 @@ export class OciClient {
       fix: 'for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>; for a plain-http registry set SREGISTRY_ORAS_NOHTTPS=true',
       code: error.code,
       cause: error,
-    });
-  }
-
-  private sendRaw({ method, url, body, headers, onProgress, signal }: RawRequest): Promise<RawAnswer> {
-    const target = new URL(url, this.base);
-    const length = Buffer.isBuffer(body) ? body.length : body.end - body.start;
-    const send = target.protocol === 'https:' ? https.request : http.request;
-    this.ctx.log.debug(`${method} ${this.host.redactUrl(target.href)} (${length} bytes)`);
-    return new Promise((resolve, reject) => {
-      const req = send(
-        target,
-        {
-          method,
-          headers: {
-            'Content-Type': 'application/octet-stream',
-            'Content-Length': String(length),
-            'User-Agent': 'sregistry-oras',
-            ...headers,
-          },
-          signal,
-          ...(target.protocol === 'https:' ? { rejectUnauthorized: !this.insecure } : {}),
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => {
-            if (text.length < 64 * 1024) text += c;
-          });
-          res.on('end', () => {
-            this.ctx.log.debug(`<- ${res.statusCode}`);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', (error) => {
-        if (signal?.aborted) reject(new this.host.UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 }));
-        else
-          reject(
-            new this.host.UserError(`the upload to ${this.registry} failed: ${this.host.printable((error as Error).message)}`, {
-              fix: 'check the connection and push again (blobs already sent are skipped)',
-              code: 'ENETWORK',
-              cause: error,
-            }),
-          );
-      });
-      if (Buffer.isBuffer(body)) {
-        onProgress?.(length);
-        req.end(body);
-        return;
-      }
-      if (length === 0) {
-        req.end();
-        return;
-      }
-      const stream = fs.createReadStream(body.file, { start: body.start, end: body.end - 1, highWaterMark: 1024 * 1024 });
-      let sent = 0;
-      stream.on('data', (chunk) => {
-        sent += chunk.length;
-        onProgress?.(sent);
-      });
-      stream.on('error', (error) => req.destroy(error));
-      stream.pipe(req);
     });
   }
 }

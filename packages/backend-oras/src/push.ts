@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PushRequest, PushResult } from '@sregistry/core';
-import { type OciClient, type RawAnswer, registryError, type Scope } from './client';
+import { type OciClient, registryError, type Scope } from './client';
 import type { Host } from './host';
 import { CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
+import type { RawAnswer } from './raw-upload';
 import type { OciReference } from './reference';
 
 /** Apptainer's config blob is `{}`: its digest is fixed. */
