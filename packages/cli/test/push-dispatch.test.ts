@@ -2,13 +2,13 @@
 // pull and push (the shelf fixture), linked without the registry plugin, is pushed to through `sregistry push`;
 // with the registry plugin linked as well, each URI goes to its own backend, whichever plugin's copy oclif runs.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, sampleSif, startRegistryServer } from '../../testkit/src/index';
 import { cliInTempHome } from './helpers';
 
 const PACKAGES = path.resolve(__dirname, '..', '..');
@@ -57,7 +57,8 @@ describe('push through core’s command', { timeout: 600_000 }, () => {
   let registry: RegistryServerHandle;
   let env: Record<string, string>;
   const image = path.join(cli.home, 'tool.sif');
-  const bytes = randomBytes(64 * 1024);
+  // a real SIF: a pull refuses a non-image when the service gives no digest to check it against
+  let bytes: Buffer;
 
   before(async () => {
     shelf = await startShelf();
@@ -71,7 +72,8 @@ describe('push through core’s command', { timeout: 600_000 }, () => {
       SREGISTRY_REGISTRY_USERNAME: USER,
       SREGISTRY_REGISTRY_TOKEN: TOKEN,
     };
-    fs.writeFileSync(image, bytes);
+    await sampleSif(image);
+    bytes = fs.readFileSync(image);
     // a copy outside the checkout: it can only use the CLI's core
     const plugin = path.join(cli.home, 'backend-shelf');
     fs.cpSync(SHELF_FIXTURE, plugin, { recursive: true });
