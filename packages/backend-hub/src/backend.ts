@@ -12,6 +12,11 @@ export const schemes = ['shub'];
 /** The Hub is case-sensitive: `Vsoch/Hello:V1` is not `vsoch/hello:v1`. */
 export const parseOptions = { lowercase: false };
 export const description = 'Singularity Hub (shub://): pull from the read-only archive of Singularity Hub builds';
+/** What `sregistry backend add hub <name> <value>` may store. */
+export const settings = {
+  base: `the Hub (or a Hub-compatible server) to pull from; default ${DEFAULT_HUB_BASE}`,
+  nohttps: 'set to use http:// for a base or host given without a scheme',
+};
 
 type Ctx = Pick<BackendContext, 'host'>;
 

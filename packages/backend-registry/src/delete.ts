@@ -29,7 +29,8 @@ export async function deleteImage(rt: Runtime, requested: ImageName): Promise<De
     (a) => (a.status === 403 || a.status === 401) && !isFrozen(a),
   );
   if (answer.status === 204 || answer.status === 200 || answer.status === 202) {
-    return { status: answer.status, message: `Deleted ${uri}`, uri: named.uri };
+    // the caller prints the name (`[delete] <uri> Deleted`): once is enough
+    return { status: answer.status, message: 'Deleted', uri: named.uri };
   }
   if (answer.status === 404) throw notFound(rt, uri, location);
   if (isFrozen(answer)) {

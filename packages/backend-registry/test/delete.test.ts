@@ -6,7 +6,7 @@ import { assertNothingSecret, setup } from './server-helpers';
 test('delete signs a delete request and reports 204', async (t) => {
   const s = await setup(t);
   const result = await s.h.backend.delete!(s.h.parse('vanessa/tacos:latest'));
-  assert.deepEqual(result, { status: 204, message: 'Deleted vanessa/tacos:latest', uri: 'vanessa/tacos:latest' });
+  assert.deepEqual(result, { status: 204, message: 'Deleted', uri: 'vanessa/tacos:latest' });
   const request = s.server.requests.at(-1)!;
   assert.equal(request.method, 'DELETE');
   assert.equal(request.path, '/api/container/vanessa/tacos:latest');

@@ -5,18 +5,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RegistryServerHandle } from '../../testkit/src/index';
+import { SifFsType, SifPartType, sampleSif } from '../../testkit/src/sif-writer';
 import {
   announceLine,
   assertOneLineError,
   type E2eHome,
   md5,
+  randomBytes,
   registryHome,
   serverContainer,
   sha256,
   startE2eRegistry,
   TOKEN,
   USER,
-  writeRandomFile,
 } from './e2e-helpers';
 
 let server: RegistryServerHandle;
@@ -26,7 +27,10 @@ let image: string;
 before(async () => {
   server = await startE2eRegistry();
   e = await registryHome(server);
-  image = writeRandomFile(path.join(e.home, 'tacos-copy.sif'), 2 * 1024 * 1024 + 17, 11);
+  // a real SIF (push warns about anything else) around a 2 MiB partition of random bytes
+  image = path.join(e.home, 'tacos-copy.sif');
+  const data = randomBytes(2 * 1024 * 1024 + 17, 11);
+  await sampleSif(image, { partition: { data, fsType: SifFsType.Squashfs, partType: SifPartType.PrimSys, arch: 'amd64' } });
 });
 after(async () => {
   e?.cleanup();

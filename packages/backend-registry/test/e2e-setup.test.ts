@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { assertNoTrace, assertOneLineError, registryHome, snapshot, startE2eRegistry, TOKEN, writeRandomFile } from './e2e-helpers';
+import { sampleSif } from '../../testkit/src/sif-writer';
+import { assertNoTrace, assertOneLineError, registryHome, snapshot, startE2eRegistry, TOKEN } from './e2e-helpers';
 
 let server: RegistryServerHandle;
 
@@ -55,7 +56,8 @@ test('an unreachable registry (closed port): search, push, delete and labels fai
   await gone.close();
   const home = await registryHome({ url });
   try {
-    const image = writeRandomFile(path.join(home.work, 'x.sif'), 4096, 5);
+    const image = path.join(home.work, 'x.sif');
+    await sampleSif(image); // an image: push warns about anything else
     const before = snapshot(home);
     for (const args of [
       ['search'],

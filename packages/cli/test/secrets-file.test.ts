@@ -96,7 +96,7 @@ test('values from the environment are used but never written into the file', asy
   await sampleSif(file);
   const runs = [
     ['backend', 'activate', 'registry'],
-    ['backend', 'add', 'registry', 'note', 'kept'],
+    ['backend', 'add', 'registry', 'note', 'kept', '--force'],
     ['backend', 'remove', 'registry', 'note'],
     ['pull', 'registry://vanessa/tacos:latest', '--force'],
     ['push', file, '--name', 'registry://vanessa/envpush:v1'],
@@ -148,7 +148,7 @@ test('a secrets file that is a symbolic link stays one: writes go through it to 
   for (const args of [
     ['backend', 'deactivate'],
     ['backend', 'activate', 'registry'],
-    ['backend', 'add', 'registry', 'note', 'linked'],
+    ['backend', 'add', 'registry', 'note', 'linked', '--force'],
     ['backend', 'remove', 'registry', 'note'],
   ]) {
     const r = await sb.run(args);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { createProgressReporter, shouldShowProgress } from '../src/transfer/index';
+import { createProgressReporter, progressLine, shouldShowProgress, transferLabel } from '../src/transfer/index';
 
 /** A stream that records what is written; `isTTY` as asked. */
-function sink(isTTY: boolean) {
+function sink(isTTY: boolean, columns = 120) {
   let text = '';
   const stream = new Writable({
     write(chunk, _encoding, callback) {
@@ -13,7 +13,7 @@ function sink(isTTY: boolean) {
     },
   }) as Writable & { isTTY?: boolean; columns?: number };
   stream.isTTY = isTTY;
-  stream.columns = 120;
+  stream.columns = columns;
   return { stream, text: () => text };
 }
 
@@ -76,5 +76,58 @@ describe('createProgressReporter', () => {
     progress.update(10);
     progress.done();
     assert.match(out.text(), /push \|/);
+  });
+});
+
+describe('progress line width', () => {
+  const label = transferLabel('pull', { collection: 'vanessa', image: 'tacos', tag: 'latest' });
+  const amounts = '150.0/300.0 MiB  45.1 MiB/s';
+  const bar = (size: number) => '='.repeat(Math.floor(size / 2)) + '-'.repeat(size - Math.floor(size / 2));
+
+  test('pull and push are labelled alike: <verb> collection/name:tag', () => {
+    assert.equal(label, 'pull vanessa/tacos:latest');
+    assert.equal(transferLabel('push', { collection: 'vanessa', image: 'tacos', tag: 'latest' }), 'push vanessa/tacos:latest');
+  });
+
+  test('the line fits the terminal at any width, speed and ETA kept; the bar shrinks, then goes', () => {
+    for (const width of [39, 59, 79, 119, 199]) {
+      const line = progressLine({ label, fraction: 0.5, amounts, eta: '7s', width, bar });
+      assert.ok(line.length <= width, `${width}: ${line} (${line.length})`);
+      assert.ok(line.includes('45.1 MiB/s'), `${width}: ${line}`);
+      if (width >= 59) assert.ok(line.includes('ETA 7s'), `${width}: ${line}`);
+      if (width >= 79) assert.match(line, /\|=+-+\|/, `${width}: a bar`);
+    }
+    assert.equal(progressLine({ label, fraction: 0.5, amounts, eta: '7s', width: 199, bar }).indexOf('|'), label.length + 1);
+    assert.equal(
+      progressLine({ label, fraction: 0.5, amounts, eta: '7s', width: 199, bar }).split('|')[1]?.length,
+      40,
+      'at most 40 columns of bar',
+    );
+    const narrow = progressLine({ label, fraction: 0.5, amounts, eta: '7s', width: 40, bar });
+    assert.ok(narrow.length <= 40 && narrow.includes('MiB/s'), narrow);
+    assert.ok(narrow.startsWith('…'), `the label is shortened first from the left: ${narrow}`);
+  });
+
+  test('a reporter on a 60-column terminal draws lines of at most 59 columns with speed and ETA', async () => {
+    const out = sink(true, 60);
+    const total = 300 * 1024 * 1024;
+    const progress = createProgressReporter({ label, total, stream: out.stream, enabled: true });
+    progress.update(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    progress.update(total / 3);
+    progress.done();
+    // each redraw starts at column 1 (save/restore cursor, cursor-to-column): split there
+    const lines = out
+      .text()
+      .replace(/\u001b[78]|\u001b\[\d*G/g, '\n')
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+      .split(/[\r\n]/)
+      .filter(Boolean);
+    assert.ok(lines.length > 0);
+    for (const line of lines) assert.ok(line.length <= 59, `${line} (${line.length})`);
+    assert.ok(
+      lines.some((l) => l.includes('MiB/s') && l.includes('pull vanessa/tacos:latest')),
+      lines.join('\n'),
+    );
   });
 });

@@ -15,6 +15,7 @@ import { Mutex } from './mutex';
 import { errorCode, isAlreadyExists, isBusy, isUniqueViolation, type RetryOptions, withRetry } from './retry';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
 import { ensureSchema } from './schema';
+import { sqliteDriver } from './sqlite-driver';
 import { formatTimestamp } from './timestamp';
 
 type Changes = Parameters<Database['update']>[1];
@@ -55,6 +56,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
   }
   const dataSource = new DataSource({
     type: 'better-sqlite3',
+    driver: sqliteDriver(),
     database: absolute,
     entities: [CollectionEntity, ContainerEntity],
     synchronize: false,

@@ -7,6 +7,7 @@ import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
 import { tempFolderNeedsSweep } from '../storage/temp-files';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
+import { sqliteDriver } from './sqlite-driver';
 import { sweepDue, sweepMarkerFor } from './sweep-marker';
 
 /** What read-only commands need from the catalogue; the full Catalog and the plain reader both provide it. */
@@ -47,8 +48,7 @@ export function openCatalogReader(options: { databaseFile: string; storageDir: s
   if (sweepDue(sweepMarkerFor(options.storageDir))) return undefined;
   let db: BetterSqlite3.Database | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    const Database = sqliteDriver();
     db = new Database(databaseFile, { readonly: true, fileMustExist: true, timeout: 5000 });
     const tables = db
       .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('collection', 'container')")

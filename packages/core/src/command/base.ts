@@ -7,7 +7,7 @@ import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
 import { jsonText } from '../output/untrusted';
-import { nearest } from './suggest';
+import { nearest } from '../output/suggest';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes

@@ -19,6 +19,8 @@ export class DeleteCommand extends SregistryCommand {
     // this class's own statics: oclif's parse copies a command's own properties only, not a subclass's inherited ones
     const { args, flags } = await this.parse(DeleteCommand);
     if (!flags.force) {
+      // no question about an image that is not there
+      await hostCore().findRemote(this.session, args.uri);
       const answer = await confirm(`Are you sure you want to remove ${args.uri}?`);
       if (answer === 'no-terminal') {
         throw new UserError(`refusing to delete ${args.uri} without confirmation (no terminal to ask)`, { fix: 'pass --force' });

@@ -7,4 +7,4 @@ export { jsonError, SregistryCommand } from './base';
 export { DeleteCommand } from './delete';
 export { hostCore } from './host-core';
 export { PushCommand } from './push';
-export { nearest } from './suggest';
+export { nearest } from '../output/suggest';

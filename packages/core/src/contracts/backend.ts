@@ -149,6 +149,12 @@ export interface BackendModule {
   /** URI schemes that select this backend besides its own name, e.g. `shub` for the hub */
   schemes?: string[];
   description?: string;
+  /**
+   * The settings the backend reads, by the name `backend add <backend> <name>` takes (`base`, `token`), each
+   * with a one-line description; stored as SREGISTRY_<BACKEND>_<NAME>. `backend add` refuses other names
+   * unless --force. A backend that declares none gets any name, with a warning.
+   */
+  settings?: Record<string, string>;
 }
 
 export function capabilitiesOf(backend: Backend): Capability[] {

@@ -4,7 +4,7 @@ import { sha256File } from '../catalog/hash';
 import { recordToJson } from '../catalog/record-json';
 import type { ImageRecordJson } from '../contracts/records';
 import { UserError } from '../errors';
-import { detectImageFormat, readSif } from '../sif/index';
+import { checkImageFile } from './image-file';
 import type { Session } from './session';
 
 export interface AddOptions {
@@ -28,14 +28,7 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
   }
   if (!stat.isFile()) throw new UserError(`${options.file} is not a file`, { fix: 'give the path of an image file (a SIF)' });
   const name = session.parseNewLocal(options.name, '--name');
-  // A broken SIF is refused (it would fail later, far from its cause); other content is accepted with a
-  // warning, as the original accepted any file.
-  const format = await detectImageFormat(file);
-  if (format.format === 'unknown') session.out.warn(`${options.file} is not a SIF, squashfs or ext3 image; adding it anyway`);
-  if (format.format === 'directory') throw new UserError(`${options.file} is a folder`, { fix: 'give the path of an image file' });
-  if (format.format === 'sif') {
-    await readSif(file); // throws a UserError naming what is wrong
-  }
+  await checkImageFile(session, file, options.file, 'adding');
   // a version shaped like a digest is read as one (by people and by `get …@<digest>`): it must be the file's
   let sha256: string | undefined;
   const claimed = name.version ? DIGEST_VERSION.exec(name.version)?.[1] : undefined;

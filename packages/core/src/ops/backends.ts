@@ -1,8 +1,9 @@
 import { mismatchLine } from '../backends/compat';
-import { installHint } from '../backends/packages';
+import { installHint, KNOWN_BACKEND_PACKAGES } from '../backends/packages';
 import type { BackendSettings } from '../contracts/backend';
 import { capabilitiesOf } from '../contracts/backend';
 import { UserError } from '../errors';
+import { nearest } from '../output/suggest';
 import { backendSettings, settingName } from '../settings/backend-settings';
 import type { Session } from './session';
 
@@ -90,11 +91,31 @@ function safe<T>(fn: () => T, fallback: T): T {
   }
 }
 
+/** The settings an installed backend declares (name → description); undefined when it declares none. */
+function declaredSettings(session: Session, backend: string): Record<string, string> | undefined {
+  if (!session.backends.has(backend)) return undefined;
+  const declared = safe(() => session.backends.module(backend).settings, undefined);
+  return declared && typeof declared === 'object' ? declared : undefined;
+}
+
 /** `backend ls <name>`: that backend's settings from the secrets file, secrets masked. */
 export function showBackend(session: Session, name: string) {
   const section = session.secrets.read()[name];
+  if ((!section || typeof section !== 'object') && session.backends.has(name)) {
+    // installed but not configured yet: say so, and what it reads
+    const declared = declaredSettings(session, name) ?? {};
+    session.out.result(`${name} is installed and has no settings in ${session.secrets.file}`);
+    for (const [variable, description] of Object.entries(declared)) {
+      session.out.result(`  ${settingName(name, variable).padEnd(28)} ${description}`);
+    }
+    const example = Object.keys(declared)[0] ?? '<variable>';
+    session.out.result(`add one with: sregistry backend add ${name} ${example} <value>`);
+    return { name, settings: {}, declared };
+  }
   if (!section || typeof section !== 'object') {
-    throw new UserError(`${name} is not a known client`, { fix: 'list configured backends with: sregistry backend status' });
+    throw new UserError(`${name} is not a known client`, {
+      fix: `installed backends: ${session.backends.names().join(', ') || 'none'}; configured: sregistry backend status`,
+    });
   }
   const shown = redactSection(section as Record<string, unknown>);
   session.out.result(name);
@@ -115,9 +136,23 @@ export function backendStatus(session: Session) {
   return { configured, active: active ?? null, source: fromEnv ? 'env' : fromFile ? 'secrets' : null, secretsFile: session.secrets.file };
 }
 
-export async function activateBackend(session: Session, name: string) {
+export async function activateBackend(session: Session, name: string, force = false) {
   const key = name.toLowerCase();
-  if (!session.backends.has(key)) session.out.warn(`${key} is not installed yet (${installHint(key)})`);
+  if (!session.backends.has(key)) {
+    // an active backend that is not there breaks every remote command: only on purpose
+    const installed = `installed backends: ${session.backends.names().join(', ') || 'none'}`;
+    const pkg = KNOWN_BACKEND_PACKAGES[key];
+    const install = pkg
+      ? `run: sregistry plugins install ${pkg}`
+      : 'install the plugin that provides it (sregistry plugins install <package>)';
+    if (!force) {
+      throw new UserError(`${key} is not installed`, {
+        fix: `${installed}; ${install}, or activate it anyway with --force`,
+        code: 'ENOBACKEND',
+      });
+    }
+    session.out.warn(`${key} is not installed yet (${installHint(key)})`);
+  }
   await session.secrets.update((data) => {
     data.SREGISTRY_CLIENT = key;
   });
@@ -140,6 +175,7 @@ export async function deactivateBackend(session: Session) {
 export async function addBackendSetting(session: Session, backend: string, variable: string, value: string, force: boolean) {
   const key = backend.toLowerCase();
   const name = settingName(key, variable);
+  checkDeclared(session, key, name, force);
   const current = session.secrets.section(key)[name];
   if (current !== undefined && !force) {
     throw new UserError(`${name} is already set`, { fix: 'use --force to override', code: 'EEXIST' });
@@ -152,6 +188,31 @@ export async function addBackendSetting(session: Session, backend: string, varia
   session.out.result('[add]');
   session.out.result(`${name} ${SECRET_KEY.test(name) ? '********' : value}`);
   return { backend: key, variable: name };
+}
+
+/** A setting the backend does not read is refused (unless --force): a typo would be stored and never used. */
+function checkDeclared(session: Session, backend: string, name: string, force: boolean): void {
+  if (!session.backends.has(backend)) {
+    session.out.warn(`${backend} is not installed, so ${name} cannot be checked against its settings (${installHint(backend)})`);
+    return;
+  }
+  const declared = declaredSettings(session, backend);
+  if (!declared) {
+    session.out.warn(`${backend} does not declare its settings, so ${name} is stored unchecked`);
+    return;
+  }
+  const known = Object.keys(declared);
+  if (known.some((v) => settingName(backend, v) === name)) return;
+  if (force) {
+    session.out.warn(`${backend} does not read ${name}; stored because of --force`);
+    return;
+  }
+  const typed = name.slice(settingName(backend, '').length).toLowerCase();
+  const guess = nearest(typed, known);
+  throw new UserError(`${backend} has no setting ${name}`, {
+    fix: `${guess ? `did you mean ${guess}? ` : ''}its settings: ${known.join(', ')} (store it anyway with --force)`,
+    code: 'ESETTING',
+  });
 }
 
 export async function removeBackendSetting(session: Session, backend: string, variable: string) {

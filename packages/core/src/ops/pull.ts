@@ -8,7 +8,7 @@ import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
 import { classifyPrefix, detectImageFormat } from '../sif/index';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
 import { pausePoint } from '../testing-hooks';
-import { createProgressReporter, downloadToFile, urlOrigin } from '../transfer/index';
+import { createProgressReporter, downloadToFile, transferLabel, urlOrigin } from '../transfer/index';
 import { withVersion } from '../uri/parse';
 import { announce } from './announce';
 import { gunzipFile } from './gunzip';
@@ -118,7 +118,11 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   const ledger = finalPath ? catalog?.storage.tempDir : undefined;
   await noteTemp(ledger, temp);
 
-  const progress = createProgressReporter({ label: remote.name.image, enabled: session.out.progressEnabled, stream: session.out.stderr });
+  const progress = createProgressReporter({
+    label: transferLabel('pull', remote.name),
+    enabled: session.out.progressEnabled,
+    stream: session.out.stderr,
+  });
   const cleanup = () => discardTemp(ledger, temp);
   try {
     const result = await downloadToFile({

@@ -4,8 +4,9 @@ import type { Capability, SearchResult } from '../contracts/backend';
 import { UserError } from '../errors';
 import { tableLines } from '../output/format';
 import { printable } from '../output/untrusted';
-import { createProgressReporter } from '../transfer/index';
+import { createProgressReporter, transferLabel } from '../transfer/index';
 import { announce } from './announce';
+import { checkImageFile } from './image-file';
 import type { ActiveBackend, Session } from './session';
 
 function notImplemented(what: Capability | 'label search', active: ActiveBackend): UserError {
@@ -78,10 +79,11 @@ export async function pushImage(session: Session, options: PushOptions) {
   const size = pushableSize(options.file, file);
   const active = await session.backend(options.name);
   if (!active.backend.push) throw notImplemented('push', active);
+  await checkImageFile(session, file, options.file, 'pushing');
   announce(session, active);
   const name = active.parse(options.name, options.tag !== undefined ? { tag: options.tag } : {});
   const progress = createProgressReporter({
-    label: `push ${name.image}:${name.tag}`,
+    label: transferLabel('push', name),
     total: size,
     enabled: session.out.progressEnabled,
     stream: session.out.stderr,
@@ -132,6 +134,16 @@ function notAFile(stat: fs.Stats): string {
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   if (stat.isSocket()) return 'a socket';
   return 'not a regular file';
+}
+
+/**
+ * Looks the image up on its backend (a manifest read, no download), so that delete asks "are you sure?" only
+ * about an image that is there; a missing one is the backend's not-found error. Backends that cannot resolve
+ * names are not asked.
+ */
+export async function findRemote(session: Session, uri: string): Promise<void> {
+  const active = await session.backend(uri);
+  if (active.backend.resolve) await active.backend.resolve(active.parse(uri));
 }
 
 /** `delete <uri>`: removes the image from the remote service (the confirmation lives in the command). */

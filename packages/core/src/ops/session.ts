@@ -1,3 +1,4 @@
+import { installHint } from '../backends/packages';
 import { BackendRegistry } from '../backends/registry';
 import { type Selection, selectBackend } from '../backends/select';
 import type { Catalog } from '../catalog/index';
@@ -137,6 +138,7 @@ export class Session {
   async backend(uri?: string): Promise<ActiveBackend> {
     const { name, reason } = this.selection(uri);
     this.out.debug(`backend ${name} (chosen by ${reason})`);
+    if (reason === 'default') this.warnIfOtherConfigured(name);
     const mod = this.backends.module(name);
     const backend = await this.backends.create(name, { settings: backendSettings(name, this.secrets, this.env), log: this.logger() });
     const parseDefaults = mod.parseOptions ?? {};
@@ -146,6 +148,24 @@ export class Session {
       backend,
       parse: (input, options) => parseImageName(input, { ...parseDefaults, ...options }),
     };
+  }
+
+  /**
+   * A secrets file that configures exactly one other backend while none is active (a token file saved as
+   * ~/.sregistry, never activated) most likely means that one: say so before the default is used.
+   */
+  private warnIfOtherConfigured(chosen: string): void {
+    let configured: string[];
+    try {
+      configured = this.secrets.exists() ? this.secrets.backends() : [];
+    } catch {
+      return; // a broken file is reported where it is read for settings
+    }
+    const [only] = configured;
+    if (configured.length !== 1 || only === undefined || only === chosen) return;
+    const activate = `sregistry backend activate ${only}`;
+    const how = this.backends.has(only) ? `run: ${activate}` : `${installHint(only)}, then: ${activate}`;
+    this.out.warn(`no backend is active, so ${chosen} is used, but ${this.secrets.file} configures ${only}; ${how}`);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import { recordToJson } from '../catalog/record-json';
 import { Output } from '../output/output';
+import { stateDir } from '../settings/env';
 import { listImages } from './images';
 import { inspectRecord } from './inspect';
 import { pullImage } from './pull';
@@ -14,7 +18,10 @@ import { Session } from './session';
 export async function openShell(session: Session, backendName?: string): Promise<void> {
   const selected = backendName ? backendName.toLowerCase() : session.selection().name;
   session.backends.module(selected); // fails now, with the install hint, rather than on the first call
-  const quiet = new Session({ env: session.env, backends: session.backends, output: new Output({ level: 1, json: true, quiet: true }) });
+  // calls return their values instead of printing result lines; warnings and progress bars still reach the terminal
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const output = new Output({ level: 1, json: false, quiet: false, stdout: discard, stderr: session.out.stderr });
+  const quiet = new Session({ env: session.env, backends: session.backends, output });
   const withBackend = (u: string) => (backendName && !u.includes('://') ? `${backendName}://${u}` : u);
   const client = {
     client_name: selected,
@@ -33,12 +40,36 @@ export async function openShell(session: Session, backendName?: string): Promise
     toString: () => `[client|${selected}]`,
   };
   client.speak();
+  session.out.stdout.write(`${SHELL_BANNER}\n`);
   // loaded here: every command imports the ops, only `shell` needs the REPL
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const repl = require('node:repl') as typeof import('node:repl');
   const server = repl.start({ prompt: 'sregistry> ', useGlobal: false, terminal: Boolean(process.stdin.isTTY) });
   server.context.client = client;
   server.context.session = quiet;
+  await keepHistory(server, session);
   await new Promise<void>((resolve) => server.on('exit', resolve));
   await quiet.close();
+}
+
+/** One line of what `client` offers, printed when the shell starts. */
+export const SHELL_BANNER =
+  'client: speak(), await pull(uri), await search(query), await inspect(uri), await images(query), await get(uri); .help, .exit';
+
+/** The REPL's history in $XDG_STATE_HOME/sregistry/shell_history (kept across sessions, 0600: it may hold names). */
+async function keepHistory(server: import('node:repl').REPLServer, session: Session): Promise<void> {
+  const file = path.join(stateDir(session.env), 'shell_history');
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    session.out.warn(`the shell history cannot be kept in ${path.dirname(file)} (${(error as NodeJS.ErrnoException).code ?? error})`);
+    return;
+  }
+  await new Promise<void>((resolve) =>
+    server.setupHistory(file, (error) => {
+      if (error)
+        session.out.warn(`the shell history cannot be kept in ${file} (${(error as NodeJS.ErrnoException).code ?? error.message})`);
+      resolve();
+    }),
+  );
 }

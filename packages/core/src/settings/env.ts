@@ -41,6 +41,12 @@ export function resolvePaths(env: Env = process.env): Paths {
   };
 }
 
+/** sregistry's folder for state worth keeping between runs (the shell's history): $XDG_STATE_HOME/sregistry. */
+export function stateDir(env: Env = process.env): string {
+  const home = env.HOME || os.homedir();
+  return path.join(env.XDG_STATE_HOME || path.join(home, '.local', 'state'), 'sregistry');
+}
+
 /** SREGISTRY_DISABLE or SINGULARITY_DISABLE_CACHE turn the catalogue off. */
 export function databaseDisabled(env: Env = process.env): boolean {
   return isTrue(env.SREGISTRY_DISABLE) || isTrue(env.SINGULARITY_DISABLE_CACHE);

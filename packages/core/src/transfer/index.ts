@@ -2,7 +2,15 @@
 // every message and debug line goes through.
 export { downloadToFile } from './download';
 export { parseBody } from './json-body';
-export { createProgressReporter, type ProgressOptions, type ProgressReporter, shouldShowProgress } from './progress';
+export {
+  createProgressReporter,
+  type ProgressLineParts,
+  type ProgressOptions,
+  type ProgressReporter,
+  progressLine,
+  shouldShowProgress,
+  transferLabel,
+} from './progress';
 export { redactHeaders, redactText, redactUrl, rememberSecret, urlOrigin } from './redact';
 export { requestJson } from './request-json';
 export type * from './types';

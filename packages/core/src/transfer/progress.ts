@@ -19,6 +19,11 @@ export interface ProgressOptions {
 }
 
 const MIB = 1024 * 1024;
+/** the widest bar drawn; a narrower terminal gets a shorter one */
+const MAX_BAR = 40;
+const MIN_BAR = 5;
+/** the fewest label columns worth keeping the ETA for */
+const MIN_LABEL = 12;
 const NOOP: ProgressReporter = { update() {}, done() {} };
 
 /** A bar is shown only on a terminal, and never with --quiet or --json. */
@@ -59,7 +64,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         bar = new SingleBar({
           stream,
           fps: 10,
-          barsize: 30,
+          barsize: MAX_BAR,
           barCompleteChar: '=',
           barIncompleteChar: '-',
           hideCursor: null,
@@ -68,12 +73,17 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
           notTTYSchedule: 2000,
           etaBuffer: 40,
           format: (barOptions, params, data: Record<string, string>) => {
-            const head = `${options.label} `;
-            const tail = `${data.doneMiB}/${data.totalMiB} MiB  ${data.speed} MiB/s`;
-            if (!params.total) return `${head}${tail}`;
-            const pct = `${(Math.min(1, params.progress) * 100).toFixed(1).padStart(5)}%`;
-            const eta = Number.isFinite(params.eta) && params.progress < 1 ? `  ETA ${Format.TimeFormat(params.eta, barOptions, 1)}` : '';
-            return `${head}|${Format.BarFormat(Math.min(1, params.progress), barOptions)}| ${pct}  ${tail}${eta}`;
+            const progress = Math.min(1, params.progress);
+            const eta =
+              params.total && Number.isFinite(params.eta) && progress < 1 ? Format.TimeFormat(params.eta, barOptions, 1) : undefined;
+            return progressLine({
+              label: options.label,
+              fraction: params.total ? progress : undefined,
+              amounts: `${data.doneMiB}/${data.totalMiB} MiB  ${data.speed} MiB/s`,
+              eta,
+              width: terminalWidth(stream as { columns?: number }),
+              bar: (size) => Format.BarFormat(progress, { ...barOptions, barsize: size }),
+            });
           },
         });
         bar.start(total ?? 0, done, payload(done));
@@ -87,4 +97,49 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       bar?.stop();
     },
   };
+}
+
+/** Columns to draw in, one short of the terminal's so the cursor never wraps the line. */
+function terminalWidth(stream: { columns?: number }): number {
+  return Math.max(20, (stream.columns || 80) - 1);
+}
+
+export interface ProgressLineParts {
+  label: string;
+  /** 0..1, or undefined while the total is unknown */
+  fraction?: number;
+  /** `12.0/300.0 MiB  45.1 MiB/s` */
+  amounts: string;
+  eta?: string;
+  width: number;
+  bar(size: number): string;
+}
+
+/**
+ * One progress line that fits `width` columns: the bar takes the room the words leave (up to MAX_BAR). On a
+ * narrow terminal the bar goes first, then the label is shortened from the left, and the ETA goes last, so the
+ * percentage, amounts and speed stay readable.
+ */
+export function progressLine(parts: ProgressLineParts): string {
+  const { label, fraction, amounts, eta, width } = parts;
+  if (fraction === undefined) return fit(label, ` ${amounts}`, width);
+  const pct = `${(fraction * 100).toFixed(1).padStart(5)}%`;
+  const words = ` ${pct}  ${amounts}${eta ? `  ETA ${eta}` : ''}`;
+  const room = width - label.length - words.length - 3; // ` |` and `|`
+  if (room >= MIN_BAR) return `${label} |${parts.bar(Math.min(MAX_BAR, room))}|${words}`;
+  if (width - words.length >= MIN_LABEL) return fit(label, words, width);
+  return fit(label, ` ${pct}  ${amounts}`, width);
+}
+
+/** label + rest within width, the label shortened from the left (`…acos:latest`) when it has to be. */
+function fit(label: string, rest: string, width: number): string {
+  const room = width - rest.length;
+  if (label.length <= room) return `${label}${rest}`;
+  if (room <= 1) return rest.trimStart().slice(0, width);
+  return `…${label.slice(label.length - room + 1)}${rest}`;
+}
+
+/** How pulls and pushes label their bars: `pull collection/name:tag`, `push collection/name:tag`. */
+export function transferLabel(verb: 'pull' | 'push', name: { collection: string; image: string; tag: string }): string {
+  return `${verb} ${name.collection}/${name.image}:${name.tag}`;
 }

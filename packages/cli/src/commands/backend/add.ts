@@ -7,7 +7,9 @@ export default class BackendAdd extends SregistryCommand {
     variable: Args.string({ required: true, description: 'e.g. base, username, token' }),
     value: Args.string({ required: true, description: 'the value to store' }),
   };
-  static override flags = { force: Flags.boolean({ char: 'f', description: 'replace an existing value' }) };
+  static override flags = {
+    force: Flags.boolean({ char: 'f', description: 'replace an existing value, or store a setting the backend does not declare' }),
+  };
   static override examples = ['<%= config.bin %> backend add registry base https://registry.example.org'];
 
   async run() {

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { BackendModule } from '@sregistry/core';
+import { activateBackend, addBackendSetting, BackendRegistry, Output, Session, showBackend } from '@sregistry/core';
+import * as registryModule from '../../backend-registry/src/backend';
+import { cliInTempHome } from './helpers';
+
+// `backend activate`, `backend add` and `backend ls <name>` know which backends are installed and which
+// settings each one reads (the optional `settings` of the backend contract).
+
+const cli = cliInTempHome();
+after(() => cli.cleanup());
+const secrets = path.join(cli.home, '.sregistry');
+const read = () => (fs.existsSync(secrets) ? fs.readFileSync(secrets, 'utf8') : undefined);
+
+test('backend activate refuses a backend that is not installed, listing the installed ones; --force still can', async () => {
+  const before = read();
+  const r = await cli.run(['backend', 'activate', 'nosuch']);
+  assert.deepEqual(
+    { code: r.code, stdout: r.stdout, stderr: r.stderr },
+    {
+      code: 1,
+      stdout: '',
+      stderr:
+        'ERROR nosuch is not installed; installed backends: hub; install the plugin that provides it (sregistry plugins install <package>), or activate it anyway with --force\n',
+    },
+  );
+  assert.equal(read(), before, 'the secrets file is untouched');
+  const registry = await cli.run(['backend', 'activate', 'registry']);
+  assert.match(registry.stderr, /run: sregistry plugins install @sregistry\/backend-registry, or activate it anyway with --force/);
+  const forced = await cli.run(['backend', 'activate', 'nosuch', '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /^WARNING nosuch is not installed yet/);
+  assert.equal(JSON.parse(read() as string).SREGISTRY_CLIENT, 'nosuch');
+  assert.equal((await cli.run(['backend', 'deactivate'])).code, 0);
+});
+
+test('backend add refuses a setting the backend does not declare, with the nearest and the list; --force stores it', async () => {
+  const before = read();
+  const typo = await cli.run(['backend', 'add', 'hub', 'bse', 'https://hub.example.org']);
+  assert.deepEqual(
+    { code: typo.code, stderr: typo.stderr },
+    {
+      code: 1,
+      stderr: 'ERROR hub has no setting SREGISTRY_HUB_BSE; did you mean base? its settings: base, nohttps (store it anyway with --force)\n',
+    },
+  );
+  assert.equal(read(), before);
+  const json = await cli.run(['backend', 'add', 'hub', 'tokn', 'x', '--json']);
+  assert.equal(JSON.parse(json.stdout).error.code, 'ESETTING');
+  const good = await cli.run(['backend', 'add', 'hub', 'base', 'https://hub.example.org']);
+  assert.deepEqual({ code: good.code, stderr: good.stderr }, { code: 0, stderr: '' });
+  const forced = await cli.run(['backend', 'add', 'hub', 'tokn', 'x', '--force']);
+  assert.equal(forced.code, 0);
+  assert.equal(forced.stderr, 'WARNING hub does not read SREGISTRY_HUB_TOKN; stored because of --force\n');
+  assert.deepEqual(JSON.parse(read() as string).hub, { SREGISTRY_HUB_BASE: 'https://hub.example.org', SREGISTRY_HUB_TOKN: 'x' });
+  assert.equal((await cli.run(['backend', 'delete', 'hub'])).code, 0);
+});
+
+let sessions = 0;
+/** A session over its own secrets file in this test's home, with backends registered in code. */
+function session(modules: Record<string, BackendModule>) {
+  const lines: string[] = [];
+  const sink = { isTTY: false, write: (chunk: string) => lines.push(chunk) > 0 } as unknown as NodeJS.WriteStream;
+  const backends = new BackendRegistry();
+  for (const [name, module] of Object.entries(modules)) backends.register(name, module);
+  const env = { ...process.env, ...cli.env, SREGISTRY_CLIENT_SECRETS: path.join(cli.home, `ops-secrets-${++sessions}.json`) };
+  const out = new Output({ level: 1, json: false, quiet: false, stdout: sink, stderr: sink });
+  return { session: new Session({ env, output: out, backends }), lines };
+}
+
+test('the registry backend declares base, username, token and nohttps; a backend declaring nothing keeps today’s behaviour with a warning', async () => {
+  const bare: BackendModule = { createBackend: () => ({ name: 'bare' }) };
+  const { session: s, lines } = session({ registry: registryModule, bare });
+  for (const variable of ['base', 'username', 'token', 'nohttps', 'SREGISTRY_REGISTRY_TOKEN']) {
+    await addBackendSetting(s, 'registry', variable, 'v', true);
+  }
+  await assert.rejects(addBackendSetting(s, 'registry', 'tokn', 'x', false), /registry has no setting SREGISTRY_REGISTRY_TOKN/);
+  await addBackendSetting(s, 'bare', 'anything', 'x', false);
+  assert.ok(lines.includes('WARNING bare does not declare its settings, so SREGISTRY_BARE_ANYTHING is stored unchecked\n'), lines.join(''));
+  await activateBackend(s, 'bare');
+  await s.close();
+});
+
+test('backend ls <installed backend> without settings shows what it reads and how to add it', async () => {
+  const r = await cli.run(['backend', 'ls', 'hub']);
+  assert.deepEqual(
+    { code: r.code, stdout: r.stdout, stderr: r.stderr },
+    {
+      code: 0,
+      stdout: [
+        `hub is installed and has no settings in ${secrets}`,
+        '  SREGISTRY_HUB_BASE           the Hub (or a Hub-compatible server) to pull from; default https://singularity-hub.org',
+        '  SREGISTRY_HUB_NOHTTPS        set to use http:// for a base or host given without a scheme',
+        'add one with: sregistry backend add hub base <value>',
+        '',
+      ].join('\n'),
+      stderr: '',
+    },
+  );
+  const { session: s } = session({ bare: { createBackend: () => ({ name: 'bare' }) } });
+  assert.deepEqual(showBackend(s, 'bare'), { name: 'bare', settings: {}, declared: {} });
+  const unknown = await cli.run(['backend', 'ls', 'nope']);
+  assert.match(unknown.stderr, /^ERROR nope is not a known client; installed backends: hub; /);
+});
