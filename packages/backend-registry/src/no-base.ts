@@ -14,7 +14,7 @@ export async function explainMissingBase<T>(
   try {
     return await op();
   } catch (error) {
-    if (!rt.core.isUserError(error) || !UNREACHABLE.has(error.code)) throw error;
+    if (!rt.host.isUserError(error) || !UNREACHABLE.has(error.code)) throw error;
     let location: ReturnType<Runtime['location']>;
     try {
       location = rt.location(name);
@@ -23,7 +23,7 @@ export async function explainMissingBase<T>(
     }
     if (location.source !== 'default') throw error;
     const why = error.message.replace(/^cannot reach \S+: /, '');
-    throw new rt.core.UserError(`no registry address is set (tried the local default ${location.root}: ${why})`, {
+    throw new rt.host.UserError(`no registry address is set (tried the local default ${location.root}: ${why})`, {
       fix: 'set it with: sregistry backend add registry base https://registry.example.org, or export SREGISTRY_REGISTRY_BASE=https://…',
       code: 'ENOBASE',
       cause: error,

@@ -6,8 +6,8 @@ import { isUserError, UserError } from '../errors';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
-import { jsonText } from '../output/untrusted';
 import { nearest } from '../output/suggest';
+import { jsonText } from '../output/untrusted';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes

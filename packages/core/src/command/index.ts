@@ -3,8 +3,8 @@
 export { Args, Flags } from '@oclif/core';
 export { backendHost } from '../backends/host';
 export { pluginsOffering } from '../backends/packages';
+export { nearest } from '../output/suggest';
 export { jsonError, SregistryCommand } from './base';
 export { DeleteCommand } from './delete';
 export { hostCore } from './host-core';
 export { PushCommand } from './push';
-export { nearest } from '../output/suggest';
