@@ -38,6 +38,8 @@ export class Session {
   private catalogPromise?: Promise<Catalog>;
   private plainReader?: CatalogReader;
   private secretsFile?: SecretsFile;
+  /** the backend chosen by default (no scheme, no SREGISTRY_CLIENT, none active) once a command talked to it */
+  defaultBackendUsed?: string;
 
   constructor(options: SessionOptions = {}) {
     this.env = options.env ?? process.env;
@@ -138,7 +140,6 @@ export class Session {
   async backend(uri?: string): Promise<ActiveBackend> {
     const { name, reason } = this.selection(uri);
     this.out.debug(`backend ${name} (chosen by ${reason})`);
-    if (reason === 'default') this.warnIfOtherConfigured(name);
     const mod = this.backends.module(name);
     const backend = await this.backends.create(name, { settings: backendSettings(name, this.secrets, this.env), log: this.logger() });
     const parseDefaults = mod.parseOptions ?? {};
@@ -152,9 +153,12 @@ export class Session {
 
   /**
    * A secrets file that configures exactly one other backend while none is active (a token file saved as
-   * ~/.sregistry, never activated) most likely means that one: say so before the default is used.
+   * ~/.sregistry, never activated) most likely means that one: when a command that used the default backend
+   * fails, say so before its error (announce records the default's use; the command base calls this).
    */
-  private warnIfOtherConfigured(chosen: string): void {
+  warnIfOtherConfigured(): void {
+    const chosen = this.defaultBackendUsed;
+    if (chosen === undefined) return;
     let configured: string[];
     try {
       configured = this.secrets.exists() ? this.secrets.backends() : [];
