@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '../../core/src/index';
+import { processTempDir } from '../../testkit/src/temp';
 import { createBackend } from '../src/backend';
 
 export { core };
@@ -17,7 +18,7 @@ export interface Harness {
 }
 
 export function harness(env: Record<string, string | undefined> = {}, secrets?: Record<string, unknown>): Harness {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-hub-test-'));
+  const dir = processTempDir('backend-hub-test-');
   const file = path.join(dir, 'secrets.json');
   if (secrets) fs.writeFileSync(file, JSON.stringify(secrets));
   const settings = core.backendSettings('hub', new core.SecretsFile(file), env);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '../../core/src/index';
+import { processTempDir } from '../../testkit/src/temp';
 import { createRegistryBackend } from '../src/backend';
 import { Runtime, type RuntimeOptions } from '../src/runtime';
 
@@ -28,7 +29,7 @@ export function harness(
   secrets?: Record<string, unknown>,
   options: RuntimeOptions = {},
 ): Harness {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-registry-test-'));
+  const dir = processTempDir('backend-registry-test-');
   const secretsFile = path.join(dir, 'secrets.json');
   if (secrets) fs.writeFileSync(secretsFile, JSON.stringify(secrets));
   const settings = core.backendSettings('registry', new core.SecretsFile(secretsFile), env);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { processTempDir } from '../../testkit/src/temp';
 import { BackendRegistry } from '../src/backends/registry';
 import { selectBackend } from '../src/backends/select';
 import { isUserError } from '../src/errors';
@@ -10,7 +11,7 @@ import { backendSettings, databaseDisabled, isTrue, resolvePaths, SecretsFile } 
 import { HOST_TAG, tempBeside } from '../src/storage/temp-files';
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sreg-settings-'));
+  return processTempDir('sreg-settings-');
 }
 
 test('paths follow HOME and the SREGISTRY_* variables', () => {

@@ -4,7 +4,7 @@
 // The real checkout is never modified: versioning and publishing happen in a temporary copy.
 //
 // Slow parts and how they are kept off repeated runs (all kept in $SREGISTRY_E2E_CACHE, default
-// ~/.cache/sregistry-e2e): npm's download cache, verdaccio's copy of the public packages, and the native
+// .tmp/e2e-cache in the checkout): npm's download cache, verdaccio's copy of the public packages, and the native
 // better-sqlite3 binary. npm compiles that from source (~100-250 s); the workspace install has already compiled the
 // same version for this Node, so the installed CLI gets that binary. SREGISTRY_E2E_NATIVE=build runs npm's own
 // install scripts instead (the full cold path).
@@ -25,8 +25,8 @@ import { startVerdaccio, type VerdaccioHandle } from '../src/verdaccio';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PACKAGES = ['core', 'cli', 'backend-registry', 'backend-hub', 'backend-oras', 'testkit'];
 const FIXTURE = path.join(ROOT, 'packages', 'testkit', 'fixtures', 'backend-folder');
-const CACHE =
-  process.env.SREGISTRY_E2E_CACHE ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'sregistry-e2e');
+// inside the checkout's ignored .tmp/, so a test run leaves nothing in the user's home
+const CACHE = process.env.SREGISTRY_E2E_CACHE ?? path.join(ROOT, '.tmp', 'e2e-cache');
 const PNPM = fs.existsSync(path.join(ROOT, '.tools', 'node_modules', '.bin', 'pnpm'))
   ? path.join(ROOT, '.tools', 'node_modules', '.bin', 'pnpm')
   : 'pnpm';

@@ -75,7 +75,8 @@ export abstract class SregistryCommand extends Command {
     const debug = this.session?.out.level >= LEVELS.DEBUG;
     const json = this.jsonEnabled();
     if (isUserError(error)) {
-      this.session?.warnIfOtherConfigured();
+      // a mistyped name is not about which backend was used
+      if (error.code !== 'EBADNAME') this.session?.warnIfOtherConfigured();
       if (json) {
         process.exitCode = error.exitCode;
         this.logJson({ ...error.data, ...jsonError(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });

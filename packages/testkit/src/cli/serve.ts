@@ -1,13 +1,15 @@
 // `sregistry-testkit serve`: the fake registry as a process, for manual testing, demos and cross-process
 // acceptance tests (including the original Python client). Prints one line, or JSON with --json.
+
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoSeed } from '../registry-server/demo';
 import { startRegistryServer } from '../registry-server/server';
 import { randomToken } from '../registry-server/state';
-import type { RegistryServerHandle, RegistryServerOptions } from '../registry-server/types';
+import type { RegistryServerHandle, RegistryServerOptions, SeedCollection } from '../registry-server/types';
 
 export const SERVE_USAGE = `Usage: sregistry-testkit serve [options]
 
@@ -15,6 +17,8 @@ export const SERVE_USAGE = `Usage: sregistry-testkit serve [options]
   --host H              address to bind (default 127.0.0.1)
   --data DIR            keep container files in DIR (default: a temp dir, removed on exit)
   --seed demo|none      demo: vanessa/tacos:latest, vanessa/tacolicious:gobacktosleep, private dinosaur/secret:latest
+  --image FILE=URI      also serve FILE (your own image, any size: it is copied, not read into memory) as
+                        collection/name[:tag], owned by the user so it can be pushed over; repeatable
   --user U              username of the demo user (default dinosaur)
   --token T             its token (default: 40 random hex)
   --print-secrets FILE  write {"registry":{"token","username","base"}} to FILE (mode 0600)
@@ -46,6 +50,7 @@ export async function serve(argv: string[], io: ServeIo = { stdout: (l) => proce
       token: { type: 'string' },
       'print-secrets': { type: 'string' },
       json: { type: 'boolean' },
+      image: { type: 'string', multiple: true },
     },
   });
   const port = values.port === undefined ? 0 : Number(values.port);
@@ -60,6 +65,7 @@ export async function serve(argv: string[], io: ServeIo = { stdout: (l) => proce
   try {
     if (seedName === 'demo') Object.assign(options, await demoSeed(fixtures, { username, token }));
     else options.users = [{ username, token }];
+    options.seed = withImages(options.seed ?? [], values.image ?? [], username);
     const handle = await startRegistryServer(options);
     // The seed files were copied into the data dir; the fixtures are no longer needed.
     await rm(fixtures, { recursive: true, force: true });
@@ -78,6 +84,26 @@ async function writeSecrets(file: string, registry: { token: string; username: s
   await writeFile(tmp, `${JSON.stringify({ registry }, null, 2)}\n`, { mode: 0o600 });
   await chmod(tmp, 0o600);
   await rename(tmp, file);
+}
+
+/** `--image FILE=collection/name[:tag]` entries added to the seed, in collections the user owns. */
+function withImages(seed: SeedCollection[], images: string[], owner: string): SeedCollection[] {
+  const collections = seed.map((c) => ({ ...c, containers: [...(c.containers ?? [])] }));
+  for (const spec of images) {
+    const at = spec.lastIndexOf('=');
+    const file = at > 0 ? spec.slice(0, at) : '';
+    const match = /^([a-z0-9][a-z0-9._-]*)\/([a-z0-9][a-z0-9._-]*)(?::([A-Za-z0-9._-]+))?$/.exec(spec.slice(at + 1));
+    if (!file || !match) throw new UsageError(`--image takes FILE=collection/name[:tag], got ${spec}`);
+    if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--image: ${file} is not a file`);
+    const [, collection, name, tag = 'latest'] = match as unknown as [string, string, string, string | undefined];
+    let target = collections.find((c) => c.name === collection);
+    if (!target) {
+      target = { name: collection, owners: [owner], containers: [] };
+      collections.push(target);
+    }
+    target.containers.push({ name, tag, file: resolve(file) });
+  }
+  return collections;
 }
 
 export class UsageError extends Error {}
