@@ -7,7 +7,7 @@ import * as internal from '../src/internal';
 test('internals are not exported from the main entry, and what is exported is the internals module’s own', () => {
   for (const name of [
     'catalogInternals',
-    'isPlaceTemp',
+    'isTempFileName',
     'syncDir',
     'JOURNAL_DIR_NAME',
     'TEMP_DIR_NAME',
