@@ -26,20 +26,22 @@ export async function listBackends(session: Session) {
     let problem: string | undefined;
     const mismatch = 'mismatch' in entry ? entry.mismatch : undefined;
     const version = 'pluginVersion' in entry ? entry.pluginVersion : undefined;
+    const row = (usable: boolean) => ({
+      name: entry.name,
+      capabilities,
+      plugin: entry.plugin,
+      version,
+      source: entry.source,
+      schemes: entry.schemes,
+      configured: configured.has(entry.name),
+      active: active === entry.name,
+      usable,
+      problem,
+    });
     if (mismatch) {
       // listed, never loaded
-      rows.push({
-        name: entry.name,
-        capabilities,
-        plugin: entry.plugin,
-        version,
-        source: entry.source,
-        schemes: entry.schemes,
-        configured: configured.has(entry.name),
-        active: active === entry.name,
-        usable: false,
-        problem: mismatchLine(entry.plugin, version, mismatch),
-      });
+      problem = mismatchLine(entry.plugin, version, mismatch);
+      rows.push(row(false));
       continue;
     }
     try {
@@ -53,18 +55,7 @@ export async function listBackends(session: Session) {
     } catch (error) {
       problem = (error as Error).message;
     }
-    rows.push({
-      name: entry.name,
-      capabilities,
-      plugin: entry.plugin,
-      version,
-      source: entry.source,
-      schemes: entry.schemes,
-      configured: configured.has(entry.name),
-      active: active === entry.name,
-      usable: true,
-      problem,
-    });
+    rows.push(row(true));
   }
   session.out.result('Backends Installed');
   for (const r of rows) {
