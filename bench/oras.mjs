@@ -13,15 +13,16 @@
 // sregistry  = the built CLI in a throw-away HOME with the oras plugin linked, --quiet, oclif's auto-transpile of
 //              linked plugins off.
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { homeEnv } from './lib/home.mjs';
-import { measure, median, rssSource } from './lib/measure.mjs';
+import { measure, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
-import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
+import { fmt, machineLine, markdownTable } from './lib/report.mjs';
+import { expectSize, newSamples, recordRun, resultRow } from './lib/samples.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
@@ -91,13 +92,13 @@ async function main() {
       for (const tool of order) {
         if (tool === 'curl') {
           const out = path.join(cli.cwd, `${image.name}.curl`);
-          record(samples.pull, tool, await measure('curl', ['-s', '-f', ...auth, '-o', out, blobUrl]));
+          recordRun(samples.pull, tool, await measure('curl', ['-s', '-f', ...auth, '-o', out, blobUrl]));
           expectSize(out, image.bytes, 'curl pull');
           rmSync(out);
         } else {
           const run = await measure(process.execPath, [BIN, 'pull', '--quiet', '--json', ref], cli);
           expectSize(JSON.parse(run.stdout).path, image.bytes, 'sregistry pull');
-          record(samples.pull, tool, run);
+          recordRun(samples.pull, tool, run);
           await measure(process.execPath, [BIN, 'rmi', `bench/${image.name}:latest`], cli);
         }
       }
@@ -130,7 +131,7 @@ async function main() {
             image.file,
             location.href,
           ]);
-          record(samples.push, tool, {
+          recordRun(samples.push, tool, {
             seconds: started.seconds + put.seconds,
             cpuSeconds: sum(started.cpuSeconds, put.cpuSeconds),
             rssMb: put.rssMb,
@@ -139,43 +140,20 @@ async function main() {
           const run = await measure(process.execPath, [BIN, 'push', '--quiet', '--json', image.file, '--name', ref], cli);
           const pushed = JSON.parse(run.stdout);
           if (pushed.details?.blobUploaded !== true) throw new Error(`sregistry push did not upload: ${run.stdout}`);
-          record(samples.push, tool, run);
+          recordRun(samples.push, tool, run);
         }
       }
       log(
         `${image.label} round ${round}: pull curl ${fmt(samples.pull.curl.at(-1))} s / sregistry ${fmt(samples.pull.sregistry.at(-1))} s, push curl ${fmt(samples.push.curl.at(-1))} s / sregistry ${fmt(samples.push.sregistry.at(-1))} s`,
       );
     }
-    for (const op of ['pull', 'push']) {
-      const s = samples[op];
-      results.push({
-        size: image.label,
-        bytes: image.bytes,
-        op,
-        curl: median(s.curl),
-        sregistry: median(s.sregistry),
-        curlCpu: cpuMedian(s.curlCpu),
-        sregistryCpu: cpuMedian(s.sregistryCpu),
-        rssMb: Math.max(...s.rss),
-        samples: s,
-      });
-    }
+    for (const op of ['pull', 'push']) results.push(resultRow(image, op, samples[op]));
   }
   report(results);
 }
 
 function sum(a, b) {
   return a === undefined || b === undefined ? undefined : a + b;
-}
-
-function newSamples() {
-  return { curl: [], sregistry: [], curlCpu: [], sregistryCpu: [], rss: [] };
-}
-
-function record(samples, tool, run) {
-  samples[tool].push(run.seconds);
-  samples[`${tool}Cpu`].push(run.cpuSeconds);
-  if (tool === 'sregistry') samples.rss.push(run.rssMb);
 }
 
 async function cliHome() {
@@ -195,11 +173,6 @@ async function cliHome() {
   mkdirSync(cwd);
   for (const plugin of PLUGINS) await measure(process.execPath, [BIN, 'plugins', 'link', plugin, '--no-install'], { env, cwd });
   return { env, cwd };
-}
-
-function expectSize(file, bytes, what) {
-  const size = statSync(file).size;
-  if (size !== bytes) throw new Error(`${what} wrote ${size} bytes, expected ${bytes}`);
 }
 
 function report(results) {

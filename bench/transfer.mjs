@@ -22,7 +22,7 @@
 // server), in the same rounds.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,7 @@ import { cpuHasShaExtensions, diskWrite, hashRate, pythonOriginal } from './lib/
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
 import { cpuMedian, fmt, machineLine, markdownTable } from './lib/report.mjs';
+import { expectSize, newSamples, recordRun, resultRow } from './lib/samples.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
@@ -124,27 +125,10 @@ async function main() {
     samples['pull --no-verify'].curl = samples.pull.curl;
     samples['pull --no-verify'].curlCpu = samples.pull.curlCpu;
     limits.bySize[image.label] = Object.fromEntries(Object.entries(limit).map(([k, t]) => [k, summary(t)]));
-    for (const op of ['pull', 'pull --no-verify', 'push']) {
-      const s = samples[op];
-      results.push({
-        size: image.label,
-        bytes: image.bytes,
-        op,
-        curl: median(s.curl),
-        sregistry: median(s.sregistry),
-        curlCpu: cpuMedian(s.curlCpu),
-        sregistryCpu: cpuMedian(s.sregistryCpu),
-        rssMb: Math.max(...s.rss),
-        samples: s,
-      });
-    }
+    for (const op of ['pull', 'pull --no-verify', 'push']) results.push(resultRow(image, op, samples[op]));
   }
   const fixed = Object.fromEntries(Object.entries(startup).map(([k, t]) => [k, summary(t)]));
   report(results, limits, fixed);
-}
-
-function newSamples() {
-  return { curl: [], sregistry: [], curlCpu: [], sregistryCpu: [], rss: [] };
 }
 
 /** Wall and CPU seconds of repeated runs of one thing. */
@@ -212,8 +196,7 @@ async function pullOnce(tool, image, cli, samples, extraArgs = [], limit) {
     const out = path.join(cli.cwd, `${image.name}.curl`);
     const run = await measure('curl', ['-s', '-f', '-o', out, image.downloadUrl]);
     expectSize(out, image.bytes, 'curl pull');
-    samples.curl.push(run.seconds);
-    samples.curlCpu.push(run.cpuSeconds);
+    recordRun(samples, 'curl', run);
     if (limit) {
       // the same guarantees as a verified pull, one step after the other
       const md5 = await measure('openssl', ['dgst', '-md5', out]);
@@ -228,9 +211,7 @@ async function pullOnce(tool, image, cli, samples, extraArgs = [], limit) {
   const run = await measure(process.execPath, [BIN, 'pull', '--quiet', '--json', ...extraArgs, `bench/${image.name}:latest`], cli);
   const pulled = JSON.parse(run.stdout);
   expectSize(pulled.path, image.bytes, 'sregistry pull');
-  samples.sregistry.push(run.seconds);
-  samples.sregistryCpu.push(run.cpuSeconds);
-  samples.rss.push(run.rssMb);
+  recordRun(samples, 'sregistry', run);
   // the next round starts from the same catalogue state (untimed)
   await measure(process.execPath, [BIN, 'rmi', `bench/${image.name}:latest`], cli);
 }
@@ -302,14 +283,7 @@ async function pushOnce(tool, image, cli, registry, samples) {
   );
   const pushed = JSON.parse(run.stdout);
   if (pushed.size !== image.bytes || !pushed.version) throw new Error(`sregistry push: ${run.stdout}`);
-  samples.sregistry.push(run.seconds);
-  samples.sregistryCpu.push(run.cpuSeconds);
-  samples.rss.push(run.rssMb);
-}
-
-function expectSize(file, bytes, what) {
-  const size = statSync(file).size;
-  if (size !== bytes) throw new Error(`${what} wrote ${size} bytes, expected ${bytes}`);
+  recordRun(samples, 'sregistry', run);
 }
 
 function report(results, limits, fixed) {
