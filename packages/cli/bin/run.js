@@ -16,6 +16,7 @@ if (asksForVersion(args)) {
   fast.then((done) => {
     if (done) return;
     require('./compile-cache').enableCompileCache(compileCacheDir());
+    require('./oclif-core').useOclifBundle();
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };
