@@ -30,7 +30,7 @@ export function hubFailed(ctx: Ctx, what: string, status: number, detail: string
     `The Hub failed while resolving ${what} (HTTP ${status}${detail ? `: ${ctx.host.printable(detail, { max: 120 })}` : ''})`,
     {
       fix: `try again later; if it keeps failing, report it at ${REPORT}`,
-      code: 'EREMOTE',
+      code: 'EHTTP',
     },
   );
 }
@@ -38,14 +38,14 @@ export function hubFailed(ctx: Ctx, what: string, status: number, detail: string
 export function refused(ctx: Ctx, what: string, status: number) {
   return new ctx.host.UserError(`Singularity Hub refused access to ${what} (HTTP ${status})`, {
     fix: 'the archive needs no login; check SREGISTRY_HUB_BASE points at a Singularity Hub service',
-    code: 'EREMOTE',
+    code: 'EHTTP',
   });
 }
 
 export function unexpected(ctx: Ctx, what: string, problem: string) {
   return new ctx.host.UserError(`Singularity Hub gave an unexpected answer for ${what}: ${problem}`, {
     fix: 'check SREGISTRY_HUB_BASE points at a Singularity Hub service, or re-run with --debug to see the answer',
-    code: 'EREMOTE',
+    code: 'EBADANSWER',
   });
 }
 
@@ -81,7 +81,7 @@ export function readOnly(ctx: Ctx, operation: 'search' | 'labels') {
   const what = operation === 'search' ? 'search API' : 'labels API';
   return new ctx.host.UserError(`Singularity Hub is a read-only archive and has no ${what}`, {
     fix: `browse ${ARCHIVE_UI} or the archive's site, then pull with shub://user/repo:tag`,
-    code: 'EUNSUPPORTED',
+    code: 'ENOTSUPPORTED',
     exitCode: 1,
   });
 }

@@ -55,7 +55,7 @@ describe('hub archive limits through the CLI', () => {
   test('search --json carries the error code', async () => {
     const r = await cli.run(['search', '--json']);
     assert.equal(r.code, 1);
-    assert.equal(JSON.parse(r.stdout).error.code, 'EUNSUPPORTED');
+    assert.equal(JSON.parse(r.stdout).error.code, 'ENOTSUPPORTED');
   });
 
   test('--no-cache writes <collection>-<name>:<tag>.sif into the current folder and no database', async () => {

@@ -93,7 +93,7 @@ test('a frozen tag: HTTP 200 "... already exists." becomes a frozen error', asyn
   s.server.freeze('vanessa', 'tacos', 'latest');
   const image = writeImage(s.h.dir, 'x.sif', 'other bytes\n');
   const error = await userError(() => s.h.backend.push!({ file: image.file, size: image.size, name: s.h.parse('vanessa/tacos') }));
-  assert.equal(error.line, 'vanessa/tacos:latest is frozen on the registry: push it under another tag');
+  assert.equal(error.line, 'vanessa/tacos:latest is frozen on the registry; push it under another tag');
 });
 
 test('"Upload Complete" without a stored image (a staff user who does not own the collection) is caught', async (t) => {

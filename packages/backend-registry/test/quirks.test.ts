@@ -50,7 +50,7 @@ test('pull: a bare 429 without any signature', async () => {
   const error = await userError(() => h.backend.resolve!(h.parse('vanessa/tacos')));
   assert.equal(
     error.line,
-    "the registry's download limit for this image is reached (429): try again later (the download counters are reset daily)",
+    "the registry's download limit for this image is reached (429); try again later (the download counters are reset daily)",
   );
   reg.done();
 });
@@ -163,7 +163,7 @@ test('push: HTTP 500 HTML at step 1 is a refusal', async () => {
   const image = writeImage(h.dir, 'x.sif', 'bytes\n');
   const reg = nockRegistry(BASE).pushRefused();
   const error = await userError(() => h.backend.push!({ file: image.file, size: image.size, name: h.parse('vanessa/tacos') }));
-  assert.equal(error.line, 'the registry refused the push: check the token, that you own the collection, and that pushing is enabled');
+  assert.equal(error.line, 'the registry refused the push; check the token, that you own the collection, and that pushing is enabled');
   reg.done();
 });
 

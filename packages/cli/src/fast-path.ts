@@ -63,10 +63,13 @@ export async function runFast(argv: string[]): Promise<boolean> {
     return true;
   } catch (error) {
     if (!wrote) return false;
-    // output has begun, so oclif cannot start over: finish the way the command base does
-    const message = core.isUserError(error) && error.fix ? `${error.message}; ${error.fix}` : (error as Error).message;
-    output.error(message);
-    process.exitCode = 1;
+    // output has begun, so oclif cannot start over: finish the way the command base does, with its formatter
+    const user = core.isUserError(error) ? error : undefined;
+    if (json) {
+      const details = user ? { fix: user.fix, code: user.code, exitCode: user.exitCode } : { code: 'EINTERNAL' as const, exitCode: 1 };
+      process.stdout.write(`${core.jsonText({ ...user?.data, ...core.errorJson((error as Error).message, details) })}\n`);
+    } else output.error(core.errorLine(error));
+    process.exitCode = user?.exitCode ?? 1;
     return true;
   } finally {
     await session.close();

@@ -6,7 +6,7 @@ import type * as Get from './ops/get';
 import type * as Images from './ops/images';
 import type * as Inspect from './ops/inspect';
 
-export { isUserError } from './errors';
+export { errorJson, errorLine, isUserError } from './errors';
 export { Session } from './ops/session';
 export { levelFromEnv } from './output/levels';
 export { Output } from './output/output';

@@ -247,7 +247,7 @@ describe('requestJson: failures are one-line UserErrors', () => {
     await rejectsUser(requestJson({ url: `${server.url}/api/collections/` }), (error) => {
       assert.equal(error.message, `cannot reach ${server.url}: connection refused`);
       assert.equal(error.fix, 'check the base URL and that the registry is running');
-      assert.equal(error.line, `cannot reach ${server.url}: connection refused: check the base URL and that the registry is running`);
+      assert.equal(error.line, `cannot reach ${server.url}: connection refused; check the base URL and that the registry is running`);
     });
     assert.ok(Date.now() - started < 1000, 'a refused first connection is not retried');
   });

@@ -27,7 +27,7 @@ import path from 'node:path';
 import type { Database, NewImageRow } from '../contracts/database';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
-import { UserError } from '../errors';
+import { knownCode, UserError } from '../errors';
 import { fileSystemProblem } from '../storage/fs-errors';
 import { isInside } from '../storage/layout';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
@@ -414,7 +414,7 @@ function nameMetrics(name: ImageName): Record<string, unknown> {
 
 async function requireFile(file: string): Promise<void> {
   const stat = await fs.stat(file).catch(() => undefined);
-  if (!stat) throw new UserError(`Cannot find ${file}`, { fix: 'check the path of the image file', code: 'ENOENT' });
+  if (!stat) throw new UserError(`Cannot find ${file}`, { fix: 'check the path of the image file', code: 'ENOFILE' });
   if (!stat.isFile()) throw new UserError(`${file} is not a file`, { fix: 'give the path of an image file', code: 'ENOTFILE' });
 }
 
@@ -429,7 +429,7 @@ async function requireMovable(given: string, source: string): Promise<void> {
   );
   if (!denied) return;
   const why = denied === 'EROFS' ? 'is on a read-only file system' : 'lies in a folder you cannot change';
-  throw new UserError(`Cannot move ${given} into storage: it ${why}`, { fix: 'add it with --copy', code: denied });
+  throw new UserError(`Cannot move ${given} into storage: it ${why}`, { fix: 'add it with --copy', code: knownCode(denied, 'EACCES') });
 }
 
 /** The folders an undone placement made (`<collection>/<name>/`), while empty, up to the storage root. */

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors';
+import { type ErrorCode, UserError } from '../errors';
 import { errorCode, isBusy } from './retry';
 
 /** How long a command waits for another process's lock on the database, and whom it tells. */
@@ -27,7 +27,7 @@ export function databaseProblem(file: string, error: unknown, lock?: { waitedMs:
   if (error instanceof UserError) return error;
   const code = errorCode(error) ?? '';
   const message = String((error as Error)?.message ?? '');
-  const make = (text: string, fix: string, userCode: string) => new UserError(text, { fix, code: userCode, cause: error });
+  const make = (text: string, fix: string, userCode: ErrorCode) => new UserError(text, { fix, code: userCode, cause: error });
   if (isBusy(error)) {
     const waited = lock ? ` (waited ${Math.max(1, Math.round(lock.waitedMs / 1000))} s)` : '';
     return make(

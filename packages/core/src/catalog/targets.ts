@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
-import { UserError } from '../errors';
+import { type ErrorCode, UserError } from '../errors';
 import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
 import { isTempFileName } from '../storage/temp-files';
 
@@ -42,7 +42,7 @@ export class TargetGuard {
    */
   async check(target: string, rules: TargetRules): Promise<void> {
     const file = path.resolve(target);
-    const refuse = (problem: string, fix: string, code = 'EPROTECTED'): never => {
+    const refuse = (problem: string, fix: string, code: ErrorCode = 'EPROTECTED'): never => {
       throw new UserError(`${rules.purpose}: ${file} ${problem}`, { fix, code });
     };
     if (isTempFileName(path.basename(file))) refuse('is named like a temporary file that sregistry deletes', 'choose another file name');

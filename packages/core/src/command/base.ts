@@ -2,7 +2,7 @@ import { Command, Errors, Flags, ux } from '@oclif/core';
 import { coreMismatch, mismatchLine } from '../backends/compat';
 import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
-import { isUserError, UserError } from '../errors';
+import { errorJson, errorLine, isUserError, UserError } from '../errors';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
@@ -79,10 +79,10 @@ export abstract class SregistryCommand extends Command {
       if (error.code !== 'EBADNAME') this.session?.warnIfOtherConfigured();
       if (json) {
         process.exitCode = error.exitCode;
-        this.logJson({ ...error.data, ...jsonError(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
+        this.logJson({ ...error.data, ...errorJson(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
         return;
       }
-      this.session.out.error(error.fix ? `${error.message}; ${error.fix}` : error.message);
+      this.session.out.error(errorLine(error));
       if (debug && error.cause) this.session.out.debug(String((error.cause as Error).stack ?? error.cause));
       if (debug) this.session.out.debug(String(error.stack));
       this.exit(error.exitCode);
@@ -94,7 +94,7 @@ export abstract class SregistryCommand extends Command {
       if (json) {
         // never oclif's own JSON for it: that serialises the parse context, environment (tokens) included
         process.exitCode = exit;
-        this.logJson(jsonError(line, { code: 'EUSAGE', exitCode: exit }));
+        this.logJson(errorJson(line, { code: 'EUSAGE', exitCode: exit }));
         return;
       }
       this.session?.out.error(`${line} (see --help)`);
@@ -103,10 +103,10 @@ export abstract class SregistryCommand extends Command {
     // Anything else is a bug: say so in one line; the stack only with --debug.
     if (json) {
       process.exitCode = 1;
-      this.logJson(jsonError(error.message, { code: 'EINTERNAL', exitCode: 1 }));
+      this.logJson(errorJson(error.message, { code: 'EINTERNAL', exitCode: 1 }));
       return;
     }
-    this.session?.out.error(`unexpected failure: ${error.message}; re-run with --debug for details`);
+    this.session?.out.error(errorLine(error));
     if (debug) this.session.out.debug(String(error.stack));
     this.exit(1);
   }
@@ -159,6 +159,4 @@ function usageLine(message: string): string {
 }
 
 /** The one JSON shape of a failure under --json, for commands and for what fails before a command runs. */
-export function jsonError(message: string, details: { fix?: string; code: string; exitCode: number }) {
-  return { error: { message, ...details } };
-}
+export const jsonError = errorJson;

@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { type ErrorCode, UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { isTrue } from '../settings/env';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
@@ -40,13 +40,24 @@ const WHAT: Record<VerifyProblem, string> = {
   'invalid-image': 'is not a valid image',
 };
 
+const CODES: Record<VerifyProblem, ErrorCode> = {
+  unsigned: 'EVERIFY_UNSIGNED',
+  'legacy-only': 'EVERIFY_LEGACY_ONLY',
+  'not-covered': 'EVERIFY_NOT_COVERED',
+  'not-found': 'EVERIFY_NOT_FOUND',
+  tampered: 'EVERIFY_TAMPERED',
+  'unknown-key': 'EVERIFY_UNKNOWN_KEY',
+  unsupported: 'EVERIFY_UNSUPPORTED',
+  'invalid-image': 'EVERIFY_INVALID_IMAGE',
+};
+
 /** The one line (message; fix) a failed verification is reported with. */
 export function verifyFailure(report: VerifyReport, shown: string): UserError {
   const problem = report.problem ?? 'tampered';
   const message = WHAT[problem] ? `${shown} ${WHAT[problem]}: ${report.message}` : `${shown} ${report.message}`;
   return new UserError(printable(message, { max: 0 }), {
     fix: FIXES[problem](shown),
-    code: `EVERIFY_${problem.toUpperCase().replace(/-/g, '_')}`,
+    code: CODES[problem],
     data: { verify: report },
   });
 }

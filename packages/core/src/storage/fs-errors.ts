@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isUserError, UserError } from '../errors';
+import { isUserError, knownCode, UserError } from '../errors';
 import { parseTempName } from './temp-files';
 
 /**
@@ -23,7 +23,8 @@ export async function fileSystemProblem(error: unknown): Promise<unknown> {
     const blocker = await nearestExisting(where);
     if (blocker) ({ where, code } = blocker);
   }
-  const make = (message: string, fix: string) => new UserError(message, { fix, code, cause: error });
+  // errno names we document keep their name; any other (EINVAL, EXDEV, …) is reported as EWRITE
+  const make = (message: string, fix: string) => new UserError(message, { fix, code: knownCode(code, 'EWRITE'), cause: error });
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':

@@ -1,7 +1,7 @@
 // Turns low-level network failures (Node socket/TLS codes, axios wrappers) into one-line UserErrors with a
 // plain cause and a fix, and says which of them are worth a retry. Messages name only the origin
 // (scheme://host:port): a path may carry a secret.
-import { UserError } from '../errors';
+import { type ErrorCode, UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { redactUrl, urlOrigin } from './redact';
 
@@ -68,7 +68,7 @@ export function networkError(
   const origin = urlOrigin(url);
   const codes = errorCodes(error);
   const has = (set: Set<string>) => codes.find((code) => set.has(code));
-  const make = (message: string, fix: string, code: string) => new UserError(message, { fix, code, cause: error });
+  const make = (message: string, fix: string, code: ErrorCode) => new UserError(message, { fix, code, cause: error });
 
   if (codes.includes('ECONNREFUSED')) {
     return make(`cannot reach ${origin}: connection refused`, 'check the base URL and that the registry is running', 'ENETWORK');
