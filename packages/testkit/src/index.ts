@@ -5,6 +5,7 @@ export * from './fixtures/original-home';
 export * from './hub-server/index';
 export * from './nock';
 export * from './oci-registry/index';
+export * from './postgres/index';
 export * from './registry-server/index';
 export * from './sif-writer';
 export * from './verdaccio';
