@@ -3,6 +3,7 @@ export * from './cli-runner';
 export * from './conformance/index';
 export * from './fixtures/original-home';
 export * from './hub-server/index';
+export * from './library-server/index';
 export * from './nock';
 export * from './oci-registry/index';
 export * from './postgres/index';

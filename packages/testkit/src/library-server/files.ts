@@ -1,0 +1,70 @@
+// Image bytes on disk. Everything streams (hashing on the way through) so a 512 MiB image keeps memory flat.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { generatedBytes } from '../registry-server/files';
+import type { LibraryFileSource } from './types';
+
+const MiB = 1024 * 1024;
+
+export interface Received {
+  path: string;
+  size: number;
+  sha256: string;
+  md5: string;
+}
+
+/** Streams `input` into a fresh file under `dir`, computing sha256, md5 and size; removes the file on failure. */
+export async function receive(input: Readable, dir: string): Promise<Received> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+  const sha = createHash('sha256');
+  const md5 = createHash('md5');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sha.update(chunk);
+      md5.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(input, tap, createWriteStream(path, { highWaterMark: MiB }));
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  }
+  return { path, size, sha256: sha.digest('hex'), md5: md5.digest('hex') };
+}
+
+/** Where a seed's bytes live: a path is used in place; bytes and sizes are written under `dir`. */
+export async function seedFile(
+  source: LibraryFileSource,
+  dir: string,
+  label: string,
+): Promise<{ path: string; size: number; sha256: string }> {
+  if (typeof source === 'string') {
+    const size = (await stat(source)).size;
+    const sha = createHash('sha256');
+    await pipeline(createReadStream(source, { highWaterMark: MiB }), sha);
+    return { path: source, size, sha256: sha.digest('hex') };
+  }
+  const input =
+    typeof source === 'number'
+      ? generatedBytes(source, label)
+      : Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)]);
+  const got = await receive(input, dir);
+  return { path: got.path, size: got.size, sha256: got.sha256 };
+}
+
+/** Concatenates part files, in order, into one new file under `dir`, hashing the whole (multipart complete). */
+export async function concatenate(parts: string[], dir: string): Promise<Received> {
+  async function* all() {
+    for (const part of parts) for await (const chunk of createReadStream(part, { highWaterMark: MiB })) yield chunk as Buffer;
+  }
+  return receive(Readable.from(all()), dir);
+}
