@@ -1,18 +1,40 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { runCli } from '../../testkit/src/cli-runner';
+import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
 import { cliInTempHome } from './helpers';
+import { linkedPluginData, TOKEN, USER } from './reliability-helpers';
 
 // What a command loads is most of what it costs (docs/performance.md, "Startup"). These tests hold each command to
 // loading only its parts, through the module recorder the fast-path test uses, and the oclif bundle to printing
 // what oclif itself prints.
 
-const cli = cliInTempHome();
 const OCLIF_ONLY = path.join(__dirname, 'fixtures', 'oclif-only.js');
 const RECORDER = path.join(__dirname, 'fixtures', 'record-modules.cjs');
-after(() => cli.cleanup());
+let server: RegistryServerHandle;
+let plugins: { dir: string; cleanup(): void };
+let cli: ReturnType<typeof cliInTempHome>;
+let extraEnv: Record<string, string>;
+
+before(async () => {
+  server = await startRegistryServer({
+    users: [{ username: USER, token: TOKEN }],
+    seed: [{ name: 'vanessa', owners: [USER], containers: [{ name: 'tacos', tag: 'latest', file: Buffer.from('tacos image\n') }] }],
+  });
+  plugins = await linkedPluginData();
+  extraEnv = { XDG_DATA_HOME: plugins.dir, SREGISTRY_CLIENT: 'registry' };
+  cli = cliInTempHome(extraEnv);
+  fs.writeFileSync(path.join(cli.home, '.sregistry'), JSON.stringify({ registry: { username: USER, token: TOKEN, base: server.url } }), {
+    mode: 0o600,
+  });
+});
+after(async () => {
+  cli.cleanup();
+  plugins.cleanup();
+  await server.close();
+});
 
 /** Runs bin/run.js and returns the modules it loaded (require's cache at exit). */
 async function loaded(args: string[], env: Record<string, string> = {}) {
@@ -22,6 +44,42 @@ async function loaded(args: string[], env: Record<string, string> = {}) {
   fs.rmSync(out);
   return { result, modules };
 }
+
+const has = (modules: string[], part: string) => modules.some((m) => m.includes(part));
+const TYPEORM = path.join('catalog', 'bundle.js');
+const AXIOS = path.join('transfer', 'axios-bundle.js');
+// Node's fetch (undici) and http2, which axios's top level would load for nothing
+const UNUSED_BY_REQUESTS = ['node:internal/deps/undici/undici', 'node:http2'];
+
+test('backend status and --help load neither TypeORM nor axios', async () => {
+  for (const args of [['backend', 'status'], ['--help']]) {
+    const { result, modules } = await loaded(args);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual({ typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS) }, { typeorm: false, axios: false }, args.join(' '));
+  }
+});
+
+test('search loads axios but not TypeORM, and axios leaves fetch and http2 unloaded', async () => {
+  const { result, modules } = await loaded(['search', 'vanessa/']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /vanessa\/tacos:latest/);
+  assert.deepEqual({ typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS) }, { typeorm: false, axios: true });
+  assert.deepEqual(
+    modules.filter((m) => UNUSED_BY_REQUESTS.includes(m)),
+    [],
+  );
+});
+
+test('a pull writes the catalogue through TypeORM, without fetch or http2', async () => {
+  const { result, modules } = await loaded(['pull', '--json', 'vanessa/tacos:latest']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(fs.readFileSync(JSON.parse(result.stdout).path, 'utf8'), 'tacos image\n');
+  assert.deepEqual({ typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS) }, { typeorm: true, axios: true });
+  assert.deepEqual(
+    modules.filter((m) => UNUSED_BY_REQUESTS.includes(m)),
+    [],
+  );
+});
 
 const OCLIF_LIB = `${path.sep}@oclif${path.sep}core${path.sep}lib${path.sep}`;
 
@@ -44,7 +102,10 @@ test('oclif commands load @oclif/core as the one bundled file', async () => {
 
 test('the bundled oclif prints what @oclif/core itself prints: help, typos, usage errors, plugins', async () => {
   for (const args of [['--help'], ['help', 'pull'], ['backend', '--help'], ['backend', 'status'], ['pul'], ['get'], ['plugins']]) {
-    const [bundled, plain] = await Promise.all([cli.run(args), runCli(OCLIF_ONLY, args, { env: cli.env, cwd: cli.home })]);
+    const [bundled, plain] = await Promise.all([
+      cli.run(args),
+      runCli(OCLIF_ONLY, args, { env: { ...cli.env, ...extraEnv }, cwd: cli.home }),
+    ]);
     assert.deepEqual(bundled, plain, args.join(' '));
   }
 });

@@ -71,6 +71,61 @@ const catalogue = esbuild
     fs.writeFileSync(outfile, patched);
   });
 
+// axios's top level loads what sregistry's requests never use: form-data with mime-db (axios's own FormData
+// support; our multipart bodies are streamed by transfer/multipart.ts), https-proxy-agent with debug (HTTPS through
+// a proxy), http2, and Node's fetch (undici, ~20 ms): a warm-up getFetch() and a read of the global FormData. The
+// bundle loads each on first use instead, which is what the code around them already allows: each
+// [from, to] below must match exactly once, so a changed axios fails the build instead of bundling unpatched.
+const LAZY_AXIOS = [
+  ["var FormData$1 = require('form-data');", "var FormData$1 = lazyClass(() => require('form-data'));"],
+  ["var HttpsProxyAgent = require('https-proxy-agent');", "var HttpsProxyAgent = lazyClass(() => require('https-proxy-agent'));"],
+  ["var http2 = require('http2');", "var http2 = lazyObject(() => require('http2'));"],
+  // seeds getFetch's cache with the globals; the fetch adapter computes the same on its first use
+  ['\ngetFetch();\n', '\n'],
+  // an undici FormData also passes isFormData's structural test below it (its kind is 'formdata'), so reading the
+  // global only once it has been loaded gives the same answers
+  [
+    "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
+    "const loadedFormData = () => { const d = Object.getOwnPropertyDescriptor(G, 'FormData'); return d && 'value' in d ? d.value : undefined; };",
+  ],
+  ['  if (FormDataCtor && thing instanceof FormDataCtor) return true;', '  const FormDataCtor = loadedFormData();\n  if (FormDataCtor && thing instanceof FormDataCtor) return true;'],
+];
+const LAZY_HELPERS = `
+// added by sregistry's scripts/bundle.js: a module loaded on first use
+function lazyObject(load) {
+  let mod;
+  const real = () => (mod ??= load());
+  return new Proxy({}, { get: (_, key) => Reflect.get(real(), key), has: (_, key) => Reflect.has(real(), key) });
+}
+function lazyClass(load) {
+  let mod;
+  const real = () => (mod ??= load());
+  return new Proxy(function lazy() {}, {
+    construct: (_, args) => Reflect.construct(real(), args),
+    apply: (_, self, args) => Reflect.apply(real(), self, args),
+    get: (_, key) => Reflect.get(real(), key),
+    has: (_, key) => Reflect.has(real(), key),
+  });
+}
+`;
+const lazyAxios = {
+  name: 'lazy-axios',
+  setup(build) {
+    build.onLoad({ filter: /axios[\\/]dist[\\/]node[\\/]axios\.cjs$/ }, (args) => {
+      let code = fs.readFileSync(args.path, 'utf8');
+      for (const [from, to] of LAZY_AXIOS) {
+        const found = code.split(from).length - 1;
+        if (found !== 1) throw new Error(`axios changed: ${JSON.stringify(from)} found ${found} times, expected once`);
+        code = code.replace(from, () => to);
+      }
+      // after the 'use strict' directive, which only counts as the first statement
+      const strict = "'use strict';\n";
+      if (!code.split('\n', 3).includes(strict.trim())) throw new Error('axios changed: no use strict at its start');
+      return { contents: code.replace(strict, () => `${strict}${LAZY_HELPERS}`), loader: 'js' };
+    });
+  },
+};
+
 const axiosOut = path.join(root, 'dist/transfer/axios-bundle.js');
 const http = esbuild
   .build({
@@ -80,6 +135,7 @@ const http = esbuild
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    plugins: [lazyAxios],
     keepNames: true,
     minifyWhitespace: true,
     logLevel: 'error',
