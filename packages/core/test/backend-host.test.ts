@@ -17,6 +17,7 @@ const MEMBERS = [
   'redactUrl',
   'requestJson',
   'settingName',
+  'uploadFile',
   'uploadMultipart',
   'urlOrigin',
   'writeFileAtomic',

@@ -12,6 +12,7 @@ import type * as Download from '../transfer/download';
 import type * as Redact from '../transfer/redact';
 import type * as RequestJson from '../transfer/request-json';
 import type * as Upload from '../transfer/upload';
+import type * as UploadFile from '../transfer/upload-file';
 import { parseImageName } from '../uri/parse';
 import { CORE_VERSION } from '../version';
 
@@ -30,6 +31,7 @@ export function backendHost(): BackendHost {
     requestJson: (request) => (require('../transfer/request-json') as typeof RequestJson).requestJson(request),
     downloadToFile: (request) => (require('../transfer/download') as typeof Download).downloadToFile(request),
     uploadMultipart: (request) => (require('../transfer/upload') as typeof Upload).uploadMultipart(request),
+    uploadFile: (request) => (require('../transfer/upload-file') as typeof UploadFile).uploadFile(request),
     fileDigests: (file, names, signal) => (require('../catalog/hash') as typeof Hash).fileDigests(file, names, signal),
     redactUrl: (url) => redact().redactUrl(url),
     redactHeaders: (headers) => redact().redactHeaders(headers),

@@ -48,10 +48,17 @@ export interface RemoteImage {
   sourceUrl?: string;
   /** skip TLS verification for the download (the user turned it off for this backend) */
   insecure?: boolean;
+  /**
+   * Download in concurrent Range requests (`size` bytes each, `concurrency` at a time) when the server allows
+   * it, as object storage behind a redirect does; otherwise one resumable stream. Since host API 1.2.0.
+   */
+  parts?: { size: number; concurrency: number };
 }
 
 export interface PullOptions {
   signal?: AbortSignal;
+  /** `pull --arch`: the architecture asked for, for services that keep one image per architecture (since 1.2.0) */
+  arch?: string;
 }
 
 export interface PushRequest {

@@ -4,7 +4,15 @@
 
 import type { FileDigests } from '../catalog/hash';
 import type { UserError } from '../errors';
-import type { DownloadRequest, DownloadResult, HashName, JsonRequest, JsonResponse, UploadRequest } from '../transfer/types';
+import type {
+  DownloadRequest,
+  DownloadResult,
+  FileUploadRequest,
+  HashName,
+  JsonRequest,
+  JsonResponse,
+  UploadRequest,
+} from '../transfer/types';
 import type { ParseOptions, PartialImageName } from '../uri/parse';
 import type { ImageName } from './image-name';
 
@@ -12,7 +20,7 @@ import type { ImageName } from './image-name';
  * Version of the host API, bumped in its minor part when members are added and in its major part when one
  * changes or goes. A plugin states the cores it fits with a `peerDependencies` range on `@sregistry/core`.
  */
-export const HOST_API_VERSION = '1.1.0';
+export const HOST_API_VERSION = '1.2.0';
 
 /** What `createBackend` and plugin code may call on the host (`ctx.host`). */
 export interface BackendHost {
@@ -34,10 +42,15 @@ export interface BackendHost {
    * redirects, and turns network failures into one-line UserErrors; it never throws because of a status.
    */
   requestJson<T = unknown>(request: JsonRequest): Promise<JsonResponse<T>>;
-  /** Streams a URL into a file, hashing as it goes, with retries and Range resume. */
+  /** Streams a URL into a file, hashing as it goes, with retries and Range resume (concurrent parts since 1.2.0). */
   downloadToFile(request: DownloadRequest): Promise<DownloadResult>;
   /** A streamed multipart/form-data POST with an exact Content-Length; the answer is read like requestJson's. */
   uploadMultipart<T = unknown>(request: UploadRequest): Promise<JsonResponse<T>>;
+  /**
+   * A raw body streamed from a file or a byte range of it (e.g. a presigned PUT), with an exact Content-Length;
+   * no redirects, no retries; the answer is read like requestJson's. Since 1.2.0.
+   */
+  uploadFile<T = unknown>(request: FileUploadRequest): Promise<JsonResponse<T>>;
   /** Digests of a file in one streaming pass (sha256 always, md5 when asked). */
   fileDigests(file: string, names?: HashName[], signal?: AbortSignal): Promise<FileDigests>;
 

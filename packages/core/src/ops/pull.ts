@@ -29,6 +29,8 @@ export interface PullImageOptions {
   verify?: boolean;
   /** public key files for that, besides the keyring */
   keyFiles?: string[];
+  /** --arch: the architecture to pull, for backends that store one image per architecture */
+  arch?: string;
   signal?: AbortSignal;
 }
 
@@ -70,7 +72,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   const useCatalog = !options.noCache && !session.databaseDisabled;
   announce(session, active);
   const requested = active.parse(options.uri);
-  const remote: RemoteImage = await active.backend.resolve(requested, { signal: options.signal });
+  const remote: RemoteImage = await active.backend.resolve(requested, { signal: options.signal, arch: options.arch });
 
   // Where the bytes go: a temporary file next to the final place, so the final rename is atomic.
   let finalPath: string | undefined;
@@ -133,6 +135,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       // the md5 exists only to be checked, and costs more than the sha256 (no CPU support for it)
       hashes: remote.md5 && !options.noVerify ? ['sha256', 'md5'] : ['sha256'],
       expectedSize: remote.size,
+      parts: remote.parts,
       onProgress: (done, total) => progress.update(done, total),
       onHead: (head, announced) => checkHead(session, remote, head, announced),
       signal: options.signal,

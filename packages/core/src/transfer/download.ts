@@ -22,6 +22,7 @@ import {
   sendFollowingRedirects,
 } from './http-client';
 import { errorCodes, isTransientNetworkError, networkError, TransferFault } from './net-errors';
+import { downloadInParts, parseContentRange } from './parts-download';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
 import { SpeedFloor } from './speed-floor';
@@ -63,7 +64,8 @@ export async function downloadToFile(req: DownloadRequest): Promise<DownloadResu
     });
   }
   try {
-    const result = await transfer(req, sink);
+    // concurrent ranged parts when the caller asks and the server allows, else one resumable stream
+    const result = (await downloadInParts(req, sink)) ?? (await transfer(req, sink));
     await sink.finish();
     return result;
   } catch (error) {
@@ -331,12 +333,6 @@ function pump(body: Readable, writer: Writable, signal: AbortSignal | undefined)
     });
     body.pipe(writer);
   });
-}
-
-function parseContentRange(value: string | undefined): { first: number; last: number; total?: number } | undefined {
-  const match = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? '');
-  if (!match) return undefined;
-  return { first: Number(match[1]), last: Number(match[2]), total: match[3] === '*' ? undefined : Number(match[3]) };
 }
 
 function release(response: AxiosResponse): void {

@@ -156,12 +156,15 @@ export async function sendFollowingRedirects(
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:') throw invalidUrl(next.href);
     options.debug?.(`${response.status} redirect to ${redactUrl(next)}`);
-    if (next.origin !== new URL(url).origin) {
-      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
-    }
+    if (next.origin !== new URL(url).origin) headers = withoutCredentials(headers);
     if (response.status === 303 && method !== 'HEAD') method = 'GET';
     url = next.href;
   }
+}
+
+/** The headers minus credentials, for a request to another origin than the one they were given for. */
+export function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 function positiveFromEnv(value: string | undefined, fractions = false): number | undefined {

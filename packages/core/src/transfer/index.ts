@@ -15,3 +15,4 @@ export { redactHeaders, redactText, redactUrl, rememberSecret, urlOrigin } from 
 export { requestJson } from './request-json';
 export type * from './types';
 export { uploadMultipart } from './upload';
+export { uploadFile } from './upload-file';

@@ -75,6 +75,12 @@ export interface DownloadRequest extends HttpOptions {
    * rejecting with one) abandons the download: what to refuse is the caller's business.
    */
   onHead?: (head: Buffer, announcedSize: number | undefined) => void | Promise<void>;
+  /**
+   * Download in concurrent Range requests of `size` bytes, `concurrency` at a time, when the server (after its
+   * redirects) answers the first one with 206; otherwise one resumable stream. Parts are retried one by one
+   * and written and hashed in order. Since host API 1.2.0.
+   */
+  parts?: { size: number; concurrency: number };
 }
 
 export interface DownloadResult {
@@ -85,6 +91,22 @@ export interface DownloadResult {
   /** how many attempts were needed and whether a Range resume was used */
   attempts: number;
   resumed: boolean;
+}
+
+/** A raw request body read from a file (or a byte range of it): a presigned PUT to object storage. */
+export interface FileUploadRequest extends HttpOptions {
+  url: string;
+  /** default PUT */
+  method?: 'PUT' | 'POST' | 'PATCH';
+  file: string;
+  /** first byte to send (default 0) */
+  start?: number;
+  /** byte after the last one to send (default: the file's size) */
+  end?: number;
+  /** bytes handed to the connection, of the body's length */
+  onProgress?: (sent: number, total: number) => void;
+  /** ms to wait for the answer once the body is sent (default 600 000) */
+  answerTimeoutMs?: number;
 }
 
 export interface MultipartField {

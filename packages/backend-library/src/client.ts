@@ -1,0 +1,202 @@
+// HTTP to one Library API server. Where it is: SREGISTRY_LIBRARY_BASE, else the active remote of Apptainer's
+// remote.yaml, else Sylabs Cloud; a URI's own host wins over both. A web front end is followed to its library
+// through `/assets/config/config.prod.json` (`libraryAPI.uri`), as `apptainer remote add` does. The token
+// (SREGISTRY_LIBRARY_TOKEN, else the remote's) goes only to the server it was given for: a URI naming another
+// host gets the token of a remote for that host, or none. JSON calls go through the host's requestJson, which
+// drops the Authorization header on a redirect to another origin.
+import type { BackendContext } from '@sregistry/core';
+import type { Host, JsonResponse } from './host';
+import { readRemotes } from './remote-config';
+
+/** SingularityCE's default remote; its front end names the library (library.sylabs.io). */
+export const DEFAULT_REMOTE = 'https://cloud.sylabs.io';
+
+export interface Target {
+  /** the address given: a Library API or a web front end */
+  url: string;
+  token?: string;
+  /** where the address and token came from, for debug lines and messages */
+  source: string;
+}
+
+type Settings = Pick<BackendContext, 'settings' | 'log'>;
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which server a command talks to, and with which token. */
+export function chooseTarget(host: Host, ctx: Settings, uriHost: string | undefined): Target {
+  const base = ctx.settings.get('SREGISTRY_LIBRARY_BASE')?.trim().replace(/\/+$/, '') || undefined;
+  const token = ctx.settings.get('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined;
+  if (base && !/^https?:\/\/[^/]/i.test(base)) {
+    throw new host.UserError(`SREGISTRY_LIBRARY_BASE is not an http(s) address: ${host.redactUrl(base)}`, {
+      fix: 'set it to the library address, e.g. https://library.sylabs.io or https://your-registry-server',
+      code: 'ESETTING',
+    });
+  }
+  const remotes = readRemotes(ctx.settings.get('HOME') ?? process.env.HOME, (m) => ctx.log.warn(m));
+  if (uriHost) {
+    const wanted = uriHost.toLowerCase();
+    if (base && originOf(base) === wanted) return { url: base, token, source: 'SREGISTRY_LIBRARY_BASE' };
+    const remote = remotes.all.find((r) => originOf(r.url) === wanted);
+    if (remote) return { url: remote.url, token: remote.token, source: `remote ${remote.name} of ${remote.file}` };
+    const scheme = ctx.settings.getBoolean('SREGISTRY_LIBRARY_NOHTTPS') ? 'http' : 'https';
+    return { url: `${scheme}://${uriHost}`, source: 'the URI' };
+  }
+  if (base) {
+    const remote = remotes.all.find((r) => originOf(r.url) === originOf(base));
+    return { url: base, token: token ?? remote?.token, source: 'SREGISTRY_LIBRARY_BASE' };
+  }
+  const active = remotes.active;
+  if (active) return { url: active.url, token: token ?? active.token, source: `remote ${active.name} of ${active.file}` };
+  return { url: DEFAULT_REMOTE, token, source: 'the default remote' };
+}
+
+/** The `{"error": {code, message}}` envelope, a DRF `detail` or a plain `message`, printable. */
+export function serverMessage(host: Host, answer: Pick<JsonResponse, 'data'>): string | undefined {
+  const data = answer.data as { error?: { message?: unknown; code?: unknown }; message?: unknown; detail?: unknown } | undefined;
+  if (!data || typeof data !== 'object') return undefined;
+  const text = data.error?.message ?? data.message ?? data.detail;
+  return typeof text === 'string' && text.trim() !== '' ? host.printable(text, { max: 160 }) : undefined;
+}
+
+export interface CallOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  json?: unknown;
+  query?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
+
+export class LibraryClient {
+  private apiPromise?: Promise<string>;
+  private versionPromise?: Promise<string | undefined>;
+  readonly insecure: boolean;
+
+  constructor(
+    private readonly host: Host,
+    private readonly ctx: Settings,
+    readonly target: Target,
+  ) {
+    this.insecure = ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
+  }
+
+  get hasToken(): boolean {
+    return Boolean(this.target.token);
+  }
+
+  /** The Authorization header (only ever sent to this server; core drops it across origins). */
+  authorization(): Record<string, string> {
+    return this.target.token ? { Authorization: `Bearer ${this.target.token}` } : {};
+  }
+
+  private debug = (line: string) => this.ctx.log.debug(line);
+
+  /** The Library API address: the target itself when it answers /version, else its front end's libraryAPI.uri. */
+  api(signal?: AbortSignal): Promise<string> {
+    this.apiPromise ??= this.discover(signal);
+    return this.apiPromise;
+  }
+
+  private async discover(signal?: AbortSignal): Promise<string> {
+    const url = this.target.url;
+    const version = await this.fetchVersion(url, signal);
+    if (version !== undefined) {
+      this.versionPromise = Promise.resolve(version);
+      return url;
+    }
+    const config = await this.host.requestJson<{ libraryAPI?: { uri?: unknown } }>({
+      url: `${url}/assets/config/config.prod.json`,
+      insecure: this.insecure,
+      signal,
+      debug: this.debug,
+    });
+    const uri = config.status === 200 ? config.data?.libraryAPI?.uri : undefined;
+    if (typeof uri === 'string' && uri.trim() !== '') {
+      const trimmed = uri.trim().replace(/\/+$/, '');
+      const api = /^https?:\/\//i.test(trimmed) ? trimmed : `${new URL(url).protocol}//${trimmed}`;
+      try {
+        new URL(api);
+      } catch {
+        return url;
+      }
+      this.ctx.log.debug(`library: ${this.host.urlOrigin(url)} names its library ${this.host.urlOrigin(api)}`);
+      return api;
+    }
+    return url;
+  }
+
+  /** `/version`'s apiVersion (undefined when the server has no /version, i.e. it is not a Library API). */
+  private async fetchVersion(api: string, signal?: AbortSignal): Promise<string | undefined> {
+    const answer = await this.host.requestJson<{ data?: { apiVersion?: unknown; version?: unknown } }>({
+      url: `${api}/version`,
+      insecure: this.insecure,
+      signal,
+      debug: this.debug,
+    });
+    if (answer.status !== 200 || !answer.isJson) return undefined;
+    const v = answer.data?.data?.apiVersion ?? answer.data?.data?.version;
+    return typeof v === 'string' ? v : '';
+  }
+
+  /** The server's apiVersion ('' when it states none). */
+  async apiVersion(signal?: AbortSignal): Promise<string> {
+    const api = await this.api(signal);
+    this.versionPromise ??= this.fetchVersion(api, signal);
+    return (await this.versionPromise) ?? '';
+  }
+
+  async call<T = unknown>(path: string, options: CallOptions = {}): Promise<JsonResponse<T>> {
+    const api = await this.api(options.signal);
+    const url = new URL(`${api}${path}`);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    return this.host.requestJson<T>({
+      url: url.href,
+      method: options.method,
+      json: options.json,
+      headers: this.authorization(),
+      insecure: this.insecure,
+      signal: options.signal,
+      debug: this.debug,
+    });
+  }
+
+  /** The one-line error for a 401/403: no token, a refused token, or a user who may not do this. */
+  authError(status: number, what: string, answer: Pick<JsonResponse, 'data'>): Error {
+    const said = serverMessage(this.host, answer);
+    const where = this.host.urlOrigin(this.target.url);
+    if (!this.hasToken) {
+      return new this.host.UserError(`${where} needs a token to ${what}${said ? ` (${said})` : ''}`, {
+        fix: 'create one on the library web page, then: echo "$TOKEN" | sregistry library login (or set SREGISTRY_LIBRARY_TOKEN)',
+        code: 'ENOCREDENTIAL',
+      });
+    }
+    return new this.host.UserError(
+      `${where} ${status === 401 ? 'refused the token' : "does not let the token's user"} ${status === 401 ? `to ${what}` : what} (HTTP ${status}${said ? `: ${said}` : ''})`,
+      {
+        fix:
+          status === 401
+            ? 'the token is missing, expired or revoked: create a new one and run sregistry library login'
+            : 'check that the entity is yours (or that you are an owner of the collection), or log in as its owner',
+        code: status === 401 ? 'ETOKEN' : 'EPERM',
+      },
+    );
+  }
+
+  /** Any other unexpected answer. */
+  unexpected(status: number, what: string, answer: Pick<JsonResponse, 'data'>): Error {
+    const said = serverMessage(this.host, answer);
+    return new this.host.UserError(`${this.host.urlOrigin(this.target.url)} answered ${status} to ${what}${said ? `: ${said}` : ''}`, {
+      fix: status >= 500 ? 'the server has a problem; try again later, or run with --debug' : 'run with --debug to see the exchange',
+      code: 'EHTTP',
+    });
+  }
+
+  describe(): string {
+    return `[library|${this.host.redactUrl(this.target.url)} from ${this.target.source}${this.hasToken ? ', with a token' : ''}]`;
+  }
+}
