@@ -46,7 +46,7 @@ export async function fetchImage(
     if (typeof other === 'string' && other !== arch) {
       throw new host.UserError(`${display(ref)} has no image for ${arch}, only for ${host.printable(other, { max: 20 })}`, {
         fix: `pull it with --arch ${host.printable(other, { max: 20 })} if that is what you want`,
-        code: 'EARCH',
+        code: 'ENOTFOUND',
       });
     }
     throw new host.UserError(`${display(ref)} is not in the library${client.hasToken ? '' : ' (or it is private)'}`, {

@@ -237,7 +237,7 @@ class PartsRun {
     if (response.status === 206 || response.status === 200) {
       throw new UserError(`${urlOrigin(this.plan.url)} answered a part of the image with other bytes than asked for`, {
         fix: 'pull again; a proxy on the way may not support Range requests (SREGISTRY_LIBRARY_CONCURRENCY=1 downloads in one stream)',
-        code: 'ERANGE',
+        code: 'EBADANSWER',
       });
     }
     throw httpStatusError(response.status, this.plan.url);
