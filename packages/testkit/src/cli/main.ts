@@ -1,21 +1,25 @@
 // Entry point of the `sregistry-testkit` binary (bin/sregistry-testkit.js requires the compiled form).
 import { SERVE_USAGE, serve, UsageError } from './serve';
 import { SERVE_HUB_USAGE, serveHub } from './serve-hub';
+import { SERVE_LIBRARY_USAGE, serveLibrary } from './serve-library';
 
 /** Long-running commands: each starts a server and returns how to stop it. */
 const SERVERS: Record<string, { usage: string; start: (argv: string[]) => Promise<{ stop(): Promise<void> }> }> = {
   serve: { usage: SERVE_USAGE, start: serve },
   'serve-hub': { usage: SERVE_HUB_USAGE, start: serveHub },
+  'serve-library': { usage: SERVE_LIBRARY_USAGE, start: serveLibrary },
 };
 
 const USAGE = `Usage: sregistry-testkit <command>
 
 Commands:
-  serve      run a fake Singularity Registry Server (native API) until SIGINT/SIGTERM
-  serve-hub  run a fake Singularity Hub archive (shub://) until SIGINT/SIGTERM
+  serve          run a fake Singularity Registry Server (native API) until SIGINT/SIGTERM
+  serve-hub      run a fake Singularity Hub archive (shub://) until SIGINT/SIGTERM
+  serve-library  run a fake Library API server (library://) and its object host until SIGINT/SIGTERM
 
 ${SERVE_USAGE}
-${SERVE_HUB_USAGE}`;
+${SERVE_HUB_USAGE}
+${SERVE_LIBRARY_USAGE}`;
 
 /** Returns the exit code for commands that finish; `serve` resolves once listening and keeps the process alive. */
 export async function run(argv: string[]): Promise<number> {

@@ -14,20 +14,20 @@ export interface Received {
   path: string;
   size: number;
   sha256: string;
-  md5: string;
 }
 
-/** Streams `input` into a fresh file under `dir`, computing sha256, md5 and size; removes the file on failure. */
+/**
+ * Streams `input` into a fresh file under `dir`, computing sha256 and size; removes the file on failure. No md5:
+ * ETags come from the sha256 (clients treat them as opaque), which keeps the server's CPU out of a bench's way.
+ */
 export async function receive(input: Readable, dir: string): Promise<Received> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
   const sha = createHash('sha256');
-  const md5 = createHash('md5');
   let size = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       sha.update(chunk);
-      md5.update(chunk);
       size += chunk.length;
       done(null, chunk);
     },
@@ -38,7 +38,7 @@ export async function receive(input: Readable, dir: string): Promise<Received> {
     await rm(path, { force: true });
     throw err;
   }
-  return { path, size, sha256: sha.digest('hex'), md5: md5.digest('hex') };
+  return { path, size, sha256: sha.digest('hex') };
 }
 
 /** Where a seed's bytes live: a path is used in place; bytes and sizes are written under `dir`. */
@@ -57,8 +57,7 @@ export async function seedFile(
     typeof source === 'number'
       ? generatedBytes(source, label)
       : Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)]);
-  const got = await receive(input, dir);
-  return { path: got.path, size: got.size, sha256: got.sha256 };
+  return receive(input, dir);
 }
 
 /** Concatenates part files, in order, into one new file under `dir`, hashing the whole (multipart complete). */
@@ -67,4 +66,9 @@ export async function concatenate(parts: string[], dir: string): Promise<Receive
     for (const part of parts) for await (const chunk of createReadStream(part, { highWaterMark: MiB })) yield chunk as Buffer;
   }
   return receive(Readable.from(all()), dir);
+}
+
+/** A strong ETag for stored bytes, S3-shaped (32 hex; `-N` for an object made of N parts). */
+export function etagOf(sha256: string, parts?: number): string {
+  return `"${sha256.slice(0, 32)}${parts === undefined ? '' : `-${parts}`}"`;
 }

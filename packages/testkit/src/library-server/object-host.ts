@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { ServerContext } from './context';
-import { receive } from './files';
+import { etagOf, receive } from './files';
 import { imageEtag } from './object-key';
 import type { Grant } from './presign';
 import { sendS3Error } from './respond';
@@ -104,7 +104,7 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
     );
   }
-  const etag = `"${got.md5}"`;
+  const etag = etagOf(got.sha256);
   const stored = { path: got.path, size: got.size, sha256: got.sha256, etag };
   if (session) {
     const expected = ctx.uploads.expectedPartSize(session, grant.partNumber ?? 0);

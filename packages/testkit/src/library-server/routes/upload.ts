@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { requireOwner, writer } from '../auth';
 import { int, jsonBody, str } from '../body';
 import type { Exchange } from '../context';
-import { concatenate, receive } from '../files';
+import { concatenate, etagOf, receive } from '../files';
 import { objectPath, presignPut } from '../object-key';
 import { sendData, sendError, sendJson } from '../respond';
 import type { LibraryImageRow } from '../types';
@@ -157,7 +157,7 @@ export async function completeMultipart(ex: Exchange, imageId: string): Promise<
   }
   await ex.ctx.uploads.close(session.uploadId);
   ex.ctx.presigner.revokeUpload(session.uploadId);
-  await adopt(ex, image, { path: whole.path, size: whole.size, sha256: whole.sha256, etag: `"${whole.md5}-${session.totalParts}"` });
+  await adopt(ex, image, { path: whole.path, size: whole.size, sha256: whole.sha256, etag: etagOf(whole.sha256, session.totalParts) });
   sendData(ex.res, completion(ex, image));
 }
 
@@ -182,6 +182,6 @@ export async function uploadV1(ex: Exchange, imageId: string): Promise<void> {
     await rm(got.path, { force: true });
     return sendError(ex.res, 400, `the uploaded file's sha256 ${got.sha256} is not the image's ${image.hash}`);
   }
-  await adopt(ex, image, { path: got.path, size: got.size, sha256: got.sha256, etag: `"${got.md5}"` });
+  await adopt(ex, image, { path: got.path, size: got.size, sha256: got.sha256, etag: etagOf(got.sha256) });
   sendData(ex.res, completion(ex, image));
 }
