@@ -80,6 +80,7 @@ export {
   pluginsOffering,
   printable,
   pullImage,
+  pullPrinter,
   pushImage,
   readKeyFile,
   readLayout,

@@ -25,7 +25,8 @@ export default class Pull extends SregistryCommand {
 
   async run() {
     const { args, flags } = await this.parse(Pull);
-    return hostCore().pullImage(this.session, {
+    const core = hostCore();
+    return core.pullImage(this.session, {
       uri: args.uri,
       name: flags.name,
       noCache: flags['no-cache'],
@@ -36,6 +37,7 @@ export default class Pull extends SregistryCommand {
       keyFiles: flags.key,
       arch: flags.arch,
       signal: this.signal,
+      onEvent: core.pullPrinter(this.session.out),
     });
   }
 }

@@ -1,9 +1,22 @@
 import type { ActiveBackend, Session } from './session';
 
-/** `[client|<name>] [database|sqlite:///<path>]`, the original's first line of every remote command. */
-export function announce(session: Session, active: ActiveBackend): void {
+/**
+ * `[client|<name>] [database|sqlite:///<path>]`, the original's first line of every remote command, and the
+ * backend's own description (a debug line); notes that the default backend was used, for the CLI's hint.
+ */
+export function announcement(
+  session: Session,
+  active: ActiveBackend,
+): { backend: string; database: string; line: string; detail?: string } {
   if (active.reason === 'default') session.defaultBackendUsed = active.name;
-  session.out.info(`[client|${active.name}] [database|${session.databaseUrl}]`);
-  const extra = active.backend.describe?.();
-  if (extra) session.out.debug(extra);
+  const detail = active.backend.describe?.();
+  const line = `[client|${active.name}] [database|${session.databaseUrl}]`;
+  return { backend: active.name, database: session.databaseUrl, line, ...(detail ? { detail } : {}) };
+}
+
+/** Prints the announcement on the session's output (the remote commands other than pull, which reports events). */
+export function announce(session: Session, active: ActiveBackend): void {
+  const { line, detail } = announcement(session, active);
+  session.out.info(line);
+  if (detail) session.out.debug(detail);
 }

@@ -8,6 +8,7 @@ export * from './inspect';
 export * from './keys';
 export * from './move';
 export * from './pull';
+export * from './pull-events';
 export * from './remote';
 export * from './remove';
 export * from './session';

@@ -8,10 +8,11 @@ import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
 import { classifyPrefix, detectImageFormat } from '../sif/index';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
 import { pausePoint } from '../testing-hooks';
-import { createProgressReporter, downloadToFile, transferLabel, urlOrigin } from '../transfer/index';
+import { downloadToFile, transferLabel, urlOrigin } from '../transfer/index';
 import { withVersion } from '../uri/parse';
-import { announce } from './announce';
+import { announcement } from './announce';
 import { gunzipFile } from './gunzip';
+import type { PullEvent } from './pull-events';
 import type { Session } from './session';
 import { verifyPulled } from './verify';
 
@@ -32,6 +33,11 @@ export interface PullImageOptions {
   /** --arch: the architecture to pull, for backends that store one image per architecture */
   arch?: string;
   signal?: AbortSignal;
+  /**
+   * Called with each step (the announce line, progress, warnings, the result); nothing is printed without it.
+   * `pullPrinter(session.out)` prints what `sregistry pull` prints.
+   */
+  onEvent?: (event: PullEvent) => void;
 }
 
 export interface PullResult {
@@ -62,6 +68,7 @@ function noCacheName(name: ImageName): string {
  * where the user would use it and no record.
  */
 export async function pullImage(session: Session, options: PullImageOptions): Promise<PullResult> {
+  const emit = options.onEvent ?? (() => {});
   const active = await session.backend(options.uri);
   if (!active.backend.resolve) {
     throw new UserError(`pull is not implemented for ${active.name}`, { fix: 'use a backend that can pull: sregistry backend ls' });
@@ -70,7 +77,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     throw new UserError('--name is empty', { fix: 'give the file to write, or leave --name out', code: 'EUSAGE' });
   }
   const useCatalog = !options.noCache && !session.databaseDisabled;
-  announce(session, active);
+  emit({ type: 'announce', ...announcement(session, active) });
   const requested = active.parse(options.uri);
   const remote: RemoteImage = await active.backend.resolve(requested, { signal: options.signal, arch: options.arch });
 
@@ -114,17 +121,14 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     });
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
     const removed = await removeStaleTempsBeside(finalPath);
-    if (removed > 0) session.out.debug(`removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}`);
+    if (removed > 0)
+      emit({ type: 'debug', message: `removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}` });
   }
   // a temp beside a --name destination is noted in storage's .tmp, where the next command's sweep finds it
   const ledger = finalPath ? catalog?.storage.tempDir : undefined;
   await noteTemp(ledger, temp);
 
-  const progress = createProgressReporter({
-    label: transferLabel('pull', remote.name),
-    enabled: session.out.progressEnabled,
-    stream: session.out.stderr,
-  });
+  const label = transferLabel('pull', remote.name);
   const cleanup = () => discardTemp(ledger, temp);
   try {
     const result = await downloadToFile({
@@ -136,12 +140,12 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       hashes: remote.md5 && !options.noVerify ? ['sha256', 'md5'] : ['sha256'],
       expectedSize: remote.size,
       parts: remote.parts,
-      onProgress: (done, total) => progress.update(done, total),
-      onHead: (head, announced) => checkHead(session, remote, head, announced),
+      onProgress: (done, total) => emit({ type: 'progress', label, done, total }),
+      onHead: (head, announced) => checkHead(emit, remote, head, announced),
       signal: options.signal,
-      debug: (line) => session.out.debug(line),
+      debug: (message) => emit({ type: 'debug', message }),
     });
-    progress.done();
+    emit({ type: 'progress-end' });
     pausePoint('pull-downloaded');
     if (!options.noVerify) verifyDigests(remote, result);
     let sha256 = result.sha256;
@@ -169,18 +173,20 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
         );
       }
     } else if (format === 'gzip') {
-      session.out.warn('this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked');
+      emit({ type: 'warning', message: 'this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked' });
     }
 
-    await verifyPulled(session, temp, remote.name.uri, { verify: options.verify, keyFiles: options.keyFiles });
+    const verified = await verifyPulled(session, temp, remote.name.uri, { verify: options.verify, keyFiles: options.keyFiles });
+    if (verified) emit({ type: 'info', message: verified });
     // the download was private while incomplete (0600); the finished image gets the user's usual mode
     fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = remote.version ?? sha256;
     const name = withVersion(remote.name, version);
     if (!catalog) {
       fs.renameSync(temp, finalPath!);
-      session.out.result(`Success! ${path.relative(process.cwd(), finalPath!) || finalPath}`);
-      return { path: finalPath!, uri: name.uri, version, backend: active.name, size, sha256, format, cached: false };
+      const pulled = { path: finalPath!, uri: name.uri, version, backend: active.name, size, sha256, format, cached: false };
+      emit({ type: 'done', result: pulled });
+      return pulled;
     }
     pausePoint('pull-before-catalog');
     const added = await catalog.add({
@@ -190,14 +196,12 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       version,
       sha256,
       url: remote.sourceUrl ?? remote.url,
-      metrics: { manifest: storableManifest(session, remote.manifest), format, size },
+      metrics: { manifest: storableManifest(emit, remote.manifest), format, size },
       dest: finalPath,
       purpose: 'pull --name',
     });
     await releaseTemp(ledger, temp);
-    session.out.result(`[container][${added.created ? 'new' : 'update'}] ${added.record.uri}`);
-    session.out.result(`Success! ${added.path}`);
-    return {
+    const pulled: PullResult = {
       path: added.path,
       uri: added.record.uri ?? name.uri,
       version,
@@ -208,8 +212,10 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       created: added.created,
       cached: true,
     };
+    emit({ type: 'done', result: pulled });
+    return pulled;
   } catch (error) {
-    progress.done();
+    emit({ type: 'progress-end' });
     await cleanup();
     throw error;
   }
@@ -221,14 +227,17 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
  * at least be an image. A body of unknown size with nothing to check it against is said so. (With a digest the
  * check at the end decides; --no-verify is the user's own choice to skip it.)
  */
-async function checkHead(session: Session, remote: RemoteImage, head: Buffer, announced: number | undefined) {
+async function checkHead(emit: (event: PullEvent) => void, remote: RemoteImage, head: Buffer, announced: number | undefined) {
   if (remote.md5 || remote.sha256) return;
   const origin = urlOrigin(remote.url);
   const size = announced ?? remote.size ?? Number.MAX_SAFE_INTEGER;
   const info = await classifyPrefix(head, size, async (offset, length) => head.subarray(offset, offset + length));
   if (info.format !== 'unknown') {
     if (announced === undefined && remote.size === undefined) {
-      session.out.warn(`${origin} did not say how large the image is and gave no digest: nothing can check this download`);
+      emit({
+        type: 'warning',
+        message: `${origin} did not say how large the image is and gave no digest: nothing can check this download`,
+      });
     }
     return;
   }
@@ -248,9 +257,12 @@ async function checkHead(session: Session, remote: RemoteImage, head: Buffer, an
  * The manifest as the catalogue keeps it: credential-shaped values masked (a library push leaves `pushSecret`
  * in the metadata), and a hostile nesting cut short so that writing the intent and the row cannot overflow.
  */
-function storableManifest(session: Session, manifest: RemoteImage['manifest']): unknown {
+function storableManifest(emit: (event: PullEvent) => void, manifest: RemoteImage['manifest']): unknown {
   return redactJson(manifest, () =>
-    session.out.warn(`the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`),
+    emit({
+      type: 'warning',
+      message: `the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`,
+    }),
   );
 }
 

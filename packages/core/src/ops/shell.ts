@@ -7,6 +7,7 @@ import { stateDir } from '../settings/env';
 import { listImages } from './images';
 import { inspectRecord } from './inspect';
 import { pullImage } from './pull';
+import { pullPrinter } from './pull-events';
 import { searchRemote } from './remote';
 import { Session } from './session';
 
@@ -31,7 +32,8 @@ export async function openShell(session: Session, backendName?: string): Promise
       session.out.stdout.write(`${line}\n`);
       return undefined;
     },
-    pull: (image: string, options: { name?: string; force?: boolean } = {}) => pullImage(quiet, { uri: withBackend(image), ...options }),
+    pull: (image: string, options: { name?: string; force?: boolean } = {}) =>
+      pullImage(quiet, { uri: withBackend(image), ...options, onEvent: pullPrinter(quiet.out) }),
     search: async (query?: string) =>
       (await searchRemote(quiet, query ? [withBackend(query)] : backendName ? [`${backendName}://*`] : [])).flatMap((r) => r.rows),
     inspect: (image: string) => inspectRecord(quiet, image),

@@ -87,15 +87,16 @@ export function verifySelection(flags: { all?: boolean; group?: number; object?:
 
 /**
  * `pull --verify` (or SREGISTRY_PULL_VERIFY=1): the downloaded file must verify with the keyring (and any --key
- * files) before it is catalogued; the pull's own clean-up removes it when this throws.
+ * files) before it is catalogued; the pull's own clean-up removes it when this throws. Returns the line that
+ * says who signed it (undefined when nothing was verified); printing it is the caller's.
  */
 export async function verifyPulled(
   session: Session,
   file: string,
   shown: string,
   options: { verify?: boolean; keyFiles?: readonly string[] },
-): Promise<void> {
-  if (!(options.verify ?? isTrue(session.env.SREGISTRY_PULL_VERIFY))) return;
+): Promise<string | undefined> {
+  if (!(options.verify ?? isTrue(session.env.SREGISTRY_PULL_VERIFY))) return undefined;
   const report = await verifySif(file, { keys: await verificationKeys(session, options.keyFiles ?? []) });
   if (!report.verified) {
     const failure = verifyFailure(report, printable(shown));
@@ -104,5 +105,5 @@ export async function verifyPulled(
     throw new UserError(`${failure.message}; the image was not kept`, { fix, code: failure.code, data: failure.data });
   }
   const signers = report.signatures.flatMap((s) => s.signers.map((k) => (k.identity ? printable(k.identity) : (k.fingerprint ?? k.keyId))));
-  session.out.info(`Verified signature(s) of ${printable(shown)} (${[...new Set(signers)].join(', ')})`);
+  return `Verified signature(s) of ${printable(shown)} (${[...new Set(signers)].join(', ')})`;
 }

@@ -69,7 +69,7 @@ export function runBackendConformance(options: ConformanceOptions): void {
     const pull = async (uri: string) => {
       const { session, out } = box.session();
       try {
-        return { result: await core.pullImage(session, { uri }), out };
+        return { result: await core.pullImage(session, { uri, onEvent: core.pullPrinter(session.out) }), out };
       } finally {
         await session.close();
       }
@@ -205,7 +205,11 @@ export function runBackendConformance(options: ConformanceOptions): void {
       const { session, out } = box.session();
       let error: Core.UserError;
       try {
-        error = await expectUserError(core, core.pullImage(session, { uri: service.missing }), `pulling ${service.missing}`);
+        error = await expectUserError(
+          core,
+          core.pullImage(session, { uri: service.missing, onEvent: core.pullPrinter(session.out) }),
+          `pulling ${service.missing}`,
+        );
       } finally {
         await session.close();
       }
