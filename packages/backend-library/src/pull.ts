@@ -40,12 +40,12 @@ export async function fetchImage(
   if (answer.status === 200 && answer.data?.data && typeof answer.data.data === 'object') return answer.data.data;
   if (answer.status === 401 || answer.status === 403) throw client.authError(answer.status, `read ${display(ref)}`, answer);
   if (answer.status === 404) {
-    // which part is missing is not said: one more look without the architecture tells a wrong arch apart
-    const any = await client.call<{ data?: ImageMeta }>(`/v1/images/${refPath(ref)}`, { signal });
-    const other = any.status === 200 ? any.data?.data?.arch : undefined;
-    if (typeof other === 'string' && other !== arch) {
-      throw new host.UserError(`${display(ref)} has no image for ${arch}, only for ${host.printable(other, { max: 20 })}`, {
-        fix: `pull it with --arch ${host.printable(other, { max: 20 })} if that is what you want`,
+    // the tag may exist for other architectures: the container's archTags say which
+    const others = ref.entity && !ref.hash ? await otherArches(client, ref, arch, signal) : [];
+    if (others.length > 0) {
+      const list = others.map((a) => host.printable(a, { max: 20 })).join(', ');
+      throw new host.UserError(`${display(ref)} has no image for ${arch}, only for ${list}`, {
+        fix: `pull it with --arch ${host.printable(others[0], { max: 20 })} if that is what you want`,
         code: 'ENOTFOUND',
       });
     }
@@ -64,6 +64,16 @@ export async function fetchImage(
     });
   }
   throw client.unexpected(answer.status, `the image ${display(ref)}`, answer);
+}
+
+/** Architectures whose tags hold `ref`'s tag, from the container's archTags (empty when it cannot be read). */
+async function otherArches(client: LibraryClient, ref: LibraryReference, arch: string, signal?: AbortSignal): Promise<string[]> {
+  const answer = await client.call<{ data?: { archTags?: unknown } }>(`/v1/containers/${ref.path}`, { signal });
+  const tags = answer.status === 200 ? answer.data?.data?.archTags : undefined;
+  if (!tags || typeof tags !== 'object') return [];
+  return Object.entries(tags as Record<string, unknown>)
+    .filter(([a, byTag]) => a !== arch && byTag && typeof byTag === 'object' && ref.tags[0] in (byTag as object))
+    .map(([a]) => a);
 }
 
 export async function resolveImage(

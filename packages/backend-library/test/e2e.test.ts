@@ -1,0 +1,182 @@
+// End to end through the CLI, against the testkit Library API server (its object store on a second port, which
+// refuses any Authorization header): pulls public, private, pinned and of the wrong architecture; pushes in one
+// PUT and in several multipart parts (a failing part aborts, the next push succeeds), into a new collection, onto
+// a frozen tag; search and its absence; the token never reaches the object host nor the output (--debug too).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type LibraryServerHandle, sampleSif, startLibraryServer, writeSif } from '../../testkit/src/index';
+import { assertOneLineError, fileSha256, type LibraryHome, libraryHome, TOKEN, USER } from './helpers';
+
+const MIB = 1024 * 1024;
+
+describe('library:// end to end', () => {
+  let server: LibraryServerHandle;
+  let home: LibraryHome;
+  let anon: LibraryHome;
+  let small: string;
+  let other: string;
+  let big: string;
+  let big2: string;
+
+  before(async () => {
+    server = await startLibraryServer({ tokens: [{ token: TOKEN, owner: USER }], entities: [{ name: USER }], partSize: MIB });
+    home = await libraryHome(server);
+    anon = await libraryHome(server, { token: false });
+    small = path.join(home.home, 'small.sif');
+    other = path.join(home.home, 'other.sif');
+    big = path.join(home.home, 'big.sif');
+    big2 = path.join(home.home, 'big2.sif');
+    await writeSif(big2, { partition: { data: randomBytes(2 * MIB + 99), arch: 'amd64' } });
+    await sampleSif(small);
+    await sampleSif(other, { uuid: '11111111-2222-3333-4444-555555555555' });
+    // random bytes: parts put together in the wrong order would not hash right
+    await writeSif(big, { partition: { data: randomBytes(3 * MIB + 12345), arch: 'amd64' } });
+    await server.addImage({ ref: `${USER}/public/hello:latest`, file: small });
+    await server.addImage({ ref: `${USER}/secret/hello:latest`, file: small, private: true });
+    await server.addImage({ ref: `${USER}/public/armonly:latest`, file: other, arch: 'arm64' });
+    await server.addImage({ ref: `${USER}/public/frozen:v1`, file: small, frozen: true });
+  });
+  after(async () => {
+    home?.cleanup();
+    anon?.cleanup();
+    await server?.stop();
+  });
+
+  const noTokenAnywhere = (...texts: string[]) => {
+    for (const t of texts) assert.ok(!t.includes(TOKEN), 'the token is never printed');
+    assert.deepEqual(server.objectAuthRejections, [], 'the object host never got an Authorization header');
+    assert.ok(server.requests.filter((r) => r.host === 'object').every((r) => !r.authorization));
+  };
+
+  test('public pull without a token, through the 303 to the object host, in ranged parts', async () => {
+    const r = await anon.run(['pull', `library://${USER}/public/hello:latest`]);
+    assert.equal(r.code, 0, r.stderr);
+    const hash = fileSha256(small);
+    const stored = path.join(anon.storage, USER, 'public', 'hello', `latest@sha256.${hash}.sif`);
+    assert.equal(fileSha256(stored), hash);
+    assert.match(r.stdout, new RegExp(`Success! ${stored.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(
+      server.requests.some((r) => r.host === 'object' && r.method === 'GET'),
+      'the bytes came from the object host',
+    );
+    noTokenAnywhere(r.stdout, r.stderr);
+  });
+
+  test('private pull: refused in one line without a token, pulled with it; --debug never shows the token', async () => {
+    const refused = await anon.run(['pull', `library://${USER}/secret/hello:latest`]);
+    assertOneLineError(refused, /secret\/hello:latest/);
+    assert.match(refused.stderr, /library login/);
+    const r = await home.run(['pull', '--debug', `library://${USER}/secret/hello:latest`]);
+    assert.equal(r.code, 0, r.stderr);
+    noTokenAnywhere(r.stdout, r.stderr);
+  });
+
+  test('pinned hash, with :sha256. and @sha256.; a wrong pin is one line', async () => {
+    const hash = fileSha256(small);
+    const a = await home.run(['pull', '--force', `library://${USER}/public/hello:sha256.${hash}`]);
+    assert.equal(a.code, 0, a.stderr);
+    const b = await home.run(['pull', '--json', `library://${USER}/public/hello@sha256.${hash}`]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(JSON.parse(b.stdout).version, `sha256.${hash}`);
+    const wrong = await home.run(['pull', `library://${USER}/public/hello:sha256.${'0'.repeat(64)}`]);
+    assertOneLineError(wrong, /not in the library/);
+  });
+
+  test('wrong architecture: one line naming the one there; --arch pulls it', async () => {
+    const r = await home.run(['pull', `library://${USER}/public/armonly:latest`]);
+    assertOneLineError(r, /no image for amd64, only for arm64/);
+    const ok = await home.run(['pull', '--arch', 'arm64', `library://${USER}/public/armonly:latest`]);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  test('push in one PUT into a collection that does not exist yet, then pull it back', async () => {
+    const r = await home.run(['push', small, '--name', `library://${USER}/fresh/tool:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /new collection alice\/fresh/);
+    assert.ok(server.requests.some((q) => q.host === 'api' && q.method === 'POST' && q.path === '/v1/collections'));
+    const puts = server.requests.filter((q) => q.host === 'object' && q.method === 'PUT');
+    assert.equal(puts.length, 1, 'one presigned PUT');
+    const back = await anon.run(['pull', '--no-cache', '--name', 'back.sif', `library://${USER}/fresh/tool:v1`]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(fileSha256(path.join(anon.work, 'back.sif')), fileSha256(small));
+    noTokenAnywhere(r.stdout, r.stderr);
+  });
+
+  test('multipart push: a failing part aborts the upload in one line, the next push succeeds in several parts', async () => {
+    const env = { SREGISTRY_LIBRARY_MULTIPART_THRESHOLD: String(MIB) };
+    server.setFaults({ failPart: { part: 2, mode: 500, times: 1 } });
+    const failed = await home.run(['push', big, '--name', `library://${USER}/tools/big:v1`], { env });
+    assertOneLineError(failed, /part 2 of 4.*aborted/);
+    assert.ok(
+      server.requests.some((q) => q.path.endsWith('/_multipart_abort')),
+      '_multipart_abort was sent',
+    );
+    server.setFaults({});
+    const before = server.requests.length;
+    const r = await home.run(['push', '--debug', big, '--name', `library://${USER}/tools/big:v1`], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const parts = server.requests.slice(before).filter((q) => q.host === 'object' && q.method === 'PUT');
+    assert.equal(parts.length, 4, 'four parts of 1 MiB');
+    assert.ok(parts.every((q) => typeof q.headers['x-amz-content-sha256'] === 'string'));
+    assert.ok(server.requests.slice(before).some((q) => q.path.endsWith('/_multipart_complete')));
+    const back = await anon.run(['pull', '--no-cache', '--name', 'big.sif', `library://${USER}/tools/big:v1`]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(fileSha256(path.join(anon.work, 'big.sif')), fileSha256(big));
+    noTokenAnywhere(failed.stderr, r.stdout, r.stderr, back.stdout);
+  });
+
+  test('a server without multipart gets the single PUT', async () => {
+    server.configure({ multipart: false });
+    try {
+      // another file: the server knows big.sif's hash as uploaded, and the push would skip the upload
+      const r = await home.run(['push', '--json', big2, '--name', `library://${USER}/tools/big:v2`], {
+        env: { SREGISTRY_LIBRARY_MULTIPART_THRESHOLD: String(MIB) },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(JSON.parse(r.stdout).details.upload, /^single/);
+    } finally {
+      server.configure({ multipart: true });
+    }
+  });
+
+  test('a frozen tag is one line', async () => {
+    const r = await home.run(['push', other, '--name', `library://${USER}/public/frozen:v1`]);
+    assertOneLineError(r, /tag v1 .* is frozen/);
+  });
+
+  test('push without a token, or to an entity that is not yours, is one line', async () => {
+    assertOneLineError(await anon.run(['push', small, '--name', `library://${USER}/tools/x:v1`]), /needs a token/);
+    assertOneLineError(await home.run(['push', small, '--name', 'library://bob/tools/x:v1']), /entity bob/);
+  });
+
+  test('search lists containers with their tags; a server without search says so in one line', async () => {
+    const r = await home.run(['search', 'library://hello']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /library:\/\/alice\/public\/hello/);
+    server.configure({ search: false });
+    try {
+      assertOneLineError(await home.run(['search', 'library://hello']), /has no search/);
+    } finally {
+      server.configure({ search: true });
+    }
+  });
+
+  test('library login stores the token in the secrets file (0600) and the CLI uses it', async () => {
+    const fresh = await libraryHome(server, { token: false });
+    try {
+      const login = await fresh.run(['library', 'login'], { input: `${TOKEN}\n` });
+      assert.equal(login.code, 0, login.stderr);
+      const secrets = path.join(fresh.home, '.sregistry');
+      assert.equal(fs.statSync(secrets).mode & 0o777, 0o600);
+      assert.equal(JSON.parse(fs.readFileSync(secrets, 'utf8')).library.SREGISTRY_LIBRARY_TOKEN, TOKEN);
+      const r = await fresh.run(['pull', `library://${USER}/secret/hello:latest`]);
+      assert.equal(r.code, 0, r.stderr);
+      noTokenAnywhere(login.stdout, login.stderr, r.stdout, r.stderr);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
