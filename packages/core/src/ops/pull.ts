@@ -106,7 +106,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     // when there is a database: --no-cache must not create one, and without one no image owns any file)
     const guard =
       catalog?.targets ??
-      (exists && !session.databaseDisabled && fs.existsSync(session.paths.databaseFile)
+      (exists && session.hasCatalogue()
         ? (await session.catalog('pull')).targets
         : new TargetGuard(undefined, session.paths.storageDir, session.paths.databaseFile));
     const wanted = remote.name;

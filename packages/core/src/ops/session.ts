@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { installHint } from '../backends/packages';
 import { BackendRegistry } from '../backends/registry';
 import { type Selection, selectBackend } from '../backends/select';
 import type { Catalog } from '../catalog/index';
+import { type DatabaseLocation, parseDatabaseLocation } from '../catalog/location';
 import type { CatalogReader, CatalogView } from '../catalog/reader';
 import type { Backend, BackendLogger } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
@@ -38,6 +40,7 @@ export class Session {
   private catalogPromise?: Promise<Catalog>;
   private plainReader?: CatalogReader;
   private secretsFile?: SecretsFile;
+  private location?: DatabaseLocation;
   /** the backend chosen by default (no scheme, no SREGISTRY_CLIENT, none active) once a command talked to it */
   defaultBackendUsed?: string;
 
@@ -63,13 +66,52 @@ export class Session {
     return databaseDisabled(this.env);
   }
 
-  /** `sqlite:///<path>` as the original's announce line shows it, or `dummy` when the catalogue is off. */
+  /**
+   * Where the catalogue is (SREGISTRY_DATABASE): the SQLite file in a folder, or a PostgreSQL database. A value
+   * that is neither fails here, in one line (code EDBURL), before anything is created.
+   */
+  get database(): DatabaseLocation {
+    this.location ??= parseDatabaseLocation(this.env.SREGISTRY_DATABASE, this.env);
+    return this.location;
+  }
+
+  /** SREGISTRY_DATABASE when it names a PostgreSQL database rather than a folder (password and all: never print). */
+  get postgresUrl(): string | undefined {
+    const location = this.database;
+    return location.kind === 'postgres' ? location.url : undefined;
+  }
+
+  /**
+   * `sqlite:///<path>` as the original's announce line shows it, `postgresql://user@host:port/db` (never the
+   * password) for a team catalogue, or `dummy` when the catalogue is off.
+   */
   get databaseUrl(): string {
-    return this.databaseDisabled ? 'dummy' : `sqlite:///${this.paths.databaseFile}`;
+    return this.databaseDisabled ? 'dummy' : this.database.announce;
+  }
+
+  /** Whether a catalogue exists to consult without creating one: a team database always, a SQLite file if made. */
+  hasCatalogue(): boolean {
+    if (this.databaseDisabled) return false;
+    const location = this.database;
+    return location.kind === 'postgres' || fs.existsSync(location.file);
   }
 
   catalog(purpose = 'this command'): Promise<Catalog> {
     if (this.databaseDisabled) return Promise.reject(disabledError(purpose));
+    let location: DatabaseLocation;
+    try {
+      location = this.database;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (location.kind === 'postgres') {
+      return Promise.reject(
+        new UserError(`the PostgreSQL catalogue (${location.redacted}) is not available in this build of sregistry`, {
+          fix: 'set SREGISTRY_DATABASE to a folder for the SQLite catalogue',
+          code: 'ENOTSUPPORTED',
+        }),
+      );
+    }
     // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
     this.catalogPromise ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -96,12 +138,21 @@ export class Session {
 
   /** Opens the plain reader if the catalogue allows it (see openCatalogReader); false when it does not. */
   openPlainReader(): boolean {
-    if (!this.plainReader && !this.databaseDisabled) {
+    // the plain reader reads SQLite; any other location is the full catalogue's to open (or to refuse)
+    if (!this.plainReader && !this.databaseDisabled && this.sqliteLocation()) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalogReader } = require('../catalog/reader') as typeof import('../catalog/reader');
       this.plainReader = openCatalogReader({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
     }
     return this.plainReader !== undefined;
+  }
+
+  private sqliteLocation(): boolean {
+    try {
+      return this.database.kind === 'sqlite';
+    } catch {
+      return false;
+    }
   }
 
   /** Local lookups use the original's parse rules (defaults on, lower-cased). */

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { looksLikeUrl } from '../catalog/location';
 
 const TRUE_WORDS = new Set(['yes', 'true', 't', '1', 'y']);
 
@@ -30,7 +31,10 @@ function expandHome(p: string, home: string): string {
 export function resolvePaths(env: Env = process.env): Paths {
   const home = env.HOME || os.homedir();
   const abs = (p: string) => path.resolve(expandHome(p, home));
-  const databaseDir = abs(env.SREGISTRY_DATABASE || path.join(home, '.singularity'));
+  // a URL (a PostgreSQL team catalogue, or a value refused when the catalogue opens) is no folder: the SQLite
+  // paths then stay the default ones, which nothing opens (Session.database says where the catalogue is)
+  const database = env.SREGISTRY_DATABASE?.trim();
+  const databaseDir = abs(database && !looksLikeUrl(database) ? database : path.join(home, '.singularity'));
   return {
     home,
     secretsFile: abs(env.SREGISTRY_CLIENT_SECRETS || path.join(home, '.sregistry')),

@@ -1,0 +1,238 @@
+// What SREGISTRY_DATABASE names: a folder holding the original's SQLite file, or a PostgreSQL database (the team
+// catalogue) as a `postgresql://` URL. Anything else that looks like a URL is refused, instead of being taken for
+// a relative folder (which once made a directory `postgresql:/user:password@…` in the current folder). The
+// password is read as libpq does (the URL, PGPASSWORD, then the password file) and is never part of what is
+// printed: `redacted`/`announce` leave it out, and the location hides it from JSON.stringify and util.inspect.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import util from 'node:util';
+import { UserError } from '../errors';
+import { rememberSecret } from '../transfer/redact';
+
+export type Env = Record<string, string | undefined>;
+
+export interface SqliteLocation {
+  kind: 'sqlite';
+  /** the folder holding `sregistry.db` */
+  folder: string;
+  file: string;
+  /** `sqlite:///<file>`, as the original's announce line shows it */
+  announce: string;
+}
+
+export interface PostgresLocation {
+  kind: 'postgres';
+  /** the connection string as given, password and all: for the driver only, never printed (not enumerable) */
+  readonly url: string;
+  /** `postgresql://user@host:port/db`: what every message and the announce line show */
+  redacted: string;
+  announce: string;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** libpq's sslmode from `?sslmode=` (undefined: the driver's default) */
+  sslmode?: SslMode;
+  /** the password (URL, PGPASSWORD or the password file), read on first use; not enumerable */
+  readonly password: string | undefined;
+  /** where the password comes from, for messages ("wrong password from ~/.pgpass"); undefined when none */
+  readonly passwordSource: 'url' | 'PGPASSWORD' | 'password file' | undefined;
+  /** a password file that was skipped, and why (libpq warns the same way) */
+  readonly passwordFileWarning: string | undefined;
+}
+
+export type DatabaseLocation = SqliteLocation | PostgresLocation;
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+const FIX = 'set SREGISTRY_DATABASE to a folder (the SQLite catalogue) or to postgresql://user@host:port/db (a team catalogue)';
+
+/**
+ * A URL-looking value: a scheme of two letters or more and a colon with a slash (`mysql://`, `sqlite:///…`, and
+ * the mangled `postgresql:/…` a shell or a path join makes). One letter would be a drive; a plain folder name may
+ * hold a colon, but not this shape.
+ */
+const URL_LIKE = /^([A-Za-z][A-Za-z0-9+.-]+):\//;
+
+/** Whether SREGISTRY_DATABASE's value is meant as a URL rather than a folder. */
+export function looksLikeUrl(value: string): boolean {
+  return URL_LIKE.test(value.trim());
+}
+
+/** Where the catalogue lives. Throws a one-line UserError (code EDBURL) for a value that is neither. */
+export function parseDatabaseLocation(value: string | undefined, env: Env = process.env): DatabaseLocation {
+  const home = env.HOME || os.homedir();
+  const trimmed = value?.trim();
+  if (!trimmed) return sqliteLocation(path.join(home, '.singularity'));
+  const scheme = URL_LIKE.exec(trimmed)?.[1].toLowerCase();
+  if (scheme === undefined) return sqliteLocation(path.resolve(expandHome(trimmed, home)));
+  if (scheme === 'postgresql' || scheme === 'postgres') return postgresLocation(trimmed, env);
+  // name the scheme only: the rest of the value may hold a password
+  if (scheme === 'sqlite') {
+    const file = trimmed.replace(/^sqlite:\/\/\//i, '');
+    const folder = file.startsWith('/') ? path.dirname(file) : undefined;
+    throw new UserError('SREGISTRY_DATABASE is a sqlite:// URL, but it names the folder of the SQLite catalogue', {
+      fix: folder ? `set SREGISTRY_DATABASE=${folder}` : FIX,
+      code: 'EDBURL',
+    });
+  }
+  throw new UserError(`SREGISTRY_DATABASE is a ${scheme}: URL; only PostgreSQL (postgresql://) and a folder are supported`, {
+    fix: FIX,
+    code: 'EDBURL',
+  });
+}
+
+function sqliteLocation(folder: string): SqliteLocation {
+  const file = path.join(folder, 'sregistry.db');
+  return { kind: 'sqlite', folder, file, announce: `sqlite:///${file}` };
+}
+
+function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return p;
+}
+
+function postgresLocation(value: string, env: Env): PostgresLocation {
+  // WHATWG URL parsing, not pg-connection-string: that one reads the sslcert/sslkey files and emits driver
+  // warnings while parsing, and the driver parses the connection string itself when it connects
+  let url: URL;
+  try {
+    // `postgresql:/…` parses as a path, which would take the user:password part for the database name
+    if (!/^[a-z]+:\/\//i.test(value)) throw new Error('no //');
+    url = new URL(value);
+  } catch {
+    throw new UserError('SREGISTRY_DATABASE is not a valid PostgreSQL URL', {
+      fix: 'write it as postgresql://user[:password]@host[:port]/database (percent-encode @ : / in the password)',
+      code: 'EDBURL',
+    });
+  }
+  const bad = (what: string, fix: string): never => {
+    throw new UserError(`SREGISTRY_DATABASE ${redactedOf(url)}: ${what}`, { fix, code: 'EDBURL' });
+  };
+  const params = url.searchParams;
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return bad('has a malformed %-escape', 'percent-encode the user, password and database name');
+    }
+  };
+  const user = params.get('user') || decode(url.username) || env.PGUSER || osUser();
+  // a Unix socket folder comes as ?host=/path (or an encoded first part), as libpq and pg take it
+  const host = params.get('host') || decode(url.hostname.replace(/^\[(.+)\]$/, '$1')) || env.PGHOST || 'localhost';
+  const portText = params.get('port') || url.port || env.PGPORT || '5432';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) bad(`port ${portText} is not a port number`, 'use a port from 1 to 65535');
+  const database = decode(url.pathname.replace(/^\//, '')) || params.get('dbname') || env.PGDATABASE || user;
+  if (database.includes('/')) bad('names more than one path segment', 'the path is the database name: postgresql://user@host:port/db');
+  const sslmodeText = params.get('sslmode') ?? undefined;
+  if (sslmodeText !== undefined && !(SSL_MODES as readonly string[]).includes(sslmodeText)) {
+    bad(`sslmode=${sslmodeText} is not one of libpq's modes`, `use one of ${SSL_MODES.join(', ')}`);
+  }
+  const redacted = `postgresql://${encodeURIComponent(user)}@${displayHost(host)}:${port}/${encodeURIComponent(database)}`;
+
+  const fromUrl = params.get('password') || (url.password ? decode(url.password) : '');
+  // masked wherever it might turn up (a driver's or server's message quoting what it was given)
+  rememberSecret(fromUrl);
+  rememberSecret(env.PGPASSWORD);
+  let resolved: { password?: string; source?: PostgresLocation['passwordSource']; warning?: string } | undefined;
+  const resolve = () => {
+    if (resolved) return resolved;
+    if (fromUrl) resolved = { password: fromUrl, source: 'url' };
+    else if (env.PGPASSWORD !== undefined && env.PGPASSWORD !== '') resolved = { password: env.PGPASSWORD, source: 'PGPASSWORD' };
+    else {
+      const found = passwordFromFile({ host, port, database, user }, env);
+      rememberSecret(found.password);
+      resolved = { password: found.password, source: found.password ? 'password file' : undefined, warning: found.warning };
+    }
+    return resolved;
+  };
+
+  const location = {
+    kind: 'postgres',
+    redacted,
+    announce: redacted,
+    host,
+    port,
+    user,
+    database,
+    ...(sslmodeText ? { sslmode: sslmodeText as SslMode } : {}),
+  } as PostgresLocation;
+  Object.defineProperties(location, {
+    url: { value, enumerable: false },
+    password: { get: () => resolve().password, enumerable: false },
+    passwordSource: { get: () => resolve().source, enumerable: false },
+    passwordFileWarning: { get: () => resolve().warning, enumerable: false },
+    [util.inspect.custom]: { value: () => `PostgresLocation(${redacted})`, enumerable: false },
+  });
+  return location;
+}
+
+/**
+ * `postgresql://user@host:port` of a URL the caller gave, for messages about a bad value: without the password,
+ * and without the path, which may hold one when the URL is malformed.
+ */
+function redactedOf(url: URL): string {
+  const user = url.username ? `${url.username}@` : '';
+  return `postgresql://${user}${url.host}`;
+}
+
+function displayHost(host: string): string {
+  if (host.startsWith('/')) return encodeURIComponent(host);
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'postgres';
+  }
+}
+
+interface PgpassHelper {
+  parseLine(line: string): Record<'host' | 'port' | 'database' | 'user' | 'password', string> | null;
+  isValidEntry(entry: Record<string, string>): boolean;
+  match(connInfo: { host: string; port: number; database: string; user: string }, entry: Record<string, string>): boolean;
+}
+
+/**
+ * The password file as libpq reads it (PGPASSFILE or ~/.pgpass; host:port:database:user:password lines, `*`
+ * matching anything, `\:` and `\\` escapes; ignored with a warning unless a regular file closed to group and
+ * others). The line format is the `pgpass` package's (node-postgres's own reader); the file is read here,
+ * synchronously and with the caller's environment, where that package reads process.env and writes its
+ * warnings to stderr itself.
+ */
+export function passwordFromFile(
+  connection: { host: string; port: number; database: string; user: string },
+  env: Env = process.env,
+): { password?: string; warning?: string } {
+  const file = env.PGPASSFILE || path.join(env.HOME || os.homedir(), '.pgpass');
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return {};
+  }
+  if (!stat.isFile()) return { warning: `password file ${file} is not a plain file; it is ignored` };
+  if (stat.mode & 0o077) {
+    return { warning: `password file ${file} has group or world access; it is ignored (chmod 600 ${file})` };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const helper = require('pgpass/lib/helper.js') as PgpassHelper;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    return { warning: `password file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); it is ignored` };
+  }
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('#')) continue;
+    const entry = helper.parseLine(line);
+    if (entry && helper.isValidEntry(entry) && helper.match(connection, entry)) return { password: entry.password };
+  }
+  return {};
+}
