@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type CliResult, cleanEnv, runCli } from '../../testkit/src/cli-runner';
 
 export const BIN = path.resolve(__dirname, '..', 'bin', 'run.js');
+/** Preload that arms core's pause point in the CLI's process (core never reads the SREGISTRY_TEST_PAUSE_* variables) */
+const ARM_PAUSE_POINT = require.resolve('@sregistry/testkit/bin/arm-pause-point.js');
 const REGISTRY_PLUGIN = path.resolve(__dirname, '..', '..', 'backend-registry');
 // better-sqlite3 is a dependency of core, not of the cli package: resolve it from there
 const Sqlite = createRequire(path.resolve(__dirname, '..', '..', 'core', 'package.json'))('better-sqlite3') as new (
@@ -95,7 +97,8 @@ export async function killAtPoint(
     SREGISTRY_TEST_PAUSE_FILE: pauseFile,
     ...(options.bytes === undefined ? {} : { SREGISTRY_TEST_PAUSE_BYTES: String(options.bytes) }),
   };
-  const child = spawnCli(args, env, options.cwd ?? sb.home);
+  // the CLI reads none of these variables: the testkit's preload arms the point inside the child
+  const child = spawnCli(args, env, options.cwd ?? sb.home, ['--require', ARM_PAUSE_POINT]);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let detail = '';
   while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
@@ -120,8 +123,17 @@ export async function killWhen(sb: Sandbox, args: string[], when: (child: ChildP
   return { killed: result.signal === 'SIGKILL', ...result };
 }
 
-function spawnCli(args: string[], env: Record<string, string | undefined>, cwd: string): ChildProcess & { out: string[]; err: string[] } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
+function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd: string,
+  nodeArgs: string[] = [],
+): ChildProcess & { out: string[]; err: string[] } {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
+    env: cleanEnv(env),
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & {
     out: string[];
     err: string[];
   };

@@ -1,36 +1,60 @@
 // Crash-test hooks. The reliability suite SIGKILLs the CLI at exact moments inside a change (a temp file
 // written but not renamed, a file placed but its row not written, …). Waiting for a moment by timing would be
-// flaky, so the code under test calls `pausePoint('<name>')` there; when SREGISTRY_TEST_PAUSE_AT names that
-// point, the process announces it in SREGISTRY_TEST_PAUSE_FILE and freezes until it is killed.
+// flaky, so the code under test calls `pausePoint('<name>')` there; when a test armed that point in the process
+// (armPausePoint), the process announces it in the arm's file and freezes until it is killed.
+//
+// Nothing outside the process arms a point: no environment variable or file is read here, so an installed CLI
+// never pauses. The crash tests arm it through the testkit's preload (`node --require
+// @sregistry/testkit/bin/arm-pause-point.js`), which runs inside the CLI's process before anything else.
+//
+// The arm lives under a Symbol.for key on globalThis, not in a module variable: the catalogue bundle
+// (dist/catalog/bundle.js) carries its own copy of this module, and both copies must see the same arm.
 //
 // The freeze is synchronous (Atomics.wait on the main thread): no timer, I/O callback or pending promise runs
-// after the announcement, so the state the test kills is exactly the state at the call. Without the variable a
-// call costs one environment lookup.
+// after the announcement, so the state the test kills is exactly the state at the call. Unarmed, a call costs one
+// property lookup.
 import fs from 'node:fs';
 
-export const PAUSE_AT_ENV = 'SREGISTRY_TEST_PAUSE_AT';
-export const PAUSE_FILE_ENV = 'SREGISTRY_TEST_PAUSE_FILE';
-/** For byte-counting points (`download-bytes`, `upload-bytes`): pause once this many bytes went through. */
-export const PAUSE_BYTES_ENV = 'SREGISTRY_TEST_PAUSE_BYTES';
+/** Where the arm is kept; the testkit's preload sets the same key. */
+export const PAUSE_ARM_KEY = Symbol.for('sregistry.testing-hooks.pause');
 
-/** Freezes the process for good when SREGISTRY_TEST_PAUSE_AT equals `name`; returns at once otherwise. */
+export interface PauseArm {
+  /** the pausePoint name to freeze at */
+  point: string;
+  /** file to write `paused <point> pid <pid>` to (stderr without one) */
+  file?: string;
+  /** for byte-counting points (`download-bytes`, `upload-bytes`): freeze once this many bytes went through */
+  bytes?: number;
+}
+
+/** Arms one pause point in this process (undefined disarms). For tests only. */
+export function armPausePoint(arm: PauseArm | undefined): void {
+  (globalThis as Record<symbol, unknown>)[PAUSE_ARM_KEY] = arm;
+}
+
+function armed(): PauseArm | undefined {
+  return (globalThis as Record<symbol, PauseArm | undefined>)[PAUSE_ARM_KEY];
+}
+
+/** Freezes the process for good when a test armed `name`; returns at once otherwise. */
 export function pausePoint(name: string): void {
-  if (process.env[PAUSE_AT_ENV] !== name) return;
+  if (armed()?.point !== name) return;
   freeze(name);
 }
 
 /**
- * Like pausePoint, for a point passed many times while bytes flow: freezes the first time `bytes` reaches
- * SREGISTRY_TEST_PAUSE_BYTES (default 1).
+ * Like pausePoint, for a point passed many times while bytes flow: freezes the first time `bytes` reaches the
+ * arm's byte count (default 1).
  */
 export function pauseAtBytes(name: string, bytes: number): void {
-  if (process.env[PAUSE_AT_ENV] !== name) return;
-  const threshold = Number(process.env[PAUSE_BYTES_ENV] ?? '1');
+  const arm = armed();
+  if (arm?.point !== name) return;
+  const threshold = arm.bytes ?? 1;
   if (bytes >= (Number.isFinite(threshold) ? threshold : 1)) freeze(`${name} ${bytes}`);
 }
 
 function freeze(what: string): never {
-  const file = process.env[PAUSE_FILE_ENV];
+  const file = armed()?.file;
   // written synchronously and whole: the test polls for this line, then kills
   if (file) fs.writeFileSync(file, `paused ${what} pid ${process.pid}\n`);
   else process.stderr.write(`paused ${what} pid ${process.pid}\n`);
