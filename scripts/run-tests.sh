@@ -10,10 +10,24 @@ if [ "$#" -gt 0 ]; then files=("$@"); else
 fi
 mkdir -p .tmp
 tap="$(mktemp .tmp/test-run-XXXXXX.tap)"
-trap 'rm -f "$tap"' EXIT
+# Tests must leave $TMPDIR as they found it. The run gets a folder of its own inside $TMPDIR (so other runs on the
+# same machine cannot be mistaken for leftovers) that must be as it was at the start when the tests end.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/sregistry-tests-XXXXXX")"
+trap 'rm -f "$tap"; rm -rf "$run_tmp"' EXIT
+# tsx keeps its transform cache in $TMPDIR/tsx-<uid> and has no setting to move it (only TSX_DISABLE_CACHE, which
+# transforms every file again in every test process): it goes to the checkout's ignored .tmp/ through a link
+mkdir -p .tmp/tsx-cache
+ln -s "$PWD/.tmp/tsx-cache" "$run_tmp/tsx-$(id -u)"
+before="$(LC_ALL=C ls -A "$run_tmp")"
+export TMPDIR="$run_tmp"
 status=0
 node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}" || status=$?
 grep -E '^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ' "$tap" || true
+leftovers="$(comm -13 <(printf '%s\n' "$before") <(LC_ALL=C ls -A "$run_tmp"))"
+if [ -n "$leftovers" ]; then
+  echo "✖ the tests left files in \$TMPDIR (each test must remove what it creates): $(echo $leftovers)" >&2
+  status=1
+fi
 exit "$status"

@@ -61,6 +61,28 @@ test('adding the same content twice is an update; caller metrics are kept and me
   assert.equal((await catalog.list()).length, 1);
 });
 
+test("the url column keeps a backend's source URL with its credentials masked", async (t) => {
+  const { dir, db, catalog } = await setup(t);
+  const file = await writeImage(dir, 'hello.sif');
+  const secret = '0b7bd5e2-7c7e-4d1e-9f6b-2b1d3c4a5e6f';
+  const added = await catalog.add({
+    file,
+    name: parseImageName('vsoch/hello-world:v1'),
+    client: 'registry',
+    url: `https://me:hunter22@registry.example.org/api/container/vsoch/hello-world:v1/${secret}?X-Amz-Signature=abcdef&page=2`,
+  });
+  const masked = 'https://registry.example.org/api/container/vsoch/hello-world:v1/***?X-Amz-Signature=***&page=2';
+  assert.equal(added.record.url, masked);
+  await catalog.close();
+  const raw = new RawDatabase(db);
+  try {
+    // what the original client (or anyone with the file) reads
+    assert.deepEqual(raw.prepare('SELECT url FROM container').all(), [{ url: masked }]);
+  } finally {
+    raw.close();
+  }
+});
+
 test('--name Library/Ubuntu is lower-cased; an explicit @version or version wins over the hash; sha256 is trusted', async (t) => {
   const { dir, storage, catalog } = await setup(t);
   const a = await catalog.add({ file: await writeImage(dir, 'a.sif'), name: parseImageName('Library/Ubuntu'), client: 'registry' });

@@ -383,6 +383,46 @@ describe('downloadToFile', () => {
     }
   });
 
+  test('an endless body without Content-Length stops at the promised size, in one line, and leaves no file', async () => {
+    // well past the promise, yet small enough that a run without the cap ends (and fails) quickly
+    const LIMIT = 24 * 1024 * 1024;
+    let sent = 0;
+    let closed = false;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); // chunked: no length to stop at
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const more = () => {
+        while (!closed && sent < LIMIT) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        if (!closed) res.end();
+      };
+      res.on('close', () => {
+        closed = true;
+      });
+      more();
+    });
+    try {
+      const file = dest();
+      const promised = 1024 * 1024;
+      await rejectsUser(
+        downloadToFile({ url: `${server.url}/x`, dest: file, expectedSize: promised, retries: 2, backoffMs: 1 }),
+        (error) => {
+          assert.equal(error.code, 'ESIZE');
+          assert.equal(error.line.includes('\n'), false);
+          assert.match(error.message, new RegExp(`goes on past the ${promised} bytes the service announced`));
+        },
+      );
+      assert.equal(fs.existsSync(file), false);
+      assert.equal(server.requests.length, 1, 'refused, not retried');
+      // the connection is dropped soon after the promise is passed (socket buffers hold a few MiB more)
+      assert.ok(sent < LIMIT, `the server sent ${sent} bytes`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('404 and 403 are UserErrors without retries, secrets redacted, no file', async () => {
     const server = await serve((req, res) =>
       res.writeHead(req.url?.includes('forbidden') ? 403 : 404, { 'Content-Type': 'text/html' }).end('<h1>no</h1>'),

@@ -32,6 +32,7 @@ import { fileSystemProblem } from '../storage/fs-errors';
 import { isInside } from '../storage/layout';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
 import { pausePoint } from '../testing-hooks';
+import { redactUrl } from '../transfer/redact';
 import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
@@ -167,7 +168,9 @@ export class Catalog {
       tag: named.tag,
       version: named.version ?? '',
       image: dest,
-      url: options.url ?? options.name.url,
+      // a backend's source URL may carry credentials (user:password@, a signed query, a secret path segment); the
+      // catalogue is read by anyone with the database file (and by the original client): keep them masked
+      url: options.url !== undefined ? redactUrl(options.url, { onlySecretQuery: true }) : options.name.url,
       client: options.client,
       metrics: { ...nameMetrics(options.name), ...options.metrics },
     };

@@ -106,6 +106,10 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       await stream(answer.body, sink, timeoutMs, new SpeedFloor(speed.limit, speed.windowMs), req.signal, {
         onWritten: () => {
           pauseAtBytes('download-bytes', sink.position);
+          // a body without Content-Length (chunked, or until close) is otherwise unbounded: never write past the size
+          // the service promised, or an endless answer fills the disk before the digest could refuse it
+          const cap = resource.total ?? req.expectedSize;
+          if (cap !== undefined && sink.position > cap) answer.body.destroy(tooLong(req, cap));
           progress.report(sink.position, resource.total, false);
         },
         onTick: () => progress.flush(sink.position, resource.total),
@@ -163,6 +167,13 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
     });
   }
   return { size, ...(await sink.digests()), contentType: resource.contentType, attempts, resumed };
+}
+
+function tooLong(req: DownloadRequest, cap: number): UserError {
+  return new UserError(`the download from ${urlOrigin(req.url)} goes on past the ${cap} bytes the service announced`, {
+    fix: 'nothing was stored; pull again, and if it persists the server is sending something other than the image',
+    code: 'ESIZE',
+  });
 }
 
 /**
