@@ -15,7 +15,7 @@ import { ByteRing, RING_MIN_PIECE, type RingConsumer } from '../src/transfer/byt
 import { DiskWriteError, FileSink } from '../src/transfer/file-sink';
 import { type Digests, WorkerHasher } from '../src/transfer/hasher';
 import { downloadToFile } from '../src/transfer/index';
-import { WriteQueue } from '../src/transfer/write-queue';
+import { WRITE_MAX_BYTES, WriteQueue } from '../src/transfer/write-queue';
 
 let dir: string;
 before(() => {
@@ -268,6 +268,41 @@ describe('WriteQueue', () => {
     await queue.drain();
     await real.close();
     assert.ok(fs.readFileSync(dest).equals(data));
+  });
+
+  test(`no write is bigger than ${WRITE_MAX_BYTES} bytes, whatever the chunk sizes; the file is exact`, async () => {
+    const dest = file();
+    const real = await fsp.open(dest, 'w');
+    const sizes: number[] = [];
+    const count = (buffers: Buffer[]) => sizes.push(buffers.reduce((sum, b) => sum + b.length, 0));
+    // the real file handle, recording the size of every write it is asked for
+    const handle = {
+      write: async (...args: Parameters<fsp.FileHandle['write']>) => {
+        const [buffer, offset = 0, length] = args as [Buffer, number, number];
+        count([buffer.subarray(offset, offset + (length ?? buffer.length - offset))]);
+        return real.write(...args);
+      },
+      writev: async (buffers: Buffer[], position: number) => {
+        count(buffers);
+        return real.writev(buffers, position);
+      },
+    } as unknown as fsp.FileHandle;
+    const queue = new WriteQueue(handle, (error) => new DiskWriteError(dest, error));
+    // batches of 1 byte to just over 1 MiB, so chunks are both coalesced and split
+    const data = randomBytes(6 * 1024 * 1024 + 11);
+    let position = 0;
+    for (const batch of batches(data, 5)) {
+      await queue.write(batch, position);
+      for (const chunk of batch) position += chunk.length;
+    }
+    await queue.drain();
+    await real.close();
+    assert.ok(fs.readFileSync(dest).equals(data));
+    assert.ok(Math.max(...sizes) <= WRITE_MAX_BYTES, `largest write ${Math.max(...sizes)} bytes`);
+    assert.ok(
+      sizes.some((size) => size === WRITE_MAX_BYTES),
+      'writes are filled up to the bound',
+    );
   });
 
   test('a failed write is reported to the next write and to drain() as the wrapped error', async () => {
