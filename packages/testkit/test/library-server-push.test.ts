@@ -2,6 +2,7 @@
 // (Authorization refused, x-amz-content-sha256 checked, ETags, a failing part, abort, the 404 switch), _complete,
 // tags with the frozen 400, v1 upload on a v1-only server, delete and its switch.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startLibraryServer } from '../src/library-server/server';
 import type { LibraryServerHandle } from '../src/library-server/types';
@@ -82,9 +83,12 @@ describe('library server pushes', () => {
     assert.match(mismatch.text, /XAmzContentSHA256Mismatch/);
     assert.equal((await call(lib.url, `/v2/imagefile/${imageId}/_complete`, { method: 'PUT', token: alice.token, body: {} })).status, 400);
 
+    assert.equal(lib.storedObject(imageId), undefined, 'refused bodies are not kept');
     const ok = await put(url.href, data, { 'x-amz-content-sha256': sha256(data) });
     assert.equal(ok.status, 200);
     assert.match(ok.etag ?? '', /^"[0-9a-f]{32}"$/);
+    assert.deepEqual({ ...lib.storedObject(imageId), path: undefined }, { path: undefined, size: data.length, sha256: sha256(data) });
+    assert.equal(lib.state.images.get(imageId)?.uploaded, false, 'not the image file before _complete');
     const done = await call(lib.url, `/v2/imagefile/${imageId}/_complete`, { method: 'PUT', token: alice.token, body: {} });
     assert.equal(done.status, 200);
     assert.equal(typeof done.json.data.quota.quotaUsage, 'number');
@@ -99,6 +103,11 @@ describe('library server pushes', () => {
     const file = await fetch(`${lib.url}/v1/imagefile/alice/single/app:latest`);
     assert.equal(file.status, 200, 'fetch follows the 303 to the object host');
     assert.equal(sha256(Buffer.from(await file.arrayBuffer())), sha256(data));
+    const stored = lib.state.images.get(imageId)?.path ?? '';
+    assert.ok(existsSync(stored));
+    await lib.removeImage(imageId);
+    assert.ok(!existsSync(stored), 'removeImage removes the file the server wrote');
+    assert.equal((await call(lib.url, '/v1/images/alice/single/app:latest')).status, 404);
   });
 
   it('uploads in server-sized parts with per-part sha256 and ETags, and survives a failing part', async () => {

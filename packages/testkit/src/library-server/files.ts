@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { generatedBytes } from '../registry-server/files';
@@ -71,4 +71,9 @@ export async function concatenate(parts: string[], dir: string): Promise<Receive
 /** A strong ETag for stored bytes, S3-shaped (32 hex; `-N` for an object made of N parts). */
 export function etagOf(sha256: string, parts?: number): string {
   return `"${sha256.slice(0, 32)}${parts === undefined ? '' : `-${parts}`}"`;
+}
+
+/** Whether the server wrote `path` (under its data folder): only those files are ever removed, never a seed's. */
+export function ownedBy(dataDir: string, path: string | undefined): path is string {
+  return path?.startsWith(dataDir + sep) === true;
 }

@@ -74,10 +74,23 @@ export async function serveFile(
         return;
       }
       sent += chunk.length;
-      if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (!res.write(chunk)) await drained(res);
     }
     res.end();
   } catch {
     res.destroy();
   }
+}
+
+/** Waits for the socket to take more, or to go away; the listeners go with it (a long download waits often). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Exchange, ServerContext } from './context';
 import { FaultState } from './faults';
+import { ownedBy } from './files';
 import { handleObject } from './object-host';
 import { presignGet, presignPut } from './object-key';
 import { Presigner } from './presign';
@@ -135,6 +136,17 @@ export async function startLibraryServer(options: LibraryServerOptions = {}): Pr
       const container = containerOf(ctx, ref);
       if (frozen) container.frozenTags.add(tag);
       else container.frozenTags.delete(tag);
+    },
+    storedObject(imageId) {
+      const object = ctx.uploads.objects.get(imageId);
+      return object && { path: object.path, size: object.size, sha256: object.sha256 };
+    },
+    async removeImage(imageId) {
+      const image = imageById(imageId);
+      state.removeImage(image);
+      const object = ctx.uploads.objects.get(imageId);
+      ctx.uploads.objects.delete(imageId);
+      for (const file of [image.path, object?.path]) if (ownedBy(dataDir, file)) await rm(file, { force: true });
     },
     setPrivate(entity, collection, isPrivate) {
       const found = state.lookup(entity, collection);

@@ -198,6 +198,10 @@ export interface LibraryServerHandle {
   /** Points `tag` (on `arch`, or every arch for a v1 tag) of `entity/collection/container` at an image. */
   setTag(ref: string, tag: string, imageId: string, arch?: string): void;
   freezeTag(ref: string, tag: string, frozen?: boolean): void;
+  /** What the object host holds for an image after a presigned PUT and before `_complete` (undefined when nothing). */
+  storedObject(imageId: string): { path: string; size: number; sha256: string } | undefined;
+  /** Removes an image, its tags, and the files the server wrote for it (a seed's own file stays). */
+  removeImage(imageId: string): Promise<void>;
   setPrivate(entity: string, collection: string, isPrivate: boolean): void;
   /** Changes switches while running (apiVersion, download, search, delete, multipart, partSize, presign…). */
   configure(options: Partial<LibrarySettings>): void;

@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { requireOwner, writer } from '../auth';
 import type { Exchange } from '../context';
+import { ownedBy } from '../files';
 import { sendData, sendError, sendJson } from '../respond';
 import { imageJson } from '../serialize';
 import { visibleImage } from './read';
@@ -20,6 +21,6 @@ export async function deleteImage(ex: Exchange, refText: string): Promise<void> 
   if (frozen.length > 0) return sendError(ex.res, 400, `image is tagged ${frozen.join(', ')}, which is frozen: it cannot be deleted`);
   const json = imageJson(state, image);
   state.removeImage(image);
-  if (image.path?.startsWith(ex.ctx.dataDir)) await rm(image.path, { force: true });
+  if (ownedBy(ex.ctx.dataDir, image.path)) await rm(image.path, { force: true });
   sendData(ex.res, json);
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { requireOwner, writer } from '../auth';
 import { int, jsonBody, str } from '../body';
 import type { Exchange } from '../context';
-import { concatenate, etagOf, receive } from '../files';
+import { concatenate, etagOf, ownedBy, receive } from '../files';
 import { objectPath, presignPut } from '../object-key';
 import { sendData, sendError, sendJson } from '../respond';
 import type { LibraryImageRow } from '../types';
@@ -49,7 +49,7 @@ async function adopt(ex: Exchange, image: LibraryImageRow, object: StoredObject)
   image.uploaded = true;
   ex.ctx.uploads.objects.delete(image.id);
   // Only files the server wrote are removed: a seeded image's file belongs to the test.
-  if (old && old !== object.path && old.startsWith(ex.ctx.dataDir)) await rm(old, { force: true });
+  if (old !== object.path && ownedBy(ex.ctx.dataDir, old)) await rm(old, { force: true });
 }
 
 export async function requestUpload(ex: Exchange, imageId: string): Promise<void> {

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// library:// benchmark: `sregistry pull`/`push` against curl on the same presigned object URLs, side by side in
+// one run, on the testkit's Library API server (startLibraryServer: API and object host on two 127.0.0.1 ports,
+// files streamed to and from disk). Rounds alternate which tool goes first; medians are reported.
+//
+//   node bench/library.mjs [--sizes 512] [--rounds 3] [--part-size BYTES] [--json results.json]
+//
+// curl pull  = GET of the presigned object URL (the 303's Location, asked for beforehand and not timed) into a
+//              file: one stream, no hashing, no catalogue.
+// curl push  = one PUT of the file (-T) to a presigned single-upload URL with its x-amz-content-sha256 (computed
+//              beforehand, not timed); the server checks the sha256 as it stores the bytes.
+// sregistry  = the built CLI with the library plugin linked, in a throw-away HOME, --quiet, oclif's auto-transpile of
+//              linked plugins off. Pull: /v1/images, /v1/imagefile → 303 → ranged parts (3 × 5 MiB by default),
+//              size and sha256 checked, into a file with --no-cache (`rmi` does not find a catalogued
+//              entity/collection/container name yet, so a catalogued pull could not be undone between rounds). Push: sha256 + md5 of the file, entity →
+//              image lookups, one presigned PUT up to 64 MiB, else the multipart flow with the server's part size
+//              (per-part sha256), _complete and the tag; the image is removed on the server after every push
+//              (untimed) so that no push is skipped as already uploaded.
+// Without the library plugin (packages/backend-library) the sregistry column is skipped with a note.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { homeEnv } from './lib/home.mjs';
+import { cpuHasShaExtensions, hashRate } from './lib/limits.mjs';
+import { measure, rssSource } from './lib/measure.mjs';
+import { writeRandomFile } from './lib/random-file.mjs';
+import { fmt, machineLine, markdownTable } from './lib/report.mjs';
+import { expectSize, newSamples, recordRun, resultRow } from './lib/samples.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
+const PLUGIN = path.join(ROOT, 'packages', 'backend-library');
+const require = createRequire(import.meta.url);
+const { startLibraryServer } = require(path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js'));
+
+const TARGETS = { pull: 1.2, push: 1.3, rssMb: 150 };
+const MiB = 1024 * 1024;
+const TINY = 4096;
+const USER = 'bench';
+const TOKEN = 'bench-library-token';
+
+const { values: opts } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '512' },
+    rounds: { type: 'string', default: '3' },
+    'part-size': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+const sizesMiB = opts.sizes.split(',').map((s) => Number(s.trim()));
+if (sizesMiB.some((s) => !(s > 0))) throw new Error(`--sizes takes MiB numbers like 64,512, got ${opts.sizes}`);
+const rounds = Number(opts.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a positive integer, got ${opts.rounds}`);
+const partSize = opts['part-size'] === undefined ? undefined : Number(opts['part-size']);
+if (partSize !== undefined && !(Number.isInteger(partSize) && partSize >= 5 * MiB))
+  throw new Error(`--part-size takes bytes, at least 5 MiB (S3's minimum), got ${opts['part-size']}`);
+const withClient = existsSync(path.join(PLUGIN, 'dist', 'backend.js'));
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'sregistry-bench-library-'));
+const log = (line) => process.stderr.write(`${line}\n`);
+const loadAtStart = os.loadavg();
+let lib;
+
+try {
+  await main();
+} finally {
+  await lib?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function sha256(file) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: MiB })) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+async function main() {
+  const images = [
+    { label: '4 KiB', name: 'tiny', bytes: TINY },
+    ...sizesMiB.map((m) => ({ label: `${m} MiB`, name: `img${m}`, bytes: m * MiB })),
+  ];
+  mkdirSync(path.join(work, 'files'));
+  for (const [i, image] of images.entries()) {
+    image.file = path.join(work, 'files', `${image.name}.sif`);
+    log(`writing ${image.label} of random bytes`);
+    await writeRandomFile(image.file, image.bytes, i + 1);
+    image.sha256 = await sha256(image.file);
+  }
+  lib = await startLibraryServer({
+    dataDir: path.join(work, 'server'),
+    tokens: [{ token: TOKEN, owner: USER }],
+    partSize,
+    // the pull side: images served from the bench's files in place
+    images: images.map((image) => ({ ref: `${USER}/bench/${image.name}:latest`, file: image.file })),
+  });
+  log(`library listening on ${lib.url}, objects on ${lib.objectUrl}`);
+  const cli = withClient ? await cliHome() : undefined;
+
+  const results = [];
+  for (const image of images) {
+    const seeded = findImage(`${USER}/bench/${image.name}`, image.sha256);
+    const ref = `library://${USER}/bench/${image.name}:latest`;
+    const pushRef = `library://${USER}/pushed/${image.name}:latest`;
+    const samples = { pull: newSamples(), push: newSamples() };
+    const tools = withClient ? ['curl', 'sregistry'] : ['curl'];
+    for (let round = 1; round <= rounds; round++) {
+      const order = round % 2 || !withClient ? tools : [...tools].reverse();
+      for (const tool of order) {
+        if (tool === 'curl') {
+          const out = path.join(work, `${image.name}.curl`);
+          const url = lib.presignDownload(seeded.id);
+          recordRun(samples.pull, tool, await measure('curl', ['-s', '-f', '-o', out, url]));
+          expectSize(out, image.bytes, 'curl pull');
+          rmSync(out);
+        } else {
+          const out = path.join(cli.cwd, `${image.name}.pulled.sif`);
+          const run = await measure(process.execPath, [BIN, 'pull', '--quiet', '--json', '--no-cache', '--name', out, ref], cli);
+          const pulled = JSON.parse(run.stdout);
+          expectSize(out, image.bytes, 'sregistry pull');
+          if (pulled.sha256 !== image.sha256) throw new Error(`sregistry pull: sha256 ${pulled.sha256}, expected ${image.sha256}`);
+          recordRun(samples.pull, tool, run);
+          rmSync(out);
+        }
+      }
+      for (const tool of order) {
+        if (tool === 'curl') {
+          // an image row of its own (untimed), so the PUT has a presigned URL, as POST /v2/imagefile gives it
+          const target = await lib.addImage({ ref: `${USER}/curl/${image.name}:latest`, file: image.file, uploaded: false });
+          const url = lib.presignUpload(target.id);
+          const run = await measure('curl', [
+            '-s',
+            '-f',
+            '-o',
+            '/dev/null',
+            '-H',
+            `x-amz-content-sha256: ${image.sha256}`,
+            '-T',
+            image.file,
+            url,
+          ]);
+          recordRun(samples.push, tool, run);
+          if (lib.storedObject(target.id)?.size !== image.bytes) throw new Error('curl push: the object host did not store the file');
+          await lib.removeImage(target.id);
+        } else {
+          const run = await measure(process.execPath, [BIN, 'push', '--quiet', '--json', image.file, '--name', pushRef], cli);
+          const pushed = JSON.parse(run.stdout);
+          if (typeof pushed.details?.upload !== 'string' || pushed.details.upload === 'skipped')
+            throw new Error(`sregistry push did not upload: ${run.stdout}`);
+          image.pushMode = pushed.details.upload;
+          recordRun(samples.push, tool, run);
+          const stored = findImage(`${USER}/pushed/${image.name}`, image.sha256);
+          if (!stored.uploaded || stored.size !== image.bytes) throw new Error('sregistry push: the image is not on the server');
+          await lib.removeImage(stored.id);
+        }
+      }
+      const pair = (s) =>
+        withClient ? `curl ${fmt(s.curl.at(-1))} s / sregistry ${fmt(s.sregistry.at(-1))} s` : `curl ${fmt(s.curl.at(-1))} s`;
+      log(`${image.label} round ${round}: pull ${pair(samples.pull)}, push ${pair(samples.push)}`);
+    }
+    for (const op of ['pull', 'push']) results.push({ ...resultRow(image, op, samples[op]), pushMode: image.pushMode });
+  }
+  report(results);
+}
+
+/** The server's image of `entity/collection/container` with this sha256. */
+function findImage(path, sha) {
+  const [entity, collection, container] = path.split('/');
+  const found = lib.state.lookup(entity, collection, container);
+  const image = found.container && lib.state.imagesOf(found.container).find((i) => i.hash === `sha256.${sha}`);
+  if (!image) throw new Error(`no image ${path} with sha256 ${sha} on the server`);
+  return image;
+}
+
+async function cliHome() {
+  const home = path.join(work, 'home');
+  const env = {
+    ...homeEnv(home),
+    SREGISTRY_LIBRARY_BASE: lib.url,
+    SREGISTRY_LIBRARY_TOKEN: TOKEN,
+    NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'lib', 'no-autotranspile.cjs')}`,
+  };
+  const cwd = path.join(home, 'work');
+  mkdirSync(cwd, { recursive: true });
+  await measure(process.execPath, [BIN, 'plugins', 'link', PLUGIN, '--no-install'], { env, cwd });
+  return { env, cwd };
+}
+
+function report(results) {
+  const rows = results.map((r) => ({ ...r, ratio: withClient ? r.sregistry / r.curl : undefined }));
+  const table = markdownTable(
+    ['size', 'op', 'curl s', 'sregistry s', 'ratio', 'curl CPU s', 'sregistry CPU s', 'peak RSS MB'],
+    rows.map((r) => [
+      r.size,
+      r.op,
+      fmt(r.curl),
+      fmt(r.sregistry),
+      withClient ? `${fmt(r.ratio)}x` : '-',
+      fmt(r.curlCpu),
+      fmt(r.sregistryCpu),
+      withClient ? fmt(r.rssMb, 0) : '-',
+    ]),
+  );
+  const sha = hashRate('sha256');
+  const out = [`sregistry library:// benchmark — ${new Date().toISOString()}`, machineLine(loadAtStart)];
+  out.push(
+    `command: node bench/library.mjs --sizes ${sizesMiB.join(',')} --rounds ${rounds}${partSize ? ` --part-size ${partSize}` : ''}; medians of ${rounds} alternating rounds; RSS: ${rssSource}, max over rounds`,
+    `server: testkit startLibraryServer in the bench's process (303 to presigned URLs on a second port; part size ${partSize ?? 'the default 524288000'}); it hashes every uploaded byte (sha256) for curl and sregistry alike`,
+    `limit: one core hashes sha256 at ${fmt(sha, 0)} MiB/s (node:crypto, 64 MiB, best of 3; SHA extensions: ${cpuHasShaExtensions() ?? 'none'})`,
+    '',
+    ...table,
+    '',
+  );
+  const modes = rows.filter((r) => r.op === 'push' && r.pushMode).map((r) => `${r.size}: ${r.pushMode}`);
+  if (modes.length) out.push(`sregistry push uploads: ${modes.join('; ')}`);
+  if (!withClient) {
+    out.push(
+      'sregistry column skipped: packages/backend-library is not built (dist/backend.js); build it (pnpm run build) to compare. Targets not judged.',
+    );
+  } else {
+    const big = rows.filter((r) => r.bytes !== TINY);
+    const verdict = (ok) => (ok ? 'met' : 'MISSED');
+    for (const op of ['pull', 'push']) {
+      const these = big.filter((r) => r.op === op);
+      out.push(
+        `target ${op} <= ${TARGETS[op]}x curl: ${these.map((r) => `${r.size} ${fmt(r.ratio)}x`).join(', ')} -> ${verdict(these.every((r) => r.ratio <= TARGETS[op]))}`,
+      );
+    }
+    const rss = Math.max(...big.map((r) => r.rssMb));
+    out.push(`target peak RSS <= ${TARGETS.rssMb} MB: max ${fmt(rss, 0)} MB -> ${verdict(rss <= TARGETS.rssMb)}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  if (opts.json)
+    writeFileSync(
+      opts.json,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, partSize, client: withClient, results: rows }, null, 2)}\n`,
+    );
+}
