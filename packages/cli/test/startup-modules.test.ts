@@ -48,6 +48,8 @@ async function loaded(args: string[], env: Record<string, string> = {}) {
 const has = (modules: string[], part: string) => modules.some((m) => m.includes(part));
 const TYPEORM = path.join('catalog', 'bundle.js');
 const AXIOS = path.join('transfer', 'axios-bundle.js');
+// OpenPGP, DSSE and the keyring: only for pulls with --verify
+const SIGNATURES = `${path.sep}${path.join('sif', 'signature')}${path.sep}`;
 // Node's fetch (undici) and http2, which axios's top level would load for nothing
 const UNUSED_BY_REQUESTS = ['node:internal/deps/undici/undici', 'node:http2'];
 
@@ -70,11 +72,14 @@ test('search loads axios but not TypeORM, and axios leaves fetch and http2 unloa
   );
 });
 
-test('a pull writes the catalogue through TypeORM, without fetch or http2', async () => {
+test('a pull writes the catalogue through TypeORM, without fetch, http2 or the signature code', async () => {
   const { result, modules } = await loaded(['pull', '--json', 'vanessa/tacos:latest']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(fs.readFileSync(JSON.parse(result.stdout).path, 'utf8'), 'tacos image\n');
-  assert.deepEqual({ typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS) }, { typeorm: true, axios: true });
+  assert.deepEqual(
+    { typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS), signatures: has(modules, SIGNATURES) },
+    { typeorm: true, axios: true, signatures: false },
+  );
   assert.deepEqual(
     modules.filter((m) => UNUSED_BY_REQUESTS.includes(m)),
     [],

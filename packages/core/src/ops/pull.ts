@@ -5,6 +5,7 @@ import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
+import { isTrue } from '../settings/env';
 import { classifyPrefix, detectImageFormat } from '../sif/index';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
 import { pausePoint } from '../testing-hooks';
@@ -14,7 +15,6 @@ import { announcement } from './announce';
 import { gunzipFile } from './gunzip';
 import type { PullEvent } from './pull-events';
 import type { Session } from './session';
-import { verifyPulled } from './verify';
 
 export interface PullImageOptions {
   uri: string;
@@ -176,8 +176,13 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       emit({ type: 'warning', message: 'this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked' });
     }
 
-    const verified = await verifyPulled(session, temp, remote.name.uri, { verify: options.verify, keyFiles: options.keyFiles });
-    if (verified) emit({ type: 'info', message: verified });
+    if (options.verify ?? isTrue(session.env.SREGISTRY_PULL_VERIFY)) {
+      // the signature code (OpenPGP, DSSE, the keyring) loads only for pulls that verify signatures
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { verifyPulled } = require('./verify') as typeof import('./verify');
+      const verified = await verifyPulled(session, temp, remote.name.uri, { verify: true, keyFiles: options.keyFiles });
+      if (verified) emit({ type: 'info', message: verified });
+    }
     // the download was private while incomplete (0600); the finished image gets the user's usual mode
     fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = remote.version ?? sha256;
