@@ -5,8 +5,9 @@
  *
  * `base` is the file the temp becomes (a temp beside its destination, renamed over it when complete) or a hint
  * (a download in `<storage>/.tmp`). The host tag and pid say who writes it: a temp of a process of this host that
- * no longer runs is stale at once; any other (another machine on shared storage) only once nobody wrote it for
- * the age limit (a file being written keeps a fresh mtime).
+ * no longer runs is stale at once; any other (another node on shared storage: another machine, a container with
+ * its own pids, this machine before a reboot) only once nobody wrote it for the age limit (a file being written
+ * keeps a fresh mtime), so a node never removes a live partial file of another.
  *
  * A temp outside `<storage>/.tmp` (beside an image, beside a `pull --name` or cross-file-system `mv` destination)
  * is announced by a note in `<storage>/.tmp` (same scheme, base `@note`, holding the temp's path), so the cheap
@@ -17,14 +18,36 @@
  * of core is loaded.)
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TEMP_MAX_AGE_MS, JOURNAL_DIR_NAME, SWEEP_MARKER_NAME } from './names';
 
-/** A short tag of this host, so a temp file's owner can be recognised on storage shared between machines. */
-export const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+/**
+ * A short tag of where this process's pid means this process: the host name, the kernel's boot (pids are reused
+ * after a reboot) and the pid namespace (a container of the same name, on this machine or another, counts its own
+ * pids). Temps of any other tag are another node's, on storage shared between machines: never judged by pid.
+ */
+export const HOST_TAG = createHash('sha256')
+  .update(
+    [
+      os.hostname(),
+      readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
+      readOr(() => readlinkSync('/proc/self/ns/pid')),
+    ].join('\0'),
+  )
+  .digest('hex')
+  .slice(0, 8);
+
+/** `read()`, or '' where the system has no such file (not Linux): the host name alone tells then. */
+function readOr(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
+}
 const TEMP_NAME = /^\.(.+)\.sregistry-([0-9a-f]{8})-(\d+)-([0-9a-f]+)\.tmp$/;
 /** what earlier versions wrote (recognised so their leftovers are cleaned too, by age only) */
 const LEGACY_NAMES = [
