@@ -14,7 +14,7 @@ export const parseOptions = { lowercase: true, digestVersions: false };
 export const settings = {
   base: 'the Library API (or its web front end), e.g. https://library.sylabs.io; default: the active remote of ~/.apptainer/remote.yaml',
   token: 'the Bearer token (sregistry library login stores it); default: the token of that remote',
-  arch: 'architecture pushed and pulled when --arch is not given (default: this machine, amd64 or arm64)',
+  arch: 'architecture pulled when --arch is not given, and pushed for a file that names none (default: this machine)',
   concurrency: 'parallel ranged parts per download (default 3; 1 downloads in one stream)',
   part_size: 'bytes per downloaded part (default 5 MiB)',
   nohttps: 'true: a host in the URI is reached over plain http',
@@ -64,8 +64,9 @@ export function createBackend(ctx: BackendContext): Backend {
     },
     async push(request) {
       const ref = toReference(host, request.name);
+      // the image's own architecture, as Apptainer reads it from the SIF header; else the setting or this machine
       return pushImage(host, clientFor(ref), ref, request, {
-        arch: arch(),
+        arch: (await host.imageArch(request.file)) ?? arch(),
         multipartThreshold: positive(ctx.settings.get('SREGISTRY_LIBRARY_MULTIPART_THRESHOLD')) ?? MULTIPART_THRESHOLD,
       });
     },

@@ -8,7 +8,16 @@ import type * as CommandApi from '@sregistry/core/command';
 /** What the backend uses of core: errors, JSON requests, raw file uploads, redaction and printable server text, digests. */
 export type Host = Pick<
   BackendHost,
-  'apiVersion' | 'UserError' | 'isUserError' | 'requestJson' | 'uploadFile' | 'redactUrl' | 'urlOrigin' | 'printable' | 'fileDigests'
+  | 'apiVersion'
+  | 'UserError'
+  | 'isUserError'
+  | 'requestJson'
+  | 'uploadFile'
+  | 'imageArch'
+  | 'redactUrl'
+  | 'urlOrigin'
+  | 'printable'
+  | 'fileDigests'
 >;
 export type { JsonRequest, JsonResponse } from '@sregistry/core';
 
@@ -20,7 +29,7 @@ export function hostOf(ctx: Pick<BackendContext, 'host'>): Host {
   const [major, minor] = String(host.apiVersion ?? '0.0')
     .split('.')
     .map(Number);
-  if (major !== NEEDED[0] || minor < NEEDED[1] || typeof host.uploadFile !== 'function') {
+  if (major !== NEEDED[0] || minor < NEEDED[1] || typeof host.uploadFile !== 'function' || typeof host.imageArch !== 'function') {
     throw new host.UserError(`@sregistry/backend-library needs host API ${NEEDED.join('.')}, and this sregistry has ${host.apiVersion}`, {
       fix: 'update sregistry (npm install -g @sregistry/cli@latest)',
       code: 'EINCOMPATIBLE',

@@ -142,6 +142,39 @@ describe('library:// end to end', () => {
     }
   });
 
+  test("a push registers the SIF's own architecture", async () => {
+    const arm = path.join(home.home, 'arm.sif');
+    await writeSif(arm, { partition: { data: randomBytes(8192), arch: 'arm64' } });
+    const r = await home.run(['push', '--json', arm, '--name', `library://${USER}/tools/armtool:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).details.arch, 'arm64');
+    assertOneLineError(await anon.run(['pull', `library://${USER}/tools/armtool:v1`]), /no image for amd64, only for arm64/);
+    const ok = await anon.run(['pull', '--arch', 'arm64', `library://${USER}/tools/armtool:v1`]);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  test('an upload URL refused with 403 (expired) is asked for again once; twice is one line', async () => {
+    const file = path.join(home.home, 'expiry.sif');
+    await writeSif(file, { partition: { data: randomBytes(4096), arch: 'amd64' } });
+    server.setFaults({ failRequests: { host: 'object', pathPrefix: '/', status: 403, times: 1 } });
+    const before = server.requests.length;
+    const r = await home.run(['push', file, '--name', `library://${USER}/tools/expiry:v1`]);
+    server.setFaults({});
+    assert.equal(r.code, 0, r.stderr);
+    const asks = server.requests
+      .slice(before)
+      .filter((q) => q.host === 'api' && q.method === 'POST' && q.path.startsWith('/v2/imagefile/'));
+    assert.equal(asks.length, 2, 'a second upload URL was asked for');
+    const file2 = path.join(home.home, 'expiry2.sif');
+    await writeSif(file2, { partition: { data: randomBytes(4096), arch: 'amd64' } });
+    server.configure({ presignExpiryMs: 0 });
+    try {
+      assertOneLineError(await home.run(['push', file2, '--name', `library://${USER}/tools/expiry:v2`]), /refused the image \(HTTP 403/);
+    } finally {
+      server.configure({ presignExpiryMs: 5 * 60_000 });
+    }
+  });
+
   test('a frozen tag is one line', async () => {
     const r = await home.run(['push', other, '--name', `library://${USER}/public/frozen:v1`]);
     assertOneLineError(r, /tag v1 .* is frozen/);

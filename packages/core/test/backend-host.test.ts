@@ -1,6 +1,9 @@
 // The host API a backend sees: exactly the documented members, one frozen object, built in one place for every
 // backend the registry creates; `ctx.core` is the same narrow object (kept for backends written for core 0.1).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import * as core from '../src/index';
 
@@ -10,6 +13,7 @@ const MEMBERS = [
   'coreVersion',
   'downloadToFile',
   'fileDigests',
+  'imageArch',
   'isUserError',
   'parseImageName',
   'printable',
@@ -36,6 +40,22 @@ test('the host holds the documented members only, and is frozen', () => {
   assert.equal(host.redactUrl('https://u:p@example.org/x'), core.redactUrl('https://u:p@example.org/x'));
   const error = new host.UserError('x', { fix: 'y' });
   assert.ok(core.isUserError(error) && host.isUserError(error));
+});
+
+test("imageArch reads a SIF's architecture, and is undefined for anything else", async () => {
+  const { sampleSif, writeSif } = await import('../../testkit/src/index');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-arch-'));
+  try {
+    const host = core.backendHost();
+    await sampleSif(path.join(dir, 'a.sif'));
+    assert.equal(await host.imageArch(path.join(dir, 'a.sif')), 'amd64');
+    await writeSif(path.join(dir, 'b.sif'), { partition: { data: Buffer.alloc(4096), arch: 'arm64' } });
+    assert.equal(await host.imageArch(path.join(dir, 'b.sif')), 'arm64');
+    fs.writeFileSync(path.join(dir, 'c.txt'), 'not an image');
+    assert.equal(await host.imageArch(path.join(dir, 'c.txt')), undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('every backend the registry creates gets the same host, as ctx.host and (deprecated) ctx.core', async () => {

@@ -17,13 +17,14 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliResult, makeTempHome, runCli, type TempHome } from '../src/cli-runner';
 import { type FolderServer, serveFolder } from '../src/conformance/static-server';
+import { startLibraryServer } from '../src/library-server/index';
 import { distributionAvailable, startDistribution } from '../src/oci-registry/index';
 import { type RegistryServerHandle, startRegistryServer } from '../src/registry-server/index';
 import { sampleSif } from '../src/sif-writer';
 import { startVerdaccio, type VerdaccioHandle } from '../src/verdaccio';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const PACKAGES = ['core', 'cli', 'backend-registry', 'backend-hub', 'backend-oras', 'testkit'];
+const PACKAGES = ['core', 'cli', 'backend-registry', 'backend-hub', 'backend-oras', 'backend-library', 'testkit'];
 const FIXTURE = path.join(ROOT, 'packages', 'testkit', 'fixtures', 'backend-folder');
 // inside the checkout's ignored .tmp/, so a test run leaves nothing in the user's home
 const CACHE = process.env.SREGISTRY_E2E_CACHE ?? path.join(ROOT, '.tmp', 'e2e-cache');
@@ -210,7 +211,7 @@ describe('plugin distribution: publish, install the CLI, install/use/uninstall p
       assert.ok(published, `@sregistry/${pkg}@${versions[pkg]} is in the registry`);
       assert.doesNotMatch(JSON.stringify(published), /workspace:/, `@sregistry/${pkg} has no workspace: ranges`);
     }
-    for (const pkg of ['cli', 'backend-registry', 'backend-hub', 'backend-oras']) {
+    for (const pkg of ['cli', 'backend-registry', 'backend-hub', 'backend-oras', 'backend-library']) {
       assert.ok(fs.existsSync(path.join(ws, 'packages', pkg, 'oclif.manifest.json')), `prepack wrote ${pkg}/oclif.manifest.json`);
     }
   });
@@ -327,6 +328,41 @@ describe('plugin distribution: publish, install the CLI, install/use/uninstall p
       assert.ok(!(pull.stdout + pull.stderr + push.stdout + push.stderr).includes(TOKEN), 'the password is never printed');
     } finally {
       await oci.close();
+    }
+  });
+
+  test('plugins install @sregistry/backend-library: login, push and pull against the testkit Library server', async () => {
+    const library = await startLibraryServer({ tokens: [{ token: TOKEN, owner: USER }], entities: [{ name: USER }] });
+    try {
+      const r = await sregistry(['plugins', 'install', '@sregistry/backend-library']);
+      assertOk(r, 'plugins install @sregistry/backend-library');
+      timings.push(`plugins install library ${r.ms} ms`);
+      const modules = path.join(home.env.XDG_DATA_HOME, 'sregistry', 'node_modules');
+      assert.equal(readJson(path.join(modules, '@sregistry', 'backend-library', 'package.json')).version, versions['backend-library']);
+      for (const heavy of ['@sregistry/core', 'better-sqlite3', 'typeorm']) {
+        assert.ok(!fs.existsSync(path.join(modules, heavy)), `${heavy} was not installed into the plugin folder`);
+      }
+      const ls = await sregistry(['backend', 'ls']);
+      assert.match(ls.stdout, /^library\s+pull,push,search,delete\s+@sregistry\/backend-library@\S+ \(user\)/m);
+      const login = await runCli(bin, ['library', 'login', '--base', library.url], {
+        env: withoutNpm(home.env),
+        cwd: home.home,
+        input: `${TOKEN}\n`,
+      });
+      assertOk(login, 'library login (a plugin command on the host)');
+      const sif = path.join(home.home, 'library.sif');
+      await sampleSif(sif);
+      const push = await sregistry(['push', sif, '--name', `library://${USER}/team/tool:v1`], { SREGISTRY_LIBRARY_ARCH: 'amd64' });
+      assertOk(push, 'push library://');
+      assert.match(push.stdout, /Pushed library:\/\/dinosaur\/team\/tool:v1 \(sha256\.[0-9a-f]{64}\)/);
+      const pull = await sregistry(['pull', '--arch', 'amd64', `library://${USER}/team/tool:v1`]);
+      assertOk(pull, 'pull library://');
+      const stored = /^Success! (.+)$/m.exec(pull.stdout)?.[1];
+      assert.ok(stored && fs.readFileSync(stored).equals(fs.readFileSync(sif)), 'the pulled file is the pushed one');
+      assert.ok(!(pull.stdout + pull.stderr + push.stdout + push.stderr + login.stdout).includes(TOKEN), 'the token is never printed');
+      assert.deepEqual(library.objectAuthRejections, [], 'the object host never got the token');
+    } finally {
+      await library.stop();
     }
   });
 

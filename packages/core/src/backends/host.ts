@@ -8,6 +8,7 @@ import { isUserError, UserError } from '../errors';
 import type * as Untrusted from '../output/untrusted';
 import type * as AtomicWrite from '../settings/atomic-write';
 import { settingName } from '../settings/backend-settings';
+import type * as Sif from '../sif/read-sif';
 import type * as Download from '../transfer/download';
 import type * as Redact from '../transfer/redact';
 import type * as RequestJson from '../transfer/request-json';
@@ -33,6 +34,10 @@ export function backendHost(): BackendHost {
     uploadMultipart: (request) => (require('../transfer/upload') as typeof Upload).uploadMultipart(request),
     uploadFile: (request) => (require('../transfer/upload-file') as typeof UploadFile).uploadFile(request),
     fileDigests: (file, names, signal) => (require('../catalog/hash') as typeof Hash).fileDigests(file, names, signal),
+    imageArch: async (file) => {
+      const info = await (require('../sif/read-sif') as typeof Sif).readSif(file).catch(() => undefined);
+      return info && info.arch !== 'unknown' && /^[a-z0-9_]+$/.test(info.arch) ? info.arch : undefined;
+    },
     redactUrl: (url) => redact().redactUrl(url),
     redactHeaders: (headers) => redact().redactHeaders(headers),
     urlOrigin: (url) => redact().urlOrigin(url),

@@ -54,6 +54,12 @@ export interface BackendHost {
   /** Digests of a file in one streaming pass (sha256 always, md5 when asked). */
   fileDigests(file: string, names?: HashName[], signal?: AbortSignal): Promise<FileDigests>;
 
+  /**
+   * The architecture a SIF image is built for (its primary partition's, else the header's), in Go's words
+   * (`amd64`, `arm64`); undefined when the file is not a SIF or names none. Since 1.2.0.
+   */
+  imageArch(file: string): Promise<string | undefined>;
+
   /** Redaction: a URL with credentials and signed query parameters masked, for messages and debug lines. */
   redactUrl(url: string | URL): string;
   /** Headers with Authorization, cookies and tokens masked. */
