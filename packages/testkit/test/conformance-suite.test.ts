@@ -1,15 +1,15 @@
-// The conformance suite must fail for backends that break the contract. This file runs itself as a child with
-// CONFORMANCE_BROKEN=<variant>: the child runs the suite on a broken copy of the folder example backend, and the
-// parent checks which of the suite's tests failed.
+// The conformance suite must fail for backends that break the contract: checkBackendConformance runs it on broken
+// copies of the folder example backend and its report names the failed checks, with no test runner involved (this
+// file uses node:test only to hold the assertions). The suite module itself must not load node:test.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Backend, BackendContext, BackendModule } from '@sregistry/core';
-import { runBackendConformance, serveFolder } from '../src/index';
+import { checkBackendConformance, conformanceSuite, serveFolder } from '../src/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const folder = require('../fixtures/backend-folder/backend.js') as BackendModule;
@@ -47,19 +47,19 @@ const VARIANTS: Record<string, { module: BackendModule; fails: string }> = {
   },
 };
 
-const variant = process.env.CONFORMANCE_BROKEN;
-if (variant) {
-  const broken = VARIANTS[variant];
-  if (!broken) throw new Error(`unknown variant ${variant}`);
+/** The suite on one broken backend, against a folder holding library/tacos/latest.sif. */
+function check(module: BackendModule) {
   const image = Buffer.from('broken backend image\n');
-  runBackendConformance({
+  return checkBackendConformance({
     name: 'folder',
-    module: broken.module,
+    module,
     timeoutMs: 20_000,
     async start() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conformance-broken-'));
       fs.mkdirSync(path.join(dir, 'library', 'tacos'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'library', 'tacos', 'latest.sif'), image);
+      // not a SIF: the published digest is what lets the core accept these bytes
+      fs.writeFileSync(path.join(dir, 'library', 'tacos', 'latest.sif.sha256'), createHash('sha256').update(image).digest('hex'));
       const server = await serveFolder(dir);
       return {
         image: { uri: 'folder://tacos:latest', sha256: createHash('sha256').update(image).digest('hex') },
@@ -72,28 +72,62 @@ if (variant) {
       };
     },
   });
-} else {
-  const runVariant = (name: string) =>
-    new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', '--test-reporter=tap', __filename],
-        // NODE_TEST_CONTEXT would make the child report to this runner in its binary format instead of TAP
-        { env: { ...process.env, NODE_TEST_CONTEXT: undefined, CONFORMANCE_BROKEN: name }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: String(stdout) }),
-      );
-    });
-
-  for (const [name, { fails }] of Object.entries(VARIANTS)) {
-    test(`the suite fails a backend that breaks the contract: ${name}`, async () => {
-      const { code, stdout } = await runVariant(name);
-      assert.notEqual(code, 0, 'the run fails');
-      const failed = [...stdout.matchAll(/^\s*not ok \d+ - (.+)$/gm)].map((m) => m[1]);
-      assert.ok(
-        failed.some((title) => title.startsWith(fails)),
-        `"${fails}…" failed (failed: ${JSON.stringify(failed)})`,
-      );
-      assert.match(stdout, /^\s+1\.\.6$/m, 'all six tests of the suite ran');
-    });
-  }
 }
+
+for (const [name, { module, fails }] of Object.entries(VARIANTS)) {
+  test(`the suite fails a backend that breaks the contract: ${name}`, async () => {
+    const report = await check(module);
+    assert.equal(report.ok, false, 'the report fails');
+    assert.equal(report.results.length, 6, 'all six checks ran');
+    const failed = report.failures.map((r) => r.name);
+    assert.ok(
+      failed.some((title) => title.startsWith(fails)),
+      `"${fails}…" failed (failed: ${JSON.stringify(failed)})`,
+    );
+    assert.match(report.summary, new RegExp(`^not ok - ${fails}`, 'm'));
+    for (const failure of report.failures) assert.ok(failure.error instanceof Error, `${failure.name} carries its error`);
+  });
+}
+
+test('control: the unbroken folder backend passes every check', async () => {
+  const report = await check(folder);
+  assert.deepEqual(
+    report.failures.map((r) => `${r.name}: ${r.error?.message}`),
+    [],
+  );
+  assert.equal(report.ok, true);
+  assert.equal(report.summary.split('\n').length, 6);
+});
+
+test('a service that does not start fails every check with the reason, and nothing is left running', async () => {
+  const report = await checkBackendConformance({
+    name: 'folder',
+    module: folder,
+    async start() {
+      throw new Error('port in use');
+    },
+  });
+  assert.equal(report.ok, false);
+  assert.equal(report.results.length, 6);
+  for (const r of report.results) assert.match(String(r.error?.message), /not run: the set-up failed: port in use/);
+});
+
+test('the checks can be handed to any runner one by one', () => {
+  const suite = conformanceSuite({ name: 'folder', module: folder, start: () => Promise.reject(new Error('not started here')) });
+  assert.equal(suite.title, 'backend conformance: folder');
+  assert.equal(suite.checks.length, 6);
+  for (const c of suite.checks) assert.equal(typeof c.run, 'function');
+});
+
+test('loading the suite (the testkit entry) loads no node:test', () => {
+  const entry = path.resolve(__dirname, '..', 'dist', 'index.js');
+  assert.ok(fs.existsSync(entry), `${entry} is missing: build first`);
+  // records every require of node:test while the entry loads; the control requires it on purpose
+  const script = (control: boolean) =>
+    `const m = require('node:module'); const seen = []; const load = m._load;
+     m._load = function (request, ...rest) { if (request === 'node:test' || request === 'test') seen.push(request); return load.call(this, request, ...rest); };
+     require(${JSON.stringify(entry)}); ${control ? "require('node:test');" : ''} process.stdout.write(JSON.stringify(seen));`;
+  const seen = (control: boolean) => JSON.parse(execFileSync(process.execPath, ['-e', script(control)], { encoding: 'utf8' }));
+  assert.deepEqual(seen(false), [], 'node:test is not required by the testkit entry');
+  assert.deepEqual(seen(true), ['node:test'], 'control: the hook sees a require of node:test');
+});

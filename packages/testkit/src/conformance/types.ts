@@ -41,6 +41,6 @@ export interface ConformanceOptions {
   core?: CoreModule;
   /** more names the backend must refuse (scheme included) besides the suite's own */
   badNames?: string[];
-  /** node:test timeout per test, ms (default 60 s) */
+  /** time limit of each check, ms (default 60 s) */
   timeoutMs?: number;
 }
