@@ -19,6 +19,8 @@ export interface LibraryHome {
   home: string;
   storage: string;
   work: string;
+  /** the environment the CLI runs with */
+  env: Record<string, string | undefined>;
   run(args: string[], options?: { env?: Record<string, string | undefined>; input?: string }): Promise<CliResult>;
   cleanup(): void;
 }
@@ -38,7 +40,7 @@ export async function libraryHome(server: LibraryServerHandle, options: { token?
     runCli(BIN, args, { cwd: work, input: o.input, env: { ...env, ...o.env } });
   const linked = await runIt(['plugins', 'link', PLUGIN_DIR, '--no-install']);
   assert.equal(linked.code, 0, `plugins link failed: ${linked.stderr}`);
-  return { home: temp.home, storage: path.join(temp.home, '.singularity', 'shub'), work, run: runIt, cleanup: temp.cleanup };
+  return { home: temp.home, storage: path.join(temp.home, '.singularity', 'shub'), work, env, run: runIt, cleanup: temp.cleanup };
 }
 
 export const sha256Hex = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');

@@ -1,0 +1,126 @@
+// Through the CLI: Apptainer's remote.yaml is enough (no sregistry setting), a web front end is followed to its
+// library through /assets/config/config.prod.json, delete where offered and one line where not, and Ctrl-C in a
+// multipart push aborts the upload on the server.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type LibraryServerHandle, sampleSif, startLibraryServer, writeSif } from '../../testkit/src/index';
+import { assertOneLineError, BIN, fileSha256, type LibraryHome, libraryHome, TOKEN, USER } from './helpers';
+
+const MIB = 1024 * 1024;
+
+describe('library:// settings, delete and Ctrl-C', () => {
+  let server: LibraryServerHandle;
+  let small: string;
+  const homes: LibraryHome[] = [];
+  const home = async (token = true) => {
+    const h = await libraryHome(server, { token });
+    homes.push(h);
+    return h;
+  };
+
+  before(async () => {
+    server = await startLibraryServer({ tokens: [{ token: TOKEN, owner: USER }], entities: [{ name: USER }], partSize: MIB });
+    const dir = await home();
+    small = path.join(dir.home, 'small.sif');
+    await sampleSif(small);
+    await server.addImage({ ref: `${USER}/secret/hello:latest`, file: small, private: true });
+    await server.addImage({ ref: `${USER}/public/gone:latest`, file: small });
+  });
+  after(async () => {
+    for (const h of homes) h.cleanup();
+    await server?.stop();
+  });
+
+  test('apptainer remote login is enough: the active remote of ~/.apptainer/remote.yaml, its URI and token', async () => {
+    const h = await home(false);
+    fs.mkdirSync(path.join(h.home, '.apptainer'));
+    const uri = new URL(server.url).host;
+    fs.writeFileSync(
+      path.join(h.home, '.apptainer', 'remote.yaml'),
+      `Active: local\nRemotes:\n  SylabsCloud:\n    URI: cloud.sylabs.io\n    System: true\n  local:\n    URI: ${uri}\n    Token: ${TOKEN}\n    Insecure: true\n`,
+    );
+    const r = await h.run(['pull', `library://${USER}/secret/hello:latest`], { env: { SREGISTRY_LIBRARY_BASE: undefined } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
+  });
+
+  test('a web front end is followed to its library through config.prod.json', async () => {
+    const front = http.createServer((req, res) => {
+      if (req.url === '/assets/config/config.prod.json') {
+        // the Registry Server serves it as text/html
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end(JSON.stringify({ libraryAPI: { uri: server.url }, keystoreAPI: { uri: server.url } }));
+        return;
+      }
+      res.writeHead(404, { 'Content-Type': 'text/html' });
+      res.end('<html>not here</html>');
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const h = await home();
+      const base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+      const r = await h.run(['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/secret/hello:latest`], {
+        env: { SREGISTRY_LIBRARY_BASE: base },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fileSha256(path.join(h.work, 'x.sif')), fileSha256(small));
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
+  });
+
+  test('delete where the server offers it; one line where it does not', async () => {
+    const h = await home();
+    const r = await h.run(['delete', '--force', `library://${USER}/public/gone:latest`]);
+    assert.equal(r.code, 0, r.stderr);
+    assertOneLineError(await h.run(['pull', `library://${USER}/public/gone:latest`]), /not in the library/);
+    server.configure({ delete: false });
+    try {
+      assertOneLineError(await h.run(['delete', '--force', `library://${USER}/secret/hello:latest`]), /does not offer deleting/);
+    } finally {
+      server.configure({ delete: true });
+    }
+  });
+
+  test('Ctrl-C during a multipart push aborts the upload on the server and exits 130', async () => {
+    const h = await home();
+    const big = path.join(h.home, 'big.sif');
+    await writeSif(big, { partition: { data: randomBytes(4 * MIB), arch: 'amd64' } });
+    server.setFaults({ delayMs: { object: 400 } });
+    try {
+      const child = spawn(process.execPath, [BIN, 'push', big, '--name', `library://${USER}/tools/cancelled:v1`], {
+        cwd: h.work,
+        env: Object.fromEntries(
+          Object.entries({ ...h.env, SREGISTRY_LIBRARY_MULTIPART_THRESHOLD: String(MIB) }).filter(([, v]) => v !== undefined),
+        ) as Record<string, string>,
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => {
+        stderr += String(c);
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const started = Date.now();
+      while (!server.requests.some((q) => q.host === 'object' && q.method === 'PUT') && Date.now() - started < 30_000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGINT');
+      const code = await exited;
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /cancelled/);
+      assert.ok(
+        server.requests.some((q) => q.path.endsWith('/_multipart_abort')),
+        '_multipart_abort was sent',
+      );
+      assert.ok(!server.requests.some((q) => q.path.endsWith('/_multipart_complete')), 'the upload was not completed');
+    } finally {
+      server.setFaults({});
+    }
+  });
+});
