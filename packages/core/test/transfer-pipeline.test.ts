@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileDigests } from '../src/catalog/hash';
 import { ByteRing, RING_MIN_PIECE, type RingConsumer } from '../src/transfer/byte-ring';
+import { FILE_THREADS_MIN_BYTES, fileDigestsOnThreads, preferFileHashThreads } from '../src/transfer/file-hash-threads';
 import { DiskWriteError, FileSink } from '../src/transfer/file-sink';
 import { type Digests, WorkerHasher } from '../src/transfer/hasher';
 import { downloadToFile } from '../src/transfer/index';
@@ -327,5 +328,30 @@ describe('fileDigests', () => {
       assert.deepEqual(await fileDigests(path, ['md5', 'sha256']), { ...expected(data, true), size });
       assert.deepEqual(await fileDigests(path), { ...expected(data, false), size });
     }
+  });
+
+  test('a big file hashed on threads: one thread per digest, none for one digest; a missing file and an abort reject', async () => {
+    const data = randomBytes(FILE_THREADS_MIN_BYTES + 5);
+    const path = file();
+    fs.writeFileSync(path, data);
+    let threads = 0;
+    const count = () => {
+      threads++;
+    };
+    process.on('worker', count);
+    try {
+      assert.deepEqual(await fileDigests(path, ['md5', 'sha256']), { ...expected(data, true), size: data.length });
+      assert.equal(threads, preferFileHashThreads(data.length, ['md5', 'sha256']) ? 2 : 0);
+      threads = 0;
+      assert.deepEqual(await fileDigests(path, ['sha256']), { ...expected(data, false), size: data.length });
+      assert.equal(threads, 0, 'one digest is hashed inline');
+    } finally {
+      process.off('worker', count);
+    }
+    await assert.rejects(fileDigestsOnThreads(`${path}.missing`, ['sha256', 'md5']), { code: 'ENOENT' });
+    const controller = new AbortController();
+    const running = fileDigestsOnThreads(path, ['sha256', 'md5'], controller.signal);
+    controller.abort();
+    await assert.rejects(running, { name: 'AbortError' });
   });
 });

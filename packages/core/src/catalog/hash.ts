@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { fileDigestsOnThreads, preferFileHashThreads } from '../transfer/file-hash-threads';
 import { InlineHasher } from '../transfer/hasher';
 import type { HashName } from '../transfer/types';
 
@@ -10,10 +12,18 @@ export interface FileDigests {
 
 /**
  * Digests of a file in one streaming pass (memory does not grow with the file). 1 MiB reads: with the default
- * 64 KiB the hash of a 1 GiB image waited on 16,384 reads and took ~3x longer (bench/run.sh local).
+ * 64 KiB the hash of a 1 GiB image waited on 16,384 reads and took ~3x longer (bench/run.sh local). Two or more
+ * digests of a big file run on one thread each (see file-hash-threads.ts): a push hashes while it uploads, and
+ * inline hashing kept its main thread busy for md5 + sha256 one after the other.
  */
 export async function fileDigests(file: string, names: HashName[] = ['sha256'], signal?: AbortSignal): Promise<FileDigests> {
-  const hasher = new InlineHasher(names.includes('sha256') ? names : ['sha256', ...names]);
+  const wanted: HashName[] = names.includes('sha256') ? Array.from(new Set(names)) : ['sha256', ...new Set(names)];
+  const stat = await fs.stat(file);
+  if (stat.isFile() && preferFileHashThreads(stat.size, wanted)) {
+    const { digests, size } = await fileDigestsOnThreads(file, wanted, signal);
+    return { ...digests, sha256: digests.sha256!, size };
+  }
+  const hasher = new InlineHasher(wanted);
   let size = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, signal })) {
     hasher.update([chunk as Buffer]);
