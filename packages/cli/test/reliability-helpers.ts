@@ -123,6 +123,21 @@ export async function killWhen(sb: Sandbox, args: string[], when: (child: ChildP
   return { killed: result.signal === 'SIGKILL', ...result };
 }
 
+/** Like killWhen with a signal a process can catch (SIGINT, SIGTERM): it may clean up and end its own way. */
+export async function signalWhen(
+  sb: Sandbox,
+  args: string[],
+  when: (child: ChildProcess) => Promise<unknown>,
+  signal: NodeJS.Signals,
+  options: RunOptions = {},
+) {
+  const child = spawnCli(args, { ...sb.env, ...options.env }, options.cwd ?? sb.home);
+  const done = exited(child);
+  const fired = await Promise.race([when(child).then(() => true), done.then(() => false)]);
+  if (fired && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return { sent: fired, ...(await done) };
+}
+
 function spawnCli(
   args: string[],
   env: Record<string, string | undefined>,

@@ -189,6 +189,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     const name = withVersion(remote.name, version);
     if (!catalog) {
       fs.renameSync(temp, finalPath!);
+      await releaseTemp(ledger, temp);
       const pulled = { path: finalPath!, uri: name.uri, version, backend: active.name, size, sha256, format, cached: false };
       emit({ type: 'done', result: pulled });
       return pulled;

@@ -18,7 +18,7 @@
  * of core is loaded.)
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,9 +124,14 @@ function ownerIsGone(owner: Pick<TempOwner, 'host' | 'pid'>): boolean {
  * Writes the note for a temp outside `ledgerDir` before the temp is made (a kill after that leaves both, and the
  * sweep removes both). Best effort: without a note the temp is still found by the
  * daily walk of storage or the next write to the same destination.
+ *
+ * Without a ledger (a `pull --no-cache` into the current folder) no sweep would ever look there: the temp is
+ * removed by this process itself if SIGINT, SIGTERM or SIGHUP ends it (SIGKILL leaves it to the next write of the
+ * same destination, removeStaleTempsBeside).
  */
 export async function noteTemp(ledgerDir: string | undefined, temp: string): Promise<void> {
-  if (!ledgerDir || path.dirname(temp) === ledgerDir) return;
+  if (!ledgerDir) return removeOnSignal(temp);
+  if (path.dirname(temp) === ledgerDir) return;
   const owner = parseTempName(path.basename(temp));
   if (!owner) return;
   await fs.mkdir(ledgerDir, { recursive: true }).catch(() => {});
@@ -135,6 +140,7 @@ export async function noteTemp(ledgerDir: string | undefined, temp: string): Pro
 
 /** Removes the note of `temp` (it was renamed into place or deleted). */
 export async function releaseTemp(ledgerDir: string | undefined, temp: string): Promise<void> {
+  unnoted.delete(path.resolve(temp));
   const owner = parseTempName(path.basename(temp));
   if (!ledgerDir || !owner || path.dirname(temp) === ledgerDir) return;
   await fs.rm(notePath(ledgerDir, owner), { force: true }).catch(() => {});
@@ -144,6 +150,36 @@ export async function releaseTemp(ledgerDir: string | undefined, temp: string): 
 export async function discardTemp(ledgerDir: string | undefined, temp: string): Promise<void> {
   await fs.rm(temp, { force: true }).catch(() => {});
   await releaseTemp(ledgerDir, temp);
+}
+
+/** Temps of this process that no ledger notes, removed if a signal ends the process. */
+const unnoted = new Set<string>();
+const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let listening = false;
+
+function removeOnSignal(temp: string): void {
+  unnoted.add(path.resolve(temp));
+  if (listening) return;
+  listening = true;
+  // first in line: a command's own handler (pull's Ctrl-C abort) runs after this one and still sees itself counted
+  for (const signal of ENDING_SIGNALS) process.prependListener(signal, onEndingSignal);
+}
+
+function onEndingSignal(signal: NodeJS.Signals): void {
+  for (const file of unnoted) {
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // the next write of the same destination removes it (removeStaleTempsBeside)
+    }
+  }
+  unnoted.clear();
+  // a command that handles the signal itself finishes its own way (and says so); otherwise the process ends as the
+  // signal would have ended it without this listener (exit status 128 + signal number)
+  if (process.listenerCount(signal) > 1) return;
+  for (const s of ENDING_SIGNALS) process.off(s, onEndingSignal);
+  listening = false;
+  process.kill(process.pid, signal);
 }
 
 function notePath(ledgerDir: string, owner: TempOwner): string {
