@@ -7,16 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import {
-  type FaultProxy,
-  linkedPluginData,
-  type Sandbox,
-  sandbox,
-  signalWhen,
-  startFaultProxy,
-  TOKEN,
-  USER,
-} from './reliability-helpers';
+import { type FaultProxy, linkedPluginData, type Sandbox, sandbox, signalWhen, startFaultProxy, TOKEN, USER } from './reliability-helpers';
 
 const SIZE = 2 * 1024 * 1024;
 let server: RegistryServerHandle;
