@@ -6,6 +6,7 @@ export * from './get';
 export * from './images';
 export * from './inspect';
 export * from './keys';
+export * from './migrate';
 export * from './move';
 export * from './pull';
 export * from './pull-events';
