@@ -2,7 +2,6 @@
 // point (packages/core/src/testing-hooks.ts) inside the CLI's process. The point comes from the test's environment
 // (SREGISTRY_TEST_PAUSE_AT, _FILE, _BYTES); the CLI itself reads none of these, so without this preload they do
 // nothing. The key is core's PAUSE_ARM_KEY: a Symbol.for name, so no copy of core needs to be found from here.
-'use strict';
 
 const point = process.env.SREGISTRY_TEST_PAUSE_AT;
 if (point) {

@@ -2,7 +2,7 @@
 // (Authorization refused, x-amz-content-sha256 checked, ETags, a failing part, abort, the 404 switch), _complete,
 // tags with the frozen 400, v1 upload on a v1-only server, delete and its switch.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startLibraryServer } from '../src/library-server/server';
 import type { LibraryServerHandle } from '../src/library-server/types';
@@ -165,6 +165,44 @@ describe('library server pushes', () => {
     const got = Buffer.from(await file.arrayBuffer());
     assert.equal(got.length, data.length);
     assert.equal(`sha256.${sha256(got)}`, hash);
+  });
+
+  it('assembles parts sent out of order or again, and refuses a body longer than its part', async () => {
+    const data = bytes(3 * PART - 7, 'order');
+    const { imageId, hash } = await createImage(lib.url, alice.token, { entity: 'alice', collection: 'multi', container: 'order', data });
+    const { uploadID, totalParts } = (
+      await call(lib.url, `/v2/imagefile/${imageId}/_multipart`, { token: alice.token, body: { filesize: data.length } })
+    ).json.data;
+    const chunkOf = (n: number) => data.subarray((n - 1) * PART, Math.min(data.length, n * PART));
+    const urlOf = async (n: number) =>
+      (
+        await call(lib.url, `/v2/imagefile/${imageId}/_multipart`, {
+          method: 'PUT',
+          token: alice.token,
+          body: { uploadID, partNumber: n, partSize: chunkOf(n).length, sha256sum: sha256(chunkOf(n)) },
+        })
+      ).json.data.presignedURL as string;
+    const etags = new Map<number, string>();
+    for (const n of [2, 1, 3, 1]) {
+      const res = await put(await urlOf(n), chunkOf(n), { 'x-amz-content-sha256': sha256(chunkOf(n)) });
+      assert.equal(res.status, 200, `part ${n}`);
+      etags.set(n, res.etag as string);
+    }
+    const long = Buffer.concat([chunkOf(1), Buffer.from('x')]);
+    const refused = await put(await urlOf(1), long, { 'x-amz-content-sha256': sha256(chunkOf(1)) });
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /InvalidPart/);
+    const completedParts = [...Array(totalParts).keys()].map((i) => ({ partNumber: i + 1, token: etags.get(i + 1) }));
+    const done = await call(lib.url, `/v2/imagefile/${imageId}/_multipart_complete`, {
+      method: 'PUT',
+      token: alice.token,
+      body: { uploadID, completedParts },
+    });
+    assert.equal(done.status, 200, done.text);
+    const image = lib.state.images.get(imageId);
+    assert.equal(image?.uploaded, true);
+    assert.equal(image?.size, data.length);
+    assert.equal(`sha256.${sha256(readFileSync(image?.path ?? ''))}`, hash);
   });
 
   it('refuses a part that is not the size the server chose, and forgets an aborted upload', async () => {

@@ -2,7 +2,7 @@
 // token) sees private ones — strangers get 404, as if nothing were there — and writes need a token (401)
 // of the owner (403).
 import type { Exchange } from './context';
-import { sendError } from './respond';
+import { fail as failAsFlavour, sendError } from './respond';
 import type { LibraryCollectionRow, LibraryEntityRow, LibraryToken } from './types';
 
 export type Viewer = LibraryToken | undefined;
@@ -30,29 +30,37 @@ export function canSee(ex: Exchange, viewer: Viewer, collection: LibraryCollecti
 export function reader(ex: Exchange): Viewer | null {
   const v = viewerOf(ex);
   if (v === 'invalid') {
-    sendError(ex.res, 401, 'Invalid or expired token');
+    failAsFlavour(ex, 401, 'Invalid or expired token');
     return null;
   }
   return v;
 }
 
-/** The viewer for a write: 401 without a valid token. */
-export function writer(ex: Exchange): LibraryToken | null {
+/**
+ * The viewer for a write: 401 without a valid token. `envelope`: answer in the `{"error"}` envelope whatever the
+ * flavour (POST /v1/collections does so on the Registry Server too).
+ */
+export function writer(ex: Exchange, envelope = false): LibraryToken | null {
   const v = viewerOf(ex);
   if (v === undefined) {
-    sendError(ex.res, 401, 'Authentication required: send Authorization: Bearer <token>');
+    refuse(ex, envelope, 401, 'Authentication required: send Authorization: Bearer <token>');
     return null;
   }
   if (v === 'invalid') {
-    sendError(ex.res, 401, 'Invalid or expired token');
+    refuse(ex, envelope, 401, 'Invalid or expired token');
     return null;
   }
   return v;
 }
 
 /** 403 unless the writer owns the entity. */
-export function requireOwner(ex: Exchange, viewer: LibraryToken, entity: LibraryEntityRow): boolean {
+export function requireOwner(ex: Exchange, viewer: LibraryToken, entity: LibraryEntityRow, envelope = false): boolean {
   if (owns(viewer, entity)) return true;
-  sendError(ex.res, 403, `Forbidden: the token's user does not own entity ${entity.name}`);
+  refuse(ex, envelope, 403, `Forbidden: the token's user does not own entity ${entity.name}`);
   return false;
+}
+
+function refuse(ex: Exchange, envelope: boolean, status: number, message: string): void {
+  if (envelope) sendError(ex.res, status, message);
+  else failAsFlavour(ex, status, message);
 }

@@ -1,6 +1,6 @@
 // JSON request bodies of the API endpoints (small; image bytes never come through here).
 import type { Exchange } from './context';
-import { sendError } from './respond';
+import { fail } from './respond';
 
 const LIMIT = 1024 * 1024;
 
@@ -11,7 +11,7 @@ export async function jsonBody(ex: Exchange): Promise<Record<string, unknown> | 
   for await (const chunk of ex.req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > LIMIT) {
-      sendError(ex.res, 413, 'Request body too large');
+      fail(ex, 413, 'Request body too large');
       return null;
     }
     chunks.push(chunk);
@@ -21,11 +21,11 @@ export async function jsonBody(ex: Exchange): Promise<Record<string, unknown> | 
   try {
     value = text.trim() === '' ? {} : JSON.parse(text);
   } catch {
-    sendError(ex.res, 400, 'Request body is not valid JSON');
+    fail(ex, 400, 'Request body is not valid JSON');
     return null;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    sendError(ex.res, 400, 'Request body must be a JSON object');
+    fail(ex, 400, 'Request body must be a JSON object');
     return null;
   }
   ex.record.body = value;

@@ -1,5 +1,5 @@
 // Image bytes on disk. Everything streams (hashing on the way through) so a 512 MiB image keeps memory flat.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -60,12 +60,33 @@ export async function seedFile(
   return receive(input, dir);
 }
 
-/** Concatenates part files, in order, into one new file under `dir`, hashing the whole (multipart complete). */
-export async function concatenate(parts: string[], dir: string): Promise<Received> {
-  async function* all() {
-    for (const part of parts) for await (const chunk of createReadStream(part, { highWaterMark: MiB })) yield chunk as Buffer;
-  }
-  return receive(Readable.from(all()), dir);
+export class TooLong extends Error {}
+
+/**
+ * Streams `input` into the existing file `path` from byte `start` (a multipart part into its range), computing
+ * the sha256 and feeding `also` (the running whole-file hash) on the way. More than `limit` bytes is an error
+ * before the next part's range is touched.
+ */
+export async function receiveAt(
+  input: Readable,
+  path: string,
+  start: number,
+  limit: number,
+  also?: Hash,
+): Promise<{ size: number; sha256: string }> {
+  const sha = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > limit) return done(new TooLong(`more than ${limit} bytes`));
+      sha.update(chunk);
+      also?.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(input, tap, createWriteStream(path, { flags: 'r+', start, highWaterMark: MiB }));
+  return { size, sha256: sha.digest('hex') };
 }
 
 /** A strong ETag for stored bytes, S3-shaped (32 hex; `-N` for an object made of N parts). */

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { ServerContext } from './context';
-import { etagOf, receive } from './files';
+import { etagOf, receive, receiveAt, TooLong } from './files';
 import { imageEtag } from './object-key';
 import type { Grant } from './presign';
 import { sendS3Error } from './respond';
@@ -83,14 +83,44 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
       );
     }
   }
+  const length = req.headers['content-length'];
+  if (session) {
+    const partNumber = grant.partNumber ?? 0;
+    const expected = ctx.uploads.expectedPartSize(session, partNumber);
+    if (length !== undefined && Number(length) !== expected) {
+      req.resume();
+      return sendS3Error(res, 400, 'InvalidPart', `part ${partNumber} must be ${expected} bytes, got Content-Length ${length}`);
+    }
+    const running = ctx.uploads.runningFor(session, partNumber);
+    let got: { size: number; sha256: string };
+    try {
+      got = await receiveAt(req, session.path, ctx.uploads.partOffset(session, partNumber), expected, running);
+    } catch (err) {
+      if (err instanceof TooLong) return sendS3Error(res, 400, 'InvalidPart', `part ${partNumber} must be ${expected} bytes`);
+      // the client went away mid-body: the part is not recorded (its range is rewritten by the retry)
+      return void res.destroy();
+    }
+    if (got.size !== expected)
+      return sendS3Error(res, 400, 'IncompleteBody', `part ${partNumber} must be ${expected} bytes, got ${got.size}`);
+    if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD' && declared !== got.sha256)
+      return sendS3Error(
+        res,
+        400,
+        'XAmzContentSHA256Mismatch',
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      );
+    const etag = etagOf(got.sha256);
+    ctx.uploads.putPart(session, { partNumber, size: got.size, sha256: got.sha256, etag }, running);
+    res.writeHead(200, { ETag: etag, 'Content-Length': '0' });
+    return void res.end();
+  }
   let got: Awaited<ReturnType<typeof receive>>;
   try {
-    got = await receive(req, join(ctx.dataDir, grant.kind === 'part' ? 'parts' : 'objects'));
+    got = await receive(req, join(ctx.dataDir, 'objects'));
   } catch {
     // The client went away mid-body: nothing is kept.
     return void res.destroy();
   }
-  const length = req.headers['content-length'];
   if (length !== undefined && Number(length) !== got.size) {
     await rm(got.path, { force: true });
     return sendS3Error(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
@@ -104,23 +134,13 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
     );
   }
-  const etag = etagOf(got.sha256);
-  const stored = { path: got.path, size: got.size, sha256: got.sha256, etag };
-  if (session) {
-    const expected = ctx.uploads.expectedPartSize(session, grant.partNumber ?? 0);
-    if (got.size !== expected) {
-      await rm(got.path, { force: true });
-      return sendS3Error(res, 400, 'InvalidPart', `part ${grant.partNumber} must be ${expected} bytes, got ${got.size}`);
-    }
-    await ctx.uploads.putPart(session, { ...stored, partNumber: grant.partNumber ?? 0 });
-  } else {
-    const image = ctx.state.images.get(grant.imageId);
-    if (!image || `sha256.${got.sha256}` !== image.hash) {
-      await rm(got.path, { force: true });
-      return sendS3Error(res, 400, 'BadDigest', "The uploaded file's sha256 is not the image's hash.");
-    }
-    await ctx.uploads.putObject(grant.imageId, stored);
+  const image = ctx.state.images.get(grant.imageId);
+  if (!image || `sha256.${got.sha256}` !== image.hash) {
+    await rm(got.path, { force: true });
+    return sendS3Error(res, 400, 'BadDigest', "The uploaded file's sha256 is not the image's hash.");
   }
+  const etag = etagOf(got.sha256);
+  await ctx.uploads.putObject(grant.imageId, { path: got.path, size: got.size, sha256: got.sha256, etag });
   res.writeHead(200, { ETag: etag, 'Content-Length': '0' });
   res.end();
 }

@@ -2,6 +2,7 @@
 // (hub-sif-library.md C.1), the Registry Server's frozen-tag body, Django's HTML 404 for routes that do not
 // exist, and the object store's S3 XML errors.
 import type { ServerResponse } from 'node:http';
+import type { Exchange } from './context';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = Buffer.from(JSON.stringify(body), 'utf8');
@@ -40,4 +41,13 @@ export function sendS3Error(res: ServerResponse, status: number, code: string, m
   if (res.headersSent) return void res.destroy();
   res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': String(xml.length) });
   res.end(xml);
+}
+
+/**
+ * A failure as the server flavour gives it: the `{"error"}` envelope (Sylabs), or the Registry Server's empty body
+ * with only the status (registry-api.md §1.5: most of its library failures carry no body).
+ */
+export function fail(ex: Exchange, status: number, message: string): void {
+  if (ex.ctx.settings.flavour === 'registry-server') sendEmpty(ex.res, status);
+  else sendError(ex.res, status, message);
 }

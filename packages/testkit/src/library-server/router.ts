@@ -8,6 +8,7 @@ import * as create from './routes/create';
 import { deleteImage } from './routes/delete';
 import { downloadImage } from './routes/download';
 import * as read from './routes/read';
+import * as rs from './routes/registry-server';
 import { search } from './routes/search';
 import { setTag } from './routes/tags';
 import * as upload from './routes/upload';
@@ -29,21 +30,32 @@ const ID = '([0-9a-zA-Z-]+)';
 const routes: Route[] = [
   { pattern: /^\/version\/?$/, methods: { GET: (ex) => read.version(ex) } },
   { pattern: /^\/v1\/entities\/?$/, methods: { POST: (ex) => create.createEntity(ex) } },
-  { pattern: new RegExp(`^/v1/entities/${NAME}/?$`), methods: { GET: (ex, m) => read.getEntity(ex, m[1] as string) } },
+  {
+    pattern: new RegExp(`^/v1/entities/${NAME}/?$`),
+    methods: { GET: (ex, m) => (rs.isRegistryServer(ex) ? rs.getEntity : read.getEntity)(ex, m[1] as string) },
+  },
   { pattern: /^\/v1\/collections\/?$/, methods: { POST: (ex) => create.createCollection(ex) } },
   {
     pattern: new RegExp(`^/v1/collections/${NAME}/${NAME}/?$`),
-    methods: { GET: (ex, m) => read.getCollection(ex, m[1] as string, m[2] as string) },
+    methods: { GET: (ex, m) => (rs.isRegistryServer(ex) ? rs.getCollection : read.getCollection)(ex, m[1] as string, m[2] as string) },
   },
-  { pattern: /^\/v1\/containers\/?$/, methods: { POST: (ex) => create.createContainer(ex) } },
+  {
+    pattern: /^\/v1\/containers\/?$/,
+    methods: { POST: (ex) => (rs.isRegistryServer(ex) ? rs.notAllowed(ex) : create.createContainer(ex)) },
+  },
   {
     pattern: new RegExp(`^/v1/containers/${NAME}/${NAME}/${NAME}/?$`),
-    methods: { GET: (ex, m) => read.getContainer(ex, m[1] as string, m[2] as string, m[3] as string) },
+    methods: {
+      GET: (ex, m) => (rs.isRegistryServer(ex) ? rs.getContainer : read.getContainer)(ex, m[1] as string, m[2] as string, m[3] as string),
+    },
   },
-  { pattern: /^\/v1\/images\/?$/, methods: { POST: (ex) => create.createImage(ex) } },
+  { pattern: /^\/v1\/images\/?$/, methods: { POST: (ex) => (rs.isRegistryServer(ex) ? rs.notAllowed(ex) : create.createImage(ex)) } },
   {
     pattern: /^\/v1\/images\/(.+?)\/?$/,
-    methods: { GET: (ex, m) => read.getImage(ex, m[1] as string), DELETE: (ex, m) => deleteImage(ex, m[1] as string) },
+    methods: {
+      GET: (ex, m) => (rs.isRegistryServer(ex) ? rs.getImage : read.getImage)(ex, m[1] as string),
+      DELETE: (ex, m) => deleteImage(ex, m[1] as string),
+    },
   },
   {
     pattern: new RegExp(`^/v1/tags/${ID}/?$`),

@@ -33,13 +33,15 @@ const REGISTRY_SERVER_PART_SIZE = 524_288_000;
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 export function settingsFrom(options: LibraryServerOptions): LibrarySettings {
+  const rs = options.flavour === 'registry-server';
   return {
-    apiVersion: options.apiVersion ?? '2.0.0-alpha.2',
+    flavour: options.flavour ?? 'sylabs',
+    apiVersion: options.apiVersion ?? (rs ? '2.0.0-alpha.1' : '2.0.0-alpha.2'),
     version: options.version ?? 'v1.0.0',
-    download: options.download ?? 303,
-    search: options.search ?? true,
-    delete: options.delete ?? true,
-    createEntities: options.createEntities ?? true,
+    download: options.download ?? (rs ? 302 : 303),
+    search: options.search ?? !rs,
+    delete: options.delete ?? !rs,
+    createEntities: options.createEntities ?? !rs,
     multipart: options.multipart ?? true,
     partSize: options.partSize ?? REGISTRY_SERVER_PART_SIZE,
     presignExpiryMs: options.presignExpiryMs ?? FIVE_MINUTES,
@@ -63,7 +65,7 @@ export async function startLibraryServer(options: LibraryServerOptions = {}): Pr
       () => settings.presignExpiryMs,
       () => settings.presignMaxUses,
     ),
-    uploads: new UploadStore(),
+    uploads: new UploadStore(join(dataDir, 'uploads')),
     dataDir,
     url: '',
     objectUrl: '',

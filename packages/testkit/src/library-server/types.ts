@@ -66,6 +66,15 @@ export interface LibraryFaults {
 }
 
 export interface LibraryServerOptions {
+  /**
+   * `'sylabs'` (default): the Library API as Sylabs documents it, errors in the `{"error"}` envelope.
+   * `'registry-server'`: Singularity Registry Server 2.1.2's /v1 and /v2 as registry-api.md §1.5 observes them —
+   * errors as bare statuses, entity/collection/container reads for their owner only, the container answer
+   * carrying the collection's id (tags are posted to it), a pinned image GET creating the image, no
+   * POST /v1/containers or /v1/images, no `uploaded` and no byte size in images, and the switches below
+   * defaulting to its values (apiVersion 2.0.0-alpha.1, download 302, no search, delete or POST /v1/entities).
+   */
+  flavour?: 'sylabs' | 'registry-server';
   host?: string;
   /** Port of the API (default: any free port); the object host always takes its own port. */
   port?: number;
@@ -218,6 +227,7 @@ export interface LibraryServerHandle {
 
 /** The switches the routes read; all changeable while running. */
 export interface LibrarySettings {
+  flavour: 'sylabs' | 'registry-server';
   apiVersion: string;
   version: string;
   download: 'direct' | 302 | 303;

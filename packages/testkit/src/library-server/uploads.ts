@@ -1,7 +1,12 @@
 // What the object store holds between a presigned PUT and the API's `_complete`: whole objects by image, and
-// multipart sessions with their parts (each a file on disk, never a buffer).
-import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+// multipart sessions. A session's parts are written straight into one file at their offsets (a retried part
+// overwrites its own range), so completing a 512 MiB upload moves no bytes; the whole file's sha256 is kept
+// up to date while parts arrive in order, and only parts that came out of order make complete read the file.
+import { createHash, type Hash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 export interface StoredObject {
   path: string;
@@ -10,8 +15,11 @@ export interface StoredObject {
   etag: string;
 }
 
-export interface StoredPart extends StoredObject {
+export interface StoredPart {
   partNumber: number;
+  size: number;
+  sha256: string;
+  etag: string;
 }
 
 export interface MultipartSession {
@@ -20,26 +28,38 @@ export interface MultipartSession {
   filesize: number;
   partSize: number;
   totalParts: number;
+  /** The file the parts are written into. */
+  path: string;
   parts: Map<number, StoredPart>;
+  /** sha256 over parts 1..hashedParts, in order; undefined once a part changed after being hashed. */
+  running: Hash | undefined;
+  hashedParts: number;
 }
 
 export class UploadStore {
-  /** imageId → the object a presigned single PUT (or a completed multipart upload) left, awaiting `_complete`. */
+  /** imageId → the object a presigned single PUT left, awaiting `_complete`. */
   readonly objects = new Map<string, StoredObject>();
   readonly sessions = new Map<string, MultipartSession>();
-  /** uploadIds completed or aborted, so a late part PUT can be told apart from a forged one. */
-  readonly closed = new Set<string>();
 
-  open(imageId: string, filesize: number, partSize: number): MultipartSession {
+  constructor(private readonly dir: string) {}
+
+  async open(imageId: string, filesize: number, partSize: number): Promise<MultipartSession> {
+    const uploadId = randomUUID();
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, uploadId);
+    await writeFile(path, '');
     const session: MultipartSession = {
-      uploadId: randomUUID(),
+      uploadId,
       imageId,
       filesize,
       partSize,
       totalParts: Math.max(1, Math.ceil(filesize / partSize)),
+      path,
       parts: new Map(),
+      running: createHash('sha256'),
+      hashedParts: 0,
     };
-    this.sessions.set(session.uploadId, session);
+    this.sessions.set(uploadId, session);
     return session;
   }
 
@@ -48,23 +68,46 @@ export class UploadStore {
     return n < session.totalParts ? session.partSize : session.filesize - session.partSize * (session.totalParts - 1);
   }
 
+  partOffset(session: MultipartSession, n: number): number {
+    return (n - 1) * session.partSize;
+  }
+
+  /** A copy of the running hash to feed part `n` into while it arrives, when it is the next one in order. */
+  runningFor(session: MultipartSession, n: number): Hash | undefined {
+    return n === session.hashedParts + 1 ? session.running?.copy() : undefined;
+  }
+
+  /** Records a part that arrived whole and matched its x-amz-content-sha256; `running` as given by runningFor. */
+  putPart(session: MultipartSession, part: StoredPart, running: Hash | undefined): void {
+    const old = session.parts.get(part.partNumber);
+    session.parts.set(part.partNumber, part);
+    if (running && part.partNumber === session.hashedParts + 1) {
+      session.running = running;
+      session.hashedParts = part.partNumber;
+    } else if (part.partNumber <= session.hashedParts && old?.sha256 !== part.sha256) {
+      // bytes already in the running hash changed: complete has to read the file
+      session.running = undefined;
+    }
+  }
+
+  /** The sha256 of the whole upload: from the running hash when every part came in order, else by reading the file. */
+  async wholeSha256(session: MultipartSession): Promise<string> {
+    if (session.running && session.hashedParts === session.totalParts) return session.running.copy().digest('hex');
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(session.path, { highWaterMark: 1024 * 1024 }), hash);
+    return hash.digest('hex');
+  }
+
   async putObject(imageId: string, object: StoredObject): Promise<void> {
     const old = this.objects.get(imageId);
     this.objects.set(imageId, object);
     if (old && old.path !== object.path) await rm(old.path, { force: true });
   }
 
-  async putPart(session: MultipartSession, part: StoredPart): Promise<void> {
-    const old = session.parts.get(part.partNumber);
-    session.parts.set(part.partNumber, part);
-    if (old && old.path !== part.path) await rm(old.path, { force: true });
-  }
-
-  /** Ends a session (complete or abort), removing its part files. */
-  async close(uploadId: string): Promise<void> {
+  /** Ends a session; its file is removed unless `keepFile` (it became the image's file). */
+  async close(uploadId: string, keepFile = false): Promise<void> {
     const session = this.sessions.get(uploadId);
     this.sessions.delete(uploadId);
-    this.closed.add(uploadId);
-    if (session) await Promise.all([...session.parts.values()].map((p) => rm(p.path, { force: true })));
+    if (session && !keepFile) await rm(session.path, { force: true });
   }
 }

@@ -4,7 +4,7 @@ import { requireOwner, writer } from '../auth';
 import { int, jsonBody, str } from '../body';
 import type { Exchange } from '../context';
 import { HASH, isName } from '../refs';
-import { sendData, sendError, sendJson } from '../respond';
+import { fail, sendData, sendError, sendJson } from '../respond';
 import { collectionJson, containerJson, entityJson, imageJson } from '../serialize';
 import { DEFAULT_ARCH } from '../state';
 
@@ -18,11 +18,10 @@ export async function createEntity(ex: Exchange): Promise<void> {
   const body = await jsonBody(ex);
   if (!body) return;
   const name = str(body, 'name');
-  if (!name || !isName(name)) return sendError(ex.res, 400, 'entity name must be lowercase letters, digits and . _ -');
-  if (!viewer.admin && viewer.owner !== name)
-    return sendError(ex.res, 403, `Forbidden: a token may only create its own entity (${viewer.owner})`);
+  if (!name || !isName(name)) return fail(ex, 400, 'entity name must be lowercase letters, digits and . _ -');
+  if (!viewer.admin && viewer.owner !== name) return fail(ex, 403, `Forbidden: a token may only create its own entity (${viewer.owner})`);
   const { state } = ex.ctx;
-  if (state.entityByName(name)) return sendError(ex.res, 409, `entity ${name} already exists`);
+  if (state.entityByName(name)) return fail(ex, 409, `entity ${name} already exists`);
   const row = {
     id: state.newId(),
     name,
@@ -36,14 +35,14 @@ export async function createEntity(ex: Exchange): Promise<void> {
 }
 
 export async function createCollection(ex: Exchange): Promise<void> {
-  const viewer = writer(ex);
+  const viewer = writer(ex, true);
   if (!viewer) return;
   const body = await jsonBody(ex);
   if (!body) return;
   const { state } = ex.ctx;
   const entity = state.entities.get(str(body, 'entity') ?? '');
   if (!entity) return sendError(ex.res, 404, `entity ${String(body.entity)} not found`);
-  if (!requireOwner(ex, viewer, entity)) return;
+  if (!requireOwner(ex, viewer, entity, true)) return;
   const name = str(body, 'name');
   if (!name || !isName(name)) return sendError(ex.res, 400, 'collection name must be lowercase letters, digits and . _ -');
   if (state.collectionByName(entity, name)) return sendError(ex.res, 409, `collection ${entity.name}/${name} already exists`);
@@ -67,12 +66,11 @@ export async function createContainer(ex: Exchange): Promise<void> {
   const { state } = ex.ctx;
   const collection = state.collections.get(str(body, 'collection') ?? '');
   const entity = collection && state.entities.get(collection.entityId);
-  if (!collection || !entity) return sendError(ex.res, 404, `collection ${String(body.collection)} not found`);
+  if (!collection || !entity) return fail(ex, 404, `collection ${String(body.collection)} not found`);
   if (!requireOwner(ex, viewer, entity)) return;
   const name = str(body, 'name');
-  if (!name || !isName(name)) return sendError(ex.res, 400, 'container name must be lowercase letters, digits and . _ -');
-  if (state.containerByName(collection, name))
-    return sendError(ex.res, 409, `container ${entity.name}/${collection.name}/${name} already exists`);
+  if (!name || !isName(name)) return fail(ex, 400, 'container name must be lowercase letters, digits and . _ -');
+  if (state.containerByName(collection, name)) return fail(ex, 409, `container ${entity.name}/${collection.name}/${name} already exists`);
   const row = {
     id: state.newId(),
     name,
@@ -95,14 +93,14 @@ export async function createImage(ex: Exchange): Promise<void> {
   if (!body) return;
   const { state } = ex.ctx;
   const container = state.containers.get(str(body, 'container') ?? '');
-  if (!container) return sendError(ex.res, 404, `container ${String(body.container)} not found`);
+  if (!container) return fail(ex, 404, `container ${String(body.container)} not found`);
   if (!requireOwner(ex, viewer, state.parents(container).entity)) return;
   const hash = str(body, 'hash');
-  if (!hash || !HASH.test(hash)) return sendError(ex.res, 400, 'hash must be sha256.<64 lowercase hex>');
+  if (!hash || !HASH.test(hash)) return fail(ex, 400, 'hash must be sha256.<64 lowercase hex>');
   const arch = str(body, 'arch') ?? DEFAULT_ARCH;
-  if (!ARCH.test(arch)) return sendError(ex.res, 400, `bad arch ${JSON.stringify(arch)}`);
+  if (!ARCH.test(arch)) return fail(ex, 400, `bad arch ${JSON.stringify(arch)}`);
   const existing = state.imagesOf(container).find((i) => i.hash === hash && i.arch === arch);
-  if (existing) return sendError(ex.res, 409, `image ${hash} (${arch}) already exists in this container`);
+  if (existing) return fail(ex, 409, `image ${hash} (${arch}) already exists in this container`);
   const row = {
     id: state.newId(),
     containerId: container.id,

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { requireOwner, writer } from '../auth';
 import type { Exchange } from '../context';
 import { ownedBy } from '../files';
-import { sendData, sendError, sendJson } from '../respond';
+import { fail, sendData, sendJson } from '../respond';
 import { imageJson } from '../serialize';
 import { visibleImage } from './read';
 
@@ -18,7 +18,7 @@ export async function deleteImage(ex: Exchange, refText: string): Promise<void> 
   const container = state.containers.get(image.containerId);
   if (!container || !requireOwner(ex, viewer, state.parents(container).entity)) return;
   const frozen = state.tagsOf(image).filter((t) => container.frozenTags.has(t));
-  if (frozen.length > 0) return sendError(ex.res, 400, `image is tagged ${frozen.join(', ')}, which is frozen: it cannot be deleted`);
+  if (frozen.length > 0) return fail(ex, 400, `image is tagged ${frozen.join(', ')}, which is frozen: it cannot be deleted`);
   const json = imageJson(state, image);
   state.removeImage(image);
   if (ownedBy(ex.ctx.dataDir, image.path)) await rm(image.path, { force: true });

@@ -2,14 +2,14 @@
 // (Registry Server) to a presigned object-host URL that accepts Range requests.
 import type { Exchange } from '../context';
 import { imageEtag, presignGet } from '../object-key';
-import { sendEmpty, sendError } from '../respond';
+import { fail, sendEmpty } from '../respond';
 import { serveFile } from '../serve-file';
 import { visibleImage } from './read';
 
 export async function downloadImage(ex: Exchange, refText: string): Promise<void> {
   const image = visibleImage(ex, refText);
   if (!image) return;
-  if (!image.uploaded || !image.path) return sendError(ex.res, 404, `image ${image.hash} has no uploaded file`);
+  if (!image.uploaded || !image.path) return fail(ex, 404, `image ${image.hash} has no uploaded file`);
   const container = ex.ctx.state.containers.get(image.containerId);
   if (container && ex.method === 'GET') container.downloadCount += 1;
   const mode = ex.ctx.settings.download;

@@ -3,7 +3,7 @@
 import { canSee, owns, reader } from '../auth';
 import type { Exchange } from '../context';
 import { parseImageRef } from '../refs';
-import { sendData, sendError } from '../respond';
+import { fail, sendData } from '../respond';
 import { collectionJson, containerJson, entityJson, imageJson } from '../serialize';
 import { DEFAULT_ARCH } from '../state';
 import type { LibraryCollectionRow, LibraryContainerRow, LibraryEntityRow, LibraryImageRow } from '../types';
@@ -16,7 +16,7 @@ export function getEntity(ex: Exchange, name: string) {
   const viewer = reader(ex);
   if (viewer === null) return;
   const entity = ex.ctx.state.entityByName(name);
-  if (!entity) return sendError(ex.res, 404, `entity ${name} not found`);
+  if (!entity) return fail(ex, 404, `entity ${name} not found`);
   sendData(ex.res, entityJson(ex.ctx.state, entity, owns(viewer, entity)));
 }
 
@@ -30,11 +30,11 @@ export function visibleCollection(
   if (viewer === null) return null;
   const found = ex.ctx.state.lookup(entity, collection);
   if (!found.entity) {
-    sendError(ex.res, 404, `entity ${entity} not found`);
+    fail(ex, 404, `entity ${entity} not found`);
     return null;
   }
   if (!found.collection || !canSee(ex, viewer, found.collection)) {
-    sendError(ex.res, 404, `collection ${entity}/${collection} not found`);
+    fail(ex, 404, `collection ${entity}/${collection} not found`);
     return null;
   }
   return { entity: found.entity, collection: found.collection };
@@ -45,7 +45,7 @@ export function visibleContainer(ex: Exchange, entity: string, collection: strin
   if (!found) return null;
   const row = ex.ctx.state.containerByName(found.collection, container);
   if (!row) {
-    sendError(ex.res, 404, `container ${entity}/${collection}/${container} not found`);
+    fail(ex, 404, `container ${entity}/${collection}/${container} not found`);
     return null;
   }
   return row;
@@ -65,7 +65,7 @@ export function getContainer(ex: Exchange, entity: string, collection: string, c
 export function visibleImage(ex: Exchange, refText: string): LibraryImageRow | null {
   const ref = parseImageRef(refText);
   if (!ref) {
-    sendError(ex.res, 404, `image ${refText} not found: a reference is entity/collection/container:tag`);
+    fail(ex, 404, `image ${refText} not found: a reference is entity/collection/container:tag`);
     return null;
   }
   const container = visibleContainer(ex, ref.entity, ref.collection, ref.container);
@@ -74,8 +74,8 @@ export function visibleImage(ex: Exchange, refText: string): LibraryImageRow | n
   const image = ex.ctx.state.resolve(container, ref.tag, arch);
   if (!image) {
     const other = ex.ctx.state.imagesOf(container).some((i) => ex.ctx.state.tagsOf(i).includes(ref.tag) || i.hash === ref.tag);
-    sendError(
-      ex.res,
+    fail(
+      ex,
       404,
       other
         ? `image ${ref.entity}/${ref.collection}/${ref.container}:${ref.tag} not found for arch ${arch}`
@@ -95,9 +95,17 @@ export function getImage(ex: Exchange, refText: string) {
 export function getTags(ex: Exchange, containerId: string, v2: boolean) {
   const viewer = reader(ex);
   if (viewer === null) return;
+  const collection = ex.ctx.state.collections.get(containerId);
+  if (collection && ex.ctx.settings.flavour === 'registry-server' && !v2) {
+    // there the "container id" is the collection's: its tags are every container's, as tag → image
+    if (!canSee(ex, viewer, collection)) return fail(ex, 404, `collection ${containerId} not found`);
+    const tags: Record<string, string> = {};
+    for (const n of ex.ctx.state.containersOf(collection)) Object.assign(tags, n.imageTags);
+    return sendData(ex.res, tags);
+  }
   const container = ex.ctx.state.containers.get(containerId);
   if (!container || !canSee(ex, viewer, ex.ctx.state.parents(container).collection))
-    return sendError(ex.res, 404, `container ${containerId} not found`);
+    return fail(ex, 404, `container ${containerId} not found`);
   const json = containerJson(ex.ctx.state, container);
   sendData(ex.res, v2 ? json.archTags : json.imageTags);
 }

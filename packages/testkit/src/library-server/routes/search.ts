@@ -3,7 +3,7 @@
 // Off (the Registry Server has no search) it is an unknown route: Django's HTML 404.
 import { canSee, owns, reader } from '../auth';
 import type { Exchange } from '../context';
-import { notFoundHtml, sendData, sendError } from '../respond';
+import { fail, notFoundHtml, sendData } from '../respond';
 import { collectionJson, containerJson, entityJson, imageJson } from '../serialize';
 
 export function search(ex: Exchange) {
@@ -12,7 +12,7 @@ export function search(ex: Exchange) {
   if (viewer === null) return;
   const value = (ex.query.get('value') ?? '').trim().toLowerCase();
   const min = ex.ctx.settings.searchMinLength;
-  if (value.length < min) return sendError(ex.res, 400, `search value must be at least ${min} characters`);
+  if (value.length < min) return fail(ex, 400, `search value must be at least ${min} characters`);
   const arch = ex.query.get('arch') || undefined;
   const signed = ex.query.get('signed');
   const { state } = ex.ctx;

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { requireOwner, writer } from '../auth';
 import { int, jsonBody, str } from '../body';
 import type { Exchange } from '../context';
-import { concatenate, etagOf, ownedBy, receive } from '../files';
+import { etagOf, ownedBy, receive } from '../files';
 import { objectPath, presignPut } from '../object-key';
-import { sendData, sendError, sendJson } from '../respond';
+import { fail, sendData, sendEmpty, sendJson } from '../respond';
 import type { LibraryImageRow } from '../types';
 import type { StoredObject } from '../uploads';
+import { isRegistryServer } from './registry-server';
 
 /** The image of an upload route, for its owner only (401/403/404 answered here). */
 function ownedImage(ex: Exchange, imageId: string): LibraryImageRow | null {
@@ -24,7 +25,7 @@ function ownedImage(ex: Exchange, imageId: string): LibraryImageRow | null {
   const image = ex.ctx.state.images.get(imageId);
   const container = image && ex.ctx.state.containers.get(image.containerId);
   if (!image || !container) {
-    sendError(ex.res, 404, `image ${imageId} not found`);
+    fail(ex, 404, `image ${imageId} not found`);
     return null;
   }
   return requireOwner(ex, viewer, ex.ctx.state.parents(container).entity) ? image : null;
@@ -59,32 +60,34 @@ export async function requestUpload(ex: Exchange, imageId: string): Promise<void
   if (!body) return;
   const sha = str(body, 'sha256sum');
   if (sha !== undefined && `sha256.${sha}` !== image.hash)
-    return sendError(ex.res, 400, `sha256sum ${sha} does not match the image hash ${image.hash}`);
+    return fail(ex, 400, `sha256sum ${sha} does not match the image hash ${image.hash}`);
   const size = int(body, 'filesize');
   if (size !== undefined) image.size = size;
   sendData(ex.res, { uploadURL: presignPut(ex.ctx, image) });
 }
 
 export async function completeUpload(ex: Exchange, imageId: string): Promise<void> {
-  const image = ownedImage(ex, imageId);
-  if (!image) return;
+  // The Registry Server checks no token here: 200 with an empty body when the row exists, else 404.
+  const image = isRegistryServer(ex) ? ex.ctx.state.images.get(imageId) : ownedImage(ex, imageId);
+  if (!image) return isRegistryServer(ex) ? fail(ex, 404, 'not found') : undefined;
   if (!(await jsonBody(ex))) return;
   const object = ex.ctx.uploads.objects.get(image.id);
   if (object) await adopt(ex, image, object);
-  else if (!image.uploaded) return sendError(ex.res, 400, `no file was uploaded for image ${image.id}`);
+  else if (!image.uploaded) return fail(ex, 400, `no file was uploaded for image ${image.id}`);
+  if (isRegistryServer(ex)) return sendEmpty(ex.res, 200);
   sendData(ex.res, completion(ex, image));
 }
 
 export async function startMultipart(ex: Exchange, imageId: string): Promise<void> {
-  if (!ex.ctx.settings.multipart) return sendError(ex.res, 404, 'multipart uploads are not enabled');
+  if (!ex.ctx.settings.multipart) return fail(ex, 404, 'multipart uploads are not enabled');
   const image = ownedImage(ex, imageId);
   if (!image) return;
   const body = await jsonBody(ex);
   if (!body) return;
   const filesize = int(body, 'filesize');
-  if (filesize === undefined || filesize === 0) return sendError(ex.res, 400, 'filesize (bytes, > 0) is required');
+  if (filesize === undefined || filesize === 0) return fail(ex, 400, 'filesize (bytes, > 0) is required');
   image.size = filesize;
-  const session = ex.ctx.uploads.open(image.id, filesize, ex.ctx.settings.partSize);
+  const session = await ex.ctx.uploads.open(image.id, filesize, ex.ctx.settings.partSize);
   sendData(ex.res, {
     uploadID: session.uploadId,
     totalParts: session.totalParts,
@@ -97,7 +100,7 @@ export async function startMultipart(ex: Exchange, imageId: string): Promise<voi
 function sessionOf(ex: Exchange, image: LibraryImageRow, body: Record<string, unknown>) {
   const session = ex.ctx.uploads.sessions.get(str(body, 'uploadID') ?? '');
   if (!session || session.imageId !== image.id) {
-    sendError(ex.res, 404, `upload ${String(body.uploadID)} not found for image ${image.id}`);
+    fail(ex, 404, `upload ${String(body.uploadID)} not found for image ${image.id}`);
     return null;
   }
   return session;
@@ -112,13 +115,12 @@ export async function presignPart(ex: Exchange, imageId: string): Promise<void> 
   if (!session) return;
   const partNumber = int(body, 'partNumber');
   if (partNumber === undefined || partNumber < 1 || partNumber > session.totalParts)
-    return sendError(ex.res, 400, `partNumber must be 1-${session.totalParts}`);
+    return fail(ex, 400, `partNumber must be 1-${session.totalParts}`);
   const expected = ex.ctx.uploads.expectedPartSize(session, partNumber);
   const partSize = int(body, 'partSize');
-  if (partSize !== expected)
-    return sendError(ex.res, 400, `part ${partNumber} must be ${expected} bytes, got partSize ${String(body.partSize)}`);
+  if (partSize !== expected) return fail(ex, 400, `part ${partNumber} must be ${expected} bytes, got partSize ${String(body.partSize)}`);
   const sha = str(body, 'sha256sum');
-  if (!sha || !/^[0-9a-f]{64}$/.test(sha)) return sendError(ex.res, 400, 'sha256sum (64 lowercase hex of the part) is required');
+  if (!sha || !/^[0-9a-f]{64}$/.test(sha)) return fail(ex, 400, 'sha256sum (64 lowercase hex of the part) is required');
   const url = ex.ctx.presigner.sign({
     kind: 'part',
     path: objectPath(ex.ctx, image),
@@ -138,26 +140,22 @@ export async function completeMultipart(ex: Exchange, imageId: string): Promise<
   const session = sessionOf(ex, image, body);
   if (!session) return;
   const completed = Array.isArray(body.completedParts) ? (body.completedParts as unknown[]) : undefined;
-  if (!completed) return sendError(ex.res, 400, 'completedParts is required');
-  const paths: string[] = [];
+  if (!completed) return fail(ex, 400, 'completedParts is required');
   for (let n = 1; n <= session.totalParts; n++) {
     const entry = completed.find((p) => (p as { partNumber?: unknown })?.partNumber === n) as { token?: unknown } | undefined;
     const stored = session.parts.get(n);
-    if (!stored) return sendError(ex.res, 400, `part ${n} was not uploaded`);
-    if (!entry) return sendError(ex.res, 400, `completedParts lacks part ${n}`);
+    if (!stored) return fail(ex, 400, `part ${n} was not uploaded`);
+    if (!entry) return fail(ex, 400, `completedParts lacks part ${n}`);
     const token = typeof entry.token === 'string' ? entry.token.replace(/^"|"$/g, '') : undefined;
-    if (token !== stored.etag.replace(/^"|"$/g, '')) return sendError(ex.res, 400, `part ${n}: token does not match its ETag`);
-    paths.push(stored.path);
+    if (token !== stored.etag.replace(/^"|"$/g, '')) return fail(ex, 400, `part ${n}: token does not match its ETag`);
   }
-  if (completed.length !== session.totalParts) return sendError(ex.res, 400, `completedParts must list ${session.totalParts} parts`);
-  const whole = await concatenate(paths, join(ex.ctx.dataDir, 'objects'));
-  if (`sha256.${whole.sha256}` !== image.hash || whole.size !== session.filesize) {
-    await rm(whole.path, { force: true });
-    return sendError(ex.res, 400, `the uploaded parts (${whole.size} bytes, sha256 ${whole.sha256}) do not make image ${image.hash}`);
-  }
-  await ex.ctx.uploads.close(session.uploadId);
+  if (completed.length !== session.totalParts) return fail(ex, 400, `completedParts must list ${session.totalParts} parts`);
+  const sha = await ex.ctx.uploads.wholeSha256(session);
+  if (`sha256.${sha}` !== image.hash) return fail(ex, 400, `the uploaded parts (sha256 ${sha}) do not make image ${image.hash}`);
+  await ex.ctx.uploads.close(session.uploadId, true);
   ex.ctx.presigner.revokeUpload(session.uploadId);
-  await adopt(ex, image, { path: whole.path, size: whole.size, sha256: whole.sha256, etag: etagOf(whole.sha256, session.totalParts) });
+  await adopt(ex, image, { path: session.path, size: session.filesize, sha256: sha, etag: etagOf(sha, session.totalParts) });
+  if (isRegistryServer(ex)) return sendJson(ex.res, 200, {});
   sendData(ex.res, completion(ex, image));
 }
 
@@ -170,6 +168,8 @@ export async function abortMultipart(ex: Exchange, imageId: string): Promise<voi
   if (!session) return;
   await ex.ctx.uploads.close(session.uploadId);
   ex.ctx.presigner.revokeUpload(session.uploadId);
+  // the Registry Server deletes the placeholder row with the upload: the next push starts from the image GET again
+  if (isRegistryServer(ex)) ex.ctx.state.removeImage(image);
   sendJson(ex.res, 200, {});
 }
 
@@ -180,7 +180,7 @@ export async function uploadV1(ex: Exchange, imageId: string): Promise<void> {
   const got = await receive(ex.req, join(ex.ctx.dataDir, 'objects'));
   if (`sha256.${got.sha256}` !== image.hash) {
     await rm(got.path, { force: true });
-    return sendError(ex.res, 400, `the uploaded file's sha256 ${got.sha256} is not the image's ${image.hash}`);
+    return fail(ex, 400, `the uploaded file's sha256 ${got.sha256} is not the image's ${image.hash}`);
   }
   await adopt(ex, image, { path: got.path, size: got.size, sha256: got.sha256, etag: etagOf(got.sha256) });
   sendData(ex.res, completion(ex, image));
