@@ -38,6 +38,7 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
+import { openPostgresDatabase } from './postgres/open';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { TargetGuard } from './targets';
 
@@ -93,7 +94,12 @@ export interface RecoveryReport {
 }
 
 export interface OpenCatalogOptions {
+  /** the SQLite file (ignored when `databaseUrl` names a PostgreSQL database) */
   databaseFile: string;
+  /** `postgresql://…`: the team catalogue in PostgreSQL, with `storageDir` on a folder every node shares */
+  databaseUrl?: string;
+  /** where PGPASSWORD is read from, so that it is masked in messages too (default: process.env) */
+  env?: Record<string, string | undefined>;
   storageDir: string;
   /** temp files younger than this are left alone by recovery (default 24 h) */
   tempMaxAgeMs?: number;
@@ -104,11 +110,15 @@ export interface OpenCatalogOptions {
 }
 
 export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog> {
-  const database = await openDatabase(options.databaseFile, { wal: options.wal, lockWait: options.lockWait });
-  const catalog = new Catalog(database, createStorage(options.storageDir), { databaseFile: options.databaseFile });
+  const postgres = options.databaseUrl !== undefined;
+  const database = postgres
+    ? await openPostgresDatabase(options.databaseUrl as string, { lockWait: options.lockWait, env: options.env })
+    : await openDatabase(options.databaseFile, { wal: options.wal, lockWait: options.lockWait });
+  const databaseFile = postgres ? undefined : options.databaseFile;
+  const catalog = new Catalog(database, createStorage(options.storageDir), { databaseFile });
   try {
     const report = await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.storageDir) });
-    if (report.swept) removeLegacyMarker(options.databaseFile);
+    if (report.swept && databaseFile) removeLegacyMarker(databaseFile);
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
@@ -126,7 +136,7 @@ export class Catalog {
     readonly storage: FileStorage,
     options: { databaseFile?: string } = {},
   ) {
-    this.journal = new Journal(storage.journalDir);
+    this.journal = new Journal(storage.journalDir, database.intentLiveness);
     this.targets = new TargetGuard(database, storage.root, options.databaseFile);
   }
 
@@ -287,6 +297,7 @@ export class Catalog {
         await this.journal.end(file);
       } catch (error) {
         // one stuck intent (say, an unreadable source) must not make the catalogue unusable; it stays for later
+        await this.journal.release(file);
         failed.push({ file, error: error instanceof Error ? error.message : String(error) });
       }
     }
@@ -384,7 +395,7 @@ export class Catalog {
       // written); only what cannot is left to recovery, which finishes it
       const done = await changed().catch(() => true);
       if (!done || (undo && (await undo().catch(() => false)))) await this.journal.end(entry);
-      else this.journal.release(entry);
+      else await this.journal.release(entry);
       throw await fileSystemProblem(error);
     }
     pausePoint(`${intent.op}-before-intent-end`);

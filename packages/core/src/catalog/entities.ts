@@ -5,6 +5,8 @@ import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique }
 // written by the Python client is read and written unchanged. Every column names its type because tsx
 // does not emit decorator metadata. `created_at` is kept as the original's text ("YYYY-MM-DD HH:MM:SS",
 // UTC); the data layer reads and writes it raw because TypeORM's own datetime conversion adds milliseconds.
+// So the entities call it `text`, the one type both drivers accept (PostgreSQL has no `datetime`): the real
+// column type is the table's (schema.ts: `datetime` in SQLite as the original has it, `timestamp` in PostgreSQL).
 
 @Entity({ name: 'collection' })
 export class CollectionEntity {
@@ -18,7 +20,7 @@ export class CollectionEntity {
   @Column({ type: 'varchar', length: 50, nullable: true })
   token!: string | null;
 
-  @Column({ name: 'created_at', type: 'datetime', nullable: true })
+  @Column({ name: 'created_at', type: 'text', nullable: true })
   createdAt!: string | null;
 }
 
@@ -28,7 +30,7 @@ export class ContainerEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
-  @Column({ name: 'created_at', type: 'datetime', nullable: true })
+  @Column({ name: 'created_at', type: 'text', nullable: true })
   createdAt!: string | null;
 
   /** JSON text of an object */

@@ -11,5 +11,6 @@ export { openDatabase } from './database';
 export { CollectionEntity, ContainerEntity } from './entities';
 export { type FileDigests, fileDigests, sha256File } from './hash';
 export { type Intent, type IntentBody, Journal } from './journal';
+export { openPostgresDatabase } from './postgres/open';
 export { recordToJson } from './record-json';
 export { formatTimestamp, parseTimestamp } from './timestamp';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { NewImageRow } from '../contracts/database';
+import type { IntentLiveness, NewImageRow } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { syncDir, writeFileAtomic } from '../settings/atomic-write';
 
@@ -18,7 +18,11 @@ export type IntentBody =
     }
   | { op: 'remove'; id: number; file: string };
 
-export type Intent = IntentBody & { pid: number; host: string; startedAt: string };
+/**
+ * `held`: the writer holds the intent's lock in a database shared by several nodes (see IntentLiveness), so
+ * any node can tell whether the writer still runs; without it only the writer's own host can.
+ */
+export type Intent = IntentBody & { pid: number; host: string; startedAt: string; held?: true };
 
 export interface PendingIntent {
   file: string;
@@ -33,33 +37,49 @@ export class Journal {
   /** intents of this process that are still in progress (several catalogues may be open in one process) */
   private static readonly inFlight = new Set<string>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly liveness?: IntentLiveness,
+  ) {}
 
   async begin(body: IntentBody): Promise<string> {
     const intent: Intent = { ...body, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+    if (this.liveness) intent.held = true;
     const file = path.join(this.dir, `${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}.json`);
     Journal.inFlight.add(file);
     try {
+      // the lock first: an intent on disk whose lock is free is one whose writer is gone
+      await this.liveness?.hold(file);
       await writeFileAtomic(file, `${JSON.stringify(intent)}\n`);
     } catch (error) {
       Journal.inFlight.delete(file);
+      await this.liveness?.release(file).catch(() => {});
       throw error;
     }
     return file;
   }
 
+  /** Removes a finished intent (this process's, or one that recovery finished), then lets its lock go. */
   async end(file: string): Promise<void> {
     await fs.rm(file, { force: true });
     await syncDir(this.dir);
     Journal.inFlight.delete(file);
+    await this.liveness?.release(file).catch(() => {});
   }
 
-  /** Leaves the intent for recovery: the change failed half-way in this process. */
-  release(file: string): void {
+  /**
+   * Leaves the intent for recovery: the change failed half-way in this process (or recovery could not finish
+   * it now). Its lock goes, so that any node may finish it.
+   */
+  async release(file: string): Promise<void> {
     Journal.inFlight.delete(file);
+    await this.liveness?.release(file).catch(() => {});
   }
 
-  /** Intents left by processes that are no longer running (those of live processes are still in progress). */
+  /**
+   * Intents left by processes that are no longer running (those of live processes are still in progress). With
+   * a liveness lock, each intent returned is held by this process until `end` or `release`.
+   */
   async abandoned(): Promise<PendingIntent[]> {
     let names: string[];
     try {
@@ -76,16 +96,35 @@ export class Journal {
       } catch {
         continue; // written whole or not at all; unreadable means another process just removed it
       }
-      if (isRunning(intent, Journal.inFlight.has(file))) continue;
+      if (await this.isRunning(file, intent)) continue;
       found.push({ file, intent });
     }
     return found;
   }
+
+  private async isRunning(file: string, intent: Intent): Promise<boolean> {
+    const here = intent.host === os.hostname() && intent.pid === process.pid;
+    if (here && Journal.inFlight.has(file)) return true; // ours, in progress (advisory locks are re-entrant)
+    if (intent.held && this.liveness) {
+      if (!(await this.liveness.claim(file))) return true;
+      // its writer may have finished between our read and the claim (it removes the file, then unlocks)
+      if (
+        await fs.stat(file).then(
+          () => true,
+          () => false,
+        )
+      )
+        return false;
+      await this.liveness.release(file);
+      return true;
+    }
+    return processRunning(intent, here);
+  }
 }
 
-function isRunning(intent: Intent, inFlightHere: boolean): boolean {
+function processRunning(intent: Intent, here: boolean): boolean {
   if (intent.host !== os.hostname()) return true; // a shared folder: only its own host can judge its processes
-  if (intent.pid === process.pid) return inFlightHere; // otherwise a dead process whose pid we reuse
+  if (here) return false; // not in flight here: a dead process whose pid we reuse
   try {
     process.kill(intent.pid, 0);
     return true;

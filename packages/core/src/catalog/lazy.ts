@@ -32,6 +32,7 @@ export { formatTimestamp, parseTimestamp } from './timestamp';
 
 export const openCatalog: typeof Catalogue.openCatalog = (...args) => load().openCatalog(...args);
 export const openDatabase: typeof Catalogue.openDatabase = (...args) => load().openDatabase(...args);
+export const openPostgresDatabase: typeof Catalogue.openPostgresDatabase = (...args) => load().openPostgresDatabase(...args);
 /** The TypeORM entities and the journal, for tools that work on the catalogue directly. */
 export function catalogInternals(): Pick<typeof Catalogue, 'Catalog' | 'CollectionEntity' | 'ContainerEntity' | 'Journal'> {
   return load();

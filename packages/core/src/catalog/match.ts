@@ -14,6 +14,17 @@
 export const MATCH_SQL =
   "c.id IN (SELECT id FROM container WHERE name = :term OR name LIKE :pattern ESCAPE '\\' OR tag LIKE :pattern ESCAPE '\\' OR uri LIKE :pattern ESCAPE '\\')";
 
+/**
+ * The same match in PostgreSQL, whose LIKE is case-sensitive: the columns are lower-cased (LOWER there folds
+ * by the database's locale, a superset of the ASCII folding above). A plain-SQL reader uses this text too.
+ */
+export const MATCH_SQL_POSTGRES =
+  "c.id IN (SELECT id FROM container WHERE name = :term OR LOWER(name) LIKE :pattern ESCAPE '\\' OR LOWER(tag) LIKE :pattern ESCAPE '\\' OR LOWER(uri) LIKE :pattern ESCAPE '\\')";
+
+export function matchSql(dialect: 'sqlite' | 'postgres'): string {
+  return dialect === 'postgres' ? MATCH_SQL_POSTGRES : MATCH_SQL;
+}
+
 export const MATCH_INDEX = 'sregistry_container_match';
 
 export function matchParameters(term: string): { term: string; pattern: string } {

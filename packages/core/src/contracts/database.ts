@@ -12,8 +12,20 @@ export interface NewImageRow {
 }
 
 /**
- * The catalogue's rows. Implementations must keep the original's schema (client-spec §5.1) and must not use
- * SQL specific to one engine, so that another TypeORM driver (PostgreSQL) can back it later.
+ * Whether the writer of an intent is alive, known by a lock the database holds for it (PostgreSQL's advisory
+ * locks): held from before the intent is written until after it is removed, dropped by the server when the
+ * writer's process dies.
+ */
+export interface IntentLiveness {
+  hold(file: string): Promise<void>;
+  /** takes the lock of an intent if no one holds it (its writer is gone); true when taken */
+  claim(file: string): Promise<boolean>;
+  release(file: string): Promise<void>;
+}
+
+/**
+ * The catalogue's rows. Implementations must keep the original's schema (client-spec §5.1) and run on SQLite
+ * (the original's file) and PostgreSQL (a team catalogue) alike.
  */
 export interface Database {
   /** printable location, e.g. `sqlite:////home/u/.singularity/sregistry.db` */
@@ -36,5 +48,7 @@ export interface Database {
   /** Fails (one-line UserError) when the database cannot be written now: locked past the wait, read-only, full. */
   ensureWritable(): Promise<void>;
   count(): Promise<number>;
+  /** a database shared by several nodes tells the journal whether an intent's writer still runs */
+  readonly intentLiveness?: IntentLiveness;
   close(): Promise<void>;
 }

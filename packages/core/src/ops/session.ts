@@ -104,20 +104,14 @@ export class Session {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (location.kind === 'postgres') {
-      return Promise.reject(
-        new UserError(`the PostgreSQL catalogue (${location.redacted}) is not available in this build of sregistry`, {
-          fix: 'set SREGISTRY_DATABASE to a folder for the SQLite catalogue',
-          code: 'ENOTSUPPORTED',
-        }),
-      );
-    }
     // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
     this.catalogPromise ??= Promise.resolve().then(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalog } = require('../catalog/lazy') as typeof import('../catalog/lazy');
       return openCatalog({
         databaseFile: this.paths.databaseFile,
+        databaseUrl: location.kind === 'postgres' ? location.url : undefined,
+        env: this.env,
         storageDir: this.paths.storageDir,
         wal: databaseWal(this.env),
         lockWait: { timeoutMs: databaseTimeoutMs(this.env), onWait: (m) => this.out.warn(m) },

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager, QueryDeepPartialEntity, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import type { Database, IntentLiveness, NewImageRow } from '../contracts/database';
+import type { ImageRecord } from '../contracts/records';
+import { pausePoint } from '../testing-hooks';
+import { LOCK_NOTICE_MS, type LockWait } from './db-errors';
+import { CollectionEntity, ContainerEntity } from './entities';
+import { isListAll, matchParameters, matchSql } from './match';
+import { Mutex } from './mutex';
+import { isBusy, isUniqueViolation, withRetry } from './retry';
+import { type RawRecordRow, rowToRecord } from './row-mapping';
+import type { Dialect } from './schema';
+import { formatTimestamp } from './timestamp';
+
+type Changes = Parameters<Database['update']>[1];
+
+/** What differs between the engines beyond the SQL TypeORM generates for each. */
+export interface Engine {
+  dialect: Dialect;
+  /** printable location: `sqlite:///<file>`, `postgresql://user@host:port/db` (never a password) */
+  url: string;
+  /** a failure as one line the user can act on (see db-errors.ts, postgres/errors.ts) */
+  problem(error: unknown, lock?: { waitedMs: number }): unknown;
+  /** the line shown once lock waits passed LOCK_NOTICE_MS */
+  lockNotice(timeoutMs: number): string;
+  /** PostgreSQL: fails in one line unless this role may change the catalogue's rows */
+  checkWritable?(manager: EntityManager): Promise<void>;
+  liveness?: IntentLiveness & { close(): Promise<void> };
+}
+
+/**
+ * The catalogue's rows through TypeORM, the same code for SQLite and PostgreSQL. A write is one transaction,
+ * replayed on lock contention, serialisation failures and deadlocks (retry.ts). In SQLite the first statement
+ * that writes takes the database's write lock; in PostgreSQL (read committed) a write takes a row lock on its
+ * collection first, so writers of one collection from every node queue there and each sees the rows the
+ * previous one committed.
+ */
+export class SqlDatabase implements Database {
+  readonly url: string;
+  readonly intentLiveness?: IntentLiveness;
+  private readonly lock = new Mutex();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly engine: Engine,
+    private readonly lockWait: LockWait,
+  ) {
+    this.url = engine.url;
+    this.intentLiveness = engine.liveness;
+  }
+
+  /**
+   * Takes the write lock and lets it go (a write statement that matches no row), so a command that is about to
+   * place a file learns first that the database is locked, read-only or full, while nothing has changed.
+   */
+  ensureWritable(): Promise<void> {
+    return this.write(
+      async (manager) => {
+        if (this.engine.checkWritable) return this.engine.checkWritable(manager);
+        await manager
+          .createQueryBuilder()
+          .update(CollectionEntity)
+          .set({ name: () => 'name' })
+          .where('1 = 0')
+          .execute();
+        // not a commit of a change: the crash suites' db-before-commit point belongs to the real write
+      },
+      false,
+      false,
+    );
+  }
+
+  upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }> {
+    return this.write(async (manager) => {
+      // The first statement writes, so the transaction takes the write lock before it reads anything and
+      // the reads below see the latest rows (no stale snapshot, whatever the journal mode).
+      const collectionId = await this.collectionId(manager, row.collection);
+      const candidates = await this.select(manager)
+        .where('c.collection_id = :collectionId', { collectionId })
+        .andWhere('c.name = :name AND c.tag = :tag AND c.version = :version', { name: row.name, tag: row.tag, version: row.version })
+        .getRawMany<RawRecordRow>();
+      // The original matches without the client; preferring the row of the same client keeps the
+      // update from colliding with _container_uc when rows of several clients exist.
+      const existing = candidates.find((c) => c.client === row.client) ?? candidates[0];
+      const uri = `${row.collection}/${row.name}:${row.tag}${row.version ? `@${row.version}` : ''}`;
+      if (existing) {
+        const merged = { ...rowToRecord(existing).metrics, ...row.metrics };
+        const set: QueryDeepPartialEntity<ContainerEntity> = { metrics: JSON.stringify(merged), url: row.url, client: row.client };
+        if (row.image !== null) set.image = row.image;
+        await manager.createQueryBuilder().update(ContainerEntity).set(set).where('id = :id', { id: existing.id }).execute();
+        return { id: Number(existing.id), created: false };
+      }
+      const insert = manager
+        .createQueryBuilder()
+        .insert()
+        .into(ContainerEntity)
+        .values({
+          createdAt: () => ':createdAt',
+          metrics: JSON.stringify(row.metrics),
+          name: row.name,
+          tag: row.tag,
+          image: row.image,
+          url: row.url,
+          uri,
+          client: row.client,
+          version: row.version,
+          collectionId,
+        })
+        .setParameter('createdAt', formatTimestamp())
+        .updateEntity(false);
+      // SQLite reports the new rowid; PostgreSQL reports only what RETURNING asks for
+      if (this.engine.dialect === 'postgres') insert.returning('id');
+      const result = await insert.execute();
+      const id = this.engine.dialect === 'postgres' ? (result.raw as { id: number }[])[0]?.id : (result.identifiers[0]?.id ?? result.raw);
+      return { id: Number(id), created: true };
+    }).then(async ({ id, created }) => ({ record: await this.byId(id), created }));
+  }
+
+  find(query: { collection: string; name: string; tag: string; version?: string }): Promise<ImageRecord | undefined> {
+    return this.read(async (manager) => {
+      // collection.name (unique) and the leading columns of _container_uc are indexed
+      const qb = this.select(manager)
+        .where('col.name = :collection', { collection: query.collection })
+        .andWhere('c.name = :name AND c.tag = :tag', { name: query.name, tag: query.tag });
+      if (query.version !== undefined) qb.andWhere('c.version = :version', { version: query.version });
+      const row = await qb.orderBy('c.id', 'ASC').limit(1).getRawOne<RawRecordRow>();
+      return row ? rowToRecord(row) : undefined;
+    });
+  }
+
+  list(term?: string): Promise<ImageRecord[]> {
+    return this.read(async (manager) => {
+      const qb = this.select(manager);
+      if (!isListAll(term)) qb.where(matchSql(this.engine.dialect), matchParameters(term));
+      // ids grow with insertion, so id order is oldest first and needs no sort
+      const rows = await qb.orderBy('c.id', 'ASC').getRawMany<RawRecordRow>();
+      return rows.map(rowToRecord);
+    });
+  }
+
+  findByImagePath(file: string): Promise<ImageRecord[]> {
+    return this.read(async (manager) => {
+      const rows = await this.select(manager).where('c.image = :file', { file }).orderBy('c.id', 'ASC').getRawMany<RawRecordRow>();
+      return rows.map(rowToRecord);
+    });
+  }
+
+  findByFileName(fileName: string): Promise<ImageRecord[]> {
+    return this.read(async (manager) => {
+      const pattern = `%/${fileName.replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+      const rows = await this.select(manager)
+        .where("c.image LIKE :pattern ESCAPE '\\'", { pattern })
+        .orderBy('c.id', 'ASC')
+        .getRawMany<RawRecordRow>();
+      return rows.map(rowToRecord);
+    });
+  }
+
+  async update(id: number, changes: Changes): Promise<ImageRecord> {
+    await this.write(async (manager) => {
+      const set: Record<string, unknown> = {};
+      if (changes.collection !== undefined) set.collectionId = await this.collectionId(manager, changes.collection);
+      for (const key of ['name', 'tag', 'version', 'image', 'url', 'uri', 'client'] as const) {
+        if (changes[key] !== undefined) set[key] = changes[key];
+      }
+      if (changes.metrics !== undefined) set.metrics = JSON.stringify(changes.metrics);
+      if (Object.keys(set).length > 0) {
+        const result = await manager
+          .createQueryBuilder()
+          .update(ContainerEntity)
+          .set(set as QueryDeepPartialEntity<ContainerEntity>)
+          .where('id = :id', { id })
+          .execute();
+        if (!result.affected) throw new Error(`image record ${id} does not exist`);
+      }
+    }, false);
+    return this.byId(id);
+  }
+
+  remove(id: number): Promise<void> {
+    return this.write(async (manager) => {
+      await manager.createQueryBuilder().delete().from(ContainerEntity).where('id = :id', { id }).execute();
+    }, false);
+  }
+
+  count(): Promise<number> {
+    return this.read((manager) => manager.getRepository(ContainerEntity).count());
+  }
+
+  close(): Promise<void> {
+    return this.lock.run(async () => {
+      await this.engine.liveness?.close().catch(() => {});
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    });
+  }
+
+  private async byId(id: number): Promise<ImageRecord> {
+    const row = await this.read((manager) => this.select(manager).where('c.id = :id', { id }).getRawOne<RawRecordRow>());
+    if (!row) throw new Error(`image record ${id} does not exist`);
+    return rowToRecord(row);
+  }
+
+  private select(manager: EntityManager): SelectQueryBuilder<ContainerEntity> {
+    return manager
+      .createQueryBuilder(ContainerEntity, 'c')
+      .innerJoin(CollectionEntity, 'col', 'col.id = c.collection_id')
+      .select([
+        'c.id AS id',
+        'c.collection_id AS collection_id',
+        'col.name AS collection',
+        'c.name AS name',
+        'c.tag AS tag',
+        'c.version AS version',
+        'c.image AS image',
+        'c.url AS url',
+        'c.uri AS uri',
+        'c.client AS client',
+        'c.metrics AS metrics',
+        'c.created_at AS created_at',
+      ]);
+  }
+
+  /** Id of the named collection, created (with a fresh UUID4 token) when missing; safe against races. */
+  private async collectionId(manager: EntityManager, name: string): Promise<number> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(CollectionEntity)
+      .values({ name, token: randomUUID(), createdAt: () => ':createdAt' })
+      .setParameter('createdAt', formatTimestamp())
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
+    const query = manager.createQueryBuilder(CollectionEntity, 'col').select('col.id', 'id').where('col.name = :name', { name });
+    // the row lock that queues this node's write behind other nodes' writes to the collection (see the class)
+    if (this.engine.dialect === 'postgres') query.setLock('pessimistic_write');
+    const found = await query.getRawOne<{ id: number }>();
+    if (!found) throw new Error(`collection ${name} could not be created`);
+    return Number(found.id);
+  }
+
+  private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.lock.run(() => this.retrying(() => work(this.dataSource.manager), isBusy));
+  }
+
+  /** withRetry with the lock wait of this connection; a failure that is the user's to fix becomes one line. */
+  private async retrying<T>(work: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
+    let waited: { waitedMs: number } | undefined;
+    try {
+      return await withRetry(work, retryable, {
+        busyTimeoutMs: this.lockWait.timeoutMs,
+        noticeAfterMs: LOCK_NOTICE_MS,
+        onBusyWait: () => this.lockWait.onWait?.(this.engine.lockNotice(this.lockWait.timeoutMs)),
+        onGiveUp: (ms) => {
+          waited = { waitedMs: ms };
+        },
+      });
+    } catch (error) {
+      throw this.engine.problem(error, waited);
+    }
+  }
+
+  /** One transaction, replayed on lock contention and (for upserts) on a unique-constraint race. */
+  private write<T>(work: (manager: EntityManager) => Promise<T>, replayOnUnique = true, pauseBeforeCommit = true): Promise<T> {
+    const retryable = (e: unknown) => isBusy(e) || (replayOnUnique && isUniqueViolation(e));
+    return this.lock.run(() =>
+      this.retrying(async () => {
+        const runner: QueryRunner = this.dataSource.createQueryRunner();
+        await runner.startTransaction();
+        try {
+          const result = await work(runner.manager);
+          if (pauseBeforeCommit) pausePoint('db-before-commit');
+          await runner.commitTransaction();
+          return result;
+        } catch (error) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => {});
+          throw error;
+        } finally {
+          // back to PostgreSQL's pool (SQLite's one connection is shared, releasing it changes nothing)
+          await runner.release();
+        }
+      }, retryable),
+    );
+  }
+}
