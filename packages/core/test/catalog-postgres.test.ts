@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { openCatalog } from '../src/catalog/index';
 import { isUserError } from '../src/errors';
 import { parseImageName } from '../src/uri/parse';
-import { adminQuery, databaseUrl, testDatabase } from './catalog-databases';
+import { testDatabase } from './catalog-databases';
 import { exists, HELLO_SHA256, tempDir, writeImage } from './catalog-helpers';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -107,11 +107,12 @@ test('an unreachable server, a wrong password, a missing database: one line each
   const dir = await tempDir(t);
   const db = await testDatabase(t, 'postgres', dir);
   if (!db) return;
+  const server = db.server!;
   const role = `sreg_${Date.now().toString(36)}`;
   const password = 'Secret-Pass-4242';
-  await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-  t.after(() => adminQuery(`DROP ROLE IF EXISTS ${role}`).then(() => {}));
-  const good = await databaseUrl(db.name as string, { user: role, password });
+  await server.sql(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+  t.after(() => server.sql(`DROP ROLE IF EXISTS ${role}`).then(() => {}));
+  const good = server.urlFor(db.name as string, { user: role, password });
   const wrong = good.replace(password, 'Wrong-Pass-4242');
   const closedPort = new URL(good);
   closedPort.port = '1'; // nothing listens on port 1
@@ -146,16 +147,20 @@ test('a role that may only read lists the catalogue, and an add fails in one lin
   const owner = await openCatalog({ ...db.location, storageDir: storage });
   await owner.add({ file: await writeImage(dir, 'a.sif'), name: parseImageName('team/a:v1'), client: 'hub' });
   await owner.close();
+  const server = db.server!;
   const role = `reader_${Date.now().toString(36)}`;
-  await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw-77'`);
-  t.after(() => adminQuery(`DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`).then(() => {}));
+  await server.sql(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw-77'`);
   await db.query(`GRANT SELECT ON collection, container, sregistry_migrations TO ${role}`);
   const reader = await openCatalog({
     databaseFile: 'unused',
-    databaseUrl: await databaseUrl(db.name as string, { user: role, password: 'reader-pw-77' }),
+    databaseUrl: server.urlFor(db.name as string, { user: role, password: 'reader-pw-77' }),
     storageDir: storage,
   });
-  t.after(() => reader.close());
+  t.after(async () => {
+    await reader.close();
+    await server.sql(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`);
+    await server.sql(`DROP ROLE IF EXISTS ${role}`);
+  });
   assert.deepEqual(
     (await reader.list()).map((r) => r.uri?.split('@')[0]),
     ['team/a:v1'],

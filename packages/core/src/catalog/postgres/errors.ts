@@ -1,4 +1,4 @@
-import { UserError } from '../../errors';
+import { type ErrorCode, UserError } from '../../errors';
 import { errorCode, isBusy } from '../retry';
 import { type PostgresTarget, scrub } from './target';
 
@@ -37,7 +37,7 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
   const reason = scrub(target, raw).replace(/\s+/g, ' ').slice(0, 160);
   const db = target.display;
   const cause = scrubbed(target, error);
-  const make = (text: string, fix: string, userCode: string) => new UserError(text, { fix, code: userCode, cause });
+  const make = (text: string, fix: string, userCode: ErrorCode) => new UserError(text, { fix, code: userCode, cause });
   const user = new URL(safeUrl(target.display)).username || 'this user';
   if (code === '28P01' || code === '28000' || /password|SASL|SCRAM/i.test(raw)) {
     return make(
