@@ -1,5 +1,5 @@
 import type { ConnectionConfig } from 'pg';
-import { parseDatabaseLocation, type PostgresLocation } from '../location';
+import { type PostgresLocation, parseDatabaseLocation } from '../location';
 
 /**
  * A PostgreSQL catalogue as the catalogue code sees it: pg's connection settings, taken from the one parser of
