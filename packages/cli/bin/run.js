@@ -20,7 +20,10 @@ if (asksForVersion(args)) {
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };
-    return require('@oclif/core').execute({ args, dir: __dirname });
+    // The CLI's root and package.json given, oclif neither searches upwards from bin/ for the root nor reads the
+    // package.json again (about 5 ms of every command's start-up, `node --cpu-prof`).
+    const root = require('node:path').join(__dirname, '..');
+    return require('@oclif/core').execute({ args, loadOptions: { root, pjson: require('../package.json') } });
   });
 }
 
