@@ -53,12 +53,19 @@ const SIGNATURES = `${path.sep}${path.join('sif', 'signature')}${path.sep}`;
 // Node's fetch (undici) and http2, which axios's top level would load for nothing
 const UNUSED_BY_REQUESTS = ['node:internal/deps/undici/undici', 'node:http2'];
 
-test('backend status and --help load neither TypeORM nor axios', async () => {
+test('backend status and --help load neither TypeORM nor axios, and semver as one file', async () => {
   for (const args of [['backend', 'status'], ['--help']]) {
     const { result, modules } = await loaded(args);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual({ typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS) }, { typeorm: false, axios: false }, args.join(' '));
+    assert.deepEqual(
+      modules.filter((m) => m.includes(`${path.sep}node_modules${path.sep}semver${path.sep}`)),
+      [],
+      'semver comes from the bundle',
+    );
   }
+  const { modules } = await loaded(['backend', 'status']);
+  assert.ok(has(modules, path.join('backends', 'semver-bundle.js')), "the plugins' core ranges were checked");
 });
 
 test('search loads axios but not TypeORM, and axios leaves fetch and http2 unloaded', async () => {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Bundles the two heavy parts of core that load on demand, so each is one file to read and compile instead of
+// Bundles the heavy parts of core that load on demand, so each is one file to read and compile instead of
 // hundreds of modules to resolve (bench/run.sh local; docs/performance.md, "Startup"):
 // - dist/catalog/bundle.js: the catalogue (our code + TypeORM, ~300 modules, ~0.2 s), loaded by
 //   src/catalog/lazy.ts. Native and optional database drivers stay outside: better-sqlite3 is the one used.
 // - dist/transfer/axios-bundle.js: axios with form-data, follow-redirects and the proxy agent (~60 modules,
 //   ~60 ms), loaded by src/transfer/http-client.ts.
+// - dist/backends/semver-bundle.js: semver's range check, loaded by src/backends/compat.ts.
 // Sources run through tsx find no bundle and load the modules.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -144,7 +145,25 @@ const http = esbuild
     if (DYNAMIC_IMPORT.test(fs.readFileSync(axiosOut, 'utf8'))) throw new Error('the axios bundle contains import()');
   });
 
-Promise.all([catalogue, http]).catch((error) => {
+// semver's range check for plugins' core ranges (src/backends/compat.ts, every command that finds backends): ~18
+// small modules, one file here.
+const semverOut = path.join(root, 'dist/backends/semver-bundle.js');
+const semver = esbuild.build({
+  stdin: {
+    contents: "module.exports = { validRange: require('semver/ranges/valid'), satisfies: require('semver/functions/satisfies') };",
+    resolveDir: root,
+    loader: 'js',
+  },
+  outfile: semverOut,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minifyWhitespace: true,
+  logLevel: 'error',
+});
+
+Promise.all([catalogue, http, semver]).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type satisfiesFn from 'semver/functions/satisfies';
 import type validRangeFn from 'semver/ranges/valid';
+import { requireBundled } from '../bundled';
 import { CORE_VERSION } from '../version';
 
 export const CORE_PACKAGE = '@sregistry/core';
@@ -27,11 +28,19 @@ export function coreMismatch(peerDependencies: unknown, core: string = CORE_VERS
   const range = typeof declared === 'string' ? declared.trim() : String(declared);
   const plain = range.replace(/^workspace:/, '');
   if (plain === '*' || plain === '^' || plain === '~' || plain === '') return undefined;
-  const validRange = require('semver/ranges/valid') as typeof validRangeFn;
-  const satisfies = require('semver/functions/satisfies') as typeof satisfiesFn;
+  const { validRange, satisfies } = semverParts();
   // prereleases of core (0.2.0-next.1) count as inside a range like >=0.1.0 <1
   if (validRange(plain) !== null && satisfies(core, plain, { includePrerelease: true })) return undefined;
   return { range, core };
+}
+
+/** semver's two functions as one bundled file when built (scripts/bundle.js), else the package (sources run through tsx). */
+function semverParts(): { validRange: typeof validRangeFn; satisfies: typeof satisfiesFn } {
+  return requireBundled(
+    () => require('./semver-bundle'),
+    'semver-bundle',
+    () => ({ validRange: require('semver/ranges/valid'), satisfies: require('semver/functions/satisfies') }),
+  );
 }
 
 /** The one line shown for a plugin that does not fit (backend ls, and any attempt to use it). */
