@@ -1,7 +1,19 @@
 import path from 'node:path';
 import type { Output } from '../output/output';
 import { createProgressReporter, type ProgressReporter } from '../transfer/progress';
-import type { PullResult } from './pull';
+
+/** What a pull kept (or found already kept). It lives beside the events that carry it: pull.ts imports this file, never the reverse. */
+export interface PullResult {
+  path: string;
+  uri: string;
+  version: string;
+  backend: string;
+  size: number;
+  sha256: string;
+  format: string;
+  created?: boolean;
+  cached: boolean;
+}
 
 /**
  * What `pullImage` reports while it works, in order: `announce` once, `progress` while bytes arrive and

@@ -13,7 +13,7 @@ import { downloadToFile, transferLabel, urlOrigin } from '../transfer/index';
 import { withVersion } from '../uri/parse';
 import { announcement } from './announce';
 import { gunzipFile } from './gunzip';
-import type { PullEvent } from './pull-events';
+import type { PullEvent, PullResult } from './pull-events';
 import type { Session } from './session';
 
 export interface PullImageOptions {
@@ -38,18 +38,6 @@ export interface PullImageOptions {
    * `pullPrinter(session.out)` prints what `sregistry pull` prints.
    */
   onEvent?: (event: PullEvent) => void;
-}
-
-export interface PullResult {
-  path: string;
-  uri: string;
-  version: string;
-  backend: string;
-  size: number;
-  sha256: string;
-  format: string;
-  created?: boolean;
-  cached: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The library's rows (entities → collections → containers → images, tags on containers) and tokens, with the
 // lookups the routes share. Ids are 24 hex digits, like the MongoDB ids Sylabs' library hands out.
-import type { LibraryCollectionRow, LibraryContainerRow, LibraryEntityRow, LibraryImageRow, LibraryToken } from './types';
+import type { LibraryCollectionRow, LibraryContainerRow, LibraryEntityRow, LibraryImageRow, LibraryToken } from './rows';
 
 export const DEFAULT_ARCH = 'amd64';
 
