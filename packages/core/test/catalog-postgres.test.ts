@@ -6,10 +6,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { startPostgres } from '../../testkit/src/postgres/index';
 import { openCatalog } from '../src/catalog/index';
 import { isUserError } from '../src/errors';
 import { parseImageName } from '../src/uri/parse';
-import { testDatabase } from './catalog-databases';
+import { postgresMissing, testDatabase } from './catalog-databases';
 import { exists, HELLO_SHA256, tempDir, writeImage } from './catalog-helpers';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -175,4 +176,94 @@ test('a role that may only read lists the catalogue, and an add fails in one lin
   assert.match(error.message, new RegExp(`${role} may not change the catalogue .*no INSERT on collection`));
   assert.equal(await exists(file), true, 'the file was not moved');
   assert.equal(await exists(path.join(storage, 'team', 'b')), false, 'nothing placed in storage');
+});
+
+test("another node's interrupted add is left alone while its session lives, and finished by any node once it is gone", async (t) => {
+  const dir = await tempDir(t);
+  const db = await testDatabase(t, 'postgres', dir);
+  if (!db) return;
+  const storage = path.join(dir, 'shub');
+  const nodeA = await openCatalog({ ...db.location, storageDir: storage });
+  const source = await writeImage(dir, 'hello.sif');
+  const dest = path.join(storage, 'team', 'hello', `v1@${HELLO_SHA256}.sif`);
+  const intentFile = path.join(storage, '.tmp', 'journal', `1-424242-beef.json`);
+  const row = {
+    collection: 'team',
+    name: 'hello',
+    tag: 'v1',
+    version: HELLO_SHA256,
+    image: dest,
+    url: 'team/hello',
+    client: 'hub',
+    metrics: {},
+  };
+  // what login node 2 left: the intent written and its lock held, then nothing more (yet)
+  await nodeA.database.intentLiveness?.hold(intentFile);
+  await fs.mkdir(path.dirname(intentFile), { recursive: true });
+  const intent = {
+    op: 'add',
+    source,
+    dest,
+    copy: true,
+    row,
+    pid: 424242,
+    host: 'login2.example.org',
+    startedAt: new Date().toISOString(),
+    held: true,
+  };
+  await fs.writeFile(intentFile, JSON.stringify(intent));
+
+  const nodeB = await openCatalog({ ...db.location, storageDir: storage });
+  assert.equal(await exists(intentFile), true, 'a live session holds it: still in progress');
+  assert.deepEqual(await nodeB.list(), []);
+  await nodeB.close();
+
+  await nodeA.close(); // login node 2's process dies: the server drops its session and the lock with it
+  const nodeC = await openCatalog({ ...db.location, storageDir: storage });
+  t.after(() => nodeC.close());
+  assert.equal(await exists(intentFile), false, 'finished and removed');
+  assert.deepEqual(
+    (await nodeC.list()).map((r) => r.image),
+    [dest],
+    'the row of the placed file',
+  );
+  assert.equal(await exists(dest), true);
+});
+
+test('the database stopped mid-run: one line, nothing moved into storage; back again, the catalogue works', async (t) => {
+  const missing = postgresMissing();
+  if (missing) return t.skip(`no PostgreSQL: ${missing}`);
+  const server = await startPostgres();
+  t.after(() => server.stop());
+  const dir = await tempDir(t);
+  const db = await testDatabase(t, 'postgres', dir, server);
+  if (!db) return;
+  const storage = path.join(dir, 'shub');
+  const catalog = await openCatalog({ ...db.location, storageDir: storage });
+  t.after(() => catalog.close().catch(() => {}));
+  await catalog.add({ file: await writeImage(dir, 'a.sif'), name: parseImageName('team/a:v1'), client: 'hub' });
+  const before = await fs.readdir(storage, { recursive: true });
+  await server.stopServer();
+  const file = await writeImage(dir, 'b.sif', 'another image\n');
+  for (const [what, run] of [
+    ['add', () => catalog.add({ file, name: parseImageName('team/b:v1'), client: 'hub' })],
+    ['list', () => catalog.list()],
+  ] as const) {
+    const error = await (run as () => Promise<unknown>)().then(
+      () => assert.fail(`${what} worked without a server`),
+      (e: unknown) => e,
+    );
+    assert.ok(isUserError(error), `${what}: ${String(error)}`);
+    assert.equal(error.code, 'EDBUNREACHABLE', `${what}: ${error.message}`);
+    assert.doesNotMatch(error.message, /\n/);
+    assert.ok(!error.message.includes(server.password), 'no password');
+  }
+  assert.equal(await exists(file), true, 'the file to add was not moved');
+  assert.deepEqual(await fs.readdir(storage, { recursive: true }), before, 'storage unchanged');
+  assert.deepEqual(await fs.readdir(path.join(storage, '.tmp', 'journal')).catch(() => []), [], 'no intent left behind');
+  await server.startServer();
+  const again = await openCatalog({ ...db.location, storageDir: storage });
+  t.after(() => again.close());
+  await again.add({ file, name: parseImageName('team/b:v1'), client: 'hub' });
+  assert.equal((await again.list()).length, 2);
 });

@@ -8,6 +8,7 @@ import { openCatalog, openDatabase } from '../src/catalog/index';
 import type { Intent } from '../src/catalog/journal';
 import { sweepMarkerFor } from '../src/catalog/sweep-marker';
 import { parseImageName } from '../src/uri/parse';
+import { DATABASE_KINDS, testDatabase } from './catalog-databases';
 import { exists, HELLO_SHA256, tempDir, writeImage } from './catalog-helpers';
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid as number;
@@ -139,19 +140,23 @@ test('recovery leaves the intents of running processes alone', async (t) => {
   assert.deepEqual(await catalog.list(), []);
 });
 
-test("a SIGKILL at any moment keeps every row's file and leaves no stored file without a row", async (t) => {
-  const dir = await tempDir(t);
-  const { storage, databaseFile } = layout(dir);
-  const script = path.join(dir, 'worker.ts');
-  await fs.writeFile(
-    script,
-    `import fs from 'node:fs';
+for (const kind of DATABASE_KINDS) {
+  test(`[${kind}] a SIGKILL at any moment keeps every row's file and leaves no stored file without a row`, async (t) => {
+    const dir = await tempDir(t);
+    const { storage } = layout(dir);
+    const db = await testDatabase(t, kind, dir);
+    if (!db) return;
+    const { databaseFile, databaseUrl } = db.location;
+    const script = path.join(dir, 'worker.ts');
+    await fs.writeFile(
+      script,
+      `import fs from 'node:fs';
 import path from 'node:path';
 import { openCatalog } from ${JSON.stringify(path.resolve(__dirname, '../src/catalog/index'))};
 import { parseImageName } from ${JSON.stringify(path.resolve(__dirname, '../src/uri/parse'))};
 (async () => {
-  const [databaseFile, storageDir, work] = process.argv.slice(2);
-  const catalog = await openCatalog({ databaseFile, storageDir });
+  const [databaseFile, storageDir, work, databaseUrl] = process.argv.slice(2);
+  const catalog = await openCatalog({ databaseFile, storageDir, databaseUrl: databaseUrl || undefined });
   fs.mkdirSync(path.join(work, 'out'), { recursive: true });
   process.stdout.write('ready\\n');
   for (let i = 0; ; i++) {
@@ -165,43 +170,45 @@ import { parseImageName } from ${JSON.stringify(path.resolve(__dirname, '../src/
   }
 })();
 `,
-  );
-  const repoRoot = path.resolve(__dirname, '../../..');
-  for (let round = 0; round < 4; round++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, databaseFile, storage, dir], {
-      cwd: repoRoot,
-      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(repoRoot, 'tsconfig.base.json') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let alive = true;
-    const exited = new Promise<void>((resolve) =>
-      child.on('exit', () => {
-        alive = false;
-        resolve();
-      }),
     );
-    await Promise.race([
-      // the first add done, then a random moment: on a loaded machine (or with the rollback journal's fsyncs) a
-      // fixed delay after start-up could end before any work, and the round would test nothing
-      new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('added') && resolve())),
-      exited,
-    ]);
-    await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));
-    assert.ok(alive, `round ${round}: the worker was still working when killed`);
-    child.kill('SIGKILL');
-    await exited;
+    const repoRoot = path.resolve(__dirname, '../../..');
+    for (let round = 0; round < 4; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, databaseFile, storage, dir, databaseUrl ?? ''], {
+        cwd: repoRoot,
+        env: { ...process.env, TSX_TSCONFIG_PATH: path.join(repoRoot, 'tsconfig.base.json') },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let alive = true;
+      const exited = new Promise<void>((resolve) =>
+        child.on('exit', () => {
+          alive = false;
+          resolve();
+        }),
+      );
+      await Promise.race([
+        // the first add done, then a random moment: on a loaded machine (or with the rollback journal's fsyncs) a
+        // fixed delay after start-up could end before any work, and the round would test nothing
+        new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('added') && resolve())),
+        exited,
+      ]);
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));
+      assert.ok(alive, `round ${round}: the worker was still working when killed`);
+      child.kill('SIGKILL');
+      await exited;
 
-    const catalog = await openCatalog({ databaseFile, storageDir: storage, tempMaxAgeMs: 0 });
-    const rows = await catalog.list();
-    await catalog.close();
-    assert.ok(rows.length > 0, 'the worker got some work done');
-    for (const row of rows) assert.ok(row.image && (await exists(row.image)), `round ${round}: ${row.uri} has its file ${row.image}`);
-    const referenced = new Set(rows.map((r) => r.image));
-    const stored = (await fs.readdir(storage, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-      .filter((file) => file !== sweepMarkerFor(storage));
-    for (const file of stored) assert.ok(referenced.has(file), `round ${round}: ${file} has a row`);
-    assert.deepEqual(await fs.readdir(path.join(storage, '.tmp', 'journal')).catch(() => []), [], 'no intent left');
-  }
-});
+      // the next command, on this node or another one (PostgreSQL: the killed session's intent lock is gone)
+      const catalog = await openCatalog({ ...db.location, storageDir: storage, tempMaxAgeMs: 0 });
+      const rows = await catalog.list();
+      await catalog.close();
+      assert.ok(rows.length > 0, 'the worker got some work done');
+      for (const row of rows) assert.ok(row.image && (await exists(row.image)), `round ${round}: ${row.uri} has its file ${row.image}`);
+      const referenced = new Set(rows.map((r) => r.image));
+      const stored = (await fs.readdir(storage, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+        .filter((file) => file !== sweepMarkerFor(storage));
+      for (const file of stored) assert.ok(referenced.has(file), `round ${round}: ${file} has a row`);
+      assert.deepEqual(await fs.readdir(path.join(storage, '.tmp', 'journal')).catch(() => []), [], 'no intent left');
+    }
+  });
+}
