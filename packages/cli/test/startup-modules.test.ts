@@ -68,11 +68,18 @@ test('backend status and --help load neither TypeORM nor axios, and semver as on
   assert.ok(has(modules, path.join('backends', 'semver-bundle.js')), "the plugins' core ranges were checked");
 });
 
-test('search loads axios but not TypeORM, and axios leaves fetch and http2 unloaded', async () => {
+test('search loads axios but not TypeORM, the SIF reader or the download pipeline, and axios leaves fetch and http2 unloaded', async () => {
   const { result, modules } = await loaded(['search', 'vanessa/']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /vanessa\/tacos:latest/);
   assert.deepEqual({ typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS) }, { typeorm: false, axios: true });
+  // the SIF reader and the download pipeline (hash threads) are for pushes and pulls
+  assert.deepEqual(
+    modules.filter(
+      (m) => m.includes(`${path.sep}sif${path.sep}`) || m.endsWith(path.join('transfer', 'hasher.js')) || m === 'node:worker_threads',
+    ),
+    [],
+  );
   assert.deepEqual(
     modules.filter((m) => UNUSED_BY_REQUESTS.includes(m)),
     [],

@@ -4,9 +4,8 @@ import type { Capability, SearchResult } from '../contracts/backend';
 import { UserError } from '../errors';
 import { tableLines } from '../output/format';
 import { printable } from '../output/untrusted';
-import { createProgressReporter, transferLabel } from '../transfer/index';
+import { createProgressReporter, transferLabel } from '../transfer/progress';
 import { announce } from './announce';
-import { checkImageFile } from './image-file';
 import type { ActiveBackend, Session } from './session';
 
 function notImplemented(what: Capability | 'label search', active: ActiveBackend): UserError {
@@ -79,6 +78,9 @@ export async function pushImage(session: Session, options: PushOptions) {
   const size = pushableSize(options.file, file);
   const active = await session.backend(options.name);
   if (!active.backend.push) throw notImplemented('push', active);
+  // the SIF reader loads for pushes only, not for search, labels or delete
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkImageFile } = require('./image-file') as typeof import('./image-file');
   await checkImageFile(session, file, options.file, 'pushing');
   announce(session, active);
   const name = active.parse(options.name, options.tag !== undefined ? { tag: options.tag } : {});
