@@ -1,7 +1,8 @@
 // `images`, `get` and `inspect` are what scripts call in loops (`$(sregistry get x)`), and loading oclif costs
 // several times what such a command does. bin/run.js therefore tries this first: it runs the command on the
 // same core operation the oclif command calls, but only for the plain forms (the command, its arguments,
-// --json, --quiet) and only when the catalogue can be read without upkeep (core's openCatalogReader). Anything
+// --json, --quiet) and only when the catalogue can be read without upkeep (core's openCatalogReader, or
+// openPostgresReader for a team catalogue: plain `pg`, no TypeORM). Anything
 // else, and any failure before output began, answers false and oclif runs the command as usual, so help,
 // usage errors, error messages and exit codes have one source.
 
@@ -57,7 +58,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   });
   const session = new core.Session({ output });
   try {
-    if (!session.openPlainReader()) return false;
+    if (!(await session.openFastReader())) return false;
     const result = await command.run(core, session, args);
     if (json) process.stdout.write(`${core.jsonText(result)}\n`);
     return true;

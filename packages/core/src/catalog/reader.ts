@@ -22,10 +22,11 @@ export interface ListOptions {
 }
 
 export interface CatalogReader extends CatalogView {
-  close(): void;
+  close(): void | Promise<void>;
 }
 
-const SELECT = `SELECT c.id AS id, c.collection_id AS collection_id, col.name AS collection, c.name AS name, c.tag AS tag,
+/** The record's columns, for the container table aliased `c` and its collection `col`; SQLite and PostgreSQL alike. */
+export const SELECT = `SELECT c.id AS id, c.collection_id AS collection_id, col.name AS collection, c.name AS name, c.tag AS tag,
   c.version AS version, c.image AS image, c.url AS url, c.uri AS uri, c.client AS client, %METRICS% AS metrics,
   c.created_at AS created_at
   FROM container c INNER JOIN collection col ON col.id = c.collection_id`;
@@ -41,11 +42,7 @@ const SELECT = `SELECT c.id AS id, c.collection_id AS collection_id, col.name AS
 export function openCatalogReader(options: { databaseFile: string; storageDir: string }): CatalogReader | undefined {
   const databaseFile = path.resolve(options.databaseFile);
   if (!existsSync(databaseFile)) return undefined;
-  const tempDir = path.join(path.resolve(options.storageDir), TEMP_DIR_NAME);
-  if (journalHasEntries(path.join(tempDir, JOURNAL_DIR_NAME))) return undefined;
-  // a killed pull/add/mv left temps (a `.part` of hundreds of MB): the full catalogue's sweep removes them
-  if (tempFolderNeedsSweep(tempDir)) return undefined;
-  if (sweepDue(sweepMarkerFor(options.storageDir))) return undefined;
+  if (storageNeedsUpkeep(options.storageDir)) return undefined;
   let db: BetterSqlite3.Database | undefined;
   try {
     const Database = sqliteDriver();
@@ -62,6 +59,16 @@ export function openCatalogReader(options: { databaseFile: string; storageDir: s
     db?.close();
     return undefined;
   }
+}
+
+/**
+ * Whether the storage folder has work for the full catalogue before anything is read: an intent in the journal
+ * (recovery finishes it), temps a killed pull/add/mv of this node left (a `.part` of hundreds of MB: the sweep
+ * removes them), or the daily sweep is due.
+ */
+export function storageNeedsUpkeep(storageDir: string): boolean {
+  const tempDir = path.join(path.resolve(storageDir), TEMP_DIR_NAME);
+  return journalHasEntries(path.join(tempDir, JOURNAL_DIR_NAME)) || tempFolderNeedsSweep(tempDir) || sweepDue(sweepMarkerFor(storageDir));
 }
 
 function journalHasEntries(dir: string): boolean {

@@ -126,8 +126,28 @@ export class Session {
    */
   async catalogView(purpose = 'this command'): Promise<CatalogView> {
     if (this.databaseDisabled) throw disabledError(purpose);
-    if (!this.catalogPromise && this.openPlainReader()) return this.plainReader as CatalogReader;
+    if (!this.catalogPromise && (await this.openFastReader())) return this.plainReader as CatalogReader;
     return this.catalog(purpose);
+  }
+
+  /**
+   * Opens the plain reader of either database when the catalogue allows it: SQLite's (openPlainReader) or, for a
+   * team catalogue, PostgreSQL's through `pg` alone (catalog/reader-postgres.ts); false when it does not.
+   */
+  async openFastReader(): Promise<boolean> {
+    if (this.plainReader) return true;
+    if (this.databaseDisabled) return false;
+    let location: DatabaseLocation;
+    try {
+      location = this.database;
+    } catch {
+      return false; // the full catalogue says what is wrong with the value
+    }
+    if (location.kind === 'sqlite') return this.openPlainReader();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { openPostgresReader } = require('../catalog/reader-postgres') as typeof import('../catalog/reader-postgres');
+    this.plainReader = await openPostgresReader({ url: location.url, storageDir: this.paths.storageDir, env: this.env });
+    return this.plainReader !== undefined;
   }
 
   /** Opens the plain reader if the catalogue allows it (see openCatalogReader); false when it does not. */
@@ -218,7 +238,7 @@ export class Session {
   }
 
   async close(): Promise<void> {
-    this.plainReader?.close();
+    await this.plainReader?.close();
     if (this.catalogPromise) {
       const catalog = await this.catalogPromise.catch(() => undefined);
       await catalog?.close();
