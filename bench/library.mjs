@@ -4,6 +4,7 @@
 // files streamed to and from disk). Rounds alternate which tool goes first; medians are reported.
 //
 //   node bench/library.mjs [--sizes 512] [--rounds 3] [--part-size BYTES] [--json results.json]
+//   SREGISTRY_LIBRARY_CONCURRENCY=1 node bench/library.mjs …   (the client's SREGISTRY_LIBRARY_* settings pass through)
 //
 // curl pull  = GET of the presigned object URL (the 303's Location, asked for beforehand and not timed) into a
 //              file: one stream, no hashing, no catalogue.
@@ -58,6 +59,13 @@ const partSize = opts['part-size'] === undefined ? undefined : Number(opts['part
 if (partSize !== undefined && !(Number.isInteger(partSize) && partSize >= 5 * MiB))
   throw new Error(`--part-size takes bytes, at least 5 MiB (S3's minimum), got ${opts['part-size']}`);
 const withClient = existsSync(path.join(PLUGIN, 'dist', 'backend.js'));
+// The client's own settings (SREGISTRY_LIBRARY_CONCURRENCY, _PART_SIZE, _MULTIPART_THRESHOLD…) pass through to it,
+// so their effect can be measured; base and token are the bench's.
+const clientSettings = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => k.startsWith('SREGISTRY_LIBRARY_') && k !== 'SREGISTRY_LIBRARY_BASE' && k !== 'SREGISTRY_LIBRARY_TOKEN',
+  ),
+);
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'sregistry-bench-library-'));
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -178,6 +186,7 @@ async function cliHome() {
   const home = path.join(work, 'home');
   const env = {
     ...homeEnv(home),
+    ...clientSettings,
     SREGISTRY_LIBRARY_BASE: lib.url,
     SREGISTRY_LIBRARY_TOKEN: TOKEN,
     NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'lib', 'no-autotranspile.cjs')}`,
@@ -207,6 +216,13 @@ function report(results) {
   const out = [`sregistry library:// benchmark — ${new Date().toISOString()}`, machineLine(loadAtStart)];
   out.push(
     `command: node bench/library.mjs --sizes ${sizesMiB.join(',')} --rounds ${rounds}${partSize ? ` --part-size ${partSize}` : ''}; medians of ${rounds} alternating rounds; RSS: ${rssSource}, max over rounds`,
+    `client settings: ${
+      Object.keys(clientSettings).length
+        ? Object.entries(clientSettings)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')
+        : 'the defaults'
+    }`,
     `server: testkit startLibraryServer in the bench's process (303 to presigned URLs on a second port; part size ${partSize ?? 'the default 524288000'}); it hashes every uploaded byte (sha256) for curl and sregistry alike`,
     `limit: one core hashes sha256 at ${fmt(sha, 0)} MiB/s (node:crypto, 64 MiB, best of 3; SHA extensions: ${cpuHasShaExtensions() ?? 'none'})`,
     '',
@@ -235,6 +251,6 @@ function report(results) {
   if (opts.json)
     writeFileSync(
       opts.json,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, partSize, client: withClient, results: rows }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, partSize, client: withClient, clientSettings, results: rows }, null, 2)}\n`,
     );
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startLibraryServer } from '../src/library-server/server';
 import type { LibraryImageRow, LibraryServerHandle } from '../src/library-server/types';
 import { alice, bytes, call, sha256 } from './library-server-helpers';
@@ -130,6 +131,10 @@ describe('library server downloads', () => {
     const started = Date.now();
     assert.equal((await call(lib.url, '/version')).status, 200);
     assert.ok(Date.now() - started >= 290);
+    const rec = lib.requests.at(-1);
+    // the server notes the end when its side of the exchange closes, which may come just after the client has the answer
+    for (let i = 0; i < 100 && rec?.durationMs === undefined; i++) await sleep(10);
+    assert.ok(rec && rec.startedAt >= started - 5 && (rec.durationMs ?? 0) >= 290, 'the record says how long the answer took');
     lib.setFaults({ failRequests: { host: 'api', pathPrefix: '/v1/images/', status: 502 } });
     assert.equal((await call(lib.url, '/v1/images/alice/tools/big:latest')).status, 502);
     assert.equal((await call(lib.url, '/v1/images/alice/tools/big:latest')).status, 200);

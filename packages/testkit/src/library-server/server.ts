@@ -191,7 +191,11 @@ function recordOf(
     query: q,
     headers,
     authorization: req.headers.authorization !== undefined,
+    startedAt: Date.now(),
   };
+  res.once('close', () => {
+    record.durationMs = Date.now() - record.startedAt;
+  });
   // Read lazily so the status is right even while the body is still streaming or after a drop.
   Object.defineProperty(record, 'status', { enumerable: true, get: () => (res.headersSent ? res.statusCode : undefined) });
   return record;

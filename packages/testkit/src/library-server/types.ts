@@ -123,6 +123,9 @@ export interface LibraryRecordedRequest {
   authorization: boolean;
   /** Status once answered (read lazily). */
   readonly status?: number;
+  /** When the request arrived (ms since the epoch), and how long until its answer was done or the socket went. */
+  startedAt: number;
+  durationMs?: number;
   /** The parsed JSON body of API requests that had one. */
   body?: unknown;
 }
