@@ -54,9 +54,11 @@ export async function pushImage(
     });
   }
   const signal = request.signal;
+  const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD;
   let digests: { sha256: string; md5?: string };
   try {
-    digests = await host.fileDigests(request.file, ['sha256', 'md5'], signal);
+    // the md5 only for a single upload (Apptainer sends it there; a multipart upload has per-part sha256s instead)
+    digests = await host.fileDigests(request.file, request.size > threshold ? ['sha256'] : ['sha256', 'md5'], signal);
   } catch (error) {
     if (signal?.aborted) throw new UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 });
     throw new UserError(`cannot read ${request.file}`, { fix: 'give the path of a readable image file', code: 'ENOFILE', cause: error });
@@ -75,10 +77,9 @@ export async function pushImage(
   } else if (!v2) {
     upload = await uploadV1(host, client, ids.image, request, progress);
   } else {
-    const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD;
     upload =
       request.size > threshold
-        ? await uploadMultipart(host, client, ids.image, request, progress)
+        ? await uploadMultipart(host, client, ids.image, request, digests, progress)
         : await uploadSingle(host, client, ids.image, request, digests, progress);
     const done = await client.call(`/v2/imagefile/${ids.image}/_complete`, { method: 'PUT', json: {}, signal });
     steps.push({ step: '_complete', status: done.status });
@@ -344,6 +345,7 @@ async function uploadMultipart(
   client: LibraryClient,
   imageId: string,
   request: PushRequest,
+  digests: { sha256: string },
   progress: (sent: number) => void,
 ): Promise<string> {
   const signal = request.signal;
@@ -355,8 +357,7 @@ async function uploadMultipart(
   });
   if (started.status === 404) {
     // the server has multipart turned off (the Registry Server's MINIO_MULTIPART_UPLOAD): one PUT
-    const digests = await host.fileDigests(request.file, ['sha256', 'md5'], signal);
-    await uploadSingle(host, client, imageId, request, digests, progress);
+    await uploadSingle(host, client, imageId, request, { sha256: digests.sha256 }, progress);
     return 'single (the server has no multipart upload)';
   }
   if (started.status === 401 || started.status === 403) throw client.authError(started.status, 'upload the image', started);
@@ -374,11 +375,24 @@ async function uploadMultipart(
     });
   }
   const completed: { partNumber: number; token: string }[] = [];
+  const range = (partNumber: number) => {
+    const start = (partNumber - 1) * partSize;
+    return { start, end: Math.min(request.size, start + partSize) };
+  };
+  // the next part is hashed while this one is sent, so reading and hashing overlap the network
+  const hashOf = (partNumber: number) => {
+    const { start, end } = range(partNumber);
+    // a part that is the whole file has the file's sha256
+    const hashing = start === 0 && end === request.size ? Promise.resolve(digests.sha256) : rangeSha256(request.file, start, end, signal);
+    hashing.catch(() => undefined);
+    return hashing;
+  };
+  let nextHash = hashOf(1);
   try {
     for (let partNumber = 1; partNumber <= totalParts; partNumber++) {
-      const start = (partNumber - 1) * partSize;
-      const end = Math.min(request.size, start + partSize);
-      const sha256 = await rangeSha256(request.file, start, end, signal);
+      const { start, end } = range(partNumber);
+      const sha256 = await nextHash;
+      if (partNumber < totalParts) nextHash = hashOf(partNumber + 1);
       const ask = async () => {
         const answer = await client.call<{ data?: { presignedURL?: unknown } }>(`${base}/_multipart`, {
           method: 'PUT',

@@ -197,6 +197,22 @@ describe('library:// end to end', () => {
     }
   });
 
+  test('a pulled image is found by its library name locally: images, inspect, rmi', async () => {
+    const h = await libraryHome(server, { token: false });
+    try {
+      assert.equal((await h.run(['pull', `library://${USER}/public/hello:latest`])).code, 0);
+      const images = await h.run(['images']);
+      assert.match(images.stdout, /alice\/public\/hello:latest@sha256\./);
+      const inspect = await h.run(['inspect', `${USER}/public/hello:latest`]);
+      assert.equal(inspect.code, 0, inspect.stderr);
+      const rmi = await h.run(['rmi', `${USER}/public/hello:latest`]);
+      assert.equal(rmi.code, 0, rmi.stderr);
+      assert.doesNotMatch((await h.run(['images'])).stdout, /alice\/public\/hello/);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   test('library login stores the token in the secrets file (0600) and the CLI uses it', async () => {
     const fresh = await libraryHome(server, { token: false });
     try {

@@ -2,7 +2,7 @@
 // request that also follows the redirects; when it comes back 206 with the whole size, the other parts are asked
 // for in parallel at the final URL, each must answer 206 with exactly its Content-Range (a server that ignored
 // Range would otherwise splice the wrong bytes), and finished parts go into the sink strictly in order, so the
-// hash runs in one pass as for a plain stream. Memory is bounded: at most `2 × concurrency` parts are held.
+// hash runs in one pass as for a plain stream. Memory is bounded: at most `concurrency + 1` parts are held.
 // A server that does not answer the probe with 206 gets the plain streamed download instead (undefined here).
 import type { Readable, Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
@@ -98,7 +98,7 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
 }
 
 class PartsRun {
-  private readonly done = new Map<number, Buffer>();
+  private readonly done = new Map<number, Buffer[]>();
   private readonly received = new Map<number, number>();
   private next = 1;
   private written = 0;
@@ -118,6 +118,8 @@ class PartsRun {
     private readonly timeoutMs: number,
   ) {
     this.writer = sink.writer();
+    // a failed write also fails the pending write callbacks; this keeps the event from going unhandled
+    this.writer.on('error', (error) => this.fail(error));
   }
 
   async run(first: Readable): Promise<DownloadResult> {
@@ -162,7 +164,7 @@ class PartsRun {
       for (;;) {
         if (this.failure) return;
         // hold back while the part that must be written next is still far behind (bounded memory)
-        while (!this.failure && this.next - this.written >= this.concurrency * 2) await new Promise<void>((r) => this.wakeups.push(r));
+        while (!this.failure && this.next - this.written >= this.concurrency + 1) await new Promise<void>((r) => this.wakeups.push(r));
         if (this.failure || this.next >= this.plan.count) return;
         const index = this.next++;
         await this.finish(index, await this.fetch(index));
@@ -173,13 +175,13 @@ class PartsRun {
   }
 
   /** Queues a finished part and writes every part that is now next in line. */
-  private async finish(index: number, bytes: Buffer): Promise<void> {
+  private async finish(index: number, bytes: Buffer[]): Promise<void> {
     this.done.set(index, bytes);
     this.writing = this.writing.then(async () => {
       while (!this.failure && this.done.has(this.written)) {
         const part = this.done.get(this.written)!;
         this.done.delete(this.written);
-        if (this.written === 0) await this.req.onHead?.(part.subarray(0, HEAD_BYTES), this.plan.total);
+        if (this.written === 0) await this.req.onHead?.(Buffer.concat(part).subarray(0, HEAD_BYTES), this.plan.total);
         await writeAll(this.writer, part);
         this.received.delete(this.written);
         this.written++;
@@ -190,7 +192,7 @@ class PartsRun {
   }
 
   /** One part, retried on its own on a dropped connection or a 5xx; the first part arrives from the probe. */
-  private async fetch(index: number, body?: Readable): Promise<Buffer> {
+  private async fetch(index: number, body?: Readable): Promise<Buffer[]> {
     const start = index * this.plan.partSize;
     const end = Math.min(this.plan.total, start + this.plan.partSize);
     const retries = Math.max(0, this.req.retries ?? 4);
@@ -243,11 +245,14 @@ class PartsRun {
     throw httpStatusError(response.status, this.plan.url);
   }
 
-  /** Reads one part's body into its own buffer, abandoning it when no byte comes for the idle timeout. */
-  private read(index: number, body: Readable, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+  /**
+   * Reads one part's body as the chunks the socket gave (kept, not copied: they go to the file as they are),
+   * abandoning it when no byte comes for the idle timeout.
+   */
+  private read(index: number, body: Readable, length: number): Promise<Buffer[]> {
+    const chunks: Buffer[] = [];
     let filled = 0;
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<Buffer[]>((resolve, reject) => {
       let idle = setTimeout(() => body.destroy(new TransferFault(`no data for ${this.timeoutMs} ms`, 'EIDLETIMEOUT')), this.timeoutMs);
       const onStop = () => body.destroy(new Error('stopped'));
       this.stop.signal.addEventListener('abort', onStop, { once: true });
@@ -259,7 +264,7 @@ class PartsRun {
         this.stop.signal.removeEventListener('abort', onStop);
         if (error) reject(error);
         else if (filled !== length) reject(new TransferFault(`part ${index + 1} got ${filled} of ${length} bytes`, 'ECUTSHORT'));
-        else resolve(buffer);
+        else resolve(chunks);
       };
       body.on('data', (chunk: Buffer) => {
         clearTimeout(idle);
@@ -268,7 +273,7 @@ class PartsRun {
           body.destroy(new TransferFault(`part ${index + 1} is longer than ${length} bytes`, 'ECUTSHORT'));
           return;
         }
-        chunk.copy(buffer, filled);
+        chunks.push(chunk);
         filled += chunk.length;
         this.received.set(index, filled);
         this.report(false);
@@ -298,9 +303,14 @@ class RetryablePart extends Error {
   }
 }
 
-function writeAll(writer: Writable, bytes: Buffer): Promise<void> {
+/** Writes the chunks (the Writable batches them into one writev) and resolves once the last is accepted. */
+function writeAll(writer: Writable, chunks: Buffer[]): Promise<void> {
+  if (chunks.length === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    writer.write(bytes, (error) => (error ? reject(error) : resolve()));
+    writer.cork();
+    for (let i = 0; i < chunks.length - 1; i++) writer.write(chunks[i]);
+    writer.write(chunks[chunks.length - 1], (error) => (error ? reject(error) : resolve()));
+    writer.uncork();
   });
 }
 
