@@ -1,9 +1,8 @@
 // Builds a backend context the way the host does, from the core's sources, with a log that keeps its lines.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { processTempDir, userError as sharedUserError } from '@sregistry/testkit';
 import * as core from '../../core/src/index';
-import { processTempDir } from '../../testkit/src/temp';
 import { createBackend } from '../src/backend';
 
 export { core };
@@ -38,13 +37,5 @@ export function harness(env: Record<string, string | undefined> = {}, secrets?: 
   };
 }
 
-/** Runs `fn`, expecting a UserError; returns it for further checks. */
-export async function userError(fn: () => unknown): Promise<import('../../core/src/index').UserError> {
-  try {
-    await fn();
-  } catch (error) {
-    if (core.isUserError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a UserError, but nothing was thrown');
-}
+/** Runs `fn`, expecting a UserError; returns it for further checks (the testkit's helper, typed with core's class). */
+export const userError = (fn: () => unknown) => sharedUserError<import('../../core/src/index').UserError>(fn);

@@ -1,20 +1,16 @@
 // `sregistry delete` (plugin command) through the real CLI: --force deletes on the server; without it the
 // command asks on stdin, cancels on `n`, and refuses (exit 1) when there is nobody to ask.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RegistryServerHandle } from '../../testkit/src/index';
-import { announceLine, assertOneLineError, type E2eHome, registryHome, serverContainer, startE2eRegistry } from './e2e-helpers';
+import { announceLine, assertOneLineError, type E2eHome, serverContainer, useE2eRegistry } from './e2e-helpers';
 
 let server: RegistryServerHandle;
 let e: E2eHome;
 
-before(async () => {
-  server = await startE2eRegistry();
-  e = await registryHome(server);
-});
-after(async () => {
-  e?.cleanup();
-  await server?.close();
+useE2eRegistry((started, home) => {
+  server = started;
+  e = home;
 });
 
 const deletes = () => server.requests.filter((q) => q.method === 'DELETE');

@@ -3,21 +3,17 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RegistryServerHandle } from '../../testkit/src/index';
 import { sampleSif } from '../../testkit/src/sif-writer';
-import { announceLine, type E2eHome, registryHome, serverContainer, startE2eRegistry } from './e2e-helpers';
+import { announceLine, type E2eHome, serverContainer, useE2eRegistry } from './e2e-helpers';
 
 let server: RegistryServerHandle;
 let e: E2eHome;
 
-before(async () => {
-  server = await startE2eRegistry();
-  e = await registryHome(server);
-});
-after(async () => {
-  e?.cleanup();
-  await server?.close();
+useE2eRegistry((started, home) => {
+  server = started;
+  e = home;
 });
 
 test('a token file saved as ~/.sregistry but no active backend: the warning names it and how to activate it', async () => {

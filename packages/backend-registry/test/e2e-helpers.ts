@@ -2,20 +2,23 @@
 // linked, talking over loopback to the testkit's fake Singularity Registry Server. Assertions look at what a user
 // would see (stdout, stderr, exit code) and at what is left on disk (storage files, rows in the real SQLite file).
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import {
   type CliResult,
   makeTempHome,
+  md5File,
   type RegistryServerHandle,
   type RegistryServerOptions,
   runCli,
+  sha256File,
   startRegistryServer,
-} from '../../testkit/src/index';
+} from '@sregistry/testkit';
 
-export { assertOneLineError } from '../../testkit/src/index';
+export { assertOneLineError } from '@sregistry/testkit';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'run.js');
@@ -36,6 +39,28 @@ export function defaultSeed(): RegistryServerOptions['seed'] {
 
 export function startE2eRegistry(options: RegistryServerOptions = {}): Promise<RegistryServerHandle> {
   return startRegistryServer({ users: [{ username: USER, token: TOKEN }], seed: defaultSeed(), ...options });
+}
+
+/**
+ * The set-up most e2e files share: a Registry Server (startE2eRegistry with `options`) and a home with the plugin
+ * linked (registryHome), started before the file's tests and removed after them. `ready` receives both and may do
+ * the file's own set-up (awaited: node 20 does not wait for one top-level `before` hook before starting the next).
+ */
+export function useE2eRegistry(
+  ready: (server: RegistryServerHandle, e: E2eHome) => void | Promise<void>,
+  options: RegistryServerOptions = {},
+): void {
+  let server: RegistryServerHandle | undefined;
+  let e: E2eHome | undefined;
+  before(async () => {
+    server = await startE2eRegistry(options);
+    e = await registryHome(server);
+    await ready(server, e);
+  });
+  after(async () => {
+    e?.cleanup();
+    await server?.close();
+  });
 }
 
 export type RunOptions = { env?: Record<string, string | undefined>; cwd?: string; input?: string };
@@ -148,13 +173,9 @@ export function announceLine(e: E2eHome): string {
   return `[client|registry] [database|sqlite:///${e.databaseFile}]`;
 }
 
-export function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-export function md5(file: string): string {
-  return createHash('md5').update(fs.readFileSync(file)).digest('hex');
-}
+/** Hex digests of a file (the testkit's). */
+export const sha256 = sha256File;
+export const md5 = md5File;
 
 /**
  * Deterministic incompressible bytes (AES-CTR keystream): different seeds give different files, and nothing on

@@ -3,7 +3,7 @@
 // one line, exit 1, and nothing left behind (no file in storage or its temp folder, no row, no partial file).
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
 import {
   assertNoTrace,
@@ -16,6 +16,7 @@ import {
   sha256,
   snapshot,
   startE2eRegistry,
+  useE2eRegistry,
 } from './e2e-helpers';
 
 const MiB = 1024 * 1024;
@@ -23,17 +24,13 @@ let server: RegistryServerHandle;
 let e: E2eHome;
 let bigSha: string;
 
-before(async () => {
-  server = await startE2eRegistry();
+useE2eRegistry(async (started, home) => {
+  server = started;
+  e = home;
   await server.addContainer({ collection: 'vanessa', name: 'big', tag: 'latest', file: randomBytes(3 * MiB, 7) });
   const big = serverContainer(server, 'vanessa/big:latest');
   assert.ok(big?.path);
   bigSha = sha256(big.path);
-  e = await registryHome(server);
-});
-after(async () => {
-  e?.cleanup();
-  await server?.close();
 });
 
 const downloads = (from: number) => server.requests.slice(from).filter((q) => q.method === 'GET' && q.path.startsWith('/containers/'));

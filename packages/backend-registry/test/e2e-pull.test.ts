@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { tempBeside } from '../../core/src/storage/temp-files';
 import type { RegistryServerHandle } from '../../testkit/src/index';
 import {
@@ -16,21 +16,17 @@ import {
   serverContainer,
   sha256,
   snapshot,
-  startE2eRegistry,
   TOKEN,
   USER,
+  useE2eRegistry,
 } from './e2e-helpers';
 
 let server: RegistryServerHandle;
 let e: E2eHome;
 
-before(async () => {
-  server = await startE2eRegistry();
-  e = await registryHome(server);
-});
-after(async () => {
-  e?.cleanup();
-  await server?.close();
+useE2eRegistry((started, home) => {
+  server = started;
+  e = home;
 });
 
 function tacos() {

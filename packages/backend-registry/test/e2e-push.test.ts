@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RegistryServerHandle } from '../../testkit/src/index';
 import { SifFsType, SifPartType, sampleSif } from '../../testkit/src/sif-writer';
 import {
@@ -12,29 +12,24 @@ import {
   type E2eHome,
   md5,
   randomBytes,
-  registryHome,
   serverContainer,
   sha256,
-  startE2eRegistry,
   TOKEN,
   USER,
+  useE2eRegistry,
 } from './e2e-helpers';
 
 let server: RegistryServerHandle;
 let e: E2eHome;
 let image: string;
 
-before(async () => {
-  server = await startE2eRegistry();
-  e = await registryHome(server);
+useE2eRegistry(async (started, home) => {
+  server = started;
+  e = home;
   // a real SIF (push warns about anything else) around a 2 MiB partition of random bytes
   image = path.join(e.home, 'tacos-copy.sif');
   const data = randomBytes(2 * 1024 * 1024 + 17, 11);
   await sampleSif(image, { partition: { data, fsType: SifFsType.Squashfs, partType: SifPartType.PrimSys, arch: 'amd64' } });
-});
-after(async () => {
-  e?.cleanup();
-  await server?.close();
 });
 
 test('push, then pull back: the same bytes, and the server holds the file under its md5', async () => {

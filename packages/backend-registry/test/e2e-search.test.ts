@@ -2,9 +2,9 @@
 // every query form of client-spec §6.6 with the original's output shapes, all pages read (the original looped
 // forever on the second), --json and --quiet.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RegistryServerHandle, SeedCollection } from '../../testkit/src/index';
-import { announceLine, assertOneLineError, defaultSeed, type E2eHome, registryHome, startE2eRegistry } from './e2e-helpers';
+import { announceLine, assertOneLineError, defaultSeed, type E2eHome, startE2eRegistry, useE2eRegistry } from './e2e-helpers';
 
 const EXTRA = 25;
 let server: RegistryServerHandle;
@@ -18,21 +18,20 @@ function manyCollections(): SeedCollection[] {
   });
 }
 
-before(async () => {
-  server = await startE2eRegistry({
+useE2eRegistry(
+  (started, home) => {
+    server = started;
+    e = home;
+  },
+  {
     pageSize: 10,
     seed: [...(defaultSeed() ?? []), ...manyCollections()],
     labels: [
       { key: 'maintainer', value: 'vanessa', containers: ['vanessa/tacos:latest', 'vanessa/tacolicious:gobacktosleep'] },
       { key: 'flavour', value: 'salsa', containers: ['vanessa/tacos:latest'] },
     ],
-  });
-  e = await registryHome(server);
-});
-after(async () => {
-  e?.cleanup();
-  await server?.close();
-});
+  },
+);
 
 /** Table rows as the original prints them: number left-justified to 2, a space, cells joined by TAB. */
 function rows(stdout: string, heading: string): string[][] {

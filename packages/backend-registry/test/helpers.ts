@@ -1,10 +1,9 @@
 // Builds a backend context the way the host does (core from source, settings from env + a secrets file) with a
 // log that keeps its lines, so tests can assert on warnings and check that no secret reaches a line.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { processTempDir, userError as sharedUserError } from '@sregistry/testkit';
 import * as core from '../../core/src/index';
-import { processTempDir } from '../../testkit/src/temp';
 import { createRegistryBackend } from '../src/backend';
 import { Runtime, type RuntimeOptions } from '../src/runtime';
 
@@ -52,16 +51,8 @@ export function harness(
   };
 }
 
-/** Runs `fn`, expecting a UserError; returns it for further checks. */
-export async function userError(fn: () => unknown): Promise<core.UserError> {
-  try {
-    await fn();
-  } catch (error) {
-    if (core.isUserError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a UserError, but nothing was thrown');
-}
+/** Runs `fn`, expecting a UserError; returns it for further checks (the testkit's helper, typed with core's class). */
+export const userError = (fn: () => unknown) => sharedUserError<core.UserError>(fn);
 
 /** Every line the backend logged plus the error's text: none of it may contain `secret`. */
 export function assertNoSecret(h: Harness, secret: string, ...extra: (string | undefined)[]): void {

@@ -3,12 +3,12 @@
 // pause point (packages/core/src/testing-hooks.ts), reading the catalogue straight from SQLite, the catalogue
 // invariants, and byte-exact snapshots for "this command changed nothing".
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sha256File } from '@sregistry/testkit';
 import { type CliResult, cleanEnv, runCli } from '../../testkit/src/cli-runner';
 
 export const BIN = path.resolve(__dirname, '..', 'bin', 'run.js');
@@ -197,9 +197,8 @@ export function readRows(dbFile: string): Row[] {
   }
 }
 
-export function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
+/** Hex SHA-256 of a file (the testkit's). */
+export const sha256 = sha256File;
 
 /** Every regular file below `dir` (absolute paths), symlinks not followed. */
 export function walk(dir: string): string[] {

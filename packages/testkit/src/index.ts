@@ -9,4 +9,5 @@ export * from './oci-registry/index';
 export * from './postgres/index';
 export * from './registry-server/index';
 export * from './sif-writer';
+export * from './temp';
 export * from './verdaccio';
