@@ -64,3 +64,35 @@ test('the CLI keeps its compile cache in its cache folder and works from it', as
     cli.cleanup();
   }
 });
+
+/** The file names a store holds (its JSON index). */
+function storedFiles(file: string): string[] {
+  const buffer = fs.readFileSync(file);
+  const index = JSON.parse(buffer.toString('utf8', 4, 4 + buffer.readUInt32LE(0))) as [string, string, number][];
+  return index.map(([filename]) => filename);
+}
+
+test('a repeated command compiles everything from the cache: the oclif bundle is in it and nothing is written again', async () => {
+  const cli = cliInTempHome();
+  try {
+    for (const args of [['--help'], ['backend', 'status'], ['rmi', 'nothere/at-all']]) await cli.run(args);
+    const dir = path.join(cli.env.XDG_CACHE_HOME, 'sregistry', 'compile-cache');
+    const [name] = fs.readdirSync(dir);
+    const store = path.join(dir, name);
+    const files = storedFiles(store);
+    for (const bundle of [path.join('cli', 'dist', 'oclif-bundle.js'), path.join('catalog', 'bundle.js')]) {
+      assert.ok(
+        files.some((f) => f.endsWith(bundle)),
+        `${bundle} is cached`,
+      );
+    }
+    // a store is written only when a module missed the cache: the same commands again must all hit
+    const before = fs.readFileSync(store);
+    fs.utimesSync(store, new Date(0), new Date(0));
+    for (const args of [['--help'], ['backend', 'status'], ['rmi', 'nothere/at-all']]) await cli.run(args);
+    assert.equal(fs.statSync(store).mtimeMs, 0, 'not rewritten');
+    assert.ok(fs.readFileSync(store).equals(before));
+  } finally {
+    cli.cleanup();
+  }
+});
