@@ -126,6 +126,27 @@ describe('library server downloads', () => {
     assert.equal((await rawGet(location, { Range: 'bytes=0-9' })).status, 200);
   });
 
+  it('paces download and upload bodies like a slow link', async () => {
+    const location = (await call(lib.url, '/v1/imagefile/alice/tools/big:latest')).headers.get('location') ?? '';
+    lib.setFaults({ downloadBytesPerSecond: 400_000 });
+    let started = Date.now();
+    const part = await rawGet(location, { Range: 'bytes=0-199999' });
+    assert.equal(part.body.length, 200_000);
+    assert.ok(Date.now() - started >= 400, `200 kB at 400 kB/s took ${Date.now() - started} ms`);
+    const small = bytes(200_000, 'paced-upload');
+    const target = await lib.addImage({ ref: 'alice/tools/paced:latest', file: small, uploaded: false });
+    lib.setFaults({ uploadBytesPerSecond: 400_000 });
+    started = Date.now();
+    const res = await fetch(lib.presignUpload(target.id), {
+      method: 'PUT',
+      body: small,
+      headers: { 'x-amz-content-sha256': sha256(small) },
+    });
+    assert.equal(res.status, 200);
+    assert.ok(Date.now() - started >= 400, `a 200 kB upload at 400 kB/s took ${Date.now() - started} ms`);
+    assert.equal(lib.storedObject(target.id)?.size, small.length);
+  });
+
   it('delays answers and fails requests on either host when asked', async () => {
     lib.setFaults({ delayMs: { api: 300 } });
     const started = Date.now();

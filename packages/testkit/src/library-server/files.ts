@@ -20,7 +20,7 @@ export interface Received {
  * Streams `input` into a fresh file under `dir`, computing sha256 and size; removes the file on failure. No md5:
  * ETags come from the sha256 (clients treat them as opaque), which keeps the server's CPU out of a bench's way.
  */
-export async function receive(input: Readable, dir: string): Promise<Received> {
+export async function receive(input: Readable, dir: string, bytesPerSecond?: number): Promise<Received> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}`);
   const sha = createHash('sha256');
@@ -29,7 +29,7 @@ export async function receive(input: Readable, dir: string): Promise<Received> {
     transform(chunk: Buffer, _enc, done) {
       sha.update(chunk);
       size += chunk.length;
-      done(null, chunk);
+      paced(bytesPerSecond, chunk, done);
     },
   });
   try {
@@ -73,6 +73,7 @@ export async function receiveAt(
   start: number,
   limit: number,
   also?: Hash,
+  bytesPerSecond?: number,
 ): Promise<{ size: number; sha256: string }> {
   const sha = createHash('sha256');
   let size = 0;
@@ -82,7 +83,7 @@ export async function receiveAt(
       if (size > limit) return done(new TooLong(`more than ${limit} bytes`));
       sha.update(chunk);
       also?.update(chunk);
-      done(null, chunk);
+      paced(bytesPerSecond, chunk, done);
     },
   });
   await pipeline(input, tap, createWriteStream(path, { flags: 'r+', start, highWaterMark: MiB }));
@@ -97,4 +98,10 @@ export function etagOf(sha256: string, parts?: number): string {
 /** Whether the server wrote `path` (under its data folder): only those files are ever removed, never a seed's. */
 export function ownedBy(dataDir: string, path: string | undefined): path is string {
   return path?.startsWith(dataDir + sep) === true;
+}
+
+/** Passes a chunk on, after the time it takes at `bytesPerSecond` when a slow link is asked for. */
+function paced(bytesPerSecond: number | undefined, chunk: Buffer, done: (error: null, chunk: Buffer) => void): void {
+  if (bytesPerSecond) setTimeout(() => done(null, chunk), (chunk.length / bytesPerSecond) * 1000);
+  else done(null, chunk);
 }

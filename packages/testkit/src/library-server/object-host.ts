@@ -94,7 +94,14 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
     const running = ctx.uploads.runningFor(session, partNumber);
     let got: { size: number; sha256: string };
     try {
-      got = await receiveAt(req, session.path, ctx.uploads.partOffset(session, partNumber), expected, running);
+      got = await receiveAt(
+        req,
+        session.path,
+        ctx.uploads.partOffset(session, partNumber),
+        expected,
+        running,
+        ctx.faults.current.uploadBytesPerSecond,
+      );
     } catch (err) {
       if (err instanceof TooLong) return sendS3Error(res, 400, 'InvalidPart', `part ${partNumber} must be ${expected} bytes`);
       // the client went away mid-body: the part is not recorded (its range is rewritten by the retry)
@@ -116,7 +123,7 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
   }
   let got: Awaited<ReturnType<typeof receive>>;
   try {
-    got = await receive(req, join(ctx.dataDir, 'objects'));
+    got = await receive(req, join(ctx.dataDir, 'objects'), ctx.faults.current.uploadBytesPerSecond);
   } catch {
     // The client went away mid-body: nothing is kept.
     return void res.destroy();

@@ -3,6 +3,7 @@
 // Range ignored) a client has to survive or detect.
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultState } from './faults';
 
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
@@ -50,7 +51,11 @@ export async function serveFile(
   const flipAt = faults.current.corruptDownloads ? size - 1 : -1;
   let position = start;
   let sent = 0;
-  const stream = createReadStream(file.path, { start, end, highWaterMark: 1024 * 1024 });
+  const stream = createReadStream(file.path, {
+    start,
+    end,
+    highWaterMark: faults.current.downloadBytesPerSecond ? 16 * 1024 : 1024 * 1024,
+  });
   let gone = false;
   res.on('close', () => {
     gone = true;
@@ -75,6 +80,8 @@ export async function serveFile(
       }
       sent += chunk.length;
       if (!res.write(chunk)) await drained(res);
+      const rate = faults.current.downloadBytesPerSecond;
+      if (rate) await sleep((chunk.length / rate) * 1000);
     }
     res.end();
   } catch {

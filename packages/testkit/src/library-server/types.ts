@@ -60,6 +60,10 @@ export interface LibraryFaults {
   corruptDownloads?: boolean;
   /** Ignore Range on downloads (a whole 200 answer) — what a client must refuse when it asked for a part. */
   ignoreRange?: boolean;
+  /** Send download bodies at about this many bytes a second (a slow link: progress, timeouts, Ctrl-C mid-pull). */
+  downloadBytesPerSecond?: number;
+  /** Take upload bodies on the object host at about this many bytes a second (Ctrl-C or a failure mid-push). */
+  uploadBytesPerSecond?: number;
 }
 
 export interface LibraryServerOptions {
