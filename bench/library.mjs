@@ -189,10 +189,6 @@ async function cliHome() {
     ...clientSettings,
     SREGISTRY_LIBRARY_BASE: lib.url,
     SREGISTRY_LIBRARY_TOKEN: TOKEN,
-    // the backend's tuning settings (concurrency, part size, multipart threshold) from the caller, for comparisons
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => /^SREGISTRY_LIBRARY_(CONCURRENCY|PART_SIZE|MULTIPART_THRESHOLD)$/.test(k)),
-    ),
     NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'lib', 'no-autotranspile.cjs')}`,
   };
   const cwd = path.join(home, 'work');
