@@ -114,7 +114,23 @@ describe('library server, registry-server flavour', () => {
     assert.equal((await call(lib.url, '/v1/images/alice/private/app:latest')).status, 500);
     assert.equal((await call(lib.url, '/v1/images/alice/private/app:latest', { token: bob.token })).status, 404);
     assert.equal((await call(lib.url, '/v1/images/alice/private/app:latest', { token: alice.token })).status, 200);
-    assert.equal((await call(lib.url, '/v1/imagefile/alice/private/app:latest')).status, 404);
+    assert.equal((await call(lib.url, '/v1/imagefile/alice/private/app:latest')).status, 404, 'the file GET without a token');
+    assert.equal((await call(lib.url, '/v1/imagefile/alice/private/app:latest', { token: bob.token })).status, 404);
+    assert.equal((await call(lib.url, '/v1/imagefile/alice/private/app:latest', { token: alice.token })).status, 302);
+  });
+
+  it('reads pull refs its way: the entity ignored or left out, a one-part name matched by hash', async () => {
+    const data = bytes(300, 'rs-refs');
+    const image = await lib.addImage({ ref: 'alice/refs/app:v1', file: data });
+    for (const ref of ['alice/refs/app:v1', 'someone/refs/app:v1', 'refs/app:v1', `app:${image.hash}`, `refs/app@${image.hash}`]) {
+      const r = await call(lib.url, `/v1/images/${ref}`);
+      assert.equal(r.status, 200, ref);
+      assert.equal(r.json.data.id, image.id, ref);
+      const file = await call(lib.url, `/v1/imagefile/${ref}`);
+      assert.equal(file.status, 302, ref);
+    }
+    assert.equal((await call(lib.url, '/v1/images/refs/none:v1')).status, 404);
+    assert.equal((await call(lib.url, '/v1/images/app:v1')).status, 404, 'one part needs a hash');
   });
 
   it('deletes the placeholder image on _multipart_abort', async () => {

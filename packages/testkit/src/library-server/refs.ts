@@ -39,6 +39,23 @@ export function parseImageRef(text: string): ImageRef | undefined {
   return { entity, collection, container, tag };
 }
 
+/**
+ * The Registry Server's reading of a ref: `[entity/]collection/name:tag`, or `name:sha256.<hex>`; 1 to 3 name
+ * parts, the tag (or `@`/`:` hash) as in parseImageRef.
+ */
+export function parseLooseRef(text: string): { parts: string[]; tag: string } | undefined {
+  const at = text.indexOf('@');
+  const colon = text.indexOf(':');
+  const cut = at >= 0 ? at : colon;
+  const path = cut >= 0 ? text.slice(0, cut) : text;
+  const tag = cut >= 0 ? text.slice(cut + 1) || 'latest' : 'latest';
+  if (at >= 0 && !HASH.test(tag)) return undefined;
+  const parts = path.split('/');
+  if (parts.length > 3 || !parts.every(isName) || !TAG.test(tag)) return undefined;
+  if (parts.length === 1 && !HASH.test(tag)) return undefined;
+  return { parts, tag };
+}
+
 /** `entity/collection/container[:tag[,tag2…]]` as the seeds and the CLI take it. */
 export function parseSeedRef(text: string): { entity: string; collection: string; container: string; tags: string[] } {
   const colon = text.indexOf(':');

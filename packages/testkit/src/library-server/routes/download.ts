@@ -5,9 +5,10 @@ import { imageEtag, presignGet } from '../object-key';
 import { fail, sendEmpty } from '../respond';
 import { serveFile } from '../serve-file';
 import { visibleImage } from './read';
+import { isRegistryServer, pullImage } from './registry-server';
 
 export async function downloadImage(ex: Exchange, refText: string): Promise<void> {
-  const image = visibleImage(ex, refText);
+  const image = isRegistryServer(ex) ? pullImage(ex, refText, true) : visibleImage(ex, refText);
   if (!image) return;
   if (!image.uploaded || !image.path) return fail(ex, 404, `image ${image.hash} has no uploaded file`);
   const container = ex.ctx.state.containers.get(image.containerId);

@@ -3,7 +3,7 @@
 // bare statuses (fail() sends no body in this flavour).
 import { owns, viewerOf } from '../auth';
 import type { Exchange } from '../context';
-import { HASH, parseImageRef } from '../refs';
+import { HASH, parseImageRef, parseLooseRef } from '../refs';
 import { fail, sendData, sendEmpty } from '../respond';
 import { collectionJson, containerJson, entityJson, imageJson } from '../serialize';
 import { DEFAULT_ARCH } from '../state';
@@ -94,9 +94,8 @@ function ensureContainer(ex: Exchange, collection: LibraryCollectionRow, name: s
  */
 export function getImage(ex: Exchange, refText: string) {
   const ref = parseImageRef(refText);
-  if (!ref) return fail(ex, 404, 'not found');
   const { state } = ex.ctx;
-  if (HASH.test(ref.tag)) {
+  if (ref && HASH.test(ref.tag)) {
     const coll = ownedCollection(ex, ref.entity, ref.collection, 403);
     if (!coll) return;
     const container = ensureContainer(ex, coll, ref.container);
@@ -118,16 +117,46 @@ export function getImage(ex: Exchange, refText: string) {
     }
     return sendData(ex.res, registryImageJson(ex, image));
   }
-  const found = state.lookup(ref.entity, ref.collection, ref.container);
-  if (!found.entity || !found.collection || !found.container) return fail(ex, 404, 'not found');
-  if (found.collection.private) {
-    const viewer = viewerOf(ex);
-    if (viewer === undefined) return sendEmpty(ex.res, 500);
-    if (viewer === 'invalid' || !owns(viewer, found.entity)) return fail(ex, 404, 'not found');
+  const image = pullImage(ex, refText, false);
+  if (image) sendData(ex.res, registryImageJson(ex, image));
+}
+
+/**
+ * The image a pull names there: the entity part is ignored (collection names are unique on that server), a
+ * one-part `name:sha256.<hex>` is matched by hash, and only amd64 images are found. A private collection is
+ * 404 to non-members; without a token the image GET is a 500 (from the code), the file GET a 404.
+ */
+export function pullImage(ex: Exchange, refText: string, file: boolean): LibraryImageRow | null {
+  const ref = parseLooseRef(refText);
+  const { state } = ex.ctx;
+  let image: LibraryImageRow | undefined;
+  let collection: LibraryCollectionRow | undefined;
+  if (ref && ref.parts.length === 1) {
+    image = [...state.images.values()].find((i) => i.hash === ref.tag && i.arch === DEFAULT_ARCH);
+    collection = image && state.parents(state.containers.get(image.containerId) as LibraryContainerRow).collection;
+  } else if (ref) {
+    const [collName, name] = ref.parts.slice(-2) as [string, string];
+    collection = [...state.collections.values()].find((c) => c.name === collName);
+    const container = collection && state.containerByName(collection, name);
+    image = container && state.resolve(container, ref.tag, DEFAULT_ARCH);
   }
-  const image = state.resolve(found.container, ref.tag, DEFAULT_ARCH);
-  if (!image) return fail(ex, 404, 'not found');
-  sendData(ex.res, registryImageJson(ex, image));
+  if (!image || !collection) {
+    fail(ex, 404, 'not found');
+    return null;
+  }
+  if (collection.private) {
+    const viewer = viewerOf(ex);
+    const entity = state.entities.get(collection.entityId);
+    if (viewer === undefined && !file) {
+      sendEmpty(ex.res, 500);
+      return null;
+    }
+    if (viewer === undefined || viewer === 'invalid' || !entity || !owns(viewer, entity)) {
+      fail(ex, 404, 'not found');
+      return null;
+    }
+  }
+  return image;
 }
 
 /** POST /v1/containers and /v1/images exist only for GET there: Django REST framework's 405. */
