@@ -17,6 +17,8 @@ if (asksForVersion(args)) {
     if (done) return;
     require('./compile-cache').enableCompileCache(compileCacheDir());
     require('./oclif-core').useOclifBundle();
+    // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts)
+    require('../dist/unfit-plugins').skipUnfitPluginCommands(require('@oclif/core'));
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };

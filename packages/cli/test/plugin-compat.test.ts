@@ -58,6 +58,41 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.match(hello.stderr, /The command "future hello" cannot be used: /);
     assert.match(hello.stderr, LINE);
     assert.doesNotMatch(hello.stdout, /hello from the future/);
-    assert.ok(!fs.existsSync(marker), 'the command did not run');
+    assert.equal(hello.stderr.trim().split('\n').length, 1, hello.stderr);
+    assert.ok(!fs.existsSync(marker), 'the command file was not even loaded');
+    const json = await cli.run(['future', 'hello', '--json'], { env });
+    assert.equal(json.code, 1);
+    const body = JSON.parse(json.stdout) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'EINCOMPATIBLE');
+    assert.match(body.error.message, LINE);
+    assert.ok(!fs.existsSync(marker), 'nor with --json');
+  });
+
+  test('control: the same plugin made for this core runs its command (the marker shows the file loads)', async () => {
+    const fits = path.join(cli.home, 'backend-fits');
+    fs.cpSync(FIXTURE, fits, { recursive: true });
+    const pjson = JSON.parse(fs.readFileSync(path.join(fits, 'package.json'), 'utf8'));
+    fs.writeFileSync(
+      path.join(fits, 'package.json'),
+      JSON.stringify({
+        ...pjson,
+        name: 'sregistry-backend-fits',
+        sregistry: { backends: { fits: './backend.js' } },
+        peerDependencies: { '@sregistry/core': '>=0.1.0 <1' },
+      }),
+    );
+    fs.renameSync(path.join(fits, 'commands', 'future'), path.join(fits, 'commands', 'fits'));
+    const other = cliInTempHome();
+    try {
+      const fitsMarker = path.join(other.home, 'fits-loaded');
+      const link = await other.run(['plugins', 'link', fits, '--no-install'], { env: { FUTURE_LOADED_MARKER: fitsMarker } });
+      assert.equal(link.code, 0, link.stdout + link.stderr);
+      const hello = await other.run(['fits', 'hello'], { env: { FUTURE_LOADED_MARKER: fitsMarker } });
+      assert.equal(hello.code, 0, hello.stdout + hello.stderr);
+      assert.match(hello.stdout, /hello from the future/);
+      assert.ok(fs.existsSync(fitsMarker), 'the command file was loaded and ran');
+    } finally {
+      other.cleanup();
+    }
   });
 });

@@ -5,6 +5,7 @@
 import type satisfiesFn from 'semver/functions/satisfies';
 import type validRangeFn from 'semver/ranges/valid';
 import { requireBundled } from '../bundled';
+import { UserError } from '../errors';
 import { CORE_VERSION } from '../version';
 
 export const CORE_PACKAGE = '@sregistry/core';
@@ -46,4 +47,18 @@ function semverParts(): { validRange: typeof validRangeFn; satisfies: typeof sat
 /** The one line shown for a plugin that does not fit (backend ls, and any attempt to use it). */
 export function mismatchLine(plugin: string, version: string | undefined, mismatch: CoreMismatch): string {
   return `${plugin}${version ? `@${version}` : ''} needs ${CORE_PACKAGE} ${mismatch.range}, but the installed core is ${mismatch.core}`;
+}
+
+/**
+ * The refusal of a command of a plugin that does not fit this core (`commandId` as oclif has it, `topic:name`):
+ * the CLI's start-up hook and the command base give the same one line.
+ */
+export function unfitCommandError(commandId: string, plugin: { name: string; version?: string }, mismatch: CoreMismatch): UserError {
+  return new UserError(
+    `The command "${commandId.replace(/:/g, ' ')}" cannot be used: ${mismatchLine(plugin.name, plugin.version, mismatch)}`,
+    {
+      fix: `install a version of ${plugin.name} made for this core (sregistry plugins install ${plugin.name}), or update sregistry`,
+      code: 'EINCOMPATIBLE',
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { Command, Errors, Flags, ux } from '@oclif/core';
-import { coreMismatch, mismatchLine } from '../backends/compat';
+import { coreMismatch, unfitCommandError } from '../backends/compat';
 import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
 import { errorJson, errorLine, isUserError, UserError } from '../errors';
@@ -60,13 +60,7 @@ export abstract class SregistryCommand extends Command {
     const plugin = pluginName ? (this.config.plugins.get(pluginName) as PluginLike | undefined) : undefined;
     const mismatch = coreMismatch(plugin?.pjson?.peerDependencies);
     if (!plugin || !mismatch) return;
-    throw new UserError(
-      `The command "${(this.id ?? '').replace(/:/g, ' ')}" cannot be used: ${mismatchLine(plugin.name, plugin.version, mismatch)}`,
-      {
-        fix: `install a version of ${plugin.name} made for this core (sregistry plugins install ${plugin.name}), or update sregistry`,
-        code: 'EINCOMPATIBLE',
-      },
-    );
+    throw unfitCommandError(this.id ?? '', plugin, mismatch);
   }
 
   /** A user-facing failure prints one line (`ERROR <problem>; <fix>`) and exits 1; usage errors exit 2. */
