@@ -93,7 +93,7 @@ describe('library:// settings, delete and Ctrl-C', () => {
     const h = await home();
     const big = path.join(h.home, 'big.sif');
     await writeSif(big, { partition: { data: randomBytes(4 * MIB), arch: 'amd64' } });
-    server.setFaults({ delayMs: { object: 400 } });
+    server.setFaults({ delayMs: { object: 1000 } });
     try {
       const child = spawn(process.execPath, [BIN, 'push', big, '--name', `library://${USER}/tools/cancelled:v1`], {
         cwd: h.work,

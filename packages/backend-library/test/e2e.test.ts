@@ -3,7 +3,7 @@
 // PUT and in several multipart parts (a failing part aborts, the next push succeeds), into a new collection, onto
 // a frozen tag; search and its absence; the token never reaches the object host nor the output (--debug too).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -205,6 +205,15 @@ describe('library:// end to end', () => {
       assert.match(images.stdout, /alice\/public\/hello:latest@sha256\./);
       const inspect = await h.run(['inspect', `${USER}/public/hello:latest`]);
       assert.equal(inspect.code, 0, inspect.stderr);
+      // signing re-catalogues the image: it keeps its <entity>/<collection>
+      const keys = generateKeyPairSync('ed25519');
+      const keyFile = path.join(h.home, 'key.pem');
+      fs.writeFileSync(keyFile, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      const signed = await h.run(['sign', `${USER}/public/hello:latest`, '--key', keyFile]);
+      assert.equal(signed.code, 0, signed.stderr);
+      const listed = (await h.run(['images'])).stdout.split('\n').filter((l) => l.includes('public/hello'));
+      assert.equal(listed.length, 1, `one record: ${listed.join(' | ')}`);
+      assert.match(listed[0], /alice\/public\/hello:latest@/);
       const rmi = await h.run(['rmi', `${USER}/public/hello:latest`]);
       assert.equal(rmi.code, 0, rmi.stderr);
       assert.doesNotMatch((await h.run(['images'])).stdout, /alice\/public\/hello/);

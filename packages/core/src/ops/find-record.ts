@@ -26,7 +26,7 @@ export async function findRecord(session: Session, query: string, purpose: strin
  * under `<entity>/<collection>`, and the parser takes the first of three parts for a host. Only a plain word (no
  * dot, colon or `localhost`) is folded back; a name without a registry is returned as it is.
  */
-function nestedName(name: ImageName): ImageName {
+export function nestedName(name: ImageName): ImageName {
   const registry = name.registry;
   if (!registry || /[.:]/.test(registry) || registry === 'localhost') return name;
   const collection = `${registry}/${name.collection}`;

@@ -7,6 +7,7 @@ import { printable } from '../output/untrusted';
 import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
 import { tempBeside } from '../storage/temp-files';
 import { withVersion } from '../uri/parse';
+import { nestedName } from './find-record';
 import { imageTarget } from './image-target';
 import { readKeyFile } from './keys';
 import { readPassphrase } from './passphrase';
@@ -88,7 +89,9 @@ async function signCatalogued(
     const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, dest: temp });
     const sha256 = await sha256File(temp);
     const version = contentVersion ? sha256 : (record.version ?? sha256);
-    const name = withVersion(session.parseLocal(`${record.collection}/${record.name}:${record.tag}`), version);
+    const parsed = session.parseLocal(`${record.collection}/${record.name}:${record.tag}`);
+    // a two-level collection (library://'s <entity>/<collection>) parses as registry/collection: fold it back
+    const name = withVersion(parsed.collection === record.collection ? parsed : nestedName(parsed), version);
     const added = await catalog.add({
       file: temp,
       name,
