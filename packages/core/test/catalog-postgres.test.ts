@@ -267,3 +267,22 @@ test('the database stopped mid-run: one line, nothing moved into storage; back a
   await again.add({ file, name: parseImageName('team/b:v1'), client: 'hub' });
   assert.equal((await again.list()).length, 2);
 });
+
+test("an image path longer than the original's 250 characters: one line, the file back where it was", async (t) => {
+  const dir = await tempDir(t);
+  const db = await testDatabase(t, 'postgres', dir);
+  if (!db) return;
+  const storage = path.join(dir, 'x'.repeat(200), 'shub');
+  const catalog = await openCatalog({ ...db.location, storageDir: storage });
+  t.after(() => catalog.close());
+  const file = await writeImage(dir, 'hello.sif');
+  const error = await catalog.add({ file, name: parseImageName('team/hello:v1'), client: 'hub' }).then(
+    () => assert.fail('added'),
+    (e: unknown) => e,
+  );
+  assert.ok(isUserError(error), String(error));
+  assert.match(error.message, /too long for the catalogue's columns/);
+  assert.equal(await exists(file), true, 'the file was put back');
+  assert.deepEqual(await catalog.list(), []);
+  assert.deepEqual(await fs.readdir(path.join(storage, '.tmp', 'journal')).catch(() => []), [], 'no intent left');
+});

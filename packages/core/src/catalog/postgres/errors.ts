@@ -63,7 +63,7 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
   if (code === '42501') {
     return make(
       `${user} lacks a privilege on the catalogue database ${db} (${reason})`,
-      'ask its owner to GRANT SELECT, INSERT, UPDATE, DELETE ON collection, container and USAGE ON their sequences',
+      'ask its owner to GRANT SELECT, INSERT, UPDATE, DELETE ON collection, container, SELECT ON sregistry_migrations and USAGE ON the sequences',
       'EDBPERM',
     );
   }
@@ -79,6 +79,13 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
       `the catalogue database ${db} is locked by another session${waited}`,
       'try again when the other command is done, or wait longer with SREGISTRY_DATABASE_TIMEOUT=<seconds>',
       'EDBLOCKED',
+    );
+  }
+  if (code === '22001') {
+    return make(
+      `a value is too long for the catalogue's columns in ${db} (${reason})`,
+      "the original's schema allows 250 characters for an image path: use a shorter SREGISTRY_STORAGE or image name",
+      'EDBSCHEMA',
     );
   }
   if (code === '42P01' || code === '42703') {
