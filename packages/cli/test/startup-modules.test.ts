@@ -66,6 +66,7 @@ test('backend status and --help load neither TypeORM nor axios, and semver as on
   }
   const { modules } = await loaded(['backend', 'status']);
   assert.ok(has(modules, path.join('backends', 'semver-bundle.js')), "the plugins' core ranges were checked");
+  assert.equal(has(modules, 'levenshtein'), false, 'typo suggestions load only for a typo');
 });
 
 test('search loads axios but not TypeORM, the SIF reader or the download pipeline, and axios leaves fetch and http2 unloaded', async () => {

@@ -1,4 +1,4 @@
-import levenshtein from 'fast-levenshtein';
+import type Levenshtein from 'fast-levenshtein';
 
 /**
  * The candidate nearest to what was typed (`imgaes` → `images`, `--nmae` → `--name`), by the same edit distance
@@ -6,6 +6,9 @@ import levenshtein from 'fast-levenshtein';
  * the word, and at least two edits, changed).
  */
 export function nearest(typed: string, candidates: Iterable<string>): string | undefined {
+  // loaded here: only a mistyped name needs it, not every command that imports this module
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const levenshtein = require('fast-levenshtein') as typeof Levenshtein;
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of new Set(candidates)) {
     const distance = levenshtein.get(typed, candidate);
