@@ -6,6 +6,7 @@
 // - dist/transfer/axios-bundle.js: axios with form-data, follow-redirects and the proxy agent (~60 modules,
 //   ~60 ms), loaded by src/transfer/http-client.ts.
 // - dist/backends/semver-bundle.js: semver's range check, loaded by src/backends/compat.ts.
+// - dist/catalog/pg-bundle.js: pg, loaded by src/catalog/reader-postgres.ts (the team catalogue's plain reader).
 // Sources run through tsx find no bundle and load the modules.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -163,7 +164,39 @@ const semver = esbuild.build({
   logLevel: 'error',
 });
 
-Promise.all([catalogue, http, semver]).catch((error) => {
+// pg for the team catalogue's plain reader (src/catalog/reader-postgres.ts: images/get/inspect on PostgreSQL): its
+// ~30 modules as one file. pg tells Cloudflare Workers from Node by constructing the global Response, and touching
+// that global loads Node's undici, http2 and worker_threads (~100 internal modules, ~30 ms of CPU) in a command
+// that needs none of them; on Node, where `navigator` is no object and Response never carries `cf`, the answer is
+// always false, so the bundle says so without asking. pg-native and pg-cloudflare stay outside (never loaded here).
+const pgOut = path.join(root, 'dist/catalog/pg-bundle.js');
+const CLOUDFLARE_CHECK = 'function getStreamFuncs() {\n  if (isCloudflareRuntime()) {';
+const pgBundle = esbuild.build({
+    entryPoints: [require.resolve('pg')],
+    outfile: pgOut,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['pg-native', 'pg-cloudflare'],
+    keepNames: true,
+    minifyWhitespace: true,
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'pg-on-node',
+        setup(build) {
+          build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+            const code = fs.readFileSync(args.path, 'utf8');
+            if (code.split(CLOUDFLARE_CHECK).length !== 2) throw new Error('pg changed: its Cloudflare check was not found once in lib/stream.js');
+            return { contents: code.replace(CLOUDFLARE_CHECK, 'function getStreamFuncs() {\n  if (false) {'), loader: 'js' };
+          });
+        },
+      },
+    ],
+  });
+
+Promise.all([catalogue, http, semver, pgBundle]).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@
 // gives up (undefined: the caller opens the full catalogue, which migrates, recovers or says what is wrong in one
 // line) on any failure: a server that cannot be reached, a refused login, tables not made yet.
 import type * as Pg from 'pg';
+import { requireBundled } from '../bundled';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { isListAll, matchParameters, matchSql } from './match';
@@ -28,7 +29,7 @@ export async function openPostgresReader(options: {
   if (storageNeedsUpkeep(options.storageDir)) return undefined;
   let client: Pg.Client | undefined;
   try {
-    const pg = pgDriver();
+    const pg = pgModule();
     const target = postgresTarget(options.url, options.env);
     client = new pg.Client({
       ...target.config,
@@ -51,6 +52,19 @@ export async function openPostgresReader(options: {
     await client?.end().catch(() => {});
     return undefined;
   }
+}
+
+/**
+ * pg as one bundled file when built (scripts/bundle.js: ~30 modules in one, without its Cloudflare check that
+ * loads Node's undici), else the package through pgDriver (sources run through tsx).
+ */
+function pgModule(): typeof Pg {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return requireBundled(
+    () => require('./pg-bundle'),
+    'pg-bundle',
+    () => pgDriver(),
+  );
 }
 
 class PostgresReader implements CatalogReader {
