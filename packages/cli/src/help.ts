@@ -26,6 +26,22 @@ export default class SregistryHelp extends Help {
     super(config, { ...config.pjson.oclif.helpOptions, ...options });
   }
 
+  /**
+   * Help for a command that does not exist (`help imgaes`, `imgaes --help`, `backend lss --help`) answers as running
+   * it does (hooks/command-not-found.ts: one line with the nearest command, exit 2) instead of oclif's bare
+   * "Command imgaes not found."
+   */
+  override async showHelp(argv: string[]): Promise<void> {
+    try {
+      await super.showHelp(argv);
+    } catch (error) {
+      const subject = /^Command (.+) not found\.$/.exec((error as Error).message)?.[1];
+      if (!subject) throw error;
+      await this.config.runHook('command_not_found', { id: subject, argv: ['--help', ...(argv.includes('--json') ? ['--json'] : [])] });
+      throw error;
+    }
+  }
+
   protected override async showRootHelp(): Promise<void> {
     this.log(`Singularity Registry Global Client v${this.config.version} [${activeBackend()}]`);
     this.log('');

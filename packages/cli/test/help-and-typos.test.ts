@@ -144,6 +144,22 @@ test('backend remove and delete describe their arguments; missing arguments are 
   );
 });
 
+test('help for a command that does not exist answers as running it does: the nearest command, exit 2', async () => {
+  const typo = 'ERROR imgaes is not a sregistry command; did you mean "sregistry images"? (see: sregistry help)\n';
+  const topic =
+    'ERROR backend has no command "lss"; did you mean "sregistry backend ls"? backend commands: activate, add, deactivate, delete, ls, remove, status (see: sregistry help backend)\n';
+  const cases: [string[], string][] = [
+    [['help', 'imgaes'], typo],
+    [['imgaes', '--help'], typo],
+    [['backend', 'lss', '--help'], topic],
+    [['help', 'backend', 'lss'], topic],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = await cli.run(args);
+    assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 2, stdout: '', stderr }, args.join(' '));
+  }
+});
+
 test('plugins ls, as the README shows it, lists the plugins like plugins', async () => {
   const [ls, bare] = await Promise.all([cli.run(['plugins', 'ls']), cli.run(['plugins'])]);
   assert.equal(ls.code, 0, ls.stderr);

@@ -54,7 +54,9 @@ const hook: Hook.CommandNotFound = async function (options) {
     return;
   }
   const guess = nearest(first, [...commands, ...Object.keys(PLUGIN_COMMANDS)]);
-  if (guess && !json && process.stdin.isTTY && process.stderr.isTTY) {
+  // help asked for a typo (`help imgaes`) gets the line, not the prompt that would run the guessed command
+  const forHelp = argv.includes('--help');
+  if (guess && !json && !forHelp && process.stdin.isTTY && process.stderr.isTTY) {
     // plugin-not-found's prompt; its "run help" error keeps our usage exit code
     const { default: prompt } = (await import('@oclif/plugin-not-found')) as { default: Hook.CommandNotFound };
     const context: Context = { ...this, error: (message: string | Error) => this.error(message, { exit: 2 }) };
