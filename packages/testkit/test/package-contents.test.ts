@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 
 const PACKAGES = path.resolve(__dirname, '..', '..');
 const run = promisify(execFile);
+const REPOSITORY = 'https://github.com/sregistry/sregistry';
 
 for (const pkg of fs
   .readdirSync(PACKAGES)
@@ -30,10 +31,10 @@ for (const pkg of fs
     assert.ok(files.includes('LICENSE'), 'LICENSE is shipped');
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     assert.equal(manifest.license, 'MIT');
-    assert.match(manifest.repository?.url ?? '', /^git\+https:\/\//);
-    assert.equal(manifest.repository?.directory, `packages/${pkg}`);
-    assert.match(manifest.homepage ?? '', /^https:\/\//);
-    assert.match(manifest.bugs?.url ?? '', /^https:\/\//);
+    // one repository for every package: the same URL, this package's folder, its README there, one tracker
+    assert.deepEqual(manifest.repository, { type: 'git', url: `git+${REPOSITORY}.git`, directory: `packages/${pkg}` });
+    assert.equal(manifest.homepage, `${REPOSITORY}/tree/main/packages/${pkg}#readme`);
+    assert.deepEqual(manifest.bugs, { url: `${REPOSITORY}/issues` });
     assert.ok(fs.readFileSync(path.join(dir, 'README.md'), 'utf8').includes(manifest.name), 'the README names the package');
   });
 }
