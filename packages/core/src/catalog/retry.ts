@@ -5,7 +5,11 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Another connection holds the lock (SQLite) or a serialisation failure (PostgreSQL). */
+/**
+ * Another connection holds the lock (SQLite), or PostgreSQL aborted the transaction for a serialisation failure
+ * (40001) or a deadlock (40P01): both mean "run it again". PostgreSQL's row-lock waits happen in the server and
+ * end there (lock_timeout, 55P03), so they are not retried here.
+ */
 export function isBusy(error: unknown): boolean {
   const code = errorCode(error) ?? '';
   return /^SQLITE_(BUSY|LOCKED)/.test(code) || code === '40001' || code === '40P01';
@@ -37,7 +41,8 @@ export interface RetryOptions {
  * Runs `work` again while it fails with an error `retryable` accepts. SQLite's own busy timeout is short (the
  * driver blocks the event loop while it waits), so lock waits are retried here, up to `busyTimeoutMs`, which lets
  * the caller tell the user after a while. A deferred transaction whose snapshot went stale fails at once
- * (SQLITE_BUSY_SNAPSHOT), and a unique-constraint race must be replayed so that it becomes an update.
+ * (SQLITE_BUSY_SNAPSHOT), and a unique-constraint race must be replayed so that it becomes an update. The same
+ * loop replays PostgreSQL transactions that the server aborted (see isBusy).
  */
 export async function withRetry<T>(work: () => Promise<T>, retryable: (error: unknown) => boolean, options: RetryOptions = {}): Promise<T> {
   const { attempts = 25, busyTimeoutMs = 30_000, noticeAfterMs = 2_000 } = options;
