@@ -17,6 +17,7 @@ export const settings = {
   arch: 'architecture pulled when --arch is not given, and pushed for a file that names none (default: this machine)',
   concurrency: 'parallel ranged parts per download (default 3; 1 downloads in one stream)',
   part_size: 'bytes per downloaded part (default 5 MiB)',
+  multipart_threshold: 'files larger than this many bytes are pushed in multipart uploads (default 64 MiB)',
   nohttps: 'true: a host in the URI is reached over plain http',
 };
 
