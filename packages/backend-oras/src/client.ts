@@ -58,6 +58,11 @@ export class OciClient {
     if (this.insecure) ctx.log.warn(NOVERIFY_WARNING);
   }
 
+  /** The backend's log (retries are told on --debug). */
+  get log(): BackendContext['log'] {
+    return this.ctx.log;
+  }
+
   private get uploadTarget() {
     return { base: this.base, registry: this.registry, insecure: this.insecure };
   }

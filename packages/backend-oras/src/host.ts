@@ -5,10 +5,10 @@ import { createRequire } from 'node:module';
 import type { BackendContext, BackendHost } from '@sregistry/core';
 import type * as CommandApi from '@sregistry/core/command';
 
-/** What the backend uses of core: errors, JSON requests, redaction and printable server text, digests, atomic writes. */
+/** What the backend uses of core: errors, JSON requests, redaction and printable server text, digests, atomic writes, the retry policy. */
 export type Host = Pick<
   BackendHost,
-  'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'printable' | 'fileDigests' | 'writeFileAtomic'
+  'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'printable' | 'fileDigests' | 'writeFileAtomic' | 'retryPolicy'
 >;
 export type { JsonRequest, JsonResponse } from '@sregistry/core';
 

@@ -9,6 +9,7 @@ import type { Host } from './host';
 import { CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
 import type { RawAnswer } from './raw-upload';
 import type { OciReference } from './reference';
+import { Retryable, withRetries } from './retry';
 
 /** Apptainer's config blob is `{}`: its digest is fixed. */
 const CONFIG = Buffer.from('{}');
@@ -61,17 +62,25 @@ export async function pushImage(
   };
   // requestJson serialises with JSON.stringify: the digest is of exactly these bytes
   const body = JSON.stringify(manifest);
-  const put = await client.json(scope, {
-    method: 'PUT',
-    path: `/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`,
-    json: manifest,
-    headers: { 'Content-Type': MANIFEST_MEDIA_TYPE },
-    signal: request.signal,
+  let stated: string | undefined;
+  // the manifest PUT is retried here under the host's policy, so not a second time inside requestJson
+  await withRetries(host, client.log, `the manifest PUT for ${ref.display}`, request.signal, async () => {
+    const put = await client.json(scope, {
+      method: 'PUT',
+      path: `/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`,
+      json: manifest,
+      headers: { 'Content-Type': MANIFEST_MEDIA_TYPE },
+      retries: 0,
+      signal: request.signal,
+    });
+    if (put.status === 201 || put.status === 200) {
+      stated = put.headers['docker-content-digest'];
+      return;
+    }
+    const refused = refusedStep(host, client, `the manifest for ${ref.display}`, put.status, registryError(host, put));
+    throw host.retryPolicy().retryableStatus(put.status) ? new Retryable(refused, put.headers['retry-after']) : refused;
   });
-  if (put.status !== 201 && put.status !== 200)
-    throw refusedStep(host, client, `the manifest for ${ref.display}`, put.status, registryError(host, put));
   const digest = digestOf(body);
-  const stated = put.headers['docker-content-digest'];
   if (stated && stated !== digest) {
     throw new host.UserError(`${client.registry} stored the manifest under ${host.printable(stated)}, not ${digest}`, {
       fix: 'push again; a proxy on the way may rewrite the manifest',
@@ -97,7 +106,11 @@ function refusedStep(host: Host, client: OciClient, what: string, status: number
 
 type BlobSource = { file: string; size: number } | { bytes: Buffer; size: number };
 
-/** HEAD, then an upload session: one PUT for small blobs, PATCH chunks then a closing PUT for large ones. */
+/**
+ * HEAD, then an upload session: one PUT for small blobs, PATCH chunks then a closing PUT for large ones. A session
+ * that fails with a retryable answer or a dropped connection is started again from a new POST (the registry
+ * drops a broken session's bytes; resuming from its Range would save little for much more code).
+ */
 async function putBlob(
   host: Host,
   client: OciClient,
@@ -114,13 +127,45 @@ async function putBlob(
     request.onProgress?.(source.size, source.size);
     return false;
   }
-  const started = await client.json(scope, { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, signal: request.signal });
-  if (started.status !== 202 || !started.headers.location)
-    throw refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(host, started));
+  // progress only moves forward: bytes sent again by a new session are not counted twice
+  let reported = 0;
+  const report = (sent: number) => {
+    if (sent <= reported) return;
+    reported = sent;
+    request.onProgress?.(sent, source.size);
+  };
+  await withRetries(host, client.log, `the upload of ${digest}`, request.signal, () =>
+    uploadSession(host, client, ref, scope, digest, source, chunkSize, report, request.signal),
+  );
+  return true;
+}
+
+/** A failed step: retryable when the status may succeed later, else final. */
+function failed(host: Host, status: number, error: Error, retryAfter: unknown): Error {
+  return host.retryPolicy().retryableStatus(status) ? new Retryable(error, typeof retryAfter === 'string' ? retryAfter : undefined) : error;
+}
+
+/** One upload session, POST to the closing PUT with the digest. */
+async function uploadSession(
+  host: Host,
+  client: OciClient,
+  ref: OciReference,
+  scope: Scope,
+  digest: string,
+  source: BlobSource,
+  chunkSize: number,
+  report: (sent: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const started = await client.json(scope, { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, signal });
+  if (started.status !== 202 || !started.headers.location) {
+    const refused = refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(host, started));
+    throw failed(host, started.status, refused, started.headers['retry-after']);
+  }
   let location = new URL(started.headers.location, client.base).href;
   const min = Number(started.headers['oci-chunk-min-length'] ?? 0);
   const chunk = Math.max(chunkSize, Number.isFinite(min) ? min : 0);
-  const progress = (base: number) => (sent: number) => request.onProgress?.(base + sent, source.size);
+  const progress = (base: number) => (sent: number) => report(base + sent);
   const body = (start: number, end: number) => ('bytes' in source ? source.bytes.subarray(start, end) : { file: source.file, start, end });
   const withDigest = (url: string) => {
     const u = new URL(url);
@@ -136,7 +181,7 @@ async function putBlob(
       body: body(0, source.size),
       headers: {},
       onProgress: progress(0),
-      signal: request.signal,
+      signal,
     });
   } else {
     for (let start = 0; start < source.size; start += chunk) {
@@ -147,10 +192,12 @@ async function putBlob(
         body: body(start, end),
         headers: { 'Content-Range': `${start}-${end - 1}` },
         onProgress: progress(start),
-        signal: request.signal,
+        signal,
       });
-      if (patched.status !== 202 || !patched.headers.location)
-        throw refusedStep(host, client, `a chunk of ${digest}`, patched.status, errorOf(host, patched.text));
+      if (patched.status !== 202 || !patched.headers.location) {
+        const refused = refusedStep(host, client, `a chunk of ${digest}`, patched.status, errorOf(host, patched.text));
+        throw failed(host, patched.status, refused, patched.headers['retry-after']);
+      }
       location = new URL(String(patched.headers.location), client.base).href;
     }
     done = await client.upload(scope, {
@@ -158,7 +205,7 @@ async function putBlob(
       url: withDigest(location),
       body: Buffer.alloc(0),
       headers: {},
-      signal: request.signal,
+      signal,
     });
   }
   if (done.status !== 201) {
@@ -169,9 +216,8 @@ async function putBlob(
         code: 'EDIGEST',
       });
     }
-    throw refusedStep(host, client, `the blob ${digest}`, done.status, error);
+    throw failed(host, done.status, refusedStep(host, client, `the blob ${digest}`, done.status, error), done.headers['retry-after']);
   }
-  return true;
 }
 
 function errorOf(host: Host, text: string): { code?: string; message?: string } {

@@ -20,6 +20,7 @@ const MEMBERS = [
   'redactHeaders',
   'redactUrl',
   'requestJson',
+  'retryPolicy',
   'settingName',
   'uploadFile',
   'uploadMultipart',

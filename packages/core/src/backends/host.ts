@@ -12,6 +12,7 @@ import type * as Sif from '../sif/read-sif';
 import type * as Download from '../transfer/download';
 import type * as Redact from '../transfer/redact';
 import type * as RequestJson from '../transfer/request-json';
+import type * as RetryPolicy from '../transfer/retry-policy';
 import type * as Upload from '../transfer/upload';
 import type * as UploadFile from '../transfer/upload-file';
 import { parseImageName } from '../uri/parse';
@@ -33,6 +34,7 @@ export function backendHost(): BackendHost {
     downloadToFile: (request) => (require('../transfer/download') as typeof Download).downloadToFile(request),
     uploadMultipart: (request) => (require('../transfer/upload') as typeof Upload).uploadMultipart(request),
     uploadFile: (request) => (require('../transfer/upload-file') as typeof UploadFile).uploadFile(request),
+    retryPolicy: () => (require('../transfer/retry-policy') as typeof RetryPolicy).retryPolicy(),
     fileDigests: (file, names, signal) => (require('../catalog/hash') as typeof Hash).fileDigests(file, names, signal),
     imageArch: async (file) => {
       const info = await (require('../sif/read-sif') as typeof Sif).readSif(file).catch(() => undefined);

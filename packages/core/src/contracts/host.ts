@@ -20,7 +20,29 @@ import type { ImageName } from './image-name';
  * Version of the host API, bumped in its minor part when members are added and in its major part when one
  * changes or goes. A plugin states the cores it fits with a `peerDependencies` range on `@sregistry/core`.
  */
-export const HOST_API_VERSION = '1.2.0';
+export const HOST_API_VERSION = '1.3.0';
+
+/**
+ * The core's one retry policy (the downloads'), for a backend that must repeat a step core cannot repeat for it
+ * (e.g. a whole upload session). Since 1.3.0.
+ */
+export interface RetryPolicy {
+  /** retries after the first attempt */
+  readonly retries: number;
+  /** no retry starts once this many ms have passed since the first attempt (SREGISTRY_RETRY_MAX_TIME) */
+  readonly maxTimeMs: number;
+  /** whether a status may succeed a moment later (408, 429, 5xx); any other 4xx is never retried */
+  retryableStatus(status: number): boolean;
+  /**
+   * whether a failure is a dropped, reset or timed-out connection (on the error or its causes); a refused
+   * connection counts only when `retrying` (on a first attempt it means the server is not there)
+   */
+  transientError(error: unknown, retrying?: boolean): boolean;
+  /** the wait before retry number `retry` (0 first): the server's Retry-After when given and at most the cap, else backoff */
+  delayMs(retry: number, retryAfter?: string): number;
+  /** sleeps `ms`; rejects with the cancellation error as soon as `signal` aborts */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
 
 /** What `createBackend` and plugin code may call on the host (`ctx.host`). */
 export interface BackendHost {
@@ -51,6 +73,8 @@ export interface BackendHost {
    * no redirects, no retries; the answer is read like requestJson's. Since 1.2.0.
    */
   uploadFile<T = unknown>(request: FileUploadRequest): Promise<JsonResponse<T>>;
+  /** The core's retry policy (attempts, SREGISTRY_RETRY_MAX_TIME, backoff, Retry-After). Since 1.3.0. */
+  retryPolicy(): RetryPolicy;
   /** Digests of a file in one streaming pass (sha256 always, md5 when asked). */
   fileDigests(file: string, names?: HashName[], signal?: AbortSignal): Promise<FileDigests>;
 

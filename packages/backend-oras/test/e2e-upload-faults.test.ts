@@ -1,0 +1,205 @@
+// Upload faults between the CLI and a real Distribution registry, made by a small proxy in front of it: a 503 to
+// a blob PUT, a connection dropped in the middle of a PATCH chunk and a 503 to the manifest PUT are retried (a
+// blob from a new upload session) and the pulled image is the pushed one; faults on every attempt end the push
+// in one line with no manifest for the tag; a 4xx is never retried.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '../../testkit/src/index';
+import { assertOneLineError, fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
+
+const available = distributionAvailable();
+
+interface Fault {
+  /** answer this many blob PATCH/PUTs with 503 (after reading their body) */
+  blob503?: number;
+  /** destroy the connection of this many blob PATCH/PUTs after 256 KiB of their body (or at its end) */
+  blobDrop?: number;
+  /** answer this many manifest PUTs with 503 */
+  manifest503?: number;
+  /** answer the next closing blob PUT with 400 DIGEST_INVALID */
+  digestInvalid?: boolean;
+}
+
+interface Seen {
+  method: string;
+  url: string;
+  status: number;
+}
+
+function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Server> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? '';
+    const url = req.url ?? '';
+    const upload = (method === 'PATCH' || method === 'PUT') && url.includes('/blobs/uploads/');
+    const manifest = method === 'PUT' && url.includes('/manifests/');
+    const answer = (status: number, body: string) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push({ method, url, status });
+        res.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' });
+        res.end(body);
+      });
+    };
+    if (upload && fault.blob503) {
+      fault.blob503--;
+      answer(503, '{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}');
+      return;
+    }
+    if (manifest && fault.manifest503) {
+      fault.manifest503--;
+      answer(503, '{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}');
+      return;
+    }
+    if (upload && method === 'PUT' && url.includes('digest=') && fault.digestInvalid) {
+      fault.digestInvalid = false;
+      answer(400, '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}');
+      return;
+    }
+    if (upload && fault.blobDrop) {
+      fault.blobDrop--;
+      let received = 0;
+      const drop = () => {
+        seen.push({ method, url, status: 0 });
+        req.socket.destroy();
+      };
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= 256 * 1024) drop();
+      });
+      req.on('end', drop);
+      return;
+    }
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method, path: url, headers: { ...req.headers, host: upstream.host } },
+      (reply) => {
+        seen.push({ method, url, status: reply.statusCode ?? 0 });
+        // the registry's Location headers name itself: keep the client on the proxy
+        const headers = { ...reply.headers };
+        if (typeof headers.location === 'string')
+          headers.location = headers.location.replace(upstream.origin, `http://${req.headers.host}`);
+        res.writeHead(reply.statusCode ?? 502, headers);
+        reply.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('oras upload faults', { skip: available.ok ? false : available.reason }, () => {
+  let registry: DistributionHandle;
+  let proxy: http.Server;
+  let host: string;
+  let e: OrasHome;
+  const fault: Fault = {};
+  const seen: Seen[] = [];
+
+  const image = async (name: string, fill: number) => {
+    const file = path.join(e.home, name);
+    await writeSif(file, { partition: { data: Buffer.alloc(3 * 1024 * 1024 + 17, fill), arch: 'amd64' } });
+    return file;
+  };
+  /** Pulls `tag` anew and checks it has the bytes of `file`. */
+  const pullsBack = async (repo: string, file: string) => {
+    const out = `${path.basename(file)}.pulled`;
+    const r = await e.run(['pull', '--no-cache', '--name', out, `oras://${host}/${repo}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fileSha256(path.join(e.work, out)), fileSha256(file));
+  };
+  const sessions = (from: number, repo: string) =>
+    seen.slice(from).filter((q) => q.method === 'POST' && q.url.startsWith(`/v2/${repo}/blobs/uploads/`)).length;
+
+  before(async () => {
+    registry = await startDistribution({ auth: 'htpasswd', users: USERS });
+    proxy = await startProxy(registry.url, fault, seen);
+    host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    e = await orasHome(registry);
+    writeLogin(e.dockerConfig, host, USER, PASSWORD);
+  });
+  after(async () => {
+    e?.cleanup();
+    proxy?.closeAllConnections();
+    await new Promise((resolve) => proxy?.close(resolve));
+    await registry?.close();
+  });
+
+  test('a 503 to the blob PUT: a new upload session, and the pulled image is identical', async () => {
+    const file = await image('put503.sif', 1);
+    fault.blob503 = 1;
+    const mark = seen.length;
+    const r = await e.run(['push', file, '--name', `oras://${host}/alice/put503:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fault.blob503, 0, 'the fault was hit');
+    assert.ok(
+      seen.slice(mark).some((q) => q.status === 503),
+      'the registry side answered 503',
+    );
+    // layer: the failed session and the new one; config: one
+    assert.equal(sessions(mark, 'alice/put503'), 3);
+    await pullsBack('alice/put503:v1', file);
+  });
+
+  test('a connection dropped mid-PATCH: the chunked upload starts again and succeeds', async () => {
+    const file = await image('dropped.sif', 2);
+    fault.blobDrop = 1;
+    const mark = seen.length;
+    const r = await e.run(['push', file, '--name', `oras://${host}/alice/dropped:v1`], {
+      env: { SREGISTRY_ORAS_CHUNK_SIZE: String(1024 * 1024) },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fault.blobDrop, 0, 'the fault was hit');
+    assert.ok(seen.slice(mark).some((q) => q.method === 'PATCH' && q.status === 0));
+    assert.ok(seen.slice(mark).filter((q) => q.method === 'PATCH' && q.status === 202).length >= 4, 'chunks after the restart');
+    assert.equal(sessions(mark, 'alice/dropped'), 3);
+    await pullsBack('alice/dropped:v1', file);
+  });
+
+  test('a 503 to the manifest PUT is retried', async () => {
+    const file = await image('manifest.sif', 3);
+    fault.manifest503 = 1;
+    const mark = seen.length;
+    const r = await e.run(['push', file, '--name', `oras://${host}/alice/manifest503:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      seen
+        .slice(mark)
+        .filter((q) => q.url.includes('/manifests/'))
+        .map((q) => q.status),
+      [503, 201],
+    );
+    await pullsBack('alice/manifest503:v1', file);
+  });
+
+  test('faults on every attempt: one line after a bounded number of sessions, and no manifest for the tag', async () => {
+    const file = await image('always.sif', 4);
+    fault.blob503 = Number.POSITIVE_INFINITY;
+    const mark = seen.length;
+    try {
+      const r = await e.run(['push', file, '--name', `oras://${host}/alice/always:v1`], { env: { SREGISTRY_RETRY_MAX_TIME: '60' } });
+      assertOneLineError(r, /did not accept the blob sha256:[0-9a-f]{64} \(UNAVAILABLE: try later\) \(5 attempts\)/);
+    } finally {
+      fault.blob503 = 0;
+    }
+    assert.equal(sessions(mark, 'alice/always'), 5, 'the first attempt and 4 retries');
+    assert.ok(!seen.slice(mark).some((q) => q.url.includes('/manifests/')), 'no manifest was sent');
+    const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    const got = await fetch(`${registry.url}/v2/alice/always/manifests/v1`, {
+      headers: { authorization: basic, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    assert.equal(got.status, 404);
+  });
+
+  test('a 4xx (DIGEST_INVALID) is never retried', async () => {
+    const file = await image('invalid.sif', 5);
+    fault.digestInvalid = true;
+    const mark = seen.length;
+    const r = await e.run(['push', file, '--name', `oras://${host}/alice/invalid:v1`]);
+    assertOneLineError(r, /received other bytes than sha256:/);
+    assert.equal(sessions(mark, 'alice/invalid'), 1);
+  });
+});
