@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as core from '../../core/src/index';
-import { runBackendConformance, startHubServer } from '../../testkit/src/index';
+import * as core from '@sregistry/core';
+import { runBackendConformance, startHubServer } from '@sregistry/testkit';
 import * as hubModule from '../src/backend';
 
 const IMAGE = Buffer.from('hub conformance image bytes\n'.repeat(1000));

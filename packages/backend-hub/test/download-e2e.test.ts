@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { type HubServer, startHubServer } from '../../testkit/src/hub-server/index';
+import { type HubServer, startHubServer } from '@sregistry/testkit';
 import { core, type Harness, harness } from './helpers';
 
 describe('hub RemoteImage + core download', () => {

@@ -7,9 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
+import { type HubServer, startHubServer, writeExt3, writeSimg } from '@sregistry/testkit';
 import { cliInTempHome } from '../../cli/test/helpers';
-import { type HubServer, startHubServer } from '../../testkit/src/hub-server/index';
-import { writeExt3, writeSimg } from '../../testkit/src/sif-writer';
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 

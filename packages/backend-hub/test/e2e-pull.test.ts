@@ -6,9 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type HubServer, sampleSif, startHubServer } from '@sregistry/testkit';
 import { cliInTempHome } from '../../cli/test/helpers';
-import { type HubServer, startHubServer } from '../../testkit/src/hub-server/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
 
 const md5 = (file: string) => createHash('md5').update(fs.readFileSync(file)).digest('hex');
 

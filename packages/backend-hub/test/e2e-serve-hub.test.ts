@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
+import { runCli } from '@sregistry/testkit';
 import { cliInTempHome } from '../../cli/test/helpers';
-import { runCli } from '../../testkit/src/cli-runner';
 
 const TESTKIT = path.resolve(__dirname, '..', '..', 'testkit', 'bin', 'sregistry-testkit.js');
 

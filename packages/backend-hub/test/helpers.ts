@@ -1,18 +1,18 @@
 // Builds a backend context the way the host does, from the core's sources, with a log that keeps its lines.
 import fs from 'node:fs';
 import path from 'node:path';
+import * as core from '@sregistry/core';
 import { processTempDir, userError as sharedUserError } from '@sregistry/testkit';
-import * as core from '../../core/src/index';
 import { createBackend } from '../src/backend';
 
 export { core };
 
 export interface Harness {
-  ctx: import('../../core/src/index').BackendContext;
-  backend: import('../../core/src/index').Backend;
+  ctx: import('@sregistry/core').BackendContext;
+  backend: import('@sregistry/core').Backend;
   lines: { level: 'debug' | 'info' | 'warn'; message: string }[];
   /** parse as the host does for this backend (case kept) */
-  parse(uri: string): import('../../core/src/index').ImageName;
+  parse(uri: string): import('@sregistry/core').ImageName;
   cleanup(): void;
 }
 
@@ -38,4 +38,4 @@ export function harness(env: Record<string, string | undefined> = {}, secrets?: 
 }
 
 /** Runs `fn`, expecting a UserError; returns it for further checks (the testkit's helper, typed with core's class). */
-export const userError = (fn: () => unknown) => sharedUserError<import('../../core/src/index').UserError>(fn);
+export const userError = (fn: () => unknown) => sharedUserError<import('@sregistry/core').UserError>(fn);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { startRegistryServer } from '../../testkit/src/index';
+import { startRegistryServer } from '@sregistry/testkit';
 import { harness, userError } from './helpers';
 
 const BYTES = Buffer.from('pinned image\n');

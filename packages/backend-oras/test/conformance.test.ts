@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import * as core from '../../core/src/index';
-import { distributionAvailable, runBackendConformance, sampleSif, startDistribution } from '../../testkit/src/index';
+import * as core from '@sregistry/core';
+import { distributionAvailable, runBackendConformance, sampleSif, startDistribution } from '@sregistry/testkit';
 import * as orasModule from '../src/backend';
 import { PASSWORD, pushByHand, sha256Hex, USER, USERS, writeLogin } from './helpers';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '../../testkit/src/index';
+import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '@sregistry/testkit';
 import {
   assertOneLineError,
   fileSha256,

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, startDistribution } from '../../testkit/src/index';
+import { type DistributionHandle, distributionAvailable, startDistribution } from '@sregistry/testkit';
 import { fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
 
 const available = distributionAvailable();

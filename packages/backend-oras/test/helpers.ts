@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { DistributionHandle } from '../../testkit/src/index';
-import { type CliResult, makeTempHome, runCli } from '../../testkit/src/index';
+import type { DistributionHandle } from '@sregistry/testkit';
+import { type CliResult, makeTempHome, runCli } from '@sregistry/testkit';
 
-export { assertOneLineError } from '../../testkit/src/index';
+export { assertOneLineError } from '@sregistry/testkit';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'run.js');

@@ -1,8 +1,7 @@
 // oras:// names → OCI references, and the auth challenge parser: the refusals a user sees before any request.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isUserError, UserError } from '../../core/src/errors';
-import { parseImageName } from '../../core/src/uri/parse';
+import { isUserError, parseImageName, UserError } from '@sregistry/core';
 import { parseOptions } from '../src/backend';
 import { parseChallenge } from '../src/client';
 import type { Host } from '../src/host';

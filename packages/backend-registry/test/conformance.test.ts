@@ -1,8 +1,8 @@
 // The registry backend against the backend conformance suite (testkit), on a fake Singularity Registry Server
 // holding one public image; the credentials are real so the suite can check that no token reaches any output.
 import { createHash } from 'node:crypto';
-import * as core from '../../core/src/index';
-import { runBackendConformance, startRegistryServer } from '../../testkit/src/index';
+import * as core from '@sregistry/core';
+import { runBackendConformance, startRegistryServer } from '@sregistry/testkit';
 import * as registryModule from '../src/backend';
 
 const USER = 'dinosaur';

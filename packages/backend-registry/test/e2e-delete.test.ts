@@ -2,7 +2,7 @@
 // command asks on stdin, cancels on `n`, and refuses (exit 1) when there is nobody to ask.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RegistryServerHandle } from '../../testkit/src/index';
+import type { RegistryServerHandle } from '@sregistry/testkit';
 import { announceLine, assertOneLineError, type E2eHome, serverContainer, useE2eRegistry } from './e2e-helpers';
 
 let server: RegistryServerHandle;

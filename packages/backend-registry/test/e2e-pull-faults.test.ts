@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, startRegistryServer } from '@sregistry/testkit';
 import {
   assertNoTrace,
   assertOneLineError,

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { RegistryServerHandle } from '@sregistry/testkit';
 import { tempBeside } from '../../core/src/storage/temp-files';
-import type { RegistryServerHandle } from '../../testkit/src/index';
 import {
   announceLine,
   assertNoTrace,

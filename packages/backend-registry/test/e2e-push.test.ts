@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { RegistryServerHandle } from '../../testkit/src/index';
-import { SifFsType, SifPartType, sampleSif } from '../../testkit/src/sif-writer';
+import type { RegistryServerHandle } from '@sregistry/testkit';
+import { SifFsType, SifPartType, sampleSif } from '@sregistry/testkit';
 import {
   announceLine,
   assertOneLineError,

@@ -3,7 +3,7 @@
 // forever on the second), --json and --quiet.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RegistryServerHandle, SeedCollection } from '../../testkit/src/index';
+import type { RegistryServerHandle, SeedCollection } from '@sregistry/testkit';
 import { announceLine, assertOneLineError, defaultSeed, type E2eHome, startE2eRegistry, useE2eRegistry } from './e2e-helpers';
 
 const EXTRA = 25;

@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { assertNoTrace, assertOneLineError, registryHome, snapshot, startE2eRegistry, TOKEN } from './e2e-helpers';
 
 let server: RegistryServerHandle;

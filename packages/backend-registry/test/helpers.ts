@@ -2,8 +2,8 @@
 // log that keeps its lines, so tests can assert on warnings and check that no secret reaches a line.
 import fs from 'node:fs';
 import path from 'node:path';
+import * as core from '@sregistry/core';
 import { processTempDir, userError as sharedUserError } from '@sregistry/testkit';
-import * as core from '../../core/src/index';
 import { createRegistryBackend } from '../src/backend';
 import { Runtime, type RuntimeOptions } from '../src/runtime';
 

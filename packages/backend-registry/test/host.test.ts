@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { startRegistryServer } from '../../testkit/src/index';
+import { startRegistryServer } from '@sregistry/testkit';
 import * as backendModule from '../src/backend';
 import { core } from './helpers';
 import { TOKEN, USER } from './server-helpers';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, test } from 'node:test';
+import { nockRegistry } from '@sregistry/testkit';
 import nock from '../../testkit/node_modules/nock';
-import { nockRegistry } from '../../testkit/src/index';
 import { harness, userError } from './helpers';
 import { writeImage } from './server-helpers';
 

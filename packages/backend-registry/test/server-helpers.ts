@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { type RegistryServerHandle, type RegistryServerOptions, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, type RegistryServerOptions, startRegistryServer } from '@sregistry/testkit';
 import type { RuntimeOptions } from '../src/runtime';
 import { type Harness, harness } from './helpers';
 
