@@ -3,11 +3,14 @@
 // blob from a new upload session) and the pulled image is the pushed one; faults on every attempt end the push
 // in one line with no manifest for the tag; a 4xx is never retried.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as core from '../../core/src/index';
 import { type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '../../testkit/src/index';
+import * as oras from '../src/backend';
 import { assertOneLineError, fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
 
 const available = distributionAvailable();
@@ -192,6 +195,36 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
       headers: { authorization: basic, accept: 'application/vnd.oci.image.manifest.v1+json' },
     });
     assert.equal(got.status, 404);
+  });
+
+  test('progress after a dropped session moves forward only and ends at the size: resent bytes are not counted twice', async () => {
+    const file = await image('progress.sif', 6);
+    const size = fs.statSync(file).size;
+    const values: Record<string, string> = {
+      SREGISTRY_ORAS_NOHTTPS: 'true',
+      SREGISTRY_ORAS_CHUNK_SIZE: String(1024 * 1024),
+      DOCKER_CONFIG: path.dirname(e.dockerConfig),
+    };
+    const settings: core.BackendSettings = { get: (k) => values[k], getBoolean: (k) => values[k] === 'true', require: (k) => values[k] };
+    const backend = oras.createBackend(core.backendContext('oras', { settings, log: { debug() {}, info() {}, warn() {} } }));
+    fault.blobDrop = 1;
+    const mark = seen.length;
+    const sent: number[] = [];
+    await backend.push({
+      file,
+      size,
+      name: core.parseImageName(`oras://${host}/alice/progress:v1`, oras.parseOptions),
+      onProgress: (n, total) => {
+        assert.equal(total, size);
+        sent.push(n);
+      },
+    });
+    assert.equal(fault.blobDrop, 0, 'the fault was hit');
+    assert.equal(sessions(mark, 'alice/progress'), 3);
+    assert.ok(sent.length > 2);
+    for (let i = 1; i < sent.length; i++) assert.ok(sent[i] > sent[i - 1], `progress went from ${sent[i - 1]} to ${sent[i]}`);
+    assert.equal(sent[sent.length - 1], size);
+    await pullsBack('alice/progress:v1', file);
   });
 
   test('a 4xx (DIGEST_INVALID) is never retried', async () => {
