@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as core from '../../core/src/index';
-import { type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '../../testkit/src/index';
+import * as core from '@sregistry/core';
+import { type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '@sregistry/testkit';
 import * as oras from '../src/backend';
 import { assertOneLineError, fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
 
