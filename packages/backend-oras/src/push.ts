@@ -9,7 +9,7 @@ import type { Host } from './host';
 import { CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
 import type { RawAnswer } from './raw-upload';
 import type { OciReference } from './reference';
-import { Retryable, withRetries } from './retry';
+import { hasRetryPolicy, Retryable, retryableStatus, withRetries } from './retry';
 
 /** Apptainer's config blob is `{}`: its digest is fixed. */
 const CONFIG = Buffer.from('{}');
@@ -70,7 +70,8 @@ export async function pushImage(
       path: `/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`,
       json: manifest,
       headers: { 'Content-Type': MANIFEST_MEDIA_TYPE },
-      retries: 0,
+      // (an older core without the policy keeps requestJson's own retries)
+      retries: hasRetryPolicy(host) ? 0 : undefined,
       signal: request.signal,
     });
     if (put.status === 201 || put.status === 200) {
@@ -78,7 +79,7 @@ export async function pushImage(
       return;
     }
     const refused = refusedStep(host, client, `the manifest for ${ref.display}`, put.status, registryError(host, put));
-    throw host.retryPolicy().retryableStatus(put.status) ? new Retryable(refused, put.headers['retry-after']) : refused;
+    throw retryableStatus(host, put.status) ? new Retryable(refused, put.headers['retry-after']) : refused;
   });
   const digest = digestOf(body);
   if (stated && stated !== digest) {
@@ -142,7 +143,7 @@ async function putBlob(
 
 /** A failed step: retryable when the status may succeed later, else final. */
 function failed(host: Host, status: number, error: Error, retryAfter: unknown): Error {
-  return host.retryPolicy().retryableStatus(status) ? new Retryable(error, typeof retryAfter === 'string' ? retryAfter : undefined) : error;
+  return retryableStatus(host, status) ? new Retryable(error, typeof retryAfter === 'string' ? retryAfter : undefined) : error;
 }
 
 /** One upload session, POST to the closing PUT with the digest. */

@@ -21,7 +21,13 @@ export async function withRetries<T>(
   signal: AbortSignal | undefined,
   attempt: () => Promise<T>,
 ): Promise<T> {
-  const policy = host.retryPolicy();
+  // a core before host API 1.3.0 has no retry policy: one attempt, as pushes were then
+  const policy = hasRetryPolicy(host) ? host.retryPolicy() : undefined;
+  if (!policy) {
+    return attempt().catch((thrown: unknown) => {
+      throw thrown instanceof Retryable ? thrown.error : thrown;
+    });
+  }
   const started = Date.now();
   for (let retry = 0; ; retry++) {
     try {
@@ -45,4 +51,12 @@ export async function withRetries<T>(
       await policy.sleep(wait, signal);
     }
   }
+}
+
+/** Whether the host has a retry policy (host API 1.3.0). */
+export const hasRetryPolicy = (host: Host) => typeof host.retryPolicy === 'function';
+
+/** Whether the host's policy retries `status` (false on a core without one: the answer is final). */
+export function retryableStatus(host: Host, status: number): boolean {
+  return hasRetryPolicy(host) && host.retryPolicy().retryableStatus(status);
 }
