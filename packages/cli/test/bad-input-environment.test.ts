@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { type BadCase, linkedPluginData, mountTmpfs, refusedCleanly, type Sandbox, sandbox, TOKEN, USER } from './reliability-helpers';
 
 let server: RegistryServerHandle;

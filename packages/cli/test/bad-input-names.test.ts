@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { type BadCase, linkedPluginData, refusedCleanly, type Sandbox, sandbox, TOKEN, USER } from './reliability-helpers';
 
 let server: RegistryServerHandle;

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type PostgresHandle, postgresAvailable, sharedPostgres } from '../../testkit/src/postgres/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type PostgresHandle, postgresAvailable, sampleSif, sharedPostgres } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 const available = postgresAvailable();

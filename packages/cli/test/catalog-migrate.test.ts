@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { sampleSif } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 let cli: ReturnType<typeof cliInTempHome>;

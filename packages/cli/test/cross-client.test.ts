@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type OriginalHome, openRawDatabase, writeOriginalHome } from '../../testkit/src/fixtures/original-home';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import { type OriginalHome, openRawDatabase, type RegistryServerHandle, startRegistryServer, writeOriginalHome } from '@sregistry/testkit';
 import { linkedPluginData, type Sandbox, sandbox, TOKEN, USER } from './reliability-helpers';
 
 const TACOS = Buffer.from('tacos image bytes\n');

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from '../../testkit/src/cli-runner';
-import { type PostgresHandle, postgresAvailable, startPostgres } from '../../testkit/src/postgres/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type PostgresHandle, postgresAvailable, runCli, sampleSif, startPostgres } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 const available = postgresAvailable();

@@ -6,8 +6,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { cleanEnv, runCli } from '../../testkit/src/cli-runner';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { cleanEnv, runCli, sampleSif } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 // bin/run.js answers the plain forms of `images`, `get` and `inspect` without oclif (src/fast-path.ts). These

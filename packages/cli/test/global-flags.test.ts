@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { sampleSif } from '@sregistry/testkit';
 import { asksForVersion, globalFlagsLast } from '../src/global-flags';
 import { cliInTempHome } from './helpers';
 

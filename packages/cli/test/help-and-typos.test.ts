@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, test } from 'node:test';
-import { cleanEnv } from '../../testkit/src/cli-runner';
+import { cleanEnv } from '@sregistry/testkit';
 import { BIN, cliInTempHome } from './helpers';
 
 // What a new user meets first: `help <command>`, typos, a topic's unknown subcommand, --json on a failure before

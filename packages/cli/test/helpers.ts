@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { makeTempHome, runCli, type TempHome } from '../../testkit/src/cli-runner';
+import { makeTempHome, runCli, type TempHome } from '@sregistry/testkit';
 
 export const BIN = path.resolve(__dirname, '..', 'bin', 'run.js');
 

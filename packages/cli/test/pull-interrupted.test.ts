@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, startRegistryServer } from '@sregistry/testkit';
 import { type FaultProxy, linkedPluginData, type Sandbox, sandbox, signalWhen, startFaultProxy, TOKEN, USER } from './reliability-helpers';
 
 const SIZE = 2 * 1024 * 1024;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type HubServer, startHubServer } from '../../testkit/src/hub-server/index';
+import { type HubServer, startHubServer } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'sif-signatures');

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type RegistryServerHandle, sampleSif, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 const PACKAGES = path.resolve(__dirname, '..', '..');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, startRegistryServer } from '@sregistry/testkit';
 import {
   type CrashReport,
   crash,

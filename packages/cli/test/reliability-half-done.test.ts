@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { sampleSif } from '@sregistry/testkit';
 import {
   type BadCase,
   invariantProblems,

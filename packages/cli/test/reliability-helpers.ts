@@ -8,8 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256File } from '@sregistry/testkit';
-import { type CliResult, cleanEnv, runCli } from '../../testkit/src/cli-runner';
+import { type CliResult, cleanEnv, runCli, sha256File } from '@sregistry/testkit';
 
 export const BIN = path.resolve(__dirname, '..', 'bin', 'run.js');
 /** Preload that arms core's pause point in the CLI's process (core never reads the SREGISTRY_TEST_PAUSE_* variables) */

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CliResult } from '../../testkit/src/cli-runner';
-import { type RegistryFaults, type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import type { CliResult } from '@sregistry/testkit';
+import { type RegistryFaults, type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { linkedPluginData, oneErrorLine, type Sandbox, sandbox, TOKEN, USER } from './reliability-helpers';
 
 /** OSC 8 link, clear screen, window title, C1 CSI, DEL, a bidi override and isolate, and a forged error line. */

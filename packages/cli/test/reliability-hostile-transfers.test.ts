@@ -8,9 +8,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CliResult } from '../../testkit/src/cli-runner';
-import { type RegistryFaults, type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import type { CliResult } from '@sregistry/testkit';
+import { type RegistryFaults, type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { layout, linkedPluginData, oneErrorLine, readRows, type Sandbox, sandbox, snapshot, TOKEN, USER } from './reliability-helpers';
 
 const FAST_FLOOR = { SREGISTRY_SPEED_TIME: '2', SREGISTRY_RETRY_MAX_TIME: '1' };

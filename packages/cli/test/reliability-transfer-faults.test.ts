@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CliResult } from '../../testkit/src/cli-runner';
-import { type RegistryFaults, type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import type { CliResult } from '@sregistry/testkit';
+import { type RegistryFaults, type RegistryServerHandle, startRegistryServer } from '@sregistry/testkit';
 import {
   type FaultProxy,
   invariantProblems,

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type HubServer, startHubServer } from '../../testkit/src/hub-server/index';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type HubServer, type RegistryServerHandle, sampleSif, startHubServer, startRegistryServer } from '@sregistry/testkit';
 import { killAtPoint, linkedPluginData, type Sandbox, sandbox, TOKEN, USER } from './reliability-helpers';
 
 const ENV_TOKEN = 'e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4';

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import { linkedPluginData, type Sandbox, sandbox, TOKEN, USER } from './reliability-helpers';
 
 const WRONG_TOKEN = 'feedfacecafebabe0123456789abcdef01234567';

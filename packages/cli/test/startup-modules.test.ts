@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../testkit/src/cli-runner';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
+import { type RegistryServerHandle, runCli, startRegistryServer } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 import { linkedPluginData, TOKEN, USER } from './reliability-helpers';
 

@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { postgresAvailable, startPostgres } from '../../testkit/src/postgres/index';
-import { sampleSif } from '../../testkit/src/sif-writer';
+import { postgresAvailable, sampleSif, startPostgres } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 test('two login nodes share one team catalogue: concurrent adds, the same images, get and inspect; failures in one line', async (t) => {

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, startRegistryServer } from '../../testkit/src/index';
-import { runInPty } from '../../testkit/src/pty';
+import { type RegistryServerHandle, runInPty, startRegistryServer } from '@sregistry/testkit';
 import { BIN } from './helpers';
 import { type FaultProxy, linkedPluginData, type Sandbox, sandbox, startFaultProxy, TOKEN, USER } from './reliability-helpers';
 

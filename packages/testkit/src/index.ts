@@ -7,6 +7,7 @@ export * from './library-server/index';
 export * from './nock';
 export * from './oci-registry/index';
 export * from './postgres/index';
+export * from './pty';
 export * from './registry-server/index';
 export * from './sif-writer';
 export * from './temp';
