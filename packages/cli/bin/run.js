@@ -5,8 +5,8 @@ process.stdout.on('error', (error) => {
   process.exit(0);
 });
 // global flags before the command (`sregistry --quiet pull X`, as the original takes them) move behind it
-const { asksForVersion, globalFlagsLast } = require('../dist/global-flags');
-const args = globalFlagsLast(process.argv.slice(2));
+const { asksForVersion, globalFlagsLast, helpWithJsonAsFlag } = require('../dist/global-flags');
+const args = helpWithJsonAsFlag(globalFlagsLast(process.argv.slice(2)));
 if (asksForVersion(args)) {
   // the bare version, as the original client printed it, without loading oclif
   process.stdout.write(`${require('../package.json').version}\n`);

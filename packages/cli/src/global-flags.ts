@@ -17,6 +17,21 @@ export function globalFlagsLast(argv: readonly string[]): string[] {
   return end === -1 ? [...rest, ...leading] : [...rest.slice(0, end), ...leading, ...rest.slice(end)];
 }
 
+/**
+ * `help <command> --json` asked as `<command> --help --json`: @oclif/plugin-help's help command rejects --json
+ * ("Nonexistent flag") before our help class sees it, so a typo under --json would not get the JSON error envelope
+ * every other failure prints. `help X` and `X --help` show the same page (help.ts), so this changes nothing else.
+ * Only when help's other words are plain words and global flags; anything else is left to the help command.
+ */
+export function helpWithJsonAsFlag(argv: readonly string[]): string[] {
+  if (argv[0] !== 'help' || argv.includes('--')) return [...argv];
+  const rest = argv.slice(1);
+  if (!rest.includes('--json') || rest.some((a) => a.startsWith('-') && !GLOBAL_FLAGS.has(a))) return [...argv];
+  const words = rest.filter((a) => !a.startsWith('-'));
+  const flags = rest.filter((a) => a.startsWith('-') && a !== '--help' && a !== '-h');
+  return [...words, '--help', ...flags];
+}
+
 /** `--version` anywhere among the options asks for the version, as `sregistry --version` does. */
 export function asksForVersion(argv: readonly string[]): boolean {
   if (argv.length === 1 && argv[0] === '-v') return true;

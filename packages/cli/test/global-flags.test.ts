@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sampleSif } from '@sregistry/testkit';
-import { asksForVersion, globalFlagsLast } from '../src/global-flags';
+import { asksForVersion, globalFlagsLast, helpWithJsonAsFlag } from '../src/global-flags';
 import { cliInTempHome } from './helpers';
 
 // The original client takes its global options before the sub-command (`sregistry --quiet pull X`); so do we,
@@ -97,4 +97,13 @@ test('--version before or after a command prints the bare version', async () => 
     const r = await cli.run(args);
     assert.deepEqual(r, { code: 0, stdout: `${version}\n`, stderr: '' }, args.join(' '));
   }
+});
+
+test('help <command> --json is asked as <command> --help --json; other help calls are left alone', () => {
+  assert.deepEqual(helpWithJsonAsFlag(['help', 'imgaes', '--json']), ['imgaes', '--help', '--json']);
+  assert.deepEqual(helpWithJsonAsFlag(['help', 'backend', 'lss', '--json', '-q']), ['backend', 'lss', '--help', '--json', '-q']);
+  assert.deepEqual(helpWithJsonAsFlag(['help', '--json']), ['--help', '--json']);
+  assert.deepEqual(helpWithJsonAsFlag(['help', 'pull']), ['help', 'pull']);
+  assert.deepEqual(helpWithJsonAsFlag(['help', '-n', '--json']), ['help', '-n', '--json']);
+  assert.deepEqual(helpWithJsonAsFlag(['pull', 'help', '--json']), ['pull', 'help', '--json']);
 });

@@ -91,6 +91,36 @@ test('under --json every failure is the JSON error envelope, unknown commands in
   });
 });
 
+test('help for a typo under --json, before or after help, is the JSON error envelope naming the nearest command', async () => {
+  const envelope = {
+    error: {
+      message: 'imgaes is not a sregistry command',
+      fix: 'did you mean "sregistry images"? (see: sregistry help)',
+      code: 'EUSAGE',
+      exitCode: 2,
+    },
+  };
+  for (const args of [
+    ['--json', 'help', 'imgaes'],
+    ['help', 'imgaes', '--json'],
+    ['help', '--json', 'imgaes'],
+  ]) {
+    const r = await cli.run(args);
+    assert.deepEqual(
+      { code: r.code, stderr: r.stderr, json: JSON.parse(r.stdout) },
+      { code: 2, stderr: '', json: envelope },
+      args.join(' '),
+    );
+  }
+  const topic = await cli.run(['help', 'backend', 'lss', '--json']);
+  assert.equal(topic.code, 2);
+  assert.match(JSON.parse(topic.stdout).error.fix, /^did you mean "sregistry backend ls"\?/);
+  // help for a real command under --json still shows its page
+  const [viaHelp, viaFlag] = await Promise.all([cli.run(['help', 'pull', '--json']), cli.run(['pull', '--help'])]);
+  assert.equal(viaHelp.code, 0, viaHelp.stderr);
+  assert.equal(viaHelp.stdout, viaFlag.stdout);
+});
+
 /** The column where each flag row's `--long` name starts, per FLAGS / GLOBAL FLAGS block. */
 function flagColumns(help: string): number[][] {
   const blocks: number[][] = [];
