@@ -1,5 +1,6 @@
 // Memory must not grow with the file: a 256 MiB download and upload keep the process RSS within ~100 MB of
-// where it started. Server and client share the process, and both stream.
+// where it started. Server and client share the process, and both stream. The ranged pull uses parts as big as
+// a quarter of the file, all in flight at once: a part held whole in memory would take the whole file.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -83,6 +84,42 @@ describe('memory stays flat', () => {
       }
     });
   }
+
+  test(`ranged download of ${SIZE / 1024 / 1024} MiB in 4 parts of 64 MiB at once`, async () => {
+    const server = await serve((req, res) => {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      assert.ok(m, 'every request is a Range request');
+      const first = Number(m[1]);
+      const last = Math.min(Number(m[2]), SIZE - 1);
+      res.writeHead(206, { 'Content-Length': last - first + 1, 'Content-Range': `bytes ${first}-${last}/${SIZE}` });
+      let at = first;
+      const pump = () => {
+        while (at <= last) {
+          const piece = CHUNK.subarray(at % CHUNK.length, Math.min(CHUNK.length, (at % CHUNK.length) + last + 1 - at));
+          at += piece.length;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const expected = createHash('sha256');
+    for (let i = 0; i < SIZE / CHUNK.length; i++) expected.update(CHUNK);
+    try {
+      const dest = path.join(dir, 'ranged.sif');
+      let result: Awaited<ReturnType<typeof downloadToFile>> | undefined;
+      const growth = await rssGrowth(async () => {
+        result = await downloadToFile({ url: `${server.url}/big`, dest, expectedSize: SIZE, parts: { size: SIZE / 4, concurrency: 4 } });
+      });
+      assert.equal(result?.size, SIZE);
+      assert.equal(result?.sha256, expected.digest('hex'));
+      assert.equal(fs.statSync(dest).size, SIZE);
+      assert.ok(growth < LIMIT, `RSS grew by ${(growth / 1024 / 1024).toFixed(1)} MiB`);
+      fs.rmSync(dest);
+    } finally {
+      await server.close();
+    }
+  });
 
   test(`upload of a ${SIZE / 1024 / 1024} MiB sparse file`, async () => {
     let received = 0;

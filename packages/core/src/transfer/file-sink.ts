@@ -39,13 +39,19 @@ function defaultHasher(names: HashName[], parallel: boolean): QueuedHasher {
   return parallel ? new WorkerHasher(names) : new InlineHasher(names);
 }
 
+/** Read-back piece for hashFile: well under the hash ring (4 MiB), so a push never waits for a whole ring. */
+const READ_BACK_BYTES = 1024 * 1024;
+
 export class FileSink {
   /** bytes accepted: in the file or queued for it, and hashed or queued for the hashes (in order) */
   position = 0;
   /** hash on worker threads (decided before the first byte, once the size is known) */
   parallel = false;
   private hasher?: QueuedHasher;
+  private readBuffer?: Buffer;
   private readonly disk: WriteQueue;
+  /** positional writers of ranged parts still open (parts-download.ts); drained with the main queue */
+  private readonly parts = new Set<WriteQueue>();
 
   private constructor(
     private readonly handle: fs.FileHandle,
@@ -66,7 +72,8 @@ export class FileSink {
     makeHasher: (names: HashName[], parallel: boolean) => QueuedHasher = defaultHasher,
   ): Promise<FileSink> {
     const names = Array.from(new Set<HashName>(['sha256', ...hashes]));
-    const handle = await fs.open(path, 'w', 0o600);
+    // read and write: ranged parts are read back from the file to be hashed in order (hashFile)
+    const handle = await fs.open(path, 'w+', 0o600);
     return new FileSink(handle, path, names, makeHasher);
   }
 
@@ -86,12 +93,46 @@ export class FileSink {
   /** Resolves once every accepted byte is in the file and hashed, or a stage failed (reported elsewhere). */
   async settled(): Promise<void> {
     await this.disk.drain().catch(() => undefined);
+    for (const part of this.parts) await part.drain().catch(() => undefined);
     await this.hasher?.drain?.().catch(() => undefined);
   }
 
   /** Everything accepted is in the file and hashed; throws the first stage's failure. */
   private async flushed(): Promise<void> {
-    await Promise.all([this.disk.drain(), this.hasher?.drain?.()]);
+    await Promise.all([this.disk.drain(), ...[...this.parts].map((part) => part.drain()), this.hasher?.drain?.()]);
+  }
+
+  /**
+   * A positional writer for one ranged part: its bytes go to the file at their offset as they arrive, unhashed
+   * (so no part is held in memory). `closePart` once drained; `hashFile` then hashes the completed prefix.
+   */
+  openPart(limit: number): WriteQueue {
+    const part = new WriteQueue(this.handle, (error) => new DiskWriteError(this.path, error), limit);
+    this.parts.add(part);
+    return part;
+  }
+
+  closePart(part: WriteQueue): void {
+    this.parts.delete(part);
+  }
+
+  /**
+   * Hashes the file's bytes from `position` to `end` (already written by part writers), reading them back in
+   * order through one reused buffer: the page cache still holds them, and memory stays one buffer deep.
+   * `onBytes` sees each piece before it is reused (the image's head).
+   */
+  async hashFile(end: number, onBytes?: (bytes: Buffer, at: number) => Promise<void> | void): Promise<void> {
+    this.readBuffer ??= Buffer.allocUnsafe(READ_BACK_BYTES);
+    const buffer = this.readBuffer;
+    while (this.position < end) {
+      const want = Math.min(buffer.length, end - this.position);
+      const { bytesRead } = await this.handle.read(buffer, 0, want, this.position);
+      if (bytesRead === 0) throw new DiskWriteError(this.path, Object.assign(new Error('short read'), { code: 'EIO' }));
+      const bytes = buffer.subarray(0, bytesRead);
+      await onBytes?.(bytes, this.position);
+      await this.getHasher().update([bytes]);
+      this.position += bytesRead;
+    }
   }
 
   /** A stream for one attempt; `onWritten` runs after each batch is accepted. */

@@ -1,10 +1,12 @@
 // Concurrent ranged download (as Apptainer's library client does on object storage): the first part is a Range
 // request that also follows the redirects; when it comes back 206 with the whole size, the other parts are asked
 // for in parallel at the final URL, each must answer 206 with exactly its Content-Range (a server that ignored
-// Range would otherwise splice the wrong bytes), and finished parts go into the sink strictly in order, so the
-// hash runs in one pass as for a plain stream. Memory is bounded: at most `concurrency + 1` parts are held.
+// Range would otherwise splice the wrong bytes). Each part's bytes are written at their offset in the file as they
+// arrive (positional writes, no part is held in memory); once the parts before it are complete, a part is read back
+// from the file (still in the page cache) and hashed in order, so the hash runs in one pass as for a plain stream.
+// Memory is flat: per part in flight a small write queue, plus one read-back buffer.
 // A server that does not answer the probe with 206 gets the plain streamed download instead (undefined here).
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import type { FileSink } from './file-sink';
@@ -24,11 +26,14 @@ import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, sleep } from './retry';
 import { httpStatusError, isRetryableStatus } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
+import type { WriteQueue } from './write-queue';
 
 /** Smallest part worth a request of its own. */
 const MIN_PART = 64 * 1024;
 const MAX_CONCURRENCY = 16;
 const PROGRESS_INTERVAL_MS = 100;
+/** Bytes a part may have queued for the disk before its socket is paused (one or two socket chunks in a write). */
+const PART_QUEUE_BYTES = 256 * 1024;
 
 interface Plan {
   url: string;
@@ -98,9 +103,11 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
 }
 
 class PartsRun {
-  private readonly done = new Map<number, Buffer[]>();
+  /** parts in the file, waiting for the parts before them to be hashed */
+  private readonly done = new Set<number>();
   private readonly received = new Map<number, number>();
   private next = 1;
+  /** parts hashed (in order) */
   private written = 0;
   private writing: Promise<void> = Promise.resolve();
   private wakeups: (() => void)[] = [];
@@ -108,7 +115,6 @@ class PartsRun {
   private failure: unknown;
   private attempts = 1;
   private lastReport = 0;
-  private readonly writer: Writable;
 
   constructor(
     private readonly req: DownloadRequest,
@@ -116,11 +122,7 @@ class PartsRun {
     private readonly plan: Plan,
     private readonly concurrency: number,
     private readonly timeoutMs: number,
-  ) {
-    this.writer = sink.writer();
-    // a failed write also fails the pending write callbacks; this keeps the event from going unhandled
-    this.writer.on('error', (error) => this.fail(error));
-  }
+  ) {}
 
   async run(first: Readable): Promise<DownloadResult> {
     const onAbort = () => this.fail(cancelled(this.req.signal!, 'download'));
@@ -132,16 +134,11 @@ class PartsRun {
       await Promise.all(workers);
       await this.writing;
       if (this.failure) throw this.failure;
-      await new Promise<void>((resolve, reject) => {
-        this.writer.once('error', reject);
-        this.writer.end(() => resolve());
-      });
       if (this.sink.position !== this.plan.total)
         throw new TransferFault(`got ${this.sink.position} of ${this.plan.total} bytes`, 'ECUTSHORT');
       this.report(true);
       return { size: this.plan.total, ...(await this.sink.digests()), attempts: this.attempts, resumed: false };
     } catch (error) {
-      this.writer.destroy();
       await this.sink.settled();
       if (this.req.signal?.aborted) throw cancelled(this.req.signal, 'download');
       if (isUserError(error)) throw error;
@@ -160,29 +157,40 @@ class PartsRun {
 
   private async worker(first?: Readable): Promise<void> {
     try {
-      if (first) await this.finish(0, await this.fetch(0, first));
+      if (first) {
+        await this.fetch(0, first);
+        await this.finish(0);
+      }
       for (;;) {
         if (this.failure) return;
         // hold back while the part that must be written next is still far behind (bounded memory)
+        // (the file absorbs the parts that are ahead; the window only keeps the read-back in the page cache)
         while (!this.failure && this.next - this.written >= this.concurrency + 1) await new Promise<void>((r) => this.wakeups.push(r));
         if (this.failure || this.next >= this.plan.count) return;
         const index = this.next++;
-        await this.finish(index, await this.fetch(index));
+        await this.fetch(index);
+        await this.finish(index);
       }
     } catch (error) {
       this.fail(error);
     }
   }
 
-  /** Queues a finished part and writes every part that is now next in line. */
-  private async finish(index: number, bytes: Buffer[]): Promise<void> {
-    this.done.set(index, bytes);
+  /** Marks a part as in the file and hashes every part that is now next in line. */
+  private async finish(index: number): Promise<void> {
+    this.done.add(index);
     this.writing = this.writing.then(async () => {
       while (!this.failure && this.done.has(this.written)) {
-        const part = this.done.get(this.written)!;
         this.done.delete(this.written);
-        if (this.written === 0) await this.req.onHead?.(Buffer.concat(part).subarray(0, HEAD_BYTES), this.plan.total);
-        await writeAll(this.writer, part);
+        const end = Math.min(this.plan.total, (this.written + 1) * this.plan.partSize);
+        // the head is the start of the first read-back piece (a part is at least MIN_PART, more than HEAD_BYTES)
+        const onHead = this.written === 0 && this.req.onHead;
+        await this.sink.hashFile(
+          end,
+          onHead
+            ? async (bytes, at) => (at === 0 ? onHead(Buffer.from(bytes.subarray(0, HEAD_BYTES)), this.plan.total) : undefined)
+            : undefined,
+        );
         this.received.delete(this.written);
         this.written++;
         for (const wake of this.wakeups.splice(0)) wake();
@@ -192,14 +200,14 @@ class PartsRun {
   }
 
   /** One part, retried on its own on a dropped connection or a 5xx; the first part arrives from the probe. */
-  private async fetch(index: number, body?: Readable): Promise<Buffer[]> {
+  private async fetch(index: number, body?: Readable): Promise<void> {
     const start = index * this.plan.partSize;
     const end = Math.min(this.plan.total, start + this.plan.partSize);
     const retries = Math.max(0, this.req.retries ?? 4);
     for (let failures = 0; ; failures++) {
       try {
         if (!body) body = await this.open(start, end);
-        return await this.read(index, body, end - start);
+        return await this.read(index, body, start, end - start);
       } catch (error) {
         body = undefined;
         this.received.set(index, 0);
@@ -246,13 +254,25 @@ class PartsRun {
   }
 
   /**
-   * Reads one part's body as the chunks the socket gave (kept, not copied: they go to the file as they are),
-   * abandoning it when no byte comes for the idle timeout.
+   * Writes one part's body to the file at its offset, chunk by chunk as the socket gives them (no copy), pausing
+   * the socket while the part's write queue is full, and abandoning it when no byte comes for the idle timeout.
+   * Resolves once every byte of the part is in the file.
    */
-  private read(index: number, body: Readable, length: number): Promise<Buffer[]> {
-    const chunks: Buffer[] = [];
+  private async read(index: number, body: Readable, start: number, length: number): Promise<void> {
+    const queue = this.sink.openPart(PART_QUEUE_BYTES);
+    try {
+      await this.stream(index, body, queue, start, length);
+      await queue.drain();
+    } finally {
+      // a failed attempt's writes land before a retry writes the same range again (or the file is discarded)
+      await queue.drain().catch(() => undefined);
+      this.sink.closePart(queue);
+    }
+  }
+
+  private stream(index: number, body: Readable, queue: WriteQueue, start: number, length: number): Promise<void> {
     let filled = 0;
-    return new Promise<Buffer[]>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       let idle = setTimeout(() => body.destroy(new TransferFault(`no data for ${this.timeoutMs} ms`, 'EIDLETIMEOUT')), this.timeoutMs);
       const onStop = () => body.destroy(new Error('stopped'));
       this.stop.signal.addEventListener('abort', onStop, { once: true });
@@ -264,7 +284,7 @@ class PartsRun {
         this.stop.signal.removeEventListener('abort', onStop);
         if (error) reject(error);
         else if (filled !== length) reject(new TransferFault(`part ${index + 1} got ${filled} of ${length} bytes`, 'ECUTSHORT'));
-        else resolve(chunks);
+        else resolve();
       };
       body.on('data', (chunk: Buffer) => {
         clearTimeout(idle);
@@ -273,7 +293,15 @@ class PartsRun {
           body.destroy(new TransferFault(`part ${index + 1} is longer than ${length} bytes`, 'ECUTSHORT'));
           return;
         }
-        chunks.push(chunk);
+        const queued = queue.write([chunk], start + filled);
+        queued.catch((error) => body.destroy(error));
+        if (queue.backlog >= PART_QUEUE_BYTES && !body.isPaused()) {
+          body.pause();
+          queued.then(
+            () => body.resume(),
+            () => undefined,
+          );
+        }
         filled += chunk.length;
         this.received.set(index, filled);
         this.report(false);
@@ -301,17 +329,6 @@ class RetryablePart extends Error {
   constructor(readonly status: number) {
     super(`HTTP ${status}`);
   }
-}
-
-/** Writes the chunks (the Writable batches them into one writev) and resolves once the last is accepted. */
-function writeAll(writer: Writable, chunks: Buffer[]): Promise<void> {
-  if (chunks.length === 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    writer.cork();
-    for (let i = 0; i < chunks.length - 1; i++) writer.write(chunks[i]);
-    writer.write(chunks[chunks.length - 1], (error) => (error ? reject(error) : resolve()));
-    writer.uncork();
-  });
 }
 
 function describe(error: unknown): string {

@@ -30,6 +30,11 @@ export class WriteQueue {
     private readonly limit = WRITE_QUEUE_BYTES,
   ) {}
 
+  /** bytes queued and not yet in the file */
+  get backlog(): number {
+    return this.queued;
+  }
+
   /** Queues the chunks for file position `position` on; resolves once the queue has room again. */
   async write(chunks: Buffer[], position: number): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
