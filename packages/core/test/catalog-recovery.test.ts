@@ -7,16 +7,23 @@ import { test } from 'node:test';
 import { openCatalog, openDatabase } from '../src/catalog/index';
 import type { Intent } from '../src/catalog/journal';
 import { sweepMarkerFor } from '../src/catalog/sweep-marker';
+import { HOST_TAG } from '../src/storage/temp-files';
 import { parseImageName } from '../src/uri/parse';
 import { DATABASE_KINDS, testDatabase } from './catalog-databases';
 import { exists, HELLO_SHA256, tempDir, writeImage } from './catalog-helpers';
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid as number;
 
-async function writeIntent(storage: string, body: Record<string, unknown>, pid = deadPid()): Promise<string> {
+/** An intent left by process `pid` of this node; `writer` overrides who wrote it and when (another node, an earlier version). */
+async function writeIntent(
+  storage: string,
+  body: Record<string, unknown>,
+  pid = deadPid(),
+  writer: { hostTag?: string | undefined; startedAt?: string } = {},
+): Promise<string> {
   const file = path.join(storage, '.tmp', 'journal', `1-${pid}-abcd.json`);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const intent = { ...body, pid, host: os.hostname(), startedAt: new Date().toISOString() } as Intent;
+  const intent = { ...body, pid, host: os.hostname(), hostTag: HOST_TAG, startedAt: new Date().toISOString(), ...writer } as Intent;
   await fs.writeFile(file, JSON.stringify(intent));
   return file;
 }
@@ -138,6 +145,42 @@ test('recovery leaves the intents of running processes alone', async (t) => {
   t.after(() => catalog.close());
   assert.equal(await exists(intent), true);
   assert.deepEqual(await catalog.list(), []);
+});
+
+test("recovery judges by pid only the intents of this node's host tag; another node's and old untagged ones are kept", async (t) => {
+  const dir = await tempDir(t);
+  const { storage, databaseFile } = layout(dir);
+  const dest = await writeImage(storage, `vsoch/hello/latest@${HELLO_SHA256}.sif`);
+  const row = {
+    collection: 'vsoch',
+    name: 'hello',
+    tag: 'latest',
+    version: HELLO_SHA256,
+    image: dest,
+    url: 'vsoch/hello',
+    client: 'hub',
+    metrics: {},
+  };
+  const body = { op: 'add', source: path.join(dir, 'gone.sif'), dest, copy: false, row };
+  const dayAndAHour = new Date(Date.now() - 25 * 3600 * 1000).toISOString();
+  // same host name, another tag (a container or node sharing the folder); its pid is dead here, which says nothing
+  const otherNode = await writeIntent(storage, body, deadPid(), { hostTag: HOST_TAG === '00000000' ? '11111111' : '00000000' });
+  const oldOtherNode = await writeIntent(storage, body, deadPid(), { hostTag: 'ffffffff', startedAt: dayAndAHour });
+  // written by an earlier version (bare host name, no tag), recently: its writer may be a live process elsewhere
+  const legacyYoung = await writeIntent(storage, body, deadPid(), { hostTag: undefined });
+  const catalog = await openCatalog({ databaseFile, storageDir: storage });
+  t.after(() => catalog.close());
+  for (const f of [otherNode, oldOtherNode, legacyYoung]) assert.equal(await exists(f), true, path.basename(f));
+  assert.deepEqual(await catalog.list(), [], 'nothing rolled forward');
+  // an untagged intent older than a day whose pid no process here has: abandoned, finished
+  await fs.rm(legacyYoung);
+  const legacyOld = await writeIntent(storage, body, deadPid(), { hostTag: undefined, startedAt: dayAndAHour });
+  const report = await catalog.recover();
+  assert.equal(report.intents, 1);
+  assert.equal(await exists(legacyOld), false);
+  assert.equal((await catalog.list()).length, 1);
+  assert.equal(await exists(otherNode), true);
+  assert.equal(await exists(oldOtherNode), true, "another node's intent is never judged here");
 });
 
 for (const kind of DATABASE_KINDS) {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { IntentLiveness, NewImageRow } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { syncDir, writeFileAtomic } from '../settings/atomic-write';
+import { DEFAULT_TEMP_MAX_AGE_MS } from '../storage/names';
+import { HOST_TAG } from '../storage/temp-files';
 
 /** What a multi-step change is about to do; enough for recovery to finish or undo it (see catalog.ts). */
 export type IntentBody =
@@ -19,10 +21,13 @@ export type IntentBody =
   | { op: 'remove'; id: number; file: string };
 
 /**
+ * `hostTag`: where the writer's pid means the writer (temp-files.ts's HOST_TAG: host name, boot, pid namespace), so
+ * two containers of one host name on a shared storage folder do not judge each other's intents by pid. `host` (the
+ * bare host name) stays for people reading the file; intents of earlier versions have only it.
  * `held`: the writer holds the intent's lock in a database shared by several nodes (see IntentLiveness), so
  * any node can tell whether the writer still runs; without it only the writer's own host can.
  */
-export type Intent = IntentBody & { pid: number; host: string; startedAt: string; held?: true };
+export type Intent = IntentBody & { pid: number; host: string; hostTag?: string; startedAt: string; held?: true };
 
 export interface PendingIntent {
   file: string;
@@ -43,7 +48,13 @@ export class Journal {
   ) {}
 
   async begin(body: IntentBody): Promise<string> {
-    const intent: Intent = { ...body, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+    const intent: Intent = {
+      ...body,
+      pid: process.pid,
+      host: os.hostname(),
+      hostTag: HOST_TAG,
+      startedAt: new Date().toISOString(),
+    };
     if (this.liveness) intent.held = true;
     const file = path.join(this.dir, `${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}.json`);
     Journal.inFlight.add(file);
@@ -103,7 +114,7 @@ export class Journal {
   }
 
   private async isRunning(file: string, intent: Intent): Promise<boolean> {
-    const here = intent.host === os.hostname() && intent.pid === process.pid;
+    const here = intent.hostTag === HOST_TAG && intent.pid === process.pid;
     if (here && Journal.inFlight.has(file)) return true; // ours, in progress (advisory locks are re-entrant)
     if (intent.held && this.liveness) {
       if (!(await this.liveness.claim(file))) return true;
@@ -123,10 +134,27 @@ export class Journal {
 }
 
 function processRunning(intent: Intent, here: boolean): boolean {
-  if (intent.host !== os.hostname()) return true; // a shared folder: only its own host can judge its processes
+  if (intent.hostTag === undefined) return legacyRunning(intent);
+  if (intent.hostTag !== HOST_TAG) return true; // another node on a shared folder: only it can judge its processes
   if (here) return false; // not in flight here: a dead process whose pid we reuse
+  return pidRunning(intent.pid);
+}
+
+/**
+ * An intent of an earlier version names only the host name, which a container (or another machine) of the same
+ * name shares while counting its own pids: its pid proves nothing here. It counts as running until it is older than
+ * the temp files' age limit (no change takes that long), and as running while a process of its pid runs here.
+ */
+function legacyRunning(intent: Intent): boolean {
+  if (intent.host !== os.hostname()) return true;
+  const started = Date.parse(intent.startedAt);
+  if (!(Date.now() - started > DEFAULT_TEMP_MAX_AGE_MS)) return true; // young, or no readable start: keep it
+  return pidRunning(intent.pid);
+}
+
+function pidRunning(pid: number): boolean {
   try {
-    process.kill(intent.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
