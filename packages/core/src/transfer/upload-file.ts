@@ -2,18 +2,17 @@
 // part of a multipart upload): exact Content-Length, flat memory, progress by bytes handed to the connection, no
 // redirects and no retries (whether to ask for a fresh URL and send again is the caller's decision).
 import fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { pipeline, Transform } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { isUserError, UserError } from '../errors';
 import { agents, checkUrl, DEFAULT_TIMEOUT_MS, outgoingHeaders, sendFollowingRedirects } from './http-client';
 import { toJsonResponse } from './json-body';
 import { networkError } from './net-errors';
-import { redactUrl, urlOrigin } from './redact';
+import { redactUrl } from './redact';
 import { cancelled } from './retry';
+import { SendWatch } from './send-watch';
 import type { FileUploadRequest, JsonResponse } from './types';
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 600_000;
-const PROGRESS_INTERVAL_MS = 100;
 const MAX_ANSWER = 1024 * 1024;
 
 export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<JsonResponse<T>> {
@@ -40,61 +39,12 @@ export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<J
   const answerTimeoutMs = req.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   const method = req.method ?? 'PUT';
 
-  const controller = new AbortController();
-  const onCallerAbort = () => controller.abort(req.signal?.reason);
-  req.signal?.addEventListener('abort', onCallerAbort, { once: true });
-
-  let sent = 0;
-  let sentAll = total === 0;
-  let lastReport = 0;
-  const report = (force: boolean) => {
-    if (!req.onProgress) return;
-    const now = performance.now();
-    if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return;
-    lastReport = now;
-    req.onProgress(sent, total);
-  };
+  const watch = new SendWatch({ total, timeoutMs, answerTimeoutMs, signal: req.signal, onProgress: req.onProgress });
   const source = total === 0 ? undefined : fs.createReadStream(req.file, { start, end: end - 1, highWaterMark: 1024 * 1024 });
-  const counter = new Transform({
-    highWaterMark: 64 * 1024,
-    transform(chunk: Buffer, _encoding, callback) {
-      sent += chunk.length;
-      report(false);
-      callback(null, chunk);
-    },
-  });
-  counter.once('end', () => {
-    sentAll = true;
-    report(true);
-  });
-  const data = source ? pipeline(source, counter, () => undefined) : Buffer.alloc(0);
-
-  let timedOut: 'sending' | 'answer' | undefined;
-  let seen = -1;
-  let lastChange = performance.now();
-  let endedAt = 0;
-  const watchdog = setInterval(
-    () => {
-      const now = performance.now();
-      if (sentAll) {
-        endedAt ||= now;
-        if (now - endedAt >= answerTimeoutMs) {
-          timedOut = 'answer';
-          controller.abort();
-        }
-      } else if (sent !== seen) {
-        seen = sent;
-        lastChange = now;
-      } else if (now - lastChange >= timeoutMs) {
-        timedOut = 'sending';
-        controller.abort();
-      }
-    },
-    Math.max(20, Math.min(PROGRESS_INTERVAL_MS, Math.min(timeoutMs, answerTimeoutMs) / 4)),
-  );
+  const data = source ? pipeline(source, watch.counter, () => undefined) : Buffer.alloc(0);
 
   try {
-    report(true);
+    watch.report(true);
     req.debug?.(`upload of bytes ${start}-${end} of ${req.file} (${total} bytes)`);
     const { response } = await sendFollowingRedirects(
       {
@@ -104,15 +54,15 @@ export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<J
         data,
         responseType: 'arraybuffer',
         maxContentLength: MAX_ANSWER,
-        signal: controller.signal,
+        signal: watch.controller.signal,
         // a fresh connection: a pooled socket the server closed meanwhile would fail a body that is not resent
         ...agents({ insecure: req.insecure, keepAlive: false }),
       },
       { maxRedirects: 0, debug: req.debug },
     );
-    req.debug?.(`<- ${response.status} ${response.statusText ?? ''} after sending ${sent} of ${total} bytes`);
-    if (sent !== total && response.status < 300) {
-      throw new UserError(`${req.file} changed while it was uploaded (${sent} of ${total} bytes read)`, {
+    req.debug?.(`<- ${response.status} ${response.statusText ?? ''} after sending ${watch.sent} of ${total} bytes`);
+    if (watch.sent !== total && response.status < 300) {
+      throw new UserError(`${req.file} changed while it was uploaded (${watch.sent} of ${total} bytes read)`, {
         fix: 'do not modify the image while pushing it, then push again',
         code: 'EFILECHANGED',
       });
@@ -120,24 +70,13 @@ export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<J
     return toJsonResponse<T>(response);
   } catch (error) {
     if (req.signal?.aborted) throw cancelled(req.signal, 'upload');
-    if (timedOut === 'sending') {
-      throw new UserError(`the upload to ${urlOrigin(req.url)} made no progress for ${Math.round(timeoutMs / 1000)} s`, {
-        fix: 'check your network connection and that the server is up, then push again',
-        code: 'ETIMEOUT',
-      });
-    }
-    if (timedOut === 'answer') {
-      throw new UserError(`${urlOrigin(req.url)} did not answer within ${Math.round(answerTimeoutMs / 1000)} s after the upload`, {
-        fix: 'check on the server whether the image arrived before pushing again',
-        code: 'ETIMEOUT',
-      });
-    }
+    const timeout = watch.timeoutError(req.url, 'server');
+    if (timeout) throw timeout;
     if (isUserError(error)) throw error;
-    req.debug?.(`upload to ${redactUrl(req.url)} failed after ${sent} of ${total} bytes`);
+    req.debug?.(`upload to ${redactUrl(req.url)} failed after ${watch.sent} of ${total} bytes`);
     throw networkError(error, req.url, { timeoutMs });
   } finally {
-    clearInterval(watchdog);
-    req.signal?.removeEventListener('abort', onCallerAbort);
+    watch.stop();
     if (source) {
       (data as NodeJS.ReadableStream & { destroy(): void }).destroy();
       source.destroy();
