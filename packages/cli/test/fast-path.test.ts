@@ -110,12 +110,16 @@ test('a catalogue waiting for recovery is opened in full, which finishes the int
   // an rmi whose process died before it finished (pid above pid_max): recovery removes the record and its file
   const list = JSON.parse((await cli.run(['images', '--json', 'text'])).stdout) as { id: number; image: string }[];
   assert.equal(list.length, 1);
+  // written as this version's writer writes it: the host tag says the pid is one of this machine's processes
+  const coreDist = path.join(path.dirname(require.resolve('@sregistry/core/package.json')), 'dist');
+  const { HOST_TAG } = require(path.join(coreDist, 'storage', 'temp-files.js')) as { HOST_TAG: string };
   const intent = {
     op: 'remove',
     id: list[0].id,
     file: list[0].image,
     pid: 2 ** 22 + 1,
     host: os.hostname(),
+    hostTag: HOST_TAG,
     startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(path.join(journal, `1-${intent.pid}-0000.json`), JSON.stringify(intent));
