@@ -12,6 +12,8 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 # gpg checks our OpenPGP signatures independently (packages/core/test/sif-signature-sign.test.ts)
 command -v gpg >/dev/null || missing+=(gnupg)
+# siftool (Debian's build of sylabs/sif, an independent SIF implementation) cross-checks our SIF reader and writer
+command -v siftool >/dev/null || missing+=(siftool)
 # the catalogue's suites also run against a real PostgreSQL 15 (packages/testkit/src/postgres), started by the tests
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql-15)
 if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
