@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { compareLikeLocale } from '../text/order';
 import { type CoreMismatch, coreMismatch } from './compat';
 
 /** How a plugin's package.json declares its backends: `"sregistry": {"backends": {"<name>": "./dist/backend.js"}}`
@@ -62,5 +63,5 @@ export function discoverBackends(plugins: Iterable<PluginLike>): BackendEntry[] 
   for (const entry of found.sort((a, b) => rank(a) - rank(b))) {
     if (!byName.has(entry.name)) byName.set(entry.name, entry);
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => compareLikeLocale(a.name, b.name));
 }

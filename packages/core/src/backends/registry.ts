@@ -1,5 +1,6 @@
 import type { Backend, BackendContext, BackendModule } from '../contracts/backend';
 import { UserError } from '../errors';
+import { compareLikeLocale } from '../text/order';
 import { mismatchLine } from './compat';
 import type { BackendEntry } from './discover';
 import { backendContext } from './host';
@@ -41,7 +42,7 @@ export class BackendRegistry {
   }
 
   list() {
-    return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.entries.values()].sort((a, b) => compareLikeLocale(a.name, b.name));
   }
 
   /** The backend a URI scheme selects: its own name or a declared alias (`shub` → hub). */
