@@ -128,6 +128,31 @@ describe('library:// end to end', () => {
     noTokenAnywhere(failed.stderr, r.stdout, r.stderr, back.stdout);
   });
 
+  test('multipart push with a part size that is no whole MiB: part 1 is hashed on its own, the server accepts every part', async () => {
+    const odd = path.join(home.home, 'odd.sif');
+    await writeSif(odd, { partition: { data: randomBytes(2 * MIB + 777), arch: 'amd64' } });
+    server.configure({ partSize: MIB + 1 });
+    try {
+      const before = server.requests.length;
+      const r = await home.run(['push', '--json', odd, '--name', `library://${USER}/tools/odd:v1`], {
+        env: { SREGISTRY_LIBRARY_MULTIPART_THRESHOLD: String(MIB) },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(JSON.parse(r.stdout).details.upload, /^multipart \(3 parts of 1048577 bytes\)/);
+      const parts = server.requests.slice(before).filter((q) => q.host === 'object' && q.method === 'PUT');
+      assert.deepEqual(
+        parts.map((q) => q.status),
+        [200, 200, 200],
+        'each part matched its x-amz-content-sha256',
+      );
+    } finally {
+      server.configure({ partSize: MIB });
+    }
+    const back = await anon.run(['pull', '--no-cache', '--name', 'odd.sif', `library://${USER}/tools/odd:v1`]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(fileSha256(path.join(anon.work, 'odd.sif')), fileSha256(odd));
+  });
+
   test('a server without multipart gets the single PUT', async () => {
     server.configure({ multipart: false });
     try {

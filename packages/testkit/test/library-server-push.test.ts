@@ -167,6 +167,35 @@ describe('library server pushes', () => {
     assert.equal(`sha256.${sha256(got)}`, hash);
   });
 
+  it('refuses to complete parts sent in order, each matching its sha256, that do not make the image', async () => {
+    const data = bytes(2 * PART + 99, 'image');
+    const other = bytes(2 * PART + 99, 'other bytes');
+    const { imageId } = await createImage(lib.url, alice.token, { entity: 'alice', collection: 'multi', container: 'mismatch', data });
+    const { uploadID, totalParts } = (
+      await call(lib.url, `/v2/imagefile/${imageId}/_multipart`, { token: alice.token, body: { filesize: data.length } })
+    ).json.data;
+    const completedParts: { partNumber: number; token: string }[] = [];
+    for (let n = 1; n <= totalParts; n++) {
+      const chunk = other.subarray((n - 1) * PART, Math.min(other.length, n * PART));
+      const signed = await call(lib.url, `/v2/imagefile/${imageId}/_multipart`, {
+        method: 'PUT',
+        token: alice.token,
+        body: { uploadID, partNumber: n, partSize: chunk.length, sha256sum: sha256(chunk) },
+      });
+      const res = await put(signed.json.data.presignedURL as string, chunk, { 'x-amz-content-sha256': sha256(chunk) });
+      assert.equal(res.status, 200, `part ${n}`);
+      completedParts.push({ partNumber: n, token: res.etag as string });
+    }
+    const done = await call(lib.url, `/v2/imagefile/${imageId}/_multipart_complete`, {
+      method: 'PUT',
+      token: alice.token,
+      body: { uploadID, completedParts },
+    });
+    assert.equal(done.status, 400);
+    assert.match(done.text, new RegExp(`sha256 ${sha256(other)}`));
+    assert.equal(lib.state.images.get(imageId)?.uploaded, false);
+  });
+
   it('assembles parts sent out of order or again, and refuses a body longer than its part', async () => {
     const data = bytes(3 * PART - 7, 'order');
     const { imageId, hash } = await createImage(lib.url, alice.token, { entity: 'alice', collection: 'multi', container: 'order', data });

@@ -65,7 +65,8 @@ export class TooLong extends Error {}
 /**
  * Streams `input` into the existing file `path` from byte `start` (a multipart part into its range), computing
  * the sha256 and feeding `also` (the running whole-file hash) on the way. More than `limit` bytes is an error
- * before the next part's range is touched.
+ * before the next part's range is touched. `state` is the part's hash before it was finished: for the first part,
+ * the running whole-file hash itself (one hash over its bytes instead of two).
  */
 export async function receiveAt(
   input: Readable,
@@ -74,7 +75,7 @@ export async function receiveAt(
   limit: number,
   also?: Hash,
   bytesPerSecond?: number,
-): Promise<{ size: number; sha256: string }> {
+): Promise<{ size: number; sha256: string; state: Hash }> {
   const sha = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -87,7 +88,8 @@ export async function receiveAt(
     },
   });
   await pipeline(input, tap, createWriteStream(path, { flags: 'r+', start, highWaterMark: MiB }));
-  return { size, sha256: sha.digest('hex') };
+  const state = sha.copy();
+  return { size, sha256: sha.digest('hex'), state };
 }
 
 /** A strong ETag for stored bytes, S3-shaped (32 hex; `-N` for an object made of N parts). */

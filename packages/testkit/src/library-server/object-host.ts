@@ -92,14 +92,14 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
       return sendS3Error(res, 400, 'InvalidPart', `part ${partNumber} must be ${expected} bytes, got Content-Length ${length}`);
     }
     const running = ctx.uploads.runningFor(session, partNumber);
-    let got: { size: number; sha256: string };
+    let got: Awaited<ReturnType<typeof receiveAt>>;
     try {
       got = await receiveAt(
         req,
         session.path,
         ctx.uploads.partOffset(session, partNumber),
         expected,
-        running,
+        running === 'own' ? undefined : running,
         ctx.faults.current.uploadBytesPerSecond,
       );
     } catch (err) {
@@ -117,7 +117,7 @@ async function putObject(ctx: ServerContext, req: IncomingMessage, res: ServerRe
         "The provided 'x-amz-content-sha256' header does not match what was computed.",
       );
     const etag = etagOf(got.sha256);
-    ctx.uploads.putPart(session, { partNumber, size: got.size, sha256: got.sha256, etag }, running);
+    ctx.uploads.putPart(session, { partNumber, size: got.size, sha256: got.sha256, etag }, running === 'own' ? got.state : running);
     res.writeHead(200, { ETag: etag, 'Content-Length': '0' });
     return void res.end();
   }

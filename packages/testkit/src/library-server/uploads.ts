@@ -1,7 +1,8 @@
 // What the object store holds between a presigned PUT and the API's `_complete`: whole objects by image, and
 // multipart sessions. A session's parts are written straight into one file at their offsets (a retried part
 // overwrites its own range), so completing a 512 MiB upload moves no bytes; the whole file's sha256 is kept
-// up to date while parts arrive in order, and only parts that came out of order make complete read the file.
+// up to date while parts arrive in order (part 1's own hash starts it), and only parts that came out of order
+// make complete read the file.
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -72,9 +73,14 @@ export class UploadStore {
     return (n - 1) * session.partSize;
   }
 
-  /** A copy of the running hash to feed part `n` into while it arrives, when it is the next one in order. */
-  runningFor(session: MultipartSession, n: number): Hash | undefined {
-    return n === session.hashedParts + 1 ? session.running?.copy() : undefined;
+  /**
+   * A copy of the running hash to feed part `n` into while it arrives, when it is the next one in order; 'own' for
+   * part 1 arriving first: the running hash is then the part's own (the caller keeps its state), so the part's
+   * bytes are hashed once, not twice (500 MiB of a 512 MiB push with the default part size).
+   */
+  runningFor(session: MultipartSession, n: number): Hash | 'own' | undefined {
+    if (n !== session.hashedParts + 1 || !session.running) return undefined;
+    return n === 1 ? 'own' : session.running.copy();
   }
 
   /** Records a part that arrived whole and matched its x-amz-content-sha256; `running` as given by runningFor. */
