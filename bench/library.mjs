@@ -8,8 +8,13 @@
 //
 // curl pull  = GET of the presigned object URL (the 303's Location, asked for beforehand and not timed) into a
 //              file: one stream, no hashing, no catalogue.
-// curl push  = one PUT of the file (-T) to a presigned single-upload URL with its x-amz-content-sha256 (computed
-//              beforehand, not timed); the server checks the sha256 as it stores the bytes.
+// curl push  = the upload the client makes, in one curl process: for a file above the client's multipart threshold
+//              (64 MiB, SREGISTRY_LIBRARY_MULTIPART_THRESHOLD), one PUT per part (-T of the part's bytes, cut into
+//              files beforehand) to the presigned part URLs with their x-amz-content-sha256 (URLs and hashes asked
+//              for and computed beforehand, _multipart_complete afterwards, none of it timed); else one PUT of the
+//              file to a presigned single-upload URL. The server checks each sha256 as it stores the bytes, the
+//              same work for both tools. (Until 2026-12-02 curl always sent one PUT while the client took the
+//              multipart path, on which the server then hashed every byte twice.)
 // sregistry  = the built CLI with the library plugin linked, in a throw-away HOME, --quiet, oclif's auto-transpile of
 //              linked plugins off. Pull: /v1/images, /v1/imagefile → 303 → ranged parts (3 × 5 MiB by default),
 //              size and sha256 checked, into a file with --no-cache (`rmi` does not find a catalogued
@@ -19,10 +24,12 @@
 //              (untimed) so that no push is skipped as already uploaded.
 // Without the library plugin (packages/backend-library) the sregistry column is skipped with a note.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { homeEnv } from './lib/home.mjs';
 import { cpuHasShaExtensions, hashRate } from './lib/limits.mjs';
@@ -59,6 +66,8 @@ const partSize = opts['part-size'] === undefined ? undefined : Number(opts['part
 if (partSize !== undefined && !(Number.isInteger(partSize) && partSize >= 5 * MiB))
   throw new Error(`--part-size takes bytes, at least 5 MiB (S3's minimum), got ${opts['part-size']}`);
 const withClient = existsSync(path.join(PLUGIN, 'dist', 'backend.js'));
+// where the client switches to multipart uploads (push.ts MULTIPART_THRESHOLD), so that curl takes the same path
+const multipartThreshold = Number(process.env.SREGISTRY_LIBRARY_MULTIPART_THRESHOLD) || 64 * MiB;
 // The client's own settings (SREGISTRY_LIBRARY_CONCURRENCY, _PART_SIZE, _MULTIPART_THRESHOLD…) pass through to it,
 // so their effect can be measured; base and token are the bench's.
 const clientSettings = Object.fromEntries(
@@ -137,20 +146,28 @@ async function main() {
         if (tool === 'curl') {
           // an image row of its own (untimed), so the PUT has a presigned URL, as POST /v2/imagefile gives it
           const target = await lib.addImage({ ref: `${USER}/curl/${image.name}:latest`, file: image.file, uploaded: false });
-          const url = lib.presignUpload(target.id);
-          const run = await measure('curl', [
-            '-s',
-            '-f',
-            '-o',
-            '/dev/null',
-            '-H',
-            `x-amz-content-sha256: ${image.sha256}`,
-            '-T',
-            image.file,
-            url,
-          ]);
-          recordRun(samples.push, tool, run);
-          if (lib.storedObject(target.id)?.size !== image.bytes) throw new Error('curl push: the object host did not store the file');
+          if (image.bytes > multipartThreshold) {
+            const upload = await curlMultipart(image, target.id);
+            recordRun(samples.push, tool, upload.run);
+            image.curlPushMode = upload.mode;
+            if (!lib.state.images.get(target.id)?.uploaded) throw new Error('curl push: the parts did not make the image');
+          } else {
+            const url = lib.presignUpload(target.id);
+            const run = await measure('curl', [
+              '-s',
+              '-f',
+              '-o',
+              '/dev/null',
+              '-H',
+              `x-amz-content-sha256: ${image.sha256}`,
+              '-T',
+              image.file,
+              url,
+            ]);
+            recordRun(samples.push, tool, run);
+            image.curlPushMode = 'single';
+            if (lib.storedObject(target.id)?.size !== image.bytes) throw new Error('curl push: the object host did not store the file');
+          }
           await lib.removeImage(target.id);
         } else {
           const run = await measure(process.execPath, [BIN, 'push', '--quiet', '--json', image.file, '--name', pushRef], cli);
@@ -168,9 +185,74 @@ async function main() {
         withClient ? `curl ${fmt(s.curl.at(-1))} s / sregistry ${fmt(s.sregistry.at(-1))} s` : `curl ${fmt(s.curl.at(-1))} s`;
       log(`${image.label} round ${round}: pull ${pair(samples.pull)}, push ${pair(samples.push)}`);
     }
-    for (const op of ['pull', 'push']) results.push({ ...resultRow(image, op, samples[op]), pushMode: image.pushMode });
+    for (const op of ['pull', 'push'])
+      results.push({ ...resultRow(image, op, samples[op]), pushMode: image.pushMode, curlPushMode: image.curlPushMode });
   }
   report(results);
+}
+
+/** A Library API call with the bench's token (untimed set-up of curl's multipart upload). */
+async function api(method, route, json) {
+  const res = await fetch(`${lib.url}${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(json),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body.data ?? body;
+}
+
+/**
+ * curl's side of a multipart push: the session, part files and part URLs untimed; one timed curl process PUTs
+ * every part (--next between them, as the client sends them one after the other); _multipart_complete untimed.
+ */
+async function curlMultipart(image, imageId) {
+  const { uploadID, partSize, totalParts } = await api('POST', `/v2/imagefile/${imageId}/_multipart`, { filesize: image.bytes });
+  if (image.parts?.size !== partSize) image.parts = { size: partSize, files: await cutParts(image.file, image.bytes, partSize) };
+  const args = [];
+  const headerFiles = [];
+  for (let n = 1; n <= totalParts; n++) {
+    const part = image.parts.files[n - 1];
+    const { presignedURL } = await api('PUT', `/v2/imagefile/${imageId}/_multipart`, {
+      uploadID,
+      partNumber: n,
+      partSize: part.size,
+      sha256sum: part.sha256,
+    });
+    const headers = path.join(work, `part-${n}.headers`);
+    headerFiles.push(headers);
+    if (n > 1) args.push('--next');
+    args.push('-s', '-f', '-o', '/dev/null', '-D', headers, '-H', `x-amz-content-sha256: ${part.sha256}`, '-T', part.file, presignedURL);
+  }
+  const run = await measure('curl', args);
+  const completedParts = headerFiles.map((file, i) => {
+    const etag = /^etag:\s*(.+?)\s*$/im.exec(readFileSync(file, 'utf8'))?.[1];
+    rmSync(file);
+    if (!etag) throw new Error(`curl push: no ETag for part ${i + 1}`);
+    return { partNumber: i + 1, token: etag };
+  });
+  await api('PUT', `/v2/imagefile/${imageId}/_multipart_complete`, { uploadID, completedParts });
+  return { run, mode: `multipart (${totalParts} parts of ${partSize} bytes)` };
+}
+
+/** The file cut into part files (untimed, once per part size), each with its sha256. */
+async function cutParts(file, bytes, partSize) {
+  const parts = [];
+  for (let start = 0, n = 1; start < bytes; start += partSize, n++) {
+    const end = Math.min(bytes, start + partSize);
+    const out = `${file}.part${n}`;
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(createReadStream(file, { start, end: end - 1, highWaterMark: MiB }), tap, createWriteStream(out));
+    parts.push({ file: out, size: end - start, sha256: hash.digest('hex') });
+  }
+  return parts;
 }
 
 /** The server's image of `entity/collection/container` with this sha256. */
@@ -231,6 +313,16 @@ function report(results) {
   );
   const modes = rows.filter((r) => r.op === 'push' && r.pushMode).map((r) => `${r.size}: ${r.pushMode}`);
   if (modes.length) out.push(`sregistry push uploads: ${modes.join('; ')}`);
+  const curlModes = rows.filter((r) => r.op === 'push' && r.curlPushMode).map((r) => `${r.size}: ${r.curlPushMode}`);
+  if (curlModes.length) out.push(`curl push uploads: ${curlModes.join('; ')}`);
+  // what any client pays before the first byte of a push: the file's sha256 (the image is named by it, and the
+  // first part's x-amz-content-sha256 is signed into its URL); curl's hashes were computed untimed
+  for (const r of rows.filter((r) => r.op === 'push' && r.bytes !== TINY && withClient)) {
+    const hashS = r.bytes / MiB / sha;
+    out.push(
+      `push bound ${r.size}: curl's upload + one sha256 pass at that rate = ${fmt(r.curl + hashS)} s, ${fmt((r.curl + hashS) / r.curl)}x curl before start-up`,
+    );
+  }
   if (!withClient) {
     out.push(
       'sregistry column skipped: packages/backend-library is not built (dist/backend.js); build it (pnpm run build) to compare. Targets not judged.',
