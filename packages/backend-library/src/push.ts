@@ -65,6 +65,13 @@ export async function pushImage(
         : await host.fileDigests(request.file, ['sha256', 'md5'], signal);
   } catch (error) {
     if (signal?.aborted) throw new UserError('push cancelled', { code: 'ECANCELLED', exitCode: 130 });
+    if ((error as { code?: unknown })?.code === 'EFILECHANGED') {
+      throw new UserError(`${request.file} changed while it was read (it is shorter than ${request.size} bytes now)`, {
+        fix: 'do not modify the image while pushing it, then push again',
+        code: 'EFILECHANGED',
+        cause: error,
+      });
+    }
     throw new UserError(`cannot read ${request.file}`, { fix: 'give the path of a readable image file', code: 'ENOFILE', cause: error });
   }
   const hash = `sha256.${digests.sha256}`;

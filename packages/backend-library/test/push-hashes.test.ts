@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { rangeSha256 } from '../src/push';
+import * as core from '../../core/src/index';
+import type { LibraryClient } from '../src/client';
+import { pushImage, rangeSha256 } from '../src/push';
+import { parseReference } from '../src/reference';
 
 const MIB = 1024 * 1024;
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -51,5 +54,25 @@ describe('push hashes', () => {
     const stop = new AbortController();
     stop.abort();
     await assert.rejects(rangeSha256(file, 0, data.length, stop.signal));
+  });
+
+  test('a push of a file that got shorter than its size is one line naming the change, before any request', async () => {
+    const host = core.backendHost();
+    let requests = 0;
+    const client = {
+      hasToken: true,
+      target: { url: 'http://127.0.0.1:9' },
+      call: async () => {
+        requests++;
+        throw new Error('no request expected');
+      },
+    } as unknown as LibraryClient;
+    const ref = parseReference(host, 'library://alice/tools/image:v1');
+    const request = { file, size: data.length + MIB, signal: undefined } as unknown as Parameters<typeof pushImage>[3];
+    await assert.rejects(
+      pushImage(host, client, ref, request, { arch: 'amd64', multipartThreshold: MIB }),
+      (error: core.UserError) => error.code === 'EFILECHANGED' && /changed while it was read/.test(error.message),
+    );
+    assert.equal(requests, 0);
   });
 });
