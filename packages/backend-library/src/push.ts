@@ -352,7 +352,8 @@ export interface FileHashes {
  * Granularity of the prefix hashes kept while the file's sha256 is computed. Part sizes are whole MiB in practice
  * (S3's 5 MiB minimum, the Registry Server's 500 MiB), so part 1's sha256 comes from that pass instead of a second
  * read and hash of up to a whole part: a 512 MiB push in 500 MiB parts hashed 1012 MiB before its first byte was
- * sent, now 512. A snapshot is a copy of the hash state and one final block (µs); at most MAX_PART of them.
+ * sent, now 512. A snapshot is a copy of the hash state and one final block (µs), kept as hex: at most
+ * MAX_PART / PREFIX_STEP (5120) of them, whatever the file size.
  */
 const PREFIX_STEP = 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
