@@ -45,21 +45,24 @@ async function loaded(args: string[], env: Record<string, string> = {}) {
 }
 
 const has = (modules: string[], part: string) => modules.some((m) => m.includes(part));
-const TYPEORM = path.join('catalog', 'bundle.js');
+const CATALOGUE = path.join('catalog', 'bundle.js');
+// the SQLite catalogue is plain SQL: only the PostgreSQL catalogue loads TypeORM (its bundle, or its modules)
+const typeorm = (modules: string[]) =>
+  modules.some((m) => m.endsWith(path.join('catalog', 'typeorm-bundle.js')) || m.includes(`${path.sep}typeorm${path.sep}`));
 const AXIOS = path.join('transfer', 'axios-bundle.js');
 // OpenPGP, DSSE and the keyring: only for pulls with --verify
 const SIGNATURES = `${path.sep}${path.join('sif', 'signature')}${path.sep}`;
 // Node's fetch (undici) and http2, which axios's top level would load for nothing
 const UNUSED_BY_REQUESTS = ['node:internal/deps/undici/undici', 'node:http2'];
 
-test('backend status and --help load neither TypeORM, axios nor the collator, and semver as one file', async () => {
+test('backend status and --help load neither the catalogue, axios nor the collator, and semver as one file', async () => {
   for (const args of [['backend', 'status'], ['--help']]) {
     const { result, modules } = await loaded(args);
     assert.equal(result.code, 0, result.stderr);
     // nor ICU's collator to sort command ids and backend names (core's compareLikeLocale)
     assert.deepEqual(
-      { typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS), collator: has(modules, 'intl:collator') },
-      { typeorm: false, axios: false, collator: false },
+      { catalogue: has(modules, CATALOGUE), axios: has(modules, AXIOS), collator: has(modules, 'intl:collator') },
+      { catalogue: false, axios: false, collator: false },
       args.join(' '),
     );
     assert.deepEqual(
@@ -74,13 +77,13 @@ test('backend status and --help load neither TypeORM, axios nor the collator, an
   assert.equal(has(modules, 'levenshtein'), false, 'typo suggestions load only for a typo');
 });
 
-test('search loads axios but not TypeORM, the SIF reader or the download pipeline, and axios leaves fetch and http2 unloaded', async () => {
+test('search loads axios but not the catalogue, the SIF reader or the download pipeline, and axios leaves fetch and http2 unloaded', async () => {
   const { result, modules } = await loaded(['search', 'vanessa/']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /vanessa\/tacos:latest/);
   assert.deepEqual(
-    { typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS), collator: has(modules, 'intl:collator') },
-    { typeorm: false, axios: true, collator: false },
+    { catalogue: has(modules, CATALOGUE), axios: has(modules, AXIOS), collator: has(modules, 'intl:collator') },
+    { catalogue: false, axios: true, collator: false },
   );
   // the SIF reader and the download pipeline (hash threads) are for pushes and pulls
   assert.deepEqual(
@@ -95,14 +98,17 @@ test('search loads axios but not TypeORM, the SIF reader or the download pipelin
   );
 });
 
-test('a pull writes the catalogue through TypeORM, without fetch, http2 or the signature code', async () => {
+test('a pull writes the SQLite catalogue without TypeORM, fetch, http2 or the signature code', async () => {
   const { result, modules } = await loaded(['pull', '--json', 'vanessa/tacos:latest']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(fs.readFileSync(JSON.parse(result.stdout).path, 'utf8'), 'tacos image\n');
   assert.deepEqual(
-    { typeorm: has(modules, TYPEORM), axios: has(modules, AXIOS), signatures: has(modules, SIGNATURES) },
-    { typeorm: true, axios: true, signatures: false },
+    { catalogue: has(modules, CATALOGUE), typeorm: typeorm(modules), axios: has(modules, AXIOS), signatures: has(modules, SIGNATURES) },
+    { catalogue: true, typeorm: false, axios: true, signatures: false },
   );
+  // and the row is there for the next command
+  const listed = await cli.run(['images', '--json']);
+  assert.equal(JSON.parse(listed.stdout)[0]?.uri, JSON.parse(result.stdout).uri);
   assert.deepEqual(
     modules.filter((m) => UNUSED_BY_REQUESTS.includes(m)),
     [],

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Bundles the heavy parts of core that load on demand, so each is one file to read and compile instead of
 // hundreds of modules to resolve (bench/run.sh local; docs/performance.md, "Startup"):
-// - dist/catalog/bundle.js: the catalogue (our code + TypeORM, ~300 modules, ~0.2 s), loaded by
-//   src/catalog/lazy.ts. Native and optional database drivers stay outside: better-sqlite3 is the one used.
+// - dist/catalog/bundle.js: the catalogue (our code, SQLite in plain SQL), loaded by src/catalog/lazy.ts.
+// - dist/catalog/typeorm-bundle.js: TypeORM for the PostgreSQL catalogue (~300 modules, ~0.2 s unbundled), loaded by
+//   src/catalog/typeorm-lazy.ts. Native and optional database drivers stay outside both: better-sqlite3 and pg.
 // - dist/transfer/axios-bundle.js: axios with form-data, follow-redirects and the proxy agent (~60 modules,
 //   ~60 ms), loaded by src/transfer/http-client.ts.
 // - dist/backends/semver-bundle.js: semver's range check, loaded by src/backends/compat.ts.
@@ -44,6 +45,7 @@ const OPTIONAL_DRIVERS = [
 
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, 'dist/catalog/bundle.js');
+const typeormOut = path.join(root, 'dist/catalog/typeorm-bundle.js');
 
 // TypeORM imports entity and migration files given as paths with an import() hidden in a Function string. The
 // catalogue passes classes, never paths, so that call is unreachable; it is replaced by the require it falls back
@@ -52,10 +54,39 @@ const HIDDEN_IMPORT = 'await Function("return filePath => import(filePath)")()('
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
 const INSTEAD = 'await ((target) => Promise.reject(new Error(`the sregistry catalogue does not load ${target} by path`)))(';
 
+// The catalogue without TypeORM (SQLite is plain SQL): src/catalog/typeorm-lazy.ts requires the TypeORM part at
+// run time, from its own bundle, so those requires stay outside this one.
+const typeormOutside = {
+  name: 'typeorm-outside',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/typeorm-(bundle|entry)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 const catalogue = esbuild
   .build({
     entryPoints: [path.join(root, 'dist/catalog/index.js')],
     outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: OPTIONAL_DRIVERS,
+    plugins: [typeormOutside],
+    keepNames: true, // our errors rely on class and function names
+    minifyWhitespace: true,
+    logLevel: 'error',
+  })
+  .then(() => {
+    const code = fs.readFileSync(outfile, 'utf8');
+    if (/node_modules[\\/](\.pnpm[\\/])?typeorm/.test(code)) throw new Error('the catalogue bundle contains TypeORM');
+    if (DYNAMIC_IMPORT.test(code)) throw new Error('the catalogue bundle contains import()');
+  });
+
+// TypeORM for the PostgreSQL catalogue (src/catalog/typeorm-entry.ts, ~300 modules as one file).
+const typeormBundle = esbuild
+  .build({
+    entryPoints: [path.join(root, 'dist/catalog/typeorm-entry.js')],
+    outfile: typeormOut,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -66,11 +97,11 @@ const catalogue = esbuild
     logLevel: 'error',
   })
   .then(() => {
-    const code = fs.readFileSync(outfile, 'utf8');
+    const code = fs.readFileSync(typeormOut, 'utf8');
     if (!code.includes(HIDDEN_IMPORT)) throw new Error(`TypeORM changed: ${HIDDEN_IMPORT} not found in the bundle`);
     const patched = code.replace(HIDDEN_IMPORT, INSTEAD);
-    if (DYNAMIC_IMPORT.test(patched)) throw new Error('the catalogue bundle still contains import()');
-    fs.writeFileSync(outfile, patched);
+    if (DYNAMIC_IMPORT.test(patched)) throw new Error('the TypeORM bundle still contains import()');
+    fs.writeFileSync(typeormOut, patched);
   });
 
 // axios's top level loads what sregistry's requests never use: form-data with mime-db (axios's own FormData
@@ -196,7 +227,7 @@ const pgBundle = esbuild.build({
     ],
   });
 
-Promise.all([catalogue, http, semver, pgBundle]).catch((error) => {
+Promise.all([catalogue, typeormBundle, http, semver, pgBundle]).catch((error) => {
   console.error(error);
   process.exit(1);
 });

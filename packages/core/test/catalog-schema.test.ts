@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { DataSource } from 'typeorm';
 import { ORIGINAL_SCHEMA } from '../../testkit/src/fixtures/original-home';
 import { openCatalog, openDatabase, recordToJson } from '../src/catalog/index';
+import { createMissingTables } from '../src/catalog/schema';
 import { parseImageName } from '../src/uri/parse';
 import { exists, HELLO_METRICS, HELLO_SHA256, RawDatabase, schemaOf, tempDir, writeImage } from './catalog-helpers';
 
@@ -139,6 +141,39 @@ test('a brand-new database gets the original tables (names, columns, constraint)
   const before = schemaOf(file);
   await (await openDatabase(file)).close();
   assert.deepEqual(schemaOf(file), before);
+});
+
+test("a new file's tables are, statement for statement, what TypeORM's schema API makes of schema.ts", async (t) => {
+  // The SQLite catalogue writes its DDL as plain SQL (sqlite-schema.ts) so that it need not load TypeORM; the
+  // Table definitions in schema.ts (still what PostgreSQL's tables come from) must keep giving the same tables.
+  const dir = await tempDir(t);
+  const plain = path.join(dir, 'plain.db');
+  await (await openDatabase(plain)).close();
+  const viaTypeorm = path.join(dir, 'typeorm.db');
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    driver: RawDatabase,
+    database: viaTypeorm,
+    synchronize: false,
+    logging: false,
+  });
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  await runner.startTransaction();
+  await createMissingTables(runner, 'sqlite');
+  await runner.commitTransaction();
+  await runner.release();
+  await dataSource.destroy();
+  const master = (file: string) => {
+    const raw = new RawDatabase(file);
+    try {
+      return raw.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid').all();
+    } finally {
+      raw.close();
+    }
+  };
+  assert.deepEqual(master(plain), master(viaTypeorm));
+  assert.equal(master(plain).length, 6, 'two tables, their unique indexes, sqlite_sequence and the match index');
 });
 
 test("the journal mode is the file's: WAL only for a file created with wal, never switched on an existing one", async (t) => {

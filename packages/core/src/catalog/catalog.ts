@@ -38,9 +38,9 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
-import { openPostgresDatabase } from './postgres/open';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { TargetGuard } from './targets';
+import { openPostgresDatabase } from './typeorm-lazy';
 
 export interface CatalogAddOptions {
   /** the image file to catalogue */

@@ -1,16 +1,14 @@
-import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../contracts/database';
 import { UserError } from '../errors';
 import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
-import { CollectionEntity, ContainerEntity } from './entities';
 import { errorCode, isAlreadyExists, isBusy, type RetryOptions, withRetry } from './retry';
-import { ensureSchema } from './schema';
-import { SqlDatabase } from './sql-database';
+import { SqliteDatabase } from './sqlite-database';
 import { sqliteDriver } from './sqlite-driver';
+import { ensureSqliteSchema } from './sqlite-schema';
 
 export interface OpenDatabaseOptions {
   /**
@@ -25,8 +23,8 @@ export interface OpenDatabaseOptions {
 /**
  * Opens (creating when missing) the catalogue database at `file`. An existing file keeps its schema and its
  * journal mode: missing tables are created, nothing else is touched. New files use SQLite's rollback journal
- * (the original's default) unless `wal` asks otherwise. The connection waits up to 5 s for locks (a writer
- * excludes readers in rollback mode) and enforces foreign keys.
+ * (the original's default) unless `wal` asks otherwise. Lock waits (a writer excludes readers in rollback mode)
+ * last as long as `lockWait` says; foreign keys are enforced. Plain SQL on better-sqlite3 (sqlite-database.ts).
  */
 export async function openDatabase(file: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const absolute = path.resolve(file);
@@ -46,25 +44,16 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
       cause: error,
     });
   }
-  const dataSource = new DataSource({
-    type: 'better-sqlite3',
-    driver: sqliteDriver(),
-    database: absolute,
-    entities: [CollectionEntity, ContainerEntity],
-    synchronize: false,
-    // a pragma on every open would switch an existing file for good: only a file we create gets WAL, if asked
-    enableWAL: Boolean(options.wal) && isNew,
-    // SQLite's own wait blocks the event loop; longer waits are retried in JS (withRetry), where they can be told
-    timeout: SQLITE_BUSY_MS,
-    logging: false,
-  });
   const lockWait = options.lockWait ?? { timeoutMs: DEFAULT_LOCK_TIMEOUT_MS };
+  // a pragma on every open would switch an existing file for good: only a file we create gets WAL, if asked
+  const wal = Boolean(options.wal) && isNew;
+  let db: BetterSqlite3.Database | undefined;
   let waited: { waitedMs: number } | undefined;
   try {
     await withRetry(
       async () => {
-        if (!dataSource.isInitialized) await dataSource.initialize();
-        await ensureSchema(dataSource.createQueryRunner());
+        db ??= connect(absolute, wal);
+        ensureSqliteSchema(db);
       },
       (e) => isBusy(e) || isAlreadyExists(e),
       retryOptions(absolute, lockWait, (ms) => {
@@ -72,19 +61,28 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
       }),
     );
   } catch (error) {
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => {});
+    if (db?.open) db.close();
     throw openFailure(absolute, error, waited);
   }
-  return new SqlDatabase(
-    dataSource,
-    {
-      dialect: 'sqlite',
-      url: `sqlite:///${absolute}`,
-      problem: (error, lock) => databaseProblem(absolute, error, lock),
-      lockNotice: (timeoutMs) => lockNotice(absolute, timeoutMs),
-    },
-    lockWait,
-  );
+  return new SqliteDatabase(db as BetterSqlite3.Database, absolute, lockWait);
+}
+
+/**
+ * One connection with what TypeORM's better-sqlite3 driver set before: SQLite's own wait for locks (short: it
+ * blocks the event loop; longer waits are retried in JS by withRetry, where they can be told), foreign keys
+ * enforced, WAL for a new file that asks for it.
+ */
+function connect(file: string, wal: boolean): BetterSqlite3.Database {
+  const Driver = sqliteDriver();
+  const db = new Driver(file, { timeout: SQLITE_BUSY_MS });
+  try {
+    db.pragma('foreign_keys = ON');
+    if (wal) db.pragma('journal_mode = WAL');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 const SQLITE_BUSY_MS = 500;

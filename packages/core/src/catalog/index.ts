@@ -8,9 +8,8 @@ export {
   type RecoveryReport,
 } from './catalog';
 export { openDatabase } from './database';
-export { CollectionEntity, ContainerEntity } from './entities';
 export { type FileDigests, fileDigests, sha256File } from './hash';
 export { type Intent, type IntentBody, Journal } from './journal';
-export { openPostgresDatabase } from './postgres/open';
 export { recordToJson } from './record-json';
 export { formatTimestamp, parseTimestamp } from './timestamp';
+export { openPostgresDatabase, typeormPart } from './typeorm-lazy';

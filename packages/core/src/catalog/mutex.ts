@@ -1,6 +1,6 @@
 /**
- * Serialises async work inside one process. TypeORM's better-sqlite3 driver shares one connection between
- * all callers, so two interleaved transactions would otherwise run inside each other.
+ * Serialises async work inside one process. A SQLite catalogue has one connection for all callers, so two
+ * interleaved transactions would otherwise run inside each other.
  */
 export class Mutex {
   private tail: Promise<unknown> = Promise.resolve();

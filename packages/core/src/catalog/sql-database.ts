@@ -29,7 +29,8 @@ export interface Engine {
 }
 
 /**
- * The catalogue's rows through TypeORM, the same code for SQLite and PostgreSQL. A write is one transaction,
+ * The catalogue's rows through TypeORM, for PostgreSQL (SQLite runs the same statements in plain SQL,
+ * sqlite-database.ts, without loading TypeORM; the catalogue suites run both). A write is one transaction,
  * replayed on lock contention, serialisation failures and deadlocks (retry.ts). In SQLite the first statement
  * that writes takes the database's write lock; in PostgreSQL (read committed) a write takes a row lock on its
  * collection first, so writers of one collection from every node queue there and each sees the rows the
