@@ -2,7 +2,7 @@
 // the auth challenge answered once per scope and cached for the command (Basic for htpasswd registries, the
 // Bearer token flow with anonymous tokens when there is no login), and the three auth failures as one line each.
 // JSON calls go through the host's requestJson (retries, redirects without credentials across origins); blob
-// bodies stream from the file (raw-upload.ts), since core has no raw-body upload.
+// bodies stream from the file (raw-upload.ts).
 import type { BackendContext } from '@sregistry/core';
 import { type Credential, findCredential } from './credentials';
 import type { Host, JsonRequest, JsonResponse } from './host';

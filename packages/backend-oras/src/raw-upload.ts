@@ -1,15 +1,22 @@
-// Streams a request body (a blob, or one chunk of it, straight from the file) to a registry with node:http(s):
-// core's transfers send JSON or multipart forms only, and the distribution API wants raw bytes.
-import fs from 'node:fs';
+// Streams a request body (a blob, or one chunk of it, straight from the file: file-feed.ts) to a registry with
+// node:http(s). Core's uploadFile sends a body of a fixed length; the blob's streamed PATCH has none, and must be
+// able to end early when the registry turns out to have the blob.
 import http from 'node:http';
 import https from 'node:https';
 import type { BackendContext } from '@sregistry/core';
+import { feedFile } from './file-feed';
 import type { Host } from './host';
 
 /** Longest wait for the registry's answer or the next write, as core allows a multipart upload. */
 const ANSWER_TIMEOUT_MS = 600_000;
 
-export type UploadBody = Buffer | { file: string; start: number; end: number };
+/**
+ * The bytes: a buffer, or a byte range of a file. A `streamed` range goes without a Content-Length (chunked
+ * transfer encoding, as Docker streams a blob in one PATCH), so that `endEarly` can end it short and still leave
+ * a well-formed request: the registry answers it, and its session can then be deleted (a connection cut in the
+ * middle of a body leaves Distribution's session unusable, and its bytes on the registry's disk).
+ */
+export type UploadBody = Buffer | { file: string; start: number; end: number; streamed?: boolean; endEarly?: AbortSignal };
 
 export interface RawRequest {
   method: 'PUT' | 'PATCH';
@@ -40,8 +47,9 @@ export function sendRaw(
 ): Promise<RawAnswer> {
   const to = new URL(url, target.base);
   const length = Buffer.isBuffer(body) ? body.length : body.end - body.start;
+  const streamed = !Buffer.isBuffer(body) && body.streamed === true;
   const send = to.protocol === 'https:' ? https.request : http.request;
-  log.debug(`${method} ${host.redactUrl(to.href)} (${length} bytes)`);
+  log.debug(`${method} ${host.redactUrl(to.href)} (${streamed ? `up to ${length} bytes, streamed` : `${length} bytes`})`);
   return new Promise((resolve, reject) => {
     const req = send(
       to,
@@ -49,7 +57,7 @@ export function sendRaw(
         method,
         headers: {
           'Content-Type': 'application/octet-stream',
-          'Content-Length': String(length),
+          ...(streamed ? {} : { 'Content-Length': String(length) }),
           'User-Agent': 'sregistry-oras',
           ...headers,
         },
@@ -86,17 +94,17 @@ export function sendRaw(
       req.end(body);
       return;
     }
-    if (length === 0) {
+    if (length === 0 || (streamed && body.endEarly?.aborted)) {
       req.end();
       return;
     }
-    const stream = fs.createReadStream(body.file, { start: body.start, end: body.end - 1, highWaterMark: 1024 * 1024 });
-    let sent = 0;
-    stream.on('data', (chunk) => {
-      sent += chunk.length;
-      onProgress?.(sent);
+    feedFile(req, {
+      file: body.file,
+      start: body.start,
+      end: body.end,
+      onProgress,
+      endEarly: streamed ? body.endEarly : undefined,
+      onEndedEarly: (sent) => log.debug(`${method} body ended after ${sent} bytes`),
     });
-    stream.on('error', (error) => req.destroy(error));
-    stream.pipe(req);
   });
 }

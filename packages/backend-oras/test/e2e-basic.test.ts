@@ -98,6 +98,38 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assert.equal(fileSha256(path.join(e.work, 'big-back.sif')), fileSha256(big));
   });
 
+  test('a file of 16 MiB or more is hashed while it uploads in one streamed PATCH; pushed again, its upload is dropped and leaves nothing', async () => {
+    const large = path.join(e.home, 'large.sif');
+    // 17 MiB of varied bytes: not all one value, so a misplaced piece would change the digest
+    const bytes = Buffer.alloc(17 * 1024 * 1024 + 11);
+    for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE(i, i);
+    fs.writeFileSync(large, bytes);
+    const first = await e.run(['push', large, '--name', ref('alice/large:v1'), '--json', '--debug']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(JSON.parse(first.stdout).details.blobUploaded, true);
+    assert.equal(JSON.parse(first.stdout).details.layer, `sha256:${fileSha256(large)}`);
+    assert.equal((first.stderr.match(/PATCH .*streamed/g) ?? []).length, 1, 'one streamed PATCH');
+    assert.doesNotMatch(first.stderr, /PATCH .*\(\d+ bytes\)/, 'no chunk of a fixed length');
+    const pulled = await e.run(['pull', '--no-cache', '--name', 'large-back.sif', ref('alice/large:v1')]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'large-back.sif')), fileSha256(large));
+
+    const again = await e.run(['push', large, '--name', ref('alice/large:v2'), '--json', '--debug']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).details.blobUploaded, false, 'the registry already had the blob');
+    assert.match(again.stderr, /its upload was dropped/);
+    assert.doesNotMatch(again.stderr, /PUT .*blobs\/uploads\/.*digest=/, 'the session was not committed');
+    const uploads = path.join(registry.storage, 'docker', 'registry', 'v2', 'repositories', 'alice', 'large', '_uploads');
+    assert.deepEqual(
+      filesUnder(uploads).filter((f) => path.basename(f) === 'data'),
+      [],
+      'no upload session keeps bytes on the registry',
+    );
+    const v2 = await e.run(['pull', '--no-cache', '--name', 'large-v2.sif', ref('alice/large:v2')]);
+    assert.equal(v2.code, 0, v2.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'large-v2.sif')), fileSha256(large));
+  });
+
   test('an artifact written by hand in Apptainer layout pulls, also with the old misspelled layer type', async () => {
     const other = path.join(e.home, 'other.sif');
     await sampleSif(other, { labels: { who: 'apptainer' } } as never);

@@ -24,6 +24,9 @@ interface Fault {
   manifest503?: number;
   /** answer the next closing blob PUT with 400 DIGEST_INVALID */
   digestInvalid?: boolean;
+  /** hold the body of this many blob PATCHes for `holdMs` before passing it on (a slow link) */
+  holdPatch?: number;
+  holdMs?: number;
 }
 
 interface Seen {
@@ -76,6 +79,11 @@ function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Se
       req.on('end', drop);
       return;
     }
+    let hold = 0;
+    if (method === 'PATCH' && url.includes('/blobs/uploads/') && fault.holdPatch) {
+      fault.holdPatch--;
+      hold = fault.holdMs ?? 0;
+    }
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method, path: url, headers: { ...req.headers, host: upstream.host } },
       (reply) => {
@@ -89,7 +97,10 @@ function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Se
       },
     );
     forward.on('error', () => res.destroy());
-    req.pipe(forward);
+    if (hold) {
+      req.pause();
+      setTimeout(() => req.pipe(forward), hold);
+    } else req.pipe(forward);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -114,8 +125,9 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
     assert.equal(r.code, 0, r.stderr);
     assert.equal(fileSha256(path.join(e.work, out)), fileSha256(file));
   };
+  // upload sessions opened (a POST answered 202; a large file's first request, its POST, also meets the 401)
   const sessions = (from: number, repo: string) =>
-    seen.slice(from).filter((q) => q.method === 'POST' && q.url.startsWith(`/v2/${repo}/blobs/uploads/`)).length;
+    seen.slice(from).filter((q) => q.method === 'POST' && q.status === 202 && q.url.startsWith(`/v2/${repo}/blobs/uploads/`)).length;
 
   before(async () => {
     registry = await startDistribution({ auth: 'htpasswd', users: USERS });
@@ -225,6 +237,58 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
     for (let i = 1; i < sent.length; i++) assert.ok(sent[i] > sent[i - 1], `progress went from ${sent[i - 1]} to ${sent[i]}`);
     assert.equal(sent[sent.length - 1], size);
     await pullsBack('alice/progress:v1', file);
+  });
+
+  const largeImage = async (name: string, fill: number) => {
+    const file = path.join(e.home, name);
+    await writeSif(file, { partition: { data: Buffer.alloc(17 * 1024 * 1024, fill), arch: 'amd64' } });
+    return file;
+  };
+
+  test('a connection dropped in the streamed PATCH of a large file: a new session, and the pulled image is identical', async () => {
+    const file = await largeImage('large-dropped.sif', 7);
+    fault.blobDrop = 1;
+    const mark = seen.length;
+    const r = await e.run(['push', file, '--name', `oras://${host}/alice/largedrop:v1`, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fault.blobDrop, 0, 'the fault was hit');
+    assert.equal(JSON.parse(r.stdout).details.blobUploaded, true);
+    assert.deepEqual(
+      seen
+        .slice(mark)
+        .filter((q) => q.method === 'PATCH')
+        .map((q) => q.status),
+      [0, 202],
+      'the dropped PATCH, then one whole PATCH in a new session',
+    );
+    assert.equal(sessions(mark, 'alice/largedrop'), 3);
+    await pullsBack('alice/largedrop:v1', file);
+  });
+
+  test('a large file the registry has, on a slow link: the streamed PATCH ends early, is answered, and its session deleted', async () => {
+    const file = await largeImage('large-known.sif', 8);
+    assert.equal((await e.run(['push', file, '--name', `oras://${host}/alice/largeknown:v1`])).code, 0);
+    // the PATCH body waits in the proxy long enough for the hash and the HEAD to finish first
+    fault.holdPatch = 1;
+    fault.holdMs = 1500;
+    const mark = seen.length;
+    const r = await e.run(['push', file, '--name', `oras://${host}/alice/largeknown:v2`, '--json', '--debug']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fault.holdPatch, 0, 'the PATCH was held');
+    assert.equal(JSON.parse(r.stdout).details.blobUploaded, false);
+    assert.match(r.stderr, /PATCH body ended after \d+ bytes/);
+    const after = seen.slice(mark);
+    assert.deepEqual(
+      after.filter((q) => q.url.includes('/blobs/uploads/') && q.method !== 'POST').map((q) => `${q.method} ${q.status}`),
+      ['PATCH 202', 'DELETE 204'],
+      'the short PATCH was answered and the session deleted; no closing PUT',
+    );
+    const uploads = path.join(registry.storage, 'docker', 'registry', 'v2', 'repositories', 'alice', 'largeknown', '_uploads');
+    const left = fs.existsSync(uploads)
+      ? (fs.readdirSync(uploads, { recursive: true }) as string[]).filter((f) => path.basename(f) === 'data')
+      : [];
+    assert.deepEqual(left, [], 'no bytes left on the registry');
+    await pullsBack('alice/largeknown:v2', file);
   });
 
   test('a 4xx (DIGEST_INVALID) is never retried', async () => {

@@ -330,7 +330,7 @@ describe('fileDigests', () => {
     }
   });
 
-  test('a big file hashed on threads: one thread per digest, none for one digest; a missing file and an abort reject', async () => {
+  test('a big file hashed on threads: one thread per digest, one digest on a thread too; a missing file and an abort reject', async () => {
     const data = randomBytes(FILE_THREADS_MIN_BYTES + 5);
     const path = file();
     fs.writeFileSync(path, data);
@@ -344,7 +344,10 @@ describe('fileDigests', () => {
       assert.equal(threads, preferFileHashThreads(data.length, ['md5', 'sha256']) ? 2 : 0);
       threads = 0;
       assert.deepEqual(await fileDigests(path, ['sha256']), { ...expected(data, false), size: data.length });
-      assert.equal(threads, 0, 'one digest is hashed inline');
+      assert.equal(threads, preferFileHashThreads(data.length, ['sha256']) ? 1 : 0, 'one digest on one thread');
+      assert.equal(preferFileHashThreads(FILE_THREADS_MIN_BYTES, ['sha256'], 2), true, 'two CPUs: a thread for one digest');
+      assert.equal(preferFileHashThreads(FILE_THREADS_MIN_BYTES, ['sha256'], 1), false, 'one CPU: inline');
+      assert.equal(preferFileHashThreads(FILE_THREADS_MIN_BYTES - 1, ['sha256', 'md5'], 2), false, 'a small file: inline');
     } finally {
       process.off('worker', count);
     }
