@@ -106,6 +106,11 @@ test('a pull writes the SQLite catalogue without TypeORM, fetch, http2 or the si
     { catalogue: has(modules, CATALOGUE), typeorm: typeorm(modules), axios: has(modules, AXIOS), signatures: has(modules, SIGNATURES) },
     { catalogue: true, typeorm: false, axios: true, signatures: false },
   );
+  // the format check only, not the SIF reader (its metadata, descriptors and gzip peek are for inspect)
+  assert.deepEqual(
+    modules.filter((m) => m.endsWith(path.join('sif', 'read-sif.js')) || m.endsWith(path.join('sif', 'inspect.js'))),
+    [],
+  );
   // and the row is there for the next command
   const listed = await cli.run(['images', '--json']);
   assert.equal(JSON.parse(listed.stdout)[0]?.uri, JSON.parse(result.stdout).uri);

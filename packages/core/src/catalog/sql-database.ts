@@ -5,18 +5,16 @@ import type { ImageRecord } from '../contracts/records';
 import { pausePoint } from '../testing-hooks';
 import { LOCK_NOTICE_MS, type LockWait } from './db-errors';
 import { CollectionEntity, ContainerEntity } from './entities';
-import { isListAll, matchParameters, matchSql } from './match';
+import { isListAll, MATCH_SQL_POSTGRES, matchParameters } from './match';
 import { Mutex } from './mutex';
 import { isBusy, isUniqueViolation, withRetry } from './retry';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
-import type { Dialect } from './schema';
 import { formatTimestamp } from './timestamp';
 
 type Changes = Parameters<Database['update']>[1];
 
-/** What differs between the engines beyond the SQL TypeORM generates for each. */
+/** What the engine adds beyond the SQL TypeORM generates for it. */
 export interface Engine {
-  dialect: Dialect;
   /** printable location: `sqlite:///<file>`, `postgresql://user@host:port/db` (never a password) */
   url: string;
   /** a failure as one line the user can act on (see db-errors.ts, postgres/errors.ts) */
@@ -29,12 +27,11 @@ export interface Engine {
 }
 
 /**
- * The catalogue's rows through TypeORM, for PostgreSQL (SQLite runs the same statements in plain SQL,
- * sqlite-database.ts, without loading TypeORM; the catalogue suites run both). A write is one transaction,
- * replayed on lock contention, serialisation failures and deadlocks (retry.ts). In SQLite the first statement
- * that writes takes the database's write lock; in PostgreSQL (read committed) a write takes a row lock on its
- * collection first, so writers of one collection from every node queue there and each sees the rows the
- * previous one committed.
+ * The catalogue's rows in PostgreSQL, through TypeORM (a SQLite catalogue runs the same operations in plain SQL,
+ * sqlite-database.ts, without loading TypeORM; the catalogue suites run both against the same tests). A write is
+ * one transaction, replayed on serialisation failures and deadlocks (retry.ts). In read committed a write takes a
+ * row lock on its collection first, so writers of one collection from every node queue there and each sees the
+ * rows the previous one committed.
  */
 export class SqlDatabase implements Database {
   readonly url: string;
@@ -109,11 +106,10 @@ export class SqlDatabase implements Database {
         })
         .setParameter('createdAt', formatTimestamp())
         .updateEntity(false);
-      // SQLite reports the new rowid; PostgreSQL reports only what RETURNING asks for
-      if (this.engine.dialect === 'postgres') insert.returning('id');
+      // PostgreSQL reports only what RETURNING asks for
+      insert.returning('id');
       const result = await insert.execute();
-      const id = this.engine.dialect === 'postgres' ? (result.raw as { id: number }[])[0]?.id : (result.identifiers[0]?.id ?? result.raw);
-      return { id: Number(id), created: true };
+      return { id: Number((result.raw as { id: number }[])[0]?.id), created: true };
     }).then(async ({ id, created }) => ({ record: await this.byId(id), created }));
   }
 
@@ -132,7 +128,7 @@ export class SqlDatabase implements Database {
   list(term?: string): Promise<ImageRecord[]> {
     return this.read(async (manager) => {
       const qb = this.select(manager);
-      if (!isListAll(term)) qb.where(matchSql(this.engine.dialect), matchParameters(term));
+      if (!isListAll(term)) qb.where(MATCH_SQL_POSTGRES, matchParameters(term));
       // ids grow with insertion, so id order is oldest first and needs no sort
       const rows = await qb.orderBy('c.id', 'ASC').getRawMany<RawRecordRow>();
       return rows.map(rowToRecord);
@@ -234,7 +230,7 @@ export class SqlDatabase implements Database {
       .execute();
     const query = manager.createQueryBuilder(CollectionEntity, 'col').select('col.id', 'id').where('col.name = :name', { name });
     // the row lock that queues this node's write behind other nodes' writes to the collection (see the class)
-    if (this.engine.dialect === 'postgres') query.setLock('pessimistic_write');
+    query.setLock('pessimistic_write');
     const found = await query.getRawOne<{ id: number }>();
     if (!found) throw new Error(`collection ${name} could not be created`);
     return Number(found.id);

@@ -6,7 +6,8 @@ import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
 import { isTrue } from '../settings/env';
-import { classifyPrefix, detectImageFormat } from '../sif/index';
+// the format check only: sif/index would load the SIF reader and gzip's zlib into every pull
+import { classifyPrefix, detectImageFormat } from '../sif/detect';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
 import { pausePoint } from '../testing-hooks';
 import { downloadToFile } from '../transfer/download';

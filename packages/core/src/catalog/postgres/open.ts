@@ -65,7 +65,6 @@ export async function openPostgresDatabase(url: string, options: OpenPostgresOpt
   return new SqlDatabase(
     dataSource,
     {
-      dialect: 'postgres',
       url: target.display,
       problem: (error, lock) => postgresProblem(target, error, lock),
       lockNotice: (timeoutMs) =>
