@@ -6,6 +6,7 @@ import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { pauseAtBytes } from '../testing-hooks';
+import { DirectBody, directAdapter } from './direct-get';
 import { DiskWriteError, FileSink } from './file-sink';
 import { HashWorkerError, preferWorkerHashing } from './hasher';
 import { HeadProbe } from './head-probe';
@@ -18,6 +19,7 @@ import {
   DEFAULT_SPEED_TIME_MS,
   DEFAULT_TIMEOUT_MS,
   headerValue,
+  httpAdapter,
   outgoingHeaders,
   sendFollowingRedirects,
 } from './http-client';
@@ -30,6 +32,8 @@ import { httpStatusError, isRetryableStatus } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 100;
+/** The GET of a download goes over a socket of its own where it can (direct-get.ts), else through axios's adapter. */
+const receiveAdapter = directAdapter(httpAdapter);
 
 /** What the server told us about the resource on the first full answer. */
 interface Resource {
@@ -114,6 +118,7 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
         },
         onTick: () => progress.flush(sink.position, resource.total),
         onPiped: (body) => head.watch(body, resource.total),
+        onChunk: (chunk, fail) => head.feed(chunk, resource.total, fail),
       });
       if (resource.total !== undefined && sink.position !== resource.total) {
         throw new TransferFault(`got ${sink.position} of ${resource.total} bytes`, 'ECUTSHORT');
@@ -185,7 +190,7 @@ async function open(
   sink: FileSink,
   resource: Resource,
   timeoutMs: number,
-): Promise<{ body: Readable; resumed: boolean }> {
+): Promise<{ body: Body; resumed: boolean }> {
   const start = sink.position;
   const extra: Record<string, string> = { Accept: '*/*', 'Accept-Encoding': 'identity' };
   const resuming = start > 0 && resource.ranges;
@@ -205,14 +210,15 @@ async function open(
       signal: req.signal,
       responseType: 'stream',
       decompress: false,
+      adapter: receiveAdapter,
       ...agents({ insecure: req.insecure }),
     },
     { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },
   );
   const status = response.status;
-  const body = response.data as Readable;
+  const body = response.data as Body;
   req.debug?.(
-    `<- ${status} ${response.statusText ?? ''} content-length=${headerValue(response, 'content-length') ?? '-'} from ${redactUrl(url)}`,
+    `<- ${status} ${response.statusText ?? ''} content-length=${headerValue(response, 'content-length') ?? '-'} from ${redactUrl(url)}${body instanceof DirectBody ? ' (direct socket)' : ''}`,
   );
 
   if (status === 200) {
@@ -273,12 +279,19 @@ function learn(resource: Resource, response: AxiosResponse, req: DownloadRequest
  * below the speed floor for the floor's whole window.
  */
 async function stream(
-  body: Readable,
+  body: Body,
   sink: FileSink,
   timeoutMs: number,
   floor: SpeedFloor,
   signal: AbortSignal | undefined,
-  hooks: { onWritten: () => void; onTick: () => void; onPiped: (body: Readable) => void },
+  hooks: {
+    onWritten: () => void;
+    onTick: () => void;
+    /** a stream body: watch it (the head probe) */
+    onPiped: (body: Readable) => void;
+    /** a direct body: each chunk in order until it answers false; a refusal goes to `fail` */
+    onChunk: (chunk: Buffer, fail: (error: unknown) => void) => boolean;
+  },
 ): Promise<void> {
   let seen = sink.position;
   let lastChange = performance.now();
@@ -299,15 +312,45 @@ async function stream(
     },
     Math.max(20, Math.min(PROGRESS_INTERVAL_MS, timeoutMs / 4)),
   );
-  const writer = sink.writer(hooks.onWritten);
   try {
-    const piping = pump(body, writer, signal);
-    // only once the pipe is attached: another 'data' listener earlier would start the flow without it
-    hooks.onPiped(body);
-    await piping;
+    if (body instanceof DirectBody) {
+      await receive(body, sink, signal, hooks);
+    } else {
+      const piping = pump(body, sink.writer(hooks.onWritten), signal);
+      // only once the pipe is attached: another 'data' listener earlier would start the flow without it
+      hooks.onPiped(body);
+      await piping;
+    }
   } finally {
     clearInterval(watchdog);
     await sink.settled();
+  }
+}
+
+/**
+ * The direct path's pump: the body's batches go straight to the sink, and as in `pump` the bytes received before
+ * a failure are still written (DirectBody reports a cut only after they were taken).
+ */
+async function receive(
+  body: DirectBody,
+  sink: FileSink,
+  signal: AbortSignal | undefined,
+  hooks: { onWritten: () => void; onChunk: (chunk: Buffer, fail: (error: unknown) => void) => boolean },
+): Promise<void> {
+  const onAbort = () => body.destroy(signal?.reason ?? new Error('aborted'));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let probing = true;
+  const fail = (error: unknown) => body.destroy(error);
+  try {
+    await body.receive(async (chunks) => {
+      for (let i = 0; probing && i < chunks.length; i++) probing = hooks.onChunk(chunks[i]!, fail);
+      await sink.accept(chunks, hooks.onWritten);
+    });
+    // the attempt is over only when its bytes are in the file: a disk error then fails this attempt
+    await sink.flushed();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -346,8 +389,11 @@ function pump(body: Readable, writer: Writable, signal: AbortSignal | undefined)
   });
 }
 
+/** An answer's body: a stream from axios's adapter, or the direct socket's. */
+type Body = Readable | DirectBody;
+
 function release(response: AxiosResponse): void {
-  const body = response.data as Readable | undefined;
+  const body = response.data as Body | undefined;
   if (body && typeof body.destroy === 'function') body.destroy();
 }
 

@@ -98,7 +98,7 @@ export class FileSink {
   }
 
   /** Everything accepted is in the file and hashed; throws the first stage's failure. */
-  private async flushed(): Promise<void> {
+  async flushed(): Promise<void> {
     await Promise.all([this.disk.drain(), ...[...this.parts].map((part) => part.drain()), this.hasher?.drain?.()]);
   }
 
@@ -135,19 +135,25 @@ export class FileSink {
     }
   }
 
+  /**
+   * Takes the next chunks of an attempt (the direct receive path calls it, the stream of `writer` too); resolves
+   * when more may be given. `onWritten` runs once they are accepted.
+   */
+  async accept(chunks: Buffer[], onWritten?: () => void): Promise<void> {
+    // Queued for the disk first, so the write is in flight while the bytes are hashed.
+    const written = this.disk.write(chunks, this.position);
+    const hashed = Promise.resolve(this.getHasher().update(chunks));
+    // Both are awaited below; these keep an early failure of one from counting as unhandled.
+    written.catch(() => undefined);
+    hashed.catch(() => undefined);
+    await Promise.all([written, hashed]);
+    for (const chunk of chunks) this.position += chunk.length;
+    onWritten?.();
+  }
+
   /** A stream for one attempt; `onWritten` runs after each batch is accepted. */
   writer(onWritten?: () => void): Writable {
-    const accept = async (chunks: Buffer[]) => {
-      // Queued for the disk first, so the write is in flight while the bytes are hashed.
-      const written = this.disk.write(chunks, this.position);
-      const hashed = Promise.resolve(this.getHasher().update(chunks));
-      // Both are awaited below; these keep an early failure of one from counting as unhandled.
-      written.catch(() => undefined);
-      hashed.catch(() => undefined);
-      await Promise.all([written, hashed]);
-      for (const chunk of chunks) this.position += chunk.length;
-      onWritten?.();
-    };
+    const accept = (chunks: Buffer[]) => this.accept(chunks, onWritten);
     const run = (chunks: Buffer[], callback: (error?: Error | null) => void) => {
       accept(chunks).then(() => callback(), callback);
     };

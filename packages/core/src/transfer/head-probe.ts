@@ -21,15 +21,29 @@ export class HeadProbe {
 
   /** Watches `body`; when the head is complete the check runs, and a refusal destroys the body with its error. */
   watch(body: Readable, announced: number | undefined): void {
-    if (!this.check || this.verdict) return;
+    if (!this.wants()) return;
     const onData = (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.length += chunk.length;
-      if (this.length < HEAD_BYTES) return;
-      body.off('data', onData);
-      this.run(announced).catch((error) => body.destroy(error));
+      if (!this.feed(chunk, announced, (error) => body.destroy(error as Error))) body.off('data', onData);
     };
     body.on('data', onData);
+  }
+
+  /** Whether the check still waits for bytes. */
+  wants(): boolean {
+    return this.check !== undefined && this.verdict === undefined;
+  }
+
+  /**
+   * One chunk of the body, in order (for a body that is not a stream); false once the check has what it needs.
+   * A refusal goes to `fail`.
+   */
+  feed(chunk: Buffer, announced: number | undefined, fail: (error: unknown) => void): boolean {
+    if (!this.wants()) return false;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    if (this.length < HEAD_BYTES) return true;
+    this.run(announced).catch(fail);
+    return false;
   }
 
   /** At the end of the body: runs the check on a short body (or an empty one) and waits for its verdict. */

@@ -3,7 +3,7 @@
 // origins and the debug lines are ours) and URL validation.
 import http from 'node:http';
 import https from 'node:https';
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { requireBundled } from '../bundled';
 import { UserError } from '../errors';
 import { CORE_VERSION } from '../version';
@@ -32,6 +32,11 @@ let instance: AxiosInstance | undefined;
 export function httpClient(): AxiosInstance {
   instance ??= loadAxios().create(CLIENT_CONFIG);
   return instance;
+}
+
+/** axios's own http adapter, for the requests the download's direct adapter does not take (direct-get.ts). */
+export function httpAdapter(): AxiosAdapter {
+  return loadAxios().getAdapter('http');
 }
 
 /** axios as one bundled file when built (scripts/bundle.js), else the package (sources run through tsx). */

@@ -1,0 +1,337 @@
+// The receive path of a download: an HTTP/1.1 GET on a plain socket that reads with `onread` into large blocks
+// of our own and hands the body's bytes to the caller as views of those blocks, with no HTTP parser callbacks and
+// no stream in between. Measured on the 2-vCPU VM, 512 MiB from a local node:http server: node:http (and undici)
+// cost 0.57-0.76 CPU s to receive it, the socket read this way 0.27-0.28 (curl 0.36). Most of node's cost is its
+// parser and the 64 KiB stream hand-offs, not the disk (docs/performance.md, "Receiving").
+//
+// It is one axios adapter used by the download's GET only (download.ts), so redirects, their credential rules
+// and the debug lines stay sendFollowingRedirects'. Anything it does not do goes to axios's own http adapter:
+// TLS (tls.connect honours `onread` on Node 20, but each read is one TLS record of at most 16 KiB, so the large
+// reads this path is for do not happen), a proxy from the environment (proxy-from-env, the library axios asks),
+// credentials in the URL, any other method or response type.
+import net from 'node:net';
+import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { ChunkedDecoder } from './chunked';
+import { type Framing, framing, HttpParseError, parseHead, type ResponseHead } from './http-head';
+
+/**
+ * Reads go into blocks of this size, each read into what is left of the current block, so one block carries
+ * several reads and the views handed on stay valid until the file and the hashes are done with them (the block
+ * is then garbage). A read is offered at least MIN_READ bytes, or a new block is started.
+ */
+const BLOCK_BYTES = 2 * 1024 * 1024;
+const MIN_READ = 256 * 1024;
+/** Body bytes read but not yet taken by the consumer before the socket is paused (the sink has its own queues). */
+const PENDING_MAX = 2 * 1024 * 1024;
+
+// the library axios's adapter decides with, so both paths agree on which requests go through a proxy
+const { getProxyForUrl } = require('proxy-from-env') as { getProxyForUrl(url: string): string };
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** what node's http refuses in a header value (checkInvalidHeaderChar): the head is written as latin1 */
+const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Takes body bytes in order; resolves when it may be given more. */
+export type BodyConsumer = (chunks: Buffer[]) => Promise<void>;
+
+function codeError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** The URL to fetch directly, or undefined when the request is one for axios's own adapter. */
+export function directUrl(config: InternalAxiosRequestConfig): URL | undefined {
+  if ((config.method ?? 'get').toLowerCase() !== 'get' || config.responseType !== 'stream' || config.decompress !== false) return undefined;
+  if (config.baseURL || config.params || config.auth || config.proxy !== undefined || config.socketPath || config.httpAgent)
+    return undefined;
+  if (config.maxRedirects !== 0 || !config.url) return undefined;
+  let url: URL;
+  try {
+    url = new URL(config.url);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' || url.username || url.password) return undefined;
+  if (getProxyForUrl(url.href)) return undefined;
+  return url;
+}
+
+/** An axios adapter that sends a download's GET directly (directUrl), else hands the request to `fallback`. */
+export function directAdapter(fallback: () => AxiosAdapter): AxiosAdapter {
+  return async (config) => {
+    const url = directUrl(config);
+    if (!url) return fallback()(config);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(config.headers.toJSON())) {
+      if (value === undefined || value === null || (value as unknown) === false) continue;
+      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const answer = await DirectBody.get(url, headers, { timeoutMs: config.timeout ?? 0, signal: config.signal as AbortSignal | undefined });
+    return {
+      data: answer.body,
+      status: answer.head.status,
+      statusText: answer.head.statusText,
+      headers: answer.head.headers,
+      config,
+      request: undefined,
+    } satisfies AxiosResponse;
+  };
+}
+
+/** The request's bytes; refuses what node's http would refuse (a header value that splits the request). */
+function requestHead(url: URL, headers: Record<string, string>): string {
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`];
+  const names = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  if (!names.has('host')) lines.push(`Host: ${url.host}`);
+  // the connection carries one answer: the download is one body, and the body's end is then certain
+  lines.push('Connection: close');
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'connection') continue;
+    if (!TOKEN.test(name)) throw codeError(`Header name must be a valid HTTP token ["${name}"]`, 'ERR_INVALID_HTTP_TOKEN');
+    if (UNSAFE_VALUE.test(value)) throw codeError(`Invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR');
+    lines.push(`${name}: ${value}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * One GET on its own connection: `get` resolves with the answer's head; the body waits (the socket paused) until
+ * `receive` is called, or is dropped with `destroy`.
+ */
+export class DirectBody {
+  private readonly socket: net.Socket;
+  private block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private used = 0;
+  private phase: 'head' | 'body' | 'complete' = 'head';
+  private headBytes?: Buffer;
+  private framing: Framing = { kind: 'close' };
+  private left = 0;
+  private chunked?: ChunkedDecoder;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private consumer?: BodyConsumer;
+  private busy = false;
+  private reading = true;
+  /** a failure of the connection or the framing: reported once the bytes before it were taken */
+  private fault?: unknown;
+  /** a failure from outside (destroy): reported once the batch in progress settles, the rest dropped */
+  private stopped?: unknown;
+  private onHead?: { resolve: (head: ResponseHead) => void; reject: (error: unknown) => void };
+  private onDone?: { resolve: () => void; reject: (error: unknown) => void };
+
+  static get(url: URL, headers: Record<string, string>, options: { timeoutMs: number; signal?: AbortSignal }) {
+    const request = requestHead(url, headers);
+    const body = new DirectBody(url);
+    return new Promise<{ head: ResponseHead; body: DirectBody }>((resolve, reject) => {
+      const { signal } = options;
+      const onAbort = () => body.fail(signal?.reason ?? codeError('canceled', 'ERR_CANCELED'));
+      const settle = () => {
+        signal?.removeEventListener('abort', onAbort);
+        body.socket.setTimeout(0);
+      };
+      body.onHead = {
+        resolve: (head) => {
+          settle();
+          resolve({ head, body });
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // like axios's timeout (clarifyTimeoutError): no answer within the time is ETIMEDOUT; the body has its own watch
+      if (options.timeoutMs > 0) {
+        body.socket.setTimeout(options.timeoutMs, () => body.fail(codeError(`timeout of ${options.timeoutMs}ms exceeded`, 'ETIMEDOUT')));
+      }
+      body.socket.write(request, 'latin1');
+    });
+  }
+
+  private constructor(url: URL) {
+    this.socket = net.connect({
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port || 80),
+      noDelay: true,
+      onread: { buffer: () => this.nextBuffer(), callback: (n, buffer) => this.read(buffer.subarray(0, n) as Buffer) },
+    });
+    this.socket.on('error', (error) => this.fail(error));
+    this.socket.on('end', () => this.eof());
+    this.socket.on('close', () => this.eof());
+  }
+
+  /** Where the next read goes: the rest of the current block, or a new one. */
+  private nextBuffer(): Buffer {
+    if (BLOCK_BYTES - this.used < MIN_READ) {
+      this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+      this.used = 0;
+    }
+    return this.block.subarray(this.used);
+  }
+
+  /** One socket read; false pauses the socket. */
+  private read(bytes: Buffer): boolean {
+    this.used += bytes.length;
+    try {
+      if (this.phase === 'head') this.readHead(bytes);
+      else if (this.phase === 'body') this.readBody(bytes);
+    } catch (error) {
+      this.fail(error);
+    }
+    // the head is read on; a body only while someone takes it and what waits for them stays small
+    this.reading =
+      this.phase === 'head'
+        ? !this.stopped
+        : this.phase === 'body' && this.consumer !== undefined && this.pendingBytes < PENDING_MAX && !this.fault && !this.stopped;
+    return this.reading;
+  }
+
+  private readHead(bytes: Buffer): void {
+    let all = this.headBytes ? Buffer.concat([this.headBytes, bytes]) : bytes;
+    for (;;) {
+      const head = parseHead(all);
+      if (!head) {
+        // copied: a head split across reads is rare and small, and the block goes on being filled
+        this.headBytes = Buffer.from(all);
+        return;
+      }
+      all = all.subarray(head.length);
+      this.headBytes = undefined;
+      if (head.status === 101) throw new HttpParseError('Unexpected protocol switch', 'HPE_INVALID_STATUS');
+      if (head.status >= 100 && head.status < 200) continue; // 100 Continue, 103 Early Hints: the answer follows
+      this.framing = framing(head);
+      this.left = this.framing.kind === 'length' ? this.framing.length : 0;
+      if (this.framing.kind === 'chunked') this.chunked = new ChunkedDecoder();
+      this.phase = 'body';
+      if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.left === 0)) this.phase = 'complete';
+      else if (all.length > 0) this.readBody(all);
+      this.onHead?.resolve(head);
+      this.onHead = undefined;
+      return;
+    }
+  }
+
+  private readBody(bytes: Buffer): void {
+    if (this.framing.kind === 'length') {
+      const n = Math.min(this.left, bytes.length);
+      this.left -= n;
+      this.take([bytes.subarray(0, n)]);
+      if (this.left === 0) this.phase = 'complete';
+    } else if (this.chunked) {
+      this.take(this.chunked.decode(bytes));
+      if (this.chunked.done) this.phase = 'complete';
+    } else {
+      this.take([bytes]);
+    }
+    if (this.phase === 'complete') this.pump();
+  }
+
+  private take(chunks: Buffer[]): void {
+    for (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+    }
+    this.pump();
+  }
+
+  /** The connection ended: the end of a body read until close, a cut anywhere else. */
+  private eof(): void {
+    if (this.phase === 'complete' || this.fault || this.stopped) return;
+    if (this.phase === 'head') {
+      this.fail(codeError('socket hang up', 'ECONNRESET'));
+    } else if (this.framing.kind === 'close') {
+      this.phase = 'complete';
+      this.pump();
+    } else {
+      this.fail(codeError('aborted', 'ECONNRESET'));
+    }
+  }
+
+  /** A failure of the connection or the answer: the bytes read before it are still taken, then it is reported. */
+  private fail(error: unknown): void {
+    if (this.onHead) {
+      this.stopped = error;
+      this.socket.destroy();
+      this.onHead.reject(error);
+      this.onHead = undefined;
+      return;
+    }
+    if (this.phase === 'complete' || this.fault || this.stopped) return;
+    this.fault = error;
+    this.socket.destroy();
+    this.pump();
+  }
+
+  /**
+   * Stops the body (an idle or size watch, an abort, a redirect's body not wanted): nothing more is taken,
+   * and `receive` rejects with `error` once the batch in progress has settled.
+   */
+  destroy(error?: unknown): void {
+    this.socket.destroy();
+    if (this.phase === 'complete' && !this.busy && this.pending.length === 0) return;
+    this.stopped ??= error ?? codeError('aborted', 'ECONNRESET');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pump();
+  }
+
+  /** Hands the body to `consumer`, batch after batch; resolves when all of it was taken. */
+  receive(consumer: BodyConsumer): Promise<void> {
+    if (this.consumer) return Promise.reject(new Error('the body is already being received'));
+    this.consumer = consumer;
+    return new Promise<void>((resolve, reject) => {
+      this.onDone = { resolve, reject };
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (!this.consumer || this.busy) return;
+    if (this.stopped) {
+      this.finish(this.stopped);
+      return;
+    }
+    if (this.pending.length === 0) {
+      if (this.fault) this.finish(this.fault);
+      else if (this.phase === 'complete') this.finish();
+      else if (!this.reading) {
+        this.reading = true;
+        this.socket.resume();
+      }
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.busy = true;
+    this.consumer(batch).then(
+      () => {
+        this.busy = false;
+        this.pump();
+      },
+      (error: unknown) => {
+        this.busy = false;
+        this.stopped ??= error;
+        this.socket.destroy();
+        this.pump();
+      },
+    );
+    if (!this.reading && this.phase === 'body' && !this.fault) {
+      this.reading = true;
+      this.socket.resume();
+    }
+  }
+
+  private finish(error?: unknown): void {
+    const done = this.onDone;
+    if (!done) return;
+    this.onDone = undefined;
+    this.socket.destroy();
+    if (error) done.reject(error);
+    else done.resolve();
+  }
+}
