@@ -1,6 +1,6 @@
 // The file side of a download: chunks queued in arrival order and written behind the stream, so the stream waits
 // for the disk only when a bounded amount is queued. One positional write at a time, of at most WRITE_MAX_BYTES:
-// the queue absorbs a slow disk, the writes stay small. The chunks are the socket's own buffers (no copy).
+// the queue absorbs a slow disk, the writes stay small. The chunks are the received buffers themselves (no copy).
 import type fs from 'node:fs/promises';
 
 /** Bytes queued for the disk before the stream is held back (the same depth as the hash ring, see hasher.ts). */
