@@ -15,10 +15,14 @@ if (asksForVersion(args)) {
   const fast = ['images', 'get', 'inspect'].includes(args[0]) ? require('../dist/fast-path').runFast(args) : Promise.resolve(false);
   fast.then((done) => {
     if (done) return;
-    require('./compile-cache').enableCompileCache(compileCacheDir());
+    const cache = cacheDir();
+    require('./compile-cache').enableCompileCache(require('node:path').join(cache, 'compile-cache'));
     require('./oclif-core').useOclifBundle();
-    // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts)
-    require('../dist/unfit-plugins').skipUnfitPluginCommands(require('@oclif/core'));
+    // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts); the verdicts on
+    // the plugins' core ranges are kept with the compiled code
+    const unfit = require('../dist/unfit-plugins');
+    unfit.keepRangeVerdicts(require('node:path').join(cache, 'core-ranges.json'));
+    unfit.skipUnfitPluginCommands(require('@oclif/core'));
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };
@@ -29,11 +33,11 @@ if (asksForVersion(args)) {
   });
 }
 
-/** In oclif's cache folder for this CLI: $SREGISTRY_CACHE_DIR, else $XDG_CACHE_HOME/sregistry, else ~/.cache/sregistry. */
-function compileCacheDir() {
+/** oclif's cache folder for this CLI: $SREGISTRY_CACHE_DIR, else $XDG_CACHE_HOME/sregistry, else ~/.cache/sregistry. */
+function cacheDir() {
   const path = require('node:path');
-  const base =
+  return (
     process.env.SREGISTRY_CACHE_DIR ||
-    path.join(process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache'), 'sregistry');
-  return path.join(base, 'compile-cache');
+    path.join(process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache'), 'sregistry')
+  );
 }

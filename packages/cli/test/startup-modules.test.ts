@@ -72,9 +72,32 @@ test('backend status and --help load neither the catalogue, axios nor the collat
     );
   }
   const { modules } = await loaded(['backend', 'status']);
-  assert.ok(has(modules, path.join('backends', 'semver-bundle.js')), "the plugins' core ranges were checked");
 
   assert.equal(has(modules, 'levenshtein'), false, 'typo suggestions load only for a typo');
+});
+
+test("the plugins' core ranges are checked with semver once, and the verdicts kept in the cache folder", async () => {
+  const cache = path.join(cli.home, 'range-cache');
+  const kept = path.join(cache, 'core-ranges.json');
+  const semver = path.join('backends', 'semver-bundle.js');
+  // every backend package here states the same range on core, as a workspace: range
+  const packages = path.join(__dirname, '..', '..');
+  const pjson = (name: string) => JSON.parse(fs.readFileSync(path.join(packages, name, 'package.json'), 'utf8'));
+  const range = String(pjson('backend-registry').peerDependencies['@sregistry/core']).replace(/^workspace:/, '');
+  const verdicts = [[`${range} ${pjson('core').version}`, true]];
+  const first = await loaded(['backend', 'status'], { SREGISTRY_CACHE_DIR: cache });
+  assert.equal(first.result.code, 0, first.result.stderr);
+  assert.ok(has(first.modules, semver), 'checked with semver');
+  assert.deepEqual(JSON.parse(fs.readFileSync(kept, 'utf8')), verdicts);
+  const second = await loaded(['backend', 'status'], { SREGISTRY_CACHE_DIR: cache });
+  assert.equal(has(second.modules, semver), false, 'the kept verdict answers');
+  assert.equal(second.result.stdout, first.result.stdout);
+  // a damaged file only means checking again, and it is written anew
+  fs.writeFileSync(kept, '{not json');
+  const third = await loaded(['backend', 'status'], { SREGISTRY_CACHE_DIR: cache });
+  assert.equal(third.result.code, 0, third.result.stderr);
+  assert.ok(has(third.modules, semver));
+  assert.deepEqual(JSON.parse(fs.readFileSync(kept, 'utf8')), verdicts);
 });
 
 test('search loads axios but not the catalogue, the SIF reader or the download pipeline, and axios leaves fetch and http2 unloaded', async () => {

@@ -21,6 +21,7 @@ export {
   CORE_VERSION,
   capabilitiesOf,
   coreMismatch,
+  coreRangeVerdicts,
   createProgressReporter,
   createStorage,
   DataType,

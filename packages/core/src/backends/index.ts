@@ -1,4 +1,4 @@
-export { CORE_PACKAGE, type CoreMismatch, coreMismatch, mismatchLine, unfitCommandError } from './compat';
+export { CORE_PACKAGE, type CoreMismatch, coreMismatch, coreRangeVerdicts, mismatchLine, unfitCommandError } from './compat';
 export * from './discover';
 export { backendContext, backendHost } from './host';
 export * from './packages';
