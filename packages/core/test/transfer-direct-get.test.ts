@@ -255,6 +255,45 @@ describe('direct receive path', () => {
     }
   });
 
+  test('a big chunked body hashed on threads: the file holds exactly the bytes, md5 and sha256 match', async () => {
+    const big = Buffer.concat(Array.from({ length: 8 }, () => DATA));
+    const parts: Buffer[] = [head(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked'])];
+    for (let at = 0; at < big.length; at += 3_000_001) {
+      const piece = big.subarray(at, at + 3_000_001);
+      parts.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from('0\r\n\r\n'));
+    const server = await rawServer((socket) => socket.end(Buffer.concat(parts)));
+    try {
+      const { result, file, direct } = await fetchTo({ url: `${server.url}/big`, hashes: ['md5', 'sha256'], hashInWorker: true });
+      assert.equal(direct, true);
+      assert.equal(result.size, big.length);
+      assert.equal(result.sha256, createHash('sha256').update(big).digest('hex'));
+      assert.equal(result.md5, createHash('md5').update(big).digest('hex'));
+      assert.ok(fs.readFileSync(file).equals(big), 'the file is the bytes that were hashed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an abort while waiting for the head ends at once, without a retry or a file', async () => {
+    const server = await rawServer(() => undefined); // never answers
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const file = dest();
+      const started = Date.now();
+      await rejectsUser(downloadToFile({ url: `${server.url}/img`, dest: file, signal: controller.signal }), (error) =>
+        assert.equal(error.code, 'ECANCELLED'),
+      );
+      assert.ok(Date.now() - started < 2000);
+      assert.equal(server.requests.length, 1);
+      assert.equal(fs.existsSync(file), false);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('answers that are not valid HTTP are one line, not retried, and leave no file', async () => {
     const bad: Array<[string, Buffer]> = [
       ['not HTTP at all', Buffer.from('SSH-2.0-OpenSSH_9.6\r\n')],
