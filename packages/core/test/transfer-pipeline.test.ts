@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { fileDigests } from '../src/catalog/hash';
-import { ByteRing, RING_MIN_PIECE, type RingConsumer } from '../src/transfer/byte-ring';
+import { ByteRing, RING_COMMAND, RING_CONSUMER_SOURCE, RING_LAYOUT, RING_MIN_PIECE } from '../src/transfer/byte-ring';
 import { FILE_THREADS_MIN_BYTES, fileDigestsOnThreads, preferFileHashThreads } from '../src/transfer/file-hash-threads';
 import { DiskWriteError, FileSink } from '../src/transfer/file-sink';
 import { type Digests, WorkerHasher } from '../src/transfer/hasher';
@@ -98,85 +99,134 @@ describe('WorkerHasher (one thread per digest, fed through a ring)', () => {
   });
 });
 
+/**
+ * A ring consumer on its own thread, as the hash threads are: it counts and sha256-hashes what it takes, answers
+ * a digest command with the hex, holds every piece until `open()` when gated, and throws on its first piece when
+ * told to fail (the test then reports that to the ring, as the hasher does).
+ */
+function consumer(ring: ByteRing, i: number, options: { gated?: boolean; fail?: boolean } = {}) {
+  const gateWord = new Int32Array(new SharedArrayBuffer(4));
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  if (!options.gated) gateWord[0] = 1;
+  const worker = new Worker(
+    `${RING_CONSUMER_SOURCE}
+const { parentPort, workerData } = require('node:worker_threads');
+const hash = require('node:crypto').createHash('sha256');
+const { control, buffer, slot, layout, gate, counter, fail } = workerData;
+ringConsumer(new Int32Array(control), new Uint8Array(buffer), slot, layout, (piece) => {
+  if (fail) throw new Error('boom');
+  Atomics.wait(gate, 0, 0);
+  hash.update(piece);
+  Atomics.add(counter, 0, piece.length);
+}, () => parentPort.postMessage(hash.digest('hex')));`,
+    {
+      eval: true,
+      workerData: {
+        control: ring.control,
+        buffer: ring.buffer,
+        slot: ring.slot(i),
+        layout: RING_LAYOUT,
+        gate: gateWord,
+        counter,
+        fail: options.fail === true,
+      },
+    },
+  );
+  worker.on('error', (error) => ring.fail(error));
+  return {
+    taken: () => Atomics.load(counter, 0),
+    open: () => {
+      Atomics.store(gateWord, 0, 1);
+      Atomics.notify(gateWord, 0);
+    },
+    digest: () => new Promise<string>((resolve) => worker.once('message', resolve)),
+    stop: () => worker.terminate(),
+  };
+}
+
 describe('ByteRing', () => {
   test('a stalled consumer holds back neither the producer (until the ring is full) nor the other consumers', async () => {
     const size = 4 * RING_MIN_PIECE;
-    const buffer = new SharedArrayBuffer(size);
-    const stall = gate();
-    let fast = 0;
-    let slow = 0;
-    const consumers: RingConsumer[] = [
-      {
-        consume: async (_offset, length) => {
-          fast += length;
-        },
-      },
-      {
-        consume: async (_offset, length) => {
-          await stall.opened;
-          slow += length;
-        },
-      },
-    ];
-    const ring = new ByteRing(buffer, consumers);
-    await ring.push([Buffer.alloc(size - 1)]); // resolves: there is room, whatever the slow consumer does
-    await until('the fast consumer to take everything', () => fast >= size - RING_MIN_PIECE);
-    assert.equal(slow, 0);
-    let pushed = false;
-    const more = ring.push([Buffer.alloc(RING_MIN_PIECE)]).then(() => {
-      pushed = true;
-    });
-    await delay(100);
-    assert.equal(pushed, false, 'a full ring holds the producer back');
-    stall.open();
-    await more;
-    await ring.drain();
-    assert.equal(fast, size - 1 + RING_MIN_PIECE);
-    assert.equal(slow, size - 1 + RING_MIN_PIECE);
+    const ring = new ByteRing(new SharedArrayBuffer(size), 2);
+    const fast = consumer(ring, 0);
+    const slow = consumer(ring, 1, { gated: true });
+    try {
+      await ring.push([Buffer.alloc(size - 1)]); // resolves: there is room, whatever the slow consumer does
+      await until('the fast consumer to take everything', () => fast.taken() >= size - RING_MIN_PIECE);
+      assert.equal(slow.taken(), 0);
+      let pushed = false;
+      const more = ring.push([Buffer.alloc(RING_MIN_PIECE)]).then(() => {
+        pushed = true;
+      });
+      await delay(100);
+      assert.equal(pushed, false, 'a full ring holds the producer back');
+      slow.open();
+      await more;
+      await ring.drain();
+      assert.equal(fast.taken(), size - 1 + RING_MIN_PIECE);
+      assert.equal(slow.taken(), size - 1 + RING_MIN_PIECE);
+    } finally {
+      await Promise.all([fast.stop(), slow.stop()]);
+    }
   });
 
+  for (const [where, start] of [
+    ['2^31 (the sign of an Int32)', 2 ** 31 - RING_MIN_PIECE - 5],
+    ['2^32 (the Int32 wrap)', 2 ** 32 - 3 * RING_MIN_PIECE - 7],
+  ] as const) {
+    test(`stream positions across ${where} lose and repeat no byte`, async () => {
+      // a ring of odd size, so pieces also wrap around its end at odd offsets
+      const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE + 4099), 2, start);
+      const one = consumer(ring, 0);
+      const two = consumer(ring, 1);
+      const data = randomBytes(6 * RING_MIN_PIECE + 11);
+      try {
+        for (const batch of batches(data, 5)) await ring.push(batch);
+        await ring.drain();
+        const digests = Promise.all([one.digest(), two.digest()]);
+        ring.command(RING_COMMAND.DIGEST);
+        const want = expected(data, false).sha256;
+        assert.deepEqual(await digests, [want, want]);
+        assert.equal(one.taken(), data.length);
+      } finally {
+        await Promise.all([one.stop(), two.stop()]);
+      }
+    });
+  }
+
   test("a consumer's failure reaches the producer and drain()", async () => {
-    const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE), [
-      {
-        consume: async () => {
-          throw new Error('boom');
-        },
-      },
-    ]);
-    await ring.push([Buffer.alloc(RING_MIN_PIECE)]);
-    await assert.rejects(ring.drain(), /boom/);
-    await assert.rejects(ring.push([Buffer.alloc(1)]), /boom/);
+    const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE), 1);
+    const failing = consumer(ring, 0, { fail: true });
+    try {
+      await ring.push([Buffer.alloc(RING_MIN_PIECE)]);
+      await assert.rejects(ring.drain(), /boom/);
+      await assert.rejects(ring.push([Buffer.alloc(1)]), /boom/);
+    } finally {
+      await failing.stop();
+    }
   });
 });
 
 describe('FileSink', () => {
   test('writes do not wait for the hashes: the file fills while the hash stage is stalled', async () => {
-    const stall = gate();
-    const hashed = createHash('sha256');
     const dest = file();
-    // The hashing stage: a real ring (8 MiB) whose only consumer waits until released.
-    let ring: ByteRing | undefined;
+    // The hashing stage: a real ring (8 MiB) whose only consumer thread waits until released.
+    let stage: ReturnType<typeof consumer> | undefined;
     const sink = await FileSink.open(dest, ['sha256'], () => {
-      const buffer = new SharedArrayBuffer(8 * 1024 * 1024);
-      const bytes = new Uint8Array(buffer);
-      ring = new ByteRing(buffer, [
-        {
-          consume: async (offset, length) => {
-            await stall.opened;
-            hashed.update(bytes.subarray(offset, offset + length));
-          },
-        },
-      ]);
-      const r = ring;
+      const ring = new ByteRing(new SharedArrayBuffer(8 * 1024 * 1024), 1);
+      const held = consumer(ring, 0, { gated: true });
+      stage = held;
       return {
-        update: (chunks) => r.push(chunks),
-        drain: () => r.drain(),
+        update: (chunks) => ring.push(chunks),
+        drain: () => ring.drain(),
         reset: () => undefined,
         digest: async () => {
-          await r.drain();
-          return { sha256: hashed.digest('hex') };
+          await ring.drain();
+          const hex = held.digest();
+          ring.command(RING_COMMAND.DIGEST);
+          return { sha256: await hex };
         },
-        close: () => undefined,
+        close: () => void held.stop(),
       };
     });
     const data = randomBytes(6 * 1024 * 1024 + 3);
@@ -188,7 +238,8 @@ describe('FileSink', () => {
       'the bytes to reach the file and be accepted',
       () => fs.statSync(dest).size === data.length && sink.position === data.length,
     );
-    stall.open();
+    assert.equal(stage?.taken(), 0, 'nothing was hashed yet');
+    stage?.open();
     writer.end();
     await new Promise((resolve) => writer.once('finish', resolve));
     assert.deepEqual(await sink.digests(), expected(data, false));

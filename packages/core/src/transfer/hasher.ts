@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ByteRing, type RingConsumer } from './byte-ring';
+import { ByteRing, RING_COMMAND, RING_CONSUMER_SOURCE, RING_LAYOUT } from './byte-ring';
 import type { HashName } from './types';
 
 export type Digests = { sha256: string; md5?: string };
@@ -76,47 +76,55 @@ export class HashWorkerError extends Error {
   }
 }
 
-// Plain CommonJS run with `eval`, so it works the same from the TypeScript sources and from dist/. One digest
-// per thread; every message gets exactly one answer, in order.
+// Plain CommonJS run with `eval`, so it works the same from the TypeScript sources and from dist/. The thread
+// hashes the ring's pieces as ringConsumer (byte-ring.ts) hands them over, and answers each command with one
+// message: the hex digests, or 0 for a reset. It blocks in Atomics.wait while it has nothing to hash (terminate()
+// interrupts that wait).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const bytes = new Uint8Array(workerData.buffer);
-let hash = createHash(workerData.name);
-parentPort.on('message', (message) => {
-  if (message.type === 'data') {
-    hash.update(bytes.subarray(message.offset, message.offset + message.length));
+${RING_CONSUMER_SOURCE}
+const { names, buffer, control, slot, layout, commands } = workerData;
+let hashes = names.map((name) => createHash(name));
+ringConsumer(new Int32Array(control), new Uint8Array(buffer), slot, layout, (piece) => {
+  for (const hash of hashes) hash.update(piece);
+}, (command) => {
+  if (command === commands.DIGEST) {
+    parentPort.postMessage(hashes.map((hash) => hash.digest('hex')));
+  } else {
+    hashes = names.map((name) => createHash(name));
     parentPort.postMessage(0);
-  } else if (message.type === 'reset') {
-    hash = createHash(workerData.name);
-    parentPort.postMessage(0);
-  } else if (message.type === 'digest') {
-    parentPort.postMessage(hash.digest('hex'));
   }
 });
 `;
 
-/** One digest computed on its own thread over the bytes of a shared ring. */
-export class HashThread implements RingConsumer {
+/** One thread hashing the ring's bytes with one or more digests. */
+class HashThread {
   private readonly worker: Worker;
   private readonly replies: Array<{ resolve: (value: unknown) => void; reject: (error: Error) => void }> = [];
   private failure?: HashWorkerError;
   private closed = false;
 
   constructor(
-    readonly name: HashName,
-    buffer: SharedArrayBuffer,
+    readonly names: HashName[],
+    ring: ByteRing,
+    slot: number,
   ) {
     // Small heaps: the thread only hashes bytes that live outside its heap.
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { name, buffer },
+      workerData: { names, buffer: ring.buffer, control: ring.control, slot, layout: RING_LAYOUT, commands: RING_COMMAND },
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
     });
     this.worker.on('message', (value: unknown) => this.replies.shift()?.resolve(value));
-    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('error', (error) => {
+      this.fail(error);
+      ring.fail(this.failure);
+    });
     this.worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new Error(`exited with code ${code}`));
+      if (this.closed) return;
+      this.fail(new Error(`exited with code ${code}`));
+      ring.fail(this.failure);
     });
   }
 
@@ -125,24 +133,10 @@ export class HashThread implements RingConsumer {
     for (const reply of this.replies.splice(0)) reply.reject(this.failure);
   }
 
-  private ask(message: object): Promise<unknown> {
+  /** The answer to the command just given through the ring. */
+  answer(): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.replies.push({ resolve, reject });
-      this.worker.postMessage(message);
-    });
-  }
-
-  async consume(offset: number, length: number): Promise<void> {
-    await this.ask({ type: 'data', offset, length });
-  }
-
-  async reset(): Promise<void> {
-    await this.ask({ type: 'reset' });
-  }
-
-  async digest(): Promise<string> {
-    return String(await this.ask({ type: 'digest' }));
+    return new Promise((resolve, reject) => this.replies.push({ resolve, reject }));
   }
 
   close(): void {
@@ -153,7 +147,10 @@ export class HashThread implements RingConsumer {
   }
 }
 
-/** Every digest on its own thread, fed through one ring: the stream waits for none of them unless the ring is full. */
+/**
+ * The digests on threads fed through one ring: the stream waits for none of them unless the ring is full.
+ * `threads` says which digests share a thread (default: one thread per digest).
+ */
 export class WorkerHasher implements Hasher {
   private readonly threads: HashThread[];
   private readonly ring: ByteRing;
@@ -161,10 +158,10 @@ export class WorkerHasher implements Hasher {
   constructor(
     private readonly names: HashName[],
     bytes = RING_BYTES,
+    threads: HashName[][] = names.map((name) => [name]),
   ) {
-    const buffer = new SharedArrayBuffer(bytes);
-    this.threads = names.map((name) => new HashThread(name, buffer));
-    this.ring = new ByteRing(buffer, this.threads);
+    this.ring = new ByteRing(new SharedArrayBuffer(bytes), threads.length);
+    this.threads = threads.map((group, i) => new HashThread(group, this.ring, this.ring.slot(i)));
   }
 
   /** Resolves once the chunks are in the ring: the hashing goes on behind. */
@@ -172,29 +169,42 @@ export class WorkerHasher implements Hasher {
     return this.ring.push(chunks);
   }
 
-  /** Resolves when every byte so far has been handled by every consumer. */
+  /** Resolves when every byte so far has been handled by every thread. */
   drain(): Promise<void> {
     return this.ring.drain();
   }
 
   async reset(): Promise<void> {
     await this.ring.drain();
-    await Promise.all(this.threads.map((thread) => thread.reset()));
-    this.ring.rewind();
+    const answers = this.threads.map((thread) => thread.answer());
+    this.ring.command(RING_COMMAND.RESET);
+    await Promise.all(answers);
   }
 
   async digest(): Promise<Digests> {
     await this.ring.drain();
-    return toDigests(this.names, await Promise.all(this.threads.map((thread) => thread.digest())));
+    const answers = this.threads.map((thread) => thread.answer());
+    this.ring.command(RING_COMMAND.DIGEST);
+    const hex = new Map<HashName, string>();
+    const answered = await Promise.all(answers);
+    this.threads.forEach((thread, i) => {
+      thread.names.forEach((name, k) => {
+        hex.set(name, String((answered[i] as string[])[k]));
+      });
+    });
+    return toDigests(
+      this.names,
+      this.names.map((name) => hex.get(name)!),
+    );
   }
 
-  /** Stops handing out bytes and waits for the pieces in progress. */
+  /** Hands out no more bytes (a download that failed). */
   async stop(): Promise<void> {
-    await this.ring.stop();
+    this.ring.stop();
   }
 
   close(): void {
-    void this.ring.stop();
+    this.ring.stop();
     for (const thread of this.threads) thread.close();
   }
 }
