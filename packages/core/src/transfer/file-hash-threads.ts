@@ -1,7 +1,10 @@
-// Digests of a file on disk with one thread per digest, each reading the file itself (page-cache reads into its
-// own 1 MiB buffer): the caller's thread does none of the hashing and none of the copying, and md5 and sha256 run
-// side by side instead of one after the other. For a push, which hashes the file while it uploads it, the main
-// thread then only feeds the upload.
+// Digests of a file on disk on one thread that reads the file itself (page-cache reads into its own 1 MiB buffer)
+// and feeds every digest from each read: the caller's thread does none of the hashing and none of the copying.
+// For a push, which hashes the file while it uploads it, the main thread then only feeds the upload.
+//
+// One thread for md5 and sha256 together, not one each: md5 + sha256 of 512 MiB take ~1.0 s on one core, well
+// inside the upload they overlap with, and on 2 vCPUs (shared with the server in the benches) a second thread
+// and a second read of the file only took CPU from the upload and the server (see docs/performance.md).
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HashName } from './types';
@@ -23,7 +26,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
-const hash = createHash(workerData.name);
+const hashes = workerData.names.map((name) => createHash(name));
 const buffer = Buffer.allocUnsafeSlow(1024 * 1024);
 let fd;
 try {
@@ -32,10 +35,11 @@ try {
   for (;;) {
     const n = fs.readSync(fd, buffer, 0, buffer.length, size);
     if (n === 0) break;
-    hash.update(buffer.subarray(0, n));
+    const bytes = buffer.subarray(0, n);
+    for (const hash of hashes) hash.update(bytes);
     size += n;
   }
-  parentPort.postMessage({ hex: hash.digest('hex'), size });
+  parentPort.postMessage({ hex: hashes.map((hash) => hash.digest('hex')), size });
 } catch (error) {
   parentPort.postMessage({ error: { message: String(error && error.message), code: error && error.code } });
 } finally {
@@ -44,64 +48,44 @@ try {
 `;
 
 interface Answer {
-  hex?: string;
+  hex?: string[];
   size?: number;
   error?: { message: string; code?: string };
 }
 
-function hashOnThread(
-  file: string,
-  name: HashName,
-  signal: AbortSignal | undefined,
-): { done: Promise<{ hex: string; size: number }>; stop: () => void } {
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { file, name },
-    // the thread only hashes bytes in its one buffer
-    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
-  });
-  let settled = false;
-  const done = new Promise<{ hex: string; size: number }>((resolve, reject) => {
-    const finish = (error: Error | undefined, value?: { hex: string; size: number }) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      if (error) reject(error);
-      else resolve(value!);
-    };
-    const onAbort = () => finish(Object.assign(new Error('the hashing was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (answer: Answer) => {
-      if (answer.error) finish(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
-      else finish(undefined, { hex: String(answer.hex), size: Number(answer.size) });
-    });
-    worker.once('error', (error) => finish(error));
-    worker.once('exit', (code) => finish(new Error(`the hashing thread exited with code ${code}`)));
-  });
-  return { done, stop: () => void worker.terminate() };
-}
-
-/** Every digest in `names` of `file`, one thread each; rejects if the threads saw different sizes (the file changed). */
+/** Every digest in `names` of `file`, computed on one thread over one read of the file. */
 export async function fileDigestsOnThreads(
   file: string,
   names: readonly HashName[],
   signal?: AbortSignal,
 ): Promise<{ digests: Partial<Record<HashName, string>>; size: number }> {
-  if (signal?.aborted) throw Object.assign(new Error('the hashing was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
-  const threads = names.map((name) => hashOnThread(file, name, signal));
+  const aborted = () => Object.assign(new Error('the hashing was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+  if (signal?.aborted) throw aborted();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, names },
+    // the thread only hashes bytes in its one buffer
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+  });
+  let onAbort: (() => void) | undefined;
   try {
-    const results = await Promise.all(threads.map((thread) => thread.done));
-    const size = results[0]!.size;
-    if (results.some((r) => r.size !== size)) {
-      throw Object.assign(new Error(`${file} changed while it was hashed`), { code: 'EFILECHANGED' });
-    }
+    const answer = await new Promise<{ hex: string[]; size: number }>((resolve, reject) => {
+      onAbort = () => reject(aborted());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.once('message', (message: Answer) => {
+        if (message.error) reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+        else resolve({ hex: message.hex ?? [], size: Number(message.size) });
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the hashing thread exited with code ${code}`)));
+    });
     const digests: Partial<Record<HashName, string>> = {};
     names.forEach((name, i) => {
-      digests[name] = results[i]!.hex;
+      digests[name] = String(answer.hex[i]);
     });
-    return { digests, size };
+    return { digests, size: answer.size };
   } finally {
-    for (const thread of threads) thread.stop();
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    void worker.terminate();
   }
 }
