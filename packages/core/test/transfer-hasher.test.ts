@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { InlineHasher, PARALLEL_HASH_MIN_BYTES, preferWorkerHashing, WorkerHasher } from '../src/transfer/hasher';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
+import { HashWorkerError, InlineHasher, PARALLEL_HASH_MIN_BYTES, preferWorkerHashing, WorkerHasher } from '../src/transfer/hasher';
 
 const expected = (data: Buffer) => ({
   sha256: createHash('sha256').update(data).digest('hex'),
@@ -44,6 +46,30 @@ describe('hashers', () => {
       }
     });
   }
+
+  test('a hash thread that dies fails the waiting update and the digest with HashWorkerError instead of hanging', {
+    timeout: 20_000,
+  }, async () => {
+    const threads: Worker[] = [];
+    const grab = (worker: Worker) => threads.push(worker);
+    process.on('worker', grab);
+    const hasher = new WorkerHasher(['sha256', 'md5']);
+    try {
+      await hasher.update([randomBytes(1024)]);
+      // process emits 'worker' once a thread has started
+      for (let i = 0; i < 400 && threads.length < 2; i++) await delay(5);
+      assert.equal(threads.length, 2);
+      await threads[1]!.terminate();
+      // the dead thread never takes its bytes: once the ring (4 MiB) is full, the update must end with the failure
+      await assert.rejects(async () => {
+        for (let i = 0; i < 16; i++) await hasher.update([Buffer.alloc(1024 * 1024)]);
+      }, HashWorkerError);
+      await assert.rejects(hasher.digest(), HashWorkerError);
+    } finally {
+      process.off('worker', grab);
+      hasher.close();
+    }
+  });
 
   test('sha256 only when md5 is not asked', async () => {
     const hasher = new WorkerHasher(['sha256']);
