@@ -357,6 +357,53 @@ describe('WriteQueue', () => {
     );
   });
 
+  test('the file is synced in the background as it grows, one sync at a time; a failed sync fails no write', async () => {
+    const dest = file();
+    const real = await fsp.open(dest, 'w');
+    const held = gate();
+    let syncs = 0;
+    let running = 0;
+    let most = 0;
+    const handle = {
+      write: (...args: Parameters<fsp.FileHandle['write']>) => real.write(...args),
+      writev: (buffers: Buffer[], position: number) => real.writev(buffers, position),
+      datasync: async () => {
+        syncs++;
+        running++;
+        most = Math.max(most, running);
+        // the first sync hangs until released: the writes must go on meanwhile
+        if (syncs === 1) await held.opened;
+        running--;
+        if (syncs === 2) throw Object.assign(new Error('sync failed'), { code: 'EIO' });
+        await real.datasync();
+      },
+    } as unknown as fsp.FileHandle;
+    const MiB = 1024 * 1024;
+    const queue = new WriteQueue(handle, (error) => new DiskWriteError(dest, error), 4 * MiB, MiB);
+    const data = randomBytes(6 * MiB + 5);
+    let position = 0;
+    for (const batch of batches(data, 3)) {
+      await queue.write(batch, position);
+      for (const chunk of batch) position += chunk.length;
+    }
+    await queue.drain();
+    assert.equal(syncs, 1, 'no second sync while the first one runs');
+    held.open();
+    await delay(20);
+    // more bytes after the first sync ended start the next ones
+    for (const batch of batches(randomBytes(3 * MiB), 3)) {
+      await queue.write(batch, position);
+      for (const chunk of batch) position += chunk.length;
+    }
+    await queue.drain();
+    await delay(20);
+    assert.ok(syncs >= 2, `${syncs} syncs`);
+    assert.equal(most, 1, 'one sync in flight at most');
+    await real.close();
+    assert.equal(fs.statSync(dest).size, position);
+    assert.ok(fs.readFileSync(dest).subarray(0, data.length).equals(data));
+  });
+
   test('a failed write is reported to the next write and to drain() as the wrapped error', async () => {
     const handle = {
       write: async () => {

@@ -14,6 +14,15 @@ export const WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
  * write takes one or two of them.
  */
 export const WRITE_MAX_BYTES = 128 * 1024;
+/**
+ * Bytes written between two background fdatasyncs. The downloaded file is fsynced before it is used (FileSink
+ * finish, then the catalogue's placing); with nothing synced earlier, all of it was still dirty then, and that
+ * last fsync waited for the whole file: 0.21-0.46 s per 512 MiB on this VM. Syncing as the file grows lets the
+ * disk work while the network does, on a thread of libuv's pool (the writes go on; one sync in flight at most).
+ * In-process downloads of 512 MiB from Distribution, 5 interleaved rounds: the last fsync 209-222 ms without,
+ * 15-25 ms with 32 MiB, the same CPU.
+ */
+export const SYNC_EVERY_BYTES = 32 * 1024 * 1024;
 
 export class WriteQueue {
   private queue: Buffer[] = [];
@@ -23,11 +32,15 @@ export class WriteQueue {
   private writing?: Promise<void>;
   private failure?: unknown;
   private waiters: Array<() => void> = [];
+  /** bytes written since the last background sync started, and that sync while it runs */
+  private unsynced = 0;
+  private syncing?: Promise<void>;
 
   constructor(
     private readonly handle: fs.FileHandle,
     private readonly wrap: (error: unknown) => Error,
     private readonly limit = WRITE_QUEUE_BYTES,
+    private readonly syncEvery = SYNC_EVERY_BYTES,
   ) {}
 
   /** bytes queued and not yet in the file */
@@ -80,6 +93,8 @@ export class WriteQueue {
         this.queued -= bytes;
         this.position = at + bytes;
         this.writing = undefined;
+        this.unsynced += bytes;
+        if (this.unsynced >= this.syncEvery && !this.syncing) this.syncInBackground();
         this.start();
         this.wake();
       },
@@ -89,6 +104,19 @@ export class WriteQueue {
         this.queued = 0;
         this.writing = undefined;
         this.wake();
+      },
+    );
+  }
+
+  /** A failed background sync is not reported: the caller's own fsync at the end meets the same error. */
+  private syncInBackground(): void {
+    this.unsynced = 0;
+    this.syncing = this.handle.datasync().then(
+      () => {
+        this.syncing = undefined;
+      },
+      () => {
+        this.syncing = undefined;
       },
     );
   }
