@@ -34,6 +34,18 @@ describe('oras over TLS with a private CA', { skip }, () => {
     assert.equal(fileSha256(path.join(e.work, 'tls.sif')), fileSha256(image));
   });
 
+  test('a file of 16 MiB or more goes up over https in one streamed PATCH and comes back byte for byte', async () => {
+    const large = path.join(e.home, 'tls-large.sif');
+    fs.writeFileSync(large, Buffer.alloc(17 * 1024 * 1024, 5));
+    const ref = `oras://${registry.host}/secure/large:v1`;
+    const pushed = await e.run(['push', large, '--name', ref, '--debug']);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal((pushed.stderr.match(/PATCH https:.*streamed/g) ?? []).length, 1, 'one streamed PATCH over https');
+    const pulled = await e.run(['pull', '--no-cache', '--name', 'tls-large.sif', ref]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'tls-large.sif')), fileSha256(large));
+  });
+
   test('without the CA: one line that names NODE_EXTRA_CA_CERTS and SREGISTRY_ORAS_NOHTTPS', async () => {
     const r = await e.run(['pull', `oras://${registry.host}/secure/tls:v1`], { env: { NODE_EXTRA_CA_CERTS: undefined } });
     assertOneLineError(r, /NODE_EXTRA_CA_CERTS.*SREGISTRY_ORAS_NOHTTPS/);
@@ -67,6 +79,25 @@ describe('oras with token auth (and deletes disabled)', { skip }, () => {
     const pulled = await e.run(['pull', ref('alice/token:v1')]);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.match(pulled.stdout, /\[container\]\[new\] alice\/token:v1@/);
+  });
+
+  test('a file of 16 MiB or more with a token: the upload session asks for it; pushed again, the upload is dropped', async () => {
+    const large = path.join(e.home, 'token-large.sif');
+    fs.writeFileSync(large, Buffer.alloc(17 * 1024 * 1024, 6));
+    const mark = registry.tokenServer!.requests.length;
+    const pushed = await e.run(['push', large, '--name', ref('alice/large:v1'), '--json']);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal(JSON.parse(pushed.stdout).details.blobUploaded, true);
+    const asked = registry.tokenServer!.requests.slice(mark);
+    assert.ok(asked.length >= 1 && asked.length <= 2, `tokens asked for: ${JSON.stringify(asked)}`);
+    assert.ok(asked[0].scope.includes('repository:alice/large:pull,push'), JSON.stringify(asked));
+    // this registry has deletes turned off: the dropped session's DELETE may be refused, the push still succeeds
+    const again = await e.run(['push', large, '--name', ref('alice/large:v2'), '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).details.blobUploaded, false);
+    const pulled = await e.run(['pull', '--no-cache', '--name', 'token-large.sif', ref('alice/large:v2')]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'token-large.sif')), fileSha256(large));
   });
 
   test('a public repository pulls with an anonymous token; a private one says a login is missing', async () => {
