@@ -8,7 +8,7 @@ import { CollectionEntity, ContainerEntity } from './entities';
 import { isListAll, MATCH_SQL_POSTGRES, matchParameters } from './match';
 import { Mutex } from './mutex';
 import { isBusy, isUniqueViolation, withRetry } from './retry';
-import { type RawRecordRow, rowToRecord } from './row-mapping';
+import { newRowColumns, type RawRecordRow, rowToRecord, rowToUpdate, upsertChanges } from './row-mapping';
 import { formatTimestamp } from './timestamp';
 
 type Changes = Parameters<Database['update']>[1];
@@ -77,14 +77,9 @@ export class SqlDatabase implements Database {
         .where('c.collection_id = :collectionId', { collectionId })
         .andWhere('c.name = :name AND c.tag = :tag AND c.version = :version', { name: row.name, tag: row.tag, version: row.version })
         .getRawMany<RawRecordRow>();
-      // The original matches without the client; preferring the row of the same client keeps the
-      // update from colliding with _container_uc when rows of several clients exist.
-      const existing = candidates.find((c) => c.client === row.client) ?? candidates[0];
-      const uri = `${row.collection}/${row.name}:${row.tag}${row.version ? `@${row.version}` : ''}`;
+      const existing = rowToUpdate(candidates, row);
       if (existing) {
-        const merged = { ...rowToRecord(existing).metrics, ...row.metrics };
-        const set: QueryDeepPartialEntity<ContainerEntity> = { metrics: JSON.stringify(merged), url: row.url, client: row.client };
-        if (row.image !== null) set.image = row.image;
+        const set: QueryDeepPartialEntity<ContainerEntity> = upsertChanges(existing, row);
         await manager.createQueryBuilder().update(ContainerEntity).set(set).where('id = :id', { id: existing.id }).execute();
         return { id: Number(existing.id), created: false };
       }
@@ -92,18 +87,7 @@ export class SqlDatabase implements Database {
         .createQueryBuilder()
         .insert()
         .into(ContainerEntity)
-        .values({
-          createdAt: () => ':createdAt',
-          metrics: JSON.stringify(row.metrics),
-          name: row.name,
-          tag: row.tag,
-          image: row.image,
-          url: row.url,
-          uri,
-          client: row.client,
-          version: row.version,
-          collectionId,
-        })
+        .values({ createdAt: () => ':createdAt', ...newRowColumns(row, collectionId) })
         .setParameter('createdAt', formatTimestamp())
         .updateEntity(false);
       // PostgreSQL reports only what RETURNING asks for

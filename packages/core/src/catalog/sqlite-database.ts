@@ -8,7 +8,7 @@ import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { Mutex } from './mutex';
 import { SELECT } from './reader';
 import { isBusy, isUniqueViolation, withRetry } from './retry';
-import { type RawRecordRow, rowToRecord } from './row-mapping';
+import { newRowColumns, type RawRecordRow, rowToRecord, rowToUpdate, upsertChanges } from './row-mapping';
 import { formatTimestamp } from './timestamp';
 
 type Changes = Parameters<Database['update']>[1];
@@ -57,32 +57,15 @@ export class SqliteDatabase implements Database {
         `${RECORD} WHERE c.collection_id = :collectionId AND c.name = :name AND c.tag = :tag AND c.version = :version`,
         { collectionId, name: row.name, tag: row.tag, version: row.version },
       );
-      // The original matches without the client; preferring the row of the same client keeps the
-      // update from colliding with _container_uc when rows of several clients exist.
-      const existing = candidates.find((c) => c.client === row.client) ?? candidates[0];
+      const existing = rowToUpdate(candidates, row);
       if (existing) {
-        const merged = { ...rowToRecord(existing).metrics, ...row.metrics };
-        const set: Params = { metrics: JSON.stringify(merged), url: row.url, client: row.client };
-        if (row.image !== null) set.image = row.image;
-        this.updateRow(Number(existing.id), set);
+        this.updateRow(Number(existing.id), upsertChanges(existing, row));
         return { id: Number(existing.id), created: false };
       }
-      const uri = `${row.collection}/${row.name}:${row.tag}${row.version ? `@${row.version}` : ''}`;
       const inserted = this.run(
         `INSERT INTO container (created_at, metrics, name, tag, image, url, uri, client, version, collection_id)
           VALUES (:createdAt, :metrics, :name, :tag, :image, :url, :uri, :client, :version, :collectionId)`,
-        {
-          createdAt: formatTimestamp(),
-          metrics: JSON.stringify(row.metrics),
-          name: row.name,
-          tag: row.tag,
-          image: row.image,
-          url: row.url,
-          uri,
-          client: row.client,
-          version: row.version,
-          collectionId,
-        },
+        { createdAt: formatTimestamp(), ...newRowColumns(row, collectionId) },
       );
       return { id: Number(inserted.lastInsertRowid), created: true };
     }).then(async ({ id, created }) => ({ record: await this.byId(id), created }));
