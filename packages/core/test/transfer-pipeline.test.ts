@@ -13,11 +13,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { fileDigests } from '../src/catalog/hash';
 import { ByteRing, RING_COMMAND, RING_CONSUMER_SOURCE, RING_LAYOUT, RING_MIN_PIECE } from '../src/transfer/byte-ring';
+import { DirectBody } from '../src/transfer/direct-get';
 import { FILE_THREADS_MIN_BYTES, fileDigestsOnThreads, preferFileHashThreads } from '../src/transfer/file-hash-threads';
 import { DiskWriteError, FileSink } from '../src/transfer/file-sink';
+import { FileWriter, SYNC_EVERY_BYTES, WRITE_MAX_BYTES } from '../src/transfer/file-writer';
 import { type Digests, WorkerHasher } from '../src/transfer/hasher';
 import { downloadToFile } from '../src/transfer/index';
-import { WRITE_MAX_BYTES, WriteQueue } from '../src/transfer/write-queue';
 
 let dir: string;
 before(() => {
@@ -194,6 +195,40 @@ describe('ByteRing', () => {
     });
   }
 
+  test('bytes read into the ring in place are published where they are, across its end; no copy may jump them', async () => {
+    const size = RING_MIN_PIECE + 4099;
+    const ring = new ByteRing(new SharedArrayBuffer(size), 1);
+    const one = consumer(ring, 0);
+    const data = randomBytes(5 * size + 17);
+    try {
+      let at = 0;
+      for (let i = 0; at < data.length; i++) {
+        // the socket's reads: as much as it is given room for, at most an odd amount
+        if (ring.free() === 0) await ring.whenFree(1);
+        const space = ring.space(Math.min(70_001 + i, data.length - at))!;
+        assert.equal(space.buffer, ring.buffer, 'the ring hands out its own memory');
+        data.copy(space, 0, at, at + space.length);
+        ring.commit(space.length);
+        // a copy now would land on the bytes read in place
+        if (i === 0) await assert.rejects(ring.push([Buffer.alloc(1)]), /bytes wait in place/);
+        await ring.push([space]);
+        at += space.length;
+      }
+      // bytes committed but dropped are forgotten: the next copy goes to the head
+      const dropped = ring.space(100)!;
+      ring.commit(dropped.length);
+      ring.release();
+      const tail = randomBytes(1000);
+      await ring.push([tail]);
+      await ring.drain();
+      const digest = one.digest();
+      ring.command(RING_COMMAND.DIGEST);
+      assert.equal(await digest, expected(Buffer.concat([data, tail]), false).sha256);
+    } finally {
+      await one.stop();
+    }
+  });
+
   test("a consumer's failure reaches the producer and drain()", async () => {
     const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE), 1);
     const failing = consumer(ring, 0, { fail: true });
@@ -278,83 +313,102 @@ describe('FileSink', () => {
   });
 });
 
-describe('WriteQueue', () => {
-  test('a slow disk does not hold the stream back until 8 MiB are queued; writes land in order', async () => {
-    const dest = file();
-    const real = await fsp.open(dest, 'w');
-    const slow = gate();
-    let calls = 0;
-    // The real file handle behind a disk that does not answer until released.
-    const handle = {
-      write: async (...args: Parameters<fsp.FileHandle['write']>) => {
-        calls++;
-        await slow.opened;
-        return real.write(...args);
-      },
-      writev: async (buffers: Buffer[], position: number) => {
-        calls++;
-        await slow.opened;
-        return real.writev(buffers, position);
-      },
-    } as unknown as fsp.FileHandle;
-    const queue = new WriteQueue(handle, (error) => new DiskWriteError(dest, error), 8 * 1024 * 1024);
-    const data = randomBytes(10 * 1024 * 1024 + 1);
-    let position = 0;
-    let accepted = 0;
-    const writes: Promise<void>[] = [];
-    for (const batch of batches(data, 4)) {
-      const p = queue.write(batch, position);
-      for (const chunk of batch) position += chunk.length;
-      const end = position;
-      writes.push(
-        p.then(() => {
-          accepted = Math.max(accepted, end);
-        }),
-      );
+describe('direct receive into the hash ring', () => {
+  test('the socket reads into the ring: no copy, framing dropped, held back while the hash is a ring behind', async () => {
+    // a chunked answer (node:http without a length), written in odd pieces so reads mix framing and data
+    const data = randomBytes(3 * 1024 * 1024 + 333);
+    const server = http.createServer((_req, res) => {
+      void (async () => {
+        for (const batch of batches(data, 1)) {
+          for (const chunk of batch) res.write(chunk);
+          await delay(1);
+        }
+        res.end();
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const ring = new ByteRing(new SharedArrayBuffer(2 * RING_MIN_PIECE + 777), 1);
+    const slow = consumer(ring, 0, { gated: true });
+    try {
+      const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/img`);
+      const { head, body } = await DirectBody.get(url, {}, { timeoutMs: 10_000 });
+      assert.equal(head.status, 200);
+      let taken = 0;
+      let foreign = 0;
+      const received = body.receive(async (chunks) => {
+        for (const chunk of chunks) {
+          if (chunk.buffer !== ring.buffer) foreign++;
+          taken += chunk.length;
+        }
+        await ring.push(chunks);
+      }, ring);
+      await delay(300);
+      assert.ok(taken > 0 && taken <= 2 * RING_MIN_PIECE + 777, `${taken} bytes taken while the hash is stalled`);
+      slow.open();
+      await received;
+      assert.equal(taken, data.length);
+      assert.equal(foreign, 0, 'every chunk was ring memory');
+      await ring.drain();
+      const digest = slow.digest();
+      ring.command(RING_COMMAND.DIGEST);
+      assert.equal(await digest, expected(data, false).sha256);
+    } finally {
+      await slow.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
-    await delay(100);
-    assert.ok(accepted >= 4 * 1024 * 1024 && accepted < data.length, `accepted ${accepted} bytes before the disk answered`);
-    assert.equal(calls, 1, 'one write in flight at a time');
-    slow.open();
-    await Promise.all(writes);
-    await queue.drain();
-    await real.close();
-    assert.ok(fs.readFileSync(dest).equals(data));
   });
+});
 
-  test(`no write is bigger than ${WRITE_MAX_BYTES} bytes, whatever the chunk sizes; the file is exact`, async () => {
+describe('FileWriter', () => {
+  /** fs.writeSync, recording each write's size and position */
+  function recording() {
+    const writes: Array<{ length: number; position: number }> = [];
+    const writeSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+      writes.push({ length, position });
+      return fs.writeSync(fd, buffer, offset, length, position);
+    };
+    return { writes, writeSync };
+  }
+
+  test(`writes land at once, at their positions, in pieces of at most ${WRITE_MAX_BYTES} bytes; the file is exact`, async () => {
     const dest = file();
-    const real = await fsp.open(dest, 'w');
-    const sizes: number[] = [];
-    const count = (buffers: Buffer[]) => sizes.push(buffers.reduce((sum, b) => sum + b.length, 0));
-    // the real file handle, recording the size of every write it is asked for
-    const handle = {
-      write: async (...args: Parameters<fsp.FileHandle['write']>) => {
-        const [buffer, offset = 0, length] = args as [Buffer, number, number];
-        count([buffer.subarray(offset, offset + (length ?? buffer.length - offset))]);
-        return real.write(...args);
-      },
-      writev: async (buffers: Buffer[], position: number) => {
-        count(buffers);
-        return real.writev(buffers, position);
-      },
-    } as unknown as fsp.FileHandle;
-    const queue = new WriteQueue(handle, (error) => new DiskWriteError(dest, error));
-    // batches of 1 byte to just over 1 MiB, so chunks are both coalesced and split
+    const handle = await fsp.open(dest, 'w');
+    const { writes, writeSync } = recording();
+    const writer = new FileWriter(handle, (error) => new DiskWriteError(dest, error), SYNC_EVERY_BYTES, writeSync);
+    // batches of 1 byte to just over 1 MiB, so chunks are both whole and split
     const data = randomBytes(6 * 1024 * 1024 + 11);
     let position = 0;
     for (const batch of batches(data, 5)) {
-      await queue.write(batch, position);
+      writer.write(batch, position);
       for (const chunk of batch) position += chunk.length;
+      // synchronous: the file holds every byte given so far, before anything else runs
+      assert.equal(fs.statSync(dest).size, position);
     }
-    await queue.drain();
-    await real.close();
+    await handle.close();
     assert.ok(fs.readFileSync(dest).equals(data));
-    assert.ok(Math.max(...sizes) <= WRITE_MAX_BYTES, `largest write ${Math.max(...sizes)} bytes`);
+    assert.ok(Math.max(...writes.map((w) => w.length)) <= WRITE_MAX_BYTES, 'no write above the bound');
     assert.ok(
-      sizes.some((size) => size === WRITE_MAX_BYTES),
-      'writes are filled up to the bound',
+      writes.some((w) => w.length === WRITE_MAX_BYTES),
+      'big chunks are written in whole pieces',
     );
+    for (let i = 1; i < writes.length; i++) assert.equal(writes[i]!.position, writes[i - 1]!.position + writes[i - 1]!.length);
+  });
+
+  test('a short write goes on from where it stopped', async () => {
+    const dest = file();
+    const handle = await fsp.open(dest, 'w');
+    // the disk takes at most 1000 bytes a call
+    const writer = new FileWriter(
+      handle,
+      (error) => new DiskWriteError(dest, error),
+      SYNC_EVERY_BYTES,
+      (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, Math.min(length, 1000), position),
+    );
+    const data = randomBytes(70_001);
+    writer.write([data.subarray(0, 5), data.subarray(5)], 0);
+    await handle.close();
+    assert.ok(fs.readFileSync(dest).equals(data));
   });
 
   test('the file is synced in the background as it grows, one sync at a time; a failed sync fails no write', async () => {
@@ -365,8 +419,7 @@ describe('WriteQueue', () => {
     let running = 0;
     let most = 0;
     const handle = {
-      write: (...args: Parameters<fsp.FileHandle['write']>) => real.write(...args),
-      writev: (buffers: Buffer[], position: number) => real.writev(buffers, position),
+      fd: real.fd,
       datasync: async () => {
         syncs++;
         running++;
@@ -377,43 +430,51 @@ describe('WriteQueue', () => {
         if (syncs === 2) throw Object.assign(new Error('sync failed'), { code: 'EIO' });
         await real.datasync();
       },
-    } as unknown as fsp.FileHandle;
+    };
     const MiB = 1024 * 1024;
-    const queue = new WriteQueue(handle, (error) => new DiskWriteError(dest, error), 4 * MiB, MiB);
+    const writer = new FileWriter(handle, (error) => new DiskWriteError(dest, error), MiB);
     const data = randomBytes(6 * MiB + 5);
     let position = 0;
     for (const batch of batches(data, 3)) {
-      await queue.write(batch, position);
+      writer.write(batch, position);
       for (const chunk of batch) position += chunk.length;
     }
-    await queue.drain();
     assert.equal(syncs, 1, 'no second sync while the first one runs');
     held.open();
     await delay(20);
     // more bytes after the first sync ended start the next ones
     for (const batch of batches(randomBytes(3 * MiB), 3)) {
-      await queue.write(batch, position);
+      writer.write(batch, position);
       for (const chunk of batch) position += chunk.length;
+      await delay(1);
     }
-    await queue.drain();
     await delay(20);
     assert.ok(syncs >= 2, `${syncs} syncs`);
     assert.equal(most, 1, 'one sync in flight at most');
+    writer.check();
     await real.close();
     assert.equal(fs.statSync(dest).size, position);
     assert.ok(fs.readFileSync(dest).subarray(0, data.length).equals(data));
   });
 
-  test('a failed write is reported to the next write and to drain() as the wrapped error', async () => {
-    const handle = {
-      write: async () => {
+  test('a failed write throws the wrapped error, and so does every later write and check()', () => {
+    let calls = 0;
+    const writer = new FileWriter(
+      { fd: -1, datasync: async () => undefined },
+      (error) => new DiskWriteError('/x', error),
+      SYNC_EVERY_BYTES,
+      () => {
+        calls++;
         throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
       },
-    } as unknown as fsp.FileHandle;
-    const queue = new WriteQueue(handle, (error) => new DiskWriteError('/x', error));
-    await queue.write([Buffer.alloc(10)], 0);
-    await assert.rejects(queue.drain(), (error: unknown) => error instanceof DiskWriteError && error.code === 'ENOSPC');
-    await assert.rejects(queue.write([Buffer.alloc(10)], 10), DiskWriteError);
+    );
+    assert.throws(
+      () => writer.write([Buffer.alloc(10)], 0),
+      (error: unknown) => error instanceof DiskWriteError && error.code === 'ENOSPC',
+    );
+    assert.throws(() => writer.write([Buffer.alloc(10)], 10), DiskWriteError);
+    assert.throws(() => writer.check(), DiskWriteError);
+    assert.equal(calls, 1, 'nothing is written after the failure');
   });
 });
 

@@ -10,6 +10,10 @@
 // drains. A message per piece (what this replaced) woke the consumer's event loop and then the producer's for every
 // piece, ~2,500 round trips per 512 MiB with md5 and sha256 (measured; see docs/performance.md).
 //
+// The producer either copies chunks in (`push`), or lets the socket read straight into the ring (`space`, then
+// `commit` for the bytes read there): a chunk pushed that is the ring's own memory at its head is published where
+// it is, so a download's bytes are never copied on the receiving thread (ReadBuffers in direct-get.ts).
+//
 // Pieces are at least MIN_PIECE bytes (or what is left when a drain asks for it), so a fast consumer is not woken
 // for every 64 KiB socket read, and at most MAX_PIECE, so space comes back while a slow one works.
 //
@@ -105,6 +109,9 @@ export class ByteRing {
   private head: number;
   /** where the next byte goes in the ring */
   private at = 0;
+  /** the stream position and ring offset past the bytes read into the ring in place and not yet pushed */
+  private reserve: number;
+  private reserveAt = 0;
   private failure?: unknown;
   private stopped = false;
 
@@ -120,6 +127,7 @@ export class ByteRing {
     this.control = new SharedArrayBuffer(4 * RING_LAYOUT.SLOT * (consumers + 1));
     this.ctl = new Int32Array(this.control);
     this.head = start;
+    this.reserve = start;
     Atomics.store(this.ctl, RING_LAYOUT.HEAD, start | 0);
     for (let i = 0; i < consumers; i++) Atomics.store(this.ctl, this.slot(i) + RING_LAYOUT.DONE, start | 0);
   }
@@ -129,9 +137,19 @@ export class ByteRing {
     return RING_LAYOUT.SLOT * (i + 1);
   }
 
-  /** Copies the chunks in; resolves once they are all in the ring (waits only while it is full). */
+  /**
+   * Copies the chunks in, or publishes in place those read into the ring (`space`); resolves once they are all in
+   * the ring (waits only while it is full).
+   */
   async push(chunks: Buffer[]): Promise<void> {
     for (const chunk of chunks) {
+      if (this.inPlace(chunk)) {
+        this.check();
+        this.advance(chunk.length);
+        continue;
+      }
+      // a copy goes to the head: bytes read in place after it would be overwritten
+      if (this.reserve !== this.head) throw new Error('ring: a chunk copied in while bytes wait in place');
       let offset = 0;
       while (offset < chunk.length) {
         this.check();
@@ -142,13 +160,56 @@ export class ByteRing {
         }
         const n = Math.min(free, chunk.length - offset, this.size - this.at);
         this.bytes.set(chunk.subarray(offset, offset + n), this.at);
-        this.at = this.at + n === this.size ? 0 : this.at + n;
-        this.head += n;
         offset += n;
-        this.publish();
+        this.advance(n);
+        this.release();
       }
     }
     this.check();
+  }
+
+  /** Bytes of free ring memory past what was read in place (0 once the ring was stopped or failed). */
+  free(): number {
+    if (this.failure !== undefined || this.stopped) return 0;
+    return this.size - this.behind(this.reserve);
+  }
+
+  /**
+   * Free ring memory past what was read in place, for the socket's next read: at most `max` bytes, up to the
+   * ring's end; undefined when nothing is free. Bytes read there are `commit`ted, then pushed as views of it.
+   */
+  space(max: number): Buffer | undefined {
+    const n = Math.min(max, this.size - this.reserveAt, this.free());
+    return n > 0 ? Buffer.from(this.buffer, this.reserveAt, n) : undefined;
+  }
+
+  /** `n` bytes were read into the memory `space` gave. */
+  commit(n: number): void {
+    this.reserve += n;
+    this.reserveAt = this.reserveAt + n === this.size ? 0 : this.reserveAt + n;
+  }
+
+  /** Forgets bytes read in place that will not be pushed (an attempt that ended): the next read goes to the head. */
+  release(): void {
+    this.reserve = this.head;
+    this.reserveAt = this.at;
+  }
+
+  /** Resolves once `free()` is at least `bytes`, or the ring was stopped or failed. */
+  async whenFree(bytes: number): Promise<void> {
+    await this.waitFor(() => this.free() >= bytes).catch(() => undefined);
+  }
+
+  /** Whether the chunk is ring memory at the head, read there in place and not yet pushed. */
+  private inPlace(chunk: Buffer): boolean {
+    return chunk.buffer === this.buffer && chunk.byteOffset === this.at && this.reserve - this.head >= chunk.length;
+  }
+
+  /** Publishes the next `n` bytes at the head. */
+  private advance(n: number): void {
+    this.at = this.at + n === this.size ? 0 : this.at + n;
+    this.head += n;
+    this.publish();
   }
 
   /** Resolves when every consumer has handled every byte pushed so far; rejects with the first consumer failure. */
@@ -186,9 +247,9 @@ export class ByteRing {
     this.wake();
   }
 
-  /** How far the slowest consumer is behind the head. */
-  private behind(): number {
-    const head = this.head | 0;
+  /** How far the slowest consumer is behind the head (or another stream position). */
+  private behind(position = this.head): number {
+    const head = position | 0;
     let most = 0;
     for (let i = 0; i < this.consumers; i++) {
       const lag = (head - Atomics.load(this.ctl, this.slot(i) + RING_LAYOUT.DONE)) | 0;

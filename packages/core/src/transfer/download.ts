@@ -346,7 +346,7 @@ async function receive(
     await body.receive(async (chunks) => {
       for (let i = 0; probing && i < chunks.length; i++) probing = hooks.onChunk(chunks[i]!, fail);
       await sink.accept(chunks, hooks.onWritten);
-    });
+    }, sink.readBuffers());
     // the attempt is over only when its bytes are in the file: a disk error then fails this attempt
     await sink.flushed();
   } finally {

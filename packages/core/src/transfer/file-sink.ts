@@ -1,19 +1,21 @@
 // The download target: one file handle for all attempts, the running digests, and the accepted byte count.
-// Each attempt gets a fresh Writable that appends at the accepted position; bytes are hashed in order, so a
-// Range resume just continues the hash state, and a restart resets both.
+// Each attempt hands its bytes to `accept` (the direct receive path) or to a fresh Writable (`writer`) that
+// appends at the accepted position; bytes are hashed in order, so a Range resume just continues the hash state,
+// and a restart resets both.
 //
-// No stage waits for another in lock step. Each batch goes to two bounded queues and the Writable is done with it:
-// the file's WriteQueue (the socket's buffers, written behind the stream) and the hashes. Big downloads
-// (`parallel`) hash on one thread per digest, fed through a ByteRing in shared memory (see hasher.ts); small
-// ones hash on the main thread while the write is in flight. The stream is held back only when the disk or the
-// slowest hash is a whole queue behind, so memory stays flat.
+// Each batch is written to the file at once (FileWriter: synchronous page-cache writes, as curl does) and then
+// handed to the hashes. Big downloads (`parallel`) hash on one thread per digest, fed through a ByteRing in shared
+// memory (see hasher.ts); the direct receive path reads the socket into that ring itself (`readBuffers`), so
+// the bytes are neither copied nor garbage. Small downloads hash on the main thread. The stream is held back only
+// by the disk or when the slowest hash is a whole ring behind, so memory stays flat.
 // Write errors surface as DiskWriteError; a failing hash worker as HashWorkerError (see hasher.ts), on a later
 // write, at the end of the attempt, or from digests().
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import type { ReadBuffers } from './direct-get';
+import { FileWriter } from './file-writer';
 import { type Digests, type Hasher, InlineHasher, WorkerHasher } from './hasher';
 import type { HashName } from './types';
-import { WriteQueue } from './write-queue';
 
 /** Write buffer of the per-attempt stream: large, so the socket keeps flowing while the disk catches up. */
 export const WRITE_HIGH_WATER_MARK = 1024 * 1024;
@@ -32,8 +34,11 @@ export class DiskWriteError extends Error {
   }
 }
 
-/** A hasher that may queue bytes: `drain` waits for them, `stop` abandons them. */
-export type QueuedHasher = Hasher & { drain?: () => Promise<void>; stop?: () => Promise<void> };
+/**
+ * A hasher that may queue bytes: `drain` waits for them, `stop` abandons them; `readBuffers`, where it has one,
+ * is the memory its queue lives in, for the socket to read into.
+ */
+export type QueuedHasher = Hasher & { drain?: () => Promise<void>; stop?: () => Promise<void>; readBuffers?: () => ReadBuffers };
 
 function defaultHasher(names: HashName[], parallel: boolean): QueuedHasher {
   return parallel ? new WorkerHasher(names) : new InlineHasher(names);
@@ -49,9 +54,7 @@ export class FileSink {
   parallel = false;
   private hasher?: QueuedHasher;
   private readBuffer?: Buffer;
-  private readonly disk: WriteQueue;
-  /** positional writers of ranged parts still open (parts-download.ts); drained with the main queue */
-  private readonly parts = new Set<WriteQueue>();
+  private readonly disk: FileWriter;
 
   private constructor(
     private readonly handle: fs.FileHandle,
@@ -59,7 +62,7 @@ export class FileSink {
     private readonly names: HashName[],
     private readonly makeHasher: (names: HashName[], parallel: boolean) => QueuedHasher,
   ) {
-    this.disk = new WriteQueue(handle, (error) => new DiskWriteError(path, error));
+    this.disk = new FileWriter(handle, (error) => new DiskWriteError(path, error));
   }
 
   /**
@@ -90,30 +93,31 @@ export class FileSink {
     this.position = 0;
   }
 
-  /** Resolves once every accepted byte is in the file and hashed, or a stage failed (reported elsewhere). */
+  /** Resolves once every accepted byte is hashed, or a stage failed (reported elsewhere). */
   async settled(): Promise<void> {
-    await this.disk.drain().catch(() => undefined);
-    for (const part of this.parts) await part.drain().catch(() => undefined);
     await this.hasher?.drain?.().catch(() => undefined);
   }
 
   /** Everything accepted is in the file and hashed; throws the first stage's failure. */
   async flushed(): Promise<void> {
-    await Promise.all([this.disk.drain(), ...[...this.parts].map((part) => part.drain()), this.hasher?.drain?.()]);
+    this.disk.check();
+    await this.hasher?.drain?.();
   }
 
   /**
-   * A positional writer for one ranged part: its bytes go to the file at their offset as they arrive, unhashed
-   * (so no part is held in memory). `closePart` once drained; `hashFile` then hashes the completed prefix.
+   * Where the socket may read the next bytes in place, when the hashes have such memory (the ring of the hash
+   * threads): chunks given to `accept` from there are not copied again.
    */
-  openPart(limit: number): WriteQueue {
-    const part = new WriteQueue(this.handle, (error) => new DiskWriteError(this.path, error), limit);
-    this.parts.add(part);
-    return part;
+  readBuffers(): ReadBuffers | undefined {
+    return this.parallel ? this.getHasher().readBuffers?.() : undefined;
   }
 
-  closePart(part: WriteQueue): void {
-    this.parts.delete(part);
+  /**
+   * Writes one ranged part's bytes at their offset as they arrive, unhashed (so no part is held in memory);
+   * `hashFile` then hashes the completed prefix. Throws DiskWriteError.
+   */
+  writeAt(chunks: Buffer[], position: number): void {
+    this.disk.write(chunks, position);
   }
 
   /**
@@ -140,13 +144,9 @@ export class FileSink {
    * when more may be given. `onWritten` runs once they are accepted.
    */
   async accept(chunks: Buffer[], onWritten?: () => void): Promise<void> {
-    // Queued for the disk first, so the write is in flight while the bytes are hashed.
-    const written = this.disk.write(chunks, this.position);
-    const hashed = Promise.resolve(this.getHasher().update(chunks));
-    // Both are awaited below; these keep an early failure of one from counting as unhandled.
-    written.catch(() => undefined);
-    hashed.catch(() => undefined);
-    await Promise.all([written, hashed]);
+    // In the file before they go to the hashes: ring memory is reused once the hashes are done with it.
+    this.disk.write(chunks, this.position);
+    await this.getHasher().update(chunks);
     for (const chunk of chunks) this.position += chunk.length;
     onWritten?.();
   }
@@ -190,7 +190,6 @@ export class FileSink {
 
   /** Closes and removes the file: no half-written image is ever left behind. */
   async discard(): Promise<void> {
-    await this.disk.drain().catch(() => undefined);
     await this.hasher?.stop?.();
     this.hasher?.close();
     await this.handle.close().catch(() => undefined);

@@ -1,12 +1,14 @@
 // Digests computed while bytes stream. Hashing on the main thread costs about as much CPU as receiving the
 // bytes, so for big files every digest runs on its own worker thread (md5 and sha256 are sequential functions
 // that do not get faster together: one after the other on one thread, the slower md5 held the sha256 back).
-// The bytes reach the threads through a ByteRing: one copy into shared memory, read there by every thread. Memory
+// The bytes reach the threads through a ByteRing: read into its shared memory by the socket, or copied there
+// once, and read there by every thread. Memory
 // is the ring's size, flat in the file's.
 import { createHash, type Hash } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ByteRing, RING_COMMAND, RING_CONSUMER_SOURCE, RING_LAYOUT } from './byte-ring';
+import type { ReadBuffers } from './direct-get';
 import type { HashName } from './types';
 
 export type Digests = { sha256: string; md5?: string };
@@ -167,6 +169,11 @@ export class WorkerHasher implements Hasher {
   /** Resolves once the chunks are in the ring: the hashing goes on behind. */
   update(chunks: Buffer[]): Promise<void> {
     return this.ring.push(chunks);
+  }
+
+  /** The ring's memory, for the socket to read into (ring chunks given to `update` are then not copied). */
+  readBuffers(): ReadBuffers {
+    return this.ring;
   }
 
   /** Resolves when every byte so far has been handled by every thread. */

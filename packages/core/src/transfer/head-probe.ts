@@ -39,8 +39,10 @@ export class HeadProbe {
    */
   feed(chunk: Buffer, announced: number | undefined, fail: (error: unknown) => void): boolean {
     if (!this.wants()) return false;
-    this.chunks.push(chunk);
-    this.length += chunk.length;
+    // a copy of what the check needs: the chunk may be ring memory that is reused once hashed (direct-get.ts)
+    const kept = Buffer.from(chunk.subarray(0, HEAD_BYTES - this.length));
+    this.chunks.push(kept);
+    this.length += kept.length;
     if (this.length < HEAD_BYTES) return true;
     this.run(announced).catch(fail);
     return false;

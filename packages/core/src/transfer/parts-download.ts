@@ -4,7 +4,7 @@
 // Range would otherwise splice the wrong bytes). Each part's bytes are written at their offset in the file as they
 // arrive (positional writes, no part is held in memory); once the parts before it are complete, a part is read back
 // from the file (still in the page cache) and hashed in order, so the hash runs in one pass as for a plain stream.
-// Memory is flat: per part in flight a small write queue, plus one read-back buffer.
+// Memory is flat: the sockets' own buffers, written at once (FileSink.writeAt), plus one read-back buffer.
 // A server that does not answer the probe with 206 gets the plain streamed download instead (undefined here).
 import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
@@ -26,14 +26,11 @@ import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, sleep } from './retry';
 import { httpStatusError, isRetryableStatus } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
-import type { WriteQueue } from './write-queue';
 
 /** Smallest part worth a request of its own. */
 const MIN_PART = 64 * 1024;
 const MAX_CONCURRENCY = 16;
 const PROGRESS_INTERVAL_MS = 100;
-/** Bytes a part may have queued for the disk before its socket is paused (one or two socket chunks in a write). */
-const PART_QUEUE_BYTES = 256 * 1024;
 
 interface Plan {
   url: string;
@@ -254,23 +251,11 @@ class PartsRun {
   }
 
   /**
-   * Writes one part's body to the file at its offset, chunk by chunk as the socket gives them (no copy), pausing
-   * the socket while the part's write queue is full, and abandoning it when no byte comes for the idle timeout.
-   * Resolves once every byte of the part is in the file.
+   * Writes one part's body to the file at its offset, chunk by chunk as the socket gives them (no copy; the
+   * synchronous write holds the socket back while the disk is slow), abandoning it when no byte comes for the
+   * idle timeout. Resolves once every byte of the part is in the file.
    */
-  private async read(index: number, body: Readable, start: number, length: number): Promise<void> {
-    const queue = this.sink.openPart(PART_QUEUE_BYTES);
-    try {
-      await this.stream(index, body, queue, start, length);
-      await queue.drain();
-    } finally {
-      // a failed attempt's writes land before a retry writes the same range again (or the file is discarded)
-      await queue.drain().catch(() => undefined);
-      this.sink.closePart(queue);
-    }
-  }
-
-  private stream(index: number, body: Readable, queue: WriteQueue, start: number, length: number): Promise<void> {
+  private read(index: number, body: Readable, start: number, length: number): Promise<void> {
     let filled = 0;
     return new Promise<void>((resolve, reject) => {
       let idle = setTimeout(() => body.destroy(new TransferFault(`no data for ${this.timeoutMs} ms`, 'EIDLETIMEOUT')), this.timeoutMs);
@@ -293,14 +278,11 @@ class PartsRun {
           body.destroy(new TransferFault(`part ${index + 1} is longer than ${length} bytes`, 'ECUTSHORT'));
           return;
         }
-        const queued = queue.write([chunk], start + filled);
-        queued.catch((error) => body.destroy(error));
-        if (queue.backlog >= PART_QUEUE_BYTES && !body.isPaused()) {
-          body.pause();
-          queued.then(
-            () => body.resume(),
-            () => undefined,
-          );
+        try {
+          this.sink.writeAt([chunk], start + filled);
+        } catch (error) {
+          body.destroy(error as Error);
+          return;
         }
         filled += chunk.length;
         this.received.set(index, filled);
