@@ -1,9 +1,11 @@
 // Concurrent ranged downloads (`parts`) and raw file uploads (`uploadFile`), against real HTTP servers on
 // 127.0.0.1: a redirect to another origin that serves ranges, parts that fail once, a server that ignores Range.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,16 +24,21 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Server> {
+/** A server on 127.0.0.1; with `tls` (a key and a self-signed certificate) over https. */
+async function serve(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<Server> {
   const seen: Server['seen'] = [];
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     seen.push({ url: req.url ?? '', headers: req.headers });
     handler(req, res);
-  });
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     seen,
     close: () =>
       new Promise<void>((resolve) => {
@@ -178,5 +185,34 @@ test('uploadFile streams a byte range of a file with an exact Content-Length and
     );
   } finally {
     await server.close();
+  }
+});
+
+test('over https (axios streams, not the direct socket), hashed on threads: parts cut once are fetched again, exact', async () => {
+  const certs = fs.mkdtempSync(path.join(dir, 'tls-'));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1'],
+    { cwd: certs, stdio: 'ignore' },
+  );
+  const tls = { key: fs.readFileSync(path.join(certs, 'key.pem')), cert: fs.readFileSync(path.join(certs, 'cert.pem')) };
+  const store = await serve(objectStore({ failOnce: new Set([0, 5 * PART]) }), tls);
+  try {
+    const dest = path.join(dir, 'd.sif');
+    const result = await downloadToFile({
+      url: `${store.url}/object`,
+      dest,
+      insecure: true,
+      hashes: ['md5', 'sha256'],
+      hashInWorker: true,
+      parts: { size: PART, concurrency: 4 },
+      backoffMs: 1,
+    });
+    assert.equal(result.sha256, SHA256);
+    assert.equal(result.md5, createHash('md5').update(DATA).digest('hex'));
+    assert.ok(fs.readFileSync(dest).equals(DATA));
+    assert.ok(store.seen.length >= 13, `11 parts and two retries, got ${store.seen.length} requests`);
+  } finally {
+    await store.close();
   }
 });

@@ -12,6 +12,7 @@
 import net from 'node:net';
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ChunkedDecoder } from './chunked';
+import { httpAdapter } from './http-client';
 import { type Framing, framing, HttpParseError, parseHead, type ResponseHead } from './http-head';
 
 /**
@@ -41,6 +42,9 @@ const { getProxyForUrl } = require('proxy-from-env') as { getProxyForUrl(url: st
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** what node's http refuses in a header value (checkInvalidHeaderChar): the head is written as latin1 */
 const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** The GET of a download (and of its ranged parts) goes over a socket of its own where it can, else through axios. */
+export const receiveAdapter = directAdapter(httpAdapter);
 
 /** Takes body bytes in order; resolves when it may be given more. */
 export type BodyConsumer = (chunks: Buffer[]) => Promise<void>;

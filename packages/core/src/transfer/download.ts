@@ -6,7 +6,7 @@ import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { pauseAtBytes } from '../testing-hooks';
-import { DirectBody, directAdapter } from './direct-get';
+import { DirectBody, receiveAdapter } from './direct-get';
 import { DiskWriteError, FileSink } from './file-sink';
 import { HashWorkerError, preferWorkerHashing } from './hasher';
 import { HeadProbe } from './head-probe';
@@ -19,7 +19,6 @@ import {
   DEFAULT_SPEED_TIME_MS,
   DEFAULT_TIMEOUT_MS,
   headerValue,
-  httpAdapter,
   outgoingHeaders,
   sendFollowingRedirects,
 } from './http-client';
@@ -32,8 +31,6 @@ import { httpStatusError, isRetryableStatus } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 100;
-/** The GET of a download goes over a socket of its own where it can (direct-get.ts), else through axios's adapter. */
-const receiveAdapter = directAdapter(httpAdapter);
 
 /** What the server told us about the resource on the first full answer. */
 interface Resource {

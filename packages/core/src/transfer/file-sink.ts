@@ -44,7 +44,7 @@ function defaultHasher(names: HashName[], parallel: boolean): QueuedHasher {
   return parallel ? new WorkerHasher(names) : new InlineHasher(names);
 }
 
-/** Read-back piece for hashFile: well under the hash ring (4 MiB), so a push never waits for a whole ring. */
+/** Read-back piece for hashFile: well under the hash ring (4 MiB), so a read never waits for a whole ring. */
 const READ_BACK_BYTES = 1024 * 1024;
 
 export class FileSink {
@@ -121,17 +121,21 @@ export class FileSink {
   }
 
   /**
-   * Hashes the file's bytes from `position` to `end` (already written by part writers), reading them back in
-   * order through one reused buffer: the page cache still holds them, and memory stays one buffer deep.
-   * `onBytes` sees each piece before it is reused (the image's head).
+   * Hashes the file's bytes from `position` to `end` (already written by `writeAt`), reading them back in order:
+   * the page cache still holds them. On threads they are read straight into the hash ring (no copy), else
+   * through one reused buffer; memory stays one buffer deep. `onBytes` sees each piece before it is reused (the
+   * image's head).
    */
   async hashFile(end: number, onBytes?: (bytes: Buffer, at: number) => Promise<void> | void): Promise<void> {
-    this.readBuffer ??= Buffer.allocUnsafe(READ_BACK_BYTES);
-    const buffer = this.readBuffer;
+    const ring = this.readBuffers();
     while (this.position < end) {
-      const want = Math.min(buffer.length, end - this.position);
-      const { bytesRead } = await this.handle.read(buffer, 0, want, this.position);
+      const want = Math.min(READ_BACK_BYTES, end - this.position);
+      if (ring && ring.free() === 0) await ring.whenFree(1);
+      const space = ring?.space(want);
+      const buffer = space ?? (this.readBuffer ??= Buffer.allocUnsafe(READ_BACK_BYTES));
+      const { bytesRead } = await this.handle.read(buffer, 0, Math.min(want, buffer.length), this.position);
       if (bytesRead === 0) throw new DiskWriteError(this.path, Object.assign(new Error('short read'), { code: 'EIO' }));
+      if (space) ring?.commit(bytesRead);
       const bytes = buffer.subarray(0, bytesRead);
       await onBytes?.(bytes, this.position);
       await this.getHasher().update([bytes]);

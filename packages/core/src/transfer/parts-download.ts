@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
+import { DirectBody, receiveAdapter } from './direct-get';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
@@ -60,6 +61,7 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
         signal: req.signal,
         responseType: 'stream',
         decompress: false,
+        adapter: receiveAdapter,
         ...agents({ insecure: req.insecure }),
       },
       { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },
@@ -96,7 +98,7 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
   const plan: Plan = { url, headers, total, partSize, count: Math.ceil(total / partSize) };
   req.debug?.(`parts: ${plan.count} parts of ${partSize} bytes, ${concurrency} at a time, from ${redactUrl(url)}`);
   sink.parallel = req.hashInWorker ?? preferWorkerHashing(total);
-  return new PartsRun(req, sink, plan, concurrency, timeoutMs).run(response.data as Readable);
+  return new PartsRun(req, sink, plan, concurrency, timeoutMs).run(response.data as PartBody);
 }
 
 class PartsRun {
@@ -121,7 +123,7 @@ class PartsRun {
     private readonly timeoutMs: number,
   ) {}
 
-  async run(first: Readable): Promise<DownloadResult> {
+  async run(first: PartBody): Promise<DownloadResult> {
     const onAbort = () => this.fail(cancelled(this.req.signal!, 'download'));
     this.req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -152,11 +154,11 @@ class PartsRun {
     for (const wake of this.wakeups.splice(0)) wake();
   }
 
-  private async worker(first?: Readable): Promise<void> {
+  private async worker(first?: PartBody): Promise<void> {
     try {
       if (first) {
         await this.fetch(0, first);
-        await this.finish(0);
+        this.finish(0);
       }
       for (;;) {
         if (this.failure) return;
@@ -166,15 +168,18 @@ class PartsRun {
         if (this.failure || this.next >= this.plan.count) return;
         const index = this.next++;
         await this.fetch(index);
-        await this.finish(index);
+        this.finish(index);
       }
     } catch (error) {
       this.fail(error);
     }
   }
 
-  /** Marks a part as in the file and hashes every part that is now next in line. */
-  private async finish(index: number): Promise<void> {
+  /**
+   * Marks a part as in the file and queues the hashing of every part that is now next in line. The worker does
+   * not wait for it: it fetches its next part meanwhile (the window above bounds how far ahead).
+   */
+  private finish(index: number): void {
     this.done.add(index);
     this.writing = this.writing.then(async () => {
       while (!this.failure && this.done.has(this.written)) {
@@ -193,11 +198,11 @@ class PartsRun {
         for (const wake of this.wakeups.splice(0)) wake();
       }
     });
-    await this.writing.catch((error) => this.fail(error));
+    this.writing = this.writing.catch((error) => this.fail(error));
   }
 
   /** One part, retried on its own on a dropped connection or a 5xx; the first part arrives from the probe. */
-  private async fetch(index: number, body?: Readable): Promise<void> {
+  private async fetch(index: number, body?: PartBody): Promise<void> {
     const start = index * this.plan.partSize;
     const end = Math.min(this.plan.total, start + this.plan.partSize);
     const retries = Math.max(0, this.req.retries ?? 4);
@@ -221,7 +226,7 @@ class PartsRun {
     }
   }
 
-  private async open(start: number, end: number): Promise<Readable> {
+  private async open(start: number, end: number): Promise<PartBody> {
     const { response } = await sendFollowingRedirects(
       {
         url: this.plan.url,
@@ -231,13 +236,14 @@ class PartsRun {
         signal: this.stop.signal,
         responseType: 'stream',
         decompress: false,
+        adapter: receiveAdapter,
         ...agents({ insecure: this.req.insecure }),
       },
       { maxRedirects: this.req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, discard: release },
     );
     const range = parseContentRange(headerValue(response, 'content-range'));
     if (response.status === 206 && range && range.first === start && range.last === end - 1 && range.total === this.plan.total) {
-      return response.data as Readable;
+      return response.data as PartBody;
     }
     release(response);
     if (isRetryableStatus(response.status)) throw new RetryablePart(response.status);
@@ -255,44 +261,28 @@ class PartsRun {
    * synchronous write holds the socket back while the disk is slow), abandoning it when no byte comes for the
    * idle timeout. Resolves once every byte of the part is in the file.
    */
-  private read(index: number, body: Readable, start: number, length: number): Promise<void> {
+  private async read(index: number, body: PartBody, start: number, length: number): Promise<void> {
     let filled = 0;
-    return new Promise<void>((resolve, reject) => {
-      let idle = setTimeout(() => body.destroy(new TransferFault(`no data for ${this.timeoutMs} ms`, 'EIDLETIMEOUT')), this.timeoutMs);
-      const onStop = () => body.destroy(new Error('stopped'));
-      this.stop.signal.addEventListener('abort', onStop, { once: true });
-      let settled = false;
-      const settle = (error?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(idle);
-        this.stop.signal.removeEventListener('abort', onStop);
-        if (error) reject(error);
-        else if (filled !== length) reject(new TransferFault(`part ${index + 1} got ${filled} of ${length} bytes`, 'ECUTSHORT'));
-        else resolve();
-      };
-      body.on('data', (chunk: Buffer) => {
-        clearTimeout(idle);
-        idle = setTimeout(() => body.destroy(new TransferFault(`no data for ${this.timeoutMs} ms`, 'EIDLETIMEOUT')), this.timeoutMs);
-        if (filled + chunk.length > length) {
-          body.destroy(new TransferFault(`part ${index + 1} is longer than ${length} bytes`, 'ECUTSHORT'));
-          return;
-        }
-        try {
-          this.sink.writeAt([chunk], start + filled);
-        } catch (error) {
-          body.destroy(error as Error);
-          return;
-        }
-        filled += chunk.length;
-        this.received.set(index, filled);
-        this.report(false);
-      });
-      body.once('end', () => settle());
-      body.once('error', (error) => settle(error));
-      // a connection closed without an error still leaves the part short: settle reports it
-      body.once('close', () => settle(filled === length ? undefined : new TransferFault('connection closed', 'ECUTSHORT')));
-    });
+    const idle = new IdleWatch(this.timeoutMs, () => body.destroy(new TransferFault(`no data for ${this.timeoutMs} ms`, 'EIDLETIMEOUT')));
+    const onStop = () => body.destroy(new Error('stopped'));
+    this.stop.signal.addEventListener('abort', onStop, { once: true });
+    /** one chunk into the file; a refusal (too long, the disk) is thrown */
+    const take = (chunk: Buffer) => {
+      idle.poke();
+      if (filled + chunk.length > length) throw new TransferFault(`part ${index + 1} is longer than ${length} bytes`, 'ECUTSHORT');
+      this.sink.writeAt([chunk], start + filled);
+      filled += chunk.length;
+      this.received.set(index, filled);
+      this.report(false);
+    };
+    try {
+      if (body instanceof DirectBody) await body.receive(async (chunks) => chunks.forEach(take));
+      else await streamInto(body, take);
+    } finally {
+      idle.stop();
+      this.stop.signal.removeEventListener('abort', onStop);
+    }
+    if (filled !== length) throw new TransferFault(`part ${index + 1} got ${filled} of ${length} bytes`, 'ECUTSHORT');
   }
 
   private report(force: boolean): void {
@@ -305,6 +295,50 @@ class PartsRun {
     for (const bytes of this.received.values()) inFlight += bytes;
     callback(Math.min(this.plan.total, this.written * this.plan.partSize + inFlight), this.plan.total);
   }
+}
+
+/** A part's answer body: the direct receive path's, or axios's stream (https, a proxy). */
+type PartBody = Readable | DirectBody;
+
+/** Calls `onIdle` when `poke` was not called for `ms`. */
+class IdleWatch {
+  private timer: NodeJS.Timeout;
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {
+    this.timer = setTimeout(onIdle, ms);
+  }
+  poke(): void {
+    this.timer.refresh();
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** A stream's chunks to `take` until it ends; a chunk refused destroys it with the refusal. */
+function streamInto(body: Readable, take: (chunk: Buffer) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve();
+    };
+    body.on('data', (chunk: Buffer) => {
+      try {
+        take(chunk);
+      } catch (error) {
+        body.destroy(error as Error);
+      }
+    });
+    body.once('end', () => settle());
+    body.once('error', (error) => settle(error));
+    // a connection closed without an error: the length check after it says whether the part is short
+    body.once('close', () => settle());
+  });
 }
 
 class RetryablePart extends Error {
@@ -326,6 +360,6 @@ export function parseContentRange(value: string | undefined): { first: number; l
 }
 
 function release(response: AxiosResponse): void {
-  const body = response.data as Readable | undefined;
+  const body = response.data as PartBody | undefined;
   if (body && typeof body.destroy === 'function') body.destroy();
 }
