@@ -229,6 +229,26 @@ describe('ByteRing', () => {
     }
   });
 
+  test('a ring without consumers is a reused read buffer: room comes back as bytes are pushed, and a wait for it ends', async () => {
+    const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE), 0);
+    const first = ring.space(RING_MIN_PIECE)!;
+    ring.commit(first.length);
+    assert.equal(ring.free(), 0, 'full while the bytes wait in place');
+    let roomy = false;
+    const waited = ring.whenFree(1000).then(() => {
+      roomy = true;
+    });
+    await delay(20);
+    assert.equal(roomy, false);
+    await ring.push([first.subarray(0, 5000)]);
+    await waited;
+    assert.equal(ring.free(), 5000);
+    await ring.push([first.subarray(5000)]);
+    assert.equal(ring.free(), RING_MIN_PIECE);
+    const again = ring.space(RING_MIN_PIECE)!;
+    assert.equal(again.byteOffset, 0, 'the same memory, from its start');
+  });
+
   test("a consumer's failure reaches the producer and drain()", async () => {
     const ring = new ByteRing(new SharedArrayBuffer(RING_MIN_PIECE), 1);
     const failing = consumer(ring, 0, { fail: true });

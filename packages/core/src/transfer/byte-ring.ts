@@ -10,6 +10,9 @@
 // drains. A message per piece (what this replaced) woke the consumer's event loop and then the producer's for every
 // piece, ~2,500 round trips per 512 MiB with md5 and sha256 (measured; see docs/performance.md).
 //
+// With no consumers at all, a ring is a reused read buffer: bytes are done with once pushed (ranged parts, which
+// go to the file as they are pushed, read their sockets into one; see parts-download.ts).
+//
 // The producer either copies chunks in (`push`), or lets the socket read straight into the ring (`space`, then
 // `commit` for the bytes read there): a chunk pushed that is the ring's own memory at its head is published where
 // it is, so a download's bytes are never copied on the receiving thread (ReadBuffers in direct-get.ts).
@@ -210,6 +213,8 @@ export class ByteRing {
     this.at = this.at + n === this.size ? 0 : this.at + n;
     this.head += n;
     this.publish();
+    // without consumers the bytes are done with once pushed (a reused read buffer): a wait for room ends here
+    if (this.consumers === 0 && Atomics.load(this.ctl, RING_LAYOUT.WAITING) > 0) this.wake();
   }
 
   /** Resolves when every consumer has handled every byte pushed so far; rejects with the first consumer failure. */
@@ -247,10 +252,10 @@ export class ByteRing {
     this.wake();
   }
 
-  /** How far the slowest consumer is behind the head (or another stream position). */
+  /** How far the slowest consumer is behind the head (or another stream position: at least as far as the head is). */
   private behind(position = this.head): number {
     const head = position | 0;
-    let most = 0;
+    let most = position - this.head;
     for (let i = 0; i < this.consumers; i++) {
       const lag = (head - Atomics.load(this.ctl, this.slot(i) + RING_LAYOUT.DONE)) | 0;
       if (lag > most) most = lag;
