@@ -132,7 +132,7 @@ export class FileSink {
       const want = Math.min(READ_BACK_BYTES, end - this.position);
       if (ring && ring.free() === 0) await ring.whenFree(1);
       const space = ring?.space(want);
-      const buffer = space ?? (this.readBuffer ??= Buffer.allocUnsafe(READ_BACK_BYTES));
+      const buffer = space ?? this.readBackBuffer();
       const { bytesRead } = await this.handle.read(buffer, 0, Math.min(want, buffer.length), this.position);
       if (bytesRead === 0) throw new DiskWriteError(this.path, Object.assign(new Error('short read'), { code: 'EIO' }));
       if (space) ring?.commit(bytesRead);
@@ -141,6 +141,12 @@ export class FileSink {
       await this.getHasher().update([bytes]);
       this.position += bytesRead;
     }
+  }
+
+  /** The buffer pieces are read back into when there is no hash ring: one, reused. */
+  private readBackBuffer(): Buffer {
+    this.readBuffer ??= Buffer.allocUnsafe(READ_BACK_BYTES);
+    return this.readBuffer;
   }
 
   /**
