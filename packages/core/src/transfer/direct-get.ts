@@ -1,10 +1,11 @@
-// The receive path of a download: an HTTP/1.1 GET on a plain socket that reads with `onread` into large blocks
-// of our own and hands the body's bytes to the caller as views of those blocks, with no HTTP parser callbacks and
+// The receive path of a download: an HTTP/1.1 GET on a plain socket that reads with `onread` into memory the
+// caller gives (ReadBuffers: the hash threads' ring, or a ranged part's reused buffer), else into large blocks of
+// our own, and hands the body's bytes to the caller as views of that memory, with no HTTP parser callbacks and
 // no stream in between. Measured on the 2-vCPU VM, 512 MiB from a local node:http server: node:http (and undici)
 // cost 0.57-0.76 CPU s to receive it, the socket read this way 0.27-0.28 (curl 0.36). Most of node's cost is its
 // parser and the 64 KiB stream hand-offs, not the disk (docs/performance.md, "Receiving").
 //
-// It is one axios adapter used by the download's GET only (download.ts), so redirects, their credential rules
+// It is one axios adapter used by the download's GETs only (download.ts, parts-download.ts), so redirects, their credential rules
 // and the debug lines stay sendFollowingRedirects'. Anything it does not do goes to axios's own http adapter:
 // TLS (tls.connect honours `onread` on Node 20, but each read is one TLS record of at most 16 KiB, so the large
 // reads this path is for do not happen), a proxy from the environment (proxy-from-env, the library axios asks),
