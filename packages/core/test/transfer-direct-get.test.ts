@@ -3,7 +3,6 @@
 // servers that keep the connection open, cuts, and answers that are not valid HTTP. Also which requests the
 // path leaves to axios (TLS, a proxy from the environment).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { isUserError, type UserError } from '../src/errors';
 import { downloadToFile } from '../src/transfer/index';
 import type { DownloadRequest } from '../src/transfer/types';
+import { selfSignedCertificate } from './tls-helpers';
 
 const DATA = randomBytes(3 * 1024 * 1024 + 777);
 const SHA256 = createHash('sha256').update(DATA).digest('hex');
@@ -411,19 +411,11 @@ for (const threads of [false, true]) {
     });
 
     test('https stays on axios (TLS reads are one record each), with its certificate rules', async () => {
-      const certs = fs.mkdtempSync(path.join(dir, 'tls-'));
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1'],
-        { cwd: certs, stdio: 'ignore' },
-      );
-      const server = https.createServer(
-        { key: fs.readFileSync(path.join(certs, 'key.pem')), cert: fs.readFileSync(path.join(certs, 'cert.pem')) },
-        (_req, res) => {
-          res.writeHead(200, { 'Content-Length': DATA.length });
-          res.end(DATA);
-        },
-      );
+      const tls = selfSignedCertificate(dir);
+      const server = https.createServer(tls, (_req, res) => {
+        res.writeHead(200, { 'Content-Length': DATA.length });
+        res.end(DATA);
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const url = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}/img`;
       try {

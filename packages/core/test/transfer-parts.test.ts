@@ -1,7 +1,6 @@
 // Concurrent ranged downloads (`parts`) and raw file uploads (`uploadFile`), against real HTTP servers on
 // 127.0.0.1: a redirect to another origin that serves ranges, parts that fail once, a server that ignores Range.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,6 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { isUserError } from '../src/errors';
 import { downloadToFile, uploadFile } from '../src/transfer/index';
+import { selfSignedCertificate } from './tls-helpers';
 
 const PART = 64 * 1024;
 const DATA = randomBytes(10 * PART + 4321);
@@ -189,13 +189,7 @@ test('uploadFile streams a byte range of a file with an exact Content-Length and
 });
 
 test('over https (axios streams, not the direct socket), hashed on threads: parts cut once are fetched again, exact', async () => {
-  const certs = fs.mkdtempSync(path.join(dir, 'tls-'));
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1'],
-    { cwd: certs, stdio: 'ignore' },
-  );
-  const tls = { key: fs.readFileSync(path.join(certs, 'key.pem')), cert: fs.readFileSync(path.join(certs, 'cert.pem')) };
+  const tls = selfSignedCertificate(dir);
   const store = await serve(objectStore({ failOnce: new Set([0, 5 * PART]) }), tls);
   try {
     const dest = path.join(dir, 'd.sif');
