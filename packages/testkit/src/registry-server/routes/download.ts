@@ -86,7 +86,9 @@ export async function download(ex: Exchange, id: string, secret: string): Promis
   const socket = ex.req.socket; // res.socket is detached once the response finishes
   ex.res.writeHead(status, headers);
   try {
-    if (end >= range.start) await pipeline(createReadStream(row.path, { start: range.start, end }), ex.res);
+    // 1 MiB reads: the server's CPU per 512 MiB 0.25-0.27 s against 0.39-1.10 with the 64 KiB default (curl 0.34-0.38 s
+    // against 0.51-1.23), CPU a client on the same machine competes with
+    if (end >= range.start) await pipeline(createReadStream(row.path, { start: range.start, end, highWaterMark: 1024 * 1024 }), ex.res);
     else ex.res.end();
   } catch {
     return; // the client went away; nothing to clean up
