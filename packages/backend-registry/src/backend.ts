@@ -1,13 +1,18 @@
 // The `registry` backend module (package.json "sregistry.backends"): a Singularity Registry Server's native
 // API. The host injects its @sregistry/core as ctx.host, so nothing here loads core at run time.
 import type { Backend, BackendContext } from '@sregistry/core';
-import { deleteImage } from './delete';
-import { searchLabels } from './labels';
 import { explainMissingBase } from './no-base';
-import { pushImage } from './push';
-import { resolveImage } from './resolve';
 import { Runtime, type RuntimeOptions } from './runtime';
-import { searchRegistry } from './search';
+
+// Each operation's module is loaded when it is first used: a pull or a search does not load push, delete and labels
+// (every command's start-up, docs/performance.md).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const resolveOp = () => require('./resolve') as typeof import('./resolve');
+const pushOp = () => require('./push') as typeof import('./push');
+const searchOp = () => require('./search') as typeof import('./search');
+const labelsOp = () => require('./labels') as typeof import('./labels');
+const deleteOp = () => require('./delete') as typeof import('./delete');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const description = 'Singularity Registry Server (sregistry): pull, push, search, delete, labels';
 /** What `sregistry backend add registry <name> <value>` may store. */
@@ -24,11 +29,11 @@ export function createRegistryBackend(ctx: BackendContext, options: RuntimeOptio
   return {
     name: ctx.name,
     description,
-    resolve: (name, pullOptions) => explainMissingBase(rt, name, () => resolveImage(rt, name, pullOptions)),
-    push: (request) => explainMissingBase(rt, request.name, () => pushImage(rt, request)),
-    search: (query) => explainMissingBase(rt, undefined, () => searchRegistry(rt, query)),
-    labels: (query) => explainMissingBase(rt, undefined, () => searchLabels(rt, query)),
-    delete: (name) => explainMissingBase(rt, name, () => deleteImage(rt, name)),
+    resolve: (name, pullOptions) => explainMissingBase(rt, name, () => resolveOp().resolveImage(rt, name, pullOptions)),
+    push: (request) => explainMissingBase(rt, request.name, () => pushOp().pushImage(rt, request)),
+    search: (query) => explainMissingBase(rt, undefined, () => searchOp().searchRegistry(rt, query)),
+    labels: (query) => explainMissingBase(rt, undefined, () => labelsOp().searchLabels(rt, query)),
+    delete: (name) => explainMissingBase(rt, name, () => deleteOp().deleteImage(rt, name)),
     describe() {
       try {
         return `[${ctx.name}|${rt.location().root}]`;

@@ -7,22 +7,34 @@ process.stdout.on('error', (error) => {
 // global flags before the command (`sregistry --quiet pull X`, as the original takes them) move behind it
 const { asksForVersion, globalFlagsLast, helpWithJsonAsFlag } = require('../dist/global-flags');
 const args = helpWithJsonAsFlag(globalFlagsLast(process.argv.slice(2)));
+let prepared = false;
+/**
+ * What every command that loads more than the catalogue reader needs first, once: the compile cache, and the
+ * plugins' core-range verdicts kept with the compiled code (src/range-verdicts.ts).
+ */
+function prepare() {
+  if (prepared) return;
+  prepared = true;
+  const cache = cacheDir();
+  require('./compile-cache').enableCompileCache(require('node:path').join(cache, 'compile-cache'));
+  require('../dist/range-verdicts').keepRangeVerdicts(require('node:path').join(cache, 'core-ranges.json'));
+}
+
 if (asksForVersion(args)) {
   // the bare version, as the original client printed it, without loading oclif
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  // `images`, `get` and `inspect` in their plain forms skip oclif (see src/fast-path.ts); all else runs through it
-  const fast = ['images', 'get', 'inspect'].includes(args[0]) ? require('../dist/fast-path').runFast(args) : Promise.resolve(false);
+  // `images`, `get`, `inspect`, `pull` and `search` in their plain forms skip oclif (see src/fast-path.ts); all else
+  // runs through it
+  const fast = ['images', 'get', 'inspect', 'pull', 'search'].includes(args[0])
+    ? require('../dist/fast-path').runFast(args, prepare)
+    : Promise.resolve(false);
   fast.then((done) => {
     if (done) return;
-    const cache = cacheDir();
-    require('./compile-cache').enableCompileCache(require('node:path').join(cache, 'compile-cache'));
+    prepare();
     require('./oclif-core').useOclifBundle();
-    // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts); the verdicts on
-    // the plugins' core ranges are kept with the compiled code
-    const unfit = require('../dist/unfit-plugins');
-    unfit.keepRangeVerdicts(require('node:path').join(cache, 'core-ranges.json'));
-    unfit.skipUnfitPluginCommands(require('@oclif/core'));
+    // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts)
+    require('../dist/unfit-plugins').skipUnfitPluginCommands(require('@oclif/core'));
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };

@@ -6,9 +6,7 @@
 // whatever oclif's type for it (`plugins link` loads the plugin as the root of a config of its own, type "core").
 // oclif has no option for this, hence the patch of its Plugin class
 // (the version is pinned; packages/cli/test/plugin-compat.test.ts fails if the patch stops working).
-import fs from 'node:fs';
-import path from 'node:path';
-import { coreMismatch, coreRangeVerdicts, mismatchLine } from '@sregistry/core';
+import { coreMismatch, mismatchLine } from '@sregistry/core';
 
 interface OclifPlugin {
   type: string;
@@ -36,29 +34,4 @@ export function skipUnfitPluginCommands(oclif: { Plugin: { prototype: unknown } 
     ]);
     return { version: this.version, commands: Object.fromEntries(commands) };
   };
-}
-
-/**
- * Keeps core's plugin-range verdicts in `file` between runs (core's coreRangeVerdicts says why: 3-5 ms of semver in
- * every command otherwise). Best effort, like the compile cache: a missing or damaged file means checking again, and
- * a file that cannot be written means checking again next time.
- */
-export function keepRangeVerdicts(file: string): void {
-  try {
-    coreRangeVerdicts.seed(JSON.parse(fs.readFileSync(file, 'utf8')));
-  } catch {
-    // none kept yet
-  }
-  process.once('exit', () => {
-    if (!coreRangeVerdicts.added()) return;
-    const temp = `${file}.${process.pid}.tmp`;
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(temp, JSON.stringify(coreRangeVerdicts.entries()));
-      // written whole then renamed: a reader never sees half a file
-      fs.renameSync(temp, file);
-    } catch {
-      fs.rmSync(temp, { force: true });
-    }
-  });
 }

@@ -2,7 +2,8 @@ import { Command, Errors, Flags, ux } from '@oclif/core';
 import { coreMismatch, unfitCommandError } from '../backends/compat';
 import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
-import { errorJson, errorLine, isUserError, UserError } from '../errors';
+import { errorJson, isUserError } from '../errors';
+import { reportFailure } from '../ops/failure';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
@@ -66,26 +67,11 @@ export abstract class SregistryCommand extends Command {
   /** A user-facing failure prints one line (`ERROR <problem>; <fix>`) and exits 1; usage errors exit 2. */
   override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
-    const debug = this.session?.out.level >= LEVELS.DEBUG;
-    const json = this.jsonEnabled();
-    if (isUserError(error)) {
-      // a mistyped name is not about which backend was used
-      if (error.code !== 'EBADNAME') this.session?.warnIfOtherConfigured();
-      if (json) {
-        process.exitCode = error.exitCode;
-        this.logJson({ ...error.data, ...errorJson(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
-        return;
-      }
-      this.session.out.error(errorLine(error));
-      if (debug && error.cause) this.session.out.debug(String((error.cause as Error).stack ?? error.cause));
-      if (debug) this.session.out.debug(String(error.stack));
-      this.exit(error.exitCode);
-    }
     // oclif's own parse errors carry exit 2; they are shown as one line plus the help hint.
-    if (error.oclif?.exit !== undefined || error instanceof Errors.CLIError) {
+    if (!isUserError(error) && (error.oclif?.exit !== undefined || error instanceof Errors.CLIError)) {
       const exit = error.oclif?.exit ?? 2;
       const line = this.usageProblem(error) ?? usageLine(error.message);
-      if (json) {
+      if (this.jsonEnabled()) {
         // never oclif's own JSON for it: that serialises the parse context, environment (tokens) included
         process.exitCode = exit;
         this.logJson(errorJson(line, { code: 'EUSAGE', exitCode: exit }));
@@ -94,15 +80,14 @@ export abstract class SregistryCommand extends Command {
       this.session?.out.error(`${line} (see --help)`);
       this.exit(exit);
     }
-    // Anything else is a bug: say so in one line; the stack only with --debug.
+    // the rest as the CLI's fast path shows it too (ops/failure.ts)
+    const json = this.jsonEnabled();
+    const exit = reportFailure(error, this.session, { json, writeJson: (document) => this.logJson(document) });
     if (json) {
-      process.exitCode = 1;
-      this.logJson(errorJson(error.message, { code: 'EINTERNAL', exitCode: 1 }));
+      process.exitCode = exit;
       return;
     }
-    this.session?.out.error(errorLine(error));
-    if (debug) this.session.out.debug(String(error.stack));
-    this.exit(1);
+    this.exit(exit);
   }
 
   /** Missing arguments named with the usage line; an unknown flag with the nearest one this command has. */

@@ -15,7 +15,6 @@ import { transferLabel } from '../transfer/progress';
 import { urlOrigin } from '../transfer/redact';
 import { withVersion } from '../uri/parse';
 import { announcement } from './announce';
-import { gunzipFile } from './gunzip';
 import type { PullEvent, PullResult } from './pull-events';
 import type { Session } from './session';
 
@@ -145,6 +144,9 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     if (format === 'gzip' && options.gunzip) {
       const unpackedPath = siblingTemp(temp);
       await noteTemp(ledger, unpackedPath);
+      // zlib and the unpacking stream only for the legacy images that need them
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { gunzipFile } = require('./gunzip') as typeof import('./gunzip');
       const unpacked = await gunzipFile(temp, unpackedPath).catch(async (error) => {
         await discardTemp(ledger, unpackedPath);
         throw error;

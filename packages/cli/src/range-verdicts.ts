@@ -1,0 +1,30 @@
+// The plugins' core-range verdicts kept between runs, beside the compile cache. From core's fast-path entry, not its
+// main index: the fast path (src/fast-path.ts) loads nothing else of core's index.
+import fs from 'node:fs';
+import path from 'node:path';
+import { coreRangeVerdicts } from '@sregistry/core/local';
+
+/**
+ * Keeps core's plugin-range verdicts in `file` between runs (core's coreRangeVerdicts says why: 3-5 ms of semver in
+ * every command otherwise). Best effort, like the compile cache: a missing or damaged file means checking again, and
+ * a file that cannot be written means checking again next time.
+ */
+export function keepRangeVerdicts(file: string): void {
+  try {
+    coreRangeVerdicts.seed(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch {
+    // none kept yet
+  }
+  process.once('exit', () => {
+    if (!coreRangeVerdicts.added()) return;
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(temp, JSON.stringify(coreRangeVerdicts.entries()));
+      // written whole then renamed: a reader never sees half a file
+      fs.renameSync(temp, file);
+    } catch {
+      fs.rmSync(temp, { force: true });
+    }
+  });
+}

@@ -1,0 +1,39 @@
+import { errorJson, errorLine, isUserError } from '../errors';
+import { LEVELS } from '../output/levels';
+import type { Session } from './session';
+
+export interface FailureOptions {
+  /** --json: the failure is one JSON document (through `writeJson`), not a line on stderr */
+  json: boolean;
+  writeJson(document: unknown): void;
+}
+
+/**
+ * How a command's failure is shown, for the oclif command base (`SregistryCommand.catch`, after oclif's own usage
+ * errors) and for the CLI's fast path alike, so both print the same: a user-facing failure is one line (`ERROR
+ * <problem>; <fix>`) with its exit code, anything else a bug in one line with exit 1; under --json one document
+ * instead. With --debug (the session's output level) the stacks follow the line. Returns the exit code; the caller
+ * ends the process its own way.
+ */
+export function reportFailure(error: Error, session: Session | undefined, options: FailureOptions): number {
+  const debug = session !== undefined && session.out.level >= LEVELS.DEBUG;
+  if (isUserError(error)) {
+    // a mistyped name is not about which backend was used
+    if (error.code !== 'EBADNAME') session?.warnIfOtherConfigured();
+    if (options.json) {
+      options.writeJson({ ...error.data, ...errorJson(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
+      return error.exitCode;
+    }
+    session?.out.error(errorLine(error));
+    if (debug && error.cause) session.out.debug(String((error.cause as Error).stack ?? error.cause));
+    if (debug) session.out.debug(String(error.stack));
+    return error.exitCode;
+  }
+  if (options.json) {
+    options.writeJson(errorJson(error.message, { code: 'EINTERNAL', exitCode: 1 }));
+    return 1;
+  }
+  session?.out.error(errorLine(error));
+  if (debug) session.out.debug(String(error.stack));
+  return 1;
+}
