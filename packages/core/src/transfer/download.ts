@@ -1,7 +1,6 @@
 // Streaming download into a file: one pass (bytes are hashed as they are written), redirects followed, size
 // checked against Content-Length and the service's promise, dropped connections and 5xx retried with backoff,
 // resumed with Range when the server supports it, and no partial file left behind on failure.
-import { performance } from 'node:perf_hooks';
 import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
@@ -31,6 +30,8 @@ import { httpStatusError, isRetryableStatus } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 100;
+/** Milliseconds of a monotonic clock: `performance` from node:perf_hooks would load a dozen modules for it. */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** What the server told us about the resource on the first full answer. */
 interface Resource {
@@ -85,7 +86,7 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const maxRetryTime = req.maxRetryTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS;
   const speed = { limit: req.speedLimit ?? DEFAULT_SPEED_LIMIT, windowMs: req.speedTimeMs ?? DEFAULT_SPEED_TIME_MS };
-  const started = performance.now();
+  const started = now();
   const resource: Resource = { ranges: false };
   const progress = throttle(req.onProgress);
   const head = new HeadProbe(req.onHead);
@@ -136,7 +137,7 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       const retryAfter = error instanceof RetryableStatus ? error.retryAfterMs : undefined;
       const wait = retryAfter ?? backoffDelay(failures, req.backoffMs);
       // a retry budget in attempts alone lets a server that keeps making a little progress hold us for hours
-      const outOfTime = performance.now() - started + wait > maxRetryTime;
+      const outOfTime = now() - started + wait > maxRetryTime;
       if (
         !retryable ||
         failures >= retries ||
@@ -149,7 +150,7 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
           total: resource.total,
           attempts,
           timeoutMs,
-          waitedMs: performance.now() - started,
+          waitedMs: now() - started,
           speed,
         });
       }
@@ -291,19 +292,19 @@ async function stream(
   },
 ): Promise<void> {
   let seen = sink.position;
-  let lastChange = performance.now();
+  let lastChange = now();
   // One coarse timer instead of a timer per chunk: it compares the byte count now and then.
   const watchdog = setInterval(
     () => {
       hooks.onTick();
-      const now = performance.now();
+      const at = now();
       if (sink.position !== seen) {
         seen = sink.position;
-        lastChange = now;
-      } else if (now - lastChange >= timeoutMs) {
+        lastChange = at;
+      } else if (at - lastChange >= timeoutMs) {
         body.destroy(new TransferFault(`no data for ${timeoutMs} ms`, 'EIDLETIMEOUT'));
       }
-      if (floor.tooSlow(sink.position, now)) {
+      if (floor.tooSlow(sink.position, at)) {
         body.destroy(new TransferFault(`below ${floor.limit} bytes/s for ${floor.windowMs} ms`, 'ESLOW'));
       }
     },
@@ -403,9 +404,9 @@ function throttle(callback: DownloadRequest['onProgress']) {
   let reported = -1;
   const report = (done: number, total: number | undefined, force: boolean) => {
     if (!callback) return;
-    const now = performance.now();
-    if (!force && now - last < PROGRESS_INTERVAL_MS) return;
-    last = now;
+    const at = now();
+    if (!force && at - last < PROGRESS_INTERVAL_MS) return;
+    last = at;
     reported = done;
     callback(done, total);
   };

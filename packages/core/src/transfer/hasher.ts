@@ -6,7 +6,7 @@
 // is the ring's size, flat in the file's.
 import { createHash, type Hash } from 'node:crypto';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ByteRing, RING_COMMAND, RING_CONSUMER_SOURCE, RING_LAYOUT } from './byte-ring';
 import type { ReadBuffers } from './direct-get';
 import type { HashName } from './types';
@@ -113,6 +113,8 @@ class HashThread {
     slot: number,
   ) {
     // Small heaps: the thread only hashes bytes that live outside its heap.
+    // loaded here: a small download hashes inline and never needs it (a few ms of its start)
+    const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { names, buffer: ring.buffer, control: ring.control, slot, layout: RING_LAYOUT, commands: RING_COMMAND },
