@@ -4,7 +4,8 @@
 // Range would otherwise splice the wrong bytes). Each part's bytes are written at their offset in the file as they
 // arrive (positional writes, no part is held in memory); once the parts before it are complete, a part is read back
 // from the file (still in the page cache) and hashed in order, so the hash runs in one pass as for a plain stream.
-// Memory is flat: the sockets' own buffers, written at once (FileSink.writeAt), plus one read-back buffer.
+// Memory is flat: one reused read buffer per worker (its bytes are written at once, FileSink.writeAt), and the
+// read-back goes into the hash ring.
 // A server that does not answer the probe with 206 gets the plain streamed download instead (undefined here).
 import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
