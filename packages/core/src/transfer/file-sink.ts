@@ -10,6 +10,7 @@
 // by the disk or when the slowest hash is a whole ring behind, so memory stays flat.
 // Write errors surface as DiskWriteError; a failing hash worker as HashWorkerError (see hasher.ts), on a later
 // write, at the end of the attempt, or from digests().
+import { readSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { ReadBuffers } from './direct-get';
@@ -133,7 +134,8 @@ export class FileSink {
       if (ring && ring.free() === 0) await ring.whenFree(1);
       const space = ring?.space(want);
       const buffer = space ?? this.readBackBuffer();
-      const { bytesRead } = await this.handle.read(buffer, 0, Math.min(want, buffer.length), this.position);
+      // synchronous, as the writes: a page-cache read costs less than the round trip to libuv's pool
+      const bytesRead = readSync(this.handle.fd, buffer, 0, Math.min(want, buffer.length), this.position);
       if (bytesRead === 0) throw new DiskWriteError(this.path, Object.assign(new Error('short read'), { code: 'EIO' }));
       if (space) ring?.commit(bytesRead);
       const bytes = buffer.subarray(0, bytesRead);
