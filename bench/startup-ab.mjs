@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { homeEnv } from './lib/home.mjs';
+import { registryEnv } from './lib/home.mjs';
 import { median } from './lib/measure.mjs';
 import { fmt, machineLine, markdownTable } from './lib/report.mjs';
 
@@ -145,16 +145,7 @@ function startServer(dataDir, token, image) {
 async function cliHome(label, checkout, registry) {
   const home = path.join(work, `home-${label}`);
   fs.mkdirSync(path.join(home, 'work'), { recursive: true });
-  fs.writeFileSync(
-    path.join(home, '.sregistry'),
-    JSON.stringify({ registry: { token: registry.token, username: registry.username, base: registry.url } }),
-    { mode: 0o600 },
-  );
-  const env = {
-    ...homeEnv(home),
-    SREGISTRY_CLIENT: 'registry',
-    NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'lib', 'no-autotranspile.cjs')}`,
-  };
+  const env = registryEnv(home, registry);
   const cli = { env, cwd: path.join(home, 'work') };
   const bin = path.join(checkout, 'packages', 'cli', 'bin', 'run.js');
   await timed(process.execPath, [bin, 'plugins', 'link', path.join(checkout, 'packages', 'backend-registry'), '--no-install'], cli);

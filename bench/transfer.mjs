@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { homeEnv } from './lib/home.mjs';
+import { registryEnv } from './lib/home.mjs';
 import { cpuHasShaExtensions, diskWrite, hashRate, pythonOriginal } from './lib/limits.mjs';
 import { measure, median, rssSource } from './lib/measure.mjs';
 import { writeRandomFile } from './lib/random-file.mjs';
@@ -169,16 +169,7 @@ function startServer(dataDir, token, images) {
 async function cliHome(registry) {
   const home = path.join(work, 'home');
   mkdirSync(home);
-  writeFileSync(
-    path.join(home, '.sregistry'),
-    JSON.stringify({ registry: { token: registry.token, username: registry.username, base: registry.url } }),
-    { mode: 0o600 },
-  );
-  const env = {
-    ...homeEnv(home),
-    SREGISTRY_CLIENT: 'registry',
-    NODE_OPTIONS: `--require ${path.join(import.meta.dirname, 'lib', 'no-autotranspile.cjs')}`,
-  };
+  const env = registryEnv(home, registry);
   const cwd = path.join(home, 'work');
   mkdirSync(cwd);
   await measure(process.execPath, [BIN, 'plugins', 'link', PLUGIN, '--no-install'], { env, cwd });

@@ -325,11 +325,8 @@ type PartBody = Readable | DirectBody;
 
 /** Calls `onIdle` when `poke` was not called for `ms`. */
 class IdleWatch {
-  private timer: NodeJS.Timeout;
-  constructor(
-    private readonly ms: number,
-    private readonly onIdle: () => void,
-  ) {
+  private readonly timer: NodeJS.Timeout;
+  constructor(ms: number, onIdle: () => void) {
     this.timer = setTimeout(onIdle, ms);
   }
   poke(): void {
