@@ -131,17 +131,9 @@ async function runRemote(command: FastCommand, parsed: Parsed & { global: Set<st
   const output = new core.Output({ level: core.levelFromEnv(process.env.MESSAGELEVEL), json, quiet });
   const backends = new core.BackendRegistry(core.discoverBackends(plugins as Iterable<PluginLike>));
   const session = new core.Session({ output, backends });
-  // as SregistryCommand.signal: the Ctrl-C handler only for a command that asks for the signal
-  let interrupt: { controller: AbortController; stop: () => void } | undefined;
-  parsed.signal = () => {
-    if (!interrupt) {
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      interrupt = { controller, stop };
-    }
-    return interrupt.controller.signal;
-  };
+  // as the command base's signal: the Ctrl-C handler only for a command that asks for it
+  const interrupt = new core.Interrupt();
+  parsed.signal = () => interrupt.signal;
   let exit: number | undefined;
   try {
     const result = await command.run(core, session, parsed);
@@ -150,7 +142,7 @@ async function runRemote(command: FastCommand, parsed: Parsed & { global: Set<st
     exit = core.reportFailure(error as Error, session, { json, writeJson: (document) => writeJson(core, document) });
     process.exitCode = exit;
   } finally {
-    if (interrupt) process.off('SIGINT', interrupt.stop);
+    interrupt.release();
     await session.close().catch(() => {});
   }
   // as oclif ends a failed command: at once, unless the failure was a JSON document (the command base returns then)

@@ -14,6 +14,7 @@ export { discoverBackends, type PluginLike } from './backends/discover';
 export { BackendRegistry } from './backends/registry';
 export { errorJson, errorLine, isUserError } from './errors';
 export { reportFailure } from './ops/failure';
+export { Interrupt } from './ops/interrupt';
 export { Session } from './ops/session';
 export { levelFromEnv } from './output/levels';
 export { Output } from './output/output';

@@ -4,6 +4,7 @@ import { discoverBackends, type PluginLike } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
 import { errorJson, isUserError } from '../errors';
 import { reportFailure } from '../ops/failure';
+import { Interrupt } from '../ops/interrupt';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
@@ -24,20 +25,11 @@ export abstract class SregistryCommand extends Command {
   };
 
   protected session!: Session;
-  private interrupt?: { controller: AbortController; stop: () => void };
+  private readonly interrupt = new Interrupt();
 
-  /**
-   * Aborted on Ctrl-C (SIGINT), so a transfer stops cleanly and removes what it started. The handler is
-   * installed on first use only: a command that never asks for the signal keeps Node's default (exit at once).
-   */
+  /** Aborted on Ctrl-C (SIGINT); the handler is installed on first use only (ops/interrupt.ts). */
   protected get signal(): AbortSignal {
-    if (!this.interrupt) {
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      this.interrupt = { controller, stop };
-    }
-    return this.interrupt.controller.signal;
+    return this.interrupt.signal;
   }
 
   override async init(): Promise<void> {
@@ -120,7 +112,7 @@ export abstract class SregistryCommand extends Command {
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
-    if (this.interrupt) process.off('SIGINT', this.interrupt.stop);
+    this.interrupt.release();
     await this.session?.close().catch(() => {});
     return super.finally(error);
   }
