@@ -24,11 +24,12 @@ if (asksForVersion(args)) {
   // the bare version, as the original client printed it, without loading oclif
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  // `images`, `get`, `inspect`, `pull` and `search` in their plain forms skip oclif (see src/fast-path.ts); all else
-  // runs through it
-  const fast = ['images', 'get', 'inspect', 'pull', 'search'].includes(args[0])
-    ? require('../dist/fast-path').runFast(args, prepare)
-    : Promise.resolve(false);
+  // `images`, `get`, `inspect`, `pull`, `search` and `backend status` in their plain forms skip oclif (see
+  // src/fast-path.ts); all else runs through it
+  const fast =
+    ['images', 'get', 'inspect', 'pull', 'search'].includes(args[0]) || (args[0] === 'backend' && args[1] === 'status')
+      ? require('../dist/fast-path').runFast(args, prepare)
+      : Promise.resolve(false);
   fast.then((done) => {
     if (done) return;
     prepare();

@@ -1,8 +1,9 @@
-// `images`, `get` and `inspect` are what scripts call in loops (`$(sregistry get x)`), and `pull` and `search` are
-// what they call next; loading oclif costs several times what such a command does. bin/run.js therefore tries
+// `images`, `get` and `inspect` are what scripts call in loops (`$(sregistry get x)`), `pull` and `search` are
+// what they call next, and `backend status` is how they check the set-up; loading oclif costs several times what
+// such a command does. bin/run.js therefore tries
 // this first: it runs the command on the same core operation the oclif command calls, but only for the plain forms
 // (the command, its arguments, --json, --quiet, and the few flags listed below) and only when nothing else is
-// needed. `images`, `get` and `inspect` run only when the catalogue can be read without upkeep (core's
+// needed. `backend status` reads the secrets file only. `images`, `get` and `inspect` run only when the catalogue can be read without upkeep (core's
 // openCatalogReader, or openPostgresReader for a team catalogue: plain `pg`, no TypeORM), and any failure before
 // output began answers false, so oclif runs the command as usual. `pull` and `search` take their backends from
 // the plugins oclif would load (src/plugin-list.ts; anything it does not follow goes to oclif), and report a
@@ -30,6 +31,8 @@ interface FastCommand {
   values?: Record<string, string>;
   /** talks to a backend: its backends come from the plugins, and its failures are reported here */
   remote?: boolean;
+  /** reads the catalogue (the default): taken only when it can be read without upkeep */
+  catalogue?: false;
   run(core: LocalCore, session: Session, parsed: Parsed): Promise<unknown>;
 }
 
@@ -59,7 +62,16 @@ export const COMMANDS: Record<string, FastCommand> = {
       }),
   },
   search: { remote: true, run: (core, session, { args }) => core.searchRemote(session, args) },
+  'backend status': { args: 0, catalogue: false, run: async (core, session) => core.backendStatus(session) },
 };
+
+/** The command argv names, by its key in COMMANDS (`backend status` is two words), and the arguments after it. */
+function commandOf(argv: string[]): [string | undefined, string[]] {
+  const [first, ...rest] = argv;
+  if (first === 'backend' && rest[0] === 'status') return ['backend status', rest.slice(1)];
+  // one word names the others: an argument with a space in it ('backend status') is no command
+  return [first?.includes(' ') ? undefined : first, rest];
+}
 
 /** The global flags taken here; anything else that starts with `-` is oclif's to parse (or reject). */
 const FLAGS = new Set(['--json', '--quiet', '-q']);
@@ -69,7 +81,7 @@ const FLAGS = new Set(['--json', '--quiet', '-q']);
  * before loading oclif (the compile cache, the plugins' range verdicts), called once a remote command is taken.
  */
 export async function runFast(argv: string[], prepare: () => void = () => {}): Promise<boolean> {
-  const [id, ...rest] = argv;
+  const [id, rest] = commandOf(argv);
   const command = Object.hasOwn(COMMANDS, id ?? '') ? COMMANDS[id as string] : undefined;
   if (!command) return false;
   const parsed = parse(command, rest);
@@ -100,7 +112,7 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
   });
   const session = new core.Session({ output });
   try {
-    if (!(await session.openFastReader())) return false;
+    if (command.catalogue !== false && !(await session.openFastReader())) return false;
     const result = await command.run(core, session, parsed);
     if (json) writeJson(core, result);
     return true;

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { cleanEnv, runCli, sampleSif } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
-// bin/run.js answers the plain forms of `images`, `get` and `inspect` without oclif (src/fast-path.ts). These
+// bin/run.js answers the plain forms of `images`, `get`, `inspect` and `backend status` without oclif (src/fast-path.ts). These
 // tests hold it to two things: it prints exactly what the oclif command prints, and it is really taken (oclif
 // and TypeORM stay unloaded) only when nothing needs the full path.
 
@@ -25,6 +25,7 @@ before(async () => {
     const r = await cli.run(['add', '--copy', sif, '--name', name]);
     assert.equal(r.code, 0, r.stderr);
   }
+  fs.writeFileSync(path.join(cli.home, 'damaged-secrets.json'), '{"registry": ');
   fs.writeFileSync(path.join(cli.home, 'plain.txt'), 'hello image\n');
   const r = await cli.run(['add', path.join(cli.home, 'plain.txt'), '--name', 'vsoch/text']);
   assert.equal(r.code, 0, r.stderr);
@@ -63,6 +64,9 @@ const SAME_AS_OCLIF: string[][] = [
   ['inspect', 'library/ubuntu:18.04', '--json'],
   ['inspect', 'vsoch/text'],
   ['inspect', 'vsoch/nothere'],
+  ['backend', 'status'],
+  ['backend', 'status', '--json'],
+  ['backend', 'status', '-q'],
 ];
 
 for (const args of SAME_AS_OCLIF) {
@@ -72,6 +76,31 @@ for (const args of SAME_AS_OCLIF) {
   });
 }
 
+test('backend status: the same output and exit code with and without oclif for a configured, damaged or missing secrets file', async () => {
+  const configured = path.join(cli.home, 'configured-secrets.json');
+  fs.writeFileSync(configured, JSON.stringify({ SREGISTRY_CLIENT: 'hub', registry: { token: 'x', username: 'u' }, hub: {} }), {
+    mode: 0o600,
+  });
+  const damaged = path.join(cli.home, 'damaged-secrets.json');
+  const cases: Record<string, string>[] = [
+    { SREGISTRY_CLIENT_SECRETS: configured },
+    { SREGISTRY_CLIENT_SECRETS: configured, SREGISTRY_CLIENT: 'registry' },
+    { SREGISTRY_CLIENT_SECRETS: damaged },
+    { SREGISTRY_CLIENT_SECRETS: path.join(cli.home, 'no-such-secrets.json') },
+  ];
+  for (const env of cases) {
+    for (const args of [
+      ['backend', 'status'],
+      ['backend', 'status', '--json'],
+    ]) {
+      const [fast, full] = await Promise.all([cli.run(args, { env }), viaOclif(args, env)]);
+      assert.deepEqual(fast, full, `${args.join(' ')} with ${JSON.stringify(env)}`);
+    }
+  }
+  const shown = JSON.parse((await cli.run(['backend', 'status', '--json'], { env: cases[0] })).stdout);
+  assert.deepEqual([shown.configured.sort(), shown.active], [['hub', 'registry'], 'hub']);
+});
+
 test('the plain forms load neither oclif nor the full catalogue', async () => {
   for (const args of [
     ['images'],
@@ -80,6 +109,8 @@ test('the plain forms load neither oclif nor the full catalogue', async () => {
     ['inspect', '--json', 'vanessa/tacos'],
     ['--json', 'images'],
     ['-q', '--json', 'get', 'vanessa/tacos'],
+    ['backend', 'status'],
+    ['--json', 'backend', 'status'],
   ]) {
     const { result, oclif, catalogue } = await traced(args);
     assert.equal(result.code, 0, result.stderr);
@@ -97,6 +128,9 @@ test('everything else goes through oclif: help, other flags, usage errors, a dis
     { args: ['get', 'a/b', 'c/d'], code: 2 },
     { args: ['images'], env: { SREGISTRY_DISABLE: 'yes' }, code: 1 },
     { args: ['get', 'vsoch/nothere'], code: 1 },
+    { args: ['backend', 'status', 'extra'], code: 2 },
+    { args: ['backend', 'status', '--debug'], code: 0 },
+    { args: ['backend', 'status'], env: { SREGISTRY_CLIENT_SECRETS: path.join(cli.home, 'damaged-secrets.json') }, code: 1 },
   ];
   for (const { args, env, code } of cases) {
     const { result, oclif } = await traced(args, env);

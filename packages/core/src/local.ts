@@ -1,7 +1,8 @@
-// Entry for the CLI's fast path (`images`, `get`, `inspect`, `pull` and `search` run without oclif, see the
+// Entry for the CLI's fast path (`images`, `get`, `inspect`, `pull`, `search` and `backend status` run without oclif, see the
 // CLI's src/fast-path.ts): only the modules those commands load. Each operation is required when called, so
 // `images` does not pay for the SIF reader that only `inspect` uses, nor for the transfers that `pull` uses.
 /* eslint-disable @typescript-eslint/no-require-imports */
+import type * as Backends from './ops/backends';
 import type * as Get from './ops/get';
 import type * as Images from './ops/images';
 import type * as Inspect from './ops/inspect';
@@ -20,6 +21,8 @@ export { levelFromEnv } from './output/levels';
 export { Output } from './output/output';
 export { jsonText } from './output/untrusted';
 
+export const backendStatus: typeof Backends.backendStatus = (...args) =>
+  (require('./ops/backends') as typeof Backends).backendStatus(...args);
 export const getImage: typeof Get.getImage = (...args) => (require('./ops/get') as typeof Get).getImage(...args);
 export const listImages: typeof Images.listImages = (...args) => (require('./ops/images') as typeof Images).listImages(...args);
 export const showImages: typeof Images.showImages = (...args) => (require('./ops/images') as typeof Images).showImages(...args);
