@@ -1,9 +1,9 @@
 // `images`, `get` and `inspect` are what scripts call in loops (`$(sregistry get x)`), `pull` and `search` are
 // what they call next, and `backend status` is how they check the set-up; loading oclif costs several times what
-// such a command does. bin/run.js therefore tries
-// this first: it runs the command on the same core operation the oclif command calls, but only for the plain forms
-// (the command, its arguments, --json, --quiet, and the few flags listed below) and only when nothing else is
-// needed. `backend status` reads the secrets file only. `images`, `get` and `inspect` run only when the catalogue can be read without upkeep (core's
+// such a command does. bin/run.js therefore tries this first: it runs the command on the same core operation the
+// oclif command calls, but only for the plain forms (the command, its arguments, --json, --quiet, and the few
+// flags listed below) and only when nothing else is needed. `backend status` reads the secrets file only.
+// `images`, `get` and `inspect` run only when the catalogue can be read without upkeep (core's
 // openCatalogReader, or openPostgresReader for a team catalogue: plain `pg`, no TypeORM), and any failure before
 // output began answers false, so oclif runs the command as usual. `pull` and `search` take their backends from
 // the plugins oclif would load (src/plugin-list.ts; anything it does not follow goes to oclif), and report a

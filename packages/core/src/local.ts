@@ -1,6 +1,7 @@
-// Entry for the CLI's fast path (`images`, `get`, `inspect`, `pull`, `search` and `backend status` run without oclif, see the
-// CLI's src/fast-path.ts): only the modules those commands load. Each operation is required when called, so
-// `images` does not pay for the SIF reader that only `inspect` uses, nor for the transfers that `pull` uses.
+// Entry for the CLI's fast path (`images`, `get`, `inspect`, `pull`, `search` and `backend status` run without
+// oclif, see the CLI's src/fast-path.ts): only the modules those commands load. Each operation is required when
+// called, so `images` does not pay for the SIF reader that only `inspect` uses, nor for the transfers that `pull`
+// uses.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type * as Backends from './ops/backends';
 import type * as Get from './ops/get';
