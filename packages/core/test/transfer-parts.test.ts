@@ -147,6 +147,53 @@ test('a part answered with the wrong range fails in one line and leaves no file'
   }
 });
 
+test('a part answered 503 once is asked again, a part redirected is followed: exact, the headers of every part alike', async () => {
+  const serveRange = objectStore();
+  const answered = new Set<string>();
+  const store = await serve((req, res) => {
+    const range = String(req.headers.range);
+    const [first] = /\d+/.exec(range) ?? ['0'];
+    // the probe (first byte 0) is answered; then the fourth part gets one 503, the sixth one redirect
+    if (Number(first) === 3 * PART && !answered.has(range)) {
+      answered.add(range);
+      res.writeHead(503, { 'Retry-After': '0' });
+      return void res.end();
+    }
+    if (Number(first) === 5 * PART && !req.url?.includes('moved')) {
+      res.writeHead(307, { Location: '/object?moved=1' });
+      return void res.end();
+    }
+    serveRange(req, res);
+  });
+  try {
+    const dest = path.join(dir, 'd.sif');
+    const result = await downloadToFile({
+      url: `${store.url}/object`,
+      dest,
+      headers: { 'X-Client': 'parts' },
+      expectedSize: DATA.length,
+      parts: { size: PART, concurrency: 3 },
+      backoffMs: 1,
+    });
+    assert.equal(result.sha256, SHA256);
+    assert.ok(fs.readFileSync(dest).equals(DATA));
+    // 11 parts, the 503, and the redirect twice: the direct GET takes no redirect, axios's asks again and follows it
+    assert.equal(store.seen.length, 14);
+    assert.ok(
+      store.seen.some((r) => r.url === '/object?moved=1'),
+      'the redirect was followed',
+    );
+    for (const { headers } of store.seen) {
+      assert.deepEqual(
+        [headers['x-client'], headers['accept-encoding'], headers.connection, /^sregistry\//.test(String(headers['user-agent']))],
+        ['parts', 'identity', 'close', true],
+      );
+    }
+  } finally {
+    await store.close();
+  }
+});
+
 test('uploadFile streams a byte range of a file with an exact Content-Length and reports progress', async () => {
   const got: Buffer[] = [];
   const server = await serve((req, res) => {

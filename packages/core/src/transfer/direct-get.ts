@@ -91,9 +91,14 @@ export function directUrl(config: InternalAxiosRequestConfig): URL | undefined {
   if (config.baseURL || config.params || config.auth || config.proxy !== undefined || config.socketPath || config.httpAgent)
     return undefined;
   if (config.maxRedirects !== 0 || !config.url) return undefined;
+  return directTarget(config.url);
+}
+
+/** The URL when a GET of it may go over a socket of our own: plain http, no credentials in it, no proxy for it. */
+export function directTarget(href: string): URL | undefined {
   let url: URL;
   try {
-    url = new URL(config.url);
+    url = new URL(href);
   } catch {
     return undefined;
   }

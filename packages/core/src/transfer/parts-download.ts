@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { ByteRing } from './byte-ring';
-import { DirectBody, receiveAdapter } from './direct-get';
+import { DirectBody, directTarget, receiveAdapter } from './direct-get';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
@@ -246,33 +246,51 @@ class PartsRun {
   }
 
   private async open(start: number, end: number): Promise<PartBody> {
-    const { response } = await sendFollowingRedirects(
-      {
-        url: this.plan.url,
-        method: 'GET',
-        headers: outgoingHeaders(this.plan.headers, { Accept: '*/*', 'Accept-Encoding': 'identity', Range: `bytes=${start}-${end - 1}` }),
-        timeout: this.timeoutMs,
-        signal: this.stop.signal,
-        responseType: 'stream',
-        decompress: false,
-        adapter: receiveAdapter,
-        ...agents({ insecure: this.req.insecure }),
-      },
-      { maxRedirects: this.req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, discard: release },
-    );
-    const range = parseContentRange(headerValue(response, 'content-range'));
-    if (response.status === 206 && range && range.first === start && range.last === end - 1 && range.total === this.plan.total) {
-      return response.data as PartBody;
+    const headers = outgoingHeaders(this.plan.headers, {
+      Accept: '*/*',
+      'Accept-Encoding': 'identity',
+      Range: `bytes=${start}-${end - 1}`,
+    });
+    let answer: { status: number; contentRange: string | undefined; body: PartBody } | undefined;
+    // The final URL answered the probe, so a part is one GET there: sent straight over the direct path, without
+    // axios's request pipeline (its config merging and interceptors: ~0.6 ms of the receiving thread per part,
+    // 60 ms for 512 MiB in 5 MiB parts). A redirect after all, https or a proxy take the axios path.
+    const target = directTarget(this.plan.url);
+    if (target) {
+      const { head, body } = await DirectBody.get(target, headers, { timeoutMs: this.timeoutMs, signal: this.stop.signal });
+      if (head.status < 300 || head.status >= 400) answer = { status: head.status, contentRange: head.headers['content-range'], body };
+      else body.destroy();
     }
-    release(response);
-    if (isRetryableStatus(response.status)) throw new RetryablePart(response.status);
-    if (response.status === 206 || response.status === 200) {
+    if (!answer) {
+      const { response } = await sendFollowingRedirects(
+        {
+          url: this.plan.url,
+          method: 'GET',
+          headers,
+          timeout: this.timeoutMs,
+          signal: this.stop.signal,
+          responseType: 'stream',
+          decompress: false,
+          adapter: receiveAdapter,
+          ...agents({ insecure: this.req.insecure }),
+        },
+        { maxRedirects: this.req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, discard: release },
+      );
+      answer = { status: response.status, contentRange: headerValue(response, 'content-range'), body: response.data as PartBody };
+    }
+    const range = parseContentRange(answer.contentRange);
+    if (answer.status === 206 && range && range.first === start && range.last === end - 1 && range.total === this.plan.total) {
+      return answer.body;
+    }
+    answer.body.destroy();
+    if (isRetryableStatus(answer.status)) throw new RetryablePart(answer.status);
+    if (answer.status === 206 || answer.status === 200) {
       throw new UserError(`${urlOrigin(this.plan.url)} answered a part of the image with other bytes than asked for`, {
         fix: 'pull again; a proxy on the way may not support Range requests (SREGISTRY_LIBRARY_CONCURRENCY=1 downloads in one stream)',
         code: 'EBADANSWER',
       });
     }
-    throw httpStatusError(response.status, this.plan.url);
+    throw httpStatusError(answer.status, this.plan.url);
   }
 
   /**
