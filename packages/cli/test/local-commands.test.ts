@@ -181,14 +181,24 @@ test('a command from a plugin that is not installed is an install hint naming th
   assert.equal(push.code, 1);
   assert.equal(
     push.stderr.trim(),
-    'ERROR "push" comes with the backend plugins that can push, and none is installed; run: sregistry plugins install @sregistry/backend-oras (for oras://) or @sregistry/backend-registry (for registry://)',
+    'ERROR "push" comes with the backend plugins that can push, and none is installed; run: sregistry plugins install @sregistry/backend-library (for library://), @sregistry/backend-oras (for oras://) or @sregistry/backend-registry (for registry://)',
   );
   const remove = await cli.run(['delete', 'a/b']);
   assert.equal(remove.code, 1);
   assert.match(
     remove.stderr,
-    /^ERROR "delete" comes with the backend plugins that can delete, and none is installed; run: sregistry plugins install @sregistry\/backend-oras \(for oras:\/\/\) or @sregistry\/backend-registry/,
+    /^ERROR "delete" comes with the backend plugins that can delete, and none is installed; run: sregistry plugins install @sregistry\/backend-library \(for library:\/\/\), @sregistry\/backend-oras \(for oras:\/\/\) or @sregistry\/backend-registry/,
   );
+  // a scheme whose backend is not installed names the plugin to install, for each first-party backend
+  for (const [scheme, plugin] of [
+    ['library', '@sregistry/backend-library'],
+    ['oras', '@sregistry/backend-oras'],
+    ['registry', '@sregistry/backend-registry'],
+  ]) {
+    const pull = await cli.run(['pull', `${scheme}://team/tools:v1`]);
+    assert.equal(pull.code, 1);
+    assert.match(pull.stderr, new RegExp(`^ERROR .*"?${scheme}"? is not installed; run: sregistry plugins install ${plugin}\\n$`));
+  }
   const typo = await cli.run(['pul', 'x']);
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^ERROR pul is not a sregistry command; did you mean "sregistry pull"\?/);

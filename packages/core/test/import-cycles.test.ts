@@ -15,7 +15,7 @@ async function cyclesIn(dir: string, tsConfig?: string): Promise<string[][]> {
   return result.circular();
 }
 
-for (const pkg of ['core', 'cli', 'backend-registry', 'backend-hub', 'backend-oras', 'testkit']) {
+for (const pkg of ['core', 'cli', 'backend-registry', 'backend-hub', 'backend-oras', 'backend-library', 'testkit']) {
   test(`${pkg}: no import cycle in its sources`, { timeout: 120_000 }, async () => {
     const root = path.join(PACKAGES, pkg);
     const cycles = await cyclesIn(path.join(root, 'src'), path.join(root, 'tsconfig.json'));

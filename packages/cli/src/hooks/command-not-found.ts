@@ -34,7 +34,8 @@ const hook: Hook.CommandNotFound = async function (options) {
   const capability = PLUGIN_COMMANDS[first];
   if (capability) {
     const offering = pluginsOffering(capability, config.plugins.keys());
-    const choices = offering.map((b) => `${b.package} (for ${b.name}://)`).join(' or ');
+    const listed = offering.map((b) => `${b.package} (for ${b.name}://)`);
+    const choices = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed.at(-1)}` : (listed[0] ?? '');
     fail(
       `"${first}" comes with the backend plugins that can ${capability}, and none is installed`,
       choices ? `run: sregistry plugins install ${choices}` : 'install a backend plugin that can (sregistry plugins install <package>)',

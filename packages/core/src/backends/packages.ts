@@ -9,6 +9,7 @@ export interface KnownBackend {
 
 export const KNOWN_BACKENDS: readonly KnownBackend[] = [
   { name: 'hub', package: '@sregistry/backend-hub', capabilities: ['pull'] },
+  { name: 'library', package: '@sregistry/backend-library', capabilities: ['pull', 'push', 'search', 'delete'] },
   { name: 'oras', package: '@sregistry/backend-oras', capabilities: ['pull', 'push', 'search', 'delete'] },
   { name: 'registry', package: '@sregistry/backend-registry', capabilities: ['pull', 'push', 'search', 'delete', 'labels'] },
 ];
