@@ -42,6 +42,19 @@ test('redactText masks HMAC values, echoed headers, Bearer/Basic/Token values, s
     ['Set-Cookie: csrftoken=abc; sessionid=def', /^Set-Cookie: \*\*\*$/],
   ];
   for (const [text, expected] of cases) assert.match(redactText(text), expected, text);
+  // the sentence around a URL keeps its punctuation; a URL's own characters stay with it
+  for (const text of [
+    'cannot reach https://cloud.sylabs.io: the host name cloud.sylabs.io was not found',
+    'cannot reach http://127.0.0.1:5056: connection refused',
+    'see https://example.org/docs/a.html.',
+    'the registry (http://127.0.0.1:8080/v2/), then https://ghcr.io, failed; retry?',
+    'a bare origin https://example.org and a path https://example.org/x/',
+  ])
+    assert.equal(redactText(text), text);
+  assert.equal(
+    redactText('retry https://s3.example/o?X-Amz-Signature=abc, expired.'),
+    'retry https://s3.example/o?X-Amz-Signature=***, expired.',
+  );
   // prose about tokens stays readable
   assert.equal(redactText('Invalid token header. No credentials provided.'), 'Invalid token header. No credentials provided.');
   rememberSecret('0123456789abcdef-held-secret');
