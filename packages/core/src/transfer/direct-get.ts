@@ -5,8 +5,10 @@
 // cost 0.57-0.76 CPU s to receive it, the socket read this way 0.27-0.28 (curl 0.36). Most of node's cost is its
 // parser and the 64 KiB stream hand-offs, not the disk (docs/performance.md, "Receiving").
 //
-// It is one axios adapter used by the download's GETs only (download.ts, parts-download.ts), so redirects, their credential rules
-// and the debug lines stay sendFollowingRedirects'. Anything it does not do goes to axios's own http adapter:
+// It is one axios adapter used by the download's GETs only (download.ts, parts-download.ts), so redirects, their
+// credential rules and the debug lines stay sendFollowingRedirects'; the ranged parts after the probe, at a URL the
+// redirects already led to, call DirectBody.get themselves (directTarget). Anything it does not do goes to axios's
+// own http adapter:
 // TLS (tls.connect honours `onread` on Node 20, but each read is one TLS record of at most 16 KiB, so the large
 // reads this path is for do not happen), a proxy from the environment (proxy-from-env, the library axios asks),
 // credentials in the URL, any other method or response type.
