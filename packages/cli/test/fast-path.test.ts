@@ -99,6 +99,8 @@ test('backend status: the same output and exit code with and without oclif for a
   }
   const shown = JSON.parse((await cli.run(['backend', 'status', '--json'], { env: cases[0] })).stdout);
   assert.deepEqual([shown.configured.sort(), shown.active], [['hub', 'registry'], 'hub']);
+  // the file's path is shown, never its tokens
+  assert.equal(shown.secretsFile, configured);
 });
 
 test('the plain forms load neither oclif nor the full catalogue', async () => {

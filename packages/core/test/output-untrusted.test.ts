@@ -61,6 +61,14 @@ test('redactText masks HMAC values, echoed headers, Bearer/Basic/Token values, s
   assert.equal(redactText('the server says 0123456789abcdef-held-secret is wrong'), 'the server says *** is wrong');
 });
 
+test('redactJson keeps a secret-named field that names a place (secretsFile, tokenPath), redacting its text', () => {
+  rememberSecret('held-secret-in-a-path-0042');
+  assert.deepEqual(
+    redactJson({ secretsFile: '/home/u/.sregistry', tokenPath: '/run/held-secret-in-a-path-0042', token: 'abc', secretFilename: 'x' }),
+    { secretsFile: '/home/u/.sregistry', tokenPath: '/run/***', token: '***', secretFilename: '***' },
+  );
+});
+
 test('redactJson masks secret-named fields and strings, keeps order and the rest, and cuts hostile depth', () => {
   const value = { b: 1, metadata: { pushSecret: 'abc123', arch: 'amd64', token: 7 }, a: 'Bearer abcdefgh1234', list: [{ password: 'x' }] };
   const out = redactJson(value) as typeof value;

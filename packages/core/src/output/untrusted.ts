@@ -38,6 +38,11 @@ export function printable(value: unknown, options: { max?: number } = {}): strin
 
 /** Field names whose values are credentials wherever they appear (e.g. `pushSecret` in a library manifest). */
 const SECRET_KEY = /secret|token|passw|signature|credential|^authori[sz]ation$|api[-_]?key|^cookie$/i;
+/**
+ * A secret-named field that says where a secret is kept (`secretsFile`, `tokenPath`) holds a path, not the secret:
+ * `backend status --json` printed its secrets file as `***`. Its text is still redacted like any string.
+ */
+const NAMES_A_PLACE = /(?:file|path)$/i;
 /** Deeper than any real manifest; a hostile one nested thousands deep would overflow JSON.stringify. */
 export const MAX_JSON_DEPTH = 64;
 const TOO_DEEP = `[nested deeper than ${MAX_JSON_DEPTH} levels: left out]`;
@@ -69,7 +74,8 @@ export function redactJson(value: unknown, onTooDeep?: () => void): unknown {
       put(copy);
       for (const [key, item] of Object.entries(from as Record<string, unknown>)) {
         // assigned now so the copy keeps the key order; filled in when its turn comes
-        copy[key] = SECRET_KEY.test(key) && (typeof item === 'string' || typeof item === 'number') ? '***' : null;
+        const secret = SECRET_KEY.test(key) && !NAMES_A_PLACE.test(key);
+        copy[key] = secret && (typeof item === 'string' || typeof item === 'number') ? '***' : null;
         if (copy[key] === null) stack.push({ from: item, put: (v) => (copy[key] = v), depth: depth + 1 });
       }
     }
