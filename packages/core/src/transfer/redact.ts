@@ -113,8 +113,8 @@ const COOKIE_ECHO = /\b(cookie|set-cookie)(["']?[ \t]*[:=][ \t]*["']?)[^\r\n"'\\
 // padding in it), so prose such as "Invalid token header" stays readable.
 const SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)([ \t]+)([A-Za-z0-9._~+/=:-]{8,})/g;
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
-/** A URL found in text, and the sentence punctuation that ends it (`:`, `.`, `,`, `;`, `!`, `?`, `)`). */
-const PROSE_AFTER_URL = /^(.*?)([:.,;!?)]*)$/s;
+/** The sentence's punctuation at the end of a URL found in text (`:`, `.`, `,`, `;`, `!`, `?`, `)`). */
+const PROSE_AFTER_URL = /[:.,;!?)]*$/;
 
 /**
  * Free text with everything credential-shaped masked: HMAC Authorization values, echoed credential headers,
@@ -126,7 +126,8 @@ export function redactText(text: string): string {
     .replace(URL_IN_TEXT, (match) => {
       // the punctuation of the prose after a URL is not part of it: `cannot reach https://host: …` lost its
       // colon (an empty port to the URL parser) and read "cannot reach https://host/ the host name …"
-      const [, url = match, tail = ''] = PROSE_AFTER_URL.exec(match) ?? [];
+      const tail = match.match(PROSE_AFTER_URL)?.[0] ?? '';
+      const url = match.slice(0, match.length - tail.length);
       // a URL in prose (a hint of ours, a server's message) keeps query values that are not credential-shaped
       const masked = redactUrl(url, { onlySecretQuery: true });
       // parsing adds a `/` to a bare origin; the text keeps its own spelling when nothing was masked
