@@ -52,8 +52,9 @@ const typeorm = (modules: string[]) =>
 const AXIOS = path.join('transfer', 'axios-bundle.js');
 // OpenPGP, DSSE and the keyring: only for pulls with --verify
 const SIGNATURES = `${path.sep}${path.join('sif', 'signature')}${path.sep}`;
-// Node's fetch (undici) and http2, which axios's top level would load for nothing
-const UNUSED_BY_REQUESTS = ['node:internal/deps/undici/undici', 'node:http2'];
+// Node's fetch (undici) and http2, which axios's top level would load for nothing, and TLS, which a plain-http
+// request does not need (direct-send.ts)
+const UNUSED_BY_REQUESTS = ['node:internal/deps/undici/undici', 'node:http2', 'node:tls', 'node:https'];
 
 test('backend status and --help load neither the catalogue, axios nor the collator, and semver as one file', async () => {
   for (const args of [['backend', 'status'], ['--help']]) {
@@ -101,13 +102,13 @@ test("the plugins' core ranges are checked with semver once, and the verdicts ke
   assert.deepEqual(JSON.parse(fs.readFileSync(kept, 'utf8')), verdicts);
 });
 
-test('search loads axios but not the catalogue, the SIF reader or the download pipeline, and axios leaves fetch and http2 unloaded', async () => {
+test('search over plain http loads neither axios nor the catalogue, the SIF reader or the download pipeline, nor fetch or http2', async () => {
   const { result, modules } = await loaded(['search', 'vanessa/']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /vanessa\/tacos:latest/);
   assert.deepEqual(
     { catalogue: has(modules, CATALOGUE), axios: has(modules, AXIOS), collator: has(modules, 'intl:collator') },
-    { catalogue: false, axios: true, collator: false },
+    { catalogue: false, axios: false, collator: false },
   );
   // the SIF reader and the download pipeline (hash threads) are for pushes and pulls
   assert.deepEqual(
@@ -122,13 +123,13 @@ test('search loads axios but not the catalogue, the SIF reader or the download p
   );
 });
 
-test('a pull writes the SQLite catalogue without TypeORM, fetch, http2 or the signature code', async () => {
+test('a pull over plain http writes the SQLite catalogue without TypeORM, axios, TLS, fetch, http2 or the signature code', async () => {
   const { result, modules } = await loaded(['pull', '--json', 'vanessa/tacos:latest']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(fs.readFileSync(JSON.parse(result.stdout).path, 'utf8'), 'tacos image\n');
   assert.deepEqual(
     { catalogue: has(modules, CATALOGUE), typeorm: typeorm(modules), axios: has(modules, AXIOS), signatures: has(modules, SIGNATURES) },
-    { catalogue: true, typeorm: false, axios: true, signatures: false },
+    { catalogue: true, typeorm: false, axios: false, signatures: false },
   );
   // the format check only, not the SIF reader (its metadata, descriptors and gzip peek are for inspect)
   assert.deepEqual(

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
 import { isUserError, type UserError } from '../src/errors';
 import { requestJson } from '../src/transfer/index';
 
@@ -284,6 +285,99 @@ describe('requestJson: failures are one-line UserErrors', () => {
       assert.ok(!error.message.includes('0b7bd5e27c7e4d1e9f6b2b1d3c4a5e6f'));
     });
     await rejectsUser(requestJson({ url: 'ftp://example.com/x' }), (error) => assert.equal(error.code, 'EBADURL'));
+  });
+});
+
+describe('requestJson over plain http, sent without axios (direct-send.ts), reads answers as axios did', () => {
+  const body = JSON.stringify({ name: 'tacos', tags: Array.from({ length: 50 }, (_, i) => `v${i}`) });
+  const codings: Record<string, { header: string; encode: (bytes: Buffer) => Buffer }> = {
+    gzip: { header: 'gzip', encode: (bytes) => zlib.gzipSync(bytes) },
+    deflate: { header: 'deflate', encode: (bytes) => zlib.deflateSync(bytes) },
+    'raw-deflate': { header: 'deflate', encode: (bytes) => zlib.deflateRawSync(bytes) },
+    br: { header: 'br', encode: (bytes) => zlib.brotliCompressSync(bytes) },
+  };
+
+  test('compressed answers are decoded (gzip, deflate raw or wrapped, br), and asked for as axios asks', async () => {
+    const server = await serve((req, res) => {
+      const coding = codings[(req.url ?? '').slice(1)]!;
+      const encoded = coding.encode(Buffer.from(body));
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': coding.header }).end(encoded);
+    });
+    try {
+      for (const name of Object.keys(codings)) {
+        const answer = await requestJson({ url: `${server.url}/${name}` });
+        assert.deepEqual(answer.data, JSON.parse(body), name);
+        assert.equal(answer.headers['content-encoding'], undefined, 'the body is no longer encoded');
+      }
+      assert.deepEqual(
+        server.seen.map((seen) => seen.headers['accept-encoding']),
+        Object.keys(codings).map(() => 'gzip, deflate, br'),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an answer larger than 64 MiB is refused, also one that only grows that large when decoded', async () => {
+    const MiB = Buffer.alloc(1024 * 1024, 0x20);
+    const bomb = zlib.gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20));
+    const server = await serve((req, res) => {
+      res.on('error', () => undefined);
+      if (req.url === '/bomb') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(bomb);
+        return;
+      }
+      // chunked, without end: only the client's limit stops it
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const more = () => {
+        while (!res.destroyed && res.write(MiB));
+      };
+      res.on('drain', more);
+      more();
+    });
+    try {
+      for (const url of [`${server.url}/endless`, `${server.url}/bomb`]) {
+        await rejectsUser(requestJson({ url }), (error) => {
+          assert.equal(error.code, 'ETOOLARGE', url);
+          assert.equal(error.message, `the answer from ${server.url} is larger than 64 MiB`);
+        });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a body that stops coming halfway is a timeout, retried like a head that never comes', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 100 });
+      res.write('{"name": "tac');
+    });
+    try {
+      const started = Date.now();
+      await rejectsUser(requestJson({ url: `${server.url}/x`, timeoutMs: 200, retries: 1, backoffMs: 1 }), (error) => {
+        assert.equal(error.code, 'ETIMEOUT');
+      });
+      assert.equal(server.seen.length, 2);
+      assert.ok(Date.now() - started < 5000, 'the idle timeout, not the speed floor, ended it');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an abort stops a body in progress', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 100 });
+      res.write('{"name": "tac');
+    });
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await rejectsUser(requestJson({ url: `${server.url}/x`, signal: controller.signal }), (error) =>
+        assert.equal(error.code, 'ECANCELLED'),
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -5,17 +5,14 @@
 // cost 0.57-0.76 CPU s to receive it, the socket read this way 0.27-0.28 (curl 0.36). Most of node's cost is its
 // parser and the 64 KiB stream hand-offs, not the disk (docs/performance.md, "Receiving").
 //
-// It is one axios adapter used by the download's GETs only (download.ts, parts-download.ts), so redirects, their
-// credential rules and the debug lines stay sendFollowingRedirects'; the ranged parts after the probe, at a URL the
-// redirects already led to, call DirectBody.get themselves (directTarget). Anything it does not do goes to axios's
-// own http adapter:
+// sendFollowingRedirects sends every plain-http GET this way (direct-send.ts), so redirects, their credential rules
+// and the debug lines stay its own; the ranged parts after the probe, at a URL the redirects already led to, call
+// DirectBody.get themselves (directTarget). What it does not do goes to axios:
 // TLS (tls.connect honours `onread` on Node 20, but each read is one TLS record of at most 16 KiB, so the large
 // reads this path is for do not happen), a proxy from the environment (proxy-from-env, the library axios asks),
-// credentials in the URL, any other method or response type.
+// credentials in the URL, any other method.
 import net from 'node:net';
-import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ChunkedDecoder } from './chunked';
-import { httpAdapter } from './http-client';
 import { type Framing, framing, HttpParseError, parseHead, type ResponseHead } from './http-head';
 
 /**
@@ -58,12 +55,23 @@ function proxyFor(url: string): string {
   return getProxyForUrl(url);
 }
 
+/**
+ * Whether something replaced node:http's request functions: nock (through @mswjs/interceptors, as Proxies), msw,
+ * or an older interceptor (plain functions of other names). Requests then go through node:http, so that whoever
+ * intercepts them still sees them: a test of a plugin that mocks its registry with nock keeps working. node:http
+ * not loaded yet means nobody patched it, and it is not loaded for the check.
+ */
+function httpIntercepted(): boolean {
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (Array.isArray(loaded) && !loaded.includes('NativeModule http')) return false;
+  const http = require('node:http') as typeof import('node:http');
+  const { isProxy } = require('node:util').types as typeof import('node:util').types;
+  return [http.request, http.get, http.ClientRequest].some((f) => isProxy(f)) || http.request.name !== 'request' || http.get.name !== 'get';
+}
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** what node's http refuses in a header value (checkInvalidHeaderChar): the head is written as latin1 */
 const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-/** The GET of a download (and of its ranged parts) goes over a socket of its own where it can, else through axios. */
-export const receiveAdapter = directAdapter(httpAdapter);
 
 /** Takes body bytes in order; resolves when it may be given more. */
 export type BodyConsumer = (chunks: Buffer[]) => Promise<void>;
@@ -87,15 +95,6 @@ function codeError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-/** The URL to fetch directly, or undefined when the request is one for axios's own adapter. */
-export function directUrl(config: InternalAxiosRequestConfig): URL | undefined {
-  if ((config.method ?? 'get').toLowerCase() !== 'get' || config.responseType !== 'stream' || config.decompress !== false) return undefined;
-  if (config.baseURL || config.params || config.auth || config.proxy !== undefined || config.socketPath || config.httpAgent)
-    return undefined;
-  if (config.maxRedirects !== 0 || !config.url) return undefined;
-  return directTarget(config.url);
-}
-
 /** The URL when a GET of it may go over a socket of our own: plain http, no credentials in it, no proxy for it. */
 export function directTarget(href: string): URL | undefined {
   let url: URL;
@@ -105,30 +104,8 @@ export function directTarget(href: string): URL | undefined {
     return undefined;
   }
   if (url.protocol !== 'http:' || url.username || url.password) return undefined;
-  if (proxyFor(url.href)) return undefined;
+  if (proxyFor(url.href) || httpIntercepted()) return undefined;
   return url;
-}
-
-/** An axios adapter that sends a download's GET directly (directUrl), else hands the request to `fallback`. */
-export function directAdapter(fallback: () => AxiosAdapter): AxiosAdapter {
-  return async (config) => {
-    const url = directUrl(config);
-    if (!url) return fallback()(config);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(config.headers.toJSON())) {
-      if (value === undefined || value === null || (value as unknown) === false) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-    }
-    const answer = await DirectBody.get(url, headers, { timeoutMs: config.timeout ?? 0, signal: config.signal as AbortSignal | undefined });
-    return {
-      data: answer.body,
-      status: answer.head.status,
-      statusText: answer.head.statusText,
-      headers: answer.head.headers,
-      config,
-      request: undefined,
-    } satisfies AxiosResponse;
-  };
 }
 
 /** The request's bytes; refuses what node's http would refuse (a header value that splits the request). */

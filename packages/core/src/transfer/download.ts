@@ -5,7 +5,7 @@ import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { pauseAtBytes } from '../testing-hooks';
-import { DirectBody, receiveAdapter } from './direct-get';
+import { DirectBody } from './direct-get';
 import { DiskWriteError, FileSink } from './file-sink';
 import { HashWorkerError, preferWorkerHashing } from './hasher';
 import { HeadProbe } from './head-probe';
@@ -208,7 +208,6 @@ async function open(
       signal: req.signal,
       responseType: 'stream',
       decompress: false,
-      adapter: receiveAdapter,
       ...agents({ insecure: req.insecure }),
     },
     { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },

@@ -1,12 +1,13 @@
-// The one axios instance every transfer goes through, plus what all requests share: outgoing headers (no
-// cookies, our User-Agent), TLS agents, redirect following by hand (so the hop count, header stripping across
-// origins and the debug lines are ours) and URL validation.
-import http from 'node:http';
-import https from 'node:https';
-import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+// The one axios instance the transfers go through (a plain-http GET goes without it, direct-send.ts), plus what all
+// requests share: outgoing headers (no cookies, our User-Agent), TLS agents, redirect following by hand (so the hop
+// count, header stripping across origins and the debug lines are ours) and URL validation.
+import type http from 'node:http';
+import type https from 'node:https';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { requireBundled } from '../bundled';
 import { UserError } from '../errors';
 import { CORE_VERSION } from '../version';
+import { sendDirect } from './direct-send';
 import { invalidUrl } from './net-errors';
 import { redactHeaders, redactUrl } from './redact';
 
@@ -34,11 +35,6 @@ export function httpClient(): AxiosInstance {
   return instance;
 }
 
-/** axios's own http adapter, for the requests the download's direct adapter does not take (direct-get.ts). */
-export function httpAdapter(): AxiosAdapter {
-  return loadAxios().getAdapter('http');
-}
-
 /** axios as one bundled file when built (scripts/bundle.js), else the package (sources run through tsx). */
 function loadAxios(): typeof import('axios') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -62,16 +58,19 @@ const CLIENT_CONFIG: AxiosRequestConfig = {
 
 let insecureAgent: https.Agent | undefined;
 
-/** Agents for a request: keep-alive by default; a verification-free https agent when asked. */
+/**
+ * Agents for a request: keep-alive by default; a verification-free https agent when asked. node:http and node:https
+ * are loaded only for these (https brings tls): a plain-http GET goes over direct-send's socket and needs neither.
+ */
 export function agents(options: { insecure?: boolean; keepAlive?: boolean }): Pick<AxiosRequestConfig, 'httpAgent' | 'httpsAgent'> {
   if (options.keepAlive === false) {
     return {
-      httpAgent: new http.Agent({ keepAlive: false }),
-      httpsAgent: new https.Agent({ keepAlive: false, rejectUnauthorized: !options.insecure }),
+      httpAgent: new (require('node:http') as typeof http).Agent({ keepAlive: false }),
+      httpsAgent: new (require('node:https') as typeof https).Agent({ keepAlive: false, rejectUnauthorized: !options.insecure }),
     };
   }
   if (!options.insecure) return {};
-  insecureAgent ??= new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+  insecureAgent ??= new (require('node:https') as typeof https).Agent({ keepAlive: true, rejectUnauthorized: false });
   return { httpsAgent: insecureAgent };
 }
 
@@ -83,11 +82,21 @@ export function outgoingHeaders(base: Record<string, string> | undefined, extra:
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries({ ...extra, ...(base ?? {}) })) {
     if (name.toLowerCase() === 'cookie') continue;
-    out[name] = value;
+    out[name] = headerText(value);
   }
   if (!Object.keys(out).some((name) => name.toLowerCase() === 'user-agent'))
     out['User-Agent'] = `sregistry/${CORE_VERSION} (node ${process.version})`;
   return out;
+}
+
+/**
+ * A header value as it may go on the wire: control characters (CR and LF among them: no header smuggled in by a
+ * value) removed and the ends trimmed, as axios does for the requests it sends, so both paths send the same.
+ */
+function headerText(value: string): string {
+  return String(value)
+    .replace(/[\u0000-\u0008\u000a-\u001f\u007f]+/g, '')
+    .replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** Parses and checks a URL up front so a typo is a clear UserError, not a library exception. */
@@ -131,7 +140,8 @@ export interface SendOptions {
 /**
  * Sends `config` and follows redirects by hand, at most `maxRedirects` hops. Credentials are dropped when a hop
  * changes origin (a signed storage URL must not receive the registry's Authorization). Returns the first
- * non-redirect answer and the URL that gave it.
+ * non-redirect answer and the URL that gave it. A plain-http GET goes over direct-send.ts, without axios: a
+ * `responseType: 'stream'` answer's data is then a DirectBody, else a Readable.
  */
 export async function sendFollowingRedirects(
   config: AxiosRequestConfig & { url: string; headers: Record<string, string> },
@@ -142,7 +152,8 @@ export async function sendFollowingRedirects(
   let method = (config.method ?? 'GET').toUpperCase();
   for (let hop = 0; ; hop++) {
     options.debug?.(`${method} ${redactUrl(url)} ${JSON.stringify(redactHeaders(headers))}`);
-    const response = await httpClient().request({ ...config, url, headers, method });
+    const request = { ...config, url, headers, method };
+    const response: AxiosResponse = (await sendDirect(request)) ?? (await httpClient().request<unknown, AxiosResponse>(request));
     const location = headerValue(response, 'location');
     // maxRedirects 0: the caller wants the 3xx itself (e.g. a POST, which must not turn into a GET).
     if (!REDIRECTS.has(response.status) || !location || options.maxRedirects === 0) return { response, url };

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { ByteRing } from './byte-ring';
-import { DirectBody, directTarget, receiveAdapter } from './direct-get';
+import { DirectBody, directTarget } from './direct-get';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
@@ -69,7 +69,6 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
         signal: req.signal,
         responseType: 'stream',
         decompress: false,
-        adapter: receiveAdapter,
         ...agents({ insecure: req.insecure }),
       },
       { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },
@@ -271,7 +270,6 @@ class PartsRun {
           signal: this.stop.signal,
           responseType: 'stream',
           decompress: false,
-          adapter: receiveAdapter,
           ...agents({ insecure: this.req.insecure }),
         },
         { maxRedirects: this.req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, discard: release },
