@@ -7,7 +7,7 @@ import { UserError } from '../errors';
 import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
 import { errorCode, isAlreadyExists, isBusy, type RetryOptions, withRetry } from './retry';
 import { SqliteDatabase } from './sqlite-database';
-import { sqliteDriver } from './sqlite-driver';
+import { openSqlite } from './sqlite-driver';
 import { ensureSqliteSchema } from './sqlite-schema';
 
 export interface OpenDatabaseOptions {
@@ -73,8 +73,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
  * enforced, WAL for a new file that asks for it.
  */
 function connect(file: string, wal: boolean): BetterSqlite3.Database {
-  const Driver = sqliteDriver();
-  const db = new Driver(file, { timeout: SQLITE_BUSY_MS });
+  const db = openSqlite(file, { timeout: SQLITE_BUSY_MS });
   try {
     db.pragma('foreign_keys = ON');
     if (wal) db.pragma('journal_mode = WAL');

@@ -7,7 +7,7 @@ import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
 import { tempFolderNeedsSweep } from '../storage/temp-files';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
-import { sqliteDriver } from './sqlite-driver';
+import { openSqlite } from './sqlite-driver';
 import { sweepDue, sweepMarkerFor } from './sweep-marker';
 
 /** What read-only commands need from the catalogue; the full Catalog and the plain reader both provide it. */
@@ -45,8 +45,7 @@ export function openCatalogReader(options: { databaseFile: string; storageDir: s
   if (storageNeedsUpkeep(options.storageDir)) return undefined;
   let db: BetterSqlite3.Database | undefined;
   try {
-    const Database = sqliteDriver();
-    db = new Database(databaseFile, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db = openSqlite(databaseFile, { readonly: true, fileMustExist: true, timeout: 5000 });
     const tables = db
       .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('collection', 'container')")
       .get() as { n: number };
