@@ -5,6 +5,7 @@
 // credentials in the URL, options only axios knows) is left to axios: `sendDirect` answers undefined for it.
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { DirectBody, directTarget } from './direct-get';
+import { IdleWatch } from './idle-watch';
 
 /** The content codings a body read whole may come in, as axios asks for them (its http adapter's default). */
 const ACCEPTED_ENCODINGS = 'gzip, deflate, br';
@@ -68,16 +69,13 @@ interface ReadOptions {
 async function readWhole(body: DirectBody, options: ReadOptions): Promise<Buffer> {
   const pieces: Buffer[] = [];
   let loaded = 0;
-  const idle =
-    options.timeoutMs > 0
-      ? setTimeout(() => body.destroy(codeError(`timeout of ${options.timeoutMs}ms exceeded`, 'ETIMEDOUT')), options.timeoutMs)
-      : undefined;
+  const idle = new IdleWatch(options.timeoutMs, () => body.destroy(codeError(`timeout of ${options.timeoutMs}ms exceeded`, 'ETIMEDOUT')));
   const onAbort = () => body.destroy(options.signal?.reason ?? codeError('canceled', 'ERR_CANCELED'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (options.signal?.aborted) onAbort();
     await body.receive(async (chunks) => {
-      idle?.refresh();
+      idle.poke();
       // copied at once: the views may be of memory the socket reads into next
       for (const chunk of chunks) {
         pieces.push(Buffer.from(chunk));
@@ -87,7 +85,7 @@ async function readWhole(body: DirectBody, options: ReadOptions): Promise<Buffer
       options.onProgress?.({ loaded, bytes: loaded, lengthComputable: false } as Parameters<NonNullable<ReadOptions['onProgress']>>[0]);
     });
   } finally {
-    clearTimeout(idle);
+    idle.stop();
     options.signal?.removeEventListener('abort', onAbort);
   }
   return Buffer.concat(pieces, loaded);

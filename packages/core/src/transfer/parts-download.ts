@@ -24,6 +24,7 @@ import {
   sendFollowingRedirects,
   withoutCredentials,
 } from './http-client';
+import { IdleWatch } from './idle-watch';
 import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, sleep } from './retry';
@@ -338,20 +339,6 @@ class PartsRun {
 
 /** A part's answer body: the direct receive path's, or axios's stream (https, a proxy). */
 type PartBody = Readable | DirectBody;
-
-/** Calls `onIdle` when `poke` was not called for `ms`. */
-class IdleWatch {
-  private readonly timer: NodeJS.Timeout;
-  constructor(ms: number, onIdle: () => void) {
-    this.timer = setTimeout(onIdle, ms);
-  }
-  poke(): void {
-    this.timer.refresh();
-  }
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-}
 
 /** A stream's chunks to `take` until it ends; a chunk refused destroys it with the refusal. */
 function streamInto(body: Readable, take: (chunk: Buffer) => void): Promise<void> {
