@@ -10,16 +10,15 @@ import { DiskWriteError, FileSink } from './file-sink';
 import { HashWorkerError, preferWorkerHashing } from './hasher';
 import { HeadProbe } from './head-probe';
 import {
-  agents,
   checkUrl,
-  DEFAULT_MAX_REDIRECTS,
   DEFAULT_RETRY_MAX_TIME_MS,
   DEFAULT_SPEED_LIMIT,
   DEFAULT_SPEED_TIME_MS,
   DEFAULT_TIMEOUT_MS,
+  getBody,
   headerValue,
   outgoingHeaders,
-  sendFollowingRedirects,
+  releaseBody,
 } from './http-client';
 import { errorCodes, isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { downloadInParts, parseContentRange } from './parts-download';
@@ -199,19 +198,15 @@ async function open(
     req.debug?.('the server does not support Range requests; starting over');
     await sink.reset();
   }
-  const { response, url } = await sendFollowingRedirects(
-    {
-      url: req.url,
-      method: 'GET',
-      headers: outgoingHeaders(req.headers, extra),
-      timeout: timeoutMs,
-      signal: req.signal,
-      responseType: 'stream',
-      decompress: false,
-      ...agents({ insecure: req.insecure }),
-    },
-    { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },
-  );
+  const { response, url } = await getBody({
+    url: req.url,
+    headers: outgoingHeaders(req.headers, extra),
+    timeoutMs,
+    signal: req.signal,
+    insecure: req.insecure,
+    maxRedirects: req.maxRedirects,
+    debug: req.debug,
+  });
   const status = response.status;
   const body = response.data as Body;
   req.debug?.(
@@ -240,12 +235,12 @@ async function open(
       req.debug?.(`resuming at byte ${start}`);
       return { body, resumed: true };
     }
-    release(response);
+    releaseBody(response);
     req.debug?.('the server answered the Range request with another range; starting over');
     await sink.reset();
     throw new TransferFault('unusable partial answer', 'ECUTSHORT');
   }
-  release(response);
+  releaseBody(response);
   if (status === 416 && resuming) {
     await sink.reset();
     throw new TransferFault('range not satisfiable', 'ECUTSHORT');
@@ -263,7 +258,7 @@ function learn(resource: Resource, response: AxiosResponse, req: DownloadRequest
   resource.validator = etag && !etag.startsWith('W/') ? etag : headerValue(response, 'last-modified');
   resource.contentType = headerValue(response, 'content-type');
   if (resource.total !== undefined && req.expectedSize !== undefined && resource.total !== req.expectedSize) {
-    release(response);
+    releaseBody(response);
     throw new UserError(`${urlOrigin(req.url)} sends ${resource.total} bytes but the service announced ${req.expectedSize}`, {
       fix: 'pull again; if it persists the image on the server is damaged or was replaced',
       code: 'ESIZE',
@@ -388,11 +383,6 @@ function pump(body: Readable, writer: Writable, signal: AbortSignal | undefined)
 
 /** An answer's body: a stream from axios's adapter, or the direct socket's. */
 type Body = Readable | DirectBody;
-
-function release(response: AxiosResponse): void {
-  const body = response.data as Body | undefined;
-  if (body && typeof body.destroy === 'function') body.destroy();
-}
 
 /**
  * At most ~10 progress calls a second, plus the ones that must be seen (start, end); `flush` (called by the

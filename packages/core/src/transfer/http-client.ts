@@ -178,6 +178,43 @@ export async function sendFollowingRedirects(
   }
 }
 
+/** A download's GET: what it asks for, and where. */
+export interface BodyRequest {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  insecure?: boolean;
+  maxRedirects?: number;
+  debug?: (line: string) => void;
+}
+
+/**
+ * The one request shape of downloads (the streamed one, the parts' probe, a part redirected after all): a GET whose
+ * body is streamed as sent, never decoded (its bytes are the file that is hashed), redirects followed.
+ */
+export function getBody(req: BodyRequest): Promise<{ response: AxiosResponse; url: string }> {
+  return sendFollowingRedirects(
+    {
+      url: req.url,
+      method: 'GET',
+      headers: req.headers,
+      timeout: req.timeoutMs,
+      signal: req.signal,
+      responseType: 'stream',
+      decompress: false,
+      ...agents({ insecure: req.insecure }),
+    },
+    { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: releaseBody },
+  );
+}
+
+/** Ends a streamed answer's body that is not wanted (a redirect's, a refused one's), so its socket is freed. */
+export function releaseBody(response: AxiosResponse): void {
+  const body = response.data as { destroy?: () => void } | undefined;
+  if (body && typeof body.destroy === 'function') body.destroy();
+}
+
 /** The headers minus credentials, for a request to another origin than the one they were given for. */
 export function withoutCredentials(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));

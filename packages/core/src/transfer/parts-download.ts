@@ -15,15 +15,7 @@ import { DirectBody, directTarget } from './direct-get';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
-import {
-  agents,
-  DEFAULT_MAX_REDIRECTS,
-  DEFAULT_TIMEOUT_MS,
-  headerValue,
-  outgoingHeaders,
-  sendFollowingRedirects,
-  withoutCredentials,
-} from './http-client';
+import { DEFAULT_TIMEOUT_MS, getBody, headerValue, outgoingHeaders, releaseBody, withoutCredentials } from './http-client';
 import { IdleWatch } from './idle-watch';
 import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
@@ -61,19 +53,15 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
 
   let probe: { response: AxiosResponse; url: string };
   try {
-    probe = await sendFollowingRedirects(
-      {
-        url: req.url,
-        method: 'GET',
-        headers: outgoingHeaders(req.headers, { Accept: '*/*', 'Accept-Encoding': 'identity', Range: `bytes=0-${partSize - 1}` }),
-        timeout: timeoutMs,
-        signal: req.signal,
-        responseType: 'stream',
-        decompress: false,
-        ...agents({ insecure: req.insecure }),
-      },
-      { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: release },
-    );
+    probe = await getBody({
+      url: req.url,
+      headers: outgoingHeaders(req.headers, { Accept: '*/*', 'Accept-Encoding': 'identity', Range: `bytes=0-${partSize - 1}` }),
+      timeoutMs,
+      signal: req.signal,
+      insecure: req.insecure,
+      maxRedirects: req.maxRedirects,
+      debug: req.debug,
+    });
   } catch (error) {
     if (req.signal?.aborted) throw cancelled(req.signal, 'download');
     if (isUserError(error)) throw error;
@@ -89,13 +77,13 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
     range.total === undefined ||
     range.last !== Math.min(partSize, range.total) - 1
   ) {
-    release(response);
+    releaseBody(response);
     req.debug?.(`parts: ${redactUrl(url)} answered ${response.status} to a Range request; downloading in one stream`);
     return undefined;
   }
   const total = range.total;
   if (req.expectedSize !== undefined && total !== req.expectedSize) {
-    release(response);
+    releaseBody(response);
     throw new UserError(`${urlOrigin(req.url)} sends ${total} bytes but the service announced ${req.expectedSize}`, {
       fix: 'pull again; if it persists the image on the server is damaged or was replaced',
       code: 'ESIZE',
@@ -262,19 +250,14 @@ class PartsRun {
       else body.destroy();
     }
     if (!answer) {
-      const { response } = await sendFollowingRedirects(
-        {
-          url: this.plan.url,
-          method: 'GET',
-          headers,
-          timeout: this.timeoutMs,
-          signal: this.stop.signal,
-          responseType: 'stream',
-          decompress: false,
-          ...agents({ insecure: this.req.insecure }),
-        },
-        { maxRedirects: this.req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, discard: release },
-      );
+      const { response } = await getBody({
+        url: this.plan.url,
+        headers,
+        timeoutMs: this.timeoutMs,
+        signal: this.stop.signal,
+        insecure: this.req.insecure,
+        maxRedirects: this.req.maxRedirects,
+      });
       answer = { status: response.status, contentRange: headerValue(response, 'content-range'), body: response.data as PartBody };
     }
     const range = parseContentRange(answer.contentRange);
@@ -380,9 +363,4 @@ export function parseContentRange(value: string | undefined): { first: number; l
   const match = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value ?? '');
   if (!match) return undefined;
   return { first: Number(match[1]), last: Number(match[2]), total: match[3] === '*' ? undefined : Number(match[3]) };
-}
-
-function release(response: AxiosResponse): void {
-  const body = response.data as PartBody | undefined;
-  if (body && typeof body.destroy === 'function') body.destroy();
 }
