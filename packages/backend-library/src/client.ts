@@ -17,6 +17,8 @@ export interface Target {
   token?: string;
   /** where the address and token came from, for debug lines and messages */
   source: string;
+  /** the host a saved token is for, when it was not sent because this server is another one */
+  withheldFor?: string;
 }
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
@@ -29,10 +31,37 @@ function originOf(url: string): string | undefined {
   }
 }
 
-/** Which server a command talks to, and with which token. */
+/**
+ * Which server a command talks to, and with which token. A token from the secrets file goes only to the host it
+ * was saved for (`sregistry library login` records it as SREGISTRY_LIBRARY_LOGIN_HOST; older files: the host of
+ * the base saved beside it): a base set in the environment for one command must not receive it.
+ */
 export function chooseTarget(host: Host, ctx: Settings, uriHost: string | undefined): Target {
+  const target = targetFor(host, ctx, uriHost);
+  const savedFor = savedTokenHost(ctx);
+  if (!target.token || !savedFor || target.token !== ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_TOKEN')?.trim()) return target;
+  if (originOf(target.url) === savedFor) return target;
+  ctx.log.debug(`library: the saved token is for ${savedFor}, so it is not sent to ${originOf(target.url) ?? target.url}`);
+  // an Apptainer remote for this server may still have a token of its own
+  return { ...targetFor(host, ctx, uriHost, false), withheldFor: savedFor };
+}
+
+/** The host the secrets file's token was saved for, if the file says. */
+function savedTokenHost(ctx: Settings): string | undefined {
+  const saved = ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_LOGIN_HOST')?.trim().toLowerCase();
+  if (saved) return saved;
+  const base = ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_BASE')?.trim();
+  return base ? originOf(base) : undefined;
+}
+
+/** The host part (host[:port], lower case) of an address, as tokens are filed under it. */
+export function tokenHostOf(url: string): string | undefined {
+  return originOf(url);
+}
+
+function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withToken = true): Target {
   const base = ctx.settings.get('SREGISTRY_LIBRARY_BASE')?.trim().replace(/\/+$/, '') || undefined;
-  const token = ctx.settings.get('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined;
+  const token = withToken ? ctx.settings.get('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined : undefined;
   if (base && !/^https?:\/\/[^/]/i.test(base)) {
     throw new host.UserError(`SREGISTRY_LIBRARY_BASE is not an http(s) address: ${host.redactUrl(base)}`, {
       fix: 'set it to the library address, e.g. https://library.sylabs.io or https://your-registry-server',
@@ -171,7 +200,7 @@ export class LibraryClient {
     const where = this.host.urlOrigin(this.target.url);
     if (!this.hasToken) {
       return new this.host.UserError(`${where} needs a token to ${what}${said ? ` (${said})` : ''}`, {
-        fix: 'create one on the library web page, then: echo "$TOKEN" | sregistry library login (or set SREGISTRY_LIBRARY_TOKEN)',
+        fix: this.target.withheldFor ? this.loginHint() : `create one on the library web page, then: ${this.loginHint()}`,
         code: 'ENOCREDENTIAL',
       });
     }
@@ -185,6 +214,17 @@ export class LibraryClient {
         code: status === 401 ? 'ETOKEN' : 'EPERM',
       },
     );
+  }
+
+  /**
+   * How to give this server a token: the login command, and why the saved token was not sent when it is another
+   * server's.
+   */
+  loginHint(): string {
+    const withheld = this.target.withheldFor;
+    return withheld
+      ? `the saved token is for ${withheld}, not this server: echo "$TOKEN" | sregistry library login --base ${this.host.redactUrl(this.target.url)} (or set SREGISTRY_LIBRARY_TOKEN)`
+      : 'echo "$TOKEN" | sregistry library login (or set SREGISTRY_LIBRARY_TOKEN)';
   }
 
   /** Any other unexpected answer. */

@@ -52,14 +52,14 @@ export async function fetchImage(
     throw new host.UserError(`${display(ref)} is not in the library${client.hasToken ? '' : ' (or it is private)'}`, {
       fix: client.hasToken
         ? 'check the entity, collection, container and tag: sregistry search library://<name>'
-        : 'check the name and tag; a private collection needs a token: echo "$TOKEN" | sregistry library login',
+        : `check the name and tag; a private collection needs a token: ${client.loginHint()}`,
       code: 'ENOTFOUND',
     });
   }
   // the Registry Server answers a private image asked for without a token with a 500
   if (answer.status === 500 && !client.hasToken) {
     throw new host.UserError(`${display(ref)} could not be read without a token (the server answered 500)`, {
-      fix: 'if the collection is private, log in: echo "$TOKEN" | sregistry library login',
+      fix: `if the collection is private, log in: ${client.loginHint()}`,
       code: 'ENOCREDENTIAL',
     });
   }

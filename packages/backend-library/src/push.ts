@@ -49,7 +49,7 @@ export async function pushImage(
   }
   if (!client.hasToken) {
     throw new UserError(`pushing to ${host.urlOrigin(client.target.url)} needs a token`, {
-      fix: 'echo "$TOKEN" | sregistry library login (or set SREGISTRY_LIBRARY_TOKEN)',
+      fix: client.loginHint(),
       code: 'ENOCREDENTIAL',
     });
   }

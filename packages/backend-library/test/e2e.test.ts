@@ -247,6 +247,41 @@ describe('library:// end to end', () => {
     }
   });
 
+  test('a saved token goes only to the host it was saved for, not to a base set for one command', async () => {
+    const elsewhere = await startLibraryServer({ tokens: [{ token: 'other-t0ken-77', owner: USER }], entities: [{ name: USER }] });
+    const fresh = await libraryHome(server, { token: false });
+    try {
+      await elsewhere.addImage({ ref: `${USER}/secret/hello:latest`, file: small, private: true });
+      const login = await fresh.run(['library', 'login', '--base', server.url], { input: `${TOKEN}\n` });
+      assert.equal(login.code, 0, login.stderr);
+      const saved = JSON.parse(fs.readFileSync(path.join(fresh.home, '.sregistry'), 'utf8')).library;
+      assert.equal(saved.SREGISTRY_LIBRARY_LOGIN_HOST, new URL(server.url).host);
+      assert.match(login.stdout, new RegExp(`for ${new URL(server.url).host.replace(/\./g, '\\.')}`));
+
+      const away = { SREGISTRY_LIBRARY_BASE: elsewhere.url };
+      const refused = await fresh.run(['pull', `library://${USER}/secret/hello:latest`], { env: away });
+      assertOneLineError(refused, /needs a token/);
+      assert.match(refused.stderr, /the saved token is for 127\.0\.0\.1:\d+, not this server/);
+      assert.ok(elsewhere.requests.length > 0, 'the other server was asked');
+      assert.ok(
+        elsewhere.requests.every((r) => !r.authorization),
+        'no Authorization reached the server the token is not for',
+      );
+      // the saved host itself still gets it
+      const home1 = await fresh.run(['pull', `library://${USER}/secret/hello:latest`]);
+      assert.equal(home1.code, 0, home1.stderr);
+      // a token given for the command goes where the command says
+      const told = await fresh.run(['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/secret/hello:latest`], {
+        env: { ...away, SREGISTRY_LIBRARY_TOKEN: 'other-t0ken-77' },
+      });
+      assert.equal(told.code, 0, told.stderr);
+      noTokenAnywhere(login.stdout, login.stderr, refused.stdout, refused.stderr);
+    } finally {
+      fresh.cleanup();
+      await elsewhere.stop();
+    }
+  });
+
   test('library login stores the token in the secrets file (0600) and the CLI uses it', async () => {
     const fresh = await libraryHome(server, { token: false });
     try {

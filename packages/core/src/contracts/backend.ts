@@ -18,6 +18,11 @@ export interface BackendSettings {
   getBoolean(name: string): boolean;
   /** Like get, but a missing value is a UserError naming the variable and how to set it. */
   require(name: string, hint?: string): string;
+  /**
+   * The value the backend's section of the secrets file holds, whatever the environment says: what a saved
+   * credential was saved with (a token and the address it is for). Optional: hosts before 2026-12 lack it.
+   */
+  fromSecretsFile?(name: string): string | undefined;
 }
 
 /** What a backend says about an image it can deliver; the core does the transfer and the cataloguing. */

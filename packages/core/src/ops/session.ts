@@ -5,7 +5,7 @@ import { type Selection, selectBackend } from '../backends/select';
 import type { Catalog } from '../catalog/index';
 import { type DatabaseLocation, parseDatabaseLocation } from '../catalog/location';
 import type { CatalogReader, CatalogView } from '../catalog/reader';
-import type { Backend, BackendLogger } from '../contracts/backend';
+import type { Backend, BackendLogger, BackendSettings } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import { UserError } from '../errors';
 import { levelFromEnv } from '../output/levels';
@@ -201,12 +201,17 @@ export class Session {
     return selectBackend({ uri, env: this.env, secrets: this.secrets, registry: this.backends });
   }
 
+  /** A backend's settings as its backend reads them (the environment, then its section of the secrets file). */
+  settingsFor(backend: string): BackendSettings {
+    return backendSettings(backend, this.secrets, this.env);
+  }
+
   /** Chooses and creates the backend for a URI (scheme, SREGISTRY_CLIENT, secrets file, then hub). */
   async backend(uri?: string): Promise<ActiveBackend> {
     const { name, reason } = this.selection(uri);
     this.out.debug(`backend ${name} (chosen by ${reason})`);
     const mod = this.backends.module(name);
-    const backend = await this.backends.create(name, { settings: backendSettings(name, this.secrets, this.env), log: this.logger() });
+    const backend = await this.backends.create(name, { settings: this.settingsFor(name), log: this.logger() });
     const parseDefaults = mod.parseOptions ?? {};
     return {
       name,

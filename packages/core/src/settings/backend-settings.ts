@@ -23,6 +23,11 @@ export function backendSettings(backend: string, secrets: SecretsFile, env: Env 
   return {
     get,
     getBoolean: (name) => isTrue(get(name)),
+    fromSecretsFile(name) {
+      const value = secrets.section(backend)[name];
+      if (CREDENTIAL_SETTING.test(name)) rememberSecret(value);
+      return value === '' ? undefined : value;
+    },
     require(name, hint) {
       const value = get(name);
       if (value === undefined) {

@@ -1,3 +1,4 @@
+import { chooseTarget, tokenHostOf } from '../../client';
 import { hostCommandApi } from '../../host';
 
 const { Flags, SregistryCommand } = hostCommandApi();
@@ -36,14 +37,25 @@ export default class LibraryLogin extends SregistryCommand {
     if (base !== undefined && !/^https?:\/\/[^/\s]+/i.test(base)) {
       throw new UserError(`--base is not an http(s) address`, { fix: 'for example --base https://library.sylabs.io', code: 'EUSAGE' });
     }
+    // the token goes only to this host later (client.ts chooseTarget), whatever base a later command is given
+    const tokenHost = tokenHostOf(base ?? this.currentLibrary());
     const secrets = this.session.secrets;
     await secrets.update((data) => {
       const section = (data.library && typeof data.library === 'object' ? data.library : {}) as Record<string, string>;
       section.SREGISTRY_LIBRARY_TOKEN = token;
       if (base) section.SREGISTRY_LIBRARY_BASE = base;
+      if (tokenHost) section.SREGISTRY_LIBRARY_LOGIN_HOST = tokenHost;
+      else delete section.SREGISTRY_LIBRARY_LOGIN_HOST;
       data.library = section;
     });
-    this.session.out.result(`Token saved in ${secrets.file} (library section)`);
-    return { file: secrets.file, base };
+    this.session.out.result(`Token saved in ${secrets.file} (library section${tokenHost ? `, for ${tokenHost}` : ''})`);
+    return { file: secrets.file, base, host: tokenHost };
+  }
+
+  /** The library commands talk to now (SREGISTRY_LIBRARY_BASE, the active remote, Sylabs Cloud). */
+  private currentLibrary(): string {
+    const host = hostCommandApi().backendHost();
+    const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined };
+    return chooseTarget(host, { settings: this.session.settingsFor('library'), log: quiet }, undefined).url;
   }
 }
