@@ -10,8 +10,8 @@ import { type RawAnswer, type RawRequest, sendRaw } from './raw-upload';
 
 export const NOVERIFY_WARNING = 'Verify of certificates disabled! ::TESTING USE ONLY::';
 
-/** What a request needs access to: a repository's actions, or the registry's catalogue. */
-export type Scope = { repository: string; actions: string[] } | 'catalog';
+/** What a request needs access to: a repository's actions, the registry's catalogue, or none (a login's check). */
+export type Scope = { repository: string; actions: string[] } | 'catalog' | 'login';
 
 export interface Challenge {
   scheme: string;
@@ -37,6 +37,7 @@ export function registryError(host: Host, answer: Pick<JsonResponse, 'data'>): {
 }
 
 function scopeKey(scope: Scope): string {
+  if (scope === 'login') return '';
   return scope === 'catalog' ? 'registry:catalog:*' : `repository:${scope.repository}:${[...scope.actions].sort().join(',')}`;
 }
 
@@ -52,6 +53,8 @@ export class OciClient {
     private readonly ctx: Pick<BackendContext, 'settings' | 'log'>,
     readonly registry: string,
     private readonly env: Record<string, string | undefined> = process.env,
+    /** a login being checked (oras login), instead of the one the Docker config holds */
+    private readonly given?: Credential,
   ) {
     this.base = `${ctx.settings.getBoolean('SREGISTRY_ORAS_NOHTTPS') ? 'http' : 'https'}://${registry}`;
     this.insecure = ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
@@ -77,7 +80,7 @@ export class OciClient {
   private basicHeader: string | undefined;
 
   private login(): Promise<Credential | undefined> {
-    this.credential ??= findCredential(this.host, this.registry, this.env).then((c) => {
+    this.credential ??= (this.given ? Promise.resolve(this.given) : findCredential(this.host, this.registry, this.env)).then((c) => {
       if (c) this.basicHeader = `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
       this.ctx.log.debug(
         c ? `oras: credentials for ${this.registry} from ${c.source}` : `oras: no credentials for ${this.registry}: anonymous`,
@@ -109,6 +112,36 @@ export class OciClient {
     answer = await send();
     if (answer.status === 401) throw await this.refused(answer, scope);
     return answer;
+  }
+
+  /**
+   * docker login's check of a login: `GET /v2/` answered with it (Basic, or a token asked for no scope). A wrong
+   * password, a host that is no registry or cannot be reached is a UserError, so nothing is saved.
+   */
+  async checkLogin(): Promise<void> {
+    const ping = () =>
+      this.host
+        .requestJson({
+          url: `${this.base}/v2/`,
+          insecure: this.insecure,
+          debug: (l) => this.ctx.log.debug(l),
+          headers: this.headers('login'),
+        })
+        .catch((error: unknown) => {
+          throw this.transportHint(error);
+        });
+    let answer = await ping();
+    if (answer.status === 401) {
+      await this.authenticate(answer, 'login');
+      answer = await ping();
+      if (answer.status === 401) throw await this.refused(answer, 'login');
+    }
+    if (answer.status !== 200) {
+      throw new this.host.UserError(`${this.registry} answered ${answer.status} to /v2/: it does not look like an OCI registry`, {
+        fix: 'check the host and port (a registry answers GET /v2/ with 200 or 401)',
+        code: 'EHTTP',
+      });
+    }
   }
 
   /** PUT/PATCH of raw bytes (a blob or a chunk of it), streamed; a 401 re-authenticates and sends again. */
@@ -154,7 +187,7 @@ export class OciClient {
     const asked = challenge.params.scope;
     const query = new URLSearchParams();
     if (service) query.set('service', service);
-    query.append('scope', wanted);
+    if (wanted) query.append('scope', wanted);
     if (asked && asked !== wanted) query.append('scope', asked);
     let realmUrl: URL;
     try {
@@ -193,12 +226,13 @@ export class OciClient {
     const credential = await this.login();
     if (challenge?.params.error === 'invalid_token') {
       return new this.host.UserError(`${this.registry} refused its token service's token as expired or invalid`, {
-        fix: `check this machine's clock, then log in again: sregistry oras login ${this.registry}`,
+        fix: `check this machine's clock, then log in again: sregistry oras login ${this.registry} --username <name> --password-stdin`,
         code: 'ETOKEN',
       });
     }
     if (!credential) return this.missing(scope);
     if (this.basic) return this.wrongPassword(credential);
+    if (scope === 'login') return this.wrongPassword(credential);
     const what = scope === 'catalog' ? 'list the catalogue' : `${scope.actions.join('/')} ${scope.repository}`;
     return new this.host.UserError(`${this.registry} does not let ${credential.username} ${what}`, {
       fix: 'ask the registry administrator for access, or log in as another user: sregistry oras login',
@@ -207,7 +241,7 @@ export class OciClient {
   }
 
   private missing(scope: Scope): Error {
-    const what = scope === 'catalog' ? 'its catalogue' : scope.repository;
+    const what = scope === 'catalog' ? 'its catalogue' : scope === 'login' ? 'its API' : scope.repository;
     return new this.host.UserError(`${this.registry} needs a login for ${what}, and there is none`, {
       fix: `sregistry oras login ${this.registry} --username <name> --password-stdin (or docker login)`,
       code: 'ENOCREDENTIAL',

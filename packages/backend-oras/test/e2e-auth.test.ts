@@ -136,6 +136,25 @@ describe('oras with token auth (and deletes disabled)', { skip }, () => {
     }
   });
 
+  test('login is checked with the token service before it is saved', async () => {
+    const fresh = await orasHome(registry, { login: false });
+    try {
+      const mark = registry.tokenServer!.requests.length;
+      const wrong = await fresh.run(['oras', 'login', registry.host, '-u', USER, '--password-stdin'], { input: 'wrong-pass-123' });
+      assertOneLineError(wrong, /refused the password of alice/);
+      assert.ok(!fs.existsSync(fresh.dockerConfig), 'nothing saved');
+      const right = await fresh.run(['oras', 'login', registry.host, '-u', USER, '--password-stdin'], { input: PASSWORD });
+      assert.equal(right.code, 0, right.stderr);
+      // docker login's check: a token for the user, for no scope
+      const asked = registry.tokenServer!.requests.slice(mark);
+      assert.deepEqual(asked, [{ scope: [], user: USER }]);
+      assert.match(right.stdout, /Login Succeeded/);
+      assert.equal((await fresh.run(['pull', '--no-cache', '--name', 'x.sif', ref('alice/token:v1')])).code, 0);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   test('an expired token: one line naming the registry, the clock and the fix', async () => {
     registry.tokenServer!.setLifetime(-120);
     try {

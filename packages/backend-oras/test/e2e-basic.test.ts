@@ -201,7 +201,7 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       );
 
       const warned = await other.run(['oras', 'login', registry.host, '--username', USER]);
-      assertOneLineError(warned, /standard input/);
+      assertOneLineError(warned, /standard input/, 2);
       const login = await other.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], { input: `${PASSWORD}\n` });
       assert.equal(login.code, 0, login.stderr);
       assert.match(login.stdout, /Login Succeeded/);
@@ -217,6 +217,25 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       const after = JSON.parse(fs.readFileSync(other.dockerConfig, 'utf8'));
       assert.equal(after.auths[registry.host], undefined);
       assert.equal(after.auths['ghcr.io'].auth, 'eDp5');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  test('login refuses what is not a registry host, a user name with ":", and a registry it cannot reach; nothing is saved', async () => {
+    const other = await orasHome(registry, { login: false });
+    try {
+      const login = (host: string, user = USER) =>
+        other.run(['oras', 'login', host, '--username', user, '--password-stdin'], { input: `${PASSWORD}\n` });
+      assertOneLineError(await login('bad host'), /"bad host" is not a registry host\[:port\]/, 2);
+      assertOneLineError(await login(`${registry.host}/alice`), /is not a registry host\[:port\]/, 2);
+      assertOneLineError(await login(registry.host, 'al:ice'), /the user name contains ":"/, 2);
+      const usage = await other.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], { input: '' });
+      assert.equal(usage.code, 2, 'a usage error exits 2');
+      const down = await login('127.0.0.1:9');
+      assert.equal(down.code, 1, down.stderr);
+      assert.match(down.stderr, /^ERROR .*127\.0\.0\.1:9/);
+      assert.ok(!fs.existsSync(other.dockerConfig), 'no login saved');
     } finally {
       other.cleanup();
     }
@@ -258,8 +277,19 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     const wrong = await orasHome(registry, { login: false });
     try {
       const bad = 'not-the-password-42';
-      const login = await wrong.run(['oras', 'login', registry.host, '-u', USER, '--password-stdin'], { input: bad });
-      assert.equal(login.code, 0, login.stderr);
+      // login asks the registry first: the wrong password is refused and nothing is written
+      for (const extra of [[], ['--debug']]) {
+        const login = await wrong.run(['oras', 'login', registry.host, '-u', USER, '--password-stdin', ...extra], { input: bad });
+        const line = login.stderr.split('\n').filter((l) => l.startsWith('ERROR'));
+        assert.equal(login.code, 1, login.stderr);
+        assert.equal(line.length, 1, login.stderr);
+        assert.match(line[0], new RegExp(`${registry.host} refused the password of alice`));
+        assert.doesNotMatch(login.stdout, /Login Succeeded/);
+        assert.ok(!(login.stdout + login.stderr).includes(bad), 'the password is not printed');
+        assert.ok(!fs.existsSync(wrong.dockerConfig), 'no login saved');
+      }
+      // one saved by another tool is refused by the registry at the pull
+      writeLogin(wrong.dockerConfig, registry.host, USER, bad);
       for (const extra of [[], ['--debug']]) {
         const r = await wrong.run(['pull', ref('alice/hello:v1'), ...extra]);
         assert.equal(r.code, 1);

@@ -111,7 +111,8 @@ export class UserError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
     this.fix = options.fix;
-    this.exitCode = options.exitCode ?? 1;
+    // a usage error exits 2 wherever it is raised, as oclif's own parse errors do (the README's exit codes)
+    this.exitCode = options.exitCode ?? (options.code === 'EUSAGE' ? 2 : 1);
     this.code = options.code ?? 'EUSER';
     if (options.data) this.data = options.data;
   }

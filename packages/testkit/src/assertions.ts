@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { CliResult } from './cli-runner';
 
-/** A user error: exit 1, exactly one `ERROR …` line on stderr matching `pattern`, and no stack trace. */
-export function assertOneLineError(r: CliResult, pattern: RegExp): string {
-  assert.equal(r.code, 1, `exit 1 expected, got ${r.code}; stderr: ${r.stderr}`);
+/** A user error: exit 1 (2 for a usage error), exactly one `ERROR …` line on stderr matching `pattern`, no stack trace. */
+export function assertOneLineError(r: CliResult, pattern: RegExp, exitCode = 1): string {
+  assert.equal(r.code, exitCode, `exit ${exitCode} expected, got ${r.code}; stderr: ${r.stderr}`);
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
   assert.match(lines[0], /^ERROR /);

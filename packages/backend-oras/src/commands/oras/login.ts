@@ -1,3 +1,4 @@
+import { OciClient } from '../../client';
 import { updateLogin } from '../../credentials';
 import { commandHost, hostCommandApi } from '../../host';
 
@@ -12,8 +13,15 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** host[:port]: a DNS name or IPv4 address, or an IPv6 one in brackets; no path, no white space. */
+const REGISTRY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
+
 export default class OrasLogin extends SregistryCommand {
-  static override summary = 'Log in to an OCI registry: stores the login in the Docker config (~/.docker/config.json).';
+  static override summary = 'Log in to an OCI registry: checks the login with it, then stores it in the Docker config.';
+  static override description =
+    'The registry is asked first (GET /v2/, with Basic auth or its token service, as docker login does): a wrong ' +
+    'password is refused and saves nothing. The login goes into $DOCKER_CONFIG/config.json, else ~/.docker/config.json, ' +
+    'rewritten atomically with mode 0600; its other entries are kept.';
   static override args = { registry: Args.string({ required: true, description: 'registry host[:port], e.g. ghcr.io' }) };
   static override flags = {
     username: Flags.string({ char: 'u', required: true, description: 'user name' }),
@@ -25,6 +33,18 @@ export default class OrasLogin extends SregistryCommand {
     const { args, flags } = await this.parse(OrasLogin);
     const host = commandHost();
     const registry = args.registry.replace(/^(oras|https?):\/\//, '').replace(/\/+$/, '');
+    if (!REGISTRY.test(registry)) {
+      throw new host.UserError(`"${host.printable(registry, { max: 80 })}" is not a registry host[:port]`, {
+        fix: 'name the registry alone, for example: sregistry oras login ghcr.io --username me --password-stdin',
+        code: 'EUSAGE',
+      });
+    }
+    if (flags.username === '' || flags.username.includes(':')) {
+      throw new host.UserError(`the user name ${flags.username === '' ? 'is empty' : 'contains ":"'}`, {
+        fix: 'give the user name the registry knows (a Docker login cannot hold one with ":")',
+        code: 'EUSAGE',
+      });
+    }
     if (!flags['password-stdin']) {
       throw new host.UserError('the password is read from standard input only', {
         fix: `echo "$PASSWORD" | sregistry oras login ${registry} --username ${flags.username} --password-stdin`,
@@ -34,6 +54,10 @@ export default class OrasLogin extends SregistryCommand {
     const password = await readStdin();
     if (!password)
       throw new host.UserError('no password on standard input', { fix: 'pipe the password or token into the command', code: 'EUSAGE' });
+    // checked with the registry before it is saved, as docker login does: a wrong password replaces nothing
+    const login = { username: flags.username, password, source: 'standard input' };
+    const settings = { settings: this.session.settingsFor('oras'), log: this.session.logger() };
+    await new OciClient(host, settings, registry, process.env, login).checkLogin();
     const { file } = await updateLogin(host, registry, { username: flags.username, password });
     this.session.out.result(`Login Succeeded (${registry}, saved in ${file})`);
     return { registry, username: flags.username, file };
