@@ -140,8 +140,8 @@ const cases: () => BadCase[] = () => [
     args: ['mv', 'keep/one:v1', '.x.sif.sregistry-1-ab.tmp'],
     expect: /named like a temporary file/,
   },
-  { label: 'mv to an empty path', args: ['mv', 'keep/one:v1', ''], expect: /destination path is empty/ },
-  { label: 'pull --name ""', args: ['pull', '--name', '', PULL], expect: /--name is empty/ },
+  { label: 'mv to an empty path', args: ['mv', 'keep/one:v1', ''], expect: /destination path is empty/, exit: 2 },
+  { label: 'pull --name ""', args: ['pull', '--name', '', PULL], expect: /--name is empty/, exit: 2 },
   {
     label: 'rename to .tmp/journal:x',
     args: ['rename', 'keep/one:v1', '.tmp/journal:x'],
