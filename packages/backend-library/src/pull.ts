@@ -116,7 +116,8 @@ export async function resolveImage(
 /** `<entity>/<collection>/<container>:<tag>`: the entity and collection as the catalogue's collection. */
 function catalogueName(name: ImageName, entity: string, ref: LibraryReference): ImageName {
   const collection = `${entity}/${ref.collection}`;
-  const tag = ref.tags[0];
+  // an image pinned without a tag is catalogued under the pin, not under a `latest` it may not be
+  const tag = (ref.hash && !ref.tagged ? ref.hash : ref.tags[0]).toLowerCase();
   const url = `${collection}/${ref.container}`;
   const uri = `${url}:${tag}`;
   return { ...name, registry: undefined, version: undefined, collection, image: ref.container, tag, url, uri, storage: `${uri}.sif` };

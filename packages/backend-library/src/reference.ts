@@ -15,6 +15,8 @@ export interface LibraryReference {
   container: string;
   /** the tags asked for (push may give several, comma-separated); `latest` when none is given */
   tags: string[];
+  /** whether the URI names the tags (else they are the default, latest) */
+  tagged: boolean;
   /** `sha256.<hex>` when the reference pins an image */
   hash?: string;
   /** `[entity/]collection/container`, as the API paths take it */
@@ -73,15 +75,28 @@ export function parseReference(host: Host, input: string): LibraryReference {
   if (badTag !== undefined) {
     throw bad(`has the tag "${host.printable(badTag, { max: 60 })}", which is not a valid tag`, 'use letters, digits, _ . - (at most 128)');
   }
+  const tagged = tags.length > 0;
   if (tags.length === 0) tags = ['latest'];
   const [entity, collection] =
     parts.length === 3 ? [parts[0], parts[1]] : parts.length === 2 ? [undefined, parts[0]] : ['library', 'default'];
   const path = `${entity ? `${entity}/` : ''}${collection}/${container}`;
-  return { host: hostPart, entity, collection, container, tags, hash, path };
+  return { host: hostPart, entity, collection, container, tags, tagged, hash, path };
 }
 
 export function toReference(host: Host, name: ImageName): LibraryReference {
-  return parseReference(host, name.original);
+  const ref = parseReference(host, name.original);
+  // `push --tag` arrives as the name's tag, beside an original that may name another (the generic parser has lower-cased it)
+  const given = name.tag;
+  if (!given || ref.hash || given.toLowerCase() === ref.tags.join(',').toLowerCase()) return ref;
+  const tags = given.split(',');
+  const badTag = tags.find((t) => !TAG.test(t) || HASH.test(t));
+  if (badTag !== undefined) {
+    throw new host.UserError(`the tag "${host.printable(badTag, { max: 60 })}" is not a valid tag`, {
+      fix: 'use letters, digits, _ . - (at most 128)',
+      code: 'EBADNAME',
+    });
+  }
+  return { ...ref, tags, tagged: true };
 }
 
 /** `path:tag` (the first tag) or `path:sha256.<hex>`: what /v1/images and /v1/imagefile take. */
@@ -89,9 +104,9 @@ export function refPath(ref: LibraryReference): string {
   return `${ref.path}:${ref.hash ?? ref.tags[0]}`;
 }
 
-/** For messages: `library://[host/]path:tag`. */
+/** For messages: `library://[host/]path:tag[,tag2…]` or `…:sha256.<hex>`. */
 export function display(ref: LibraryReference): string {
-  return `library://${ref.host ? `${ref.host}/` : ''}${refPath(ref)}`;
+  return `library://${ref.host ? `${ref.host}/` : ''}${ref.path}:${ref.hash ?? ref.tags.join(',')}`;
 }
 
 /** The machine's architecture in the library's words (Go's GOARCH). */

@@ -78,6 +78,9 @@ describe('library:// end to end', () => {
     const hash = fileSha256(small);
     const a = await home.run(['pull', '--force', `library://${USER}/public/hello:sha256.${hash}`]);
     assert.equal(a.code, 0, a.stderr);
+    // catalogued under the pin, not under a latest the pinned image may not be
+    assert.match(a.stdout, new RegExp(`\\[container\\]\\[\\w+\\] ${USER}/public/hello:sha256\\.${hash}@sha256\\.${hash}\\n`));
+    assert.equal((await home.run(['get', `${USER}/public/hello:sha256.${hash}`])).code, 0);
     const b = await home.run(['pull', '--json', `library://${USER}/public/hello@sha256.${hash}`]);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.stdout).version, `sha256.${hash}`);
@@ -103,6 +106,18 @@ describe('library:// end to end', () => {
     assert.equal(back.code, 0, back.stderr);
     assert.equal(fileSha256(path.join(anon.work, 'back.sif')), fileSha256(small));
     noTokenAnywhere(r.stdout, r.stderr);
+  });
+
+  test('push --tag tags the image with the tag given instead of the one in --name', async () => {
+    const r = await home.run(['push', small, '--name', `library://${USER}/fresh/tagged:t1`, '--tag', 't2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).uri, `${USER}/fresh/tagged:t2`);
+    assert.match(JSON.parse(r.stdout).message, /tagged:t2/);
+    assert.equal((await anon.run(['pull', '--no-cache', '--name', 't2.sif', `library://${USER}/fresh/tagged:t2`])).code, 0);
+    assertOneLineError(
+      await anon.run(['pull', '--no-cache', '--name', 't1.sif', `library://${USER}/fresh/tagged:t1`]),
+      /not in the library/,
+    );
   });
 
   test('multipart push: a failing part aborts the upload in one line, the next push succeeds in several parts', async () => {

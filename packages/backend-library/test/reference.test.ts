@@ -16,6 +16,7 @@ test('the full form and its parts', () => {
     collection: 'tools',
     container: 'tacos',
     tags: ['v1'],
+    tagged: true,
     hash: undefined,
     path: 'alice/tools/tacos',
   });
@@ -29,6 +30,7 @@ test('a host (fourth part, or a first part with a port)', () => {
   assert.equal(ported.host, '127.0.0.1:8080');
   assert.equal(ported.path, 'alice/tools/tacos');
   assert.deepEqual(ported.tags, ['latest']);
+  assert.equal(ported.tagged, false);
   assert.equal(display(ported), 'library://127.0.0.1:8080/alice/tools/tacos:latest');
 });
 

@@ -143,7 +143,7 @@ export function createBackend(ctx: BackendContext): Backend {
         path: `/v2/${ref.repository}/manifests/${digest}`,
         headers: { Accept: ACCEPT_MANIFESTS },
       });
-      if (answer.status === 202 || answer.status === 200) return { status: answer.status, message: `Deleted ${digest}` };
+      if (answer.status === 202 || answer.status === 200) return { status: answer.status, message: `Deleted ${digest}`, uri: ref.display };
       const { code, message } = registryError(host, answer);
       if (answer.status === 405 || code === 'UNSUPPORTED') {
         throw new host.UserError(`${client.registry} does not allow deletes`, {

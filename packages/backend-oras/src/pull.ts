@@ -120,7 +120,7 @@ export async function resolveImage(
   const blob = `${client.base}/v2/${ref.repository}/blobs/${layer.digest}`;
   return {
     // catalogued under the repository path and tag; the record keeps the registry, the manifest and its digest
-    name: catalogueName(name),
+    name: catalogueName(name, ref),
     version: hex,
     url: blob,
     // core's download drops it on a redirect to another origin (object storage)
@@ -139,9 +139,16 @@ export async function resolveImage(
   };
 }
 
-/** `<repository path>:<tag>` without the host (a one-part path is catalogued under `library/`, like other names). */
-function catalogueName(name: ImageName): ImageName {
-  const url = `${name.collection}/${name.image}`;
-  const uri = `${url}:${name.tag}`;
-  return { ...name, registry: undefined, version: undefined, url, uri, storage: `${uri}.sif` };
+/**
+ * `<repository path>:<tag>` without the host (a one-part path is catalogued under `library/`, like other names),
+ * lower case as every catalogue name is (its lookups fold case; the record keeps the tag as the registry has it). A
+ * manifest pinned without a tag is catalogued under the pin, `sha256.<hex>`, not under a `latest` it may not be.
+ */
+function catalogueName(name: ImageName, ref: OciReference): ImageName {
+  const tag = (ref.digest && !ref.tagged ? ref.digest.replace(':', '.') : name.tag).toLowerCase();
+  const collection = name.collection.toLowerCase();
+  const image = name.image.toLowerCase();
+  const url = `${collection}/${image}`;
+  const uri = `${url}:${tag}`;
+  return { ...name, registry: undefined, version: undefined, collection, image, tag, url, uri, storage: `${uri}.sif` };
 }

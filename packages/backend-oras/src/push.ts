@@ -85,6 +85,8 @@ export async function pushImage(
   const reference = `${ref.host}/${ref.repository}:${ref.tag}`;
   return {
     message: `Pushed ${digest}`,
+    // the reference as the registry has it (the generic name would show a one-part repository under library/)
+    uri: ref.display,
     version: layer.slice('sha256:'.length),
     url: `oras://${ref.host}/${ref.repository}@${digest}`,
     details: { reference, digest, size: request.size, layer, blobUploaded: uploaded, config: digestOf(CONFIG) },

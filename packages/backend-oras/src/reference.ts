@@ -8,6 +8,8 @@ export interface OciReference {
   host: string;
   repository: string;
   tag: string;
+  /** whether the URI names the tag (else it is the default, latest) */
+  tagged: boolean;
   /** the manifest digest when the reference pins one */
   digest?: string;
   /** `host/repository:tag` or `host/repository@digest` */
@@ -30,10 +32,9 @@ export function toReference(host: Host, name: ImageName): OciReference {
   }
   // the repository path as written (the generic parser would add a default collection to a one-part path)
   const rest = name.original.slice(name.original.lastIndexOf('://') + 3).slice(where.length + 1);
-  const repository = rest
-    .replace(/@.*$/, '')
-    .replace(/:[^/]*$/, '')
-    .replace(/\.(sif|simg|img)$/i, '');
+  const unpinned = rest.replace(/@.*$/, '');
+  const tagged = /:[^/]*$/.test(unpinned);
+  const repository = unpinned.replace(/:[^/]*$/, '').replace(/\.(sif|simg|img)$/i, '');
   const bad = repository.split('/').find((part) => !COMPONENT.test(part));
   if (bad !== undefined) {
     const lower = repository.toLowerCase() !== repository;
@@ -56,5 +57,5 @@ export function toReference(host: Host, name: ImageName): OciReference {
     });
   }
   const display = `${where}/${repository}${digest ? `@${digest}` : `:${name.tag}`}`;
-  return { host: where, repository, tag: name.tag, digest, display };
+  return { host: where, repository, tag: name.tag, tagged, digest, display };
 }

@@ -72,6 +72,34 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assert.equal(fileSha256(path.join(e.work, 'pinned.sif')), version);
   });
 
+  test('catalogue names: a tag with capitals is catalogued lower case and found; a pin without a tag under the pin; a one-part repository printed as the registry has it', async () => {
+    const pushed = await e.run(['push', image, '--name', ref('alice/cased:Abc')]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const version = fileSha256(image);
+    const pulled = await e.run(['pull', ref('alice/cased:Abc')]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, new RegExp(`\\[container\\]\\[new\\] alice/cased:abc@${version}\\n`));
+    for (const name of ['alice/cased:Abc', 'alice/cased:abc']) {
+      const got = await e.run(['get', name]);
+      assert.equal(got.code, 0, `${name}: ${got.stderr}`);
+    }
+    const inspect = JSON.parse((await e.run(['inspect', 'alice/cased:abc', '--json'])).stdout);
+    assert.equal((Array.isArray(inspect) ? inspect[0] : inspect).metrics.manifest.reference, 'Abc', 'the record keeps the registry tag');
+    assert.equal((await e.run(['rmi', 'alice/cased:Abc'])).code, 0);
+
+    const digest = /Pushed (sha256:[0-9a-f]{64})/.exec(pushed.stdout)?.[1];
+    const pinned = await e.run(['pull', ref(`alice/cased@${digest}`)]);
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.match(pinned.stdout, new RegExp(`\\[container\\]\\[new\\] alice/cased:sha256\\.${digest?.slice(7)}@${version}\\n`));
+    assert.equal((await e.run(['get', 'alice/cased:latest'])).code, 1, 'no latest was invented');
+
+    const solo = await e.run(['push', image, '--name', ref('solo:1'), '--json']);
+    assert.equal(solo.code, 0, solo.stderr);
+    assert.equal(JSON.parse(solo.stdout).uri, `${registry.host}/solo:1`);
+    const plain = await e.run(['push', image, '--name', ref('solo:2')]);
+    assert.match(plain.stdout, new RegExp(`^\\[push\\] ${registry.host.replace(/\./g, '\\.')}/solo:2 Pushed`, 'm'));
+  });
+
   test('--json gives the reference, manifest digest and size; a second push uploads no blob again', async () => {
     const r = await e.run(['push', image, '--name', ref('alice/hello:v2'), '--json', '--debug']);
     assert.equal(r.code, 0, r.stderr);

@@ -16,6 +16,7 @@ test('host, repository path, tag or digest; the tag keeps its case; one-part pat
     host: 'ghcr.io',
     repository: 'org/team/image',
     tag: 'V1.2',
+    tagged: true,
     digest: undefined,
     display: 'ghcr.io/org/team/image:V1.2',
   });
@@ -23,6 +24,8 @@ test('host, repository path, tag or digest; the tag keeps its case; one-part pat
   assert.equal(ref('oras://127.0.0.1:5000/hello').tag, 'latest');
   const pinned = ref(`oras://localhost:5000/a/b@sha256:${HEX}`);
   assert.equal(pinned.digest, `sha256:${HEX}`);
+  assert.equal(pinned.tagged, false);
+  assert.equal(ref(`oras://localhost:5000/a/b:v1@sha256:${HEX}`).tagged, true);
   assert.equal(pinned.display, `localhost:5000/a/b@sha256:${HEX}`);
 });
 
