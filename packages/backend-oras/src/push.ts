@@ -201,15 +201,20 @@ async function blobPresent(
   return head.status === 200 && Number(head.headers['content-length'] ?? size) === size;
 }
 
-/** An abandoned upload session is deleted, best effort (registries also expire them). */
+/**
+ * An abandoned upload session is deleted, best effort (registries also expire them, Distribution after a week,
+ * holding the bytes until then). Short: it also runs while a cancelled command is on its way out.
+ */
 async function dropSession(client: OciClient, scope: Scope, url: string): Promise<void> {
   try {
-    const answer = await client.json(scope, { method: 'DELETE', path: url, retries: 0 });
+    const answer = await client.json(scope, { method: 'DELETE', path: url, retries: 0, timeoutMs: DROP_TIMEOUT_MS });
     client.log.debug(`oras: upload session deleted (${answer.status})`);
   } catch (error) {
     client.log.debug(`oras: the upload session was not deleted: ${(error as Error).message}`);
   }
 }
+
+const DROP_TIMEOUT_MS = 5000;
 
 /** Progress that only moves forward: bytes sent again by a new session are not counted twice. */
 function forwardOnly(onProgress: PushRequest['onProgress'], size: number): (sent: number) => void {
@@ -280,15 +285,36 @@ async function uploadSession(
   scope: Scope,
   plan: SessionPlan,
 ): Promise<'committed' | 'dropped'> {
-  const { source, report, signal, stopWhen } = plan;
+  const { signal, stopWhen } = plan;
   if (stopWhen?.aborted) return 'dropped';
   const started = await client.json(scope, { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, signal });
   if (started.status !== 202 || !started.headers.location) {
     const refused = refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(host, started));
     throw failed(host, started.status, refused, started.headers['retry-after']);
   }
-  let location = new URL(started.headers.location, client.base).href;
-  const min = Number(started.headers['oci-chunk-min-length'] ?? 0);
+  const session = { location: new URL(started.headers.location, client.base).href };
+  try {
+    return await sendBlob(host, client, ref, scope, plan, session, started.headers['oci-chunk-min-length']);
+  } catch (error) {
+    // cancelled, refused or cut: the session's bytes would stay on the registry's disk until it expires them
+    await dropSession(client, scope, session.location);
+    throw error;
+  }
+}
+
+/** The bytes of one session, and its closing PUT; `session.location` follows the registry's answers. */
+async function sendBlob(
+  host: Host,
+  client: OciClient,
+  ref: OciReference,
+  scope: Scope,
+  plan: SessionPlan,
+  session: { location: string },
+  minLength: string | undefined,
+): Promise<'committed' | 'dropped'> {
+  const { source, report, signal, stopWhen } = plan;
+  let location = session.location;
+  const min = Number(minLength ?? 0);
   const chunk = Math.max(plan.chunkSize, Number.isFinite(min) ? min : 0);
   const progress = (base: number) => (sent: number) => report(base + sent);
   const withDigest = (url: string, digest: string) => {
@@ -329,6 +355,7 @@ async function uploadSession(
         throw failed(host, patched.status, refused, patched.headers['retry-after']);
       }
       location = new URL(String(patched.headers.location), client.base).href;
+      session.location = location;
     }
     digest = stopWhen?.aborted ? undefined : typeof plan.digest === 'string' ? plan.digest : await plan.digest();
     if (digest === undefined) {

@@ -3,15 +3,16 @@
 // blob from a new upload session) and the pulled image is the pushed one; faults on every attempt end the push
 // in one line with no manifest for the tag; a 4xx is never retried.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as core from '@sregistry/core';
-import { type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '@sregistry/testkit';
+import { cleanEnv, type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '@sregistry/testkit';
 import * as oras from '../src/backend';
-import { assertOneLineError, fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
+import { assertOneLineError, BIN, fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
 
 const available = distributionAvailable();
 
@@ -289,6 +290,44 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
       : [];
     assert.deepEqual(left, [], 'no bytes left on the registry');
     await pullsBack('alice/largeknown:v2', file);
+  });
+
+  test('Ctrl-C in the middle of a PATCH: exit 130, and the upload session is deleted, leaving no bytes on the registry', async () => {
+    const file = await largeImage('cancelled.sif', 9);
+    fault.holdPatch = 1;
+    fault.holdMs = 60_000;
+    const mark = seen.length;
+    try {
+      const child = spawn(process.execPath, [BIN, 'push', file, '--name', `oras://${host}/alice/cancelled:v1`], {
+        cwd: e.work,
+        env: cleanEnv(e.env),
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => {
+        stderr += String(c);
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const started = Date.now();
+      // the PATCH is held in the proxy: its session is open on the registry
+      while (fault.holdPatch !== 0 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.match(stderr, /push cancelled/);
+    } finally {
+      fault.holdPatch = 0;
+    }
+    const deleted = seen.slice(mark).filter((q) => q.method === 'DELETE' && q.url.includes('/blobs/uploads/'));
+    assert.deepEqual(
+      deleted.map((q) => q.status),
+      [204],
+      'the session was deleted',
+    );
+    const uploads = path.join(registry.storage, 'docker', 'registry', 'v2', 'repositories', 'alice', 'cancelled', '_uploads');
+    const left = fs.existsSync(uploads)
+      ? (fs.readdirSync(uploads, { recursive: true }) as string[]).filter((f) => path.basename(f) === 'data')
+      : [];
+    assert.deepEqual(left, [], 'no bytes left on the registry');
   });
 
   test('a 4xx (DIGEST_INVALID) is never retried', async () => {

@@ -26,6 +26,8 @@ export interface OrasHome {
   dockerConfig: string;
   storage: string;
   work: string;
+  /** the environment the CLI runs with (before testkit's cleanEnv) */
+  env: Record<string, string | undefined>;
   run(args: string[], options?: { env?: Record<string, string | undefined>; input?: string }): Promise<CliResult>;
   cleanup(): void;
 }
@@ -48,7 +50,15 @@ export async function orasHome(registry: DistributionHandle, options: { login?: 
   // push and delete are core's commands, which this plugin registers: no other plugin is needed
   const linked = await runIt(['plugins', 'link', PLUGIN_DIR, '--no-install']);
   assert.equal(linked.code, 0, `plugins link failed: ${linked.stderr}`);
-  return { home: temp.home, dockerConfig, storage: path.join(temp.home, '.singularity', 'shub'), work, run: runIt, cleanup: temp.cleanup };
+  return {
+    home: temp.home,
+    dockerConfig,
+    storage: path.join(temp.home, '.singularity', 'shub'),
+    work,
+    env,
+    run: runIt,
+    cleanup: temp.cleanup,
+  };
 }
 
 export function writeLogin(file: string, host: string, user: string, password: string): void {
