@@ -123,7 +123,7 @@ export class LibraryClient {
     return this.target.token ? { Authorization: `Bearer ${this.target.token}` } : {};
   }
 
-  private debug = (line: string) => this.ctx.log.debug(line);
+  readonly debug = (line: string) => this.ctx.log.debug(line);
 
   /** The Library API address: the target itself when it answers /version, else its front end's libraryAPI.uri. */
   api(signal?: AbortSignal): Promise<string> {

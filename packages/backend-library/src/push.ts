@@ -248,16 +248,26 @@ async function putPresigned(
     checkPresigned(host, url, what);
     const headers: Record<string, string> = {};
     if (part.sha256 && (part.forceSha || signsContentSha(url))) headers['x-amz-content-sha256'] = part.sha256;
-    const answer = await host.uploadFile({
-      url,
-      file: part.file,
-      start: part.start,
-      end: part.end,
-      headers,
-      insecure: client.insecure,
-      signal,
-      onProgress: (sent) => onProgress(sent),
-    });
+    let answer: JsonResponse;
+    try {
+      answer = await host.uploadFile({
+        url,
+        file: part.file,
+        start: part.start,
+        end: part.end,
+        headers,
+        insecure: client.insecure,
+        signal,
+        onProgress: (sent) => onProgress(sent),
+      });
+    } catch (error) {
+      // An object store that refuses an expired URL early (its 403 before the body is in) closes the connection
+      // under a large body, and that is all the client sees: one fresh URL, as for the 403 itself.
+      if (attempt > 0 || signal?.aborted || !host.isUserError(error) || error.code !== 'ENETWORK') throw error;
+      client.debug(`the upload of ${what} was cut (${error.message}): asking for a fresh upload URL`);
+      url = await fresh();
+      continue;
+    }
     if (answer.status >= 200 && answer.status < 300) return answer;
     if (answer.status === 403 && attempt === 0) {
       // most likely expired (signed URLs live minutes): one fresh URL, then it is an error

@@ -193,6 +193,24 @@ describe('library:// end to end', () => {
     assert.equal(ok.code, 0, ok.stderr);
   });
 
+  test('an upload cut by the object store (as one refusing an expired URL before the body is in) gets one fresh URL', async () => {
+    const file = path.join(home.home, 'cut.sif');
+    await writeSif(file, { partition: { data: randomBytes(2 * MIB), arch: 'amd64' } });
+    server.setFaults({ failRequests: { host: 'object', pathPrefix: '/', status: 'drop', times: 1 } });
+    const before = server.requests.length;
+    const r = await home.run(['push', file, '--name', `library://${USER}/tools/cut:v1`, '--debug']);
+    server.setFaults({});
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /was cut .*asking for a fresh upload URL/);
+    const asks = server.requests
+      .slice(before)
+      .filter((q) => q.host === 'api' && q.method === 'POST' && q.path.startsWith('/v2/imagefile/'));
+    assert.equal(asks.length, 2, 'a second upload URL was asked for');
+    const back = await anon.run(['pull', '--no-cache', '--name', 'cut-back.sif', `library://${USER}/tools/cut:v1`]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(fileSha256(path.join(anon.work, 'cut-back.sif')), fileSha256(file));
+  });
+
   test('an upload URL refused with 403 (expired) is asked for again once; twice is one line', async () => {
     const file = path.join(home.home, 'expiry.sif');
     await writeSif(file, { partition: { data: randomBytes(4096), arch: 'amd64' } });
