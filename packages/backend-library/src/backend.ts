@@ -10,7 +10,11 @@ import { display, type LibraryReference, machineArch, refPath, toReference } fro
 
 export const description = 'Library API servers (library://): Singularity Registry Server, Sylabs Cloud';
 /** `@sha256.<hex>` pins are read by the backend itself (reference.ts); names are lower case, as the library's. */
-export const parseOptions = { lowercase: true, digestVersions: false };
+export const parseOptions = {
+  lowercase: true,
+  digestVersions: false,
+  example: 'library://[host/]entity/collection/container[:tag], for example library://alice/tools/tacos:v1',
+};
 export const settings = {
   base: 'the Library API (or its web front end), e.g. https://library.sylabs.io; default: the active remote of ~/.apptainer/remote.yaml',
   token: 'the Bearer token (sregistry library login stores it); default: the token of that remote',

@@ -10,7 +10,11 @@ import { toReference } from './reference';
 
 export const description = 'OCI registries (oras://): SIF images as ORAS artifacts (Harbor, GHCR, Zot, Distribution)';
 /** OCI tags are case-sensitive, repository names lower case (refused otherwise); `@sha256:` pins a manifest. */
-export const parseOptions = { lowercase: false, digestVersions: true };
+export const parseOptions = {
+  lowercase: false,
+  digestVersions: true,
+  example: 'oras://<host>/<repository>[:<tag>|@sha256:<digest>], for example oras://ghcr.io/org/image:v1',
+};
 
 /** Where credentials are looked up: the session's HOME and DOCKER_CONFIG (a script's session may differ from process.env). */
 function settingsEnv(ctx: BackendContext): Record<string, string | undefined> {

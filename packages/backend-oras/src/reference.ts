@@ -24,6 +24,13 @@ const EXAMPLE = 'for example oras://ghcr.io/org/image:tag';
 export function toReference(host: Host, name: ImageName): OciReference {
   const { UserError } = host;
   const where = name.registry;
+  const written = name.original.slice(name.original.lastIndexOf('://') + 3).replace(/\/+$/, '');
+  if (!written.includes('/') && /^(?:localhost|[^/@]*[.:][^/@]*)$/.test(written)) {
+    throw new UserError(`"${name.original}" names the registry ${written} but no repository`, {
+      fix: `write oras://${written}/<repository>:<tag>; to list its repositories: sregistry search oras://${written}/`,
+      code: 'EBADNAME',
+    });
+  }
   if (!where || !/[.:]|^localhost$/.test(where)) {
     throw new UserError(`"${name.original}" does not name a registry host`, {
       fix: `write oras://<host>/<repository>:<tag>, ${EXAMPLE}`,

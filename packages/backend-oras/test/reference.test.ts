@@ -29,6 +29,20 @@ test('host, repository path, tag or digest; the tag keeps its case; one-part pat
   assert.equal(pinned.display, `localhost:5000/a/b@sha256:${HEX}`);
 });
 
+test('a registry without a repository, and a digest that is not one, are named as such, with the oras:// form as the fix', () => {
+  assert.throws(
+    () => ref('oras://127.0.0.1:5000'),
+    (e: unknown) =>
+      isUserError(e) &&
+      /names the registry 127\.0\.0\.1:5000 but no repository/.test(e.message) &&
+      /search oras:\/\/127\.0\.0\.1:5000\//.test(e.fix ?? ''),
+  );
+  assert.throws(
+    () => ref('oras://127.0.0.1:5000/a/b@sha256:abc'),
+    (e: unknown) => isUserError(e) && /"@sha256:abc" is not a digest/.test(e.message) && /^use oras:\/\//.test(e.fix ?? ''),
+  );
+});
+
 test('refusals: upper-case repositories (with the lower-case name), no registry host, bad separators', () => {
   assert.throws(
     () => ref('oras://ghcr.io/Org/Image:v1'),

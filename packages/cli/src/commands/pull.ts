@@ -3,7 +3,9 @@ import { Args, Flags, hostCore, SregistryCommand } from '@sregistry/core/command
 export default class Pull extends SregistryCommand {
   static override summary = 'Pull an image from a remote backend into the local database.';
   static override description =
-    'The backend comes from the URI scheme (registry://, shub://), else SREGISTRY_CLIENT, else the secrets file, else hub.';
+    'The backend comes from the URI scheme (registry://, shub://, and with their plugins oras:// and library://), else ' +
+    'SREGISTRY_CLIENT, else the secrets file, else hub. oras://<host>/<repository>:<tag> or @sha256:<digest> pins a ' +
+    'manifest; library://[host/]entity/collection/container:<tag> or :sha256.<hex> pins an image.';
   static override args = { uri: Args.string({ required: true, description: '[scheme://][host/]collection/name[:tag][@version]' }) };
   static override flags = {
     name: Flags.string({ description: 'file to write (with --no-cache) or custom destination' }),
@@ -21,6 +23,8 @@ export default class Pull extends SregistryCommand {
     '<%= config.bin %> pull registry://vanessa/tacos:latest',
     '<%= config.bin %> pull shub://vsoch/hello-world',
     '<%= config.bin %> pull --no-cache --name tacos.sif registry://vanessa/tacos',
+    '<%= config.bin %> pull oras://ghcr.io/org/image:v1',
+    '<%= config.bin %> pull library://alpine',
   ];
 
   async run() {

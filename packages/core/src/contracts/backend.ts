@@ -157,7 +157,8 @@ export interface BackendContext {
 export interface BackendModule {
   createBackend(context: BackendContext): Backend | Promise<Backend>;
   /** name parsing rules for this backend, e.g. the hub keeps case; OCI backends accept `@sha256:<hex>` versions */
-  parseOptions?: { lowercase?: boolean; digestVersions?: boolean };
+  /** (`example`: the URI shape a refused name is told to take, e.g. `oras://<host>/<repository>:<tag>`) */
+  parseOptions?: { lowercase?: boolean; digestVersions?: boolean; example?: string };
   /** URI schemes that select this backend besides its own name, e.g. `shub` for the hub */
   schemes?: string[];
   description?: string;

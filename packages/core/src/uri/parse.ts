@@ -20,6 +20,8 @@ export interface ParseOptions {
   ext?: string;
   /** accept a content digest as the version (`@sha256:<64 hex>`, as OCI references pin a manifest) */
   digestVersions?: boolean;
+  /** the form a refused name is told to take (a backend's URI shape), instead of collection/name[:tag][@version] */
+  example?: string;
 }
 
 export type PartialImageName = Omit<ImageName, 'collection' | 'tag'> & { collection?: string; tag?: string };
@@ -35,20 +37,22 @@ const TAG = '[^:@/]+';
 const REDUCED = new RegExp(`^(?:(${REGISTRY_WITH_DOT})/)?(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
 const DEFAULT = new RegExp(`^(?:([^/@]+)/)?((?:${SEGMENT}/)+)(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
 
-function refuse(input: string, problem: string): never {
+const NAME_EXAMPLE = 'collection/name[:tag][@version], for example vanessa/tacos:latest';
+
+function refuse(input: string, problem: string, example = NAME_EXAMPLE): never {
   throw new UserError(`Invalid image name "${printable(input, { max: 80 })}": ${problem}`, {
-    fix: 'use collection/name[:tag][@version], for example vanessa/tacos:latest',
+    fix: `use ${example}`,
     exitCode: 1,
     code: 'EBADNAME',
   });
 }
 
-function checkPart(input: string, kind: keyof typeof LIMITS, value: string): void {
+function checkPart(input: string, kind: keyof typeof LIMITS, value: string, example?: string): void {
   if (value === '.' || value === '..' || value.split('/').some((p) => p === '.' || p === '..' || p === '')) {
-    refuse(input, `the ${kind} "${value}" is not allowed`);
+    refuse(input, `the ${kind} "${value}" is not allowed`, example);
   }
-  if (value.length > LIMITS[kind]) refuse(input, `the ${kind} is longer than ${LIMITS[kind]} characters`);
-  if (value.startsWith('-')) refuse(input, `the ${kind} must not start with "-"`);
+  if (value.length > LIMITS[kind]) refuse(input, `the ${kind} is longer than ${LIMITS[kind]} characters`, example);
+  if (value.startsWith('-')) refuse(input, `the ${kind} must not start with "-"`, example);
 }
 
 /**
@@ -62,9 +66,9 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   const defaults = options.defaults ?? true;
   const lowercase = options.lowercase ?? true;
   const ext = options.ext ?? 'sif';
-  if (typeof input !== 'string' || input.trim() === '') refuse(String(input ?? ''), 'the name is empty');
-  if (/[\u0000-\u001f\u007f]/.test(input)) refuse(input, 'it contains a control character');
-  if (/\s/.test(input)) refuse(input, 'it contains white space');
+  if (typeof input !== 'string' || input.trim() === '') refuse(String(input ?? ''), 'the name is empty', options.example);
+  if (/[\u0000-\u001f\u007f]/.test(input)) refuse(input, 'it contains a control character', options.example);
+  if (/\s/.test(input)) refuse(input, 'it contains white space', options.example);
 
   const { scheme, rest } = splitScheme(input);
   let name = rest;
@@ -72,11 +76,11 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     const base = options.base.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
     if (base && name.startsWith(`${base}/`)) name = name.slice(base.length);
   }
-  if (name.startsWith('/')) refuse(input, 'absolute paths are not image names');
+  if (name.startsWith('/')) refuse(input, 'absolute paths are not image names', options.example);
   name = name.replace(/\/+$/, '');
   name = name.replace(IMAGE_SUFFIX, '');
-  if (name === '') refuse(input, 'the name is empty');
-  if (name.includes('\\')) refuse(input, 'it contains a backslash');
+  if (name === '') refuse(input, 'the name is empty', options.example);
+  if (name.includes('\\')) refuse(input, 'it contains a backslash', options.example);
 
   let registry: string | undefined;
   let collection: string | undefined;
@@ -99,7 +103,7 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     ];
     collection = coll.replace(/\/+$/, '');
   } else {
-    return refuse(input, 'it does not look like collection/name[:tag][@version]');
+    return refuse(input, `it does not look like ${options.example?.split(',')[0] ?? 'collection/name[:tag][@version]'}`, options.example);
   }
 
   if (options.tag) tag = options.tag;
@@ -115,20 +119,23 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   }
   version = version?.toLowerCase() || undefined;
 
-  if (collection !== undefined) checkPart(input, 'collection', collection);
-  checkPart(input, 'image', image);
+  if (collection !== undefined) checkPart(input, 'collection', collection, options.example);
+  checkPart(input, 'image', image, options.example);
   if (tag !== undefined) {
-    checkPart(input, 'tag', tag);
-    if (/[:@/]/.test(tag)) refuse(input, `the tag "${tag}" contains ":", "@" or "/"`);
+    checkPart(input, 'tag', tag, options.example);
+    if (/[:@/]/.test(tag)) refuse(input, `the tag "${tag}" contains ":", "@" or "/"`, options.example);
   }
   if (version !== undefined) {
-    checkPart(input, 'version', version);
+    checkPart(input, 'version', version, options.example);
     const digest = options.digestVersions && /^sha256:[0-9a-f]{64}$/.test(version);
-    if (!digest && /[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`);
+    if (options.digestVersions && !digest && version.startsWith('sha256:')) {
+      refuse(input, `"@${version}" is not a digest: pin one as @sha256:<64 hex digits>`, options.example);
+    }
+    if (!digest && /[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`, options.example);
   }
   // `./n` or `.tmp/x` is a path, not a host: never look up "." or ".tmp" on the network
   if (registry !== undefined && (registry === '' || registry.includes('..') || registry.startsWith('.') || !/[a-z0-9]/i.test(registry)))
-    refuse(input, `the registry "${registry}" is not a host`);
+    refuse(input, `the registry "${registry}" is not a host`, options.example);
 
   const url = [registry, collection, image].filter((p) => p !== undefined).join('/');
   const uri = `${url}${tag !== undefined ? `:${tag}` : ''}${version ? `@${version}` : ''}`;
