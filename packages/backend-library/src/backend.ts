@@ -8,6 +8,9 @@ import { type PartsSetting, resolveImage } from './pull';
 import { MULTIPART_THRESHOLD, pushImage } from './push';
 import { display, type LibraryReference, machineArch, refPath, toReference } from './reference';
 
+/** Local lookups of a library:// URI use the name its pull catalogues (reference.ts). */
+export { localName } from './reference';
+
 export const description = 'Library API servers (library://): Singularity Registry Server, Sylabs Cloud';
 /** `@sha256.<hex>` pins are read by the backend itself (reference.ts); names are lower case, as the library's. */
 export const parseOptions = {

@@ -6,7 +6,7 @@
 import type { ImageName, RemoteImage } from '@sregistry/core';
 import type { LibraryClient } from './client';
 import type { Host } from './host';
-import { display, type LibraryReference, refPath } from './reference';
+import { catalogueTag, display, type LibraryReference, refPath } from './reference';
 
 export interface ImageMeta {
   id?: string;
@@ -116,8 +116,7 @@ export async function resolveImage(
 /** `<entity>/<collection>/<container>:<tag>`: the entity and collection as the catalogue's collection. */
 function catalogueName(name: ImageName, entity: string, ref: LibraryReference): ImageName {
   const collection = `${entity}/${ref.collection}`;
-  // an image pinned without a tag is catalogued under the pin, not under a `latest` it may not be
-  const tag = (ref.hash && !ref.tagged ? ref.hash : ref.tags[0]).toLowerCase();
+  const tag = catalogueTag(ref);
   const url = `${collection}/${ref.container}`;
   const uri = `${url}:${tag}`;
   return { ...name, registry: undefined, version: undefined, collection, image: ref.container, tag, url, uri, storage: `${uri}.sif` };

@@ -99,6 +99,22 @@ export function toReference(host: Host, name: ImageName): LibraryReference {
   return { ...ref, tags, tagged: true };
 }
 
+/** The tag a pull catalogues: the first one, or the pin for an image pinned without a tag (not a `latest` it may not be). */
+export function catalogueTag(ref: LibraryReference): string {
+  return (ref.hash && !ref.tagged ? ref.hash : ref.tags[0]).toLowerCase();
+}
+
+/**
+ * The catalogue name a pull of `input` records, when the URI names the entity (the short form's is `library`):
+ * `<entity>/<collection>/<container>:<tag>[@<hash>]`. A two-part URI leaves the entity to the server: undefined.
+ */
+export function localName(input: string, host: Host): string | undefined {
+  const ref = parseReference(host, input);
+  if (!ref.entity) return undefined;
+  const tag = catalogueTag(ref);
+  return `${ref.entity}/${ref.collection}/${ref.container}:${tag}${ref.hash && tag !== ref.hash ? `@${ref.hash}` : ''}`;
+}
+
 /** `path:tag` (the first tag) or `path:sha256.<hex>`: what /v1/images and /v1/imagefile take. */
 export function refPath(ref: LibraryReference): string {
   return `${ref.path}:${ref.hash ?? ref.tags[0]}`;

@@ -280,6 +280,28 @@ describe('library:// end to end', () => {
     }
   });
 
+  test('local commands find a library:// URI under the name its pull catalogued, short forms and pins included', async () => {
+    const h = await libraryHome(server, { token: false });
+    const hash = fileSha256(small);
+    try {
+      await server.addImage({ ref: 'library/default/alpine:latest', file: small });
+      assert.equal((await h.run(['pull', 'library://alpine'])).code, 0);
+      assert.match((await h.run(['images'])).stdout, /library\/default\/alpine:latest@sha256\./);
+      const got = await h.run(['get', 'library://alpine']);
+      assert.equal(got.code, 0, got.stderr);
+      assert.match(got.stdout, /library\/default\/alpine\/latest@sha256\.[0-9a-f]{64}\.sif\n$/);
+      assert.equal((await h.run(['inspect', '--json', 'library://library/default/alpine:latest'])).code, 0);
+      assert.equal((await h.run(['pull', `library://${USER}/public/hello@sha256.${hash}`])).code, 0);
+      assert.equal((await h.run(['get', `library://${USER}/public/hello@sha256.${hash}`])).code, 0, 'the pin, as catalogued');
+      const rmi = await h.run(['rmi', 'library://alpine']);
+      assert.equal(rmi.code, 0, rmi.stderr);
+      assert.doesNotMatch((await h.run(['images'])).stdout, /alpine/);
+      assertOneLineError(await h.run(['get', 'library://Bad_/x']), /not a library name/);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   test('a saved token goes only to the host it was saved for, not to a base set for one command', async () => {
     const elsewhere = await startLibraryServer({ tokens: [{ token: 'other-t0ken-77', owner: USER }], entities: [{ name: USER }] });
     const fresh = await libraryHome(server, { token: false });

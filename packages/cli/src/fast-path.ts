@@ -110,6 +110,8 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     stdout: tracked(process.stdout) as unknown as NodeJS.WriteStream,
     stderr: tracked(process.stderr) as unknown as NodeJS.WriteStream,
   });
+  // a URI names a backend whose catalogue names only its plugin knows (BackendModule.localName): oclif loads them
+  if (parsed.args.some((arg) => arg.includes('://'))) return false;
   const session = new core.Session({ output });
   try {
     if (command.catalogue !== false && !(await session.openFastReader())) return false;

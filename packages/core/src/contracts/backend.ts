@@ -159,6 +159,13 @@ export interface BackendModule {
   /** name parsing rules for this backend, e.g. the hub keeps case; OCI backends accept `@sha256:<hex>` versions */
   /** (`example`: the URI shape a refused name is told to take, e.g. `oras://<host>/<repository>:<tag>`) */
   parseOptions?: { lowercase?: boolean; digestVersions?: boolean; example?: string };
+  /**
+   * The catalogue name (`collection/name:tag[@version]`) a pull of `input` (a URI of this backend's scheme) records,
+   * when it can be told without asking the server; undefined leaves the generic rule. Local commands (`get`,
+   * `inspect`, `rmi`, `mv`, `rename`) look `input` up under it, so `get library://alpine` finds what
+   * `pull library://alpine` catalogued as `library/default/alpine:latest`. Optional.
+   */
+  localName?(input: string, host: BackendHost): string | undefined;
   /** URI schemes that select this backend besides its own name, e.g. `shub` for the hub */
   schemes?: string[];
   description?: string;

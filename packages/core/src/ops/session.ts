@@ -7,7 +7,7 @@ import { type DatabaseLocation, parseDatabaseLocation } from '../catalog/locatio
 import type { CatalogReader, CatalogView } from '../catalog/reader';
 import type { Backend, BackendLogger, BackendSettings } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
 import { levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
 import { backendSettings } from '../settings/backend-settings';
@@ -169,8 +169,26 @@ export class Session {
     }
   }
 
-  /** Local lookups use the original's parse rules (defaults on, lower-cased). */
+  /**
+   * Local lookups use the original's parse rules (defaults on, lower-cased). A URI whose scheme is an installed
+   * backend that knows its catalogue names (BackendModule.localName) is looked up under the name its pull records.
+   */
   parseLocal(input: string): ImageName {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)?.[1]?.toLowerCase();
+    if (scheme && this.backends.has(scheme)) {
+      let local: string | undefined;
+      try {
+        const module = this.backends.module(scheme);
+        // the host API (transfers and all) loads only for a backend that asks for it
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const host = () => (require('../backends/host') as typeof import('../backends/host')).backendHost();
+        local = module.localName?.(input, host());
+      } catch (error) {
+        // a name the backend refuses is refused; a backend that cannot load leaves the generic rule
+        if (isUserError(error) && error.code === 'EBADNAME') throw error;
+      }
+      if (local) return parseImageName(local);
+    }
     return parseImageName(input);
   }
 
