@@ -294,7 +294,7 @@ async function uploadSession(
   }
   const session = { location: new URL(started.headers.location, client.base).href };
   try {
-    return await sendBlob(host, client, ref, scope, plan, session, started.headers['oci-chunk-min-length']);
+    return await sendBlob(host, client, scope, plan, session, started.headers['oci-chunk-min-length']);
   } catch (error) {
     // cancelled, refused or cut: the session's bytes would stay on the registry's disk until it expires them
     await dropSession(client, scope, session.location);
@@ -306,7 +306,6 @@ async function uploadSession(
 async function sendBlob(
   host: Host,
   client: OciClient,
-  ref: OciReference,
   scope: Scope,
   plan: SessionPlan,
   session: { location: string },
