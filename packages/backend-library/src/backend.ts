@@ -30,11 +30,6 @@ export const settings = {
 
 const MIB = 1024 * 1024;
 
-function positive(raw: string | undefined): number | undefined {
-  const n = Number(raw);
-  return raw && Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
-
 interface SearchEntry {
   name?: unknown;
   entityName?: unknown;
@@ -59,8 +54,8 @@ export function createBackend(ctx: BackendContext): Backend {
   };
   const arch = (asked?: string) => asked?.trim() || ctx.settings.get('SREGISTRY_LIBRARY_ARCH')?.trim() || machineArch();
   const parts = (): PartsSetting => ({
-    concurrency: positive(ctx.settings.get('SREGISTRY_LIBRARY_CONCURRENCY')) ?? 3,
-    size: positive(ctx.settings.get('SREGISTRY_LIBRARY_PART_SIZE')) ?? 5 * MIB,
+    concurrency: ctx.settings.positiveInteger?.('SREGISTRY_LIBRARY_CONCURRENCY') ?? 3,
+    size: ctx.settings.positiveInteger?.('SREGISTRY_LIBRARY_PART_SIZE') ?? 5 * MIB,
   });
 
   return {
@@ -75,7 +70,7 @@ export function createBackend(ctx: BackendContext): Backend {
       // the image's own architecture, as Apptainer reads it from the SIF header; else the setting or this machine
       return pushImage(host, clientFor(ref), ref, request, {
         arch: (await host.imageArch(request.file)) ?? arch(),
-        multipartThreshold: positive(ctx.settings.get('SREGISTRY_LIBRARY_MULTIPART_THRESHOLD')) ?? MULTIPART_THRESHOLD,
+        multipartThreshold: ctx.settings.positiveInteger?.('SREGISTRY_LIBRARY_MULTIPART_THRESHOLD') ?? MULTIPART_THRESHOLD,
       });
     },
     search: (query) => search(host, clientFor, query),

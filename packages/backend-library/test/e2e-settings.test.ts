@@ -37,6 +37,19 @@ describe('library:// settings, delete and Ctrl-C', () => {
     await server?.stop();
   });
 
+  test('a count setting that is not a positive whole number is one line naming it and its value, not the default', async () => {
+    const h = await home();
+    for (const [name, value] of [
+      ['SREGISTRY_LIBRARY_CONCURRENCY', 'abc'],
+      ['SREGISTRY_LIBRARY_CONCURRENCY', '0'],
+      ['SREGISTRY_LIBRARY_PART_SIZE', '-1'],
+    ]) {
+      const r = await h.run(['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/public/gone:latest`], { env: { [name]: value } });
+      assertOneLineError(r, new RegExp(`${name} is "${value}", not a positive whole number`));
+      assert.ok(!fs.existsSync(path.join(h.work, 'x.sif')), 'nothing written');
+    }
+  });
+
   test('apptainer remote login is enough: the active remote of ~/.apptainer/remote.yaml, its URI and token', async () => {
     const h = await home(false);
     fs.mkdirSync(path.join(h.home, '.apptainer'));

@@ -21,11 +21,6 @@ function settingsEnv(ctx: BackendContext): Record<string, string | undefined> {
   return { ...process.env, HOME: ctx.settings.get('HOME') ?? process.env.HOME, DOCKER_CONFIG: ctx.settings.get('DOCKER_CONFIG') };
 }
 
-function positive(raw: string | undefined): number | undefined {
-  const n = Number(raw);
-  return raw && Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
-
 function nextPage(link: string | undefined, base: string): string | undefined {
   const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link ?? '');
   return m ? new URL(m[1], base).href : undefined;
@@ -78,9 +73,9 @@ export function createBackend(ctx: BackendContext): Backend {
     return client;
   };
   // SREGISTRY_ORAS_PAGE_SIZE: entries asked for per page of a listing (the registry may send fewer)
-  const pageSize = () => positive(ctx.settings.get('SREGISTRY_ORAS_PAGE_SIZE')) ?? 100;
+  const pageSize = () => ctx.settings.positiveInteger?.('SREGISTRY_ORAS_PAGE_SIZE') ?? 100;
   const chunkSize = () => {
-    return positive(ctx.settings.get('SREGISTRY_ORAS_CHUNK_SIZE')) ?? DEFAULT_CHUNK_SIZE;
+    return ctx.settings.positiveInteger?.('SREGISTRY_ORAS_CHUNK_SIZE') ?? DEFAULT_CHUNK_SIZE;
   };
 
   return {

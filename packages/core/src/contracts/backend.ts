@@ -23,6 +23,11 @@ export interface BackendSettings {
    * credential was saved with (a token and the address it is for). Optional: hosts before 2026-12 lack it.
    */
   fromSecretsFile?(name: string): string | undefined;
+  /**
+   * A count or size setting: undefined when unset, else a positive whole number; any other value is a UserError
+   * naming the setting and its value (code ESETTING), so a typo is not run as the default. Optional, as above.
+   */
+  positiveInteger?(name: string): number | undefined;
 }
 
 /** What a backend says about an image it can deliver; the core does the transfer and the cataloguing. */

@@ -1,5 +1,6 @@
 import type { BackendSettings } from '../contracts/backend';
 import { UserError } from '../errors';
+import { printable } from '../output/untrusted';
 import { rememberSecret } from '../transfer/redact';
 import { type Env, isTrue } from './env';
 import type { SecretsFile } from './secrets';
@@ -23,6 +24,16 @@ export function backendSettings(backend: string, secrets: SecretsFile, env: Env 
   return {
     get,
     getBoolean: (name) => isTrue(get(name)),
+    positiveInteger(name) {
+      const raw = get(name)?.trim();
+      if (raw === undefined || raw === '') return undefined;
+      const n = Number(raw);
+      if (Number.isSafeInteger(n) && n > 0) return n;
+      throw new UserError(`${name} is "${printable(raw, { max: 40 })}", not a positive whole number`, {
+        fix: `set it to a whole number above 0, or unset it for the default: unset ${name}, or sregistry backend rm ${backend} ${name}`,
+        code: 'ESETTING',
+      });
+    },
     fromSecretsFile(name) {
       const value = secrets.section(backend)[name];
       if (CREDENTIAL_SETTING.test(name)) rememberSecret(value);
