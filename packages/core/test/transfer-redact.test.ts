@@ -44,6 +44,20 @@ describe('redactUrl', () => {
     assert.equal(redactText('https://h/x?sig=a&id=0123456789abcdef0123'), 'https://h/x?sig=***&id=***');
   });
 
+  test('in free text, credential pairs and quoted JSON members are masked; prose after "token:" is kept', async () => {
+    const { redactText } = await import('../src/transfer/redact');
+    assert.equal(
+      redactText('bad login token=supersecretvalue123 password=hunter2; api_key=k1 user=alice'),
+      'bad login token=*** password=***; api_key=*** user=alice',
+    );
+    assert.equal(
+      redactText('{"password": "hunter2", "user": "alice", "access_token":"a\\"b"}'),
+      '{"password": "***", "user": "alice", "access_token":"***"}',
+    );
+    assert.equal(redactText('invalid token: signature has expired'), 'invalid token: signature has expired');
+    assert.equal(redactText('set SREGISTRY_LIBRARY_TOKEN=... first'), 'set SREGISTRY_LIBRARY_TOKEN=... first');
+  });
+
   test('urlOrigin keeps scheme, host and port only', () => {
     assert.equal(urlOrigin('http://u:p@127.0.0.1:5000/containers/1/download/s?x=1'), 'http://127.0.0.1:5000');
   });

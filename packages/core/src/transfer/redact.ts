@@ -112,6 +112,11 @@ const COOKIE_ECHO = /\b(cookie|set-cookie)(["']?[ \t]*[:=][ \t]*["']?)[^\r\n"'\\
 // `Bearer <token>`, `Basic <base64>`, DRF's `Token <hex>`; the value must look like a credential (a digit or
 // padding in it), so prose such as "Invalid token header" stays readable.
 const SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)([ \t]+)([A-Za-z0-9._~+/=:-]{8,})/g;
+// A credential echoed as a form field or query pair (`password=hunter2`, `access_token=…`) or as a quoted JSON
+// member (`"token": "…"`). Only these two shapes: a word after `token:` in prose ("invalid token: expired") stays.
+const SECRET_NAMES = '(?:access_|refresh_|id_|auth_|api_)?token|password|passwd|passphrase|client_secret|secret|api[-_]?key';
+const PAIR_SECRET = new RegExp(`\\b(${SECRET_NAMES})=[^\\s"'\\\\,;&<>]+`, 'gi');
+const JSON_SECRET = new RegExp(`"(${SECRET_NAMES})"([ \\t]*:[ \\t]*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
 /** The sentence's punctuation at the end of a URL found in text (`:`, `.`, `,`, `;`, `!`, `?`, `)`). */
 const PROSE_AFTER_URL = /[:.,;!?)]*$/;
@@ -137,6 +142,8 @@ export function redactText(text: string): string {
     .replace(COOKIE_ECHO, `$1$2${MASK}`)
     .replace(HMAC_VALUE, `SREGISTRY-HMAC-SHA256 ${MASK}`)
     .replace(SIGNED_PARTS, `$1=${MASK}`)
+    .replace(PAIR_SECRET, `$1=${MASK}`)
+    .replace(JSON_SECRET, `"$1"$2"${MASK}"`)
     .replace(SCHEME_VALUE, (match, scheme: string, space: string, value: string) =>
       /[\d=]/.test(value) ? `${scheme}${space}${MASK}` : match,
     );
