@@ -23,7 +23,8 @@ export interface Target {
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
 
-function originOf(url: string): string | undefined {
+/** The host part (host[:port], lower case) of an address: what a token is filed under. */
+export function originOf(url: string): string | undefined {
   try {
     return new URL(url).host.toLowerCase();
   } catch {
@@ -52,11 +53,6 @@ function savedTokenHost(ctx: Settings): string | undefined {
   if (saved) return saved;
   const base = ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_BASE')?.trim();
   return base ? originOf(base) : undefined;
-}
-
-/** The host part (host[:port], lower case) of an address, as tokens are filed under it. */
-export function tokenHostOf(url: string): string | undefined {
-  return originOf(url);
 }
 
 function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withToken = true): Target {

@@ -1,4 +1,4 @@
-import { chooseTarget, tokenHostOf } from '../../client';
+import { chooseTarget, originOf } from '../../client';
 import { hostCommandApi } from '../../host';
 
 const { Flags, SregistryCommand } = hostCommandApi();
@@ -38,7 +38,7 @@ export default class LibraryLogin extends SregistryCommand {
       throw new UserError(`--base is not an http(s) address`, { fix: 'for example --base https://library.sylabs.io', code: 'EUSAGE' });
     }
     // the token goes only to this host later (client.ts chooseTarget), whatever base a later command is given
-    const tokenHost = tokenHostOf(base ?? this.currentLibrary());
+    const tokenHost = originOf(base ?? this.currentLibrary());
     const secrets = this.session.secrets;
     await secrets.update((data) => {
       const section = (data.library && typeof data.library === 'object' ? data.library : {}) as Record<string, string>;
