@@ -20,6 +20,8 @@ test('without --force and without a terminal: refuses, exit 1, nothing deleted',
   assert.equal(r.code, 1);
   const errors = r.stderr.split('\n').filter((l) => l.includes('ERROR'));
   assert.equal(errors.length, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /Are you sure/, 'no question that nobody can answer: the refusal is the only line');
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
   assert.match(errors[0], /refusing to delete vanessa\/tacos:latest.*--force/);
   assert.ok(serverContainer(server, 'vanessa/tacos:latest'), 'still on the server');
   assert.equal(deletes().length, 0);
