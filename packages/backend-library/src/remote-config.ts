@@ -42,7 +42,7 @@ export function readRemotes(home: string | undefined, warn: (message: string) =>
       continue;
     }
     try {
-      return remotesOf(parse(text), file);
+      return remotesOf(parse(text), file, warn);
     } catch (error) {
       warn(`${file} is not valid YAML (${String((error as Error).message).split('\n')[0]}): its remotes are not used`);
       return { all: [] };
@@ -57,7 +57,7 @@ function field(object: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : object[key];
 }
 
-export function remotesOf(doc: unknown, file: string): RemoteConfig {
+export function remotesOf(doc: unknown, file: string, warn: (message: string) => void = () => undefined): RemoteConfig {
   if (!doc || typeof doc !== 'object') return { all: [] };
   const root = doc as Record<string, unknown>;
   const activeName = field(root, 'Active');
@@ -76,5 +76,10 @@ export function remotesOf(doc: unknown, file: string): RemoteConfig {
     all.push({ name, url, token: typeof token === 'string' && token.trim() !== '' ? token.trim() : undefined, file });
   }
   const active = typeof activeName === 'string' ? all.find((r) => r.name === activeName) : all.length === 1 ? all[0] : undefined;
+  // a typo in Active would otherwise send the user to the default library without a word
+  if (typeof activeName === 'string' && activeName !== '' && !active) {
+    const names = all.map((r) => r.name).join(', ') || 'none';
+    warn(`${file} names the active remote "${activeName.slice(0, 60)}", which it does not define (remotes: ${names}): it is not used`);
+  }
   return { active, all };
 }

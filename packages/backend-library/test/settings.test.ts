@@ -64,6 +64,9 @@ test('remote.yaml: the active remote with its token; https unless Insecure; Sing
   const warnings: string[] = [];
   assert.deepEqual(readRemotes(home('Active: [\n'), (m) => warnings.push(m)).all, []);
   assert.match(warnings[0], /not valid YAML/);
+  const typo = readRemotes(home('Active: missing\nRemotes:\n  mine:\n    URI: lib.example.com\n'), (m) => warnings.push(m));
+  assert.equal(typo.active, undefined);
+  assert.match(warnings[1], /names the active remote "missing", which it does not define \(remotes: mine\): it is not used/);
 });
 
 test('SREGISTRY_LIBRARY_BASE and _TOKEN win; with neither, the active remote; with nothing, the default', () => {
