@@ -128,6 +128,20 @@ test('a partial file that a killed pull left beside the destination is removed b
   assert.equal(sha256(dest), tacos().sha256);
 });
 
+test('a folder given as --name is refused as a folder, with --force or without', async () => {
+  const folder = path.join(e.work, 'a-folder');
+  fs.mkdirSync(folder);
+  try {
+    for (const force of [[], ['--force']]) {
+      const r = await e.run(['pull', '--no-cache', '--name', folder, ...force, 'vanessa/tacos:latest']);
+      assertOneLineError(r, /exists and is a folder, not a regular file/);
+    }
+    assert.deepEqual(fs.readdirSync(folder), [], 'nothing written into it');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
+
 test('an existing file is refused without --force (file untouched) and replaced with it', async () => {
   const file = path.join(e.work, 'vanessa-tacos:latest.sif');
   fs.writeFileSync(file, 'not the image');

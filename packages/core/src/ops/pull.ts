@@ -85,11 +85,10 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   if (finalPath) {
     // asynchronous on purpose: Node 20's realpathSync reads the shared buffer of the last synchronous stat, so
     // a sync lstat of a FIFO here made the next require() resolve symlinked packages wrongly
-    const exists = await fs.promises.lstat(finalPath).then(
-      () => true,
-      () => false,
-    );
-    if (exists && !options.force) {
+    const found = await fs.promises.lstat(finalPath).catch(() => undefined);
+    const exists = found !== undefined;
+    // the original's line for an existing file; a folder or a device is refused by the guard below, --force or not
+    if (found?.isFile() && !options.force) {
       throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
     }
     // an existing file may be another image's: without the catalogue open, open it to know (only then, and only
