@@ -195,6 +195,13 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assert.deepEqual(filesUnder(e.storage), before, 'nothing stored, nothing left in .tmp');
     const images = await e.run(['images', '--json']);
     assert.ok(!images.stdout.includes('alice/victim'), 'no catalogue row');
+    // --no-verify keeps it, under the sha256 its bytes have, not the digest the registry names
+    const kept = await e.run(['pull', '--no-verify', ref('alice/victim:v1')]);
+    assert.equal(kept.code, 0, kept.stderr);
+    const own = fileSha256(blob);
+    assert.match(kept.stderr, new RegExp(`WARNING the file's sha256 is ${own}, not the ${fileSha256(victim)} the service names`));
+    assert.match(kept.stdout, new RegExp(`alice/victim:v1@${own}\\n`));
+    assert.equal((await e.run(['rmi', 'alice/victim:v1'])).code, 0);
   });
 
   test('search lists repositories and tags across pages', async () => {

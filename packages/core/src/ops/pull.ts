@@ -177,7 +177,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     }
     // the download was private while incomplete (0600); the finished image gets the user's usual mode
     fs.chmodSync(temp, 0o666 & ~process.umask());
-    const version = remote.version ?? sha256;
+    const version = ownVersion(remote, result.sha256, emit) ?? sha256;
     const name = withVersion(remote.name, version);
     if (!catalog) {
       fs.renameSync(temp, finalPath!);
@@ -262,6 +262,20 @@ function storableManifest(emit: (event: PullEvent) => void, manifest: RemoteImag
       message: `the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`,
     }),
   );
+}
+
+/**
+ * The version to record. A service's version that is the content's sha256 (oras, library) names the file only if
+ * the bytes have it: pulled with --no-verify and another hash, the file is catalogued under its own, in the same
+ * form, with a warning, so the record never claims a digest its file does not have.
+ */
+function ownVersion(remote: RemoteImage, downloaded: string, emit: (event: PullEvent) => void): string | undefined {
+  const claimed = remote.version;
+  const expected = remote.sha256?.toLowerCase();
+  if (!claimed || !expected || versionHex(claimed) !== expected || downloaded.toLowerCase() === expected) return claimed;
+  const own = claimed.replace(/[0-9a-f]{64}$/i, downloaded.toLowerCase());
+  emit({ type: 'warning', message: `the file's sha256 is ${downloaded}, not the ${claimed} the service names: catalogued as ${own}` });
+  return own;
 }
 
 /** The hex digest a version names, in any of the forms services write (`<hex>`, `sha256.<hex>`, `sha256:<hex>`). */
