@@ -129,7 +129,7 @@ export class LibraryClient {
 
   private async discover(signal?: AbortSignal): Promise<string> {
     const url = this.target.url;
-    const version = await this.fetchVersion(url, signal);
+    const { version, status } = await this.fetchVersion(url, signal);
     if (version !== undefined) {
       this.versionPromise = Promise.resolve(version);
       return url;
@@ -152,26 +152,39 @@ export class LibraryClient {
       this.ctx.log.debug(`library: ${this.host.urlOrigin(url)} names its library ${this.host.urlOrigin(api)}`);
       return api;
     }
+    // Every Library server answers /version. A 404 (or a web page) there, with no front-end config naming one, is
+    // another kind of server: say so, rather than "not in the library" for every image. A 429 or a 5xx is not
+    // proof, so the address is tried as it is.
+    if (status === 404 || status === 'not JSON') {
+      throw new this.host.UserError(
+        `${this.host.urlOrigin(url)} is not a Library API: GET /version answered ${status === 404 ? '404' : 'with a page, not JSON'}, and it names no library in /assets/config/config.prod.json`,
+        {
+          fix: `check the library address (from ${this.target.source}), e.g. https://library.sylabs.io or your Registry Server's address`,
+          code: 'EBADANSWER',
+        },
+      );
+    }
     return url;
   }
 
-  /** `/version`'s apiVersion (undefined when the server has no /version, i.e. it is not a Library API). */
-  private async fetchVersion(api: string, signal?: AbortSignal): Promise<string | undefined> {
+  /** `/version`'s apiVersion (undefined when the server has no /version, i.e. it is not a Library API), and its status. */
+  private async fetchVersion(api: string, signal?: AbortSignal): Promise<{ version?: string; status: number | 'not JSON' }> {
     const answer = await this.host.requestJson<{ data?: { apiVersion?: unknown; version?: unknown } }>({
       url: `${api}/version`,
       insecure: this.insecure,
       signal,
       debug: this.debug,
     });
-    if (answer.status !== 200 || !answer.isJson) return undefined;
+    if (answer.status === 200 && !answer.isJson) return { status: 'not JSON' };
+    if (answer.status !== 200) return { status: answer.status };
     const v = answer.data?.data?.apiVersion ?? answer.data?.data?.version;
-    return typeof v === 'string' ? v : '';
+    return { version: typeof v === 'string' ? v : '', status: 200 };
   }
 
   /** The server's apiVersion ('' when it states none). */
   async apiVersion(signal?: AbortSignal): Promise<string> {
     const api = await this.api(signal);
-    this.versionPromise ??= this.fetchVersion(api, signal);
+    this.versionPromise ??= this.fetchVersion(api, signal).then((answer) => answer.version);
     return (await this.versionPromise) ?? '';
   }
 

@@ -37,6 +37,25 @@ describe('library:// settings, delete and Ctrl-C', () => {
     await server?.stop();
   });
 
+  test('a base that is not a Library API (404 to /version, no front-end config) is one line saying so', async () => {
+    const other = http.createServer((_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('Not Found');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const h = await home();
+    try {
+      const base = `http://127.0.0.1:${(other.address() as AddressInfo).port}/sub`;
+      const r = await h.run(['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/public/gone:latest`], {
+        env: { SREGISTRY_LIBRARY_BASE: base },
+      });
+      assertOneLineError(r, /is not a Library API: GET \/version answered 404.*check the library address \(from SREGISTRY_LIBRARY_BASE\)/);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   test('a count setting that is not a positive whole number is one line naming it and its value, not the default', async () => {
     const h = await home();
     for (const [name, value] of [
