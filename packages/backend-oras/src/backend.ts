@@ -113,6 +113,7 @@ export function createBackend(ctx: BackendContext): Backend {
           rows: repos.map((r) => [r]),
           items: repos.map((repository) => ({ registry, repository })),
           emptyMessage: `No repositories in ${registry}`,
+          emptyFix: `push one: sregistry push <file> --name oras://${registry}/<repository>:<tag>`,
         };
       }
       const ref = toReference(host, { original: `oras://${registry}/${repository}`, registry, tag: 'latest' } as ImageName);
@@ -130,6 +131,7 @@ export function createBackend(ctx: BackendContext): Backend {
         rows: tags.map((t) => [`${ref.repository}:${t}`]),
         items: tags.map((tag) => ({ registry, repository: ref.repository, tag })),
         emptyMessage: `No tags in ${registry}/${ref.repository}`,
+        emptyFix: `its tags were deleted, or it was never pushed: sregistry push <file> --name oras://${registry}/${ref.repository}:<tag>`,
       };
     },
     async delete(name: ImageName): Promise<DeleteResult> {

@@ -101,7 +101,10 @@ test('container forms: collection/name:tag, collection/name, /name, registry:// 
 });
 
 test('nothing found: the original’s message, one line, exit 1', async () => {
-  assertOneLineError(await e.run(['search', 'vanessa/nachos:latest']), /^ERROR No containers found\./);
+  assertOneLineError(
+    await e.run(['search', 'vanessa/nachos:latest']),
+    /^ERROR No containers found\.; check the spelling, or search for less/,
+  );
   assertOneLineError(await e.run(['search', 'nosuchcollection/']), /^ERROR No collections found\./);
   const empty = await startE2eRegistry({ seed: [] });
   try {

@@ -100,6 +100,8 @@ export interface SearchResult {
   items: unknown[];
   /** printed (exit 1) when there are no rows, unless `exists` */
   emptyMessage: string;
+  /** the fix printed with it (default: to search for less) */
+  emptyFix?: string;
   /**
    * Every cell is escaped whole when printed (server text must not add lines). A backend whose cells span
    * lines on purpose sets this and escapes the server's strings inside them itself (`host.printable`).

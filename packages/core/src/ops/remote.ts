@@ -16,7 +16,12 @@ function notImplemented(what: Capability | 'label search', active: ActiveBackend
 }
 
 function printSearch(session: Session, result: SearchResult): void {
-  if (result.rows.length === 0 && !result.exists) throw new UserError(result.emptyMessage, { code: 'ENOTFOUND' });
+  if (result.rows.length === 0 && !result.exists) {
+    throw new UserError(result.emptyMessage, {
+      fix: result.emptyFix ?? 'check the spelling, or search for less (a collection/, or nothing to list everything)',
+      code: 'ENOTFOUND',
+    });
+  }
   session.out.result(printable(result.heading, { max: 0 }));
   // every cell is server text, escaped whole, unless the backend lays cells out over lines and escaped them itself
   const shown = (cell: string) =>
