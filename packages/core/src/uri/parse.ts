@@ -66,9 +66,12 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   const defaults = options.defaults ?? true;
   const lowercase = options.lowercase ?? true;
   const ext = options.ext ?? 'sif';
-  if (typeof input !== 'string' || input.trim() === '') refuse(String(input ?? ''), 'the name is empty', options.example);
-  if (/[\u0000-\u001f\u007f]/.test(input)) refuse(input, 'it contains a control character', options.example);
-  if (/\s/.test(input)) refuse(input, 'it contains white space', options.example);
+  // every refusal tells the form the backend's names take (options.example), else collection/name[:tag][@version]
+  const bad = (problem: string, shown = input): never => refuse(shown, problem, options.example);
+  const part = (kind: keyof typeof LIMITS, value: string) => checkPart(input, kind, value, options.example);
+  if (typeof input !== 'string' || input.trim() === '') bad('the name is empty', String(input ?? ''));
+  if (/[\u0000-\u001f\u007f]/.test(input)) bad('it contains a control character');
+  if (/\s/.test(input)) bad('it contains white space');
 
   const { scheme, rest } = splitScheme(input);
   let name = rest;
@@ -76,11 +79,11 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     const base = options.base.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
     if (base && name.startsWith(`${base}/`)) name = name.slice(base.length);
   }
-  if (name.startsWith('/')) refuse(input, 'absolute paths are not image names', options.example);
+  if (name.startsWith('/')) bad('absolute paths are not image names');
   name = name.replace(/\/+$/, '');
   name = name.replace(IMAGE_SUFFIX, '');
-  if (name === '') refuse(input, 'the name is empty', options.example);
-  if (name.includes('\\')) refuse(input, 'it contains a backslash', options.example);
+  if (name === '') bad('the name is empty');
+  if (name.includes('\\')) bad('it contains a backslash');
 
   let registry: string | undefined;
   let collection: string | undefined;
@@ -103,7 +106,7 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     ];
     collection = coll.replace(/\/+$/, '');
   } else {
-    return refuse(input, `it does not look like ${options.example?.split(',')[0] ?? 'collection/name[:tag][@version]'}`, options.example);
+    return bad(`it does not look like ${options.example?.split(',')[0] ?? 'collection/name[:tag][@version]'}`);
   }
 
   if (options.tag) tag = options.tag;
@@ -119,23 +122,23 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   }
   version = version?.toLowerCase() || undefined;
 
-  if (collection !== undefined) checkPart(input, 'collection', collection, options.example);
-  checkPart(input, 'image', image, options.example);
+  if (collection !== undefined) part('collection', collection);
+  part('image', image);
   if (tag !== undefined) {
-    checkPart(input, 'tag', tag, options.example);
-    if (/[:@/]/.test(tag)) refuse(input, `the tag "${tag}" contains ":", "@" or "/"`, options.example);
+    part('tag', tag);
+    if (/[:@/]/.test(tag)) bad(`the tag "${tag}" contains ":", "@" or "/"`);
   }
   if (version !== undefined) {
-    checkPart(input, 'version', version, options.example);
+    part('version', version);
     const digest = options.digestVersions && /^sha256:[0-9a-f]{64}$/.test(version);
     if (options.digestVersions && !digest && version.startsWith('sha256:')) {
-      refuse(input, `"@${version}" is not a digest: pin one as @sha256:<64 hex digits>`, options.example);
+      bad(`"@${version}" is not a digest: pin one as @sha256:<64 hex digits>`);
     }
-    if (!digest && /[/:@]/.test(version)) refuse(input, `the version "${version}" contains "/", ":" or "@"`, options.example);
+    if (!digest && /[/:@]/.test(version)) bad(`the version "${version}" contains "/", ":" or "@"`);
   }
   // `./n` or `.tmp/x` is a path, not a host: never look up "." or ".tmp" on the network
   if (registry !== undefined && (registry === '' || registry.includes('..') || registry.startsWith('.') || !/[a-z0-9]/i.test(registry)))
-    refuse(input, `the registry "${registry}" is not a host`, options.example);
+    bad(`the registry "${registry}" is not a host`);
 
   const url = [registry, collection, image].filter((p) => p !== undefined).join('/');
   const uri = `${url}${tag !== undefined ? `:${tag}` : ''}${version ? `@${version}` : ''}`;
