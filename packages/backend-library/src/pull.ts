@@ -6,7 +6,7 @@
 import type { ImageName, RemoteImage } from '@sregistry/core';
 import type { LibraryClient } from './client';
 import type { Host } from './host';
-import { catalogueTag, display, type LibraryReference, refPath } from './reference';
+import { catalogueParts, display, type LibraryReference, refPath } from './reference';
 
 export interface ImageMeta {
   id?: string;
@@ -115,9 +115,8 @@ export async function resolveImage(
 
 /** `<entity>/<collection>/<container>:<tag>`: the entity and collection as the catalogue's collection. */
 function catalogueName(name: ImageName, entity: string, ref: LibraryReference): ImageName {
-  const collection = `${entity}/${ref.collection}`;
-  const tag = catalogueTag(ref);
-  const url = `${collection}/${ref.container}`;
+  const { collection, image, tag } = catalogueParts(ref, entity);
+  const url = `${collection}/${image}`;
   const uri = `${url}:${tag}`;
-  return { ...name, registry: undefined, version: undefined, collection, image: ref.container, tag, url, uri, storage: `${uri}.sif` };
+  return { ...name, registry: undefined, version: undefined, collection, image, tag, url, uri, storage: `${uri}.sif` };
 }

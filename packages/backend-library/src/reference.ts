@@ -99,9 +99,16 @@ export function toReference(host: Host, name: ImageName): LibraryReference {
   return { ...ref, tags, tagged: true };
 }
 
-/** The tag a pull catalogues: the first one, or the pin for an image pinned without a tag (not a `latest` it may not be). */
-export function catalogueTag(ref: LibraryReference): string {
-  return (ref.hash && !ref.tagged ? ref.hash : ref.tags[0]).toLowerCase();
+/**
+ * What a pull catalogues a reference as: `<entity>/<collection>` as the collection, the container as the image,
+ * and the first tag, or the pin for an image pinned without a tag (not a `latest` it may not be).
+ */
+export function catalogueParts(ref: LibraryReference, entity: string): { collection: string; image: string; tag: string } {
+  return {
+    collection: `${entity}/${ref.collection}`,
+    image: ref.container,
+    tag: (ref.hash && !ref.tagged ? ref.hash : ref.tags[0]).toLowerCase(),
+  };
 }
 
 /**
@@ -111,8 +118,8 @@ export function catalogueTag(ref: LibraryReference): string {
 export function localName(input: string, host: Host): string | undefined {
   const ref = parseReference(host, input);
   if (!ref.entity) return undefined;
-  const tag = catalogueTag(ref);
-  return `${ref.entity}/${ref.collection}/${ref.container}:${tag}${ref.hash && tag !== ref.hash ? `@${ref.hash}` : ''}`;
+  const { collection, image, tag } = catalogueParts(ref, ref.entity);
+  return `${collection}/${image}:${tag}${ref.hash && tag !== ref.hash ? `@${ref.hash}` : ''}`;
 }
 
 /** `path:tag` (the first tag) or `path:sha256.<hex>`: what /v1/images and /v1/imagefile take. */
