@@ -93,6 +93,9 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     return runRemote(command, parsed, json, quiet);
   }
 
+  // a URI names a backend whose catalogue names only its plugin knows (BackendModule.localName): oclif loads them,
+  // so this path declines before it loads core
+  if (parsed.args.some((arg) => arg.includes('://'))) return false;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const core = require('@sregistry/core/local') as LocalCore;
   let wrote = false;
@@ -110,8 +113,6 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     stdout: tracked(process.stdout) as unknown as NodeJS.WriteStream,
     stderr: tracked(process.stderr) as unknown as NodeJS.WriteStream,
   });
-  // a URI names a backend whose catalogue names only its plugin knows (BackendModule.localName): oclif loads them
-  if (parsed.args.some((arg) => arg.includes('://'))) return false;
   const session = new core.Session({ output });
   try {
     if (command.catalogue !== false && !(await session.openFastReader())) return false;

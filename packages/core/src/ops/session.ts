@@ -178,11 +178,11 @@ export class Session {
     if (scheme && this.backends.has(scheme)) {
       let local: string | undefined;
       try {
-        const module = this.backends.module(scheme);
-        // the host API (transfers and all) loads only for a backend that asks for it
+        // the host API (transfers and all) loads only for a backend that asks for it: `?.` skips the argument too
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const host = () => (require('../backends/host') as typeof import('../backends/host')).backendHost();
-        local = module.localName?.(input, host());
+        local = this.backends
+          .module(scheme)
+          .localName?.(input, (require('../backends/host') as typeof import('../backends/host')).backendHost());
       } catch (error) {
         // a name the backend refuses is refused; a backend that cannot load leaves the generic rule
         if (isUserError(error) && error.code === 'EBADNAME') throw error;
