@@ -24,6 +24,11 @@ interface DockerConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** The registry a login or logout names: `host[:port]`, without a scheme or trailing slashes the user may type. */
+export function registryArgument(text: string): string {
+  return text.replace(/^(oras|https?):\/\//, '').replace(/\/+$/, '');
+}
+
 /** The Docker config that login writes and that is read first. */
 export function dockerConfigFile(env: Env = process.env): string {
   const home = env.HOME || os.homedir();

@@ -1,5 +1,5 @@
 import { OciClient } from '../../client';
-import { updateLogin } from '../../credentials';
+import { registryArgument, updateLogin } from '../../credentials';
 import { commandHost, hostCommandApi } from '../../host';
 
 const { Args, Flags, SregistryCommand } = hostCommandApi();
@@ -32,7 +32,7 @@ export default class OrasLogin extends SregistryCommand {
   async run() {
     const { args, flags } = await this.parse(OrasLogin);
     const host = commandHost();
-    const registry = args.registry.replace(/^(oras|https?):\/\//, '').replace(/\/+$/, '');
+    const registry = registryArgument(args.registry);
     if (!REGISTRY.test(registry)) {
       throw new host.UserError(`"${host.printable(registry, { max: 80 })}" is not a registry host[:port]`, {
         fix: 'name the registry alone, for example: sregistry oras login ghcr.io --username me --password-stdin',

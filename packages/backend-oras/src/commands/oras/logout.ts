@@ -1,4 +1,4 @@
-import { updateLogin } from '../../credentials';
+import { registryArgument, updateLogin } from '../../credentials';
 import { commandHost, hostCommandApi } from '../../host';
 
 const { Args, SregistryCommand } = hostCommandApi();
@@ -9,7 +9,7 @@ export default class OrasLogout extends SregistryCommand {
 
   async run() {
     const { args } = await this.parse(OrasLogout);
-    const registry = args.registry.replace(/^(oras|https?):\/\//, '').replace(/\/+$/, '');
+    const registry = registryArgument(args.registry);
     const { file, changed } = await updateLogin(commandHost(), registry, undefined);
     this.session.out.result(changed ? `Removed login credentials for ${registry} from ${file}` : `Not logged in to ${registry}`);
     return { registry, removed: changed, file };
