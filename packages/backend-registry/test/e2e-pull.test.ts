@@ -158,6 +158,36 @@ test('an existing file is refused without --force (file untouched) and replaced 
   assert.equal(sha256(file), tacos().sha256);
 });
 
+test('a file no image owns at the storage path is kept: refused before the download, replaced with --force', async () => {
+  // the server's worker has given its versions as sha256.<hex>: the client knows the storage path before the download
+  await server.rehash();
+  const { sha256: sha, path: served } = tacos();
+  await e.run(['rmi', 'vanessa/tacos:latest']);
+  const stored = path.join(e.storage, 'vanessa', 'tacos', `latest@${sha}.sif`);
+  fs.mkdirSync(path.dirname(stored), { recursive: true });
+  fs.writeFileSync(stored, 'put here by hand');
+  const downloads = () => server.requests.filter((q) => q.url.includes('/download/')).length;
+  const before = downloads();
+  const refused = await e.run(['pull', 'vanessa/tacos:latest']);
+  assertOneLineError(refused, /pull: .*latest@[0-9a-f]{64}\.sif exists.*--force/);
+  assert.equal(fs.readFileSync(stored, 'utf8'), 'put here by hand');
+  assert.equal(downloads(), before, 'nothing was downloaded only to be refused');
+  assert.equal(catalogRows(e).filter((x) => x.uri.startsWith('vanessa/tacos:')).length, 0);
+
+  // the same bytes (a catalogue made again over the same storage) are taken as they are
+  fs.copyFileSync(served, stored);
+  const same = await e.run(['pull', 'vanessa/tacos:latest']);
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(sha256(stored), sha);
+
+  await e.run(['rmi', 'vanessa/tacos:latest']);
+  fs.mkdirSync(path.dirname(stored), { recursive: true });
+  fs.writeFileSync(stored, 'put here by hand');
+  const forced = await e.run(['pull', '--force', 'vanessa/tacos:latest']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(sha256(stored), sha);
+});
+
 test('--name with --no-cache names the file; --name with the catalogue stores it there and records that path', async () => {
   const { sha256: sha } = tacos();
   const custom = await e.run(['pull', '--no-cache', '--name', 'custom.sif', 'vanessa/tacos:latest']);
@@ -177,7 +207,7 @@ test('--name with --no-cache names the file; --name with the catalogue stores it
 test('--json prints one document with the path and uri; --quiet hides only the announce line', async () => {
   const { sha256: sha } = tacos();
   const json = await e.run(['pull', '--json', 'vanessa/tacos:latest']);
-  assert.equal(json.code, 0, json.stderr);
+  assert.equal(json.code, 0, json.stdout);
   const doc = JSON.parse(json.stdout);
   assert.equal(doc.uri, `vanessa/tacos:latest@${sha}`);
   assert.equal(doc.path, path.join(e.storage, 'vanessa', 'tacos', `latest@${sha}.sif`));

@@ -109,6 +109,35 @@ test('rm keeps the file and says where; rmi removes both', async () => {
   assert.ok(!fs.existsSync(file));
 });
 
+test('add keeps a file that rm left at the storage path: refused unless the same bytes, replaced with --force', async () => {
+  const kept = path.join(cli.home, 'kept.sif');
+  fs.writeFileSync(kept, 'first bytes\n');
+  assert.equal((await cli.run(['add', kept, '--copy', '--name', 'lab/kept:v1@1.0'])).code, 0);
+  const rm = await cli.run(['rm', 'lab/kept:v1@1.0']);
+  assert.equal(rm.code, 0, rm.stderr);
+  const stored = storage('lab', 'kept', 'v1@1.0.sif');
+  assert.equal(fs.readFileSync(stored, 'utf8'), 'first bytes\n', 'rm keeps the file');
+
+  const other = path.join(cli.home, 'other.sif');
+  fs.writeFileSync(other, 'other bytes\n'); // the same size: only the bytes tell them apart
+  const refused = await cli.run(['add', other, '--copy', '--name', 'lab/kept:v1@1.0']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(
+    refused.stderr.trim().split('\n').at(-1) ?? '',
+    /^ERROR add: .*v1@1\.0\.sif exists; remove it first, or use --force to overwrite$/,
+  );
+  assert.equal(fs.readFileSync(stored, 'utf8'), 'first bytes\n');
+  assert.equal((await cli.run(['get', 'lab/kept:v1@1.0'])).code, 1, 'no row was written');
+
+  const same = await cli.run(['add', kept, '--copy', '--name', 'lab/kept:v1@1.0']);
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal((await cli.run(['rm', 'lab/kept:v1@1.0'])).code, 0);
+  const forced = await cli.run(['add', other, '--copy', '--force', '--name', 'lab/kept:v1@1.0']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(fs.readFileSync(stored, 'utf8'), 'other bytes\n');
+  await cli.run(['rmi', 'lab/kept:v1@1.0']);
+});
+
 test('usage errors exit 2, user errors exit 1 with one line and no stack', async () => {
   const noName = await cli.run(['add', 'x.sif']);
   assert.equal(noName.code, 2);

@@ -60,8 +60,10 @@ export interface CatalogAddOptions {
   metrics?: Record<string, unknown>;
   /** custom destination instead of the storage path */
   dest?: string;
-  /** what a refused `dest` is called in the message (`pull --name`) */
+  /** what a refused destination is called in the message (`pull --name`, `add`) */
   purpose?: string;
+  /** replace a file that no image owns at the storage path (the user's --force) */
+  force?: boolean;
 }
 
 export interface CatalogAddResult {
@@ -167,6 +169,12 @@ export class Catalog {
       }
     }
     if (options.dest) await this.targets.check(dest, { purpose: options.purpose ?? 'the destination', force: true, mayOwn: sameImage });
+    else {
+      // a file at the storage path that no row owns was put there by hand or by another tool: replacing it loses
+      // it, unless it holds the same bytes (a catalogue made again over the same storage folder)
+      const force = options.force || (await sameBytes(dest, source, options.sha256));
+      await this.targets.check(dest, { purpose: options.purpose ?? 'add', force, mayOwn: sameImage });
+    }
     // the row may now point at another file (pull --name of a stored image): the old one is removed afterwards
     const previous = (
       await this.database.find({ collection: named.collection, name: named.image, tag: named.tag, version: named.version ?? '' })
@@ -463,6 +471,14 @@ async function removeEmptyFolders(dir: string, root: string): Promise<void> {
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([fs.stat(a).catch(() => undefined), fs.stat(b).catch(() => undefined)]);
   return Boolean(x && y && x.dev === y.dev && x.ino === y.ino);
+}
+
+/** Whether `existing` is a regular file with the bytes of `source` (whose SHA-256 may be known already). */
+async function sameBytes(existing: string, source: string, sourceSha256?: string): Promise<boolean> {
+  const [there, here] = await Promise.all([fs.lstat(existing).catch(() => undefined), fs.stat(source)]);
+  if (!there?.isFile() || there.size !== here.size) return false;
+  const [a, b] = await Promise.all([sha256File(existing), sourceSha256 ?? sha256File(source)]);
+  return a === b;
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -12,6 +12,8 @@ export interface AddOptions {
   name: string;
   copy?: boolean;
   client?: string;
+  /** replace a file that no image owns at the storage path */
+  force?: boolean;
 }
 
 /** `<64 hex>`, `sha256.<64 hex>` (the Registry Server's form) or `sha256:<64 hex>` */
@@ -48,6 +50,7 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
     client: options.client ?? session.selection().name,
     copy: options.copy ?? false,
     sha256,
+    force: options.force,
   });
   if (linked) session.out.info(`${options.file} is a symbolic link: its target's bytes were copied; the link and its target stay`);
   session.out.result(`[container][${created ? 'new' : 'update'}] ${record.uri}`);

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256File } from '../catalog/hash';
 import { TargetGuard } from '../catalog/targets';
 import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
+import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
 import { isTrue } from '../settings/env';
@@ -82,6 +84,22 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     finalPath = path.resolve(options.name ?? noCacheName(remote.name));
     temp = tempBeside(finalPath);
   }
+  const wanted = remote.name;
+  const isThisImage = (r: ImageRecord) =>
+    r.collection === wanted.collection &&
+    r.name === wanted.image &&
+    r.tag === wanted.tag &&
+    (remote.version === undefined || r.version === remote.version);
+  // the version it will be catalogued under, when the service says it before the download
+  const expectedVersion = remote.version ?? remote.sha256?.toLowerCase();
+  if (catalog && !finalPath && expectedVersion !== undefined && !options.force) {
+    // a file no image owns where this one is stored: refused now rather than after the download (catalog.add
+    // checks again once the bytes are here)
+    const stored = catalog.storage.pathFor({ ...wanted, version: expectedVersion });
+    const found = await fs.promises.lstat(stored).catch(() => undefined);
+    if (found && !(await mayBeThisImage(found, stored, remote)))
+      await catalog.targets.check(stored, { purpose: 'pull', mayOwn: isThisImage });
+  }
   if (finalPath) {
     // asynchronous on purpose: Node 20's realpathSync reads the shared buffer of the last synchronous stat, so
     // a sync lstat of a FIFO here made the next require() resolve symlinked packages wrongly
@@ -98,16 +116,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       (exists && session.hasCatalogue()
         ? (await session.catalog('pull')).targets
         : new TargetGuard(undefined, session.paths.storageDir, session.paths.databaseFile));
-    const wanted = remote.name;
-    await guard.check(finalPath, {
-      purpose: 'pull --name',
-      force: options.force,
-      mayOwn: (r) =>
-        r.collection === wanted.collection &&
-        r.name === wanted.image &&
-        r.tag === wanted.tag &&
-        (remote.version === undefined || r.version === remote.version),
-    });
+    await guard.check(finalPath, { purpose: 'pull --name', force: options.force, mayOwn: isThisImage });
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
     const removed = await removeStaleTempsBeside(finalPath);
     if (removed > 0)
@@ -196,7 +205,8 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       url: remote.sourceUrl ?? remote.url,
       metrics: { manifest: storableManifest(emit, remote.manifest), format, size },
       dest: finalPath,
-      purpose: 'pull --name',
+      purpose: finalPath ? 'pull --name' : 'pull',
+      force: options.force,
     });
     await releaseTemp(ledger, temp);
     const pulled: PullResult = {
@@ -262,6 +272,16 @@ function storableManifest(emit: (event: PullEvent) => void, manifest: RemoteImag
       message: `the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`,
     }),
   );
+}
+
+/**
+ * Whether a file found where the image would be stored may hold its very bytes: the size and, when the service
+ * gives it, the sha256 agree. A file of the right size without a digest to compare is left to catalog.add.
+ */
+async function mayBeThisImage(found: fs.Stats, file: string, remote: RemoteImage): Promise<boolean> {
+  if (!found.isFile() || (remote.size !== undefined && found.size !== remote.size)) return false;
+  if (remote.sha256) return (await sha256File(file)) === remote.sha256.toLowerCase();
+  return remote.size !== undefined;
 }
 
 /**
