@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isUserError, type UserError } from '../src/errors';
+import { ByteRing } from '../src/transfer/byte-ring';
+import { DirectBody, directTarget } from '../src/transfer/direct-get';
 import { downloadToFile } from '../src/transfer/index';
 import type { DownloadRequest } from '../src/transfer/types';
 import { selfSignedCertificate } from './tls-helpers';
@@ -430,3 +432,27 @@ for (const threads of [false, true]) {
     });
   });
 }
+
+test('a consumer that refuses the last bytes read in place fails the body: receive rejects only once it has seen them', async () => {
+  const server = await rawServer((socket) => {
+    socket.write(Buffer.concat([head(['HTTP/1.1 200 OK', `Content-Length: ${DATA.length}`]), DATA]));
+  });
+  try {
+    const { body } = await DirectBody.get(directTarget(`${server.url}/x`)!, {}, { timeoutMs: 5000 });
+    // the socket reads into this memory, as a ranged part's worker has it
+    const memory = new ByteRing(new SharedArrayBuffer(8 * 1024 * 1024), 0);
+    let taken = 0;
+    await assert.rejects(
+      body.receive(async (chunks) => {
+        const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+        if (taken + bytes === DATA.length) throw new Error('refused the last bytes');
+        taken += bytes;
+        await memory.push(chunks);
+      }, memory),
+      /refused the last bytes/,
+    );
+    assert.ok(taken < DATA.length);
+  } finally {
+    await server.close();
+  }
+});

@@ -147,6 +147,57 @@ test('a part answered with the wrong range fails in one line and leaves no file'
   }
 });
 
+/** Object storage whose part at `at` (by first byte) is always answered with `length` bytes, Content-Length alike. */
+function wrongLengthPart(at: number, length: (asked: number) => number) {
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    const first = Number(m?.[1] ?? 0);
+    const last = Math.min(Number(m?.[2] ?? DATA.length - 1), DATA.length - 1);
+    const sent = first === at ? length(last - first + 1) : last - first + 1;
+    res.writeHead(206, { 'Content-Length': sent, 'Content-Range': `bytes ${first}-${last}/${DATA.length}` });
+    res.end(Buffer.concat([DATA.subarray(first, last + 1), Buffer.alloc(Math.max(0, sent - (last - first + 1)))]).subarray(0, sent));
+  };
+}
+
+test('a part that always ends short is asked again, then reported as the server’s size, not a cut connection', async () => {
+  const store = await serve(wrongLengthPart(4 * PART, (asked) => asked - 1000));
+  try {
+    const dest = path.join(dir, 'short.sif');
+    await assert.rejects(
+      downloadToFile({ url: `${store.url}/x`, dest, parts: { size: PART, concurrency: 2 }, retries: 2, backoffMs: 5 }),
+      (error: unknown) =>
+        isUserError(error) &&
+        error.code === 'ESIZE' &&
+        /ended part 5 of 11 after 64536 of its 65536 bytes, 3 times$/.test(error.message) &&
+        !error.message.includes('\n'),
+    );
+    assert.equal(
+      store.seen.filter((r) => r.headers.range === `bytes=${4 * PART}-${5 * PART - 1}`).length,
+      3,
+      'the part was asked for 3 times',
+    );
+    assert.equal(fs.existsSync(dest), false);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a part answered with more bytes than its range is refused at once', async () => {
+  const store = await serve(wrongLengthPart(2 * PART, (asked) => asked + 10));
+  try {
+    const dest = path.join(dir, 'long.sif');
+    await assert.rejects(
+      downloadToFile({ url: `${store.url}/x`, dest, parts: { size: PART, concurrency: 2 }, retries: 4, backoffMs: 5 }),
+      (error: unknown) =>
+        isUserError(error) && error.code === 'EBADANSWER' && /more than the 65536 bytes asked for in part 3/.test(error.message),
+    );
+    assert.equal(store.seen.filter((r) => r.headers.range === `bytes=${2 * PART}-${3 * PART - 1}`).length, 1, 'not asked again');
+    assert.equal(fs.existsSync(dest), false);
+  } finally {
+    await store.close();
+  }
+});
+
 test('a part answered 503 once is asked again, a part redirected is followed: exact, the headers of every part alike', async () => {
   const serveRange = objectStore();
   const answered = new Set<string>();

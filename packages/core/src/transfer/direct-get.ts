@@ -332,7 +332,9 @@ export class DirectBody {
     } else {
       this.take([bytes]);
     }
-    if (this.phase === 'complete') this.pump();
+    // bytes read in place are handed on by read() after this: finishing here would resolve before the consumer
+    // has taken the last of them (and lose its refusal of them)
+    if (this.phase === 'complete' && !this.gathered) this.pump();
   }
 
   private take(chunks: Buffer[]): void {

@@ -222,7 +222,7 @@ class PartsRun {
         this.received.set(index, 0);
         if (this.failure || isUserError(error)) throw this.failure ?? error;
         const retryable = error instanceof RetryablePart || error instanceof TransferFault || isTransientNetworkError(error, true);
-        if (!retryable || failures >= retries) throw error instanceof RetryablePart ? httpStatusError(error.status, this.plan.url) : error;
+        if (!retryable || failures >= retries) throw this.finalError(error, failures + 1);
         const wait = backoffDelay(failures, this.req.backoffMs);
         this.req.debug?.(
           `parts: part ${index + 1}/${this.plan.count} failed (${describe(error)}); retry ${failures + 1}/${retries} in ${wait} ms`,
@@ -231,6 +231,19 @@ class PartsRun {
         await sleep(wait, this.stop.signal).catch(() => undefined);
       }
     }
+  }
+
+  /** What a part that kept failing is reported as. */
+  private finalError(error: unknown, attempts: number): unknown {
+    if (error instanceof RetryablePart) return httpStatusError(error.status, this.plan.url);
+    // a body that ended short without a network error every time: the server's own answer, not a cut connection
+    if (error instanceof ShortPart) {
+      return new UserError(
+        `${urlOrigin(this.plan.url)} ended part ${error.index + 1} of ${this.plan.count} after ${error.got} of its ${error.wanted} bytes, ${attempts} times`,
+        { fix: 'pull again later; if it persists the image on the server is damaged or shorter than it says', code: 'ESIZE' },
+      );
+    }
+    return error;
   }
 
   private async open(start: number, end: number): Promise<PartBody> {
@@ -288,7 +301,13 @@ class PartsRun {
     /** one chunk into the file; a refusal (too long, the disk) is thrown */
     const take = (chunk: Buffer) => {
       idle.poke();
-      if (filled + chunk.length > length) throw new TransferFault(`part ${index + 1} is longer than ${length} bytes`, 'ECUTSHORT');
+      // more bytes than the range asked for is no cut connection: asking again gets the same answer
+      if (filled + chunk.length > length) {
+        throw new UserError(`${urlOrigin(this.plan.url)} sent more than the ${length} bytes asked for in part ${index + 1} of the image`, {
+          fix: 'pull again; a proxy on the way may not support Range requests (SREGISTRY_LIBRARY_CONCURRENCY=1 downloads in one stream)',
+          code: 'EBADANSWER',
+        });
+      }
       this.sink.writeAt([chunk], start + filled);
       filled += chunk.length;
       this.received.set(index, filled);
@@ -305,7 +324,7 @@ class PartsRun {
       idle.stop();
       this.stop.signal.removeEventListener('abort', onStop);
     }
-    if (filled !== length) throw new TransferFault(`part ${index + 1} got ${filled} of ${length} bytes`, 'ECUTSHORT');
+    if (filled !== length) throw new ShortPart(index, filled, length);
   }
 
   private report(force: boolean): void {
@@ -317,6 +336,17 @@ class PartsRun {
     let inFlight = 0;
     for (const bytes of this.received.values()) inFlight += bytes;
     callback(Math.min(this.plan.total, this.written * this.plan.partSize + inFlight), this.plan.total);
+  }
+}
+
+/** A part whose answer ended, without a network error, before all its bytes came (retried like a cut). */
+class ShortPart extends TransferFault {
+  constructor(
+    readonly index: number,
+    readonly got: number,
+    readonly wanted: number,
+  ) {
+    super(`part ${index + 1} got ${got} of ${wanted} bytes`, 'ECUTSHORT');
   }
 }
 
