@@ -1,4 +1,5 @@
 import { CommandHelp, Help } from '@oclif/core';
+import { helpDocument } from './help-json';
 
 type ListRows = Parameters<CommandHelp['renderList']>[0];
 type ListOptions = Parameters<CommandHelp['renderList']>[1];
@@ -32,6 +33,16 @@ export default class SregistryHelp extends Help {
    * "Command imgaes not found."
    */
   override async showHelp(argv: string[]): Promise<void> {
+    if (argv.includes('--json')) {
+      const document = helpDocument(
+        this.config,
+        argv.filter((a) => !a.startsWith('-')),
+      );
+      if (document !== undefined) {
+        this.log(JSON.stringify(document, null, 2));
+        return;
+      }
+    }
     try {
       await super.showHelp(argv);
     } catch (error) {

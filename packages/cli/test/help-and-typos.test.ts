@@ -115,10 +115,10 @@ test('help for a typo under --json, before or after help, is the JSON error enve
   const topic = await cli.run(['help', 'backend', 'lss', '--json']);
   assert.equal(topic.code, 2);
   assert.match(JSON.parse(topic.stdout).error.fix, /^did you mean "sregistry backend ls"\?/);
-  // help for a real command under --json still shows its page
-  const [viaHelp, viaFlag] = await Promise.all([cli.run(['help', 'pull', '--json']), cli.run(['pull', '--help'])]);
-  assert.equal(viaHelp.code, 0, viaHelp.stderr);
-  assert.equal(viaHelp.stdout, viaFlag.stdout);
+  // help for a real command under --json is its page as a document (the test below)
+  const real = await cli.run(['help', 'pull', '--json']);
+  assert.equal(real.code, 0, real.stderr);
+  assert.equal(JSON.parse(real.stdout).command, 'pull');
 });
 
 /** The column where each flag row's `--long` name starts, per FLAGS / GLOBAL FLAGS block. */
@@ -203,4 +203,41 @@ test('an unknown command is named alone, without the arguments after it', async 
   assert.equal(r.stderr, 'ERROR imgaes is not a sregistry command; did you mean "sregistry images"? (see: sregistry help)\n');
   const topic = await cli.run(['backend', 'lss', 'registry']);
   assert.match(topic.stderr, /^ERROR backend has no command "lss"; did you mean "sregistry backend ls"\?/);
+});
+
+test('help under --json is a document: a command with its arguments and flags, a topic, every command', async () => {
+  const [viaHelp, viaFlag] = await Promise.all([cli.run(['help', 'pull', '--json']), cli.run(['pull', '--help', '--json'])]);
+  assert.equal(viaHelp.code, 0, viaHelp.stderr);
+  assert.equal(viaHelp.stdout, viaFlag.stdout);
+  const pull = JSON.parse(viaHelp.stdout);
+  assert.equal(pull.command, 'pull');
+  assert.match(pull.summary, /^Pull an image/);
+  assert.equal(pull.usage, 'sregistry pull URI [flags]');
+  assert.deepEqual(
+    pull.args.map((a: { name: string; required: boolean }) => [a.name, a.required]),
+    [['uri', true]],
+  );
+  const force = pull.flags.find((f: { name: string }) => f.name === 'force');
+  assert.deepEqual({ char: force.char, type: force.type }, { char: 'f', type: 'boolean' });
+  assert.ok(
+    pull.flags.some((f: { name: string; type: string }) => f.name === 'name' && f.type === 'option'),
+    'an option flag',
+  );
+
+  const add = JSON.parse((await cli.run(['help', 'backend', 'add', '--json'])).stdout);
+  assert.equal(add.command, 'backend add');
+  assert.ok(
+    add.examples.every((e: string) => !e.includes('<%')),
+    'examples are rendered',
+  );
+
+  const topic = JSON.parse((await cli.run(['help', 'backend', '--json'])).stdout);
+  assert.equal(topic.topic, 'backend');
+  assert.ok(topic.commands.some((c: { command: string }) => c.command === 'backend ls'));
+
+  const root = await cli.run(['help', '--json']);
+  assert.equal(root.code, 0, root.stderr);
+  const all = JSON.parse(root.stdout);
+  assert.ok(all.commands.some((c: { command: string }) => c.command === 'images'));
+  assert.ok(!all.commands.some((c: { command: string }) => c.command === 'help:nope'));
 });
