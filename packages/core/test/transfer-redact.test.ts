@@ -24,6 +24,18 @@ describe('redactUrl', () => {
     );
   });
 
+  test('plain query values stay readable (?arch=, ?n=, ?value=), credential-named or -shaped ones do not', () => {
+    assert.equal(
+      redactUrl('https://lib.example.org/v1/imagefile/e/c/n:latest?arch=amd64&n=100&value=alpine'),
+      'https://lib.example.org/v1/imagefile/e/c/n:latest?arch=amd64&n=100&value=alpine',
+    );
+    assert.equal(
+      redactUrl('https://h/cb?code=4f1a&otp=123456&state=averyveryverylongvalue&access_token=x'),
+      'https://h/cb?code=***&otp=***&state=***&access_token=***',
+    );
+    assert.equal(redactUrl('https://h/x?arch=amd64&n=1', { allQuery: true }), 'https://h/x?arch=***&n=***');
+  });
+
   test('an unparseable URL is masked best effort', () => {
     const out = redactUrl('//user:pw@host/0b7bd5e2-7c7e-4d1e-9f6b-2b1d3c4a5e6f?token=x');
     assert.ok(!out.includes('0b7bd5e2'));

@@ -188,7 +188,7 @@ export class Catalog {
       image: dest,
       // a backend's source URL may carry credentials (user:password@, a signed query, a secret path segment); the
       // catalogue is read by anyone with the database file (and by the original client): keep them masked
-      url: options.url !== undefined ? redactUrl(options.url, { onlySecretQuery: true }) : options.name.url,
+      url: options.url !== undefined ? redactUrl(options.url) : options.name.url,
       client: options.client,
       metrics: { ...nameMetrics(options.name), ...options.metrics },
     };

@@ -29,9 +29,10 @@ function redactPath(pathname: string): string {
 
 // Query keys that carry credentials in signed storage URLs (S3 `X-Amz-Signature`, GCS `X-Goog-*`, Azure SAS `sig`,
 // `se`, `sp`, …) and in tokens handed out in links.
-const SECRET_QUERY_KEY = /sig|token|secret|key|cred|auth|pass|expire|policy|session|amz|goog|^(se|sp|sv|st|sr|skoid)$/i;
+const SECRET_QUERY_KEY =
+  /sig|token|secret|key|cred|auth|pass|expire|policy|session|amz|goog|otp|code|nonce|ticket|jwt|hmac|^(se|sp|sv|st|sr|skoid)$/i;
 
-/** In free text, a query value is masked when its key or its shape says credential; `?dir=/shub` stays readable. */
+/** A query value is masked when its key or its shape says credential; `?dir=/shub` and `?arch=amd64` stay readable. */
 function secretQueryPart(key: string, value: string): boolean {
   return SECRET_QUERY_KEY.test(key) || value.length >= 12 || looksSecret(value);
 }
@@ -52,12 +53,13 @@ function redactQuery(query: string, onlySecret = false): string {
 }
 
 /**
- * The URL without credentials: userinfo removed, secret-looking path segments (uuid, ≥32 hex chars) and every
- * query value replaced by `***`, fragment dropped. Unparseable input is masked the same way, best effort.
+ * The URL without credentials: userinfo removed, secret-looking path segments (uuid, ≥32 hex chars) and the query
+ * values that may be credentials (by key or shape, secretQueryPart) replaced by `***`, fragment dropped; with
+ * `allQuery`, every query value. Unparseable input is masked the same way, best effort.
  */
-export function redactUrl(url: string | URL, options: { onlySecretQuery?: boolean } = {}): string {
+export function redactUrl(url: string | URL, options: { allQuery?: boolean } = {}): string {
   const text = String(url);
-  const only = options.onlySecretQuery ?? false;
+  const only = !options.allQuery;
   let parsed: URL;
   try {
     parsed = new URL(text);
@@ -134,7 +136,7 @@ export function redactText(text: string): string {
       const tail = match.match(PROSE_AFTER_URL)?.[0] ?? '';
       const url = match.slice(0, match.length - tail.length);
       // a URL in prose (a hint of ours, a server's message) keeps query values that are not credential-shaped
-      const masked = redactUrl(url, { onlySecretQuery: true });
+      const masked = redactUrl(url);
       // parsing adds a `/` to a bare origin; the text keeps its own spelling when nothing was masked
       return `${masked === `${url}/` ? url : masked}${tail}`;
     })
