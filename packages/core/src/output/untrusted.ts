@@ -2,7 +2,7 @@
 // through these functions: credentials masked (transfer/redact.ts), control characters escaped so nothing
 // reaches the terminal as a command (colours, OSC 8 links, clear-screen, window titles, bidi reordering) and a
 // newline cannot forge another `ERROR` line, and long text capped. One rule for error lines, tables and --json.
-import { redactText } from '../transfer/redact';
+import { CREDENTIAL_WORDS, redactText } from '../transfer/redact';
 
 /**
  * C0 and C1 controls, DEL, the Unicode line/paragraph separators and the bidi marks, embeddings, overrides and
@@ -36,8 +36,11 @@ export function printable(value: unknown, options: { max?: number } = {}): strin
   return `${escapeControls(text.slice(0, end))}… (${text.length - end} more characters)`;
 }
 
-/** Field names whose values are credentials wherever they appear (e.g. `pushSecret` in a library manifest). */
-const SECRET_KEY = /secret|token|passw|signature|credential|^authori[sz]ation$|api[-_]?key|^cookie$/i;
+/**
+ * Field names whose values are credentials wherever they appear (e.g. `pushSecret` in a library manifest): the
+ * credential words anywhere in the name, and the two header names only whole (`authorizationUrl` is an address).
+ */
+const SECRET_KEY = new RegExp(`${CREDENTIAL_WORDS}|^authori[sz]ation$|^cookie$`, 'i');
 /**
  * A secret-named field that says where a secret is kept (`secretsFile`, `tokenPath`) holds a path, not the secret:
  * `backend status --json` printed its secrets file as `***`. Its text is still redacted like any string.

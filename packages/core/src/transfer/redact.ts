@@ -27,10 +27,18 @@ function redactPath(pathname: string): string {
     .join('/');
 }
 
-// Query keys that carry credentials in signed storage URLs (S3 `X-Amz-Signature`, GCS `X-Goog-*`, Azure SAS `sig`,
-// `se`, `sp`, …) and in tokens handed out in links.
-const SECRET_QUERY_KEY =
-  /sig|token|secret|key|cred|auth|pass|expire|policy|session|amz|goog|otp|code|nonce|ticket|jwt|hmac|^(se|sp|sv|st|sr|skoid)$/i;
+/**
+ * The words that name a credential, the one list behind every name-based mask: JSON field names (untrusted.ts),
+ * query keys and `name=value` or `"name": "value"` pairs in text (below). Each use adds only what its shape needs.
+ */
+export const CREDENTIAL_WORDS = 'token|secret|passw(?:or)?d|passphrase|api[-_]?key|credential|signature';
+
+// Query keys: besides the words, those that carry credentials in signed storage URLs (S3 `X-Amz-*`, GCS
+// `X-Goog-*`, Azure SAS `sig`, `se`, `sp`, …) and in links handed out with a code or one-time password.
+const SECRET_QUERY_KEY = new RegExp(
+  `${CREDENTIAL_WORDS}|sig|key|cred|auth|pass|expire|policy|session|amz|goog|otp|code|nonce|ticket|jwt|hmac|^(se|sp|sv|st|sr|skoid)$`,
+  'i',
+);
 
 /** A query value is masked when its key or its shape says credential; `?dir=/shub` and `?arch=amd64` stay readable. */
 function secretQueryPart(key: string, value: string): boolean {
@@ -116,7 +124,7 @@ const COOKIE_ECHO = /\b(cookie|set-cookie)(["']?[ \t]*[:=][ \t]*["']?)[^\r\n"'\\
 const SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)([ \t]+)([A-Za-z0-9._~+/=:-]{8,})/g;
 // A credential echoed as a form field or query pair (`password=hunter2`, `access_token=…`) or as a quoted JSON
 // member (`"token": "…"`). Only these two shapes: a word after `token:` in prose ("invalid token: expired") stays.
-const SECRET_NAMES = '(?:access_|refresh_|id_|auth_|api_)?token|password|passwd|passphrase|client_secret|secret|api[-_]?key';
+const SECRET_NAMES = `(?:access_|refresh_|id_|auth_|api_|client_)?(?:${CREDENTIAL_WORDS})`;
 const PAIR_SECRET = new RegExp(`\\b(${SECRET_NAMES})=[^\\s"'\\\\,;&<>]+`, 'gi');
 const JSON_SECRET = new RegExp(`"(${SECRET_NAMES})"([ \\t]*:[ \\t]*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
