@@ -31,7 +31,7 @@ if (asksForVersion(args)) {
       ? require('../dist/fast-path').runFast(args, prepare)
       : Promise.resolve(false);
   fast.then((done) => {
-    if (done) return;
+    if (done) return exitOnceFlushed();
     prepare();
     require('./oclif-core').useOclifBundle();
     // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts)
@@ -44,6 +44,16 @@ if (asksForVersion(args)) {
     const root = require('node:path').join(__dirname, '..');
     return require('@oclif/core').execute({ args, loadOptions: { root, pjson: require('../package.json') } });
   });
+}
+
+/**
+ * Ends the process once a command run here has finished (every step of it is awaited, so nothing of its work is
+ * left) and what it printed is out. Waiting for Node's own exit instead costs 5-10 ms of every such command for
+ * tearing down what nobody uses any more (the event loop's last turns, the thread pool, the heap).
+ */
+function exitOnceFlushed() {
+  const pending = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
+  Promise.all(pending.map((stream) => new Promise((resolve) => stream.once('drain', resolve)))).then(() => process.exit());
 }
 
 /** oclif's cache folder for this CLI: $SREGISTRY_CACHE_DIR, else $XDG_CACHE_HOME/sregistry, else ~/.cache/sregistry. */

@@ -169,9 +169,10 @@ export class Catalog {
       }
     }
     if (options.dest) await this.targets.check(dest, { purpose: options.purpose ?? 'the destination', force: true, mayOwn: sameImage });
-    else {
+    else if (await fs.lstat(dest).catch(() => undefined)) {
       // a file at the storage path that no row owns was put there by hand or by another tool: replacing it loses
-      // it, unless it holds the same bytes (a catalogue made again over the same storage folder)
+      // it, unless it holds the same bytes (a catalogue made again over the same storage folder). The usual case,
+      // nothing there, costs the one lstat.
       const force = options.force || (await sameBytes(dest, source, options.sha256));
       await this.targets.check(dest, { purpose: options.purpose ?? 'add', force, mayOwn: sameImage });
     }
