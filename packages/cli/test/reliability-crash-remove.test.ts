@@ -46,7 +46,7 @@ function removed(uri: string): (l: Layout) => boolean {
 }
 
 test('rmi killed at every step: the row and the file go together', async () => {
-  const points = ['remove-intent-written', 'db-before-commit', 'remove-after-row-before-unlink', 'remove-before-intent-end'];
+  const points = ['remove-intent-written', 'db-before-commit', 'remove-after-unlink-before-row', 'remove-before-intent-end'];
   for (const [i, point] of points.entries()) {
     const r = await check({ args: ['rmi', `crash/rm-${i}:v1`], point, rerun: 'if-not-done', done: removed(`crash/rm-${i}:v1`) });
     assert.equal(r.outcome, 'completed', 'the intent was written first, so recovery finishes the removal');

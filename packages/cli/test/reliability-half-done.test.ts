@@ -150,6 +150,31 @@ test('add (move) of a file on a read-only file system is refused before anything
   assert.deepEqual(invariantProblems(sb), []);
 });
 
+test('rmi of a file that cannot be deleted keeps the row and the file, and leaves nothing for recovery', async (t) => {
+  // the image's folder on a file system made read-only after the add (root may delete anything else)
+  const mount = mountTmpfs(path.join(sb.storage, 'rofolder', 'image'), { sizeKb: 1024 });
+  if (!mount) {
+    skipped.push('rmi on a read-only folder (mount not permitted)');
+    t.skip('mount not permitted');
+    return;
+  }
+  undo.push(() => mount.unmount());
+  const added = await sb.run(['add', 'good.sif', '--name', 'rofolder/image:v1', '--copy']);
+  assert.equal(added.code, 0, added.stderr);
+  const file = (await sb.run(['get', 'rofolder/image:v1'])).stdout.trim();
+  mount.readOnly();
+  const r = await sb.run(['rmi', 'rofolder/image:v1']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  const journal = path.join(sb.storage, '.tmp', 'journal');
+  assert.deepEqual(fs.existsSync(journal) ? fs.readdirSync(journal) : [], [], 'no intent left for another command to finish');
+  // the next command (recovery runs first) still finds both
+  const got = await sb.run(['get', 'rofolder/image:v1']);
+  assert.equal(got.stdout.trim(), file, got.stderr);
+  assert.ok(fs.existsSync(file));
+  lines.push(`rmi of a file on a read-only folder: ${r.stderr.trim()}`);
+});
+
 test('a full disk under the database folder is one line and places nothing', async (t) => {
   const full = sandbox();
   undo.push(() => full.cleanup());

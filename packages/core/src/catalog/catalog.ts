@@ -290,7 +290,8 @@ export class Catalog {
     await this.journaled(
       { op: 'remove', id: record.id, file },
       () => this.finishRemove(record.id, file),
-      async () => (await this.database.findByImagePath(file)).every((r) => r.id !== record.id),
+      // the file goes first: while it is there and so is the row, nothing changed and nothing is left to finish
+      async () => (exists && !(await isFile(file))) || (await this.database.findByImagePath(file)).every((r) => r.id !== record.id),
     );
     return { path: file, fileRemoved: exists, fileMissing: !exists };
   }
@@ -370,15 +371,20 @@ export class Catalog {
     );
   }
 
+  /**
+   * The file, then the row. A file that cannot be deleted (a folder of another user, a read-only file system)
+   * fails the command with the row and the file as they were, so no intent is left for recovery to finish: in a
+   * team catalogue, another user's next command would otherwise delete what this user had no right to.
+   */
   private async finishRemove(id: number, file: string): Promise<void> {
+    await this.removeIfUnused(file, id);
+    pausePoint('remove-after-unlink-before-row');
     await this.database.remove(id);
-    pausePoint('remove-after-row-before-unlink');
-    await this.removeIfUnused(file);
   }
 
-  /** Deletes a file no row points to any more (a record left it); kept while another row uses it. */
-  private async removeIfUnused(file: string): Promise<void> {
-    if ((await this.database.findByImagePath(file)).length === 0) await fs.rm(file, { force: true });
+  /** Deletes a file no row (but `leaving`, on its way out) points to; kept while another row uses it. */
+  private async removeIfUnused(file: string, leaving?: number): Promise<void> {
+    if ((await this.database.findByImagePath(file)).every((r) => r.id === leaving)) await fs.rm(file, { force: true });
   }
 
   /**
