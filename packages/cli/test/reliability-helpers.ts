@@ -88,6 +88,24 @@ export async function killAtPoint(
   point: string,
   options: RunOptions & { bytes?: number } = {},
 ): Promise<KillOutcome> {
+  const { child, paused, detail } = await runToPoint(sb, args, point, options);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const result = await exited(child);
+  return { paused, detail, code: paused ? null : result.code, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs the CLI with a hold point armed (testing-hooks holdPoint: the process waits there, alive to its signals)
+ * and sends it `signal` once it is there: Ctrl-C at a moment too short to hit by timing.
+ */
+export async function signalAtPoint(sb: Sandbox, args: string[], point: string, signal: NodeJS.Signals, options: RunOptions = {}) {
+  const { child, paused } = await runToPoint(sb, args, point, options);
+  if (paused && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return { reached: paused, ...(await exited(child)) };
+}
+
+/** Spawns the CLI with `point` armed and waits until it is reached, the CLI ends, or the time is up. */
+async function runToPoint(sb: Sandbox, args: string[], point: string, options: RunOptions & { bytes?: number }) {
   const pauseFile = path.join(sb.home, `.pause-${process.pid}-${Date.now()}`);
   const env = {
     ...sb.env,
@@ -105,11 +123,8 @@ export async function killAtPoint(
     if (detail.startsWith('paused ')) break;
     await sleep(15);
   }
-  const paused = detail.startsWith('paused ');
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  const result = await exited(child);
   fs.rmSync(pauseFile, { force: true });
-  return { paused, detail, code: paused ? null : result.code, stdout: result.stdout, stderr: result.stderr };
+  return { child, paused: detail.startsWith('paused '), detail };
 }
 
 /** Spawns the CLI and SIGKILLs it when `when` resolves (a timer, a byte count seen by a proxy, …). */

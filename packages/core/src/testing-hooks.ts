@@ -53,11 +53,28 @@ export function pauseAtBytes(name: string, bytes: number): void {
   if (bytes >= (Number.isFinite(threshold) ? threshold : 1)) freeze(`${name} ${bytes}`);
 }
 
-function freeze(what: string): never {
+/**
+ * Like pausePoint, but the process stays alive to its signals: the returned promise never settles while `name` is
+ * armed, so a test can send a catchable signal (Ctrl-C) at a moment that is otherwise too short to hit (a copy
+ * into storage). Unarmed, it resolves at once.
+ */
+export function holdPoint(name: string): Promise<void> {
+  if (armed()?.point !== name) return Promise.resolve();
+  announce(name);
+  // the interval keeps the event loop going, so signal handlers run; it ends with the process
+  setInterval(() => {}, 60_000);
+  return new Promise<void>(() => {});
+}
+
+function announce(what: string): void {
   const file = armed()?.file;
-  // written synchronously and whole: the test polls for this line, then kills
+  // written synchronously and whole: the test polls for this line
   if (file) fs.writeFileSync(file, `paused ${what} pid ${process.pid}\n`);
   else process.stderr.write(`paused ${what} pid ${process.pid}\n`);
+}
+
+function freeze(what: string): never {
+  announce(what);
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0);
 }

@@ -12,6 +12,12 @@ export default class Add extends SregistryCommand {
 
   async run() {
     const { args, flags } = await this.parse(Add);
-    return hostCore().addImage(this.session, { file: args.file, name: flags.name, copy: flags.copy, force: flags.force });
+    return hostCore().addImage(this.session, {
+      file: args.file,
+      name: flags.name,
+      copy: flags.copy,
+      force: flags.force,
+      signal: this.signal,
+    });
   }
 }

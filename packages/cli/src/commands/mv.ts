@@ -12,6 +12,6 @@ export default class Mv extends SregistryCommand {
 
   async run() {
     const { args, flags } = await this.parse(Mv);
-    return hostCore().moveImage(this.session, args.uri, args.path, { force: flags.force });
+    return hostCore().moveImage(this.session, args.uri, args.path, { force: flags.force, signal: this.signal });
   }
 }

@@ -64,6 +64,8 @@ export interface CatalogAddOptions {
   purpose?: string;
   /** replace a file that no image owns at the storage path (the user's --force) */
   force?: boolean;
+  /** Ctrl-C: until the file is placed, the add is given up and nothing of it is left */
+  signal?: AbortSignal;
 }
 
 export interface CatalogAddResult {
@@ -199,7 +201,7 @@ export class Catalog {
     const { record, created } = await this.journaled(
       { op: 'add', source, dest, copy, row, ...(replaces ? { replaces } : {}) },
       async () => {
-        await this.storage.place(source, dest, { copy });
+        await this.storage.place(source, dest, { copy, signal: options.signal });
         pausePoint('add-after-place-before-row');
         const result = await this.database.upsert(row);
         rowWritten = true;
@@ -231,7 +233,7 @@ export class Catalog {
    * client-spec §2.8: moves the record's file to `destPath` (an existing folder keeps the file name; the
    * parent folder of a file path must exist) and records the new path.
    */
-  async move(record: ImageRecord, destPath: string, options: { force?: boolean } = {}): Promise<ImageRecord> {
+  async move(record: ImageRecord, destPath: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record);
     let to = path.resolve(destPath);
     const stat = await fs.stat(to).catch(() => undefined);
@@ -259,7 +261,7 @@ export class Catalog {
         code: 'EEXIST',
       });
     }
-    return this.relocate(record, from, to, { image: to });
+    return this.relocate(record, from, to, { image: to }, options.signal);
   }
 
   /**
@@ -351,12 +353,14 @@ export class Catalog {
     from: string,
     to: string,
     changes: Extract<Intent, { op: 'move' }>['changes'],
+    signal?: AbortSignal,
   ): Promise<ImageRecord> {
     let rowWritten = false;
     return this.journaled(
       { op: 'move', id: record.id, from, to, changes },
       async () => {
-        await this.storage.place(from, to);
+        // across file systems a move is a copy: Ctrl-C gives it up until the file is in place
+        await this.storage.place(from, to, { signal });
         pausePoint('move-after-place-before-row');
         const updated = await this.database.update(record.id, changes);
         rowWritten = true;

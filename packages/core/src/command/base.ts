@@ -114,7 +114,11 @@ export abstract class SregistryCommand extends Command {
   override async finally(error: Error | undefined): Promise<unknown> {
     this.interrupt.release();
     await this.session?.close().catch(() => {});
-    return super.finally(error);
+    const result = await super.finally(error);
+    // a cancelled command is over once it said so: work it gave up and cannot stop (a copy into storage) must
+    // not keep the process alive until it ends
+    if (isUserError(error) && error.code === 'ECANCELLED') process.exit(error.exitCode ?? 130);
+    return result;
   }
 }
 

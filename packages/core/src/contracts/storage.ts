@@ -10,8 +10,11 @@ export interface Storage {
   pathFor(name: ImageName & { version: string }): string;
   /** A temporary file inside the root for a transfer that will be placed with `place`. */
   tempPath(hint?: string): Promise<string>;
-  /** Atomically move (or copy) a file to `dest`, creating folders. */
-  place(source: string, dest: string, options?: { copy?: boolean }): Promise<void>;
+  /**
+   * Atomically move (or copy) a file to `dest`, creating folders. With `signal`, an abort before `dest` appears
+   * rejects at once with ECANCELLED and leaves `dest` as it was.
+   */
+  place(source: string, dest: string, options?: { copy?: boolean; signal?: AbortSignal }): Promise<void>;
   /**
    * Remove leftovers of interrupted transfers: those older than `maxAgeMs`, and at once those of processes
    * of this host that are gone. `fullSweep` also walks the image folders, not only the temp folder.

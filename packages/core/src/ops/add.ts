@@ -14,6 +14,8 @@ export interface AddOptions {
   client?: string;
   /** replace a file that no image owns at the storage path */
   force?: boolean;
+  /** Ctrl-C gives the add up while its file is being copied or moved in */
+  signal?: AbortSignal;
 }
 
 /** `<64 hex>`, `sha256.<64 hex>` (the Registry Server's form) or `sha256:<64 hex>` */
@@ -51,6 +53,7 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
     copy: options.copy ?? false,
     sha256,
     force: options.force,
+    signal: options.signal,
   });
   if (linked) session.out.info(`${options.file} is a symbolic link: its target's bytes were copied; the link and its target stay`);
   session.out.result(`[container][${created ? 'new' : 'update'}] ${record.uri}`);

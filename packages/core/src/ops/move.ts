@@ -10,7 +10,7 @@ export async function moveImage(
   session: Session,
   query: string,
   dest: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; signal?: AbortSignal } = {},
 ): Promise<ImageRecordJson> {
   // path.resolve('') is the current folder: an empty argument (an unset variable) must not mean "here"
   if (dest.trim() === '') throw new UserError('the destination path is empty', { fix: 'give a folder or a file path', code: 'EUSAGE' });

@@ -2,7 +2,8 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from '../settings/atomic-write';
-import { pausePoint } from '../testing-hooks';
+import { holdPoint, pausePoint } from '../testing-hooks';
+import { cancelled } from '../transfer/retry';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, tempBeside } from './temp-files';
 
 /**
@@ -12,16 +13,22 @@ import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, tempBeside 
  *   unlink the source. A crash leaves the source intact and at worst a recognisable temp file.
  * The folders are fsynced so the new directory entries survive a power cut.
  */
-export async function placeFile(source: string, dest: string, options: { copy?: boolean; ledger?: string } = {}): Promise<void> {
+export async function placeFile(
+  source: string,
+  dest: string,
+  options: { copy?: boolean; ledger?: string; signal?: AbortSignal } = {},
+): Promise<void> {
   const from = path.resolve(source);
   const to = path.resolve(dest);
   const dir = path.dirname(to);
+  const signal = options.signal;
   await fs.mkdir(dir, { recursive: true });
   if (from === to) return;
 
   if (!options.copy) {
-    await syncFile(from);
+    await untilAborted(syncFile(from), signal);
     pausePoint('place-before-rename');
+    stopIfAborted(signal);
     try {
       await fs.rename(from, to);
       pausePoint('place-after-rename');
@@ -39,10 +46,15 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
   // the note in storage's .tmp lets the next command find this temp if we are killed (options.ledger)
   await noteTemp(options.ledger, tmp);
   try {
-    // copyFile lets the kernel stream (or reflink) the bytes: memory does not grow with the file
-    await fs.copyFile(from, tmp, constants.COPYFILE_EXCL);
-    await syncFile(tmp);
+    // copyFile lets the kernel stream (or reflink) the bytes: memory does not grow with the file. It cannot be
+    // stopped half-way, so an abort gives it up (the temp is deleted below; the copy ends with the process).
+    await untilAborted(
+      holdPoint('place-copy-in-progress').then(() => fs.copyFile(from, tmp, constants.COPYFILE_EXCL)),
+      signal,
+    );
+    await untilAborted(syncFile(tmp), signal);
     pausePoint('place-copy-temp-written');
+    stopIfAborted(signal);
     await fs.rename(tmp, to);
   } catch (error) {
     await discardTemp(options.ledger, tmp);
@@ -56,6 +68,22 @@ export async function placeFile(source: string, dest: string, options: { copy?: 
     await fs.unlink(from);
     await syncDir(path.dirname(from));
   }
+}
+
+/** `work`, or ECANCELLED as soon as `signal` aborts (the work itself goes on unwatched). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  stopIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled(signal, 'copy into storage'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The last moment to give up: before the rename that makes `dest` appear. */
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled(signal, 'copy into storage');
 }
 
 async function syncFile(file: string): Promise<void> {
