@@ -131,11 +131,54 @@ test('add keeps a file that rm left at the storage path: refused unless the same
 
   const same = await cli.run(['add', kept, '--copy', '--name', 'lab/kept:v1@1.0']);
   assert.equal(same.code, 0, same.stderr);
+  // catalogued again: other bytes under the same name and version are refused too
+  const again = await cli.run(['add', other, '--copy', '--name', 'lab/kept:v1@1.0']);
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(
+    again.stderr.trim().split('\n').at(-1) ?? '',
+    /^ERROR lab\/kept:v1@1\.0 is catalogued already, with other bytes .*; use --force/,
+  );
+  assert.equal(fs.readFileSync(stored, 'utf8'), 'first bytes\n');
   assert.equal((await cli.run(['rm', 'lab/kept:v1@1.0'])).code, 0);
   const forced = await cli.run(['add', other, '--copy', '--force', '--name', 'lab/kept:v1@1.0']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(fs.readFileSync(stored, 'utf8'), 'other bytes\n');
   await cli.run(['rmi', 'lab/kept:v1@1.0']);
+});
+
+test('rename keeps a file already at the new storage path: one rm kept, or another image moved there', async () => {
+  const a = path.join(cli.home, 'ren-a.sif');
+  const b = path.join(cli.home, 'ren-b.sif');
+  fs.writeFileSync(a, 'AAAA\n');
+  fs.writeFileSync(b, 'BBBB\n');
+  assert.equal((await cli.run(['add', a, '--copy', '--name', 'ren/n:1@v'])).code, 0);
+  assert.equal((await cli.run(['add', b, '--copy', '--name', 'ren/m:1@v'])).code, 0);
+  assert.equal((await cli.run(['rm', 'ren/m:1@v'])).code, 0);
+  const kept = storage('ren', 'm', '1@v.sif');
+  const refused = await cli.run(['rename', 'ren/n:1@v', 'ren/m:1']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr.trim(), /^ERROR rename: .*ren\/m\/1@v\.sif exists; remove it first, or use --force to overwrite$/);
+  assert.equal(fs.readFileSync(kept, 'utf8'), 'BBBB\n', 'the kept file is untouched');
+  assert.equal((await cli.run(['get', 'ren/n:1@v'])).stdout.trim(), storage('ren', 'n', '1@v.sif'), 'the image did not move');
+
+  // another catalogued image's file, moved to that path: refused even with --force
+  fs.rmSync(kept);
+  const p = path.join(cli.home, 'ren-p.sif');
+  fs.writeFileSync(p, 'PPPP\n');
+  assert.equal((await cli.run(['add', p, '--copy', '--name', 'ren/p:1@v'])).code, 0);
+  assert.equal((await cli.run(['mv', 'ren/p:1@v', kept])).code, 0);
+  const other = await cli.run(['rename', 'ren/n:1@v', 'ren/m:1', '--force']);
+  assert.equal(other.code, 1, other.stderr);
+  assert.match(other.stderr, /is the file of ren\/p:1@v/);
+  assert.equal(fs.readFileSync(kept, 'utf8'), 'PPPP\n');
+
+  // a file nobody owns is replaced with --force
+  assert.equal((await cli.run(['rmi', 'ren/p:1@v'])).code, 0);
+  fs.writeFileSync(kept, 'by hand\n');
+  const forced = await cli.run(['rename', 'ren/n:1@v', 'ren/m:1', '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(fs.readFileSync(kept, 'utf8'), 'AAAA\n');
+  await cli.run(['rmi', 'ren/m:1@v']);
 });
 
 test('usage errors exit 2, user errors exit 1 with one line and no stack', async () => {

@@ -64,6 +64,8 @@ export interface CatalogAddOptions {
   purpose?: string;
   /** replace a file that no image owns at the storage path (the user's --force) */
   force?: boolean;
+  /** this image's own file is replaced only by the same bytes or with `force` (add; a pull refreshes it) */
+  keepOwnBytes?: boolean;
   /** Ctrl-C: until the file is placed, the add is given up and nothing of it is left */
   signal?: AbortSignal;
 }
@@ -172,11 +174,22 @@ export class Catalog {
     }
     if (options.dest) await this.targets.check(dest, { purpose: options.purpose ?? 'the destination', force: true, mayOwn: sameImage });
     else if (await fs.lstat(dest).catch(() => undefined)) {
-      // a file at the storage path that no row owns was put there by hand or by another tool: replacing it loses
-      // it, unless it holds the same bytes (a catalogue made again over the same storage folder). The usual case,
-      // nothing there, costs the one lstat.
-      const force = options.force || (await sameBytes(dest, source, options.sha256));
-      await this.targets.check(dest, { purpose: options.purpose ?? 'add', force, mayOwn: sameImage });
+      // A file at the storage path that no row owns was put there by hand or by another tool: replacing it loses
+      // it, unless it holds the same bytes (a catalogue made again over the same storage folder). This image's
+      // own file is replaced as a pull refreshes it; with keepOwnBytes (add) only by the same bytes or --force.
+      // The usual case, nothing there, costs the one lstat.
+      const owners = await this.targets.recordsUsing(dest);
+      const own = owners.length > 0 && owners.every(sameImage);
+      if (!own || options.keepOwnBytes) {
+        const replaceable = options.force || (await sameBytes(dest, source, options.sha256));
+        if (!own) await this.targets.check(dest, { purpose: options.purpose ?? 'add', force: replaceable, mayOwn: sameImage });
+        else if (!replaceable) {
+          throw new UserError(`${named.uri} is catalogued already, with other bytes (${dest})`, {
+            fix: 'use --force to replace its file, or give the new file another version',
+            code: 'EEXIST',
+          });
+        }
+      }
     }
     // the row may now point at another file (pull --name of a stored image): the old one is removed afterwards
     const previous = (
@@ -268,7 +281,7 @@ export class Catalog {
    * client-spec §2.9: gives the record a new collection/name/tag (its version is kept) and moves the file to
    * the storage path of the new name.
    */
-  async rename(record: ImageRecord, newName: ImageName): Promise<ImageRecord> {
+  async rename(record: ImageRecord, newName: ImageName, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record, 'Not found! Please pull it and then rename to the appropriate location.');
     const named = withVersion(newName, record.version ?? undefined);
     const version = named.version ?? '';
@@ -277,8 +290,14 @@ export class Catalog {
     if (clash && clash.id !== record.id && clash.client === record.client) {
       throw new UserError(`${clash.uri ?? named.uri} already exists`, { fix: 'remove it first or choose another name', code: 'EEXIST' });
     }
+    // a file already at the new path (one rm kept, another image's moved there, one put there by hand) is kept,
+    // as mv keeps it
+    if (to !== from && (await fs.lstat(to).catch(() => undefined))) {
+      await this.targets.check(to, { purpose: 'rename', force: options.force, mayOwn: (r) => r.id === record.id });
+    }
     const uri = `${named.collection}/${named.image}:${named.tag}${version ? `@${version}` : ''}`;
-    return this.relocate(record, from, to, { collection: named.collection, name: named.image, tag: named.tag, uri, image: to });
+    const changes = { collection: named.collection, name: named.image, tag: named.tag, uri, image: to };
+    return this.relocate(record, from, to, changes, options.signal);
   }
 
   /** `rm` (deleteFile false: the row goes, the file stays) and `rmi` (row and file). */

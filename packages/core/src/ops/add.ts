@@ -53,6 +53,7 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
     copy: options.copy ?? false,
     sha256,
     force: options.force,
+    keepOwnBytes: true,
     signal: options.signal,
   });
   if (linked) session.out.info(`${options.file} is a symbolic link: its target's bytes were copied; the link and its target stay`);

@@ -23,12 +23,17 @@ export async function moveImage(
 }
 
 /** `rename <uri> <new-uri>`: new collection/name/tag, same version, file moved to its new storage path. */
-export async function renameImage(session: Session, query: string, newName: string): Promise<ImageRecordJson> {
+export async function renameImage(
+  session: Session,
+  query: string,
+  newName: string,
+  options: { force?: boolean; signal?: AbortSignal } = {},
+): Promise<ImageRecordJson> {
   const catalog = await session.catalog('rename');
   const record = await findRecord(session, query, 'rename', catalog);
   const before = record.image;
   const target = session.parseNewLocal(newName, 'the new name');
-  const updated = await catalog.rename(record, target);
+  const updated = await catalog.rename(record, target, options);
   session.out.result(`[rename] ${before ? path.basename(before) : query} => ${updated.image}`);
   return recordToJson(updated);
 }
