@@ -181,6 +181,24 @@ test('rename keeps a file already at the new storage path: one rm kept, or anoth
   await cli.run(['rmi', 'ren/m:1@v']);
 });
 
+test('rm and rmi of a name with several versions ask for the version instead of taking the first', async () => {
+  for (const v of ['1', '2']) {
+    const file = path.join(cli.home, `two-${v}.sif`);
+    fs.writeFileSync(file, `version ${v}\n`);
+    assert.equal((await cli.run(['add', file, '--copy', '--name', `two/vers:t@v${v}`])).code, 0);
+  }
+  for (const command of ['rmi', 'rm']) {
+    const r = await cli.run([command, 'two/vers:t']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim(), `ERROR two/vers:t has 2 versions (v1, v2); name the one to remove: sregistry ${command} two/vers:t@v1`);
+  }
+  assert.ok(fs.existsSync(storage('two', 'vers', 't@v1.sif')) && fs.existsSync(storage('two', 'vers', 't@v2.sif')));
+  assert.equal((await cli.run(['rmi', 'two/vers:t@v1'])).code, 0);
+  const last = await cli.run(['rmi', 'two/vers:t']);
+  assert.equal(last.code, 0, 'one version left: the name alone is enough');
+  assert.ok(!fs.existsSync(storage('two', 'vers', 't@v2.sif')));
+});
+
 test('usage errors exit 2, user errors exit 1 with one line and no stack', async () => {
   const noName = await cli.run(['add', 'x.sif']);
   assert.equal(noName.code, 2);

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   ENOTSUPPORTED: 'the backend cannot do this (a read-only archive, a registry without deletes, no push)',
   ENOBASE: 'no registry address is set and none was found',
   ENOTFOUND: 'the image (or collection, key, record) does not exist where it was looked for',
+  EAMBIGUOUS: 'the name fits several catalogued versions and the command would delete one: give the version',
   ENOTSTORED: 'the registry said it stored an upload but does not hold it',
   EEXIST: 'the destination exists already; use --force, another name, or remove it first',
   EPROTECTED: 'the destination is one of the catalogue’s own files or folders, or named like its temporary files',

@@ -8,7 +8,13 @@ import type { Session } from './session';
  * Looks a name up like the original's `get` (collection/name/tag, plus version when given). Commands that go on
  * to change the record pass the full catalogue they will change it through.
  */
-export async function findRecord(session: Session, query: string, purpose: string, from?: CatalogView): Promise<ImageRecord> {
+export async function findRecord(
+  session: Session,
+  query: string,
+  purpose: string,
+  from?: CatalogView,
+  options: { oneVersion?: boolean } = {},
+): Promise<ImageRecord> {
   const catalog = from ?? (await session.catalogView(purpose));
   const name = session.parseLocal(query);
   const record = (await catalog.find(name)) ?? (await catalog.find(nestedName(name)));
@@ -18,7 +24,25 @@ export async function findRecord(session: Session, query: string, purpose: strin
       code: 'ENOTFOUND',
     });
   }
+  if (options.oneVersion && !name.version) await refuseSeveralVersions(catalog, record, query, purpose);
   return record;
+}
+
+/**
+ * The original takes the first of several versions of a name; a command that deletes must not pick one the user
+ * did not name, so it asks for the version instead.
+ */
+async function refuseSeveralVersions(catalog: CatalogView, record: ImageRecord, query: string, purpose: string): Promise<void> {
+  const same = (a: string | null | undefined, b: string | null | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+  const versions = [...(await catalog.list(record.name, { metrics: false }))].filter(
+    (r) => same(r.collection, record.collection) && same(r.name, record.name) && same(r.tag, record.tag),
+  );
+  if (versions.length < 2) return;
+  const named = versions.map((r) => r.version ?? '').filter(Boolean);
+  throw new UserError(`${query} has ${versions.length} versions (${named.slice(0, 3).join(', ')}${named.length > 3 ? ', …' : ''})`, {
+    fix: `name the one to remove: sregistry ${purpose} ${record.collection}/${record.name}:${record.tag}@${named[0] ?? '<version>'}`,
+    code: 'EAMBIGUOUS',
+  });
 }
 
 /**

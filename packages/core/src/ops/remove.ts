@@ -2,13 +2,13 @@ import { findRecord } from './find-record';
 import type { Session } from './session';
 
 /**
- * `rm` removes the record and keeps the file (saying where it is); `rmi` removes both. The record goes first,
- * so a crash can leave an unlisted file but never a record pointing at nothing.
+ * `rm` removes the record and keeps the file (saying where it is); `rmi` removes both (catalog.remove: the file
+ * first, under an intent that recovery finishes). Of several versions of a name, the version must be given.
  */
 export async function removeImage(session: Session, query: string, options: { deleteFile: boolean }) {
   const purpose = options.deleteFile ? 'rmi' : 'rm';
   const catalog = await session.catalog(purpose);
-  const record = await findRecord(session, query, purpose, catalog);
+  const record = await findRecord(session, query, purpose, catalog, { oneVersion: true });
   const result = await catalog.remove(record, { deleteFile: options.deleteFile });
   const uri = record.uri ?? query;
   if (options.deleteFile) {
