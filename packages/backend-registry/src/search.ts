@@ -138,13 +138,7 @@ async function containers(rt: Runtime, query: string): Promise<SearchResult> {
   if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
   if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);
   const items = itemsOf(answer.data).items.filter(isObject);
-  const rows = items.map((c) => [`${text(c.collection)}/${text(c.name)}`, text(c.tag), day(c.add_date)]);
+  // the original's two columns, which scripts read; the date is in --json's items
+  const rows = items.map((c) => [`${text(c.collection)}/${text(c.name)}`, text(c.tag)]);
   return { ...empty, rows, items };
-}
-
-/** `YYYY-MM-DD` (UTC) of the server's ISO date; the server writes Chicago time with its offset. */
-export function day(value: unknown): string {
-  if (typeof value !== 'string') return '';
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(0, 10);
 }

@@ -136,6 +136,7 @@ test('--json: one document with every collection and container uri; --quiet: no 
 test('labels: counts without a filter, containers with -k/-v, "No labels found." (exit 0) when none match', async () => {
   const all = await e.run(['labels']);
   assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^Labels\n/, 'no announce line first: the original printed none for labels');
   assert.deepEqual(rows(all.stdout, 'Labels'), [
     ['N=2', 'maintainer:vanessa'],
     ['N=1', 'flavour:salsa'],

@@ -56,7 +56,7 @@ export async function searchRemote(session: Session, queries: string[]): Promise
 export async function searchLabels(session: Session, query: { key?: string; value?: string }): Promise<SearchResult> {
   const active = await session.backend();
   if (!active.backend.labels) throw notImplemented('label search', active);
-  announce(session, active);
+  // no announce line: the original's labels printed none (client-spec §1)
   const result = await active.backend.labels(query);
   // the original answered an empty label search with a message and success
   if (result.rows.length === 0) session.out.result(printable(result.emptyMessage));
