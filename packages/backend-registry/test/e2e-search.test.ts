@@ -103,12 +103,12 @@ test('container forms: collection/name:tag, collection/name, /name, registry:// 
 test('nothing found: the original’s message, one line, exit 1', async () => {
   assertOneLineError(
     await e.run(['search', 'vanessa/nachos:latest']),
-    /^ERROR No containers found\.; check the spelling, or search for less/,
+    /^ERROR No containers found; check the spelling, or search for less/,
   );
-  assertOneLineError(await e.run(['search', 'nosuchcollection/']), /^ERROR No collections found\./);
+  assertOneLineError(await e.run(['search', 'nosuchcollection/']), /^ERROR No collections found; /);
   const empty = await startE2eRegistry({ seed: [] });
   try {
-    assertOneLineError(await e.run(['search'], { env: { SREGISTRY_REGISTRY_BASE: empty.url } }), /^ERROR No container collections found\./);
+    assertOneLineError(await e.run(['search'], { env: { SREGISTRY_REGISTRY_BASE: empty.url } }), /^ERROR No container collections found; /);
   } finally {
     await empty.close();
   }

@@ -202,6 +202,7 @@ test('rm and rmi of a name with several versions ask for the version instead of 
 test('usage errors exit 2, user errors exit 1 with one line and no stack', async () => {
   const noName = await cli.run(['add', 'x.sif']);
   assert.equal(noName.code, 2);
+  assert.equal(noName.stderr.trim(), 'ERROR missing flag --name; usage: sregistry add FILE --name <value> (see --help)');
   const missing = await cli.run(['add', 'nope.sif', '--name', 'a/b']);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr.trim(), 'ERROR Cannot find nope.sif; check the path of the image file');

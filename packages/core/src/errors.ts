@@ -133,7 +133,8 @@ export function isUserError(error: unknown): error is UserError {
  * for a UserError, and for anything else (a bug) the message with a hint to re-run with --debug.
  */
 export function errorLine(error: unknown): string {
-  if (isUserError(error)) return error.fix ? `${error.message}; ${error.fix}` : error.message;
+  // a message that ends a sentence ("No containers found.") loses its full stop before the fix: not ".;"
+  if (isUserError(error)) return error.fix ? `${error.message.replace(/(?<!\.)\.$/, '')}; ${error.fix}` : error.message;
   const message = error instanceof Error ? error.message : String(error);
   return `unexpected failure: ${message}; re-run with --debug for details`;
 }

@@ -32,3 +32,9 @@ test('knownCode keeps a documented errno name and replaces any other', () => {
   assert.equal(knownCode(undefined, 'EACCES'), 'EACCES');
   assert.equal(knownCode('toString', 'EWRITE'), 'EWRITE', 'only own keys');
 });
+
+test('a message that ends a sentence loses its full stop before the fix, an ellipsis keeps it', () => {
+  assert.equal(errorLine(new UserError('No containers found.', { fix: 'check the spelling' })), 'No containers found; check the spelling');
+  assert.equal(errorLine(new UserError('No containers found.')), 'No containers found.');
+  assert.equal(errorLine(new UserError('waited...', { fix: 'try again' })), 'waited...; try again');
+});

@@ -91,6 +91,16 @@ export abstract class SregistryCommand extends Command {
       const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words].join(' ');
       return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; usage: ${usage}`;
     }
+    const missingFlags = /^Missing required flags? (.+)$/.exec(usageLine(error.message))?.[1];
+    if (missingFlags) {
+      const names = missingFlags.split(/,\s*/).map((n) => `--${n.replace(/^-+/, '')}`);
+      const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
+      const required = Object.entries(ctor.flags ?? {})
+        .filter(([, flag]) => flag.required)
+        .map(([name, flag]) => (flag.type === 'option' ? `--${name} <value>` : `--${name}`));
+      const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words, ...required].join(' ');
+      return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${usage}`;
+    }
     if (error.constructor.name === 'NonExistentFlagsError' && error.flags?.length) {
       const known = Object.entries(ctor.flags ?? {}).flatMap(([name, flag]) =>
         flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
