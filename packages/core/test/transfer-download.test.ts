@@ -569,3 +569,24 @@ describe('downloadToFile', () => {
     }
   });
 });
+
+test('a full disk is one line naming the disk of the destination, code ENOSPC', async (t) => {
+  if (!fs.existsSync('/dev/full')) {
+    t.skip('no /dev/full on this system');
+    return;
+  }
+  const server = await serve((_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(DATA.length) });
+    res.end(DATA);
+  });
+  try {
+    // writes to /dev/full fail with ENOSPC, as on a full disk
+    await rejectsUser(downloadToFile({ url: `${server.url}/img`, dest: '/dev/full' }), (error) => {
+      assert.equal(error.code, 'ENOSPC');
+      assert.equal(error.message, 'no space left on the disk of /dev');
+      assert.match(error.fix ?? '', /free some space/);
+    });
+  } finally {
+    await server.close();
+  }
+});

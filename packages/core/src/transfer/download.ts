@@ -4,6 +4,7 @@
 import { finished, type Readable, type Writable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
+import { fileSystemProblem } from '../storage/fs-errors';
 import { pauseAtBytes } from '../testing-hooks';
 import { DirectBody } from './direct-get';
 import { DiskWriteError, FileSink } from './file-sink';
@@ -73,6 +74,9 @@ export async function downloadToFile(req: DownloadRequest): Promise<DownloadResu
     await sink.discard();
     if (req.signal?.aborted) throw cancelled(req.signal, 'download');
     if (error instanceof DiskWriteError) {
+      // a full disk, a quota or a read-only file system as every other write says it, naming the destination
+      const named = await fileSystemProblem({ code: error.code, syscall: 'write', path: error.path });
+      if (isUserError(named)) throw named;
       throw new UserError(error.message, { fix: 'check free space and permissions of the download folder', code: 'EWRITE', cause: error });
     }
     throw error;
