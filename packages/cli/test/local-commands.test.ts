@@ -190,6 +190,25 @@ test('a malformed secrets file: local commands keep working, others say which fi
   assert.equal(fs.readFileSync(secrets, 'utf8'), '{"registry": ', 'the broken file is left as it was');
 });
 
+test('a secrets file with a token pasted without quotes: the error names the line and column, never the token', async () => {
+  const secrets = path.join(cli.home, 'unquoted.json');
+  const token = 'ghp_R3alS3cretT0kenValue';
+  fs.writeFileSync(secrets, `{"registry": {\n  "username": "bob",\n  "token": ${token}}}`);
+  const env = { SREGISTRY_CLIENT_SECRETS: secrets };
+  for (const args of [
+    ['backend', 'status'],
+    ['search', '--json'],
+    ['search', '--debug'],
+    ['backend', 'ls', 'registry', '--json'],
+  ]) {
+    const r = await cli.run(args, { env });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /is unusable: it is not valid JSON \(at line 3, column 12\)/, args.join(' '));
+    for (const part of [token.slice(0, 4), token.slice(4, 10), token.slice(-8)])
+      assert.ok(!(r.stdout + r.stderr).includes(part), `${args.join(' ')} prints none of the file (${part})`);
+  }
+});
+
 test('SREGISTRY_DATABASE and SREGISTRY_STORAGE move the catalogue', async () => {
   const db = path.join(cli.home, 'db-here');
   const store = path.join(cli.home, 'store-here');
