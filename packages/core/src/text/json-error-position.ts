@@ -70,13 +70,13 @@ function firstErrorOffset(text: string): number | undefined {
       if (ch < 0x20) fail();
       if (ch === 0x5c) {
         i++;
-        const escape = text[i];
-        if (escape === 'u') {
+        const escaped = text[i];
+        if (escaped === 'u') {
           for (let k = 0; k < 4; k++) {
             i++;
             if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail();
           }
-        } else if (escape === undefined || !'"\\/bfnrt'.includes(escape)) fail();
+        } else if (escaped === undefined || !'"\\/bfnrt'.includes(escaped)) fail();
       }
       i++;
     }
@@ -124,12 +124,12 @@ function firstErrorOffset(text: string): number | undefined {
         } else fail();
       }
     }
-    if (ch === '"') return string();
-    if (ch === 't') return literal('true');
-    if (ch === 'f') return literal('false');
-    if (ch === 'n') return literal('null');
-    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return number();
-    fail();
+    if (ch === '"') string();
+    else if (ch === 't') literal('true');
+    else if (ch === 'f') literal('false');
+    else if (ch === 'n') literal('null');
+    else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) number();
+    else fail();
   };
   try {
     value();
