@@ -68,6 +68,26 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.ok(!fs.existsSync(marker), 'nor with --json');
   });
 
+  test('its command given arguments is the same refusal, not "no command"', async () => {
+    for (const args of [
+      ['future', 'hello', 'someone'],
+      ['future', 'hello', 'a', 'b', '--json'],
+    ]) {
+      const r = await cli.run(args, { env });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      const text = args.includes('--json') ? (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error : undefined;
+      if (text) {
+        assert.equal(text.code, 'EINCOMPATIBLE');
+        assert.match(text.message, LINE);
+      } else {
+        assert.match(r.stderr, /^ERROR The command "future hello" cannot be used: /);
+        assert.match(r.stderr, LINE);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+    }
+    assert.ok(!fs.existsSync(marker), 'the command file was not loaded');
+  });
+
   test('control: the same plugin made for this core runs its command (the marker shows the file loads)', async () => {
     const fits = path.join(cli.home, 'backend-fits');
     fs.cpSync(FIXTURE, fits, { recursive: true });
