@@ -49,6 +49,11 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.match(pull.stderr, /The backend "future" cannot be used: /);
     assert.match(pull.stderr, LINE);
     assert.doesNotMatch(pull.stderr, /TypeError|resolveWithTheFutureApi/);
+    // it is linked, and a linked plugin wins over an installed one: installing another version would change nothing
+    assert.match(
+      pull.stderr,
+      /; make the folder .*backend-future fit this core, or run: sregistry plugins unlink sregistry-backend-future\n$/,
+    );
     assert.ok(!fs.existsSync(marker), 'the backend module was not loaded');
   });
 
@@ -57,6 +62,7 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.equal(hello.code, 1, hello.stdout + hello.stderr);
     assert.match(hello.stderr, /The command "future hello" cannot be used: /);
     assert.match(hello.stderr, LINE);
+    assert.match(hello.stderr, /or run: sregistry plugins unlink sregistry-backend-future\n$/);
     assert.doesNotMatch(hello.stdout, /hello from the future/);
     assert.equal(hello.stderr.trim().split('\n').length, 1, hello.stderr);
     assert.ok(!fs.existsSync(marker), 'the command file was not even loaded');

@@ -1,5 +1,6 @@
 import { mismatchLine } from '../backends/compat';
 import { installHint, KNOWN_BACKEND_PACKAGES } from '../backends/packages';
+import { removalCommand } from '../backends/plugin-fixes';
 import type { BackendSettings } from '../contracts/backend';
 import { capabilitiesOf } from '../contracts/backend';
 import { UserError } from '../errors';
@@ -77,6 +78,12 @@ export async function listBackends(session: Session) {
   }
   for (const name of configured) {
     if (!session.backends.has(name)) session.out.result(`${name.padEnd(12)} (configured in secrets, not installed: ${installHint(name)})`);
+  }
+  for (const r of session.backends.refused) {
+    // the plugin's package.json is its author's to fix: the user can only stop using it
+    session.out.warn(
+      `the plugin ${printable(r.plugin)} (${r.source}) ${printable(r.problem)}, and that is ignored; its author must fix its package.json, or remove it: ${removalCommand({ name: r.plugin, source: r.source })}`,
+    );
   }
   return rows;
 }

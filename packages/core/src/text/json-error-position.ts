@@ -1,6 +1,6 @@
 /**
  * Where JSON text first goes wrong, without quoting any of it: "at line 3, column 14", "at the end" for text that
- * stops too early, or undefined when the text is valid JSON (or nested too deep to follow).
+ * stops too early ("at the end: …"), or undefined when the text is valid JSON (or nested too deep to follow).
  *
  * Node's JSON.parse message quotes the text around the problem, and in a hand-edited settings file that text is
  * often a token, so that message must not be shown.
@@ -8,7 +8,7 @@
 export function jsonErrorPlace(text: string): string | undefined {
   const offset = firstErrorOffset(text);
   if (offset === undefined) return undefined;
-  if (offset >= text.length) return 'at the end (it stops too early)';
+  if (offset >= text.length) return 'at the end: it stops too early';
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset; i++) {
