@@ -21,8 +21,12 @@ function prepare() {
 }
 
 if (asksForVersion(args)) {
-  // the bare version, as the original client printed it, without loading oclif
-  process.stdout.write(`${require('../package.json').version}\n`);
+  // the bare version, as the original client printed it, without loading oclif; under --json the document
+  // `version --json` prints (src/commands/version.ts)
+  const version = require('../package.json').version;
+  const json = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).includes('--json');
+  const document = { version, core: require('@sregistry/core/package.json').version, node: process.version };
+  process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : `${version}\n`);
 } else {
   // `images`, `get`, `inspect`, `pull`, `search` and `backend status` in their plain forms skip oclif (see
   // src/fast-path.ts); all else runs through it

@@ -27,6 +27,14 @@ test('--version prints the bare version', async () => {
   assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
 });
 
+test('--version --json prints the document version --json prints', async () => {
+  const flag = await cli.run(['--version', '--json']);
+  assert.equal(flag.code, 0, flag.stderr);
+  const command = await cli.run(['version', '--json']);
+  assert.deepEqual(JSON.parse(flag.stdout), JSON.parse(command.stdout));
+  assert.match((JSON.parse(flag.stdout) as { version: string }).version, /^\d+\.\d+\.\d+/);
+});
+
 test('add --copy catalogues a file under its sha256 and keeps the original', async () => {
   const file = path.join(cli.home, 'hello.txt');
   fs.writeFileSync(file, 'hello image\n');
@@ -230,6 +238,15 @@ test('a command from a plugin that is not installed is an install hint naming th
   assert.equal(
     push.stderr.trim(),
     'ERROR "push" comes with the backend plugins that can push, and none is installed; run: sregistry plugins install @sregistry/backend-library (for library://), @sregistry/backend-oras (for oras://) or @sregistry/backend-registry (for registry://)',
+  );
+  const oras = await cli.run(['oras', 'login', 'registry.example.org']);
+  assert.deepEqual(
+    { code: oras.code, stderr: oras.stderr },
+    {
+      code: 1,
+      stderr:
+        'ERROR "oras" commands come with @sregistry/backend-oras, which is not installed; run: sregistry plugins install @sregistry/backend-oras\n',
+    },
   );
   const remove = await cli.run(['delete', 'a/b']);
   assert.equal(remove.code, 1);
