@@ -21,8 +21,12 @@ function prepare() {
 }
 
 if (asksForVersion(args)) {
-  // the bare version, as the original client printed it, without loading oclif
-  process.stdout.write(`${require('../package.json').version}\n`);
+  // the bare version, as the original client printed it, without loading oclif; under --json the document
+  // `version --json` prints (src/commands/version.ts)
+  const version = require('../package.json').version;
+  const json = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).includes('--json');
+  const document = { version, core: require('@sregistry/core/package.json').version, node: process.version };
+  process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : `${version}\n`);
 } else {
   // `images`, `get`, `inspect`, `pull`, `search` and `backend status` in their plain forms skip oclif (see
   // src/fast-path.ts); all else runs through it
@@ -36,6 +40,10 @@ if (asksForVersion(args)) {
     require('./oclif-core').useOclifBundle();
     // a plugin made for another core: none of its command files is loaded (src/unfit-plugins.ts)
     require('../dist/unfit-plugins').skipUnfitPluginCommands(require('@oclif/core'));
+    // a plugin command whose file throws stays listed, without oclif's warning (src/broken-plugin-commands.ts)
+    require('../dist/broken-plugin-commands').keepBrokenPluginCommands(require('@oclif/core'));
+    // a linked plugin whose folder is gone: one line naming it (src/missing-linked-plugins.ts)
+    require('../dist/missing-linked-plugins').reportMissingLinkedPlugins(require('@oclif/core'));
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };

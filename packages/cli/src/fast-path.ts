@@ -144,7 +144,8 @@ async function runRemote(command: FastCommand, parsed: Parsed & { global: Set<st
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const core = require('@sregistry/core/local') as LocalCore;
   const output = new core.Output({ level: core.levelFromEnv(process.env.MESSAGELEVEL), json, quiet });
-  const backends = new core.BackendRegistry(core.discoverBackends(plugins as Iterable<PluginLike>));
+  const refused: Parameters<LocalCore['discoverBackends']>[1] = [];
+  const backends = new core.BackendRegistry(core.discoverBackends(plugins as Iterable<PluginLike>, refused), refused);
   const session = new core.Session({ output, backends });
   // as the command base's signal: the Ctrl-C handler only for a command that asks for it
   const interrupt = new core.Interrupt();

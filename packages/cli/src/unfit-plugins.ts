@@ -28,9 +28,21 @@ export function skipUnfitPluginCommands(oclif: { Plugin: { prototype: unknown } 
     if (!mismatch) return manifest.call(this);
     this.commandIDs = await this.getCommandIDs();
     const summary = `unusable: ${mismatchLine(this.name, this.version, mismatch)}`;
+    // strict: false, so `oras login host` is still this command to oclif (a command without arguments would make
+    // `host` part of the id, "no command login") and the init hook refuses it like `oras login`
     const commands = this.commandIDs.map((id) => [
       id,
-      { id, summary, pluginName: this.name, pluginAlias: this.alias, pluginType: this.type, aliases: [], flags: {}, args: {} },
+      {
+        id,
+        summary,
+        pluginName: this.name,
+        pluginAlias: this.alias,
+        pluginType: this.type,
+        aliases: [],
+        flags: {},
+        args: {},
+        strict: false,
+      },
     ]);
     return { version: this.version, commands: Object.fromEntries(commands) };
   };

@@ -105,3 +105,57 @@ test('backend ls <installed backend> without settings shows what it reads and ho
   const unknown = await cli.run(['backend', 'ls', 'nope']);
   assert.match(unknown.stderr, /^ERROR nope is not a known client; installed backends: hub; /);
 });
+
+test('backend add and backend ls never show the password of a URL with user:password in it', async () => {
+  const password = 'Hunter2Secret';
+  const add = await cli.run(['backend', 'add', 'hub', 'base', `https://alice:${password}@hub.example.org`]);
+  assert.equal(add.code, 0, add.stderr);
+  assert.equal(add.stdout, '[add]\nSREGISTRY_HUB_BASE https://hub.example.org/\n');
+  for (const args of [
+    ['backend', 'ls', 'hub'],
+    ['backend', 'ls', 'hub', '--json'],
+  ]) {
+    const ls = await cli.run(args);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /"SREGISTRY_HUB_BASE": "https:\/\/hub\.example\.org\/"/, args.join(' '));
+    assert.ok(!(ls.stdout + ls.stderr).includes(password), `${args.join(' ')} does not print the password`);
+  }
+  assert.equal(JSON.parse(read() as string).hub.SREGISTRY_HUB_BASE, `https://alice:${password}@hub.example.org`, 'stored as given');
+  assert.equal((await cli.run(['backend', 'delete', 'hub'])).code, 0);
+});
+
+test('backend add sees the token page’s short spelling as the same setting: refused without --force, replaced in place with it', async () => {
+  fs.writeFileSync(secrets, JSON.stringify({ hub: { base: 'https://old.example.org', other: 'kept' } }));
+  const before = read();
+  const refused = await cli.run(['backend', 'add', 'hub', 'base', 'https://new.example.org']);
+  assert.deepEqual(
+    { code: refused.code, stdout: refused.stdout, stderr: refused.stderr },
+    { code: 1, stdout: '', stderr: `ERROR SREGISTRY_HUB_BASE is already set (as "base") in ${secrets}; use --force to override\n` },
+  );
+  assert.equal(read(), before, 'the secrets file is untouched');
+  const forced = await cli.run(['backend', 'add', 'hub', 'base', 'https://new.example.org', '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(Object.entries(JSON.parse(read() as string).hub), [
+    ['SREGISTRY_HUB_BASE', 'https://new.example.org'],
+    ['other', 'kept'],
+  ]);
+  assert.equal((await cli.run(['backend', 'delete', 'hub'])).code, 0);
+});
+
+test('backend add --force over the token page’s "token" leaves one token, the new one', async () => {
+  const { session: s } = session({ registry: registryModule });
+  fs.writeFileSync(s.secrets.file, JSON.stringify({ registry: { token: 'OLDTOKEN', username: 'bob', base: 'http://127.0.0.1:9' } }));
+  await assert.rejects(addBackendSetting(s, 'registry', 'token', 'NEWTOKEN', false), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'EEXIST');
+    assert.match(e.message, /SREGISTRY_REGISTRY_TOKEN is already set \(as "token"\)/);
+    return true;
+  });
+  assert.equal(JSON.parse(fs.readFileSync(s.secrets.file, 'utf8')).registry.token, 'OLDTOKEN');
+  await addBackendSetting(s, 'registry', 'token', 'NEWTOKEN', true);
+  assert.deepEqual(JSON.parse(fs.readFileSync(s.secrets.file, 'utf8')).registry, {
+    SREGISTRY_REGISTRY_TOKEN: 'NEWTOKEN',
+    username: 'bob',
+    base: 'http://127.0.0.1:9',
+  });
+  await s.close();
+});

@@ -27,6 +27,14 @@ test('--version prints the bare version', async () => {
   assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
 });
 
+test('--version --json prints the document version --json prints', async () => {
+  const flag = await cli.run(['--version', '--json']);
+  assert.equal(flag.code, 0, flag.stderr);
+  const command = await cli.run(['version', '--json']);
+  assert.deepEqual(JSON.parse(flag.stdout), JSON.parse(command.stdout));
+  assert.match((JSON.parse(flag.stdout) as { version: string }).version, /^\d+\.\d+\.\d+/);
+});
+
 test('add --copy catalogues a file under its sha256 and keeps the original', async () => {
   const file = path.join(cli.home, 'hello.txt');
   fs.writeFileSync(file, 'hello image\n');
@@ -252,6 +260,25 @@ test('a malformed secrets file: local commands keep working, others say which fi
   assert.equal(fs.readFileSync(secrets, 'utf8'), '{"registry": ', 'the broken file is left as it was');
 });
 
+test('a secrets file with a token pasted without quotes: the error names the line and column, never the token', async () => {
+  const secrets = path.join(cli.home, 'unquoted.json');
+  const token = 'ghp_R3alS3cretT0kenValue';
+  fs.writeFileSync(secrets, `{"registry": {\n  "username": "bob",\n  "token": ${token}}}`);
+  const env = { SREGISTRY_CLIENT_SECRETS: secrets };
+  for (const args of [
+    ['backend', 'status'],
+    ['search', '--json'],
+    ['search', '--debug'],
+    ['backend', 'ls', 'registry', '--json'],
+  ]) {
+    const r = await cli.run(args, { env });
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /is unusable: it is not valid JSON \(at line 3, column 12\)/, args.join(' '));
+    for (const part of [token.slice(0, 4), token.slice(4, 10), token.slice(-8)])
+      assert.ok(!(r.stdout + r.stderr).includes(part), `${args.join(' ')} prints none of the file (${part})`);
+  }
+});
+
 test('SREGISTRY_DATABASE and SREGISTRY_STORAGE move the catalogue', async () => {
   const db = path.join(cli.home, 'db-here');
   const store = path.join(cli.home, 'store-here');
@@ -273,6 +300,15 @@ test('a command from a plugin that is not installed is an install hint naming th
   assert.equal(
     push.stderr.trim(),
     'ERROR "push" comes with the backend plugins that can push, and none is installed; run: sregistry plugins install @sregistry/backend-library (for library://), @sregistry/backend-oras (for oras://) or @sregistry/backend-registry (for registry://)',
+  );
+  const oras = await cli.run(['oras', 'login', 'registry.example.org']);
+  assert.deepEqual(
+    { code: oras.code, stderr: oras.stderr },
+    {
+      code: 1,
+      stderr:
+        'ERROR "oras" commands come with @sregistry/backend-oras, which is not installed; run: sregistry plugins install @sregistry/backend-oras\n',
+    },
   );
   const remove = await cli.run(['delete', 'a/b']);
   assert.equal(remove.code, 1);

@@ -49,6 +49,11 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.match(pull.stderr, /The backend "future" cannot be used: /);
     assert.match(pull.stderr, LINE);
     assert.doesNotMatch(pull.stderr, /TypeError|resolveWithTheFutureApi/);
+    // it is linked, and a linked plugin wins over an installed one: installing another version would change nothing
+    assert.match(
+      pull.stderr,
+      /; make the folder .*backend-future fit this core, or run: sregistry plugins unlink sregistry-backend-future\n$/,
+    );
     assert.ok(!fs.existsSync(marker), 'the backend module was not loaded');
   });
 
@@ -57,6 +62,7 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.equal(hello.code, 1, hello.stdout + hello.stderr);
     assert.match(hello.stderr, /The command "future hello" cannot be used: /);
     assert.match(hello.stderr, LINE);
+    assert.match(hello.stderr, /or run: sregistry plugins unlink sregistry-backend-future\n$/);
     assert.doesNotMatch(hello.stdout, /hello from the future/);
     assert.equal(hello.stderr.trim().split('\n').length, 1, hello.stderr);
     assert.ok(!fs.existsSync(marker), 'the command file was not even loaded');
@@ -66,6 +72,26 @@ describe('a plugin whose core range excludes the installed core', { timeout: 300
     assert.equal(body.error.code, 'EINCOMPATIBLE');
     assert.match(body.error.message, LINE);
     assert.ok(!fs.existsSync(marker), 'nor with --json');
+  });
+
+  test('its command given arguments is the same refusal, not "no command"', async () => {
+    for (const args of [
+      ['future', 'hello', 'someone'],
+      ['future', 'hello', 'a', 'b', '--json'],
+    ]) {
+      const r = await cli.run(args, { env });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      const text = args.includes('--json') ? (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error : undefined;
+      if (text) {
+        assert.equal(text.code, 'EINCOMPATIBLE');
+        assert.match(text.message, LINE);
+      } else {
+        assert.match(r.stderr, /^ERROR The command "future hello" cannot be used: /);
+        assert.match(r.stderr, LINE);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+    }
+    assert.ok(!fs.existsSync(marker), 'the command file was not loaded');
   });
 
   test('control: the same plugin made for this core runs its command (the marker shows the file loads)', async () => {

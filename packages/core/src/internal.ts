@@ -12,6 +12,7 @@ export * from './settings/index';
 export * from './sif/index';
 export * from './sif/signature/index';
 export * from './storage/index';
+export { jsonErrorPlace } from './text/json-error-position';
 export * from './transfer/index';
 export * from './uri/index';
 export { CORE_VERSION } from './version';

@@ -77,6 +77,32 @@ test('a broken secrets file is one clear error naming the file', () => {
   assert.throws(() => bad.section('registry'));
 });
 
+test('a secrets file that is not valid JSON is reported by line and column, never by its content', () => {
+  const dir = tmp();
+  const cases: Array<[string, string]> = [
+    ['{"registry": {"username": "bob", "token": ghp_R3alS3cretT0kenValue}}', 'at line 1, column 43'],
+    ['ghp_R3alS3cretT0kenValue', 'at line 1, column 1'],
+    ['{\n  "registry": {\n    "token": "ok",\n    "password": hunter2hunter2\n  }\n}', 'at line 4, column 17'],
+    ['{"registry": {"token": "abc123abc123"', 'at the end'],
+    ['{"registry": {"token": "abc123abc123"}} trailing_s3cret', 'at line 1, column 41'],
+    ['{"registry": {"token": "abc\u0001def"}}', 'at line 1, column 28'],
+  ];
+  for (const [content, place] of cases) {
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, content);
+    assert.throws(
+      () => new SecretsFile(file).read(),
+      (e: unknown) => {
+        assert.ok(isUserError(e) && e.code === 'ESECRETS');
+        assert.ok(e.line.includes(`not valid JSON (${place}`), `${e.line} names the place ${place}`);
+        for (const secret of ['ghp_', 'R3al', 'hunter', 'abc123', 'trailing', 's3cret'])
+          assert.ok(!e.line.includes(secret), `${e.line} quotes none of the file (${secret})`);
+        return true;
+      },
+    );
+  }
+});
+
 test('backend settings: environment first, then the backend section; never written back', async () => {
   const file = path.join(tmp(), 'secrets');
   const secrets = new SecretsFile(file);

@@ -1,6 +1,6 @@
 import { type Hook, toConfiguredId } from '@oclif/core';
 import { printable } from '@sregistry/core';
-import { jsonError, nearest, pluginsOffering } from '@sregistry/core/command';
+import { jsonError, KNOWN_BACKEND_PACKAGES, nearest, pluginsOffering } from '@sregistry/core/command';
 
 // Commands that every plugin whose backend has the capability registers (core's PushCommand, DeleteCommand), so a
 // missing one is an install hint naming the plugins that offer it, not "not found".
@@ -41,6 +41,12 @@ const hook: Hook.CommandNotFound = async function (options) {
       choices ? `run: sregistry plugins install ${choices}` : 'install a backend plugin that can (sregistry plugins install <package>)',
       1,
     );
+    return;
+  }
+  // a first-party plugin's own topic (`oras login`) when that plugin is not installed
+  const pkg = Object.hasOwn(KNOWN_BACKEND_PACKAGES, first) ? KNOWN_BACKEND_PACKAGES[first] : undefined;
+  if (pkg && !config.plugins.has(pkg) && !config.findTopic(first)) {
+    fail(`"${first}" commands come with ${pkg}, which is not installed`, `run: sregistry plugins install ${pkg}`, 1);
     return;
   }
   const commands = visibleCommandIds(config, { aliases: true });

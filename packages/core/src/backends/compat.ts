@@ -6,7 +6,9 @@ import type satisfiesFn from 'semver/functions/satisfies';
 import type validRangeFn from 'semver/ranges/valid';
 import { requireBundled } from '../bundled';
 import { UserError } from '../errors';
+import { printable } from '../output/untrusted';
 import { CORE_VERSION } from '../version';
+import { brokenPluginFix, pluginErrorText, unfitPluginFix } from './plugin-fixes';
 
 export const CORE_PACKAGE = '@sregistry/core';
 
@@ -83,12 +85,25 @@ export function mismatchLine(plugin: string, version: string | undefined, mismat
  * The refusal of a command of a plugin that does not fit this core (`commandId` as oclif has it, `topic:name`):
  * the CLI's start-up hook and the command base give the same one line.
  */
-export function unfitCommandError(commandId: string, plugin: { name: string; version?: string }, mismatch: CoreMismatch): UserError {
+export function unfitCommandError(
+  commandId: string,
+  plugin: { name: string; version?: string; type?: string; root?: string },
+  mismatch: CoreMismatch,
+): UserError {
   return new UserError(
     `The command "${commandId.replace(/:/g, ' ')}" cannot be used: ${mismatchLine(plugin.name, plugin.version, mismatch)}`,
     {
-      fix: `install a version of ${plugin.name} made for this core (sregistry plugins install ${plugin.name}), or update sregistry`,
+      fix: unfitPluginFix({ name: plugin.name, source: plugin.type, root: plugin.root }),
       code: 'EINCOMPATIBLE',
     },
+  );
+}
+
+/** The refusal of a command of an installed or linked plugin whose file throws when it is loaded. */
+export function brokenCommandError(commandId: string, plugin: { name: string; type?: string; root?: string }, cause: unknown): UserError {
+  const where = plugin.type === 'link' && plugin.root ? ` (linked from ${plugin.root})` : '';
+  return new UserError(
+    `The command "${commandId.replace(/:/g, ' ')}" of ${plugin.name}${where} cannot be loaded (${printable(pluginErrorText(cause))})`,
+    { fix: brokenPluginFix({ name: plugin.name, source: plugin.type, root: plugin.root }), code: 'EPLUGIN', cause },
   );
 }

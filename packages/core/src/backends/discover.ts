@@ -30,28 +30,89 @@ export interface BackendEntry {
   pluginVersion?: string;
   /** oclif plugin type: core (shipped with the CLI), user (plugins install), link (plugins link) */
   source: string;
+  /** the plugin's folder, for the fix of a linked plugin that is broken */
+  root?: string;
   /** set when the plugin's peer range on @sregistry/core excludes the installed core: it is never loaded */
   mismatch?: CoreMismatch;
 }
 
-/** Reads backend declarations from oclif plugins (or any package list) without loading their code. */
-export function discoverBackends(plugins: Iterable<PluginLike>): BackendEntry[] {
+/** A backend declaration that is not taken: the plugin and why, for `backend ls`. */
+export interface RefusedDeclaration {
+  plugin: string;
+  source: string;
+  problem: string;
+}
+
+// A backend name is what a URI's scheme selects (uri/scheme.ts lower-cases it and turns `_` into `-`); URL
+// schemes the CLI handles itself never select a plugin.
+const BACKEND_NAME = /^[a-z][a-z0-9-]*$/;
+const NOT_BACKEND_NAMES = new Set(['http', 'https', 'file']);
+
+/** Why a declared name or scheme cannot be one, or undefined when it can. */
+function badName(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `a ${typeof name} where a name is needed`;
+  const shown = JSON.stringify(name.slice(0, 40));
+  if (NOT_BACKEND_NAMES.has(name.toLowerCase())) return `${shown}, which is a URL scheme the CLI handles itself`;
+  if (!BACKEND_NAME.test(name.toLowerCase())) return `${shown}, which is not a name (a letter, then letters, digits or -)`;
+  return undefined;
+}
+
+/** The module path and schemes of one declaration, or why it is refused. */
+function readDeclaration(
+  name: string,
+  decl: unknown,
+): { spec: { module: string; schemes: string[]; description?: string } } | { problem: string } {
+  const nameProblem = badName(name);
+  if (nameProblem) return { problem: `declares the backend ${nameProblem}` };
+  const spec = typeof decl === 'string' ? { module: decl } : (decl as { module?: unknown; schemes?: unknown; description?: unknown });
+  if (!spec || typeof spec !== 'object' || typeof spec.module !== 'string' || spec.module === '') {
+    return { problem: `declares the backend "${name}" without a module (give "./path/to/backend.js" or {"module": …})` };
+  }
+  const schemes = spec.schemes ?? [];
+  if (!Array.isArray(schemes)) return { problem: `declares the schemes of "${name}" as something other than a list` };
+  for (const scheme of schemes) {
+    const problem = badName(scheme);
+    if (problem) return { problem: `declares for "${name}" the scheme ${problem}` };
+  }
+  const description = typeof spec.description === 'string' ? spec.description : undefined;
+  return { spec: { module: spec.module, schemes: schemes.map((s: string) => s.toLowerCase()), description } };
+}
+
+/**
+ * Reads backend declarations from oclif plugins (or any package list) without loading their code. A declaration
+ * that cannot be used (a name such as `http` or `Bad Name`, a list where names are needed, no module) is not
+ * taken, so it can select nothing; it is added to `refused` instead.
+ */
+export function discoverBackends(plugins: Iterable<PluginLike>, refused: RefusedDeclaration[] = []): BackendEntry[] {
   const found: BackendEntry[] = [];
   for (const plugin of plugins) {
-    const declared = plugin.pjson?.sregistry?.backends;
-    if (!declared || typeof declared !== 'object') continue;
+    const declared: unknown = plugin.pjson?.sregistry?.backends;
+    if (declared === undefined || declared === null) continue;
+    const source = plugin.type ?? 'core';
+    if (typeof declared !== 'object' || Array.isArray(declared)) {
+      refused.push({
+        plugin: plugin.name,
+        source,
+        problem: 'declares "sregistry.backends" as something other than an object of name → module',
+      });
+      continue;
+    }
     const mismatch = coreMismatch(plugin.pjson?.peerDependencies);
     for (const [name, decl] of Object.entries(declared)) {
-      const spec = typeof decl === 'string' ? { module: decl } : decl;
-      if (!spec || typeof spec.module !== 'string') continue;
+      const read = readDeclaration(name, decl);
+      if ('problem' in read) {
+        refused.push({ plugin: plugin.name, source, problem: read.problem });
+        continue;
+      }
       found.push({
         name: name.toLowerCase(),
-        modulePath: path.resolve(plugin.root, spec.module),
-        schemes: (spec.schemes ?? []).map((s) => s.toLowerCase()),
-        description: spec.description,
+        modulePath: path.resolve(plugin.root, read.spec.module),
+        schemes: read.spec.schemes,
+        description: read.spec.description,
         plugin: plugin.name,
         pluginVersion: plugin.version ?? plugin.pjson?.version,
-        source: plugin.type ?? 'core',
+        source,
+        root: plugin.root,
         ...(mismatch ? { mismatch } : {}),
       });
     }

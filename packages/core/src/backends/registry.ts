@@ -1,10 +1,12 @@
 import type { Backend, BackendContext, BackendModule } from '../contracts/backend';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
+import { printable } from '../output/untrusted';
 import { compareLikeLocale } from '../text/order';
 import { mismatchLine } from './compat';
-import type { BackendEntry } from './discover';
+import type { BackendEntry, RefusedDeclaration } from './discover';
 import { backendContext } from './host';
 import { installHint } from './packages';
+import { brokenPluginFix, pluginErrorText, unfitPluginFix } from './plugin-fixes';
 
 /**
  * The backends this process can use: discovered from plugins, or registered in code (a plain script, a test).
@@ -17,7 +19,11 @@ export class BackendRegistry {
   >();
   private readonly loaded = new Map<string, BackendModule>();
 
-  constructor(entries: BackendEntry[] = []) {
+  constructor(
+    entries: BackendEntry[] = [],
+    /** declarations of plugins that were not taken (discoverBackends), shown by `backend ls` */
+    readonly refused: readonly RefusedDeclaration[] = [],
+  ) {
     for (const e of entries) this.entries.set(e.name, e);
   }
 
@@ -65,7 +71,7 @@ export class BackendRegistry {
     if (entry.mismatch) {
       // never loaded: a plugin built for another core fails in ways its author cannot foresee
       throw new UserError(`The backend "${name}" cannot be used: ${mismatchLine(entry.plugin, entry.pluginVersion, entry.mismatch)}`, {
-        fix: `install a version of ${entry.plugin} made for this core (sregistry plugins install ${entry.plugin}), or update sregistry`,
+        fix: unfitPluginFix({ name: entry.plugin, source: entry.source, root: entry.root }),
         code: 'EINCOMPATIBLE',
       });
     }
@@ -74,14 +80,17 @@ export class BackendRegistry {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       mod = require(entry.modulePath) as BackendModule;
     } catch (error) {
-      throw new UserError(`The backend "${name}" from ${entry.plugin} could not be loaded (${(error as Error).message})`, {
-        fix: `reinstall it: sregistry plugins install ${entry.plugin}`,
+      // the first line only: a missing module's message goes on with Node's "Require stack" (--debug shows it)
+      throw new UserError(`The backend "${name}" from ${entry.plugin} could not be loaded (${printable(pluginErrorText(error))})`, {
+        fix: brokenPluginFix({ name: entry.plugin, source: entry.source, root: entry.root }),
+        code: 'EPLUGIN',
         cause: error,
       });
     }
     if (typeof mod?.createBackend !== 'function') {
       throw new UserError(`The backend "${name}" from ${entry.plugin} does not export createBackend()`, {
         fix: 'see docs/writing-a-backend.md for the contract',
+        code: 'EPLUGIN',
       });
     }
     this.loaded.set(key, mod);
@@ -91,6 +100,17 @@ export class BackendRegistry {
   /** Creates a backend with its context (backendContext), so every backend sees the same host API. */
   async create(name: string, context: Pick<BackendContext, 'settings' | 'log'>): Promise<Backend> {
     const mod = this.module(name);
-    return await mod.createBackend(backendContext(name, context));
+    try {
+      return await mod.createBackend(backendContext(name, context));
+    } catch (error) {
+      const entry = this.entries.get(name.toLowerCase());
+      // a plugin's refusal (a UserError) stands; anything else is the plugin's bug, not sregistry's (EINTERNAL)
+      if (isUserError(error) || !entry || !('modulePath' in entry) || entry.source === 'core') throw error;
+      throw new UserError(`The backend "${name}" from ${entry.plugin} failed to start (${printable(pluginErrorText(error))})`, {
+        fix: brokenPluginFix({ name: entry.plugin, source: entry.source, root: entry.root }),
+        code: 'EPLUGIN',
+        cause: error,
+      });
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Errors, Flags, ux } from '@oclif/core';
 import { coreMismatch, unfitCommandError } from '../backends/compat';
-import { discoverBackends, type PluginLike } from '../backends/discover';
+import { discoverBackends, type PluginLike, type RefusedDeclaration } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
 import { errorJson, isUserError } from '../errors';
 import { reportFailure } from '../ops/failure';
@@ -42,7 +42,8 @@ export abstract class SregistryCommand extends Command {
       json: this.jsonEnabled(),
       quiet,
     });
-    const backends = new BackendRegistry(discoverBackends(this.config.plugins.values() as Iterable<PluginLike>));
+    const refused: RefusedDeclaration[] = [];
+    const backends = new BackendRegistry(discoverBackends(this.config.plugins.values() as Iterable<PluginLike>, refused), refused);
     this.session = new Session({ output, backends });
     this.refuseUnfitPlugin();
   }

@@ -1,9 +1,11 @@
 import { mismatchLine } from '../backends/compat';
 import { installHint, KNOWN_BACKEND_PACKAGES } from '../backends/packages';
+import { removalCommand } from '../backends/plugin-fixes';
 import type { BackendSettings } from '../contracts/backend';
 import { capabilitiesOf } from '../contracts/backend';
 import { UserError } from '../errors';
 import { nearest } from '../output/suggest';
+import { printable } from '../output/untrusted';
 import { backendSettings, settingName } from '../settings/backend-settings';
 import type { Session } from './session';
 
@@ -11,9 +13,15 @@ const emptySettings: BackendSettings = { get: () => undefined, getBoolean: () =>
 
 const SECRET_KEY = /token|secret|password|key|credential/i;
 
-/** Settings as they may be shown: values of secret-looking keys are masked. */
+/** A setting's value as it may be shown: masked whole for a secret-looking key, else its credentials (a URL's password) masked. */
+function shownValue(key: string, value: unknown): unknown {
+  if (SECRET_KEY.test(key) && value) return '********';
+  return typeof value === 'string' ? printable(value, { max: 0 }) : value;
+}
+
+/** Settings as they may be shown: values of secret-looking keys are masked, and credentials inside the others. */
 export function redactSection(section: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, SECRET_KEY.test(k) && v ? '********' : v]));
+  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, shownValue(k, v)]));
 }
 
 /** `backend ls`: the backends installed plugins provide, with what they can do and where they come from. */
@@ -70,6 +78,12 @@ export async function listBackends(session: Session) {
   }
   for (const name of configured) {
     if (!session.backends.has(name)) session.out.result(`${name.padEnd(12)} (configured in secrets, not installed: ${installHint(name)})`);
+  }
+  for (const r of session.backends.refused) {
+    // the plugin's package.json is its author's to fix: the user can only stop using it
+    session.out.warn(
+      `the plugin ${printable(r.plugin)} (${r.source}) ${printable(r.problem)}, and that is ignored; its author must fix its package.json, or remove it: ${removalCommand({ name: r.plugin, source: r.source })}`,
+    );
   }
   return rows;
 }
@@ -167,18 +181,37 @@ export async function addBackendSetting(session: Session, backend: string, varia
   const key = backend.toLowerCase();
   const name = settingName(key, variable);
   checkDeclared(session, key, name, force);
-  const current = session.secrets.section(key)[name];
-  if (current !== undefined && !force) {
-    throw new UserError(`${name} is already set`, { fix: 'use --force to override', code: 'EEXIST' });
+  // the token page's JSON spells the same settings short (`"token"` for SREGISTRY_REGISTRY_TOKEN)
+  const short = name.slice(settingName(key, '').length).toLowerCase();
+  const spellings = [name, short].filter((k) => k in session.secrets.section(key));
+  if (spellings.length > 0 && !force) {
+    const as = spellings[0] === name ? '' : ` (as "${short}")`;
+    throw new UserError(`${name} is already set${as} in ${session.secrets.file}`, { fix: 'use --force to override', code: 'EEXIST' });
   }
   await session.secrets.update((data) => {
     const section = (data[key] && typeof data[key] === 'object' ? data[key] : {}) as Record<string, unknown>;
-    section[name] = value;
-    data[key] = section;
+    data[key] = replaceSetting(section, name, short, value);
   });
   session.out.result('[add]');
-  session.out.result(`${name} ${SECRET_KEY.test(name) ? '********' : value}`);
+  session.out.result(`${name} ${shownValue(name, value)}`);
   return { backend: key, variable: name };
+}
+
+/**
+ * The section with `name` set to `value`, in the place of the short spelling when only that was there, and without
+ * the short spelling afterwards: two values for one setting leave the user guessing which one is used.
+ */
+function replaceSetting(section: Record<string, unknown>, name: string, short: string, value: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const hasLong = name in section;
+  for (const [k, v] of Object.entries(section)) {
+    if (k === name) out[name] = value;
+    else if (k === short) {
+      if (!hasLong) out[name] = value;
+    } else out[k] = v;
+  }
+  if (!(name in out)) out[name] = value;
+  return out;
 }
 
 /** A setting the backend does not read is refused (unless --force): a typo would be stored and never used. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { UserError } from '../errors';
+import { jsonErrorPlace } from '../text/json-error-position';
 import { writeFileAtomic } from './atomic-write';
 
 export type SecretsData = Record<string, unknown> & { SREGISTRY_CLIENT?: string };
@@ -46,8 +47,10 @@ export class SecretsFile {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch (error) {
-      throw this.broken(`it is not valid JSON (${(error as Error).message})`);
+    } catch {
+      // never Node's message: it quotes the text around the problem, which is often the token itself
+      const place = jsonErrorPlace(text);
+      throw this.broken(place ? `it is not valid JSON (${place})` : 'it is not valid JSON');
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw this.broken('it must hold a JSON object');
     const obj = parsed as Record<string, unknown>;
