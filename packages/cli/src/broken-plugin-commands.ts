@@ -4,7 +4,7 @@
 // Here the failure is kept quiet and the command stays listed; the init hook (hooks/unfit-plugin.ts) loads a
 // plugin command before oclif runs it, and a file that throws is the one-line EPLUGIN refusal naming the plugin.
 // oclif has no option for this, hence the patch of its Plugin class (the version is pinned;
-// packages/cli/test/plugin-compat.test.ts fails if the patch stops working).
+// packages/cli/test/broken-plugins.test.ts fails if the patch stops working).
 
 interface OclifPlugin {
   type: string;

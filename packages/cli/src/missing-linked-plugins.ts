@@ -2,7 +2,7 @@
 // warning on every command, without the plugin's name, and `sregistry plugins` no longer lists it, so the user
 // cannot see what to unlink. Here that warning is one line naming the plugin and the command that removes the
 // link. oclif has no option for this, hence the patch of its Config class (the version is pinned;
-// packages/cli/test/plugin-compat.test.ts fails if the patch stops working).
+// packages/cli/test/broken-plugins.test.ts fails if the patch stops working).
 import fs from 'node:fs';
 import path from 'node:path';
 
