@@ -80,6 +80,16 @@ const cases: BadCase[] = [
     expect: /longer than 215 bytes; use a shorter tag/,
   },
   {
+    label: 'a version too long for a file name',
+    args: ['add', 'good.sif', '--name', `a/b:1@${'v'.repeat(249)}`, '--copy'],
+    expect: /^ERROR Cannot store "a\/b:1@v{34}…": the file name "1@v{38}…" would be longer than 215 bytes; use a shorter version/,
+  },
+  {
+    label: 'an image name of 200 two-byte characters (400 bytes, too long for a folder)',
+    args: ['add', 'good.sif', '--name', `a/${'ü'.repeat(200)}:1`, '--copy'],
+    expect: /the folder name "[^"]{40}…" would be longer than 255 bytes; use a shorter collection or image name/,
+  },
+  {
     label: 'a version of 300 characters',
     args: ['add', 'good.sif', '--name', `a/b:v1@${'v'.repeat(300)}`, '--copy'],
     expect: /longer than 250/,
@@ -137,7 +147,12 @@ const cases: BadCase[] = [
     expect: /Image exists! .*--force/,
   },
   { label: 'an unknown flag', args: ['images', '--bogus'], exit: 2, expect: /unknown flag --bogus \(see --help\)/ },
-  { label: 'add without --name', args: ['add', 'good.sif'], exit: 2, expect: /Missing required flag name/ },
+  {
+    label: 'add without --name',
+    args: ['add', 'good.sif'],
+    exit: 2,
+    expect: /missing flag --name; usage: sregistry add FILE --name <value>/,
+  },
   { label: 'a flag without its value', args: ['pull', 'a/b', '--name'], exit: 2, expect: /Flag --name expects a value/ },
   {
     label: 'backend add without its arguments',

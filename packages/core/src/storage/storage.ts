@@ -63,20 +63,31 @@ export function createStorage(root: string): FileStorage {
  */
 export function storagePath(root: string, name: Pick<ImageName, 'collection' | 'image' | 'tag' | 'uri'> & { version?: string }): string {
   const refuse = (problem: string, fix = 'use a name like collection/name:tag without "..", "/" in the tag or a leading "."'): never => {
-    throw new UserError(`Cannot store "${name.uri}": ${problem}`, { fix, code: 'EBADPATH' });
+    throw new UserError(`Cannot store "${shortened(name.uri)}": ${problem}`, { fix, code: 'EBADPATH' });
   };
   const folders = [...name.collection.split('/'), name.image];
   for (const part of folders) {
     if (part === '' || part.startsWith('.') || part.includes('\\') || part.includes('\0')) refuse(`"${part}" is not a usable folder name`);
+    if (Buffer.byteLength(part) > 255) {
+      refuse(`the folder name "${shortened(part)}" would be longer than 255 bytes`, 'use a shorter collection or image name');
+    }
   }
   if (!name.tag || /[/\\\0]/.test(name.tag) || name.tag === '.' || name.tag === '..')
     refuse(`the tag "${name.tag}" is not a usable file name`);
   if (name.version && /[/\\\0]/.test(name.version)) refuse(`the version "${name.version}" is not a usable file name`);
   const file = `${name.tag}${name.version ? `@${name.version}` : ''}.sif`;
   // file systems allow 255 bytes per name, and the temp copy beside the file adds its suffix to that
-  if (Buffer.byteLength(file) > MAX_FILE_NAME_BYTES)
-    refuse(`the file name "${file.slice(0, 40)}…" would be longer than ${MAX_FILE_NAME_BYTES} bytes`, 'use a shorter tag');
+  if (Buffer.byteLength(file) > MAX_FILE_NAME_BYTES) {
+    // the file name is <tag>@<version>.sif: name the longer of the two
+    const longer = Buffer.byteLength(name.version ?? '') > Buffer.byteLength(name.tag) ? 'version' : 'tag';
+    refuse(`the file name "${shortened(file)}" would be longer than ${MAX_FILE_NAME_BYTES} bytes`, `use a shorter ${longer}`);
+  }
   const full = path.resolve(root, ...folders, file);
   if (!isInside(root, full) || full === root) refuse('it resolves outside the storage folder');
   return full;
+}
+
+/** A name in a message: long ones (hundreds of characters) cut to their start, so the line stays readable. */
+function shortened(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 40)}…` : text;
 }
