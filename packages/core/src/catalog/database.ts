@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -98,6 +98,15 @@ function retryOptions(file: string, lockWait: LockWait, onGiveUp: (waitedMs: num
 function openFailure(file: string, error: unknown, waited?: { waitedMs: number }): unknown {
   const code = errorCode(error) ?? '';
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'EACCES') {
+    // permissions are not the problem on a read-only file system (a read-only bind mount, a snapshot)
+    if (onReadOnlyFileSystem(path.dirname(file))) {
+      return new UserError(`${path.dirname(file)} is on a read-only file system`, {
+        fix: 'point SREGISTRY_DATABASE at a folder on a writable file system',
+        code: 'EROFS',
+        cause: error,
+      });
+    }
+    // the original's words (client-spec §3.2)
     return new UserError(`Insufficient permission to write to ${path.dirname(file)}`, {
       fix: 'fix the folder permissions or set SREGISTRY_DATABASE',
       code: 'EDBPERM',
@@ -105,4 +114,13 @@ function openFailure(file: string, error: unknown, waited?: { waitedMs: number }
     });
   }
   return databaseProblem(file, error, waited);
+}
+
+function onReadOnlyFileSystem(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EROFS';
+  }
 }
