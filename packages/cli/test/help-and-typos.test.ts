@@ -231,8 +231,10 @@ test('help under --json is a document: a command with its arguments and flags, a
     'examples are rendered',
   );
 
-  const topic = JSON.parse((await cli.run(['help', 'backend', '--json'])).stdout);
+  const topicText = (await cli.run(['help', 'backend', '--json'])).stdout;
+  const topic = JSON.parse(topicText);
   assert.equal(topic.topic, 'backend');
+  assert.equal((await cli.run(['backend', '--json'])).stdout, topicText, 'the topic alone under --json is the same document');
   assert.ok(topic.commands.some((c: { command: string }) => c.command === 'backend ls'));
 
   const root = await cli.run(['help', '--json']);
