@@ -12,7 +12,8 @@ const hook: Hook.Init = async function ({ id, argv, config }) {
   const document = helpDocument(config, id.split(':'));
   if (document === undefined) return;
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  this.exit(0);
+  // oclif takes a hook's exit(0) for "go on", and would print the text page after the document
+  process.exit(0);
 };
 
 export default hook;
