@@ -107,6 +107,8 @@ export class Session {
     }
     // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
     this.catalogPromise ??= Promise.resolve().then(() => {
+      // as libpq does, once: a password file that group or others can read is skipped
+      if (location.kind === 'postgres' && location.passwordFileWarning) this.out.warn(location.passwordFileWarning);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalog } = require('../catalog/lazy') as typeof import('../catalog/lazy');
       return openCatalog({
