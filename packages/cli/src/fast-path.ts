@@ -120,7 +120,9 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     if (json) writeJson(core, result);
     return true;
   } catch (error) {
-    if (!wrote) return false;
+    // a lock waited for until the timeout is final: oclif would only wait as long again
+    const final = core.isUserError(error) && error.code === 'EDBLOCKED';
+    if (!wrote && !final) return false;
     // output has begun, so oclif cannot start over: finish the way the command base does, with its formatter
     process.exitCode = core.reportFailure(error as Error, session, { json, writeJson: (document) => writeJson(core, document) });
     return true;

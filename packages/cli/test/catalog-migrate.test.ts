@@ -95,11 +95,39 @@ test('a row whose file is gone is reported, the rest copied; a file removed from
   fs.renameSync(`${gone.image}.away`, gone.image);
 });
 
-test('the same storage folder for both: rows copied, files left where they are', async () => {
+test('the same storage folder for both is refused: two catalogues never own the same files', async () => {
   const shared = path.join(cli.home, 'shared-db');
-  const r = await cli.run(['catalog', 'migrate', '--to', shared, '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(await images({ SREGISTRY_DATABASE: shared }), await images());
+  const before = await images();
+  // --storage left out: it defaults to SREGISTRY_STORAGE, this catalogue's own storage
+  const r = await cli.run(['catalog', 'migrate', '--to', shared]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^ERROR the target's storage .*\.singularity\/shub is this catalogue's storage too \(--storage defaults to SREGISTRY_STORAGE\): both catalogues would own the same files; give --storage a folder of the target's own, such as --storage .*shared-db\/shub\n$/,
+  );
+  // named explicitly, or under another spelling of the same folder: the same refusal, and a dry run too
+  const link = path.join(cli.home, 'storage-link');
+  fs.symlinkSync(path.join(cli.home, '.singularity', 'shub'), link);
+  for (const args of [['--storage', path.join(cli.home, '.singularity', 'shub')], ['--storage', link], ['--dry-run']]) {
+    const again = await cli.run(['catalog', 'migrate', '--to', shared, ...args, '--json']);
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal(JSON.parse(again.stdout).error.code, 'ESAMEPATH', args.join(' '));
+  }
+  assert.equal(fs.existsSync(shared), false, 'no target database was made');
+  assert.deepEqual(await images(), before, 'the source is unchanged');
+});
+
+test('an empty --to or --storage is a usage error', async () => {
+  for (const args of [
+    ['--to', ''],
+    ['--to', team, '--storage', ''],
+  ]) {
+    const r = await cli.run(['catalog', 'migrate', ...args, '--json']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(JSON.parse(r.stdout).error.code, 'EUSAGE', args.join(' '));
+  }
+  const r = await cli.run(['catalog', 'migrate', '--to', '']);
+  assert.equal(r.stderr, 'ERROR --to is empty; give the target: postgresql://user@host:port/db, or a folder\n');
 });
 
 test('refused in one line: the catalogue itself, a URL that is not PostgreSQL', async () => {
@@ -108,7 +136,11 @@ test('refused in one line: the catalogue itself, a URL that is not PostgreSQL', 
   assert.match(self.stderr, /^ERROR --to sqlite:\/\/\/.*\.singularity\/sregistry\.db is the catalogue being copied; /);
   const mysql = await cli.run(['catalog', 'migrate', '--to', 'mysql://root:pw-Secret-9@db/x', '--json']);
   assert.equal(mysql.code, 1);
-  assert.equal(JSON.parse(mysql.stdout).error.code, 'EDBURL');
+  const error = JSON.parse(mysql.stdout).error;
+  assert.equal(error.code, 'EDBURL');
+  // the wrong value is --to's; SREGISTRY_DATABASE is fine
+  assert.equal(error.message, '--to is a mysql: URL; only PostgreSQL (postgresql://) and a folder are supported');
+  assert.match(error.fix, /^give --to a folder/);
   assert.doesNotMatch(mysql.stdout + mysql.stderr, /pw-Secret-9/);
   assert.equal(fs.existsSync(path.join(cli.home, 'mysql:')), false);
 });

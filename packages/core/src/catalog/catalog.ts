@@ -259,13 +259,17 @@ export class Catalog {
     if (dirStat && !dirStat.isDirectory())
       throw new UserError(`${dir} is a file, not a folder`, { fix: 'give a folder, or a path inside one', code: 'ENODIR' });
     if (!dirStat) throw new UserError(`${dir} does not exist. Ensure exists first.`, { fix: `mkdir -p ${dir}`, code: 'ENODIR' });
-    if (
-      !(await fs.access(dir, fs.constants.W_OK).then(
-        () => true,
-        () => false,
-      ))
-    ) {
+    if (!(await writable(dir))) {
       throw new UserError(`${dir} is not writable`, { fix: 'choose a folder you can write to', code: 'EACCES' });
+    }
+    // a move takes the file out of its folder: a folder the user may not change is the one to name, not the
+    // destination, which the copy would reach before the unlink failed
+    const fromDir = path.dirname(from);
+    if (!(await writable(fromDir))) {
+      throw new UserError(`cannot move ${from}: its folder ${fromDir} is not writable, and a move removes the file from it`, {
+        fix: "ask the folder's owner for write permission, or copy the image instead",
+        code: 'EACCES',
+      });
     }
     await this.targets.check(to, { purpose: 'mv', force: options.force, mayOwn: (r) => r.id === record.id });
     if ((await this.database.findByImagePath(to)).some((r) => r.id !== record.id)) {
@@ -513,4 +517,11 @@ async function sameBytes(existing: string, source: string, sourceSha256?: string
 
 async function isFile(file: string): Promise<boolean> {
   return (await fs.stat(file).catch(() => undefined))?.isFile() ?? false;
+}
+
+function writable(dir: string): Promise<boolean> {
+  return fs.access(dir, fs.constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 }

@@ -61,13 +61,18 @@ export function databaseProblem(file: string, error: unknown, lock?: { waitedMs:
     return make(`${file} is not a usable sregistry database`, 'move it away or set SREGISTRY_DATABASE to another folder', 'EDBCORRUPT');
   }
   if (/no such (column|table)|has no column named/.test(message)) {
-    return make(
-      `${file} is a SQLite database of another program (${message.replace(/^.*?(no such|has no)/, '$1').slice(0, 80)})`,
-      'point SREGISTRY_DATABASE at another folder, or move the file away',
-      'EDBSCHEMA',
-    );
+    return foreignDatabase(file, message.replace(/^.*?(no such|has no)/, '$1'), error);
   }
   return error;
+}
+
+/** A SQLite file whose tables are not the catalogue's: refused, left as it was. */
+export function foreignDatabase(file: string, detail: string, cause?: unknown): UserError {
+  return new UserError(`${file} is a SQLite database of another program (${detail.slice(0, 80)})`, {
+    fix: 'point SREGISTRY_DATABASE at another folder, or move the file away',
+    code: 'EDBSCHEMA',
+    cause,
+  });
 }
 
 /**

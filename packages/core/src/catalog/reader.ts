@@ -5,7 +5,9 @@ import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
 import { tempFolderNeedsSweep } from '../storage/temp-files';
+import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
+import { isBusy, withRetry } from './retry';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
 import { openSqlite } from './sqlite-driver';
 import { sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -35,28 +37,45 @@ export const SELECT = `SELECT c.id AS id, c.collection_id AS collection_id, col.
  * A read-only view of the catalogue in plain SQL on better-sqlite3, for `images`, `get` and `inspect`. Loading
  * TypeORM costs more than the whole of such a command, and a reader needs none of what it brings (schema
  * creation, recovery, transactions). So this opens only a catalogue that needs no upkeep; it returns undefined,
- * and the caller opens the full catalogue, when the file or its tables are missing (they get created), when an
- * intent is waiting in the journal (recovery must finish it before anything is read), when the daily temp-file
- * sweep is due, or when the file cannot be opened read-only. The queries are the ones the full catalogue runs.
+ * and the caller opens the full catalogue, when the file or its tables are missing (they get created), when the
+ * tables are not the catalogue's (the full catalogue refuses them in one line), when an intent is waiting in the
+ * journal (recovery must finish it before anything is read), when the daily temp-file sweep is due, when the file
+ * is locked right now (the full catalogue waits for it, and says so), or when the file cannot be opened read-only.
+ * The queries are the ones the full catalogue runs, and wait for a lock as long as `lockWait` says, as its do.
  */
-export function openCatalogReader(options: { databaseFile: string; storageDir: string }): CatalogReader | undefined {
+export function openCatalogReader(options: { databaseFile: string; storageDir: string; lockWait?: LockWait }): CatalogReader | undefined {
   const databaseFile = path.resolve(options.databaseFile);
   if (!existsSync(databaseFile)) return undefined;
   if (storageNeedsUpkeep(options.storageDir)) return undefined;
   let db: BetterSqlite3.Database | undefined;
   try {
-    db = openSqlite(databaseFile, { readonly: true, fileMustExist: true, timeout: 5000 });
+    // no wait here: a locked file is left to the full catalogue, whose wait is the one the user is told about
+    db = openSqlite(databaseFile, { readonly: true, fileMustExist: true, timeout: 0 });
     const tables = db
       .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('collection', 'container')")
       .get() as { n: number };
-    if (tables.n !== 2) {
+    // preparing checks the columns: another program's tables of these names are the full catalogue's to refuse
+    if (tables.n !== 2 || !hasCatalogueColumns(db)) {
       db.close();
       return undefined;
     }
-    return new PlainReader(db);
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_MS}`);
+    return new PlainReader(db, databaseFile, options.lockWait ?? { timeoutMs: DEFAULT_LOCK_TIMEOUT_MS });
   } catch {
     db?.close();
     return undefined;
+  }
+}
+
+/** SQLite's own wait for a lock: short, since it blocks the event loop; longer waits are withRetry's. */
+const SQLITE_BUSY_MS = 500;
+
+function hasCatalogueColumns(db: BetterSqlite3.Database): boolean {
+  try {
+    db.prepare(`${SELECT.replace('%METRICS%', 'c.metrics')} LIMIT 0`);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -82,7 +101,11 @@ class PlainReader implements CatalogReader {
   /** listings not read to the end: they hold the connection until returned */
   private readonly open = new Set<IterableIterator<RawRecordRow>>();
 
-  constructor(private readonly db: BetterSqlite3.Database) {}
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly file: string,
+    private readonly lockWait: LockWait,
+  ) {}
 
   async find(name: ImageName): Promise<ImageRecord | undefined> {
     const version = name.version !== undefined;
@@ -91,7 +114,7 @@ class PlainReader implements CatalogReader {
     } ORDER BY c.id ASC LIMIT 1`;
     const params: Record<string, string> = { collection: name.collection, name: name.image, tag: name.tag };
     if (name.version !== undefined) params.version = name.version;
-    const row = this.db.prepare(sql).get(params) as RawRecordRow | undefined;
+    const row = await this.retrying(() => this.db.prepare(sql).get(params) as RawRecordRow | undefined);
     return row ? rowToRecord(row) : undefined;
   }
 
@@ -100,9 +123,13 @@ class PlainReader implements CatalogReader {
     const where = isListAll(term) ? '' : ` WHERE ${MATCH_SQL}`;
     // ids grow with insertion, so id order is oldest first and needs no sort
     const statement = this.db.prepare(`${SELECT.replace('%METRICS%', metrics)}${where} ORDER BY c.id ASC`);
-    const rows = (isListAll(term) ? statement.iterate() : statement.iterate(matchParameters(term))) as IterableIterator<RawRecordRow>;
+    // the first row takes the read lock: that is where another process's lock is waited for
+    const [rows, first] = await this.retrying(() => {
+      const iterator = (isListAll(term) ? statement.iterate() : statement.iterate(matchParameters(term))) as IterableIterator<RawRecordRow>;
+      return [iterator, iterator.next()] as const;
+    });
     this.open.add(rows);
-    return this.records(rows);
+    return this.records(rows, first);
   }
 
   close(): void {
@@ -111,10 +138,31 @@ class PlainReader implements CatalogReader {
     if (this.db.open) this.db.close();
   }
 
-  private *records(rows: IterableIterator<RawRecordRow>): Generator<ImageRecord> {
+  /** The lock wait of the full catalogue (withRetry, the notice after 2 s), and its one-line failures. */
+  private async retrying<T>(work: () => T): Promise<T> {
+    let waited: { waitedMs: number } | undefined;
     try {
+      return await withRetry(async () => work(), isBusy, {
+        busyTimeoutMs: this.lockWait.timeoutMs,
+        noticeAfterMs: LOCK_NOTICE_MS,
+        onBusyWait: () => this.lockWait.onWait?.(lockNotice(this.file, this.lockWait.timeoutMs)),
+        onGiveUp: (ms) => {
+          waited = { waitedMs: ms };
+        },
+      });
+    } catch (error) {
+      throw databaseProblem(this.file, error, waited);
+    }
+  }
+
+  private *records(rows: IterableIterator<RawRecordRow>, first: IteratorResult<RawRecordRow>): Generator<ImageRecord> {
+    try {
+      if (first.done) return;
+      yield rowToRecord(first.value);
       for (const row of rows) yield rowToRecord(row);
     } finally {
+      // stopped early (at the first row too): the statement lets the connection go
+      rows.return?.();
       this.open.delete(rows);
     }
   }

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { foreignDatabase } from './db-errors';
 import { MATCH_INDEX } from './match';
 
 // The original's two tables (client-spec §5.1) in SQLite, as plain SQL: the same statements, byte for byte, that
@@ -27,9 +28,11 @@ const TABLES: { name: string; create: string[] }[] = [
 export const CONTAINER_COLUMNS = 'id, created_at, metrics, name, tag, image, url, uri, client, version, collection_id';
 
 /**
- * Creates the tables that are missing, in one transaction. Two processes opening a brand-new file at once
- * may both see "missing"; the loser's CREATE fails (busy or "already exists") and the caller retries, and
- * the retry then finds the tables.
+ * Creates the tables that are missing, in one transaction, in a file that holds no other tables: an empty (new)
+ * file, or a catalogue that lacks one of its two tables. Another program's database (tables of other names, or
+ * of these names with other columns) is refused before anything is written to it. Two processes opening a
+ * brand-new file at once may both see "missing"; the loser's CREATE fails (busy or "already exists") and the
+ * caller retries, and the retry then finds the tables.
  */
 export function ensureSqliteSchema(db: BetterSqlite3.Database): void {
   if (missingTables(db).length === 0) return;
@@ -44,16 +47,27 @@ export function ensureSqliteSchema(db: BetterSqlite3.Database): void {
 }
 
 /**
- * The tables that are missing; when none is, checks that the existing ones have the catalogue's columns, so
- * another program's database with tables of these names fails here, in one line, before any file is placed
- * (preparing the statement checks the columns, LIMIT 0 reads nothing).
+ * The tables that are missing, after checking that the file is the catalogue's: the tables there have the
+ * catalogue's columns (preparing the statement checks them, LIMIT 0 reads nothing), and when a table is missing
+ * no table of another name is there (SQLite's own `sqlite_*` aside).
  */
 function missingTables(db: BetterSqlite3.Database): typeof TABLES {
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
-  const missing = TABLES.filter((table) => exists.get(table.name) === undefined);
-  if (missing.length === 0) {
-    db.prepare(`SELECT ${CONTAINER_COLUMNS} FROM container LIMIT 0`).all();
-    db.prepare('SELECT id, name, token, created_at FROM collection LIMIT 0').all();
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .pluck()
+    .all() as string[];
+  const missing = TABLES.filter((table) => !names.includes(table.name));
+  const others = names.filter((name) => !TABLES.some((table) => table.name === name));
+  if (missing.length > 0 && others.length > 0) {
+    const listed = `${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}`;
+    throw foreignDatabase(db.name, `it has table ${listed} but no ${missing.map((t) => t.name).join(' or ')} table`);
+  }
+  try {
+    if (names.includes('container')) db.prepare(`SELECT ${CONTAINER_COLUMNS} FROM container LIMIT 0`).all();
+    if (names.includes('collection')) db.prepare('SELECT id, name, token, created_at FROM collection LIMIT 0').all();
+  } catch (error) {
+    if (!/no such column/.test(String((error as Error)?.message))) throw error;
+    throw foreignDatabase(db.name, String((error as Error).message), error);
   }
   return missing;
 }

@@ -5,7 +5,7 @@ import { type DatabaseLocation, parseDatabaseLocation } from '../catalog/locatio
 import type { CatalogView } from '../catalog/reader';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
 import { Session } from './session';
 
 export interface MigrateOptions {
@@ -33,19 +33,33 @@ export interface MigrateReport {
 /**
  * `catalog migrate --to <postgresql://…|folder>`: copies this catalogue (SREGISTRY_DATABASE and its storage)
  * into another, a user's SQLite file into the team database or back. Files are copied into the target's storage
- * at its layout's path (or left where they are when both catalogues share the storage folder); an image the
- * target has already (same collection/name/tag@version, file present) is not copied again, so a second run, or
- * two users moving the same image, add nothing. This catalogue is left as it was.
+ * at its layout's path; an image the target has already (same collection/name/tag@version, file present) is not
+ * copied again, so a second run, or two users moving the same image, add nothing. This catalogue is left as it
+ * was. A target storage that is this catalogue's own is refused: the two catalogues would own the same files,
+ * and an `rmi` in one would delete the other's image (`--storage` defaults to SREGISTRY_STORAGE, which in a
+ * team set-up is the team's folder).
  */
 export async function migrateCatalog(session: Session, options: MigrateOptions): Promise<MigrateReport> {
+  if (options.to.trim() === '') {
+    throw new UserError('--to is empty', { fix: 'give the target: postgresql://user@host:port/db, or a folder', code: 'EUSAGE' });
+  }
+  if (options.storage?.trim() === '') {
+    throw new UserError('--storage is empty', { fix: "give the target's storage folder", code: 'EUSAGE' });
+  }
   const source = session.database;
-  const target = parseDatabaseLocation(options.to, session.env);
+  const target = targetLocation(options.to, session);
   const storage = path.resolve(options.storage ?? session.paths.storageDir);
   if (sameLocation(source, target)) {
     throw new UserError(`--to ${target.announce} is the catalogue being copied`, {
       fix: 'name another database (SREGISTRY_DATABASE is the one copied from)',
       code: 'ESAMEPATH',
     });
+  }
+  if (sameFolder(storage, session.paths.storageDir)) {
+    throw new UserError(
+      `the target's storage ${storage} is this catalogue's storage too (${options.storage === undefined ? '--storage defaults to SREGISTRY_STORAGE' : 'SREGISTRY_STORAGE'}): both catalogues would own the same files`,
+      { fix: `give --storage a folder of the target's own, such as --storage ${suggestedStorage(target)}`, code: 'ESAMEPATH' },
+    );
   }
   const from = await session.catalog('catalog migrate');
   const records = await from.list();
@@ -60,10 +74,9 @@ export async function migrateCatalog(session: Session, options: MigrateOptions):
     // a dry run only reads the target, and not at all when it does not exist yet
     const into = report.dryRun ? undefined : await targetSession.catalog('catalog migrate');
     const view: CatalogView = into ?? (targetSession.hasCatalogue() ? await targetSession.catalogView('catalog migrate') : NOTHING);
-    const sharedStorage = path.resolve(from.storage.root) === storage;
     for (const record of records) {
       const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}@${record.version ?? ''}`;
-      const outcome = await copyRecord(record, view, into, sharedStorage);
+      const outcome = await copyRecord(record, view, into);
       report[outcome].push(uri);
       if (outcome === 'copied') session.out.result(`[container][${report.dryRun ? 'would copy' : 'copied'}] ${uri}`);
       else if (outcome === 'missing')
@@ -82,12 +95,7 @@ export async function migrateCatalog(session: Session, options: MigrateOptions):
 const NOTHING: CatalogView = { find: async () => undefined, list: async () => [] };
 
 /** Copies one record unless the target has it; without `into` (a dry run) only says what it would do. */
-async function copyRecord(
-  record: ImageRecord,
-  view: CatalogView,
-  into: Catalog | undefined,
-  sharedStorage: boolean,
-): Promise<'copied' | 'present' | 'missing'> {
+async function copyRecord(record: ImageRecord, view: CatalogView, into: Catalog | undefined): Promise<'copied' | 'present' | 'missing'> {
   const version = record.version ?? '';
   const url = `${record.collection}/${record.name}`;
   const uri = `${url}:${record.tag}${version ? `@${version}` : ''}`;
@@ -117,9 +125,6 @@ async function copyRecord(
   if (record.image === null) {
     // a row that only knows a URL: nothing to place
     await into.database.upsert({ ...row, image: null });
-  } else if (sharedStorage && into.storage.contains(record.image)) {
-    // both catalogues use the same storage folder: the file is in place already, for either
-    await into.database.upsert({ ...row, image: record.image });
   } else {
     await into.add({
       file: record.image,
@@ -132,6 +137,38 @@ async function copyRecord(
     });
   }
   return 'copied';
+}
+
+/** `--to` as SREGISTRY_DATABASE would be read, but a refusal names --to, the value that is wrong. */
+function targetLocation(to: string, session: Session): DatabaseLocation {
+  try {
+    return parseDatabaseLocation(to, session.env);
+  } catch (error) {
+    if (isUserError(error) && error.code === 'EDBURL') {
+      throw new UserError(error.message.replace(/^SREGISTRY_DATABASE\b/, '--to'), {
+        fix: 'give --to a folder (a SQLite catalogue) or postgresql://user@host:port/db (a team catalogue)',
+        code: 'EDBURL',
+        cause: error.cause,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The same folder, however spelled (a symlink, `..`): compared by device and inode when both exist. */
+function sameFolder(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the target's files would go by default: `shub` beside a SQLite file, as ~/.singularity has it. */
+function suggestedStorage(target: DatabaseLocation): string {
+  return target.kind === 'sqlite' ? path.join(target.folder, 'shub') : '<a folder for the team catalogue>';
 }
 
 function sameLocation(a: DatabaseLocation, b: DatabaseLocation): boolean {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { installHint } from '../backends/packages';
 import { BackendRegistry } from '../backends/registry';
 import { type Selection, selectBackend } from '../backends/select';
+import type { LockWait } from '../catalog/db-errors';
 import type { Catalog } from '../catalog/index';
 import { type DatabaseLocation, parseDatabaseLocation } from '../catalog/location';
 import type { CatalogReader, CatalogView } from '../catalog/reader';
@@ -106,6 +107,8 @@ export class Session {
     }
     // loaded on first use: TypeORM is the heaviest part of start-up and most commands never need it
     this.catalogPromise ??= Promise.resolve().then(() => {
+      // as libpq does, once: a password file that group or others can read is skipped
+      if (location.kind === 'postgres' && location.passwordFileWarning) this.out.warn(location.passwordFileWarning);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalog } = require('../catalog/lazy') as typeof import('../catalog/lazy');
       return openCatalog({
@@ -114,7 +117,7 @@ export class Session {
         env: this.env,
         storageDir: this.paths.storageDir,
         wal: databaseWal(this.env),
-        lockWait: { timeoutMs: databaseTimeoutMs(this.env), onWait: (m) => this.out.warn(m) },
+        lockWait: this.lockWait(),
       });
     });
     return this.catalogPromise;
@@ -156,9 +159,18 @@ export class Session {
     if (!this.plainReader && !this.databaseDisabled && this.sqliteLocation()) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalogReader } = require('../catalog/reader') as typeof import('../catalog/reader');
-      this.plainReader = openCatalogReader({ databaseFile: this.paths.databaseFile, storageDir: this.paths.storageDir });
+      this.plainReader = openCatalogReader({
+        databaseFile: this.paths.databaseFile,
+        storageDir: this.paths.storageDir,
+        lockWait: this.lockWait(),
+      });
     }
     return this.plainReader !== undefined;
+  }
+
+  /** How long the catalogue waits for another process's lock (SREGISTRY_DATABASE_TIMEOUT), told after 2 s. */
+  private lockWait(): LockWait {
+    return { timeoutMs: databaseTimeoutMs(this.env), onWait: (m) => this.out.warn(m) };
   }
 
   private sqliteLocation(): boolean {

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { looksLikeUrl } from '../catalog/location';
+import { UserError } from '../errors';
+import { printable } from '../output/untrusted';
 
 const TRUE_WORDS = new Set(['yes', 'true', 't', '1', 'y']);
 
@@ -61,8 +63,18 @@ export function databaseWal(env: Env = process.env): boolean {
   return isTrue(env.SREGISTRY_DATABASE_WAL);
 }
 
-/** SREGISTRY_DATABASE_TIMEOUT (seconds): how long a command waits for another process's lock on the database. */
+/**
+ * SREGISTRY_DATABASE_TIMEOUT (seconds, 0 or more; 30 when unset): how long a command waits for another process's
+ * lock on the database. A value that is no such number is refused in one line: taken silently for 30 s, it made
+ * `SREGISTRY_DATABASE_TIMEOUT=abc` wait half a minute while the user asked for something else.
+ */
 export function databaseTimeoutMs(env: Env = process.env): number {
-  const seconds = Number(env.SREGISTRY_DATABASE_TIMEOUT);
-  return Number.isFinite(seconds) && seconds >= 0 && env.SREGISTRY_DATABASE_TIMEOUT?.trim() ? seconds * 1000 : 30_000;
+  const raw = env.SREGISTRY_DATABASE_TIMEOUT?.trim();
+  if (raw === undefined || raw === '') return 30_000;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  throw new UserError(`SREGISTRY_DATABASE_TIMEOUT is "${printable(raw, { max: 40 })}", not a number of seconds`, {
+    fix: 'set it to the seconds to wait for a lock on the catalogue (0 or more), or unset it for the default of 30',
+    code: 'ESETTING',
+  });
 }

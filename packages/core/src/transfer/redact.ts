@@ -74,11 +74,23 @@ export function redactUrl(url: string | URL, options: { allQuery?: boolean } = {
   } catch {
     const noFragment = text.split('#')[0] ?? '';
     const q = noFragment.indexOf('?');
-    const base = (q === -1 ? noFragment : noFragment.slice(0, q)).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+    const base = (q === -1 ? noFragment : noFragment.slice(0, q)).replace(
+      /^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(?::[^/@]*)?@/i,
+      (_all, scheme: string, user: string) => `${scheme}${keepsUser(scheme, user) ? `${user}@` : ''}`,
+    );
     return redactPath(base) + redactQuery(q === -1 ? '' : noFragment.slice(q), only);
   }
-  // URL.host never contains userinfo, so building the string by hand drops it.
-  return `${parsed.protocol}//${parsed.host}${redactPath(parsed.pathname)}${redactQuery(parsed.search, only)}`;
+  // URL.host never contains userinfo, so building the string by hand drops it (a PostgreSQL role is put back).
+  const user = keepsUser(`${parsed.protocol}//`, parsed.username) ? `${parsed.username}@` : '';
+  return `${parsed.protocol}//${user}${parsed.host}${redactPath(parsed.pathname)}${redactQuery(parsed.search, only)}`;
+}
+
+/**
+ * A PostgreSQL URL keeps its user (the role, never the password): messages name a team catalogue as
+ * `postgresql://user@host:port/db`, which says whose login it was. Other schemes' user parts may be tokens.
+ */
+function keepsUser(scheme: string, user: string): boolean {
+  return /^postgres(ql)?:\/\/$/i.test(scheme) && user !== '' && !looksSecret(user);
 }
 
 /** Only scheme, host and port: what error messages name (never a path, which may hold a secret). */

@@ -1,6 +1,6 @@
 import { type ErrorCode, UserError } from '../../errors';
 import { errorCode, isBusy } from '../retry';
-import { type PostgresTarget, scrub } from './target';
+import { NoPasswordError, type PostgresTarget, scrub } from './target';
 
 /** Lost or never made connections: errno codes of the socket, SQLSTATE classes 08 and 57P. */
 const UNREACHABLE_ERRNO = new Set([
@@ -38,7 +38,18 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
   const db = target.display;
   const cause = scrubbed(target, error);
   const make = (text: string, fix: string, userCode: ErrorCode) => new UserError(text, { fix, code: userCode, cause });
-  const user = new URL(safeUrl(target.display)).username || 'this user';
+  const user = target.user || 'this user';
+  if (error instanceof NoPasswordError) {
+    // a password file that was skipped has been warned about once already (Session.catalog)
+    return make(`no password for ${user} at ${db}`, 'set it in ~/.pgpass (mode 0600) or PGPASSWORD', 'EDBAUTH');
+  }
+  if (/does not support SSL/i.test(raw)) {
+    return make(
+      `the catalogue database ${db} does not accept SSL connections, and sslmode=${target.sslmode ?? 'require'} asks for one`,
+      'use ?sslmode=prefer (or disable) in SREGISTRY_DATABASE, or enable SSL on the server (ssl = on in postgresql.conf)',
+      'EDBUNREACHABLE',
+    );
+  }
   if (code === '28P01' || code === '28000' || /password|SASL|SCRAM/i.test(raw)) {
     return make(
       `the catalogue database ${db} refused the login of ${user} (${reason})`,
@@ -107,13 +118,4 @@ export function scrubbed(target: PostgresTarget, error: unknown): unknown {
   copy.stack = scrub(target, error.stack ?? '');
   Object.assign(copy, { code: errorCode(error) });
   return copy;
-}
-
-function safeUrl(display: string): string {
-  try {
-    new URL(display);
-    return display;
-  } catch {
-    return 'postgresql://localhost/';
-  }
 }

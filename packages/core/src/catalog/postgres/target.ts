@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { ConnectionConfig } from 'pg';
 import { type PostgresLocation, parseDatabaseLocation } from '../location';
 
@@ -12,12 +13,17 @@ export interface PostgresTarget {
   display: string;
   /** secrets that must not appear in any output (the password, PGPASSWORD) */
   secrets: string[];
+  /** the role that logs in */
+  user: string;
+  /** libpq's sslmode from the URL (undefined: not given) */
+  sslmode?: string;
 }
 
 export function postgresTarget(url: string, env: Record<string, string | undefined> = process.env): PostgresTarget {
   const location = parseDatabaseLocation(url, env);
   if (location.kind !== 'postgres') throw new Error('not a PostgreSQL location');
   const password = location.password;
+  const sockets = new Set<net.Socket>();
   const secrets = [password, env.PGPASSWORD].filter((s): s is string => typeof s === 'string' && s.length > 0);
   return {
     config: {
@@ -25,13 +31,40 @@ export function postgresTarget(url: string, env: Record<string, string | undefin
       port: location.port,
       user: location.user,
       database: location.database,
-      // pg would look for a password itself (in process.env and ~/.pgpass): it gets the one libpq's rules found
-      password: password ?? '',
+      // pg would look for a password itself (in process.env and ~/.pgpass, warning once per connection about a
+      // file others can read): it gets the one libpq's rules found, asked for only when the server wants one
+      password: async () => {
+        if (password === undefined) {
+          // the server waits for the password until its authentication_timeout (60 s) with the socket open, and
+          // a command that ends by itself (--json) would wait as long: no connection of this target can log in
+          setImmediate(() => {
+            for (const socket of sockets) socket.destroy();
+          });
+          throw new NoPasswordError();
+        }
+        return password;
+      },
+      stream: () => {
+        const socket = new net.Socket();
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        return socket;
+      },
       ssl: sslFor(location),
     },
     display: location.redacted,
     secrets: [...new Set(secrets)],
+    user: location.user,
+    ...(location.sslmode ? { sslmode: location.sslmode } : {}),
   };
+}
+
+/** The server asked for a password and none was found (URL, PGPASSWORD, the password file). */
+export class NoPasswordError extends Error {
+  constructor() {
+    super('no password was given');
+    this.name = 'NoPasswordError';
+  }
 }
 
 /**
