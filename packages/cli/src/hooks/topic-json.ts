@@ -5,7 +5,7 @@ import { helpDocument } from '../help-json';
  * `sregistry backend --json`: oclif shows a topic's help without the flags it was given, so --json would print the
  * text page; the topic's document is printed here instead, as `help backend --json` prints it.
  */
-const hook: Hook.Init = async function ({ id, argv, config }) {
+const hook: Hook.Init = async ({ id, argv, config }) => {
   if (!id || config.findCommand(id) || !config.findTopic(id)) return;
   const words = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
   if (!words.includes('--json')) return;
