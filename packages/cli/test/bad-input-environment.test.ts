@@ -227,7 +227,7 @@ test('a read-only database folder: refused', async (t) => {
   m.readOnly();
   const label = 'read-only database folder';
   lines.push(
-    `${label}: ${await refusedCleanly(sb, { label, args: ['images'], env: { SREGISTRY_DATABASE: m.dir }, expect: /Insufficient permission to write to/ })}`,
+    `${label}: ${await refusedCleanly(sb, { label, args: ['images'], env: { SREGISTRY_DATABASE: m.dir }, expect: /ro-database is on a read-only file system; point SREGISTRY_DATABASE at a folder on a writable file system/ })}`,
   );
 });
 

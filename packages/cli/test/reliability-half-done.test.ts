@@ -175,23 +175,6 @@ test('rmi of a file that cannot be deleted keeps the row and the file, and leave
   lines.push(`rmi of a file on a read-only folder: ${r.stderr.trim()}`);
 });
 
-test('a database folder on a read-only file system is named as such, not as a permission problem', async (t) => {
-  const mount = mountTmpfs(path.join(sb.home, 'rodb'), { sizeKb: 256, readOnly: true });
-  if (!mount) {
-    skipped.push('read-only database folder (mount not permitted)');
-    t.skip('mount not permitted');
-    return;
-  }
-  undo.push(() => mount.unmount());
-  await refused({
-    label: 'images with the database folder read-only',
-    args: ['add', 'good.sif', '--name', 'rodb/image:v1', '--copy'],
-    env: { SREGISTRY_DATABASE: mount.dir },
-    expect: /rodb is on a read-only file system; point SREGISTRY_DATABASE at a folder on a writable file system/,
-    extraDirs: [mount.dir],
-  });
-});
-
 test('a full disk under the database folder is one line and places nothing', async (t) => {
   const full = sandbox();
   undo.push(() => full.cleanup());
