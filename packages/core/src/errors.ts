@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   EBADKEY: 'the key file cannot be used (not a key, encrypted PEM, unsupported type)',
   ENOPRIVATE: 'a public key was given where a private key is needed',
   EPASSPHRASE: 'the passphrase of the key is wrong',
+  ENOPASSPHRASE: 'a locked key needs a passphrase and none was given (an empty answer, Ctrl-D, nothing on stdin)',
   ENOGROUP: 'the SIF object group to sign does not exist or there is none',
   EVERIFY_UNSIGNED: 'verify: the image has no signatures',
   EVERIFY_LEGACY_ONLY: 'verify: the image has only legacy signatures (check them with --legacy-insecure)',

@@ -26,6 +26,12 @@ export default class Sign extends SregistryCommand {
 
   async run() {
     const { args, flags } = await this.parse(Sign);
-    return hostCore().signImage(this.session, { target: args.image, keyFiles: flags.key, groups: flags.group, rsaPss: flags['rsa-pss'] });
+    return hostCore().signImage(this.session, {
+      target: args.image,
+      keyFiles: flags.key,
+      groups: flags.group,
+      rsaPss: flags['rsa-pss'],
+      signal: this.signal,
+    });
   }
 }
