@@ -223,3 +223,57 @@ test('sign of a catalogued image whose folder cannot be written: the folder is n
   const after = JSON.parse((await cli.run(['inspect', 'locked/tool:v1', '--json'])).stdout);
   assert.equal(after.image, stored, 'the record is as it was');
 });
+
+test('bad key paths and group numbers: one line that names the flag or command and the value, usage errors exit 2', async () => {
+  const image = copyUnsigned();
+  const keyFile = pemKey();
+  const legacy = path.join(path.dirname(UNSIGNED), 'one-group-signed-legacy.sif');
+  const cases: { args: string[]; line: string; code: string; exit: number }[] = [
+    {
+      args: ['sign', image, '--key', ''],
+      line: 'the key file given to --key is empty; give the path of a key file',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+    {
+      args: ['verify', image, '--key', ''],
+      line: 'the key file given to --key is empty; give the path of a key file',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+    {
+      args: ['key', 'import', ''],
+      line: 'the key file given to key import is empty; give the path of a key file',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+    {
+      args: ['key', 'import', 'nope.asc'],
+      line: 'key file nope.asc does not exist; check the path given to key import',
+      code: 'ENOKEYFILE',
+      exit: 1,
+    },
+    ...['abc', '0', '-1'].map((value) => ({
+      args: ['sign', image, '--key', keyFile, '--group', value],
+      line: `--group takes a positive integer, got ${value}`,
+      code: 'EUSAGE',
+      exit: 2,
+    })),
+    { args: ['verify', image, '--group', 'abc'], line: '--group takes a positive integer, got abc', code: 'EUSAGE', exit: 2 },
+    { args: ['verify', image, '--object', '0'], line: '--object takes a positive integer, got 0', code: 'EUSAGE', exit: 2 },
+    {
+      args: ['verify', legacy, '--legacy-insecure'],
+      line: 'unknown flag --legacy-insecure; did you mean --legacy?',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+  ];
+  for (const c of cases) {
+    const result = await cli.run([...c.args, '--json']);
+    assert.equal(result.code, c.exit, `${c.args.join(' ')}: ${result.stdout}${result.stderr}`);
+    const { error } = JSON.parse(result.stdout);
+    assert.equal(error.fix ? `${error.message}; ${error.fix}` : error.message, c.line, c.args.join(' '));
+    assert.equal(error.code, c.code, c.args.join(' '));
+  }
+  assert.equal(sha256(image), sha256(UNSIGNED));
+});

@@ -81,7 +81,7 @@ export const ERROR_CODES = {
   ENOPASSPHRASE: 'a locked key needs a passphrase and none was given (an empty answer, Ctrl-D, nothing on stdin)',
   ENOGROUP: 'the SIF object group to sign does not exist or there is none',
   EVERIFY_UNSIGNED: 'verify: the image has no signatures',
-  EVERIFY_LEGACY_ONLY: 'verify: the image has only legacy signatures (check them with --legacy-insecure)',
+  EVERIFY_LEGACY_ONLY: 'verify: the image has only legacy signatures (check them with --legacy)',
   EVERIFY_NOT_COVERED: 'verify: the objects asked for are not covered by the signatures',
   EVERIFY_NOT_FOUND: 'verify: the image has no such object or group',
   EVERIFY_TAMPERED: 'verify: the image does not match its signature',
