@@ -54,7 +54,6 @@ export async function patchedCopy(source: string, copy: string, patch: Patch, op
     await fs.copyFile(path.resolve(source), copy, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     // a large copy takes seconds: a Ctrl-C meanwhile is seen here, before the copy is opened and patched
     stop();
-    pausePoint('rewrite-copied');
     const handle = await fs.open(copy, 'r+');
     try {
       await patch(handle);
