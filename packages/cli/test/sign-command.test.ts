@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { cleanEnv } from '@sregistry/testkit';
 import { openpgp } from '../../core/src/sif/signature/index';
 import { cliInTempHome } from './helpers';
 
@@ -113,4 +115,165 @@ test('signing a catalogued image updates its record: a content version follows t
     [],
     'no temp file left beside the image',
   );
+});
+
+function pemKey(): string {
+  const privateFile = file('private.pem');
+  fs.writeFileSync(privateFile, crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  return privateFile;
+}
+
+test('no passphrase on stdin (empty, or nothing at all) is refused as not given, not as wrong', async () => {
+  const { privateKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'Signer', email: 'signer@example.org' }],
+    passphrase: 'correct horse',
+    format: 'armored',
+  });
+  const privateFile = file('private.asc');
+  fs.writeFileSync(privateFile, privateKey);
+  const image = copyUnsigned();
+  for (const input of ['', '\n']) {
+    const result = await cli.run(['sign', image, '--key', privateFile, '--json'], { input });
+    assert.equal(result.code, 1, result.stderr);
+    const { error } = JSON.parse(result.stdout);
+    assert.equal(error.code, 'ENOPASSPHRASE');
+    assert.equal(error.message, `no passphrase given on stdin for ${privateFile}`);
+    assert.match(error.fix, /first line of stdin .*or run on a terminal/);
+    assert.equal(sha256(image), sha256(UNSIGNED));
+  }
+});
+
+test('sign through a symlink signs the file it points to, in place, and keeps the link', async () => {
+  const image = copyUnsigned();
+  const keys = crypto.generateKeyPairSync('ed25519');
+  const keyFile = file('private.pem');
+  const publicFile = file('public.pem');
+  fs.writeFileSync(keyFile, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  fs.writeFileSync(publicFile, keys.publicKey.export({ format: 'pem', type: 'spki' }));
+  const link = file('latest.sif');
+  fs.symlinkSync(path.basename(image), link);
+  const signed = await cli.run(['sign', link, '--key', keyFile]);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.match(signed.stdout, new RegExp(`Signature\\(s\\) added to ${image.replace(/[.]/g, '\\.')}$`, 'm'));
+  assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.equal(fs.readlinkSync(link), path.basename(image));
+  assert.notEqual(sha256(image), sha256(UNSIGNED), 'the target is signed');
+  const verified = await cli.run(['verify', image, '--key', publicFile]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.deepEqual(
+    fs.readdirSync(cli.home).filter((f) => f.startsWith('.') && f.includes('.sregistry-')),
+    [],
+    'no temp left',
+  );
+});
+
+/**
+ * Runs the CLI where file permissions apply: as root (which writes through any mode), without the capabilities
+ * that let it, so a folder of mode 555 refuses it as it refuses anyone else.
+ */
+function runUnprivileged(args: string[]) {
+  const command = [process.execPath, path.resolve(__dirname, '..', 'bin', 'run.js'), ...args];
+  const asRoot = process.getuid?.() === 0;
+  const argv = asRoot ? ['setpriv', '--bounding-set=-dac_override,-fowner', ...command] : command;
+  const r = spawnSync(argv[0]!, argv.slice(1), { env: cleanEnv(cli.env), cwd: cli.home, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('sign in a folder that cannot be written: one EACCES line naming the folder, the image untouched', async () => {
+  const keyFile = pemKey();
+  const dir = file('read-only');
+  fs.mkdirSync(dir);
+  const image = path.join(dir, 'r.sif');
+  fs.copyFileSync(UNSIGNED, image);
+  fs.chmodSync(dir, 0o555);
+  try {
+    const result = runUnprivileged(['sign', image, '--key', keyFile, '--json']);
+    assert.equal(result.code, 1, result.stderr);
+    const { error } = JSON.parse(result.stdout);
+    assert.equal(error.code, 'EACCES');
+    assert.equal(error.message, `permission denied writing ${dir} (the new r.sif is written there before it replaces the old)`);
+    assert.match(error.fix, /make the folder writable/);
+    assert.equal(sha256(image), sha256(UNSIGNED));
+    assert.deepEqual(fs.readdirSync(dir), ['r.sif']);
+  } finally {
+    fs.chmodSync(dir, 0o755);
+  }
+});
+
+test('sign of a catalogued image whose folder cannot be written: the folder is named, no doubled temp name', async () => {
+  const keyFile = pemKey();
+  assert.equal((await cli.run(['add', copyUnsigned(), '--name', 'locked/tool:v1'])).code, 0);
+  const stored = JSON.parse((await cli.run(['inspect', 'locked/tool:v1', '--json'])).stdout).image as string;
+  const dir = path.dirname(stored);
+  fs.chmodSync(dir, 0o555);
+  try {
+    const result = runUnprivileged(['sign', 'locked/tool:v1', '--key', keyFile]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(
+      result.stderr.trim(),
+      `ERROR permission denied writing ${dir} (the new ${path.basename(stored)} is written there before it replaces the old); ` +
+        'make the folder writable, or work on a copy in a folder you can write to (SREGISTRY_STORAGE for the catalogue)',
+    );
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(stored)]);
+    assert.equal(sha256(stored), sha256(UNSIGNED));
+  } finally {
+    fs.chmodSync(dir, 0o755);
+  }
+  const after = JSON.parse((await cli.run(['inspect', 'locked/tool:v1', '--json'])).stdout);
+  assert.equal(after.image, stored, 'the record is as it was');
+});
+
+test('bad key paths and group numbers: one line that names the flag or command and the value, usage errors exit 2', async () => {
+  const image = copyUnsigned();
+  const keyFile = pemKey();
+  const legacy = path.join(path.dirname(UNSIGNED), 'one-group-signed-legacy.sif');
+  const cases: { args: string[]; line: string; code: string; exit: number }[] = [
+    {
+      args: ['sign', image, '--key', ''],
+      line: 'the key file given to --key is empty; give the path of a key file',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+    {
+      args: ['verify', image, '--key', ''],
+      line: 'the key file given to --key is empty; give the path of a key file',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+    {
+      args: ['key', 'import', ''],
+      line: 'the key file given to key import is empty; give the path of a key file',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+    {
+      args: ['key', 'import', 'nope.asc'],
+      line: 'key file nope.asc does not exist; check the path given to key import',
+      code: 'ENOKEYFILE',
+      exit: 1,
+    },
+    ...['abc', '0', '-1'].map((value) => ({
+      args: ['sign', image, '--key', keyFile, '--group', value],
+      line: `--group takes a positive integer, got ${value}`,
+      code: 'EUSAGE',
+      exit: 2,
+    })),
+    { args: ['verify', image, '--group', 'abc'], line: '--group takes a positive integer, got abc', code: 'EUSAGE', exit: 2 },
+    { args: ['verify', image, '--object', '0'], line: '--object takes a positive integer, got 0', code: 'EUSAGE', exit: 2 },
+    {
+      args: ['verify', legacy, '--legacy-insecure'],
+      line: 'unknown flag --legacy-insecure; did you mean --legacy?',
+      code: 'EUSAGE',
+      exit: 2,
+    },
+  ];
+  for (const c of cases) {
+    const result = await cli.run([...c.args, '--json']);
+    assert.equal(result.code, c.exit, `${c.args.join(' ')}: ${result.stdout}${result.stderr}`);
+    const { error } = JSON.parse(result.stdout);
+    assert.equal(error.fix ? `${error.message}; ${error.fix}` : error.message, c.line, c.args.join(' '));
+    assert.equal(error.code, c.code, c.args.join(' '));
+  }
+  assert.equal(sha256(image), sha256(UNSIGNED));
 });

@@ -1,4 +1,4 @@
-import { Args, Flags, hostCore, SregistryCommand } from '@sregistry/core/command';
+import { Args, Flags, hostCore, positiveInteger, SregistryCommand } from '@sregistry/core/command';
 
 export default class Sign extends SregistryCommand {
   static override summary = 'Sign an image with an OpenPGP private key (clear-signed) or a PEM private key (DSSE), as Apptainer does.';
@@ -16,7 +16,7 @@ export default class Sign extends SregistryCommand {
       multiple: true,
       description: 'private key file: OpenPGP (armored or binary) or PEM; repeatable',
     }),
-    group: Flags.integer({ char: 'g', min: 1, multiple: true, description: 'sign only this object group; repeatable' }),
+    group: positiveInteger({ char: 'g', multiple: true, description: 'sign only this object group; repeatable' }),
     'rsa-pss': Flags.boolean({ description: 'RSA PEM keys sign with PSS instead of PKCS#1 v1.5' }),
   };
   static override examples = [
@@ -26,6 +26,12 @@ export default class Sign extends SregistryCommand {
 
   async run() {
     const { args, flags } = await this.parse(Sign);
-    return hostCore().signImage(this.session, { target: args.image, keyFiles: flags.key, groups: flags.group, rsaPss: flags['rsa-pss'] });
+    return hostCore().signImage(this.session, {
+      target: args.image,
+      keyFiles: flags.key,
+      groups: flags.group,
+      rsaPss: flags['rsa-pss'],
+      signal: this.signal,
+    });
   }
 }

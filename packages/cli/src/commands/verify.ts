@@ -1,4 +1,4 @@
-import { Args, Flags, hostCore, SregistryCommand } from '@sregistry/core/command';
+import { Args, Flags, hostCore, positiveInteger, SregistryCommand } from '@sregistry/core/command';
 
 export default class Verify extends SregistryCommand {
   static override summary = 'Verify the signatures of an image (OpenPGP, DSSE; legacy with --legacy) without Apptainer.';
@@ -16,10 +16,9 @@ export default class Verify extends SregistryCommand {
       description: 'every group (the default); with --legacy, every object',
       exclusive: ['group', 'object'],
     }),
-    group: Flags.integer({ char: 'g', min: 1, description: 'only this object group', exclusive: ['all', 'object'] }),
-    object: Flags.integer({
+    group: positiveInteger({ char: 'g', description: 'only this object group', exclusive: ['all', 'object'] }),
+    object: positiveInteger({
       char: 'i',
-      min: 1,
       description: 'only this object (its group signature may cover more)',
       exclusive: ['all', 'group'],
     }),

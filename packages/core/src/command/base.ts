@@ -107,7 +107,9 @@ export abstract class SregistryCommand extends Command {
         flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
       );
       const typed = error.flags[0] as string;
-      const guess = nearest(typed.split('=')[0] as string, known);
+      const name = typed.split('=')[0] as string;
+      // a longer spelling of one of ours (Apptainer's --legacy-insecure for --legacy) is too far for a typo
+      const guess = nearest(name, known) ?? known.find((flag) => name.startsWith(`${flag}-`));
       const unknown = `unknown flag${error.flags.length === 1 ? '' : 's'} ${error.flags.join(', ')}`;
       return guess ? `${unknown}; did you mean ${guess}?` : unknown;
     }
@@ -141,6 +143,9 @@ function usageLine(message: string): string {
     .filter((l) => l && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with/i.test(l));
   const [first, ...rest] = lines;
   if (!first) return message.trim();
+  // a flag's own parser said what is wrong ("--group takes a positive integer, got abc"): that, not "Parsing --group"
+  const parsing = /^Parsing (--\S+)$/.exec(first);
+  if (parsing && rest[0]) return rest[0].startsWith(parsing[1]!) ? rest[0] : `${parsing[1]}: ${rest[0]}`;
   return first.endsWith(':') && rest.length > 0 ? `${first} ${rest.join(', ')}` : first;
 }
 

@@ -6,5 +6,6 @@ export { KNOWN_BACKEND_PACKAGES, pluginsOffering } from '../backends/packages';
 export { nearest } from '../output/suggest';
 export { jsonError, SregistryCommand } from './base';
 export { DeleteCommand } from './delete';
+export { positiveInteger } from './flags';
 export { hostCore } from './host-core';
 export { PushCommand } from './push';

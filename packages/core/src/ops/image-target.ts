@@ -11,7 +11,8 @@ import type { Session } from './session';
  */
 export async function imageTarget(session: Session, target: string, purpose: string): Promise<{ file: string; record?: ImageRecord }> {
   const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (stat?.isFile()) return { file: path.resolve(target) };
+  // a link (latest.sif -> v1.2.sif) stays a link: the file it points to is what is read, and replaced by sign
+  if (stat?.isFile()) return { file: fs.lstatSync(target).isSymbolicLink() ? fs.realpathSync(target) : path.resolve(target) };
   if (stat?.isDirectory())
     throw new UserError(`${target} is a folder`, { fix: 'give an image file or a catalogued image name', code: 'EISDIR' });
   if (/[\\/]\.{0,2}$|^\.{1,2}\/|\.sif$/i.test(target) || session.databaseDisabled) {

@@ -9,13 +9,20 @@ import type { Session } from './session';
 export const keyringOf = (session: Session): Keyring => new Keyring(session.paths.keysDir);
 
 /** Reads a key file named on the command line, or says in one line why it cannot. */
-export async function readKeyFile(file: string): Promise<Buffer> {
+/**
+ * The bytes of a key file. `given` says where the path came from (`--key`, `key import`), for the fix to name
+ * what the user typed; an empty path is a usage error, never looked up.
+ */
+export async function readKeyFile(file: string, given = '--key'): Promise<Buffer> {
+  if (file.trim() === '') {
+    throw new UserError(`the key file given to ${given} is empty`, { fix: 'give the path of a key file', code: 'EUSAGE' });
+  }
   try {
     return await fs.readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `key file ${file} does not exist` : `cannot read key file ${file} (${code})`, {
-      fix: 'check the path given to --key',
+      fix: `check the path given to ${given}`,
       code: 'ENOKEYFILE',
     });
   }
@@ -40,7 +47,7 @@ export async function importKeys(session: Session, files: readonly string[]): Pr
   const keyring = keyringOf(session);
   const result = { added: [] as KeyringEntry[], existing: [] as KeyringEntry[] };
   for (const file of files) {
-    const { added, existing } = await keyring.import(await readKeyFile(file), file);
+    const { added, existing } = await keyring.import(await readKeyFile(file, 'key import'), file);
     for (const key of added) session.out.result(`[key][new] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd());
     for (const key of existing) session.out.result(`[key][update] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd());
     if ([...added, ...existing].some((k) => k.private)) {

@@ -5,7 +5,8 @@ import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
-import { tempBeside } from '../storage/temp-files';
+import { discardTemp, noteTemp, tempBeside } from '../storage/temp-files';
+import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { nestedName } from './find-record';
 import { imageTarget } from './image-target';
@@ -21,6 +22,8 @@ export interface SignImageOptions {
   groups?: number[];
   /** RSA PEM keys sign with PSS rather than PKCS#1 v1.5 */
   rsaPss?: boolean;
+  /** the command's Ctrl-C (ops/interrupt.ts): stops at the passphrase prompt or mid-copy, leaving no temp file */
+  signal?: AbortSignal;
 }
 
 export interface SignImageResult {
@@ -32,7 +35,7 @@ export interface SignImageResult {
 }
 
 /** The private keys in the --key files, OpenPGP ones unlocked (passphrase asked once per locked key). */
-async function signingKeys(files: readonly string[]): Promise<SigningKey[]> {
+async function signingKeys(session: Session, files: readonly string[], signal?: AbortSignal): Promise<SigningKey[]> {
   const keys: SigningKey[] = [];
   for (const file of files) {
     for (const parsed of await parseKeys(await readKeyFile(file), file)) {
@@ -43,15 +46,15 @@ async function signingKeys(files: readonly string[]): Promise<SigningKey[]> {
         });
       }
       if (parsed.format === 'pem') keys.push({ format: 'pem', key: parsed.key as KeyObject });
-      else keys.push({ format: 'openpgp', key: await unlocked(parsed.key as PgpPrivateKey, file) });
+      else keys.push({ format: 'openpgp', key: await unlocked(session, parsed.key as PgpPrivateKey, file, signal) });
     }
   }
   return keys;
 }
 
-async function unlocked(key: PgpPrivateKey, file: string): Promise<PgpPrivateKey> {
+async function unlocked(session: Session, key: PgpPrivateKey, file: string, signal?: AbortSignal): Promise<PgpPrivateKey> {
   if (key.isDecrypted()) return key;
-  const passphrase = await readPassphrase(`Passphrase for ${printable(file)}: `);
+  const passphrase = await readPassphrase(file, { signal, debug: (message) => session.out.debug(message) });
   try {
     return await openpgp().decryptKey({ privateKey: key, passphrase });
   } catch {
@@ -66,9 +69,9 @@ async function unlocked(key: PgpPrivateKey, file: string): Promise<PgpPrivateKey
  */
 export async function signImage(session: Session, options: SignImageOptions): Promise<SignImageResult> {
   const { file, record } = await imageTarget(session, options.target, 'sign');
-  const keys = await signingKeys(options.keyFiles);
+  const keys = await signingKeys(session, options.keyFiles, options.signal);
   if (!record) {
-    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss });
+    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, signal: options.signal });
     report(session, signatures, file);
     return { path: file, signatures };
   }
@@ -85,9 +88,14 @@ async function signCatalogued(
   const catalog = await session.catalog('sign');
   const contentVersion = /^[0-9a-f]{64}$/.test(record.version ?? '') && (await sha256File(file)) === record.version;
   const temp = tempBeside(file);
+  // noted in storage's .tmp, where the next command's sweep finds it if this process is killed
+  const ledger = catalog.storage.tempDir;
+  await noteTemp(ledger, temp);
   try {
-    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, dest: temp });
+    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, dest: temp, signal: options.signal });
     const sha256 = await sha256File(temp);
+    // the last moment at which nothing has changed: from here the record and file are replaced together
+    if (options.signal?.aborted) throw cancelled(options.signal, 'sign');
     const version = contentVersion ? sha256 : (record.version ?? sha256);
     const parsed = session.parseLocal(`${record.collection}/${record.name}:${record.tag}`);
     // a two-level collection (library://'s <entity>/<collection>) parses as registry/collection: fold it back
@@ -107,7 +115,7 @@ async function signCatalogued(
     report(session, signatures, added.path);
     return { path: added.path, signatures, uri: added.record.uri ?? name.uri, version };
   } finally {
-    fs.rmSync(temp, { force: true });
+    await discardTemp(ledger, temp);
   }
 }
 

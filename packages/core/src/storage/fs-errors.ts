@@ -16,6 +16,17 @@ export async function fileSystemProblem(error: unknown): Promise<unknown> {
   // name the file the user asked for, not the temp copy beside it
   const temp = where ? parseTempName(path.basename(where)) : undefined;
   if (temp) where = path.join(path.dirname(where), temp.base);
+  // the temp could not be made: what refuses it is its folder, which must be writable even to replace a file
+  if (temp && (e.code === 'EACCES' || e.code === 'EPERM')) {
+    return new UserError(
+      `permission denied writing ${path.dirname(where)} (the new ${temp.base} is written there before it replaces the old)`,
+      {
+        fix: 'make the folder writable, or work on a copy in a folder you can write to (SREGISTRY_STORAGE for the catalogue)',
+        code: knownCode(e.code, 'EWRITE'),
+        cause: error,
+      },
+    );
+  }
   let code = e.code;
   if (e.syscall === 'mkdir' && where && ['ENOENT', 'ENOTDIR', 'EEXIST'].includes(code)) {
     // Node's recursive mkdir reports ENOENT when the real cause is a read-only, unwritable or file parent;

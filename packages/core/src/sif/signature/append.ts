@@ -1,6 +1,6 @@
 import type fs from 'node:fs/promises';
 import { UserError } from '../../errors';
-import { rewriteFile } from '../../storage/rewrite';
+import { patchedCopy, type RewriteOptions, rewriteFile } from '../../storage/rewrite';
 import { D, DataType, DESCRIPTOR_SIZE, GO_ZERO_TIME, GROUP_FLAG, H } from '../constants';
 import type { SifLayout } from './layout';
 
@@ -16,13 +16,24 @@ export interface NewSignature {
 
 const ENTITY_SIZE = 256;
 
+export interface AppendOptions extends RewriteOptions {
+  /** `dest` is a new file of the caller's (a temp it owns): written as it is, not through a second temp beside it */
+  newFile?: boolean;
+}
+
 /**
  * Appends signature objects the way the reference signer does (sif-signatures.md §1.3): data at the end of
  * the data section, no alignment, the first free descriptor slots, the header's free count, data size and
  * modification time updated. A deterministic image (modification time = Go's zero time) stays deterministic;
- * otherwise the time is now. The file at `dest` is replaced atomically (see rewriteFile).
+ * otherwise the time is now. The file at `dest` is replaced atomically (see rewriteFile), or, with `newFile`, made.
  */
-export async function appendSignatures(source: string, dest: string, layout: SifLayout, signatures: NewSignature[]): Promise<void> {
+export async function appendSignatures(
+  source: string,
+  dest: string,
+  layout: SifLayout,
+  signatures: NewSignature[],
+  options: AppendOptions = {},
+): Promise<void> {
   const header = Buffer.from(layout.headerRaw);
   const table = Buffer.from(layout.tableRaw);
   const deterministic = header.readBigInt64LE(H.modifiedAt) === BigInt(GO_ZERO_TIME);
@@ -60,11 +71,17 @@ export async function appendSignatures(source: string, dest: string, layout: Sif
   header.writeBigInt64LE(BigInt(end - layout.header.dataOffset), H.dataSize);
   header.writeBigInt64LE(time, H.modifiedAt);
 
-  await rewriteFile(source, dest, async (handle: fs.FileHandle) => {
-    for (const write of writes) await writeAll(handle, write.data, write.offset);
-    await writeAll(handle, table, layout.header.descriptorsOffset);
-    await writeAll(handle, header, 0);
-  });
+  const write = options.newFile ? patchedCopy : rewriteFile;
+  await write(
+    source,
+    dest,
+    async (handle: fs.FileHandle) => {
+      for (const write of writes) await writeAll(handle, write.data, write.offset);
+      await writeAll(handle, table, layout.header.descriptorsOffset);
+      await writeAll(handle, header, 0);
+    },
+    options,
+  );
 }
 
 function freeSlot(table: Buffer): number {

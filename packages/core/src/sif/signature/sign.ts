@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { UserError } from '../../errors';
+import { cancelled } from '../../transfer/retry';
 import { withImageFile } from '../file-reader';
 import { appendSignatures, type NewSignature } from './append';
 import { ObjectHasher } from './digests';
@@ -17,8 +18,10 @@ export interface SignOptions {
   groups?: number[];
   /** RSA PEM keys sign with PSS instead of PKCS#1 v1.5 */
   rsaPss?: boolean;
-  /** where to write the signed image (default: replace `path`) */
+  /** a new file (a temp the caller owns) to write the signed image to, instead of replacing `path` */
   dest?: string;
+  /** Ctrl-C: stops before or during the copy, leaving no temp file (ECANCELLED) */
+  signal?: AbortSignal;
 }
 
 export interface SignedObject {
@@ -78,6 +81,12 @@ export async function signSif(path: string, options: SignOptions): Promise<Signe
     }
     return { layout, signatures, report };
   });
-  await appendSignatures(path, options.dest ?? path, layout, signatures);
+  // hashing a large image takes seconds: a Ctrl-C meanwhile stops here, before any copy is made
+  if (options.signal?.aborted) throw cancelled(options.signal, 'sign');
+  await appendSignatures(path, options.dest ?? path, layout, signatures, {
+    signal: options.signal,
+    purpose: 'sign',
+    newFile: options.dest !== undefined,
+  });
   return report;
 }
