@@ -9,7 +9,7 @@ import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
 import { nearest } from '../output/suggest';
-import { jsonText } from '../output/untrusted';
+import { jsonText, printable } from '../output/untrusted';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes
@@ -84,23 +84,26 @@ export abstract class SregistryCommand extends Command {
   }
 
   /** Missing arguments named with the usage line; an unknown flag with the nearest one this command has. */
-  private usageProblem(error: Error & { args?: { name: string }[]; flags?: string[] }): string | undefined {
+  private usageProblem(error: Error & { args?: unknown[]; flags?: string[] }): string | undefined {
     const ctor = this.ctor;
+    const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
+    const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words].join(' ');
     if (error.constructor.name === 'RequiredArgsError' && error.args?.length) {
-      const missing = error.args.map((a) => a.name.toUpperCase());
-      const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
-      const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words].join(' ');
+      const missing = (error.args as { name: string }[]).map((a) => a.name.toUpperCase());
       return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; usage: ${usage}`;
+    }
+    if (error.constructor.name === 'UnexpectedArgsError' && error.args?.length) {
+      // the same line the CLI gives for words after a command without arguments (hooks/command-not-found.ts)
+      const extra = error.args.map((a) => printable(String(a), { max: 80 })).join(' ');
+      return `unexpected argument${error.args.length === 1 ? '' : 's'} ${extra}; usage: ${usage}`;
     }
     const missingFlags = /^Missing required flags? (.+)$/.exec(usageLine(error.message))?.[1];
     if (missingFlags) {
       const names = missingFlags.split(/,\s*/).map((n) => `--${n.replace(/^-+/, '')}`);
-      const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
       const required = Object.entries(ctor.flags ?? {})
         .filter(([, flag]) => flag.required)
         .map(([name, flag]) => (flag.type === 'option' ? `--${name} <value>` : `--${name}`));
-      const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words, ...required].join(' ');
-      return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${usage}`;
+      return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${[usage, ...required].join(' ')}`;
     }
     if (error.constructor.name === 'NonExistentFlagsError' && error.flags?.length) {
       const known = Object.entries(ctor.flags ?? {}).flatMap(([name, flag]) =>
