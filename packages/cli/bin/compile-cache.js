@@ -30,9 +30,11 @@ function cacheCompiledModules(dir) {
   const compiled = new Map();
   const compile = Module.prototype._compile;
 
-  Module.prototype._compile = function compileWithCache(content, filename) {
-    if (typeof content !== 'string' || !/\.c?js$/.test(filename) || DYNAMIC_IMPORT.test(content)) {
-      return compile.call(this, content, filename);
+  Module.prototype._compile = function compileWithCache(content, filename, format) {
+    // an ES module that require() loads (Node >= 20.19: @oclif/plugin-plugins, src/plugins-commands.ts) is
+    // compiled by Node as a module, which the CommonJS wrapper below cannot do
+    if (format === 'module' || typeof content !== 'string' || !/\.c?js$/.test(filename) || DYNAMIC_IMPORT.test(content)) {
+      return compile.call(this, content, filename, format);
     }
     const hash = crypto.createHash('sha1').update(content).digest('base64');
     const entry = known.get(filename);

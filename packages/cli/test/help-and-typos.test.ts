@@ -50,6 +50,49 @@ test('typos name the nearest command or flag in one line, exit 2', async () => {
   }
 });
 
+test('words after a command that takes none are unexpected arguments, not an unknown command, exit 2', async () => {
+  const cases: [string[], string][] = [
+    [['backend', 'status', 'extra'], 'ERROR unexpected argument extra; usage: sregistry backend status (see --help)\n'],
+    [['version', 'extra'], 'ERROR unexpected argument extra; usage: sregistry version (see --help)\n'],
+    [['backend', 'deactivate', 'a', 'b'], 'ERROR unexpected arguments a b; usage: sregistry backend deactivate (see --help)\n'],
+    // a command with arguments says the same through its parser
+    [['get', 'a', 'b'], 'ERROR unexpected argument b; usage: sregistry get URI (see --help)\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = await cli.run(args);
+    assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 2, stdout: '', stderr }, args.join(' '));
+  }
+  const json = await cli.run(['backend', 'status', 'extra', '--json']);
+  assert.deepEqual(
+    { code: json.code, stderr: json.stderr, json: JSON.parse(json.stdout) },
+    {
+      code: 2,
+      stderr: '',
+      json: {
+        error: { message: 'unexpected argument extra', fix: 'usage: sregistry backend status (see --help)', code: 'EUSAGE', exitCode: 2 },
+      },
+    },
+  );
+});
+
+test('flags without a command are a missing command, not a typo of one; --json alone answers in JSON', async () => {
+  const usage = 'usage: sregistry <command> [flags] (see: sregistry help)';
+  const cases: [string[], string][] = [
+    [['-q'], `ERROR no command given; ${usage}\n`],
+    [['--debug', '--quiet'], `ERROR no command given; ${usage}\n`],
+    [['-x'], `ERROR unknown flag -x before the command; ${usage}\n`],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = await cli.run(args);
+    assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 2, stdout: '', stderr }, args.join(' '));
+  }
+  const json = await cli.run(['--json']);
+  assert.deepEqual(
+    { code: json.code, stderr: json.stderr, json: JSON.parse(json.stdout) },
+    { code: 2, stderr: '', json: { error: { message: 'no command given', fix: usage, code: 'EUSAGE', exitCode: 2 } } },
+  );
+});
+
 test('on a terminal a typo is offered by @oclif/plugin-not-found and runs the accepted suggestion', async () => {
   // `script` gives the CLI a pseudo-terminal; the answer "y" runs `images` on the empty catalogue
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} imgaes`;

@@ -1,6 +1,7 @@
 import { type Hook, toConfiguredId } from '@oclif/core';
 import { printable } from '@sregistry/core';
 import { jsonError, KNOWN_BACKEND_PACKAGES, nearest, pluginsOffering } from '@sregistry/core/command';
+import { GLOBAL_FLAGS } from '../global-flags';
 
 // Commands that every plugin whose backend has the capability registers (core's PushCommand, DeleteCommand), so a
 // missing one is an install hint naming the plugins that offer it, not "not found".
@@ -11,6 +12,7 @@ type Config = Parameters<Hook.CommandNotFound>[0]['config'];
 
 /**
  * An unknown command gets one line (ERROR <problem>; <fix>, exit 2), or the JSON error envelope under --json:
+ * flags with no command say so, words after a command without arguments are unexpected arguments,
  * a missing plugin command names its plugin, a topic's unknown subcommand names the subcommand and lists the
  * topic's commands, anything else suggests the nearest command. On an interactive terminal a plain typo goes to
  * @oclif/plugin-not-found, which asks "Did you mean …?" and runs the answer.
@@ -18,7 +20,8 @@ type Config = Parameters<Hook.CommandNotFound>[0]['config'];
 const hook: Hook.CommandNotFound = async function (options) {
   const { config, id } = options;
   const argv = options.argv ?? [];
-  const json = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
+  // `sregistry --json` alone has no command: the flag itself is what oclif took for the id
+  const json = id === '--json' || argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
   const shown = (commandId: string) => `${config.bin} ${toConfiguredId(commandId, config)}`;
   const fail = (problem: string, fix: string, exitCode: number): void => {
     // the words the user typed are echoed back: escaped like any text from outside
@@ -31,6 +34,23 @@ const hook: Hook.CommandNotFound = async function (options) {
   // oclif joins every word before the first flag into the id (`pul x` → `pul:x`): the command is the first word,
   // or the first two when the first is a topic (`backend lss`)
   const [first = '', second] = id.split(':');
+  // a flag where the command should be: only global flags (`sregistry -q`) is a missing command, not a typo of one
+  if (first.startsWith('-')) {
+    const given = [first, ...argv.filter((a) => a.startsWith('-'))];
+    const unknown = given.find((flag) => !GLOBAL_FLAGS.has(flag));
+    const usage = `usage: ${config.bin} <command> [flags] (see: ${config.bin} help)`;
+    fail(unknown ? `unknown flag ${unknown} before the command` : 'no command given', usage, 2);
+    return;
+  }
+  // oclif joins the words after a command that takes no arguments into the id (`backend status extra` →
+  // `backend:status:extra`): those words are arguments it does not take, as the command's parser would say
+  const extra = extraArguments(config, id);
+  if (extra) {
+    const args = extra.args.map((a) => printable(a, { max: 80 })).join(' ');
+    const usage = `usage: ${config.bin} ${toConfiguredId(extra.command, config)} (see --help)`;
+    fail(`unexpected argument${extra.args.length === 1 ? '' : 's'} ${args}`, usage, 2);
+    return;
+  }
   const capability = PLUGIN_COMMANDS[first];
   if (capability) {
     const offering = pluginsOffering(capability, config.plugins.keys());
@@ -73,6 +93,22 @@ const hook: Hook.CommandNotFound = async function (options) {
   const fix = guess ? `did you mean "${shown(guess)}"? (see: ${help})` : `see: ${help}`;
   fail(`${first} is not a ${config.bin} command`, fix, 2);
 };
+
+/**
+ * The command that the first words of an id name and the words after it, when that command is not also a topic
+ * (`plugins foo` is a topic's unknown subcommand); undefined when no leading words name a command.
+ */
+function extraArguments(config: Config, id: string): { command: string; args: string[] } | undefined {
+  const words = id.split(':');
+  for (let n = words.length - 1; n >= 1; n--) {
+    const command = config.findCommand(words.slice(0, n).join(':'));
+    if (!command || command.hidden) continue;
+    // oclif makes every command id a topic too: a real topic is one with commands under it
+    if (config.commandIDs.some((c) => c.startsWith(`${command.id}:`))) return undefined;
+    return { command: command.id, args: words.slice(n) };
+  }
+  return undefined;
+}
 
 /** Command ids a user may type (hidden commands left out), with or without the aliases. */
 function visibleCommandIds(config: Config, { aliases }: { aliases: boolean }): string[] {

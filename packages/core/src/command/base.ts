@@ -9,7 +9,7 @@ import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
 import { nearest } from '../output/suggest';
-import { jsonText } from '../output/untrusted';
+import { jsonText, printable } from '../output/untrusted';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes
@@ -63,7 +63,7 @@ export abstract class SregistryCommand extends Command {
     // oclif's own parse errors carry exit 2; they are shown as one line plus the help hint.
     if (!isUserError(error) && (error.oclif?.exit !== undefined || error instanceof Errors.CLIError)) {
       const exit = error.oclif?.exit ?? 2;
-      const line = this.usageProblem(error) ?? usageLine(error.message);
+      const line = parseErrorLine(error, { ctor: this.ctor, id: this.id, bin: this.config.bin });
       if (this.jsonEnabled()) {
         // never oclif's own JSON for it: that serialises the parse context, environment (tokens) included
         process.exitCode = exit;
@@ -83,39 +83,6 @@ export abstract class SregistryCommand extends Command {
     this.exit(exit);
   }
 
-  /** Missing arguments named with the usage line; an unknown flag with the nearest one this command has. */
-  private usageProblem(error: Error & { args?: { name: string }[]; flags?: string[] }): string | undefined {
-    const ctor = this.ctor;
-    if (error.constructor.name === 'RequiredArgsError' && error.args?.length) {
-      const missing = error.args.map((a) => a.name.toUpperCase());
-      const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
-      const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words].join(' ');
-      return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; usage: ${usage}`;
-    }
-    const missingFlags = /^Missing required flags? (.+)$/.exec(usageLine(error.message))?.[1];
-    if (missingFlags) {
-      const names = missingFlags.split(/,\s*/).map((n) => `--${n.replace(/^-+/, '')}`);
-      const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
-      const required = Object.entries(ctor.flags ?? {})
-        .filter(([, flag]) => flag.required)
-        .map(([name, flag]) => (flag.type === 'option' ? `--${name} <value>` : `--${name}`));
-      const usage = [this.config.bin, ...(this.id ?? '').split(':'), ...words, ...required].join(' ');
-      return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${usage}`;
-    }
-    if (error.constructor.name === 'NonExistentFlagsError' && error.flags?.length) {
-      const known = Object.entries(ctor.flags ?? {}).flatMap(([name, flag]) =>
-        flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
-      );
-      const typed = error.flags[0] as string;
-      const name = typed.split('=')[0] as string;
-      // a longer spelling of one of ours (Apptainer's --legacy-insecure for --legacy) is too far for a typo
-      const guess = nearest(name, known) ?? known.find((flag) => name.startsWith(`${flag}-`));
-      const unknown = `unknown flag${error.flags.length === 1 ? '' : 's'} ${error.flags.join(', ')}`;
-      return guess ? `${unknown}; did you mean ${guess}?` : unknown;
-    }
-    return undefined;
-  }
-
   /**
    * Every --json document (results and errors) is redacted and escaped like the rest of the output; oclif's
    * colouring on a terminal is given up for that (the fast path never coloured either).
@@ -133,6 +100,49 @@ export abstract class SregistryCommand extends Command {
     if (isUserError(error) && error.code === 'ECANCELLED') process.exit(error.exitCode ?? 130);
     return result;
   }
+}
+
+/**
+ * The one line for an oclif parse error of a command: missing arguments named with the usage line, unexpected ones
+ * too, an unknown flag with the nearest one this command has, else the informative part of oclif's message.
+ * For SregistryCommand and for the CLI's wrappers of commands from other oclif plugins (`plugins …`).
+ */
+export function parseErrorLine(
+  error: Error & { args?: unknown[]; flags?: string[] },
+  command: { ctor: Pick<typeof Command, 'args' | 'flags'>; id: string | undefined; bin: string },
+): string {
+  const { ctor } = command;
+  const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
+  const usage = [command.bin, ...(command.id ?? '').split(':'), ...words].join(' ');
+  if (error.constructor.name === 'RequiredArgsError' && error.args?.length) {
+    const missing = (error.args as { name: string }[]).map((a) => a.name.toUpperCase());
+    return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; usage: ${usage}`;
+  }
+  if (error.constructor.name === 'UnexpectedArgsError' && error.args?.length) {
+    // the same line the CLI gives for words after a command without arguments (hooks/command-not-found.ts)
+    const extra = error.args.map((a) => printable(String(a), { max: 80 })).join(' ');
+    return `unexpected argument${error.args.length === 1 ? '' : 's'} ${extra}; usage: ${usage}`;
+  }
+  const missingFlags = /^Missing required flags? (.+)$/.exec(usageLine(error.message))?.[1];
+  if (missingFlags) {
+    const names = missingFlags.split(/,\s*/).map((n) => `--${n.replace(/^-+/, '')}`);
+    const required = Object.entries(ctor.flags ?? {})
+      .filter(([, flag]) => flag.required)
+      .map(([name, flag]) => (flag.type === 'option' ? `--${name} <value>` : `--${name}`));
+    return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${[usage, ...required].join(' ')}`;
+  }
+  if (error.constructor.name === 'NonExistentFlagsError' && error.flags?.length) {
+    const known = Object.entries(ctor.flags ?? {}).flatMap(([name, flag]) =>
+      flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
+    );
+    const typed = error.flags[0] as string;
+    const name = typed.split('=')[0] as string;
+    // a longer spelling of one of ours (Apptainer's --legacy-insecure for --legacy) is too far for a typo
+    const guess = nearest(name, known) ?? known.find((flag) => name.startsWith(`${flag}-`));
+    const unknown = `unknown flag${error.flags.length === 1 ? '' : 's'} ${error.flags.join(', ')}`;
+    return guess ? `${unknown}; did you mean ${guess}?` : unknown;
+  }
+  return usageLine(error.message);
 }
 
 /** The informative part of an oclif parse message ("The following error occurred:" / "See more help" dropped). */

@@ -1,0 +1,3 @@
+import { pluginsCommand } from '../../plugins-commands';
+
+export default pluginsCommand('plugins:uninstall');

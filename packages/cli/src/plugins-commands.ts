@@ -1,0 +1,99 @@
+// The `plugins` commands come from @oclif/plugin-plugins, whose classes take none of sregistry's global flags and
+// print oclif's own errors (a usage block, `{"error": {"name": …}}` under --json). The CLI registers each of them
+// under the same id as a subclass that adds the global flags and fails like every other command: one line, or the
+// documented JSON envelope with the exit code the process ends with. oclif runs the root's command for an id that a
+// core plugin also has (packages/cli/test/plugins-commands.test.ts fails if that stops being so).
+import { type Command, Errors, type Interfaces, ux } from '@oclif/core';
+import { type ErrorCode, errorJson, isUserError, jsonText, printable } from '@sregistry/core';
+import { parseErrorLine, SregistryCommand } from '@sregistry/core/command';
+
+type FlagOutput = { [name: string]: unknown };
+type ArgOutput = { [name: string]: unknown };
+type Input<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput> = Interfaces.Input<F, B, A>;
+type ParserOutput<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput> = Interfaces.ParserOutput<F, B, A>;
+
+type PluginsCommandId =
+  | 'plugins'
+  | 'plugins:inspect'
+  | 'plugins:install'
+  | 'plugins:link'
+  | 'plugins:reset'
+  | 'plugins:uninstall'
+  | 'plugins:update';
+
+/** A plugin-plugins command class, as oclif sees it (its run() is concrete). */
+export interface PluginsCommandClass {
+  new (...args: ConstructorParameters<typeof Command>): Command & { run(): Promise<unknown> };
+  baseFlags: typeof Command.baseFlags;
+  enableJsonFlag: boolean;
+}
+
+// plugin-plugins is an ES module; Node (>=20.19, the CLI's engines) requires it synchronously
+const { commands } = require('@oclif/plugin-plugins') as { commands: Record<PluginsCommandId, PluginsCommandClass> };
+
+/** The plugin-plugins command of `id`, taking the global flags and failing in sregistry's way. */
+export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
+  const Base = commands[id];
+  return class extends Base {
+    static override baseFlags = { ...Base.baseFlags, ...SregistryCommand.baseFlags };
+    static override enableJsonFlag = true;
+
+    // plugin-plugins parses with its own class (`this.parse(PluginsInstall)`), which has none of the flags above
+    protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+      options?: Input<F, B, A>,
+      argv?: string[],
+    ): Promise<ParserOutput<F, B, A>> {
+      const input = { ...(options ?? this.ctor), baseFlags: Base.baseFlags } as Input<F, B, A>;
+      return super.parse(
+        { ...input, baseFlags: { ...input.baseFlags, ...SregistryCommand.baseFlags }, enableJsonFlag: true } as Input<F, B, A>,
+        argv,
+      );
+    }
+
+    // --quiet and --debug are accepted and change nothing here: these commands have no announce line, progress bar
+    // or request to show
+    override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
+      if (error instanceof Errors.ExitError) throw error;
+      const failure = describe(error, { ctor: this.ctor, id: this.id, bin: this.config.bin });
+      if (this.jsonEnabled()) {
+        process.exitCode = failure.exitCode;
+        this.logJson(errorJson(failure.message, failure));
+        return;
+      }
+      // a usage error reads as every command's: `ERROR unknown flag --x (see --help)`
+      const fix = failure.code === 'EUSAGE' ? ` (${failure.fix})` : `; ${failure.fix}`;
+      process.stderr.write(`ERROR ${failure.message}${fix}\n`);
+      this.exit(failure.exitCode);
+    }
+
+    override logJson(json: unknown): void {
+      ux.stdout(jsonText(json));
+    }
+  };
+}
+
+interface Failure {
+  message: string;
+  fix: string;
+  code: ErrorCode;
+  exitCode: number;
+}
+
+/** A parse error is a usage error (exit 2); anything else plugin-plugins throws is its one-line failure (exit 1). */
+function describe(error: Error & { suggestions?: string[] }, command: Parameters<typeof parseErrorLine>[1]): Failure {
+  if (isUserError(error)) {
+    return { message: error.message, fix: error.fix ?? 'see --help', code: error.code ?? 'EUSER', exitCode: error.exitCode ?? 1 };
+  }
+  if (error instanceof Errors.CLIError && 'parse' in error) {
+    return { message: parseErrorLine(error, command), fix: 'see --help', code: 'EUSAGE', exitCode: 2 };
+  }
+  // npm's and oclif's messages run over several lines; the first says what failed
+  const first = error.message.split('\n').find((line) => line.trim()) ?? 'the plugins command failed';
+  return {
+    // "… does not exist in the registry." loses its full stop before the fix, as core's errorLine does
+    message: printable(first.trim().replace(/(?<!\.)\.$/, ''), { max: 300 }),
+    fix: printable(error.suggestions?.[0] ?? `see: ${command.bin} ${command.id?.replaceAll(':', ' ') ?? 'plugins'} --help`, { max: 200 }),
+    code: 'EUSER',
+    exitCode: 1,
+  };
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { cliInTempHome } from './helpers';
+
+// The `plugins` commands come from @oclif/plugin-plugins; src/plugins-commands.ts registers each under the same id
+// with the global flags and sregistry's failures. These tests fail if oclif stops running the CLI's own command for
+// an id that plugin-plugins also has, or if plugin-plugins stops parsing through the command's parse().
+
+const REGISTRY_PLUGIN = path.resolve(__dirname, '..', '..', 'backend-registry');
+// npm pointed at a closed port: an install fails at once, without the internet
+const cli = cliInTempHome({ npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' });
+after(() => cli.cleanup());
+
+test('plugins commands take the global flags, before or after the command', async () => {
+  for (const args of [
+    ['plugins', '-q'],
+    ['--quiet', 'plugins'],
+    ['plugins', '--debug'],
+    ['plugins', 'ls', '--quiet', '--debug'],
+  ]) {
+    const r = await cli.run(args);
+    assert.deepEqual(
+      { code: r.code, stdout: r.stdout, stderr: r.stderr },
+      { code: 0, stdout: 'No plugins installed.\n', stderr: '' },
+      args.join(' '),
+    );
+  }
+  const uninstall = await cli.run(['plugins', 'uninstall', 'nosuch', '-q']);
+  assert.deepEqual(
+    { code: uninstall.code, stderr: uninstall.stderr },
+    { code: 1, stderr: 'ERROR nosuch is not installed; see: sregistry plugins uninstall --help\n' },
+  );
+});
+
+test('an unknown flag of a plugins command is one line, exit 2, or the JSON envelope', async () => {
+  for (const [args, stderr] of [
+    [['plugins', '--bogus'], 'ERROR unknown flag --bogus (see --help)\n'],
+    [['plugins', 'link', REGISTRY_PLUGIN, '--nope'], 'ERROR unknown flag --nope (see --help)\n'],
+    [['plugins', '--cor'], 'ERROR unknown flag --cor; did you mean --core? (see --help)\n'],
+  ] as [string[], string][]) {
+    const r = await cli.run(args);
+    assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 2, stdout: '', stderr }, args.join(' '));
+  }
+  const json = await cli.run(['plugins', 'uninstall', 'x', '--bogus', '--json']);
+  assert.equal(json.code, 2);
+  assert.deepEqual(JSON.parse(json.stdout), {
+    error: { message: 'unknown flag --bogus', fix: 'see --help', code: 'EUSAGE', exitCode: 2 },
+  });
+});
+
+test('failures of plugins commands under --json are the envelope alone, with the exit code of the process', async () => {
+  for (const args of [
+    ['plugins', 'install', 'sregistry-backend-doesnotexist-zz9', '--json'],
+    ['plugins', 'inspect', 'nosuch', '--json'],
+    ['plugins', 'uninstall', 'nosuch', '--json'],
+  ]) {
+    const r = await cli.run(args);
+    const { error } = JSON.parse(r.stdout) as { error: Record<string, unknown> };
+    assert.deepEqual(Object.keys(error).sort(), ['code', 'exitCode', 'fix', 'message'], r.stdout);
+    assert.equal(error.code, 'EUSER', args.join(' '));
+    assert.equal(error.exitCode, r.code, args.join(' '));
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(String(error.message), /nosuch|doesnotexist/);
+  }
+});
+
+test('plugins ls --json lists what the text lists: name, version, type and root', async () => {
+  for (const args of [
+    ['plugins', '--json'],
+    ['plugins', 'ls', '--json'],
+  ]) {
+    const r = await cli.run(args);
+    assert.deepEqual({ code: r.code, json: JSON.parse(r.stdout) }, { code: 0, json: [] }, args.join(' '));
+  }
+  const link = await cli.run(['plugins', 'link', REGISTRY_PLUGIN, '--no-install', '--quiet']);
+  assert.equal(link.code, 0, link.stderr);
+  try {
+    const [text, json] = await Promise.all([cli.run(['plugins', 'ls']), cli.run(['plugins', 'ls', '--json'])]);
+    assert.equal(text.stdout, `@sregistry/backend-registry 0.1.0 (link) ${REGISTRY_PLUGIN}\n`);
+    assert.deepEqual(JSON.parse(json.stdout), [
+      { name: '@sregistry/backend-registry', version: '0.1.0', type: 'link', root: REGISTRY_PLUGIN },
+    ]);
+  } finally {
+    await cli.run(['plugins', 'unlink', '@sregistry/backend-registry']);
+  }
+});
