@@ -9,6 +9,9 @@ import { type ParseError, parse } from 'jsonc-parser';
  * the first error instead; with comments and trailing commas refused it reads strict JSON.
  */
 export function jsonErrorPlace(text: string): string | undefined {
+  // loaded only for a file that is broken: every command reads the secrets file, few need this
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('jsonc-parser') as typeof import('jsonc-parser');
   const errors: ParseError[] = [];
   parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
