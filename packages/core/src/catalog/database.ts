@@ -4,8 +4,8 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../contracts/database';
 import { UserError } from '../errors';
-import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
-import { errorCode, isAlreadyExists, isBusy, type RetryOptions, withRetry } from './retry';
+import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, type LockWait, withLockWait } from './db-errors';
+import { errorCode, isAlreadyExists, isBusy } from './retry';
 import { SqliteDatabase } from './sqlite-database';
 import { openSqlite } from './sqlite-driver';
 import { ensureSqliteSchema } from './sqlite-schema';
@@ -48,23 +48,20 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
   // a pragma on every open would switch an existing file for good: only a file we create gets WAL, if asked
   const wal = Boolean(options.wal) && isNew;
   let db: BetterSqlite3.Database | undefined;
-  let waited: { waitedMs: number } | undefined;
-  try {
-    await withRetry(
-      async () => {
-        db ??= connect(absolute, wal);
-        ensureSqliteSchema(db);
-      },
-      (e) => isBusy(e) || isAlreadyExists(e),
-      retryOptions(absolute, lockWait, (ms) => {
-        waited = { waitedMs: ms };
-      }),
-    );
-  } catch (error) {
-    if (db?.open) db.close();
-    throw openFailure(absolute, error, waited);
-  }
-  return new SqliteDatabase(db as BetterSqlite3.Database, absolute, lockWait);
+  await withLockWait(
+    absolute,
+    lockWait,
+    async () => {
+      db ??= connect(absolute, wal);
+      ensureSqliteSchema(db);
+    },
+    (e) => isBusy(e) || isAlreadyExists(e),
+    (error, waited) => {
+      if (db?.open) db.close();
+      return openFailure(absolute, error, waited);
+    },
+  );
+  return new SqliteDatabase(db as unknown as BetterSqlite3.Database, absolute, lockWait);
 }
 
 /**
@@ -85,15 +82,6 @@ function connect(file: string, wal: boolean): BetterSqlite3.Database {
 }
 
 const SQLITE_BUSY_MS = 500;
-
-function retryOptions(file: string, lockWait: LockWait, onGiveUp: (waitedMs: number) => void): RetryOptions {
-  return {
-    busyTimeoutMs: lockWait.timeoutMs,
-    noticeAfterMs: LOCK_NOTICE_MS,
-    onBusyWait: () => lockWait.onWait?.(lockNotice(file, lockWait.timeoutMs)),
-    onGiveUp,
-  };
-}
 
 function openFailure(file: string, error: unknown, waited?: { waitedMs: number }): unknown {
   const code = errorCode(error) ?? '';

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type ErrorCode, UserError } from '../errors';
-import { errorCode, isBusy } from './retry';
+import { errorCode, isBusy, withRetry } from './retry';
 
 /** How long a command waits for another process's lock on the database, and whom it tells. */
 export interface LockWait {
@@ -101,4 +101,31 @@ function lockHolder(file: string): string | undefined {
     // no /proc/locks here
   }
   return undefined;
+}
+
+/**
+ * `work` under the catalogue's lock wait: retried while another process holds the lock (up to the timeout, with
+ * the notice after LOCK_NOTICE_MS), and a failure made the one line of `failure` (databaseProblem by default),
+ * told how long it waited. One wait for the full catalogue, its opening and the plain reader alike.
+ */
+export async function withLockWait<T>(
+  file: string,
+  lockWait: LockWait,
+  work: () => Promise<T>,
+  retryable: (error: unknown) => boolean = isBusy,
+  failure: (error: unknown, waited?: { waitedMs: number }) => unknown = (error, waited) => databaseProblem(file, error, waited),
+): Promise<T> {
+  let waited: { waitedMs: number } | undefined;
+  try {
+    return await withRetry(work, retryable, {
+      busyTimeoutMs: lockWait.timeoutMs,
+      noticeAfterMs: LOCK_NOTICE_MS,
+      onBusyWait: () => lockWait.onWait?.(lockNotice(file, lockWait.timeoutMs)),
+      onGiveUp: (ms) => {
+        waited = { waitedMs: ms };
+      },
+    });
+  } catch (error) {
+    throw failure(error, waited);
+  }
 }

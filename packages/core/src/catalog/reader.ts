@@ -5,9 +5,8 @@ import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
 import { tempFolderNeedsSweep } from '../storage/temp-files';
-import { DEFAULT_LOCK_TIMEOUT_MS, databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
+import { DEFAULT_LOCK_TIMEOUT_MS, type LockWait, withLockWait } from './db-errors';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
-import { isBusy, withRetry } from './retry';
 import { type RawRecordRow, rowToRecord } from './row-mapping';
 import { openSqlite } from './sqlite-driver';
 import { sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -138,21 +137,9 @@ class PlainReader implements CatalogReader {
     if (this.db.open) this.db.close();
   }
 
-  /** The lock wait of the full catalogue (withRetry, the notice after 2 s), and its one-line failures. */
-  private async retrying<T>(work: () => T): Promise<T> {
-    let waited: { waitedMs: number } | undefined;
-    try {
-      return await withRetry(async () => work(), isBusy, {
-        busyTimeoutMs: this.lockWait.timeoutMs,
-        noticeAfterMs: LOCK_NOTICE_MS,
-        onBusyWait: () => this.lockWait.onWait?.(lockNotice(this.file, this.lockWait.timeoutMs)),
-        onGiveUp: (ms) => {
-          waited = { waitedMs: ms };
-        },
-      });
-    } catch (error) {
-      throw databaseProblem(this.file, error, waited);
-    }
+  /** The lock wait of the full catalogue (db-errors.ts withLockWait), and its one-line failures. */
+  private retrying<T>(work: () => T): Promise<T> {
+    return withLockWait(this.file, this.lockWait, async () => work());
   }
 
   private *records(rows: IterableIterator<RawRecordRow>, first: IteratorResult<RawRecordRow>): Generator<ImageRecord> {

@@ -3,11 +3,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, NewImageRow } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { pausePoint } from '../testing-hooks';
-import { databaseProblem, LOCK_NOTICE_MS, type LockWait, lockNotice } from './db-errors';
+import { type LockWait, withLockWait } from './db-errors';
 import { isListAll, MATCH_SQL, matchParameters } from './match';
 import { Mutex } from './mutex';
 import { SELECT } from './reader';
-import { isBusy, isUniqueViolation, withRetry } from './retry';
+import { isBusy, isUniqueViolation } from './retry';
 import { newRowColumns, type RawRecordRow, rowToRecord, rowToUpdate, upsertChanges } from './row-mapping';
 import { formatTimestamp } from './timestamp';
 
@@ -174,21 +174,9 @@ export class SqliteDatabase implements Database {
     return this.lock.run(() => this.retrying(async () => work(), isBusy));
   }
 
-  /** withRetry with the lock wait of this connection; a failure that is the user's to fix becomes one line. */
-  private async retrying<T>(work: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
-    let waited: { waitedMs: number } | undefined;
-    try {
-      return await withRetry(work, retryable, {
-        busyTimeoutMs: this.lockWait.timeoutMs,
-        noticeAfterMs: LOCK_NOTICE_MS,
-        onBusyWait: () => this.lockWait.onWait?.(lockNotice(this.file, this.lockWait.timeoutMs)),
-        onGiveUp: (ms) => {
-          waited = { waitedMs: ms };
-        },
-      });
-    } catch (error) {
-      throw databaseProblem(this.file, error, waited);
-    }
+  /** The lock wait of this connection (db-errors.ts withLockWait); a failure that is the user's to fix becomes one line. */
+  private retrying<T>(work: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
+    return withLockWait(this.file, this.lockWait, work, retryable);
   }
 
   /** One transaction, replayed on lock contention and (for upserts) on a unique-constraint race. */

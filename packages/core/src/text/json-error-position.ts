@@ -1,4 +1,4 @@
-import { type ParseError, parse } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 
 /**
  * Where JSON text first goes wrong, without quoting any of it: "at line 3, column 14", "at the end" for text that
