@@ -6,6 +6,8 @@
 // oclif has no option for this, hence the patch of its Plugin class (the version is pinned;
 // packages/cli/test/broken-plugins.test.ts fails if the patch stops working).
 
+import { placeholderCommand } from './placeholder-command';
+
 interface OclifPlugin {
   type: string;
   name: string;
@@ -34,17 +36,7 @@ export function keepBrokenPluginCommands(oclif: { Plugin: { prototype: unknown }
     const built = await manifest.call(this);
     for (const id of this.brokenCommands ?? []) {
       // listed with nothing that needs its file; loading it again (the init hook) gives the file's own error
-      built.commands[id] ??= {
-        id,
-        summary: `cannot be loaded (a broken command of ${this.name})`,
-        pluginName: this.name,
-        pluginAlias: this.alias,
-        pluginType: this.type,
-        aliases: [],
-        flags: {},
-        args: {},
-        strict: false,
-      };
+      built.commands[id] ??= placeholderCommand(this, id, `cannot be loaded (a broken command of ${this.name})`);
     }
     return built;
   };

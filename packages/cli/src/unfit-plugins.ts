@@ -7,6 +7,7 @@
 // oclif has no option for this, hence the patch of its Plugin class
 // (the version is pinned; packages/cli/test/plugin-compat.test.ts fails if the patch stops working).
 import { coreMismatch, mismatchLine } from '@sregistry/core';
+import { placeholderCommand } from './placeholder-command';
 
 interface OclifPlugin {
   type: string;
@@ -28,22 +29,7 @@ export function skipUnfitPluginCommands(oclif: { Plugin: { prototype: unknown } 
     if (!mismatch) return manifest.call(this);
     this.commandIDs = await this.getCommandIDs();
     const summary = `unusable: ${mismatchLine(this.name, this.version, mismatch)}`;
-    // strict: false, so `oras login host` is still this command to oclif (a command without arguments would make
-    // `host` part of the id, "no command login") and the init hook refuses it like `oras login`
-    const commands = this.commandIDs.map((id) => [
-      id,
-      {
-        id,
-        summary,
-        pluginName: this.name,
-        pluginAlias: this.alias,
-        pluginType: this.type,
-        aliases: [],
-        flags: {},
-        args: {},
-        strict: false,
-      },
-    ]);
+    const commands = this.commandIDs.map((id) => [id, placeholderCommand(this, id, summary)]);
     return { version: this.version, commands: Object.fromEntries(commands) };
   };
 }
