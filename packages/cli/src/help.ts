@@ -37,6 +37,7 @@ export default class SregistryHelp extends Help {
       const document = helpDocument(
         this.config,
         argv.filter((a) => !a.startsWith('-')),
+        this.render,
       );
       if (document !== undefined) {
         this.log(JSON.stringify(document, null, 2));

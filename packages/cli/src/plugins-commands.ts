@@ -43,11 +43,25 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
       options?: Input<F, B, A>,
       argv?: string[],
     ): Promise<ParserOutput<F, B, A>> {
-      const input = { ...(options ?? this.ctor), baseFlags: Base.baseFlags } as Input<F, B, A>;
-      return super.parse(
-        { ...input, baseFlags: { ...input.baseFlags, ...SregistryCommand.baseFlags }, enableJsonFlag: true } as Input<F, B, A>,
-        argv,
-      );
+      // read one by one: a class's inherited statics (a subclass of these, like commands/plugins/index.ts) are not
+      // copied by a spread, and its flags would be unknown
+      const source = (options ?? this.ctor) as Input<F, B, A>;
+      const input = {
+        flags: source.flags,
+        args: source.args,
+        strict: source.strict,
+        '--': source['--'],
+        context: source.context,
+        baseFlags: { ...Base.baseFlags, ...SregistryCommand.baseFlags },
+        enableJsonFlag: true,
+      };
+      return super.parse(input as Input<F, B, A>, argv);
+    }
+
+    // under --json every command prints one document; link, unlink, uninstall and the like return nothing
+    override async run(): Promise<unknown> {
+      const result = await super.run();
+      return result === undefined && this.jsonEnabled() ? { command: this.id?.replaceAll(':', ' '), done: true } : result;
     }
 
     // --quiet and --debug are accepted and change nothing here: these commands have no announce line, progress bar

@@ -282,6 +282,9 @@ test('help under --json is a document: a command with its arguments and flags, a
 
   const root = await cli.run(['help', '--json']);
   assert.equal(root.code, 0, root.stderr);
+  for (const page of [root.stdout, (await cli.run(['plugins', 'install', '--help', '--json'])).stdout]) {
+    assert.ok(!page.includes('<%'), 'templates are filled as on the text page');
+  }
   const all = JSON.parse(root.stdout);
   assert.ok(all.commands.some((c: { command: string }) => c.command === 'images'));
   assert.ok(!all.commands.some((c: { command: string }) => c.command === 'help:nope'));

@@ -180,8 +180,12 @@ test('rename keeps a file already at the new storage path: one rm kept, or anoth
   assert.match(other.stderr, /is the file of ren\/p:1@v/);
   assert.equal(fs.readFileSync(kept, 'utf8'), 'PPPP\n');
 
-  // a file nobody owns is replaced with --force
+  // a file nobody owns is replaced with --force, and one that holds the very same bytes without it
   assert.equal((await cli.run(['rmi', 'ren/p:1@v'])).code, 0);
+  fs.copyFileSync(storage('ren', 'n', '1@v.sif'), kept);
+  const same = await cli.run(['rename', 'ren/n:1@v', 'ren/m:1']);
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal((await cli.run(['rename', 'ren/m:1@v', 'ren/n:1'])).code, 0);
   fs.writeFileSync(kept, 'by hand\n');
   const forced = await cli.run(['rename', 'ren/n:1@v', 'ren/m:1', '--force']);
   assert.equal(forced.code, 0, forced.stderr);
@@ -310,6 +314,8 @@ test('a command from a plugin that is not installed is an install hint naming th
         'ERROR "oras" commands come with @sregistry/backend-oras, which is not installed; run: sregistry plugins install @sregistry/backend-oras\n',
     },
   );
+  const orasJson = JSON.parse((await cli.run(['oras', 'login', 'registry.example.org', '--json'])).stdout);
+  assert.deepEqual([orasJson.error.code, orasJson.error.exitCode], ['ENOBACKEND', 1], 'a missing plugin is no usage error');
   const remove = await cli.run(['delete', 'a/b']);
   assert.equal(remove.code, 1);
   assert.match(

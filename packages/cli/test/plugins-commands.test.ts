@@ -73,8 +73,15 @@ test('plugins ls --json lists what the text lists: name, version, type and root'
     const r = await cli.run(args);
     assert.deepEqual({ code: r.code, json: JSON.parse(r.stdout) }, { code: 0, json: [] }, args.join(' '));
   }
-  const link = await cli.run(['plugins', 'link', REGISTRY_PLUGIN, '--no-install', '--quiet']);
+  const core = await cli.run(['plugins', '--core', '--json']);
+  assert.equal(core.code, 0, core.stderr);
+  assert.ok(
+    JSON.parse(core.stdout).some((p: { type: string }) => p.type === 'core'),
+    "--core is the command's own flag under --json too",
+  );
+  const link = await cli.run(['plugins', 'link', REGISTRY_PLUGIN, '--no-install', '--json']);
   assert.equal(link.code, 0, link.stderr);
+  assert.deepEqual(JSON.parse(link.stdout), { command: 'plugins link', done: true }, 'one document under --json');
   try {
     const [text, json] = await Promise.all([cli.run(['plugins', 'ls']), cli.run(['plugins', 'ls', '--json'])]);
     assert.equal(text.stdout, `@sregistry/backend-registry 0.1.0 (link) ${REGISTRY_PLUGIN}\n`);

@@ -23,10 +23,12 @@ const hook: Hook.CommandNotFound = async function (options) {
   // `sregistry --json` alone has no command: the flag itself is what oclif took for the id
   const json = id === '--json' || argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
   const shown = (commandId: string) => `${config.bin} ${toConfiguredId(commandId, config)}`;
+  // a usage error exits 2; one that needs a plugin installed (exit 1) is ENOBACKEND, as when a backend is missing
   const fail = (problem: string, fix: string, exitCode: number): void => {
     // the words the user typed are echoed back: escaped like any text from outside
     const message = printable(problem, { max: 200 });
-    if (json) process.stdout.write(`${JSON.stringify(jsonError(message, { fix, code: 'EUSAGE', exitCode }), null, 2)}\n`);
+    const code = exitCode === 2 ? 'EUSAGE' : 'ENOBACKEND';
+    if (json) process.stdout.write(`${JSON.stringify(jsonError(message, { fix, code, exitCode }), null, 2)}\n`);
     else process.stderr.write(`ERROR ${message}; ${fix}\n`);
     this.exit(exitCode);
   };

@@ -1,4 +1,5 @@
 import type { Hook } from '@oclif/core';
+import SregistryHelp from '../help';
 import { helpDocument } from '../help-json';
 
 /**
@@ -9,7 +10,7 @@ const hook: Hook.Init = async ({ id, argv, config }) => {
   if (!id || config.findCommand(id) || !config.findTopic(id)) return;
   const words = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
   if (!words.includes('--json')) return;
-  const document = helpDocument(config, id.split(':'));
+  const document = helpDocument(config, id.split(':'), new SregistryHelp(config).render);
   if (document === undefined) return;
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   // oclif takes a hook's exit(0) for "go on", and would print the text page after the document

@@ -295,9 +295,10 @@ export class Catalog {
       throw new UserError(`${clash.uri ?? named.uri} already exists`, { fix: 'remove it first or choose another name', code: 'EEXIST' });
     }
     // a file already at the new path (one rm kept, another image's moved there, one put there by hand) is kept,
-    // as mv keeps it
+    // as mv keeps it, unless it holds the very same bytes (as add and pull take those)
     if (to !== from && (await fs.lstat(to).catch(() => undefined))) {
-      await this.targets.check(to, { purpose: 'rename', force: options.force, mayOwn: (r) => r.id === record.id });
+      const force = options.force || (await sameBytes(to, from));
+      await this.targets.check(to, { purpose: 'rename', force, mayOwn: (r) => r.id === record.id });
     }
     const uri = `${named.collection}/${named.image}:${named.tag}${version ? `@${version}` : ''}`;
     const changes = { collection: named.collection, name: named.image, tag: named.tag, uri, image: to };
