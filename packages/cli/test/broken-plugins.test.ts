@@ -101,7 +101,7 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     const warnings = ls.stderr.trim().split('\n').sort();
     assert.deepEqual(warnings, [
       'WARNING the plugin p-arr (link) declares "sregistry.backends" as something other than an object of name → module, and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-arr',
-      'WARNING the plugin p-http (link) declares the backend "Bad Name", which is not a name (a letter, then letters, digits or -), and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
+      'WARNING the plugin p-http (link) declares the backend "Bad Name", which is not a name (a letter, then letters, digits, - or _), and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
       'WARNING the plugin p-http (link) declares the backend "http", which is a URL scheme the CLI handles itself, and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
     ]);
     const pull = await cli.run(['pull', 'http://127.0.0.1:1/a.sif']);

@@ -43,9 +43,10 @@ export interface RefusedDeclaration {
   problem: string;
 }
 
-// A backend name is what a URI's scheme selects (uri/scheme.ts lower-cases it and turns `_` into `-`); URL
-// schemes the CLI handles itself never select a plugin.
-const BACKEND_NAME = /^[a-z][a-z0-9-]*$/;
+// A backend name is what a URI's scheme or SREGISTRY_CLIENT selects (uri/scheme.ts lower-cases a scheme and turns
+// `_` into `-`; `_` stays allowed, as plugins written before this check may use it); URL schemes the CLI handles
+// itself never select a plugin.
+const BACKEND_NAME = /^[a-z][a-z0-9_-]*$/;
 const NOT_BACKEND_NAMES = new Set(['http', 'https', 'file']);
 
 /** Why a declared name or scheme cannot be one, or undefined when it can. */
@@ -53,7 +54,7 @@ function badName(name: unknown): string | undefined {
   if (typeof name !== 'string') return `a ${typeof name} where a name is needed`;
   const shown = JSON.stringify(name.slice(0, 40));
   if (NOT_BACKEND_NAMES.has(name.toLowerCase())) return `${shown}, which is a URL scheme the CLI handles itself`;
-  if (!BACKEND_NAME.test(name.toLowerCase())) return `${shown}, which is not a name (a letter, then letters, digits or -)`;
+  if (!BACKEND_NAME.test(name.toLowerCase())) return `${shown}, which is not a name (a letter, then letters, digits, - or _)`;
   return undefined;
 }
 
