@@ -16,7 +16,7 @@ export function serverCollection(rt: Runtime, collection: string): string {
   }
   // lower-casing is the original's own parse rule; anything more is news to the user, said once per name
   if (normalised !== collection.toLowerCase())
-    rt.sayOnce(`the registry names the collection "${rt.host.printable(collection)}" "${normalised}"`);
+    rt.sayOnce(`the registry stores the collection "${rt.host.printable(collection)}" as "${normalised}"`);
   return normalised;
 }
 

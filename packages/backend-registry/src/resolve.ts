@@ -3,15 +3,25 @@
 import type { ImageName, PullOptions, RemoteImage } from '@sregistry/core';
 import { sameVersion, versionDigest } from './digest';
 import { plainUri } from './endpoints';
-import { readManifest } from './manifest';
+import { frozenAlias } from './frozen-alias';
+import { type Manifest, readManifest } from './manifest';
 import { serverName } from './names';
 import type { Runtime } from './runtime';
 
 export async function resolveImage(rt: Runtime, requested: ImageName, options: PullOptions = {}): Promise<RemoteImage> {
-  const name = serverName(rt, requested);
+  let name = serverName(rt, requested);
   const location = rt.location(name);
   // `@version` is sent as the user wrote it; the server answers the tag's current version whatever it says
-  const manifest = await readManifest(rt, name, location, options.signal, { withVersion: true });
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(rt, name, location, options.signal, { withVersion: true });
+  } catch (error) {
+    // `search collection/` lists a frozen container as `collection/name:<version>`: the name it shows must pull
+    const alias = (error as { code?: string }).code === 'ENOTFOUND' ? await frozenAlias(rt, name, options.signal) : undefined;
+    if (!alias) throw error;
+    name = alias;
+    manifest = await readManifest(rt, name, location, options.signal, { withVersion: true });
+  }
   const data = manifest.data;
   const image = downloadUrl(rt, data.image, location.root, name);
   const version = typeof data.version === 'string' ? data.version : undefined;

@@ -230,3 +230,26 @@ test('a missing image: one line naming it, exit 1, no file and no row', async ()
   assertOneLineError(noCache, /vanessa\/nope:latest/);
   assertNoTrace(e, before);
 });
+
+test('a frozen image pulls by the name `search collection/` lists it under (collection/name:<version>)', async () => {
+  const info = await server.addContainer({
+    collection: 'glacier',
+    name: 'icy',
+    tag: 'v1',
+    file: Buffer.from('frozen bytes\n'),
+    frozen: true,
+  });
+  const listed = await e.run(['search', 'glacier/']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const shown = `glacier/icy:${info.version}`;
+  assert.match(listed.stdout, new RegExp(shown), 'the collection lists the frozen container by its version');
+
+  const r = await e.run(['pull', shown]);
+  assert.equal(r.code, 0, r.stderr);
+  const sha = sha256(info.path!);
+  assert.match(r.stdout, new RegExp(`\\[container\\]\\[new\\] glacier/icy:v1@${sha}\\n`), 'catalogued under its real tag');
+  assert.equal(sha256(path.join(e.storage, 'glacier', 'icy', `v1@${sha}.sif`)), sha);
+
+  const missing = await e.run(['pull', 'glacier/icy:0123456789abcdef0123456789abcdef']);
+  assertOneLineError(missing, /glacier\/icy:0123456789abcdef0123456789abcdef was not found/);
+});

@@ -20,7 +20,7 @@ test('pull, search and delete ask for the collection the server stores, and say 
   const remote = await s.h.backend.resolve!(s.h.parse('My_Coll/Hello:V1'));
   assert.equal(s.server.requests.at(-1)!.path, '/api/container/my-coll/hello:v1');
   assert.equal(remote.name.uri, 'my-coll/hello:v1', 'catalogued under the name the server has');
-  assert.deepEqual(infos(s), ['the registry names the collection "my_coll" "my-coll"']);
+  assert.deepEqual(infos(s), ['the registry stores the collection "my_coll" as "my-coll"']);
 
   const one = await s.h.backend.search!('My_Coll/');
   assert.equal(s.server.requests.at(-1)!.path, '/api/collection/my-coll');
@@ -43,7 +43,7 @@ test('push reports the name and version the server has: normalised collection, p
   assert.equal(result.version, TACOS_MD5);
   assert.equal(result.details?.provisional, true);
   assert.deepEqual(infos(s), [
-    'the registry names the collection "bob_coll" "bob-coll"',
+    'the registry stores the collection "bob_coll" as "bob-coll"',
     `bob-coll/tacos:v1 is version ${TACOS_MD5} on the registry for now (provisional: it becomes sha256.${TACOS_SHA} once the registry has re-hashed the file)`,
   ]);
 });

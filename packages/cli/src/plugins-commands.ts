@@ -3,6 +3,7 @@
 // under the same id as a subclass that adds the global flags and fails like every other command: one line, or the
 // documented JSON envelope with the exit code the process ends with. oclif runs the root's command for an id that a
 // core plugin also has (packages/cli/test/plugins-commands.test.ts fails if that stops being so).
+import { stripVTControlCharacters } from 'node:util';
 import { type Command, Errors, type Interfaces, ux } from '@oclif/core';
 import { type ErrorCode, errorJson, isUserError, jsonText, printable } from '@sregistry/core';
 import { parseErrorLine, SregistryCommand } from '@sregistry/core/command';
@@ -78,6 +79,12 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
       const fix = failure.code === 'EUSAGE' ? ` (${failure.fix})` : `; ${failure.fix}`;
       process.stderr.write(`ERROR ${failure.message}${fix}\n`);
       this.exit(failure.exitCode);
+    }
+
+    // `plugins inspect` prints a bare red "failed" before it throws: the error line after it says what failed
+    override log(message?: string, ...args: unknown[]): void {
+      if (typeof message === 'string' && stripVTControlCharacters(message) === 'failed') return;
+      super.log(message, ...args);
     }
 
     override logJson(json: unknown): void {

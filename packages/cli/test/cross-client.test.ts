@@ -223,7 +223,7 @@ test('local commands: images, get, inspect, add, rename, mv, rm, rmi', async () 
 test('remote commands against the registry: pull, push, search, labels, delete', async () => {
   await ok(['pull', 'vanessa/tacos:latest'], new RegExp(`\\[container\\]\\[new\\] vanessa/tacos:latest@${sha256(TACOS)}`));
   const normalised = await ok(['pull', 'My_Coll/Hello:V1']);
-  assert.match(normalised, /the registry names the collection "my_coll" "my-coll"/);
+  assert.match(normalised, /the registry stores the collection "my_coll" as "my-coll"/);
   assert.match(normalised, /\[container\]\[new\] my-coll\/hello:v1@/);
   await fails(['pull', `vanessa/tacos:latest@${'d'.repeat(32)}`], new RegExp(`at version ${md5(TACOS)}, not d{32}`));
   await ok(['pull', `vanessa/tacos:latest@${md5(TACOS)}`, '--force'], /\[container\]\[update\] vanessa\/tacos:latest@/);

@@ -65,6 +65,14 @@ test('failures of plugins commands under --json are the envelope alone, with the
   }
 });
 
+test('plugins inspect of a plugin that is not installed: the error line alone', async () => {
+  const r = await cli.run(['plugins', 'inspect', 'nosuch']);
+  assert.deepEqual(
+    { code: r.code, stdout: r.stdout, stderr: r.stderr },
+    { code: 1, stdout: '', stderr: 'ERROR nosuch not installed; see: sregistry plugins inspect --help\n' },
+  );
+});
+
 test('plugins ls --json lists what the text lists: name, version, type and root', async () => {
   for (const args of [
     ['plugins', '--json'],

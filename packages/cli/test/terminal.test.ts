@@ -118,3 +118,24 @@ test('pull: a progress bar that fits a 60-column terminal; none when stderr is p
   assert.doesNotMatch(piped.stderr, /MiB|\r|\|[=-]+\|/, 'no bar on a pipe');
   assert.match(piped.stdout, /^Success! /m);
 });
+
+test('delete on a terminal: Ctrl-C cancels (exit 130), Ctrl-D is a no (exit 0); nothing is deleted', async () => {
+  const deletes = () => server.requests.filter((q) => q.method === 'DELETE').length;
+  const before = deletes();
+
+  const interrupted = cli(['delete', 'registry://vanessa/slow:tty']);
+  await interrupted.waitFor('[y/n] ');
+  interrupted.write('\u0003');
+  assert.equal(await interrupted.exited, 130, interrupted.output);
+  assert.match(interrupted.output, /delete cancelled/);
+  assert.doesNotMatch(interrupted.output, /no terminal/);
+
+  const declined = cli(['delete', 'registry://vanessa/slow:tty']);
+  await declined.waitFor('[y/n] ');
+  declined.write('\u0004');
+  assert.equal(await declined.exited, 0, declined.output);
+  assert.match(declined.output, /Delete cancelled\./);
+
+  assert.equal(deletes(), before, 'no DELETE reached the server');
+  assert.ok(server.containers().some((c) => c.name === 'slow' && c.tag === 'tty'));
+});

@@ -25,7 +25,7 @@ async function assertInvalid(file: string, why: RegExp): Promise<UserError> {
   const error = caught as UserError;
   assert.match(error.message, new RegExp(`^${escapeRegExp(file)} is not a valid SIF file: `));
   assert.match(error.message, why);
-  assert.equal(error.fix, 'check the download, or re-pull with --force');
+  assert.equal(error.fix, 'build the image again, or, if it was downloaded, pull it again with --force');
   return error;
 }
 

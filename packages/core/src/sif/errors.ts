@@ -3,7 +3,8 @@ import { UserError } from '../errors';
 /** Every structural problem in a SIF ends here, so the user always sees the same shape of message and fix. */
 export function invalidSif(path: string, why: string): UserError {
   return new UserError(`${path} is not a valid SIF file: ${why}`, {
-    fix: 'check the download, or re-pull with --force',
+    // the same check guards pull, push, inspect and sign: the fix names where a damaged file comes from in each
+    fix: 'build the image again, or, if it was downloaded, pull it again with --force',
     code: 'EBADSIF',
   });
 }
