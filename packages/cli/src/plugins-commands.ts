@@ -6,7 +6,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { type Command, Errors, type Interfaces, ux } from '@oclif/core';
 import { type ErrorCode, errorJson, isUserError, jsonText, printable } from '@sregistry/core';
-import { parseErrorLine, SregistryCommand } from '@sregistry/core/command';
+import { parseErrorLine, SregistryCommand, usageFailure } from '@sregistry/core/command';
 
 type FlagOutput = { [name: string]: unknown };
 type ArgOutput = { [name: string]: unknown };
@@ -72,7 +72,8 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
       const failure = describe(error, { ctor: this.ctor, id: this.id, bin: this.config.bin });
       if (this.jsonEnabled()) {
         process.exitCode = failure.exitCode;
-        this.logJson(errorJson(failure.message, failure));
+        const parts = failure.code === 'EUSAGE' ? usageFailure(failure.message) : failure;
+        this.logJson(errorJson(parts.message, { fix: parts.fix, code: failure.code, exitCode: failure.exitCode }));
         return;
       }
       // a usage error reads as every command's: `ERROR unknown flag --x (see --help)`

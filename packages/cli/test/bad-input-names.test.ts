@@ -176,7 +176,7 @@ test('with --debug the same refusal shows its stack; with --json the error is on
   assert.match(debug.stderr, /\n(DEBUG )?\s+at .+:\d+:\d+/, 'the stack is there for whoever asked');
   const json = await sb.run(['images', '--json', '--bogus'], { env: { SREGISTRY_REGISTRY_TOKEN: TOKEN } });
   assert.equal(json.code, 2);
-  assert.deepEqual(JSON.parse(json.stdout), { error: { message: 'unknown flag --bogus', code: 'EUSAGE', exitCode: 2 } });
+  assert.deepEqual(JSON.parse(json.stdout), { error: { message: 'unknown flag --bogus', fix: 'see --help', code: 'EUSAGE', exitCode: 2 } });
 });
 
 test('NUL cannot reach the CLI through argv or the environment (the OS strings end there)', () => {

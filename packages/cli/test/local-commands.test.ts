@@ -199,6 +199,12 @@ test('rm and rmi of a name with several versions ask for the version instead of 
     fs.writeFileSync(file, `version ${v}\n`);
     assert.equal((await cli.run(['add', file, '--copy', '--name', `two/vers:t@v${v}`])).code, 0);
   }
+  // get and inspect give the newest (the last catalogued), where the original gave the oldest
+  const got = await cli.run(['get', 'two/vers:t']);
+  assert.equal(got.stdout.trim(), storage('two', 'vers', 't@v2.sif'), got.stderr);
+  const inspected = await cli.run(['inspect', '--json', 'two/vers:t']);
+  assert.equal(JSON.parse(inspected.stdout).version, 'v2', inspected.stdout);
+  assert.equal((await cli.run(['get', 'two/vers:t@v1'])).stdout.trim(), storage('two', 'vers', 't@v1.sif'));
   for (const command of ['rmi', 'rm']) {
     const r = await cli.run([command, 'two/vers:t']);
     assert.equal(r.code, 1, r.stderr);

@@ -7,7 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type RegistryServerHandle, startRegistryServer } from '@sregistry/testkit';
-import { type FaultProxy, linkedPluginData, type Sandbox, sandbox, signalWhen, startFaultProxy, TOKEN, USER } from './reliability-helpers';
+import {
+  type FaultProxy,
+  linkedPluginData,
+  type Sandbox,
+  sandbox,
+  signalAtPoint,
+  signalWhen,
+  startFaultProxy,
+  TOKEN,
+  USER,
+} from './reliability-helpers';
 
 const SIZE = 2 * 1024 * 1024;
 let server: RegistryServerHandle;
@@ -20,7 +30,9 @@ before(async () => {
   server = await startRegistryServer({
     users: [{ username: USER, token: TOKEN }],
     domain: proxy.url,
-    seed: [{ name: 'vanessa', owners: [USER], containers: ['int', 'term', 'hup'].map((tag) => ({ name: 'slow', tag, file: SIZE })) }],
+    seed: [
+      { name: 'vanessa', owners: [USER], containers: ['int', 'term', 'hup', 'late'].map((tag) => ({ name: 'slow', tag, file: SIZE })) },
+    ],
   });
   proxy.target = server.url;
   // slow enough that the signal lands mid-download on a loaded machine, fast enough to finish a run without one
@@ -72,5 +84,26 @@ for (const [signal, tag] of [
       assert.equal(r.signal, signal, `exit ${r.code} ${r.stderr}`);
     }
     assert.ok(proxy.downloaded < start + SIZE, 'the download was really interrupted');
+  });
+}
+
+for (const json of [false, true]) {
+  test(`Ctrl-C right after the last byte arrived${json ? ' (--json)' : ''}: cancelled (exit 130), not "does not exist"; nothing kept`, async () => {
+    proxy.rate = 0;
+    try {
+      const r = await signalAtPoint(sb, ['pull', 'vanessa/slow:late', ...(json ? ['--json'] : [])], 'pull-downloaded-held', 'SIGINT');
+      assert.ok(r.reached, `the pull ended before the download finished (exit ${r.code}): ${r.stderr}`);
+      assert.equal(r.code, 130, r.stderr);
+      if (json) assert.equal(JSON.parse(r.stdout).error.code, 'ECANCELLED');
+      else assert.match(r.stderr, /^ERROR pull cancelled$/m);
+      assert.doesNotMatch(r.stderr, /does not exist/);
+      const images = await sb.run(['images', '--json']);
+      assert.deepEqual(JSON.parse(images.stdout), [], 'no row');
+      const tmp = path.join(sb.storage, '.tmp');
+      const temps = fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')) : [];
+      assert.deepEqual(temps, [], 'no temp file');
+    } finally {
+      proxy.rate = 256 * 1024;
+    }
   });
 }

@@ -56,14 +56,25 @@ export function pauseAtBytes(name: string, bytes: number): void {
 /**
  * Like pausePoint, but the process stays alive to its signals: the returned promise never settles while `name` is
  * armed, so a test can send a catchable signal (Ctrl-C) at a moment that is otherwise too short to hit (a copy
- * into storage). Unarmed, it resolves at once.
+ * into storage). Unarmed, it resolves at once. With `until`, it resolves when that signal aborts (the moment
+ * right after a step, when the step's own check for Ctrl-C is already behind).
  */
-export function holdPoint(name: string): Promise<void> {
+export function holdPoint(name: string, until?: AbortSignal): Promise<void> {
   if (armed()?.point !== name) return Promise.resolve();
   announce(name);
   // the interval keeps the event loop going, so signal handlers run; it ends with the process
-  setInterval(() => {}, 60_000);
-  return new Promise<void>(() => {});
+  const keepAlive = setInterval(() => {}, 60_000);
+  // with `until`, the command goes on once it aborts: the signal arrived right at this point
+  return new Promise<void>((resolve) =>
+    until?.addEventListener(
+      'abort',
+      () => {
+        clearInterval(keepAlive);
+        resolve();
+      },
+      { once: true },
+    ),
+  );
 }
 
 function announce(what: string): void {

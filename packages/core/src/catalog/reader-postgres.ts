@@ -75,7 +75,7 @@ class PostgresReader implements CatalogReader {
     if (name.version !== undefined) params.push(name.version);
     const sql = `${SELECT.replace('%METRICS%', 'c.metrics')} WHERE col.name = $1 AND c.name = $2 AND c.tag = $3${
       name.version !== undefined ? ' AND c.version = $4' : ''
-    } ORDER BY c.id ASC LIMIT 1`;
+    } ORDER BY c.id DESC LIMIT 1`;
     const { rows } = await this.client.query<RawRecordRow>(sql, params);
     return rows[0] ? rowToRecord(rows[0]) : undefined;
   }

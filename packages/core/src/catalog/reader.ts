@@ -110,7 +110,7 @@ class PlainReader implements CatalogReader {
     const version = name.version !== undefined;
     const sql = `${SELECT.replace('%METRICS%', 'c.metrics')} WHERE col.name = :collection AND c.name = :name AND c.tag = :tag${
       version ? ' AND c.version = :version' : ''
-    } ORDER BY c.id ASC LIMIT 1`;
+    } ORDER BY c.id DESC LIMIT 1`;
     const params: Record<string, string> = { collection: name.collection, name: name.image, tag: name.tag };
     if (name.version !== undefined) params.version = name.version;
     const row = await this.retrying(() => this.db.prepare(sql).get(params) as RawRecordRow | undefined);

@@ -80,7 +80,7 @@ export class SqliteDatabase implements Database {
         sql += ' AND c.version = :version';
         params.version = query.version;
       }
-      const [row] = this.all(`${sql} ORDER BY c.id ASC LIMIT 1`, params);
+      const [row] = this.all(`${sql} ORDER BY c.id DESC LIMIT 1`, params);
       return row ? rowToRecord(row) : undefined;
     });
   }

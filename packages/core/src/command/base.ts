@@ -67,7 +67,8 @@ export abstract class SregistryCommand extends Command {
       if (this.jsonEnabled()) {
         // never oclif's own JSON for it: that serialises the parse context, environment (tokens) included
         process.exitCode = exit;
-        this.logJson(errorJson(line, { code: 'EUSAGE', exitCode: exit }));
+        const { message, fix } = usageFailure(line);
+        this.logJson(errorJson(message, { fix, code: 'EUSAGE', exitCode: exit }));
         return;
       }
       this.session?.out.error(`${line} (see --help)`);
@@ -143,6 +144,16 @@ export function parseErrorLine(
     return guess ? `${unknown}; did you mean ${guess}?` : unknown;
   }
   return usageLine(error.message);
+}
+
+/**
+ * A usage line as the JSON envelope's message and fix: what is wrong, and what to type instead (the usage, a
+ * flag meant) or where to look. The text form keeps the whole line with "(see --help)".
+ */
+export function usageFailure(line: string): { message: string; fix: string } {
+  const at = line.indexOf('; ');
+  if (at === -1) return { message: line, fix: 'see --help' };
+  return { message: line.slice(0, at), fix: `${line.slice(at + 2)} (see --help)` };
 }
 
 /** The informative part of an oclif parse message ("The following error occurred:" / "See more help" dropped). */

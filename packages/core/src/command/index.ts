@@ -4,7 +4,7 @@ export { Args, Flags } from '@oclif/core';
 export { backendHost } from '../backends/host';
 export { KNOWN_BACKEND_PACKAGES, pluginsOffering } from '../backends/packages';
 export { nearest } from '../output/suggest';
-export { jsonError, parseErrorLine, SregistryCommand } from './base';
+export { jsonError, parseErrorLine, SregistryCommand, usageFailure } from './base';
 export { DeleteCommand } from './delete';
 export { positiveInteger } from './flags';
 export { hostCore } from './host-core';

@@ -5,8 +5,10 @@ import { UserError } from '../errors';
 import type { Session } from './session';
 
 /**
- * Looks a name up like the original's `get` (collection/name/tag, plus version when given). Commands that go on
- * to change the record pass the full catalogue they will change it through.
+ * Looks a name up like the original's `get` (collection/name/tag, plus version when given), except that of
+ * several versions of a name it finds the newest (the last catalogued), where the original took the first: after
+ * a tag moved and was pulled again, `get` gives the image just pulled. Commands that go on to change the record
+ * pass the full catalogue they will change it through.
  */
 export async function findRecord(
   session: Session,
@@ -29,8 +31,8 @@ export async function findRecord(
 }
 
 /**
- * The original takes the first of several versions of a name; a command that deletes must not pick one the user
- * did not name, so it asks for the version instead.
+ * A command that deletes must not pick one of several versions the user did not name, so it asks for the version
+ * instead.
  */
 async function refuseSeveralVersions(catalog: CatalogView, record: ImageRecord, query: string, purpose: string): Promise<void> {
   const same = (a: string | null | undefined, b: string | null | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();

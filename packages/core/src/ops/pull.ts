@@ -5,16 +5,17 @@ import { TargetGuard } from '../catalog/targets';
 import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
 import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
 import { isTrue } from '../settings/env';
 // the format check only: sif/index would load the SIF reader and gzip's zlib into every pull
 import { classifyPrefix, detectImageFormat } from '../sif/detect';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
-import { pausePoint } from '../testing-hooks';
+import { holdPoint, pausePoint } from '../testing-hooks';
 import { downloadToFile } from '../transfer/download';
 import { transferLabel } from '../transfer/progress';
 import { urlOrigin } from '../transfer/redact';
+import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { announcement } from './announce';
 import type { PullEvent, PullResult } from './pull-events';
@@ -145,6 +146,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     });
     emit({ type: 'progress-end' });
     pausePoint('pull-downloaded');
+    await holdPoint('pull-downloaded-held', options.signal);
     if (!options.noVerify) verifyDigests(remote, result);
     let sha256 = result.sha256;
     let size = result.size;
@@ -225,6 +227,9 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   } catch (error) {
     emit({ type: 'progress-end' });
     await cleanup();
+    // Ctrl-C after the last byte: the signal's handler has already removed the temp file, so whatever step came
+    // next fails on a missing file; the user pressed Ctrl-C, and that is what the command says (exit 130)
+    if (options.signal?.aborted && !(isUserError(error) && error.code === 'ECANCELLED')) throw cancelled(options.signal, 'pull');
     throw error;
   }
 }
