@@ -30,6 +30,7 @@ before(async () => {
   fs.writeFileSync(path.join(sb.home, 'header-only.sif'), bytes.subarray(0, 200));
   fs.writeFileSync(path.join(sb.home, 'short.sif'), bytes.subarray(0, bytes.length - 1000));
   fs.mkdirSync(path.join(sb.home, 'folder'));
+  fs.writeFileSync(path.join(sb.home, 'empty.sif'), '');
   fs.writeFileSync(path.join(sb.home, 'plain-file'), 'not a folder\n');
   for (const name of ['good/one:v1', 'good/copy:v1']) {
     const r = await sb.run(['add', good, '--name', name, '--copy']);
@@ -109,6 +110,16 @@ const cases: BadCase[] = [
   },
   { label: 'add of a missing file', args: ['add', 'missing.sif', '--name', 'a/b'], expect: /Cannot find missing\.sif; check the path/ },
   { label: 'add of a folder', args: ['add', 'folder', '--name', 'a/b'], expect: /folder is not a file|is a folder/ },
+  {
+    label: 'add of an empty file',
+    args: ['add', 'empty.sif', '--name', 'a/b', '--copy'],
+    expect: /empty\.sif is empty \(0 bytes\); give the path of a built image/,
+  },
+  {
+    label: 'push of an empty file',
+    args: ['push', 'empty.sif', '--name', 'registry://dinosaur/x'],
+    expect: /empty\.sif is empty \(0 bytes\)/,
+  },
   {
     label: 'add of a SIF cut after its header',
     args: ['add', 'header-only.sif', '--name', 'a/b'],

@@ -148,15 +148,15 @@ eachDatabase('add of a missing file is a UserError "Cannot find <path>"; a custo
   assert.equal(await fs.readFile(dest, 'utf8'), HELLO);
 });
 
-eachDatabase('find: collection/name/tag, first row without a version, the exact row with one', async (t, kind) => {
+eachDatabase('find: collection/name/tag, the newest row without a version, the exact row with one', async (t, kind) => {
   const s = await setup(t, kind);
   if (!s) return;
   const { dir, catalog } = s;
   const v1 = await catalog.add({ file: await writeImage(dir, '1.sif', 'one\n'), name: parseImageName('c/n:t'), client: 'hub' });
   const v2 = await catalog.add({ file: await writeImage(dir, '2.sif', 'two\n'), name: parseImageName('c/n:t'), client: 'hub' });
   assert.notEqual(v1.record.version, v2.record.version);
-  assert.equal((await catalog.find(parseImageName('c/n:t')))?.id, v1.record.id);
-  assert.equal((await catalog.find(parseImageName(`c/n:t@${v2.record.version}`)))?.id, v2.record.id);
+  assert.equal((await catalog.find(parseImageName('c/n:t')))?.id, v2.record.id);
+  assert.equal((await catalog.find(parseImageName(`c/n:t@${v1.record.version}`)))?.id, v1.record.id);
   assert.equal(await catalog.find(parseImageName('c/n')), undefined, 'tag defaults to latest, as in the original');
   assert.equal(await catalog.find(parseImageName('c/n:t@nothere')), undefined);
   assert.equal(await catalog.find(parseImageName('other/n:t')), undefined);

@@ -104,7 +104,8 @@ export class SqlDatabase implements Database {
         .where('col.name = :collection', { collection: query.collection })
         .andWhere('c.name = :name AND c.tag = :tag', { name: query.name, tag: query.tag });
       if (query.version !== undefined) qb.andWhere('c.version = :version', { version: query.version });
-      const row = await qb.orderBy('c.id', 'ASC').limit(1).getRawOne<RawRecordRow>();
+      // the newest of several versions (ops/find-record.ts)
+      const row = await qb.orderBy('c.id', 'DESC').limit(1).getRawOne<RawRecordRow>();
       return row ? rowToRecord(row) : undefined;
     });
   }
