@@ -2,8 +2,8 @@
 // remote.yaml, else Sylabs Cloud; a URI's own host wins over both. A web front end is followed to its library
 // through `/assets/config/config.prod.json` (`libraryAPI.uri`), as `apptainer remote add` does. The token
 // (SREGISTRY_LIBRARY_TOKEN, else the remote's) goes only to the server it was given for: a URI naming another
-// host gets the token of a remote for that host, or none. JSON calls go through the host's requestJson, which
-// drops the Authorization header on a redirect to another origin.
+// host gets the token `library login` saved for that host, else that of a remote for it, or none. JSON calls go
+// through the host's requestJson, which drops the Authorization header on a redirect to another origin.
 import type { BackendContext } from '@sregistry/core';
 import type { Host, JsonResponse } from './host';
 import { readRemotes } from './remote-config';
@@ -68,10 +68,15 @@ function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withT
   if (uriHost) {
     const wanted = uriHost.toLowerCase();
     if (base && originOf(base) === wanted) return { url: base, token, source: 'SREGISTRY_LIBRARY_BASE' };
+    // `library login` for this very host: its token (only the saved one; one set for a command is not for the URI's host)
+    const saved =
+      withToken && savedTokenHost(ctx) === wanted
+        ? ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined
+        : undefined;
     const remote = remotes.all.find((r) => originOf(r.url) === wanted);
-    if (remote) return { url: remote.url, token: remote.token, source: `remote ${remote.name} of ${remote.file}` };
+    if (remote) return { url: remote.url, token: saved ?? remote.token, source: `remote ${remote.name} of ${remote.file}` };
     const scheme = ctx.settings.getBoolean('SREGISTRY_LIBRARY_NOHTTPS') ? 'http' : 'https';
-    return { url: `${scheme}://${uriHost}`, source: 'the URI' };
+    return { url: `${scheme}://${uriHost}`, token: saved, source: saved ? 'the URI, with the token saved for it' : 'the URI' };
   }
   if (base) {
     const remote = remotes.all.find((r) => originOf(r.url) === originOf(base));

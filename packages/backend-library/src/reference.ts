@@ -26,6 +26,9 @@ export interface LibraryReference {
 const PART = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const HASH = /^sha256\.[0-9a-f]{64}$/;
+/** A tag the library reads as a pin (the Registry Server does so for any tag starting `sha256.`): it must be one. */
+const PIN = /^sha256\./i;
+const PIN_FIX = 'pin an image as @sha256.<64 lower-case hex digits>';
 const EXAMPLE = 'for example library://entity/collection/container:tag';
 
 /** Reads `library://…` (or the same without the scheme, for the active backend). */
@@ -41,7 +44,7 @@ export function parseReference(host: Host, input: string): LibraryReference {
   if (at >= 0) {
     hash = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!HASH.test(hash)) throw bad('pins something that is not an image hash', 'pin an image as @sha256.<64 lower-case hex digits>');
+    if (!HASH.test(hash)) throw bad('pins something that is not an image hash', PIN_FIX);
   }
   const parts = rest.split('/');
   let hostPart: string | undefined;
@@ -66,12 +69,14 @@ export function parseReference(host: Host, input: string): LibraryReference {
     );
   }
   let tags = tagText === '' ? [] : tagText.split(',');
+  // `:sha256.<hex>` pins as `@sha256.<hex>` does, and is checked the same way before any request
+  if (tags.length === 1 && PIN.test(tags[0]) && !HASH.test(tags[0])) throw bad('pins something that is not an image hash', PIN_FIX);
   if (tags.length === 1 && HASH.test(tags[0])) {
     if (hash && hash !== tags[0]) throw bad('pins two different hashes');
     hash = tags[0];
     tags = [];
   }
-  const badTag = tags.find((t) => !TAG.test(t) || HASH.test(t));
+  const badTag = tags.find((t) => !TAG.test(t) || PIN.test(t));
   if (badTag !== undefined) {
     throw bad(`has the tag "${host.printable(badTag, { max: 60 })}", which is not a valid tag`, 'use letters, digits, _ . - (at most 128)');
   }
@@ -89,7 +94,7 @@ export function toReference(host: Host, name: ImageName): LibraryReference {
   const given = name.tag;
   if (!given || ref.hash || given.toLowerCase() === ref.tags.join(',').toLowerCase()) return ref;
   const tags = given.split(',');
-  const badTag = tags.find((t) => !TAG.test(t) || HASH.test(t));
+  const badTag = tags.find((t) => !TAG.test(t) || PIN.test(t));
   if (badTag !== undefined) {
     throw new host.UserError(`the tag "${host.printable(badTag, { max: 60 })}" is not a valid tag`, {
       fix: 'use letters, digits, _ . - (at most 128)',

@@ -342,12 +342,79 @@ describe('library:// end to end', () => {
     try {
       const login = await fresh.run(['library', 'login'], { input: `${TOKEN}\n` });
       assert.equal(login.code, 0, login.stderr);
+      assert.equal(login.stderr, '', 'checked with the server: no warning');
       const secrets = path.join(fresh.home, '.sregistry');
       assert.equal(fs.statSync(secrets).mode & 0o777, 0o600);
       assert.equal(JSON.parse(fs.readFileSync(secrets, 'utf8')).library.SREGISTRY_LIBRARY_TOKEN, TOKEN);
       const r = await fresh.run(['pull', `library://${USER}/secret/hello:latest`]);
       assert.equal(r.code, 0, r.stderr);
-      noTokenAnywhere(login.stdout, login.stderr, r.stdout, r.stderr);
+      // a URI naming the host the login was saved for gets its token, without any base set
+      const byHost = `library://${new URL(server.url).host}/${USER}/secret/hello:latest`;
+      const before = server.requests.length;
+      const named = await fresh.run(['pull', '--debug', '--force', byHost], {
+        env: { SREGISTRY_LIBRARY_BASE: undefined, SREGISTRY_LIBRARY_NOHTTPS: 'true' },
+      });
+      assert.equal(named.code, 0, named.stderr);
+      assert.ok(server.requests.slice(before).some((q) => q.host === 'api' && q.authorization));
+      noTokenAnywhere(login.stdout, login.stderr, r.stdout, r.stderr, named.stdout, named.stderr);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
+  test('library login checks the token first: refused or unreachable saves nothing; no check endpoint warns and saves', async () => {
+    const fresh = await libraryHome(server, { token: false });
+    const rs = await startLibraryServer({ flavour: 'registry-server', tokens: [{ token: TOKEN, owner: USER }] });
+    const secrets = path.join(fresh.home, '.sregistry');
+    const wrong = 'wr0ng-t0ken-5150';
+    try {
+      const refused = await fresh.run(['library', 'login'], { input: `${wrong}\n` });
+      assertOneLineError(refused, /refused the token \(HTTP 401[^)]*\); the token was not saved/);
+      assert.ok(!fs.existsSync(secrets), 'nothing written');
+      // the Registry Server answers an unknown token with a bare 404
+      const rsRefused = await fresh.run(['library', 'login', '--base', rs.url], { input: `${wrong}\n` });
+      assertOneLineError(rsRefused, /refused the token \(HTTP 404\)/);
+      assert.ok(!fs.existsSync(secrets), 'nothing written');
+      const unreachable = await fresh.run(['library', 'login', '--base', 'http://127.0.0.1:1'], { input: `${TOKEN}\n` });
+      assertOneLineError(unreachable, /cannot reach .*; the token was not saved.*--no-check/);
+      assert.ok(!fs.existsSync(secrets), 'nothing written');
+      for (const r of [refused, rsRefused, unreachable]) assert.ok(!`${r.stdout}${r.stderr}`.includes(wrong) && !r.stderr.includes(TOKEN));
+
+      const rsGood = await fresh.run(['library', 'login', '--base', rs.url], { input: `${TOKEN}\n` });
+      assert.equal(rsGood.code, 0, rsGood.stderr);
+      assert.equal(rsGood.stderr, '');
+      fs.rmSync(secrets);
+      const offline = await fresh.run(['library', 'login', '--no-check', '--base', 'http://127.0.0.1:1'], { input: `${TOKEN}\n` });
+      assert.equal(offline.code, 0, offline.stderr);
+      fs.rmSync(secrets);
+
+      server.configure({ tokenStatus: false });
+      const unchecked = await fresh.run(['library', 'login'], { input: `${wrong}\n` });
+      assert.equal(unchecked.code, 0, unchecked.stderr);
+      assert.match(
+        unchecked.stderr,
+        /^WARNING the token could not be checked: .* has no GET \/v1\/token-status \(HTTP 404\); it is saved unchecked\n$/,
+      );
+      assert.equal(JSON.parse(fs.readFileSync(secrets, 'utf8')).library.SREGISTRY_LIBRARY_TOKEN, wrong);
+      assert.ok(!`${unchecked.stdout}${unchecked.stderr}`.includes(wrong));
+    } finally {
+      server.configure({ tokenStatus: true });
+      fresh.cleanup();
+      await rs.stop();
+    }
+  });
+
+  test('library login --base refuses an address with control characters, or no http(s) URL, before writing anything', async () => {
+    const fresh = await libraryHome(server, { token: false });
+    const before = server.requests.length;
+    try {
+      for (const base of [`${server.url}/x\u001b[2J`, `${server.url}/\u202eevil`, 'http://', 'ftp://example.org', `${server.url}/a b`]) {
+        const r = await fresh.run(['library', 'login', '--base', base], { input: `${TOKEN}\n` });
+        assertOneLineError(r, /--base is not an http\(s\) address/, 2);
+        assert.ok(!r.stderr.includes('\u001b') && !r.stderr.includes('\u202e'), 'the address is not echoed raw');
+      }
+      assert.ok(!fs.existsSync(path.join(fresh.home, '.sregistry')), 'nothing written');
+      assert.equal(server.requests.length, before, 'the server was not even asked');
     } finally {
       fresh.cleanup();
     }

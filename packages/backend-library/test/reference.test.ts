@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as core from '../../core/src/index';
-import { display, machineArch, parseReference, refPath } from '../src/reference';
+import { display, machineArch, parseReference, refPath, toReference } from '../src/reference';
 
 const host = core.backendHost();
 const HEX = 'a'.repeat(64);
@@ -73,6 +73,25 @@ test('bad names are one-line UserErrors with a fix', () => {
     );
   }
   assert.throws(() => parseReference(host, 'library://Alice/tools/tacos'), /lower case/);
+});
+
+test('a malformed pin is refused the same way after ":" as after "@", before any request', () => {
+  const pinFix = /^pin an image as @sha256\.<64 lower-case hex digits>$/;
+  for (const bad of ['@sha256.123', ':sha256.123', `:SHA256.${HEX}`, `:sha256.${'A'.repeat(64)}`, `:sha256.${HEX}0`]) {
+    assert.throws(
+      () => parseReference(host, `library://alice/tools/tacos${bad}`),
+      (error: unknown) =>
+        core.isUserError(error) &&
+        error.code === 'EBADNAME' &&
+        /pins something that is not an image hash/.test(error.message) &&
+        pinFix.test(error.fix ?? ''),
+      bad,
+    );
+  }
+  // among several tags, or as push --tag, a tag the library would read as a pin is not a tag
+  assert.throws(() => parseReference(host, 'library://alice/tools/tacos:v1,sha256.123'), /not a valid tag/);
+  const name = core.parseImageName('library://alice/tools/tacos:v1');
+  assert.throws(() => toReference(host, { ...name, tag: 'sha256.123' }), /not a valid tag/);
 });
 
 test('the machine architecture in Go words', () => {

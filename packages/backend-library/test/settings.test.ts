@@ -25,12 +25,13 @@ function home(yaml?: string, where = '.apptainer'): string {
   return dir;
 }
 
-function ctx(values: Record<string, string | undefined>) {
+function ctx(values: Record<string, string | undefined>, secretsFile: Record<string, string> = {}) {
   const warnings: string[] = [];
   return {
     warnings,
     settings: {
-      get: (n: string) => values[n],
+      get: (n: string) => values[n] ?? secretsFile[n],
+      fromSecretsFile: (n: string) => secretsFile[n],
       getBoolean: (n: string) => /^(1|true|yes)$/i.test(values[n] ?? ''),
       require: (n: string) => values[n] ?? '',
     },
@@ -99,6 +100,26 @@ test("a remote's token never goes to another server than the remote's", () => {
   const known = chooseTarget(host, ctx({ HOME: h }), 'cloud.sylabs.io');
   assert.equal(known.token, 'sylabs-token-1');
   assert.equal(chooseTarget(host, ctx({ HOME: h, SREGISTRY_LIBRARY_NOHTTPS: 'true' }), '127.0.0.1:5').url, 'http://127.0.0.1:5');
+});
+
+test('a URI naming the host a login was saved for gets the saved token; any other host does not', () => {
+  const saved = { SREGISTRY_LIBRARY_TOKEN: 'saved-t0ken', SREGISTRY_LIBRARY_LOGIN_HOST: '127.0.0.1:5077' };
+  const h = home(REMOTES);
+  const same = chooseTarget(host, ctx({ HOME: h, SREGISTRY_LIBRARY_NOHTTPS: 'true' }, saved), '127.0.0.1:5077');
+  assert.equal(same.url, 'http://127.0.0.1:5077');
+  assert.equal(same.token, 'saved-t0ken');
+  assert.equal(chooseTarget(host, ctx({ HOME: h }, saved), '127.0.0.1:5078').token, undefined, 'another port is another host');
+  assert.equal(chooseTarget(host, ctx({ HOME: h }, saved), 'cloud.sylabs.io').token, 'sylabs-token-1', "another host: its remote's");
+  // the saved token wins over a remote's for the host it was saved for (as it does for the base)
+  const forRemote = { ...saved, SREGISTRY_LIBRARY_LOGIN_HOST: 'cloud.sylabs.io' };
+  assert.equal(chooseTarget(host, ctx({ HOME: h }, forRemote), 'cloud.sylabs.io').token, 'saved-t0ken');
+  // a token set for the command is not for the URI's host, saved login or not
+  const told = ctx({ HOME: h, SREGISTRY_LIBRARY_TOKEN: 'told' }, { SREGISTRY_LIBRARY_LOGIN_HOST: '127.0.0.1:5077' });
+  assert.equal(chooseTarget(host, told, '127.0.0.1:5077').token, undefined);
+  // an older file: the host of the base saved beside the token
+  const older = { SREGISTRY_LIBRARY_TOKEN: 'saved-t0ken', SREGISTRY_LIBRARY_BASE: 'https://lib.example.org' };
+  assert.equal(chooseTarget(host, ctx({ HOME: home() }, older), 'lib.example.org').token, 'saved-t0ken');
+  assert.equal(chooseTarget(host, ctx({ HOME: home() }, { SREGISTRY_LIBRARY_TOKEN: 'saved-t0ken' }), 'lib.example.org').token, undefined);
 });
 
 test('a base that is not http(s) is one line', () => {

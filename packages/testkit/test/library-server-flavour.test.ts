@@ -30,6 +30,17 @@ describe('library server, registry-server flavour', () => {
     assert.match(v2tags.text, /Not Found/);
   });
 
+  it('answers /v1/token-status with a bare 200 for a known token and a bare 404 otherwise', async () => {
+    const good = await call(lib.url, '/v1/token-status', { token: alice.token });
+    assert.equal(good.status, 200);
+    assert.equal(good.text, '', 'no body');
+    for (const token of [undefined, 'not-a-token']) {
+      const r = await call(lib.url, '/v1/token-status', { token });
+      assert.equal(r.status, 404, String(token));
+      assert.equal(r.text, '', 'no body');
+    }
+  });
+
   it('answers entity and collection reads to their owner only, with bare statuses otherwise', async () => {
     const own = await call(lib.url, '/v1/entities/alice', { token: alice.token });
     assert.equal(own.status, 200);

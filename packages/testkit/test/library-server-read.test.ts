@@ -1,5 +1,5 @@
 // Library API reads over real HTTP (hub-sif-library.md C.1, registry-api.md §1.5): envelopes, /version, tag,
-// arch and hash resolution, private collections as 404, search and its absence, the request record.
+// arch and hash resolution, private collections as 404, search and its absence, the token check, the request record.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLibraryServer } from '../src/library-server/server';
@@ -137,6 +137,25 @@ describe('library server reads', () => {
       assert.match(off.text, /Not Found/);
     } finally {
       lib.configure({ search: true });
+    }
+  });
+
+  it('answers /v1/token-status: 200 for a known token, 401 otherwise, and can be switched off', async () => {
+    const good = await call(lib.url, '/v1/token-status', { token: alice.token });
+    assert.equal(good.status, 200);
+    assert.deepEqual(good.json, { data: { username: 'alice' } });
+    for (const token of [undefined, 'not-a-token']) {
+      const r = await call(lib.url, '/v1/token-status', { token });
+      assert.equal(r.status, 401, String(token));
+      assert.equal(r.json.error.code, 401);
+    }
+    lib.configure({ tokenStatus: false });
+    try {
+      const off = await call(lib.url, '/v1/token-status', { token: alice.token });
+      assert.equal(off.status, 404);
+      assert.match(off.text, /Not Found/);
+    } finally {
+      lib.configure({ tokenStatus: true });
     }
   });
 

@@ -29,6 +29,7 @@ export const SERVE_LIBRARY_USAGE = `Usage: sregistry-testkit serve-library [opti
   --part-size BYTES     multipart part size the server hands out (default 524288000)
   --no-multipart        _multipart answers 404 (clients fall back to one PUT)
   --no-search           no /v1/search (as the Registry Server)
+  --no-token-status     no /v1/token-status (a server that cannot check a token)
   --no-delete           DELETE answers 405
   --presign-expiry S    presigned URL lifetime in seconds (default 300)
   --json                print {"url","objectUrl","user","token","images"} instead of the listening line
@@ -70,6 +71,7 @@ export async function serveLibrary(
       'part-size': { type: 'string' },
       'no-multipart': { type: 'boolean' },
       'no-search': { type: 'boolean' },
+      'no-token-status': { type: 'boolean' },
       'no-delete': { type: 'boolean' },
       'presign-expiry': { type: 'string' },
       json: { type: 'boolean' },
@@ -100,6 +102,7 @@ export async function serveLibrary(
       partSize,
       multipart: !values['no-multipart'],
       search: !values['no-search'],
+      tokenStatus: !values['no-token-status'],
       delete: !values['no-delete'],
       presignExpiryMs: expiry === undefined ? undefined : expiry * 1000,
       tokens: [{ token, owner: user }],

@@ -11,6 +11,7 @@ import * as read from './routes/read';
 import * as rs from './routes/registry-server';
 import { search } from './routes/search';
 import { setTag } from './routes/tags';
+import { tokenStatus } from './routes/token-status';
 import * as upload from './routes/upload';
 
 type Handler = (ex: Exchange, m: RegExpExecArray) => void | Promise<void>;
@@ -94,6 +95,7 @@ const routes: Route[] = [
     methods: { PUT: (ex, m) => upload.completeUpload(ex, m[1] as string) },
   },
   { pattern: /^\/v1\/search\/?$/, methods: { GET: (ex) => search(ex) } },
+  { pattern: /^\/v1\/token-status\/?$/, methods: { GET: (ex) => tokenStatus(ex) } },
 ];
 
 function supports(apiVersion: string, since: string): boolean {

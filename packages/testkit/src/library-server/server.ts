@@ -40,6 +40,7 @@ export function settingsFrom(options: LibraryServerOptions): LibrarySettings {
     version: options.version ?? 'v1.0.0',
     download: options.download ?? (rs ? 302 : 303),
     search: options.search ?? !rs,
+    tokenStatus: options.tokenStatus ?? true,
     delete: options.delete ?? !rs,
     createEntities: options.createEntities ?? !rs,
     multipart: options.multipart ?? true,

@@ -92,6 +92,8 @@ export interface LibraryServerOptions {
   download?: 'direct' | 302 | 303;
   /** `GET /v1/search` exists (default true; the Registry Server has none: 404). */
   search?: boolean;
+  /** `GET /v1/token-status` exists (default true; false: a server that cannot check a token answers Django's HTML 404). */
+  tokenStatus?: boolean;
   /** `DELETE /v1/images/<ref>` is offered (default true; else 405). */
   delete?: boolean;
   /** `POST /v1/entities` is offered (default true; the Registry Server answers 405). */
@@ -188,6 +190,7 @@ export interface LibrarySettings {
   version: string;
   download: 'direct' | 302 | 303;
   search: boolean;
+  tokenStatus: boolean;
   delete: boolean;
   createEntities: boolean;
   multipart: boolean;

@@ -1,5 +1,6 @@
-import { chooseTarget, originOf } from '../../client';
+import { chooseTarget, LibraryClient, originOf, type Target } from '../../client';
 import { hostCommandApi } from '../../host';
+import { checkToken } from '../../token-check';
 
 const { Flags, SregistryCommand } = hostCommandApi();
 
@@ -13,10 +14,13 @@ async function readStdin(): Promise<string> {
 export default class LibraryLogin extends SregistryCommand {
   static override summary = "Store a Library API token (read from standard input) in the secrets file's library section.";
   static override description =
-    'The token is sent as a Bearer token to the library (SREGISTRY_LIBRARY_BASE, else the active remote of ' +
-    '~/.apptainer/remote.yaml). The secrets file is rewritten atomically with mode 0600.';
+    'The token is checked with the library first (GET /v1/token-status, as apptainer remote login does): a refused ' +
+    'token, or a library that cannot be reached, saves nothing. It is sent as a Bearer token to that library ' +
+    '(--base, else SREGISTRY_LIBRARY_BASE, else the active remote of ~/.apptainer/remote.yaml) and to no other. ' +
+    'The secrets file is rewritten atomically with mode 0600.';
   static override flags = {
     base: Flags.string({ description: 'also store the library address (SREGISTRY_LIBRARY_BASE)' }),
+    'no-check': Flags.boolean({ description: 'save the token without asking the library (offline, or a server that is down)' }),
   };
   static override examples = [
     'echo "$TOKEN" | <%= config.bin %> library login',
@@ -34,11 +38,18 @@ export default class LibraryLogin extends SregistryCommand {
     if (/\s/.test(token))
       throw new UserError('the token on standard input has white space inside it', { fix: 'pipe the token alone', code: 'EUSAGE' });
     const base = flags.base?.trim().replace(/\/+$/, '');
-    if (base !== undefined && !/^https?:\/\/[^/\s]+/i.test(base)) {
-      throw new UserError(`--base is not an http(s) address`, { fix: 'for example --base https://library.sylabs.io', code: 'EUSAGE' });
+    // the base is written to the secrets file and printed later: nothing but a plain http(s) URL
+    if (base !== undefined && !isHttpUrl(base)) {
+      throw new UserError(`--base is not an http(s) address${CONTROL.test(base) ? ' (it has control or white-space characters)' : ''}`, {
+        fix: 'for example --base https://library.sylabs.io',
+        code: 'EUSAGE',
+      });
     }
+    const target: Target = base ? { url: base, source: '--base' } : this.currentLibrary();
     // the token goes only to this host later (client.ts chooseTarget), whatever base a later command is given
-    const tokenHost = originOf(base ?? this.currentLibrary());
+    const tokenHost = originOf(target.url);
+    const checked = flags['no-check'] ? undefined : await this.check({ ...target, token });
+    if (checked && !checked.checked) this.session.out.warn(`the token could not be checked: ${checked.why}; it is saved unchecked`);
     const secrets = this.session.secrets;
     await secrets.update((data) => {
       const section = (data.library && typeof data.library === 'object' ? data.library : {}) as Record<string, string>;
@@ -49,13 +60,48 @@ export default class LibraryLogin extends SregistryCommand {
       data.library = section;
     });
     this.session.out.result(`Token saved in ${secrets.file} (library section${tokenHost ? `, for ${tokenHost}` : ''})`);
-    return { file: secrets.file, base, host: tokenHost };
+    return { file: secrets.file, base, host: tokenHost, checked: checked?.checked ?? false };
   }
 
   /** The library commands talk to now (SREGISTRY_LIBRARY_BASE, the active remote, Sylabs Cloud). */
-  private currentLibrary(): string {
+  private currentLibrary(): Target {
     const host = hostCommandApi().backendHost();
     const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined };
-    return chooseTarget(host, { settings: this.session.settingsFor('library'), log: quiet }, undefined).url;
+    return chooseTarget(host, { settings: this.session.settingsFor('library'), log: quiet }, undefined);
+  }
+
+  /** Asks the library about the token; a failure to ask (unreachable, not a library) saves nothing either. */
+  private async check(target: Target) {
+    const host = hostCommandApi().backendHost();
+    const client = new LibraryClient(host, { settings: this.session.settingsFor('library'), log: this.session.logger() }, target);
+    try {
+      return await checkToken(host, client);
+    } catch (error) {
+      if (!host.isUserError(error) || error.code === 'ECANCELLED') throw error;
+      // a refused token is not worth saving; a library that could not answer may be down only for now
+      const fix =
+        error.code === 'ETOKEN'
+          ? error.fix
+          : `${error.fix ?? 'run with --debug to see the exchange'}; or save it unchecked with --no-check`;
+      throw new host.UserError(`${error.message}; the token was not saved`, {
+        fix,
+        code: error.code,
+        exitCode: error.exitCode,
+        cause: error,
+      });
+    }
+  }
+}
+
+/** Control, format (bidi) and white-space characters: never part of an address. */
+const CONTROL = /[\p{Cc}\p{Cf}\s]/u;
+
+function isHttpUrl(text: string): boolean {
+  if (CONTROL.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
   }
 }
