@@ -14,6 +14,7 @@ import { readSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { ReadBuffers } from './direct-get';
+import { FilePrefixHasher } from './file-prefix-hash';
 import { FileWriter } from './file-writer';
 import { type Digests, type Hasher, InlineHasher, WorkerHasher } from './hasher';
 import type { HashName } from './types';
@@ -54,6 +55,8 @@ export class FileSink {
   /** hash on worker threads (decided before the first byte, once the size is known) */
   parallel = false;
   private hasher?: QueuedHasher;
+  /** ranged parts on threads: the threads read the completed prefix from the file themselves (hashFile) */
+  private prefixHasher?: FilePrefixHasher;
   private readBuffer?: Buffer;
   private readonly disk: FileWriter;
 
@@ -90,6 +93,8 @@ export class FileSink {
   async reset(): Promise<void> {
     await this.settled();
     await this.hasher?.reset();
+    await this.prefixHasher?.close();
+    this.prefixHasher = undefined;
     await this.handle.truncate(0);
     this.position = 0;
   }
@@ -97,6 +102,7 @@ export class FileSink {
   /** Resolves once every accepted byte is hashed, or a stage failed (reported elsewhere). */
   async settled(): Promise<void> {
     await this.hasher?.drain?.().catch(() => undefined);
+    await this.prefixHasher?.settled();
   }
 
   /** Everything accepted is in the file and hashed; throws the first stage's failure. */
@@ -122,12 +128,24 @@ export class FileSink {
   }
 
   /**
-   * Hashes the file's bytes from `position` to `end` (already written by `writeAt`), reading them back in order:
-   * the page cache still holds them. On threads they are read straight into the hash ring (no copy), else
-   * through one reused buffer; memory stays one buffer deep. `onBytes` sees each piece before it is reused (the
-   * image's head).
+   * Hashes the file's bytes from `position` to `end` (already written by `writeAt`), in order: the page cache
+   * still holds them. On threads the threads read them from the file themselves (file-prefix-hash.ts), else they
+   * are read back through one reused buffer; memory stays one buffer deep. `onBytes` sees the first piece (the
+   * image's head); with a hasher of a test's own, every piece, read into its ring.
    */
   async hashFile(end: number, onBytes?: (bytes: Buffer, at: number) => Promise<void> | void): Promise<void> {
+    // the threads read the file themselves; only the image's head is read here, once (a test's own hasher, which
+    // takes bytes, gets them read back below)
+    if (this.parallel && this.makeHasher === defaultHasher) {
+      if (onBytes && this.position === 0 && end > 0) {
+        const head = Buffer.allocUnsafe(Math.min(READ_BACK_BYTES, end));
+        await onBytes(head.subarray(0, readSync(this.handle.fd, head, 0, head.length, 0)), 0);
+      }
+      this.prefixHasher ??= new FilePrefixHasher(this.handle.fd, this.names);
+      await this.prefixHasher.hashTo(end);
+      this.position = end;
+      return;
+    }
     const ring = this.readBuffers();
     while (this.position < end) {
       const want = Math.min(READ_BACK_BYTES, end - this.position);
@@ -189,13 +207,15 @@ export class FileSink {
   }
 
   async digests(): Promise<Digests> {
-    return this.getHasher().digest();
+    return this.prefixHasher ? this.prefixHasher.digest() : this.getHasher().digest();
   }
 
   /** Flushes to disk and closes. */
   async finish(): Promise<void> {
     await this.flushed();
     this.hasher?.close();
+    // before the handle closes: the threads read through its descriptor
+    await this.prefixHasher?.close();
     await this.handle.sync();
     await this.handle.close();
   }
@@ -204,6 +224,7 @@ export class FileSink {
   async discard(): Promise<void> {
     await this.hasher?.stop?.();
     this.hasher?.close();
+    await this.prefixHasher?.close();
     await this.handle.close().catch(() => undefined);
     await fs.rm(this.path, { force: true });
   }

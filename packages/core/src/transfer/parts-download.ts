@@ -2,10 +2,10 @@
 // request that also follows the redirects; when it comes back 206 with the whole size, the other parts are asked
 // for in parallel at the final URL, each must answer 206 with exactly its Content-Range (a server that ignored
 // Range would otherwise splice the wrong bytes). Each part's bytes are written at their offset in the file as they
-// arrive (positional writes, no part is held in memory); once the parts before it are complete, a part is read back
-// from the file (still in the page cache) and hashed in order, so the hash runs in one pass as for a plain stream.
-// Memory is flat: one reused read buffer per worker (its bytes are written at once, FileSink.writeAt), and the
-// read-back goes into the hash ring.
+// arrive (positional writes, no part is held in memory); once the parts before it are complete, a part is hashed
+// in order from the file (still in the page cache), so the hash runs in one pass as for a plain stream: by threads
+// that read the file themselves for big files (FileSink.hashFile). Memory is flat: one reused read buffer per
+// worker (its bytes are written at once, FileSink.writeAt), and one per hashing thread.
 // A server that does not answer the probe with 206 gets the plain streamed download instead (undefined here).
 import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
