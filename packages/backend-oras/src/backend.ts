@@ -74,6 +74,8 @@ export function createBackend(ctx: BackendContext): Backend {
   };
   // SREGISTRY_ORAS_PAGE_SIZE: entries asked for per page of a listing (the registry may send fewer)
   const pageSize = () => ctx.settings.positiveInteger?.('SREGISTRY_ORAS_PAGE_SIZE') ?? 100;
+  // repository and tag names are the registry's text: escaped and capped as the library backend's search does
+  const text = (v: string) => host.printable(v, { max: 80 });
   const chunkSize = () => {
     return ctx.settings.positiveInteger?.('SREGISTRY_ORAS_CHUNK_SIZE') ?? DEFAULT_CHUNK_SIZE;
   };
@@ -108,10 +110,11 @@ export function createBackend(ctx: BackendContext): Backend {
           'repositories',
           `the catalogue of ${registry}`,
         );
+        const names = repos.map(text);
         return {
           heading: `Repositories ${registry}`,
-          rows: repos.map((r) => [r]),
-          items: repos.map((repository) => ({ registry, repository })),
+          rows: names.map((r) => [r]),
+          items: names.map((repository) => ({ registry, repository })),
           emptyMessage: `No repositories in ${registry}`,
           emptyFix: `push one: sregistry push <file> --name oras://${registry}/<repository>:<tag>`,
         };
@@ -126,10 +129,11 @@ export function createBackend(ctx: BackendContext): Backend {
         'tags',
         `${registry}/${ref.repository}`,
       );
+      const names = tags.map(text);
       return {
         heading: `Tags ${registry}/${ref.repository}`,
-        rows: tags.map((t) => [`${ref.repository}:${t}`]),
-        items: tags.map((tag) => ({ registry, repository: ref.repository, tag })),
+        rows: names.map((t) => [`${ref.repository}:${t}`]),
+        items: names.map((tag) => ({ registry, repository: ref.repository, tag })),
         emptyMessage: `No tags in ${registry}/${ref.repository}`,
         emptyFix: `its tags were deleted, or it was never pushed: sregistry push <file> --name oras://${registry}/${ref.repository}:<tag>`,
       };
