@@ -14,7 +14,10 @@ export interface BackendLogger {
 /** Settings lookup for one backend: environment first, then the backend's section of the secrets file. */
 export interface BackendSettings {
   get(name: string): string | undefined;
-  /** true for yes/true/t/1/y (any case) */
+  /**
+   * true for yes/true/t/1/y, false for no/false/f/n/0 or unset (any case); any other value is a UserError naming
+   * the setting and its value (code ESETTING), so a typo is not run as "no".
+   */
   getBoolean(name: string): boolean;
   /** Like get, but a missing value is a UserError naming the variable and how to set it. */
   require(name: string, hint?: string): string;
