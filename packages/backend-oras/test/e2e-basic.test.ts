@@ -265,11 +265,21 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       assertOneLineError(await login('bad host'), /"bad host" is not a registry host\[:port\]/, 2);
       assertOneLineError(await login(`${registry.host}/alice`), /is not a registry host\[:port\]/, 2);
       assertOneLineError(await login(registry.host, 'al:ice'), /the user name contains ":"/, 2);
+      const empty = assertOneLineError(
+        await login(registry.host, ''),
+        /the user name is empty; give the user name the registry knows: /,
+        2,
+      );
+      assert.doesNotMatch(empty, /":"/, 'the fix for a user name with ":" is not given for an empty one');
       const usage = await other.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], { input: '' });
       assert.equal(usage.code, 2, 'a usage error exits 2');
       const down = await login('127.0.0.1:9');
       assert.equal(down.code, 1, down.stderr);
-      assert.match(down.stderr, /^ERROR .*127\.0\.0\.1:9/);
+      assert.match(
+        down.stderr,
+        /^ERROR .*127\.0\.0\.1:9.*; check the registry host and port \(127\.0\.0\.1:9\) and that the registry is running$/m,
+      );
+      assert.doesNotMatch(down.stderr, /base URL/, 'an oras registry has no base URL');
       assert.ok(!fs.existsSync(other.dockerConfig), 'no login saved');
     } finally {
       other.cleanup();
