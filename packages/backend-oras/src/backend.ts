@@ -14,6 +14,7 @@ export const parseOptions = {
   lowercase: false,
   digestVersions: true,
   example: 'oras://<host>/<repository>[:<tag>|@sha256:<digest>], for example oras://ghcr.io/org/image:v1',
+  loginCommand: 'sregistry oras login <host> --username <name> --password-stdin',
 };
 
 /** Where credentials are looked up: the session's HOME and DOCKER_CONFIG (a script's session may differ from process.env). */
@@ -93,6 +94,14 @@ export function createBackend(ctx: BackendContext): Backend {
     },
     async search(query: string | undefined): Promise<SearchResult> {
       const [registry, ...parts] = (query ?? '').split('/');
+      if (registry?.includes('@')) {
+        // core's name parser refuses user:password@ in a pull's URI; a search URI is not parsed there
+        const named = host.printable(registry.slice(registry.lastIndexOf('@') + 1), { max: 80 });
+        throw new host.UserError(`the URI has a user name or password before its host (…@${named}): credentials do not go in the URI`, {
+          fix: `remove them and log in instead: ${parseOptions.loginCommand.replace('<host>', named)}`,
+          code: 'EBADNAME',
+        });
+      }
       if (!registry || !/[.:]|^localhost$/.test(registry)) {
         throw new host.UserError('search needs the registry: oras://<host>/ lists repositories, oras://<host>/<repository> its tags', {
           fix: 'for example sregistry search oras://ghcr.io/org/image',
