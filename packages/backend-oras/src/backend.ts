@@ -14,6 +14,7 @@ export const parseOptions = {
   lowercase: false,
   digestVersions: true,
   example: 'oras://<host>/<repository>[:<tag>|@sha256:<digest>], for example oras://ghcr.io/org/image:v1',
+  loginCommand: 'sregistry oras login <host> --username <name> --password-stdin',
 };
 
 /** Where credentials are looked up: the session's HOME and DOCKER_CONFIG (a script's session may differ from process.env). */
@@ -74,6 +75,8 @@ export function createBackend(ctx: BackendContext): Backend {
   };
   // SREGISTRY_ORAS_PAGE_SIZE: entries asked for per page of a listing (the registry may send fewer)
   const pageSize = () => ctx.settings.positiveInteger?.('SREGISTRY_ORAS_PAGE_SIZE') ?? 100;
+  // repository and tag names are the registry's text: escaped and capped as the library backend's search does
+  const text = (v: string) => host.printable(v, { max: 80 });
   const chunkSize = () => {
     return ctx.settings.positiveInteger?.('SREGISTRY_ORAS_CHUNK_SIZE') ?? DEFAULT_CHUNK_SIZE;
   };
@@ -91,6 +94,14 @@ export function createBackend(ctx: BackendContext): Backend {
     },
     async search(query: string | undefined): Promise<SearchResult> {
       const [registry, ...parts] = (query ?? '').split('/');
+      if (registry?.includes('@')) {
+        // core's name parser refuses user:password@ in a pull's URI; a search URI is not parsed there
+        const named = host.printable(registry.slice(registry.lastIndexOf('@') + 1), { max: 80 });
+        throw new host.UserError(`the URI has a user name or password before its host (…@${named}): credentials do not go in the URI`, {
+          fix: `remove them and log in instead: ${parseOptions.loginCommand.replace('<host>', named)}`,
+          code: 'EBADNAME',
+        });
+      }
       if (!registry || !/[.:]|^localhost$/.test(registry)) {
         throw new host.UserError('search needs the registry: oras://<host>/ lists repositories, oras://<host>/<repository> its tags', {
           fix: 'for example sregistry search oras://ghcr.io/org/image',
@@ -108,10 +119,11 @@ export function createBackend(ctx: BackendContext): Backend {
           'repositories',
           `the catalogue of ${registry}`,
         );
+        const names = repos.map(text);
         return {
           heading: `Repositories ${registry}`,
-          rows: repos.map((r) => [r]),
-          items: repos.map((repository) => ({ registry, repository })),
+          rows: names.map((r) => [r]),
+          items: names.map((repository) => ({ registry, repository })),
           emptyMessage: `No repositories in ${registry}`,
           emptyFix: `push one: sregistry push <file> --name oras://${registry}/<repository>:<tag>`,
         };
@@ -126,10 +138,11 @@ export function createBackend(ctx: BackendContext): Backend {
         'tags',
         `${registry}/${ref.repository}`,
       );
+      const names = tags.map(text);
       return {
         heading: `Tags ${registry}/${ref.repository}`,
-        rows: tags.map((t) => [`${ref.repository}:${t}`]),
-        items: tags.map((tag) => ({ registry, repository: ref.repository, tag })),
+        rows: names.map((t) => [`${ref.repository}:${t}`]),
+        items: names.map((tag) => ({ registry, repository: ref.repository, tag })),
         emptyMessage: `No tags in ${registry}/${ref.repository}`,
         emptyFix: `its tags were deleted, or it was never pushed: sregistry push <file> --name oras://${registry}/${ref.repository}:<tag>`,
       };

@@ -208,7 +208,7 @@ export class OciClient {
         debug: (l) => this.ctx.log.debug(l),
       })
       .catch((error: unknown) => {
-        throw this.transportHint(error);
+        throw this.transportHint(error, true);
       });
     if (got.status === 401 || got.status === 403) throw credential ? this.wrongPassword(credential) : this.missing(scope);
     const token = got.data?.token ?? got.data?.access_token;
@@ -258,12 +258,20 @@ export class OciClient {
     );
   }
 
-  private transportHint(error: unknown): unknown {
-    if (!this.host.isUserError(error) || error.code !== 'ETLS' || !this.base.startsWith('https:')) return error;
-    return new this.host.UserError(error.message, {
-      fix: 'for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>; for a plain-http registry set SREGISTRY_ORAS_NOHTTPS=true',
-      code: error.code,
-      cause: error,
-    });
+  /** core's fix for a failed connection, in oras words: there is no base URL, the host is in the reference. */
+  private transportHint(error: unknown, tokenService = false): unknown {
+    if (!this.host.isUserError(error)) return error;
+    const replace = (fix: string) => new this.host.UserError(error.message, { fix, code: error.code, cause: error });
+    if (error.code === 'ETLS' && this.base.startsWith('https:'))
+      return replace('for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>; for a plain-http registry set SREGISTRY_ORAS_NOHTTPS=true');
+    if (error.code !== 'ENETWORK' || !/\bbase URL\b/.test(error.fix ?? '')) return error;
+    if (tokenService)
+      return replace(`check your network; ${this.registry} names this token service: tell its administrator if it stays down`);
+    const where = this.given ? `the registry host and port (${this.registry})` : `the host and port in the reference (${this.registry})`;
+    return replace(
+      /not found/.test(error.message)
+        ? `check ${where} and your network or DNS settings`
+        : `check ${where} and that the registry is running`,
+    );
   }
 }

@@ -203,15 +203,27 @@ async function blobPresent(
 
 /**
  * An abandoned upload session is deleted, best effort (registries also expire them, Distribution after a week,
- * holding the bytes until then). Short: it also runs while a cancelled command is on its way out.
+ * holding the bytes until then). Short: it also runs while a cancelled command is on its way out. A PATCH cut
+ * part-way leaves no newer Location than the one sent, and Distribution refuses that one once bytes of the cut
+ * request arrived (its signed `_state` names the old offset: 404 BLOB_UPLOAD_INVALID), so the bytes stay; a
+ * cancelled push says so outside --debug too, as the user would otherwise take the push to have left nothing.
  */
-async function dropSession(client: OciClient, scope: Scope, url: string): Promise<void> {
+async function dropSession(host: Host, client: OciClient, scope: Scope, url: string, cancelled = false): Promise<void> {
+  let why: string;
   try {
     const answer = await client.json(scope, { method: 'DELETE', path: url, retries: 0, timeoutMs: DROP_TIMEOUT_MS });
-    client.log.debug(`oras: upload session deleted (${answer.status})`);
+    if (answer.status >= 200 && answer.status < 300) {
+      client.log.debug(`oras: upload session deleted (${answer.status})`);
+      return;
+    }
+    const { code } = registryError(host, answer);
+    why = `${client.registry} answered ${answer.status}${code ? ` ${code}` : ''} to the DELETE of the upload session`;
   } catch (error) {
-    client.log.debug(`oras: the upload session was not deleted: ${(error as Error).message}`);
+    why = `the DELETE of the upload session failed: ${host.printable((error as Error).message)}`;
   }
+  const kept = 'the partial upload stays on the registry until it purges stale uploads (Distribution: after a week)';
+  client.log.debug(`oras: the upload session was not deleted: ${why}; ${kept}`);
+  if (cancelled) client.log.warn(`${kept}: ${why}`);
 }
 
 const DROP_TIMEOUT_MS = 5000;
@@ -297,7 +309,7 @@ async function uploadSession(
     return await sendBlob(host, client, scope, plan, session, started.headers['oci-chunk-min-length']);
   } catch (error) {
     // cancelled, refused or cut: the session's bytes would stay on the registry's disk until it expires them
-    await dropSession(client, scope, session.location);
+    await dropSession(host, client, scope, session.location, signal?.aborted);
     throw error;
   }
 }
@@ -358,7 +370,7 @@ async function sendBlob(
     }
     digest = stopWhen?.aborted ? undefined : typeof plan.digest === 'string' ? plan.digest : await plan.digest();
     if (digest === undefined) {
-      await dropSession(client, scope, location);
+      await dropSession(host, client, scope, location);
       return 'dropped';
     }
     done = await client.upload(scope, {

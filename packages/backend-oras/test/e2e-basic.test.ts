@@ -181,6 +181,31 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assertOneLineError(await e.run(['pull', ref('alice/hello:nope')]), /alice\/hello:nope is not in the registry/);
   });
 
+  test('user:password@ in a URI, a yes/no setting that is neither, and a host that is not there: one line each', async () => {
+    const secret = 'hunter2-in-uri';
+    for (const args of [
+      ['pull', `oras://${USER}:${secret}@${registry.host}/alice/hello:v1`],
+      ['push', image, '--name', `oras://${USER}:${secret}@${registry.host}/alice/hello:v9`],
+      ['search', `oras://${USER}:${secret}@${registry.host}/`],
+    ]) {
+      const line = assertOneLineError(
+        await e.run(args),
+        new RegExp(
+          `credentials do not go in the URI; remove them and log in instead: sregistry oras login ${registry.host.replace(/\./g, '\\.')} --username <name> --password-stdin$`,
+        ),
+      );
+      assert.ok(!line.includes(secret) && !line.includes(USER), `${line} names neither the user nor the password`);
+    }
+    assertOneLineError(
+      await e.run(['search', `oras://${registry.host}/`], { env: { SREGISTRY_ORAS_NOHTTPS: 'maybe' } }),
+      /SREGISTRY_ORAS_NOHTTPS is "maybe", not yes or no; set it to yes\/true\/t\/y\/1 or no\/false\/f\/n\/0/,
+    );
+    assertOneLineError(
+      await e.run(['pull', 'oras://127.0.0.1:9/alice/hello:v1']),
+      /cannot reach .*127\.0\.0\.1:9.*; check the host and port in the reference \(127\.0\.0\.1:9\) and that the registry is running$/,
+    );
+  });
+
   test('a blob corrupted on the registry disk fails the pull and keeps nothing', async () => {
     const victim = path.join(e.home, 'victim.sif');
     fs.writeFileSync(victim, Buffer.alloc(200 * 1024, 3));
@@ -265,11 +290,21 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       assertOneLineError(await login('bad host'), /"bad host" is not a registry host\[:port\]/, 2);
       assertOneLineError(await login(`${registry.host}/alice`), /is not a registry host\[:port\]/, 2);
       assertOneLineError(await login(registry.host, 'al:ice'), /the user name contains ":"/, 2);
+      const empty = assertOneLineError(
+        await login(registry.host, ''),
+        /the user name is empty; give the user name the registry knows: /,
+        2,
+      );
+      assert.doesNotMatch(empty, /":"/, 'the fix for a user name with ":" is not given for an empty one');
       const usage = await other.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], { input: '' });
       assert.equal(usage.code, 2, 'a usage error exits 2');
       const down = await login('127.0.0.1:9');
       assert.equal(down.code, 1, down.stderr);
-      assert.match(down.stderr, /^ERROR .*127\.0\.0\.1:9/);
+      assert.match(
+        down.stderr,
+        /^ERROR .*127\.0\.0\.1:9.*; check the registry host and port \(127\.0\.0\.1:9\) and that the registry is running$/m,
+      );
+      assert.doesNotMatch(down.stderr, /base URL/, 'an oras registry has no base URL');
       assert.ok(!fs.existsSync(other.dockerConfig), 'no login saved');
     } finally {
       other.cleanup();

@@ -28,6 +28,10 @@ interface Fault {
   /** hold the body of this many blob PATCHes for `holdMs` before passing it on (a slow link) */
   holdPatch?: number;
   holdMs?: number;
+  /** pass this many bytes of the next blob PATCH to the registry, then hold the rest (a push cut off part-way) */
+  cutPatchAfter?: number;
+  /** set when those bytes have been passed on */
+  cutReached?: boolean;
 }
 
 interface Seen {
@@ -85,6 +89,11 @@ function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Se
       fault.holdPatch--;
       hold = fault.holdMs ?? 0;
     }
+    let cut = 0;
+    if (method === 'PATCH' && url.includes('/blobs/uploads/') && fault.cutPatchAfter) {
+      cut = fault.cutPatchAfter;
+      fault.cutPatchAfter = 0;
+    }
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method, path: url, headers: { ...req.headers, host: upstream.host } },
       (reply) => {
@@ -98,7 +107,19 @@ function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Se
       },
     );
     forward.on('error', () => res.destroy());
-    if (hold) {
+    if (cut) {
+      let passed = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (passed < cut) forward.write(chunk.subarray(0, cut - passed));
+        passed += chunk.length;
+        if (passed >= cut) {
+          req.pause();
+          fault.cutReached = true;
+        }
+      });
+      // the client gone, the registry sees its PATCH end part-way
+      res.on('close', () => forward.destroy());
+    } else if (hold) {
       req.pause();
       setTimeout(() => req.pipe(forward), hold);
     } else req.pipe(forward);
@@ -314,6 +335,7 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
       child.kill('SIGINT');
       assert.equal(await exited, 130, stderr);
       assert.match(stderr, /push cancelled/);
+      assert.doesNotMatch(stderr, /partial upload stays/);
     } finally {
       fault.holdPatch = 0;
     }
@@ -328,6 +350,56 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
       ? (fs.readdirSync(uploads, { recursive: true }) as string[]).filter((f) => path.basename(f) === 'data')
       : [];
     assert.deepEqual(left, [], 'no bytes left on the registry');
+  });
+
+  test('Ctrl-C after part of a PATCH reached the registry: its refusal to delete the session is told, not called a deletion', async () => {
+    const file = await largeImage('cut.sif', 10);
+    fault.cutPatchAfter = 1024 * 1024;
+    fault.cutReached = false;
+    const mark = seen.length;
+    const uploads = path.join(registry.storage, 'docker', 'registry', 'v2', 'repositories', 'alice', 'cut', '_uploads');
+    const stored = () =>
+      fs.existsSync(uploads)
+        ? (fs.readdirSync(uploads, { recursive: true }) as string[])
+            .filter((f) => path.basename(f) === 'data')
+            .reduce((sum, f) => sum + fs.statSync(path.join(uploads, f)).size, 0)
+        : 0;
+    let stderr = '';
+    try {
+      const child = spawn(process.execPath, [BIN, '--debug', 'push', file, '--name', `oras://${host}/alice/cut:v1`], {
+        cwd: e.work,
+        env: cleanEnv(e.env),
+      });
+      child.stderr.on('data', (c) => {
+        stderr += String(c);
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const started = Date.now();
+      // the registry has written some of the PATCH: the session's Location (its _state) is now stale
+      while (!(fault.cutReached && stored() > 0) && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(stored() > 0, 'part of the PATCH reached the registry');
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+    } finally {
+      fault.cutPatchAfter = 0;
+    }
+    assert.match(stderr, /push cancelled/);
+    const deleted = seen.slice(mark).filter((q) => q.method === 'DELETE' && q.url.includes('/blobs/uploads/'));
+    assert.deepEqual(
+      deleted.map((q) => q.status),
+      [404],
+      'Distribution refuses the stale _state',
+    );
+    assert.doesNotMatch(stderr, /upload session deleted/);
+    assert.match(
+      stderr,
+      /DEBUG oras: the upload session was not deleted: 127\.0\.0\.1:\d+ answered 404 BLOB_UPLOAD_INVALID to the DELETE of the upload session; the partial upload stays on the registry until it purges stale uploads/,
+    );
+    assert.match(
+      stderr,
+      /^WARNING the partial upload stays on the registry until it purges stale uploads \(Distribution: after a week\): 127\.0\.0\.1:\d+ answered 404/m,
+    );
+    assert.ok(stored() > 0, 'the bytes stay on the registry, as the warning says');
   });
 
   test('a 4xx (DIGEST_INVALID) is never retried', async () => {

@@ -122,6 +122,34 @@ test('backend settings: environment first, then the backend section; never writt
   assert.equal(fs.readFileSync(file, 'utf8'), before, 'values from the environment are not persisted');
 });
 
+test('backend settings: a yes/no setting takes the yes and no words; anything else is one line naming it', async () => {
+  const file = path.join(tmp(), 'secrets');
+  const secrets = new SecretsFile(file);
+  await secrets.update((d) => {
+    d.oras = { SREGISTRY_ORAS_NOHTTPS: 'maybe' };
+  });
+  const read = (value: string | undefined) =>
+    backendSettings('oras', new SecretsFile(file), { SREGISTRY_HTTPS_NOVERIFY: value }).getBoolean('SREGISTRY_HTTPS_NOVERIFY');
+  for (const yes of ['yes', 'TRUE', 't', '1', 'Y', ' true ']) assert.equal(read(yes), true, yes);
+  for (const no of ['no', 'False', 'f', '0', 'N', '', '  ', undefined]) assert.equal(read(no), false, String(no));
+  for (const bad of ['maybe', 'on', 'off', '2', 'ture']) {
+    assert.throws(
+      () => read(bad),
+      (e: unknown) =>
+        isUserError(e) &&
+        e.code === 'ESETTING' &&
+        !e.line.includes('\n') &&
+        e.line.startsWith(`SREGISTRY_HTTPS_NOVERIFY is "${bad}", not yes or no; set it to yes/true/t/y/1 or no/false/f/n/0`),
+      bad,
+    );
+  }
+  // the same for a value from the secrets file, whose fix names the command that removes it
+  assert.throws(
+    () => backendSettings('oras', new SecretsFile(file), {}).getBoolean('SREGISTRY_ORAS_NOHTTPS'),
+    (e: unknown) => isUserError(e) && /"maybe", not yes or no.*sregistry backend rm oras SREGISTRY_ORAS_NOHTTPS$/.test(e.line),
+  );
+});
+
 test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, then hub', async () => {
   const registry = new BackendRegistry()
     .register('registry', { createBackend: () => ({ name: 'registry' }) })

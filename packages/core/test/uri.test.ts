@@ -148,3 +148,32 @@ test('digestVersions: a content digest is a version only when the backend asks f
     );
   }
 });
+
+test('user:password@ before the host is one line about credentials, never echoing them; the backend names its login', () => {
+  for (const input of [
+    'oras://bob:hunter2-secret@127.0.0.1:5000/demo/lolcow:1.0',
+    'oras://bob:p@ss-hunter2@ghcr.io/org/x',
+    'oras://bob@ghcr.io/org/x',
+  ]) {
+    assert.throws(
+      () => parseImageName(input, { lowercase: false, digestVersions: true, loginCommand: 'sregistry oras login <host>' }),
+      (e: unknown) =>
+        isUserError(e) &&
+        e.code === 'EBADNAME' &&
+        !e.line.includes('\n') &&
+        /credentials do not go in the URI; remove them and log in instead: sregistry oras login (127\.0\.0\.1:5000|ghcr\.io)$/.test(
+          e.line,
+        ) &&
+        !/bob|hunter2|p@ss/.test(e.line),
+      input,
+    );
+  }
+  // a backend without a login command gets the general advice
+  assert.throws(
+    () => parseImageName('library://bob:pw@host.example/a/b/c'),
+    (e: unknown) => isUserError(e) && /credentials do not go in the URI; .*login command or settings$/.test(e.line),
+  );
+  // an @version without a host before it is still a version
+  assert.equal(parseImageName('library://tacos:v1@abc').version, 'abc');
+  assert.equal(parseImageName('oras://ghcr.io/org/x@sha256:'.concat('b'.repeat(64)), { digestVersions: true }).registry, 'ghcr.io');
+});

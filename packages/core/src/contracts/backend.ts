@@ -14,7 +14,10 @@ export interface BackendLogger {
 /** Settings lookup for one backend: environment first, then the backend's section of the secrets file. */
 export interface BackendSettings {
   get(name: string): string | undefined;
-  /** true for yes/true/t/1/y (any case) */
+  /**
+   * true for yes/true/t/1/y, false for no/false/f/n/0 or unset (any case); any other value is a UserError naming
+   * the setting and its value (code ESETTING), so a typo is not run as "no".
+   */
   getBoolean(name: string): boolean;
   /** Like get, but a missing value is a UserError naming the variable and how to set it. */
   require(name: string, hint?: string): string;
@@ -164,8 +167,9 @@ export interface BackendContext {
 export interface BackendModule {
   createBackend(context: BackendContext): Backend | Promise<Backend>;
   /** name parsing rules for this backend, e.g. the hub keeps case; OCI backends accept `@sha256:<hex>` versions */
-  /** (`example`: the URI shape a refused name is told to take, e.g. `oras://<host>/<repository>:<tag>`) */
-  parseOptions?: { lowercase?: boolean; digestVersions?: boolean; example?: string };
+  /** (`example`: the URI shape a refused name is told to take, e.g. `oras://<host>/<repository>:<tag>`; */
+  /** `loginCommand`: how a login for `<host>` is stored, told when a URI carries `user:password@host`) */
+  parseOptions?: { lowercase?: boolean; digestVersions?: boolean; example?: string; loginCommand?: string };
   /**
    * The catalogue name (`collection/name:tag[@version]`) a pull of `input` (a URI of this backend's scheme) records,
    * when it can be told without asking the server; undefined leaves the generic rule. Local commands (`get`,

@@ -2,7 +2,7 @@ import type { BackendSettings } from '../contracts/backend';
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { rememberSecret } from '../transfer/redact';
-import { type Env, isTrue } from './env';
+import { BOOLEAN_WORDS, type Env, yesOrNo } from './env';
 import type { SecretsFile } from './secrets';
 
 const CREDENTIAL_SETTING = /token|secret|passw/i;
@@ -23,7 +23,16 @@ export function backendSettings(backend: string, secrets: SecretsFile, env: Env 
   };
   return {
     get,
-    getBoolean: (name) => isTrue(get(name)),
+    getBoolean(name) {
+      const raw = get(name);
+      const value = yesOrNo(raw);
+      if (value !== undefined) return value;
+      // `maybe` or `ture` silently read as false turned TLS back on (or verification) with no word of why
+      throw new UserError(`${name} is "${printable(raw?.trim(), { max: 40 })}", not yes or no`, {
+        fix: `set it to ${BOOLEAN_WORDS}, or unset it for the default: unset ${name}, or sregistry backend rm ${backend} ${name}`,
+        code: 'ESETTING',
+      });
+    },
     positiveInteger(name) {
       const raw = get(name)?.trim();
       if (raw === undefined || raw === '') return undefined;

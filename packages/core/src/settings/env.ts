@@ -5,10 +5,20 @@ import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
 
 const TRUE_WORDS = new Set(['yes', 'true', 't', '1', 'y']);
+/** What a yes/no setting may say for "no" besides being unset (a backend's getBoolean refuses other words). */
+const FALSE_WORDS = new Set(['no', 'false', 'f', '0', 'n']);
+export const BOOLEAN_WORDS = 'yes/true/t/y/1 or no/false/f/n/0';
 
 /** The original's boolean rule: yes/true/t/1/y, any case. */
 export function isTrue(value: string | undefined): boolean {
   return value !== undefined && TRUE_WORDS.has(value.trim().toLowerCase());
+}
+
+/** A yes/no word (any case, blank is unset: false); undefined for any other text. */
+export function yesOrNo(value: string | undefined): boolean | undefined {
+  const word = (value ?? '').trim().toLowerCase();
+  if (word === '' || FALSE_WORDS.has(word)) return false;
+  return TRUE_WORDS.has(word) ? true : undefined;
 }
 
 export type Env = Record<string, string | undefined>;

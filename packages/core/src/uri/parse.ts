@@ -22,6 +22,8 @@ export interface ParseOptions {
   digestVersions?: boolean;
   /** the form a refused name is told to take (a backend's URI shape), instead of collection/name[:tag][@version] */
   example?: string;
+  /** how a login for a host is stored (`<host>` is replaced), told when a URI carries `user:password@host` */
+  loginCommand?: string;
 }
 
 export type PartialImageName = Omit<ImageName, 'collection' | 'tag'> & { collection?: string; tag?: string };
@@ -74,6 +76,16 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   if (/\s/.test(input)) bad('it contains white space');
 
   const { scheme, rest } = splitScheme(input);
+  // `oras://user:pw@host/…`: the pattern below would read `pw@host/…` as a version; say what it is, never echoing it
+  const userinfo = scheme ? /^[^/]*@([^/@]*)\//.exec(rest) : null;
+  if (userinfo) {
+    const host = printable(userinfo[1], { max: 80 });
+    throw new UserError(`the URI has a user name or password before its host (…@${host}): credentials do not go in the URI`, {
+      fix: `remove them and log in instead: ${options.loginCommand?.replace(/<host>/g, host) ?? "the backend's login command or settings"}`,
+      exitCode: 1,
+      code: 'EBADNAME',
+    });
+  }
   let name = rest;
   if (options.base) {
     const base = options.base.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');

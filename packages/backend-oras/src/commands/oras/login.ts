@@ -39,8 +39,14 @@ export default class OrasLogin extends SregistryCommand {
         code: 'EUSAGE',
       });
     }
-    if (flags.username === '' || flags.username.includes(':')) {
-      throw new host.UserError(`the user name ${flags.username === '' ? 'is empty' : 'contains ":"'}`, {
+    if (flags.username.trim() === '') {
+      throw new host.UserError('the user name is empty', {
+        fix: `give the user name the registry knows: sregistry oras login ${registry} --username <name> --password-stdin`,
+        code: 'EUSAGE',
+      });
+    }
+    if (flags.username.includes(':')) {
+      throw new host.UserError('the user name contains ":"', {
         fix: 'give the user name the registry knows (a Docker login cannot hold one with ":")',
         code: 'EUSAGE',
       });
