@@ -131,7 +131,8 @@ async function search(
     for (const k of keys) if (Array.isArray(data[k])) return data[k] as SearchEntry[];
     return [];
   };
-  const text = (v: unknown) => (typeof v === 'string' ? host.printable(v, { max: 80 }) : '');
+  // the server's text, escaped; capped above any real name so that a name shown is whole
+  const text = (v: unknown) => (typeof v === 'string' ? host.printable(v, { max: 256 }) : '');
   const rows: string[][] = [];
   const items: unknown[] = [];
   for (const e of list('entity', 'entities')) {

@@ -75,8 +75,9 @@ export function createBackend(ctx: BackendContext): Backend {
   };
   // SREGISTRY_ORAS_PAGE_SIZE: entries asked for per page of a listing (the registry may send fewer)
   const pageSize = () => ctx.settings.positiveInteger?.('SREGISTRY_ORAS_PAGE_SIZE') ?? 100;
-  // repository and tag names are the registry's text: escaped and capped as the library backend's search does
-  const text = (v: string) => host.printable(v, { max: 80 });
+  // repository and tag names are the registry's text: escaped, and capped above the longest valid name (255, what
+  // registries take for host and repository together; tags are at most 128) so that a name shown always pulls
+  const text = (v: string) => host.printable(v, { max: 256 });
   const chunkSize = () => {
     return ctx.settings.positiveInteger?.('SREGISTRY_ORAS_CHUNK_SIZE') ?? DEFAULT_CHUNK_SIZE;
   };

@@ -1,5 +1,5 @@
 // Repository and tag names in a search are the registry's text: a registry that lists names with terminal
-// escapes, bidi overrides or hundreds of characters gets them escaped and capped (host.printable, 80
+// escapes, bidi overrides or hundreds of characters gets them escaped and capped (host.printable, 256
 // characters, as the library backend's search) in the table and in --json rows and items. No real registry
 // stores such names (Distribution refuses them), so a tiny server plays one.
 import assert from 'node:assert/strict';
@@ -47,16 +47,16 @@ describe('oras search of a hostile registry', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  test('the table shows repository and tag names escaped and capped at 80 characters', async () => {
+  test('the table shows repository and tag names escaped and capped at 256 characters (above the longest valid name)', async () => {
     for (const query of [`oras://${host}/`, `oras://${host}/good/repo`]) {
       const r = await e.run(['search', query]);
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout, RAW, 'no raw control or bidi character');
-      for (const line of r.stdout.split('\n')) assert.ok(line.length <= 140, `${line.length} characters: ${line.slice(0, 60)}…`);
+      for (const line of r.stdout.split('\n')) assert.ok(line.length <= 300, `${line.length} characters: ${line.slice(0, 60)}…`);
     }
     const repos = await e.run(['search', `oras://${host}/`]);
     assert.match(repos.stdout, /evil\/\\u001b\[31mRED\\u001b\[0m\\u202e\n/);
-    assert.match(repos.stdout, new RegExp(`${'x'.repeat(80)}… \\(420 more characters\\)\\n`));
+    assert.match(repos.stdout, new RegExp(`${'x'.repeat(256)}… \\(244 more characters\\)\\n`));
     const tags = await e.run(['search', `oras://${host}/good/repo`]);
     assert.match(tags.stdout, /good\/repo:\\u001b\]0;owned\\u0007\\u001b\[31mRED\\u001b\[0m\\u202eexe\.txt\n/);
     assert.match(tags.stdout, /good\/repo:v1\n/);
@@ -68,7 +68,7 @@ describe('oras search of a hostile registry', () => {
     const [listed] = JSON.parse(repos.stdout) as { rows: string[][]; items: { repository: string }[] }[];
     assert.deepEqual(
       listed.items.map((i) => i.repository),
-      ['evil/\\u001b[31mRED\\u001b[0m\\u202e', `${'x'.repeat(80)}… (420 more characters)`, 'good/repo'],
+      ['evil/\\u001b[31mRED\\u001b[0m\\u202e', `${'x'.repeat(256)}… (244 more characters)`, 'good/repo'],
     );
     assert.deepEqual(
       listed.rows,
@@ -79,7 +79,7 @@ describe('oras search of a hostile registry', () => {
     const [tagged] = JSON.parse(tags.stdout) as { rows: string[][]; items: { tag: string }[] }[];
     assert.deepEqual(
       tagged.items.map((i) => i.tag),
-      ['v1', '\\u001b]0;owned\\u0007\\u001b[31mRED\\u001b[0m\\u202eexe.txt', `${'t'.repeat(80)}… (220 more characters)`],
+      ['v1', '\\u001b]0;owned\\u0007\\u001b[31mRED\\u001b[0m\\u202eexe.txt', `${'t'.repeat(256)}… (44 more characters)`],
     );
     for (const value of [...tagged.rows.flat(), ...listed.rows.flat()]) assert.doesNotMatch(value, RAW);
   });
