@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RegistryServerHandle, sampleSif, startRegistryServer } from '@sregistry/testkit';
+import { type RegistryServerHandle, SifFsType, SifPartType, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import {
   type BadCase,
   invariantProblems,
@@ -258,5 +258,56 @@ test('pull --name of a catalogued image removes the stored copy its record left 
   assert.equal(rows.length, 1);
   assert.equal(rows[0]!.image, named);
   assert.equal(fs.existsSync(stored), false, 'the old stored copy is gone');
+  assert.deepEqual(invariantProblems(s), []);
+});
+
+const PART = { fsType: SifFsType.Squashfs, partType: SifPartType.PrimSys, arch: 'amd64' } as const;
+
+test('adds of other bytes under one name@version at the same moment: one wins, the other changes nothing, no bytes are lost', async () => {
+  const s = fresh();
+  // two at once, as two users of one catalogue would: the race is between one's check and the other's placing
+  for (let round = 0; round < 6; round++) {
+    const sources = await Promise.all(
+      ['a', 'b'].map(async (who) => {
+        const file = path.join(s.home, `race-${round}-${who}.sif`);
+        await sampleSif(file, { partition: { data: Buffer.from(`race ${round} ${who}\n`), ...PART } });
+        return { file, sha: sha256(file) };
+      }),
+    );
+    const name = `race/r${round}:t@v1`;
+    const results = await Promise.all(sources.map(({ file }) => s.run(['add', file, '--name', name])));
+    const report = results.map((r) => `${r.code} ${r.stdout}${r.stderr}`).join('\n');
+    assert.equal(results.filter((r) => r.code === 0).length, 1, report);
+    const loser = results.find((r) => r.code !== 0)!;
+    assert.equal(loser.stderr.trim().split('\n').length, 1, report);
+    assert.match(loser.stderr, /appeared while this command ran|catalogued already, with other bytes/);
+    // the winner's bytes are in storage, the loser's still at its own path
+    const rows = readRows(s.dbFile).filter((r) => r.collection === 'race' && r.name === `r${round}`);
+    assert.equal(rows.length, 1, report);
+    const held = sha256(rows[0]!.image!);
+    const kept = sources.filter(({ file }) => fs.existsSync(file)).map(({ sha }) => sha);
+    assert.deepEqual(new Set([held, ...kept]), new Set(sources.map(({ sha }) => sha)), `round ${round}: no bytes lost\n${report}`);
+  }
+  assert.deepEqual(invariantProblems(s), []);
+});
+
+test('renames of two images to one new name at the same moment: one wins, the other keeps its name and file', async () => {
+  const s = fresh();
+  const shas: string[] = [];
+  for (const n of ['a', 'b']) {
+    const file = path.join(s.home, `${n}.sif`);
+    await sampleSif(file, { partition: { data: Buffer.from(`image ${n}\n`.repeat(20_000)), ...PART } });
+    shas.push(sha256(file));
+    assert.equal((await s.run(['add', file, '--name', `ren/${n}:t@v1`])).code, 0);
+  }
+  const results = await Promise.all(['a', 'b'].map((n) => s.run(['rename', `ren/${n}:t@v1`, 'ren/same:t@v1'])));
+  assert.equal(results.filter((r) => r.code === 0).length, 1, results.map((r) => `${r.code} ${r.stderr}`).join('\n'));
+  const loser = results.find((r) => r.code !== 0)!;
+  assert.equal(loser.stderr.trim().split('\n').length, 1, loser.stderr);
+  assert.doesNotMatch(loser.stderr, /unexpected failure/);
+  const rows = readRows(s.dbFile);
+  assert.equal(rows.length, 2);
+  for (const row of rows) assert.ok(fs.existsSync(row.image!), `${row.image} exists`);
+  assert.deepEqual(new Set(rows.map((r) => sha256(r.image!))), new Set(shas), 'both images keep their bytes');
   assert.deepEqual(invariantProblems(s), []);
 });

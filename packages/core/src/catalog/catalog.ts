@@ -30,6 +30,7 @@ import type { ImageRecord } from '../contracts/records';
 import { knownCode, UserError } from '../errors';
 import { fileSystemProblem } from '../storage/fs-errors';
 import { isInside } from '../storage/layout';
+import { isPlaceTaken } from '../storage/place';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
 import { pausePoint } from '../testing-hooks';
 import { redactUrl } from '../transfer/redact';
@@ -38,6 +39,7 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
+import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { TargetGuard } from './targets';
 import { openPostgresDatabase } from './typeorm-lazy';
@@ -172,8 +174,10 @@ export class Catalog {
         });
       }
     }
+    // a file at dest now is one the checks below approve replacing; one that appears later is another command's
+    const approved = (await fs.lstat(dest).catch(() => undefined)) !== undefined;
     if (options.dest) await this.targets.check(dest, { purpose: options.purpose ?? 'the destination', force: true, mayOwn: sameImage });
-    else if (await fs.lstat(dest).catch(() => undefined)) {
+    else if (approved) {
       // A file at the storage path that no row owns was put there by hand or by another tool: replacing it loses
       // it, unless it holds the same bytes (a catalogue made again over the same storage folder). This image's
       // own file is replaced as a pull refreshes it; with keepOwnBytes (add) only by the same bytes or --force.
@@ -182,7 +186,10 @@ export class Catalog {
       const own = owners.length > 0 && owners.every(sameImage);
       if (!own || options.keepOwnBytes) {
         const replaceable = options.force || (await sameBytes(dest, source, options.sha256));
-        if (!own) await this.targets.check(dest, { purpose: options.purpose ?? 'add', force: replaceable, mayOwn: sameImage });
+        // the same image's row may appear between the two looks (another add of this name finishing): with
+        // keepOwnBytes it does not make other bytes replaceable
+        const mayOwn = options.keepOwnBytes && !replaceable ? () => false : sameImage;
+        if (!own) await this.targets.check(dest, { purpose: options.purpose ?? 'add', force: replaceable, mayOwn });
         else if (!replaceable) {
           throw new UserError(`${named.uri} is catalogued already, with other bytes (${dest})`, {
             fix: 'use --force to replace its file, or give the new file another version',
@@ -211,17 +218,27 @@ export class Catalog {
     if (!copy) await requireMovable(options.file, source);
     const destExisted = await isFile(dest);
     let rowWritten = false;
+    // another add of the same name at the same moment got there first: its file stays, this add changed nothing
+    let taken = false;
     const { record, created } = await this.journaled(
       { op: 'add', source, dest, copy, row, ...(replaces ? { replaces } : {}) },
       async () => {
-        await this.storage.place(source, dest, { copy, signal: options.signal });
+        try {
+          await this.storage.place(source, dest, { copy, signal: options.signal, noClobber: !approved });
+        } catch (error) {
+          taken = isPlaceTaken(error);
+          // the other command placed the very same bytes (two pulls of one image): as if this one had placed them
+          if (!taken || !(await sameBytes(dest, source, options.sha256))) throw error;
+          taken = false;
+          if (!copy) await fs.rm(source, { force: true });
+        }
         pausePoint('add-after-place-before-row');
         const result = await this.database.upsert(row);
         rowWritten = true;
         if (replaces) await this.removeIfUnused(replaces);
         return result;
       },
-      () => isFile(dest),
+      async () => !taken && (await isFile(dest)),
       async () => {
         if (rowWritten || destExisted) return false; // the old file at dest is gone: only finishing helps
         if (copy) await fs.rm(dest, { force: true });
@@ -271,6 +288,7 @@ export class Catalog {
         code: 'EACCES',
       });
     }
+    const approved = await isFile(to);
     await this.targets.check(to, { purpose: 'mv', force: options.force, mayOwn: (r) => r.id === record.id });
     if ((await this.database.findByImagePath(to)).some((r) => r.id !== record.id)) {
       throw new UserError(`Cannot move ${path.basename(from)} to ${to}`, {
@@ -278,7 +296,7 @@ export class Catalog {
         code: 'EEXIST',
       });
     }
-    return this.relocate(record, from, to, { image: to }, options.signal);
+    return this.relocate(record, from, to, { image: to }, { signal: options.signal, replace: approved });
   }
 
   /**
@@ -296,13 +314,14 @@ export class Catalog {
     }
     // a file already at the new path (one rm kept, another image's moved there, one put there by hand) is kept,
     // as mv keeps it, unless it holds the very same bytes (as add and pull take those)
-    if (to !== from && (await fs.lstat(to).catch(() => undefined))) {
+    const approved = to !== from && (await fs.lstat(to).catch(() => undefined)) !== undefined;
+    if (approved) {
       const force = options.force || (await sameBytes(to, from));
       await this.targets.check(to, { purpose: 'rename', force, mayOwn: (r) => r.id === record.id });
     }
     const uri = `${named.collection}/${named.image}:${named.tag}${version ? `@${version}` : ''}`;
     const changes = { collection: named.collection, name: named.image, tag: named.tag, uri, image: to };
-    return this.relocate(record, from, to, changes, options.signal);
+    return this.relocate(record, from, to, changes, { signal: options.signal, replace: approved });
   }
 
   /** `rm` (deleteFile false: the row goes, the file stays) and `rmi` (row and file). */
@@ -377,23 +396,38 @@ export class Catalog {
     from: string,
     to: string,
     changes: Extract<Intent, { op: 'move' }>['changes'],
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal; replace: boolean },
   ): Promise<ImageRecord> {
+    const { signal } = options;
     let rowWritten = false;
+    // `replace`: the caller saw a file at `to` and approved replacing it (--force, the same bytes); one that appears
+    // after the caller looked, from another command, is not replaced: this command then changed nothing
+    let taken = false;
     return this.journaled(
       { op: 'move', id: record.id, from, to, changes },
       async () => {
         // across file systems a move is a copy: Ctrl-C gives it up until the file is in place
-        await this.storage.place(from, to, { signal });
+        try {
+          await this.storage.place(from, to, { signal, noClobber: !options.replace });
+        } catch (error) {
+          taken = isPlaceTaken(error);
+          throw error;
+        }
         pausePoint('move-after-place-before-row');
-        const updated = await this.database.update(record.id, changes);
+        const updated = await this.database.update(record.id, changes).catch((error) => {
+          // another command gave an image this name meanwhile: one line, and the undo below puts the file back
+          if (!isUniqueViolation(error)) throw error;
+          throw new UserError(`${changes.uri ?? to} already exists`, { fix: 'remove it first or choose another name', code: 'EEXIST' });
+        });
         rowWritten = true;
         return updated;
       },
-      () => isFile(to),
+      async () => !taken && (await isFile(to)),
       async () => {
         if (rowWritten || (await isFile(from))) return false;
-        await this.storage.place(to, from);
+        // a row of another image that now uses `to` keeps its file: this one gets a copy back
+        const shared = (await this.database.findByImagePath(to)).some((r) => r.id !== record.id);
+        await this.storage.place(to, from, { copy: shared });
         return true;
       },
     );

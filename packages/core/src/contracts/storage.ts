@@ -12,9 +12,10 @@ export interface Storage {
   tempPath(hint?: string): Promise<string>;
   /**
    * Atomically move (or copy) a file to `dest`, creating folders. With `signal`, an abort before `dest` appears
-   * rejects at once with ECANCELLED and leaves `dest` as it was.
+   * rejects at once with ECANCELLED and leaves `dest` as it was. With `noClobber`, a `dest` that another process
+   * created meanwhile is never replaced: the place rejects with EEXIST (`isPlaceTaken`) and nothing changed.
    */
-  place(source: string, dest: string, options?: { copy?: boolean; signal?: AbortSignal }): Promise<void>;
+  place(source: string, dest: string, options?: { copy?: boolean; signal?: AbortSignal; noClobber?: boolean }): Promise<void>;
   /**
    * Remove leftovers of interrupted transfers: those older than `maxAgeMs`, and at once those of processes
    * of this host that are gone. `fullSweep` also walks the image folders, not only the temp folder.

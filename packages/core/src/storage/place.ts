@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { UserError } from '../errors';
 import { syncDir } from '../settings/atomic-write';
 import { holdPoint, pausePoint } from '../testing-hooks';
 import { cancelled } from '../transfer/retry';
@@ -12,11 +13,13 @@ import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, tempBeside 
  * - copy, or move across file systems: copy into a temp file next to `dest`, fsync, rename, then (move only)
  *   unlink the source. A crash leaves the source intact and at worst a recognisable temp file.
  * The folders are fsynced so the new directory entries survive a power cut.
+ * With `noClobber` (the caller saw no file at `dest`), a file that another command put there meanwhile is kept: the
+ * last step is a hard link, which fails where a rename would replace, and the place rejects (isPlaceTaken).
  */
 export async function placeFile(
   source: string,
   dest: string,
-  options: { copy?: boolean; ledger?: string; signal?: AbortSignal } = {},
+  options: { copy?: boolean; ledger?: string; signal?: AbortSignal; noClobber?: boolean } = {},
 ): Promise<void> {
   const from = path.resolve(source);
   const to = path.resolve(dest);
@@ -30,7 +33,7 @@ export async function placeFile(
     pausePoint('place-before-rename');
     stopIfAborted(signal);
     try {
-      await fs.rename(from, to);
+      await putInPlace(from, to, options.noClobber);
       pausePoint('place-after-rename');
       await syncDir(dir);
       if (path.dirname(from) !== dir) await syncDir(path.dirname(from));
@@ -55,7 +58,7 @@ export async function placeFile(
     await untilAborted(syncFile(tmp), signal);
     pausePoint('place-copy-temp-written');
     stopIfAborted(signal);
-    await fs.rename(tmp, to);
+    await putInPlace(tmp, to, options.noClobber);
   } catch (error) {
     await discardTemp(options.ledger, tmp);
     throw error;
@@ -68,6 +71,47 @@ export async function placeFile(
     await fs.unlink(from);
     await syncDir(path.dirname(from));
   }
+}
+
+const TAKEN = 'EEXIST';
+
+/** Whether a place gave up because another command had just put a file at its destination (nothing changed). */
+export function isPlaceTaken(error: unknown): boolean {
+  return error instanceof PlaceTaken;
+}
+
+class PlaceTaken extends UserError {
+  constructor(dest: string) {
+    super(`${dest} appeared while this command ran: another command put a file there`, {
+      fix: 'nothing was changed; run the command again to see what is there now',
+      code: TAKEN,
+    });
+  }
+}
+
+/**
+ * `from` renamed to `to`. Without clobbering, a hard link then the unlink of `from`: the link fails if `to` exists,
+ * where the rename would replace it. File systems without hard links get the rename after a last look (a window
+ * of a few microseconds instead of the whole command). EXDEV is the caller's (it copies instead).
+ */
+async function putInPlace(from: string, to: string, noClobber: boolean | undefined): Promise<void> {
+  if (!noClobber) return fs.rename(from, to);
+  try {
+    await fs.link(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new PlaceTaken(to);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw error;
+    if (
+      await fs.lstat(to).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new PlaceTaken(to);
+    return fs.rename(from, to);
+  }
+  await fs.unlink(from);
 }
 
 /** `work`, or ECANCELLED as soon as `signal` aborts (the work itself goes on unwatched). */
