@@ -65,6 +65,23 @@ test('every command that writes the file leaves it 0600, whole, and without temp
   // the file a registry's token page hands out uses `username`; `backend add` writes the prefixed name next to it
 });
 
+test('commands changing the file at the same moment each keep their change (one writer at a time), no lock left', async (t) => {
+  const before = fs.readFileSync(sb.secretsFile);
+  t.after(() => fs.writeFileSync(sb.secretsFile, before, { mode: 0o600 }));
+  const keys = Array.from({ length: 8 }, (_, i) => `race${i}`);
+  const runs = await Promise.all(keys.map((key, i) => sb.run(['backend', 'add', 'registry', key, `value${i}`, '--force'])));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const section = JSON.parse(fs.readFileSync(sb.secretsFile, 'utf8')).registry as Record<string, string>;
+  assert.deepEqual(
+    keys.map((key) => section[`SREGISTRY_REGISTRY_${key.toUpperCase()}`]),
+    keys.map((_, i) => `value${i}`),
+    'every change is there',
+  );
+  assert.equal(mode(), 0o600);
+  assert.deepEqual(temps(), []);
+  assert.equal(fs.existsSync(`${sb.secretsFile}.lock`), false, 'the lock is gone');
+});
+
 test('a kill just before the rename leaves the old file byte for byte; the re-run writes the new one', async () => {
   const before = fs.readFileSync(sb.secretsFile);
   const args = ['backend', 'add', 'registry', 'username', 'someone-else', '--force'];

@@ -117,6 +117,20 @@ test('signing a catalogued image updates its record: a content version follows t
   );
 });
 
+test("sign <path> of a catalogued image's file keeps its record true, as signing it by name does", async () => {
+  const privateFile = pemKey();
+  assert.equal((await cli.run(['add', copyUnsigned(), '--name', 'lab/bypath:v1'])).code, 0);
+  const before = JSON.parse((await cli.run(['inspect', 'lab/bypath:v1', '--json'])).stdout);
+  const signed = await cli.run(['sign', before.image, '--key', privateFile, '--json']);
+  assert.equal(signed.code, 0, signed.stderr);
+  const result = JSON.parse(signed.stdout);
+  assert.equal(result.version, sha256(result.path), 'the version follows the signed bytes');
+  const after = JSON.parse((await cli.run(['inspect', 'lab/bypath:v1', '--json'])).stdout);
+  assert.deepEqual({ version: after.version, image: after.image }, { version: result.version, image: result.path });
+  assert.equal(sha256(after.image), after.version);
+  assert.equal(JSON.parse((await cli.run(['images', 'lab/bypath', '--json'])).stdout).length, 1);
+});
+
 function pemKey(): string {
   const privateFile = file('private.pem');
   fs.writeFileSync(privateFile, crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));

@@ -12,7 +12,12 @@ import type { Session } from './session';
 export async function imageTarget(session: Session, target: string, purpose: string): Promise<{ file: string; record?: ImageRecord }> {
   const stat = fs.statSync(target, { throwIfNoEntry: false });
   // a link (latest.sif -> v1.2.sif) stays a link: the file it points to is what is read, and replaced by sign
-  if (stat?.isFile()) return { file: fs.lstatSync(target).isSymbolicLink() ? fs.realpathSync(target) : path.resolve(target) };
+  if (stat?.isFile()) {
+    const file = fs.lstatSync(target).isSymbolicLink() ? fs.realpathSync(target) : path.resolve(target);
+    // sign changes the file: a catalogued image's file given by its path keeps its record true, as by its name
+    const record = purpose === 'sign' ? await recordOfFile(session, file, target) : undefined;
+    return record ? { file, record } : { file };
+  }
   if (stat?.isDirectory())
     throw new UserError(`${target} is a folder`, { fix: 'give an image file or a catalogued image name', code: 'EISDIR' });
   if (/[\\/]\.{0,2}$|^\.{1,2}\/|\.sif$/i.test(target) || session.databaseDisabled) {
@@ -26,4 +31,18 @@ export async function imageTarget(session: Session, target: string, purpose: str
     throw new UserError(`the file of ${record.uri ?? target} is missing`, { fix: 'pull or add the image again', code: 'ENOFILE' });
   }
   return { file: record.image, record };
+}
+
+/** The one catalogued image whose file `file` is, if any (none without a catalogue). */
+async function recordOfFile(session: Session, file: string, shown: string): Promise<ImageRecord | undefined> {
+  if (session.databaseDisabled || !session.hasCatalogue()) return undefined;
+  const owners = await (await session.catalog('sign')).targets.recordsUsing(file);
+  if (owners.length > 1) {
+    const names = owners.map((r) => r.uri ?? `${r.collection}/${r.name}:${r.tag}`);
+    throw new UserError(`${shown} is the file of ${owners.length} catalogued images (${names.slice(0, 3).join(', ')})`, {
+      fix: `sign one of them by name, e.g. sregistry sign ${names[0]}`,
+      code: 'EAMBIGUOUS',
+    });
+  }
+  return owners[0];
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { UserError } from '../errors';
 import { jsonErrorPlace } from '../text/json-error-position';
 import { writeFileAtomic } from './atomic-write';
+import { withFileLock } from './file-lock';
 
 export type SecretsData = Record<string, unknown> & { SREGISTRY_CLIENT?: string };
 export type BackendSection = Record<string, string>;
@@ -128,14 +129,23 @@ export class SecretsFile {
     return out;
   }
 
-  /** Applies a change to a fresh read of the file and writes it back atomically (0600). */
+  /**
+   * Applies a change to a fresh read of the file and writes it back atomically (0600), under the file's lock: two
+   * commands changing it at once each see the other's change.
+   */
   async update(change: (data: SecretsData) => void): Promise<SecretsData> {
-    this.data = undefined;
-    const data = structuredClone(this.read());
-    change(data);
-    await writeFileAtomic(this.file, `${JSON.stringify(data, null, 4)}\n`, 0o600);
-    this.data = data;
-    return data;
+    return withFileLock(
+      this.file,
+      async () => {
+        this.data = undefined;
+        const data = structuredClone(this.read());
+        change(data);
+        await writeFileAtomic(this.file, `${JSON.stringify(data, null, 4)}\n`, 0o600);
+        this.data = data;
+        return data;
+      },
+      `The secrets file ${this.file}`,
+    );
   }
 
   private broken(problem: string, fix?: string): UserError {
