@@ -142,6 +142,16 @@ const cases: BadCase[] = [
   },
   { label: 'mv below a file', args: ['mv', 'good/one:v1', 'plain-file/x.sif'], expect: /plain-file is a file, not a folder/ },
   {
+    label: 'mv to a folder (trailing /) that does not exist',
+    args: ['mv', 'good/one:v1', 'folder/sub/'],
+    expect: /folder\/sub does not exist\. Ensure exists first; mkdir -p .*folder\/sub/,
+  },
+  {
+    label: 'rename to another version',
+    args: ['rename', 'good/one:v1', 'good/other:v1@other'],
+    expect: /rename keeps the version: .*not other; leave @other out/,
+  },
+  {
     label: 'mv onto its own path',
     args: ['mv', 'good/one:v1', path.join('.singularity', 'shub', 'good', 'one')],
     expect: /is already the name/,

@@ -193,6 +193,23 @@ test('rename keeps a file already at the new storage path: one rm kept, or anoth
   await cli.run(['rmi', 'ren/m:1@v']);
 });
 
+test('mv and rename of an image whose file is gone: a warning and exit 0, as the original (no ERROR line)', async () => {
+  const file = path.join(cli.home, 'gone.sif');
+  fs.writeFileSync(file, 'gone\n');
+  assert.equal((await cli.run(['add', file, '--copy', '--name', 'gone/one:t@v1'])).code, 0);
+  fs.rmSync(storage('gone', 'one', 't@v1.sif'));
+  for (const args of [
+    ['rename', 'gone/one:t@v1', 'gone/two:t'],
+    ['mv', 'gone/one:t@v1', cli.home],
+  ]) {
+    const r = await cli.run(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^WARNING gone\/one:t@v1 not found; /m, args.join(' '));
+    assert.doesNotMatch(r.stderr, /ERROR/, args.join(' '));
+  }
+  assert.equal((await cli.run(['rmi', 'gone/one:t@v1'])).code, 0);
+});
+
 test('rm and rmi of a name with several versions ask for the version instead of taking the first', async () => {
   for (const v of ['1', '2']) {
     const file = path.join(cli.home, `two-${v}.sif`);

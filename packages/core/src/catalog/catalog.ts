@@ -267,6 +267,10 @@ export class Catalog {
     const from = await this.existingImage(record);
     let to = path.resolve(destPath);
     const stat = await fs.stat(to).catch(() => undefined);
+    // `dir/` names a folder, as for cp and mv: never a file called `dir`
+    if (/[\\/]$/.test(destPath) && !stat?.isDirectory()) {
+      throw new UserError(`${to} does not exist. Ensure exists first.`, { fix: `mkdir -p ${to}`, code: 'ENODIR' });
+    }
     if (stat?.isDirectory()) to = path.join(to, path.basename(from));
     if (to === from || (await sameFile(from, to))) {
       throw new UserError(`${destPath} is already the name.`, { fix: 'give another path', code: 'ESAMEPATH' });
@@ -305,6 +309,13 @@ export class Catalog {
    */
   async rename(record: ImageRecord, newName: ImageName, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record, 'Not found! Please pull it and then rename to the appropriate location.');
+    // a rename keeps the version (it names the bytes): another one asked for is refused, not dropped in silence
+    if (newName.version && newName.version.toLowerCase() !== (record.version ?? '').toLowerCase()) {
+      throw new UserError(`rename keeps the version: ${record.version ?? 'none'}, not ${newName.version}`, {
+        fix: `leave @${newName.version} out of the new name`,
+        code: 'EBADNAME',
+      });
+    }
     const named = withVersion(newName, record.version ?? undefined);
     const version = named.version ?? '';
     const to = this.storage.pathFor({ ...named, version });

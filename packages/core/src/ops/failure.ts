@@ -24,7 +24,10 @@ export function reportFailure(error: Error, session: Session | undefined, option
       options.writeJson({ ...error.data, ...errorJson(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
       return error.exitCode;
     }
-    session?.out.error(errorLine(error));
+    // the few look-ups that keep the original's exit 0 (mv or rename of an image whose file is gone) warn, as it
+    // did: an ERROR line from a command that succeeds misleads whoever reads it
+    if (error.exitCode === 0) session?.out.warn(errorLine(error));
+    else session?.out.error(errorLine(error));
     if (debug && error.cause) session.out.debug(String((error.cause as Error).stack ?? error.cause));
     if (debug) session.out.debug(String(error.stack));
     return error.exitCode;

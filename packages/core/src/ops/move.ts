@@ -17,7 +17,8 @@ export async function moveImage(
   const catalog = await session.catalog('mv');
   const record = await findRecord(session, query, 'mv', catalog);
   const before = record.image;
-  const updated = await catalog.move(record, path.resolve(dest), options);
+  // resolved, with a trailing separator kept: `dir/` means a folder (Catalog.move)
+  const updated = await catalog.move(record, path.resolve(dest) + (/[\\/]$/.test(dest) ? path.sep : ''), options);
   session.out.result(`[move] ${before ? path.basename(before) : query} => ${updated.image}`);
   return recordToJson(updated);
 }
