@@ -221,6 +221,20 @@ test('a read-only storage folder: add and pull refused', async (t) => {
   }
 });
 
+test('pull --no-cache --name into a read-only folder: EROFS naming the file asked for, not its temp', async (t) => {
+  const m = tmpfs(t, 'ro-named', 1024);
+  if (!m) return;
+  m.readOnly();
+  const label = 'pull --no-cache --name into a read-only folder';
+  const args = [...PULL, '--no-cache', '--name', path.join(m.dir, 'x.sif')];
+  lines.push(
+    `${label}: ${await refusedCleanly(sb, { label, args, expect: /ro-named\/x\.sif is on a read-only file system; use a writable folder/, extraDirs: [m.dir] })}`,
+  );
+  const json = await sb.run([...args, '--json']);
+  assert.equal(JSON.parse(json.stdout).error.code, 'EROFS');
+  assert.doesNotMatch(json.stdout, /\.tmp/, 'the temp file is not named');
+});
+
 test('a read-only database folder: refused', async (t) => {
   const m = tmpfs(t, 'ro-database', 1024);
   if (!m) return;

@@ -207,7 +207,19 @@ test('mv and rename of an image whose file is gone: a warning and exit 0, as the
     assert.match(r.stderr, /^WARNING gone\/one:t@v1 not found; /m, args.join(' '));
     assert.doesNotMatch(r.stderr, /ERROR/, args.join(' '));
   }
-  assert.equal((await cli.run(['rmi', 'gone/one:t@v1'])).code, 0);
+  // rm of it does not claim to keep a file that is not there
+  const rm = await cli.run(['rm', 'gone/one:t@v1']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.doesNotMatch(rm.stdout, /the file is kept/);
+  assert.match(rm.stderr, /^WARNING image file .* did not exist on the file system$/m);
+});
+
+test('backend remove of a setting that is not set: the error line alone, no [remove] before it', async () => {
+  const r = await cli.run(['backend', 'remove', 'registry', 'nosuchvar']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^ERROR SREGISTRY_REGISTRY_NOSUCHVAR is not set for registry/);
 });
 
 test('rm and rmi of a name with several versions ask for the version instead of taking the first', async () => {

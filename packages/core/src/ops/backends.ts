@@ -245,8 +245,9 @@ export async function removeBackendSetting(session: Session, backend: string, va
   // The original compared the prefixed name without upper-casing it, so lower-case names removed nothing.
   const candidates = [variable, variable.toUpperCase(), settingName(key, variable)];
   const found = candidates.find((c) => c in section);
-  session.out.result('[remove]');
+  // a failure is its one line: no `[remove]` before it
   if (!found) throw new UserError(`${settingName(key, variable)} is not set for ${key}`, { fix: `see: sregistry backend ls ${key}` });
+  session.out.result('[remove]');
   await session.secrets.update((data) => {
     delete (data[key] as Record<string, unknown>)[found];
   });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { findRecord } from './find-record';
 import type { Session } from './session';
 
@@ -16,7 +17,8 @@ export async function removeImage(session: Session, query: string, options: { de
     if (record.image && !result.fileRemoved) session.out.warn(`image file ${record.image} did not exist on the file system`);
   } else {
     session.out.result(`[rm] ${uri}`);
-    if (record.image) session.out.result(`the file is kept at ${record.image} (use rmi to remove it too)`);
+    if (record.image && fs.existsSync(record.image)) session.out.result(`the file is kept at ${record.image} (use rmi to remove it too)`);
+    else if (record.image) session.out.warn(`image file ${record.image} did not exist on the file system`);
   }
   return { uri, path: record.image, fileRemoved: result.fileRemoved };
 }

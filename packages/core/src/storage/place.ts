@@ -73,8 +73,6 @@ export async function placeFile(
   }
 }
 
-const TAKEN = 'EEXIST';
-
 /** Whether a place gave up because another command had just put a file at its destination (nothing changed). */
 export function isPlaceTaken(error: unknown): boolean {
   return error instanceof PlaceTaken;
@@ -84,7 +82,7 @@ class PlaceTaken extends UserError {
   constructor(dest: string) {
     super(`${dest} appeared while this command ran: another command put a file there`, {
       fix: 'nothing was changed; run the command again to see what is there now',
-      code: TAKEN,
+      code: 'EEXIST',
     });
   }
 }
@@ -102,13 +100,8 @@ async function putInPlace(from: string, to: string, noClobber: boolean | undefin
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new PlaceTaken(to);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw error;
-    if (
-      await fs.lstat(to).then(
-        () => true,
-        () => false,
-      )
-    )
-      throw new PlaceTaken(to);
+    const there = await fs.lstat(to).catch(() => undefined);
+    if (there) throw new PlaceTaken(to);
     return fs.rename(from, to);
   }
   await fs.unlink(from);

@@ -59,6 +59,9 @@ export async function downloadToFile(req: DownloadRequest): Promise<DownloadResu
   try {
     sink = await FileSink.open(req.dest, req.hashes ?? ['sha256']);
   } catch (error) {
+    // a read-only, full or unwritable folder as every other write says it, naming the file asked for (not its temp)
+    const named = await fileSystemProblem(error);
+    if (isUserError(named)) throw named;
     throw new UserError(`cannot write ${req.dest}: ${(error as { code?: string }).code ?? String(error)}`, {
       fix: 'check that the folder exists and is writable',
       code: 'EWRITE',
