@@ -193,6 +193,19 @@ test('the fixture is the original home: its DDL, its rollback journal, its layou
   assert.equal(fs.readFileSync(original.secretsFile, 'utf8').endsWith('}'), true, 'no trailing newline, as json.dump writes it');
 });
 
+test("the original's secrets file (0644, with a token) is warned about once per command, with the chmod fix", async () => {
+  const r = await sb.run(['backend', 'status']);
+  assert.equal(r.code, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((line) => line.startsWith('WARNING'));
+  assert.deepEqual(warnings, [
+    `WARNING the secrets file ${original.secretsFile} holds a token and can be read by other users (mode 644); run: chmod 600 ${original.secretsFile}`,
+  ]);
+  assert.doesNotMatch(r.stderr, new RegExp(TOKEN), 'never the token itself');
+  // the user follows the fix (the rest of these tests run as after it); the original reads a 0600 file alike
+  fs.chmodSync(original.secretsFile, 0o600);
+  assert.doesNotMatch((await sb.run(['backend', 'status'])).stderr, /WARNING/);
+});
+
 test('local commands: images, get, inspect, add, rename, mv, rm, rmi', async () => {
   const [hello, ubuntu] = original.images;
   await ok(['images'], new RegExp(`vsoch/hello-world:v1@${hello!.version}`));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { UserError } from '../errors';
 import { jsonErrorPlace } from '../text/json-error-position';
+import { CREDENTIAL_WORDS } from '../transfer/redact';
 import { writeFileAtomic } from './atomic-write';
 import { withFileLock } from './file-lock';
 
@@ -18,6 +19,8 @@ const MAX_SECRETS_BYTES = 1024 * 1024;
 export class SecretsFile {
   private data?: SecretsData;
   private warned = false;
+  /** the mode of the file as read, when others may read it (0644, as the original client writes it) */
+  private readableMode?: number;
 
   constructor(
     readonly file: string,
@@ -64,7 +67,25 @@ export class SecretsFile {
         throw this.broken(`the "${key}" section must be an object of settings`);
       }
     }
+    this.warnIfTokenReadable(obj);
     return this.remember(obj as SecretsData);
+  }
+
+  /** A token in a file others can read (the original wrote it 0644): said once per command, with the fix. */
+  private warnIfTokenReadable(data: Record<string, unknown>): void {
+    if (this.readableMode === undefined || this.warned) return;
+    const credential = new RegExp(CREDENTIAL_WORDS, 'i');
+    const holdsOne = Object.values(data).some(
+      (section) =>
+        section !== null &&
+        typeof section === 'object' &&
+        Object.entries(section).some(([k, v]) => credential.test(k) && typeof v === 'string' && v !== ''),
+    );
+    if (!holdsOne) return;
+    this.warned = true;
+    this.warn(
+      `the secrets file ${this.file} holds a token and can be read by other users (mode ${this.readableMode.toString(8)}); run: chmod 600 ${this.file}`,
+    );
   }
 
   /**
@@ -82,6 +103,7 @@ export class SecretsFile {
       if (!stat.isFile())
         throw this.broken('it is not a regular file (a FIFO, device or socket)', `point SREGISTRY_CLIENT_SECRETS at a regular file`);
       if (stat.size > MAX_SECRETS_BYTES) throw this.broken(`it is larger than ${MAX_SECRETS_BYTES / 1024} KiB`);
+      if ((Number(stat.mode) & 0o044) !== 0) this.readableMode = Number(stat.mode) & 0o777;
       if ((Number(stat.mode) & 0o022) !== 0 && !this.warned) {
         this.warned = true;
         this.warn(
