@@ -39,6 +39,11 @@ test('typos name the nearest command or flag in one line, exit 2', async () => {
     [['pusj'], 'ERROR pusj is not a sregistry command; did you mean "sregistry push"? (see: sregistry help)\n'],
     [['xyzzyplugh'], 'ERROR xyzzyplugh is not a sregistry command; see: sregistry help\n'],
     [['pull', '--nmae', 'x.sif', 'a/b'], 'ERROR unknown flag --nmae; did you mean --name? (see --help)\n'],
+    // the global flags are flags of every command: their typos get the same suggestion
+    [['rmi', '--jsonn', 'a/b'], 'ERROR unknown flag --jsonn; did you mean --json? (see --help)\n'],
+    [['images', '--jsn'], 'ERROR unknown flag --jsn; did you mean --json? (see --help)\n'],
+    // arguments in the wrong order: the usage names the flag the command cannot go without
+    [['add', 'x/y', 'z.sif'], 'ERROR unexpected argument z.sif; usage: sregistry add FILE --name <value> (see --help)\n'],
     [
       ['backend', 'lss'],
       'ERROR backend has no command "lss"; did you mean "sregistry backend ls"? backend commands: activate, add, deactivate, delete, ls, remove, status (see: sregistry help backend)\n',

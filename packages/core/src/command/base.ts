@@ -110,11 +110,15 @@ export abstract class SregistryCommand extends Command {
  */
 export function parseErrorLine(
   error: Error & { args?: unknown[]; flags?: string[] },
-  command: { ctor: Pick<typeof Command, 'args' | 'flags'>; id: string | undefined; bin: string },
+  command: { ctor: Pick<typeof Command, 'args' | 'flags'> & { baseFlags?: typeof Command.baseFlags }; id: string | undefined; bin: string },
 ): string {
   const { ctor } = command;
   const words = Object.entries(ctor.args ?? {}).map(([name, arg]) => (arg.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
-  const usage = [command.bin, ...(command.id ?? '').split(':'), ...words].join(' ');
+  // the usage a wrong call is told: the arguments, and the flags it cannot go without (`add FILE --name <value>`)
+  const required = Object.entries(ctor.flags ?? {})
+    .filter(([, flag]) => flag.required)
+    .map(([name, flag]) => (flag.type === 'option' ? `--${name} <value>` : `--${name}`));
+  const usage = [command.bin, ...(command.id ?? '').split(':'), ...words, ...required].join(' ');
   if (error.constructor.name === 'RequiredArgsError' && error.args?.length) {
     const missing = (error.args as { name: string }[]).map((a) => a.name.toUpperCase());
     return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; usage: ${usage}`;
@@ -127,13 +131,11 @@ export function parseErrorLine(
   const missingFlags = /^Missing required flags? (.+)$/.exec(usageLine(error.message))?.[1];
   if (missingFlags) {
     const names = missingFlags.split(/,\s*/).map((n) => `--${n.replace(/^-+/, '')}`);
-    const required = Object.entries(ctor.flags ?? {})
-      .filter(([, flag]) => flag.required)
-      .map(([name, flag]) => (flag.type === 'option' ? `--${name} <value>` : `--${name}`));
-    return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${[usage, ...required].join(' ')}`;
+    return `missing flag${names.length === 1 ? '' : 's'} ${names.join(', ')}; usage: ${usage}`;
   }
   if (error.constructor.name === 'NonExistentFlagsError' && error.flags?.length) {
-    const known = Object.entries(ctor.flags ?? {}).flatMap(([name, flag]) =>
+    // the global flags too: `--jsn` is a typo of --json
+    const known = Object.entries({ ...ctor.baseFlags, ...ctor.flags }).flatMap(([name, flag]) =>
       flag.type === 'boolean' && flag.allowNo ? [`--${name}`, `--no-${name}`] : [`--${name}`],
     );
     const typed = error.flags[0] as string;
