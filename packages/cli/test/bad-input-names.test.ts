@@ -97,6 +97,7 @@ const cases: BadCase[] = [
   },
   { label: 'an empty --name', args: ['add', 'good.sif', '--name', '', '--copy'], expect: /the name is empty/ },
   { label: 'an empty uri for get', args: ['get', ''], expect: /the name is empty/ },
+  { label: 'an empty label key', args: ['labels', '-k', ''], exit: 2, expect: /--key is empty; give a label key, or leave --key out/ },
   { label: 'an empty uri for pull', args: ['pull', ''], expect: /the name is empty/ },
   { label: 'an unknown scheme for pull', args: ['pull', 'foo://a/b'], expect: NOT_INSTALLED },
   { label: 'an unknown scheme for search', args: ['search', 'foo://x'], expect: NOT_INSTALLED },

@@ -54,6 +54,11 @@ export async function searchRemote(session: Session, queries: string[]): Promise
 }
 
 export async function searchLabels(session: Session, query: { key?: string; value?: string }): Promise<SearchResult> {
+  // `-k ""` (an unset variable) must not quietly mean "any key"
+  for (const [flag, value] of [['--key', query.key] as const, ['--value', query.value] as const]) {
+    if (value !== undefined && value.trim() === '')
+      throw new UserError(`${flag} is empty`, { fix: `give a label ${flag.slice(2)}, or leave ${flag} out`, code: 'EUSAGE' });
+  }
   const active = await session.backend();
   if (!active.backend.labels) throw notImplemented('label search', active);
   // no announce line: the original's labels printed none (client-spec §1)
