@@ -214,6 +214,16 @@ test('mv and rename of an image whose file is gone: a warning and exit 0, as the
   assert.match(rm.stderr, /^WARNING image file .* did not exist on the file system$/m);
 });
 
+test('shell --json: the REPL talks on stderr; stdout is the one document, once it ends', async () => {
+  const r = await cli.run(['shell', '--json'], { input: 'client.client_name\n' });
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.backend, 'hub');
+  assert.match(doc.database, /^sqlite:\/\/\//);
+  assert.match(r.stderr, /^client: speak\(\)/m);
+  assert.match(r.stderr, /'hub'/, 'the REPL answered on stderr');
+});
+
 test('backend remove of a setting that is not set: the error line alone, no [remove] before it', async () => {
   const r = await cli.run(['backend', 'remove', 'registry', 'nosuchvar']);
   assert.equal(r.code, 1);

@@ -14,10 +14,12 @@ import { Session } from './session';
 /**
  * `shell [backend]`: a Node REPL with `client`, as the original's Python shell had: client.speak(),
  * client.client_name, await client.pull(uri), await client.search(q) (rows as arrays), client.inspect(uri),
- * client.images(). Calls made from the REPL print nothing themselves; they return values.
+ * client.images(). Calls made from the REPL print nothing themselves; they return values. Under --json the REPL
+ * talks on stderr and the command's one document, once the REPL ends, says which backend and database it used.
  */
-export async function openShell(session: Session, backendName?: string): Promise<void> {
+export async function openShell(session: Session, backendName?: string): Promise<{ backend: string; database: string }> {
   const selected = backendName ? backendName.toLowerCase() : session.selection().name;
+  const screen = session.out.json ? session.out.stderr : session.out.stdout;
   session.backends.module(selected); // fails now, with the install hint, rather than on the first call
   // calls return their values instead of printing result lines; warnings and progress bars still reach the terminal
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -29,7 +31,7 @@ export async function openShell(session: Session, backendName?: string): Promise
     database: session.databaseUrl,
     speak() {
       const line = `[client|${selected}] [database|${session.databaseUrl}]`;
-      session.out.stdout.write(`${line}\n`);
+      screen.write(`${line}\n`);
       return undefined;
     },
     pull: (image: string, options: { name?: string; force?: boolean } = {}) =>
@@ -42,16 +44,23 @@ export async function openShell(session: Session, backendName?: string): Promise
     toString: () => `[client|${selected}]`,
   };
   client.speak();
-  session.out.stdout.write(`${SHELL_BANNER}\n`);
+  screen.write(`${SHELL_BANNER}\n`);
   // loaded here: every command imports the ops, only `shell` needs the REPL
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const repl = require('node:repl') as typeof import('node:repl');
-  const server = repl.start({ prompt: 'sregistry> ', useGlobal: false, terminal: Boolean(process.stdin.isTTY) });
+  const server = repl.start({
+    prompt: 'sregistry> ',
+    useGlobal: false,
+    terminal: Boolean(process.stdin.isTTY),
+    input: process.stdin,
+    output: session.out.json ? process.stderr : process.stdout,
+  });
   server.context.client = client;
   server.context.session = quiet;
   await keepHistory(server, session);
   await new Promise<void>((resolve) => server.on('exit', resolve));
   await quiet.close();
+  return { backend: selected, database: session.databaseUrl };
 }
 
 /** One line of what `client` offers, printed when the shell starts. */
