@@ -250,7 +250,7 @@ export class Catalog {
     return { record, created, path: dest, linked };
   }
 
-  /** The record for collection/name/tag (and version when the name has one); first one when ambiguous. */
+  /** The record for collection/name/tag (and version when the name has one); the newest of several versions. */
   find(name: ImageName): Promise<ImageRecord | undefined> {
     return this.database.find({ collection: name.collection, name: name.image, tag: name.tag, version: name.version });
   }

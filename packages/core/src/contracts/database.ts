@@ -32,7 +32,7 @@ export interface Database {
   readonly url: string;
   /** Insert, or update the row with the same collection/name/tag/version (client not compared). */
   upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }>;
-  /** First row for collection/name/tag (and version when given). */
+  /** The newest row for collection/name/tag (and version when given): the last catalogued of several versions. */
   find(query: { collection: string; name: string; tag: string; version?: string }): Promise<ImageRecord | undefined>;
   /** All rows, oldest first; with a term, rows whose name equals it or whose name/tag/uri contain it. */
   list(term?: string): Promise<ImageRecord[]>;
