@@ -15,6 +15,12 @@ export function containerPath(name: NameParts, withVersion: boolean): string {
   return `/container/${encodeCollection(name.collection)}/${encodeURIComponent(name.image)}:${encodeURIComponent(name.tag)}${version}`;
 }
 
+/** `/container/search/[collection/<c>/]name/<n>[/tag/<t>]`: the server's exact-match container search. */
+export function containerSearchPath(query: { collection?: string; name: string; tag?: string }): string {
+  const byName = `name/${encodeURIComponent(query.name)}${query.tag ? `/tag/${encodeURIComponent(query.tag)}` : ''}`;
+  return `/container/search/${query.collection === undefined ? '' : `collection/${encodeCollection(query.collection)}/`}${byName}`;
+}
+
 /** `collection/name:tag[@version]` without a registry host, for messages. */
 export function plainUri(name: NameParts): string {
   return `${name.collection}/${name.image}:${name.tag}${name.version ? `@${name.version}` : ''}`;

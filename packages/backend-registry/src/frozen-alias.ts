@@ -5,13 +5,13 @@
 import type { ImageName } from '@sregistry/core';
 import { isObject } from './answers';
 import { sameVersion, versionDigest } from './digest';
-import { encodeCollection } from './endpoints';
+import { containerSearchPath } from './endpoints';
 import type { Runtime } from './runtime';
 
 /** The real tag and version behind `collection/name:<version>`, or undefined when no frozen container has it. */
 export async function frozenAlias(rt: Runtime, name: ImageName, signal?: AbortSignal): Promise<ImageName | undefined> {
   if (name.version || !versionDigest(name.tag)) return undefined;
-  const url = `${rt.location(name).api}/container/search/collection/${encodeCollection(name.collection)}/name/${encodeURIComponent(name.image)}`;
+  const url = `${rt.location(name).api}${containerSearchPath({ collection: name.collection, name: name.image })}`;
   const answer = await rt.http.json({ url, signal });
   if (answer.status !== 200 || !Array.isArray(answer.data)) return undefined;
   const match = answer.data

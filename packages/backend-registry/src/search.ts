@@ -2,7 +2,7 @@
 // containers by [collection/]name[:tag]. Output shapes are the original's.
 import type { JsonResponse, SearchResult } from '@sregistry/core';
 import { isEmptyObject, isObject, unexpected } from './answers';
-import { encodeCollection } from './endpoints';
+import { containerSearchPath, encodeCollection } from './endpoints';
 import { serverCollection } from './names';
 import type { Runtime } from './runtime';
 
@@ -129,11 +129,7 @@ async function containers(rt: Runtime, query: string): Promise<SearchResult> {
   const heading = `Containers ${query}`;
   const empty = { heading, rows: [], items: [], emptyMessage: 'No containers found.' };
   if (!name) return empty;
-  const api = rt.location().api;
-  const byName = `name/${encodeURIComponent(name)}${tag ? `/tag/${encodeURIComponent(tag)}` : ''}`;
-  const url = collection
-    ? `${api}/container/search/collection/${encodeCollection(collection)}/${byName}`
-    : `${api}/container/search/${byName}`;
+  const url = `${rt.location().api}${containerSearchPath({ collection, name, tag })}`;
   const answer = await rt.http.json({ url });
   if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
   if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);

@@ -166,9 +166,11 @@ export interface BackendContext {
 /** What a backend module exports (the file named in package.json `sregistry.backends`). */
 export interface BackendModule {
   createBackend(context: BackendContext): Backend | Promise<Backend>;
-  /** name parsing rules for this backend, e.g. the hub keeps case; OCI backends accept `@sha256:<hex>` versions */
-  /** (`example`: the URI shape a refused name is told to take, e.g. `oras://<host>/<repository>:<tag>`; */
-  /** `loginCommand`: how a login for `<host>` is stored, told when a URI carries `user:password@host`) */
+  /**
+   * name parsing rules for this backend, e.g. the hub keeps case; OCI backends accept `@sha256:<hex>` versions
+   * (`example`: the URI shape a refused name is told to take, e.g. `oras://<host>/<repository>:<tag>`;
+   * `loginCommand`: how a login for `<host>` is stored, told when a URI carries `user:password@host`)
+   */
   parseOptions?: { lowercase?: boolean; digestVersions?: boolean; example?: string; loginCommand?: string };
   /**
    * The catalogue name (`collection/name:tag[@version]`) a pull of `input` (a URI of this backend's scheme) records,

@@ -12,13 +12,10 @@ export async function removeImage(session: Session, query: string, options: { de
   const record = await findRecord(session, query, purpose, catalog, { oneVersion: true });
   const result = await catalog.remove(record, { deleteFile: options.deleteFile });
   const uri = record.uri ?? query;
-  if (options.deleteFile) {
-    session.out.result(`[rmi] ${uri}`);
-    if (record.image && !result.fileRemoved) session.out.warn(`image file ${record.image} did not exist on the file system`);
-  } else {
-    session.out.result(`[rm] ${uri}`);
-    if (record.image && fs.existsSync(record.image)) session.out.result(`the file is kept at ${record.image} (use rmi to remove it too)`);
-    else if (record.image) session.out.warn(`image file ${record.image} did not exist on the file system`);
-  }
+  session.out.result(`[${purpose}] ${uri}`);
+  // rmi found no file to remove; rm has none to keep
+  const gone = record.image && (options.deleteFile ? !result.fileRemoved : !fs.existsSync(record.image));
+  if (gone) session.out.warn(`image file ${record.image} did not exist on the file system`);
+  else if (record.image && !options.deleteFile) session.out.result(`the file is kept at ${record.image} (use rmi to remove it too)`);
   return { uri, path: record.image, fileRemoved: result.fileRemoved };
 }

@@ -53,7 +53,7 @@ export async function openShell(session: Session, backendName?: string): Promise
     useGlobal: false,
     terminal: Boolean(process.stdin.isTTY),
     input: process.stdin,
-    output: session.out.json ? process.stderr : process.stdout,
+    output: screen,
   });
   server.context.client = client;
   server.context.session = quiet;

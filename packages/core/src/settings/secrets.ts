@@ -10,6 +10,8 @@ export type BackendSection = Record<string, string>;
 
 /** A settings file is a few hundred bytes; anything this big is not one. */
 const MAX_SECRETS_BYTES = 1024 * 1024;
+/** A setting that holds a credential, by its name (the words every redaction uses). */
+const CREDENTIAL_NAME = new RegExp(CREDENTIAL_WORDS, 'i');
 
 /**
  * The secrets/settings file (client-spec §3.2): one JSON object, `SREGISTRY_CLIENT` plus one section per
@@ -74,12 +76,11 @@ export class SecretsFile {
   /** A token in a file others can read (the original wrote it 0644): said once per command, with the fix. */
   private warnIfTokenReadable(data: Record<string, unknown>): void {
     if (this.readableMode === undefined || this.warned) return;
-    const credential = new RegExp(CREDENTIAL_WORDS, 'i');
     const holdsOne = Object.values(data).some(
       (section) =>
         section !== null &&
         typeof section === 'object' &&
-        Object.entries(section).some(([k, v]) => credential.test(k) && typeof v === 'string' && v !== ''),
+        Object.entries(section).some(([k, v]) => CREDENTIAL_NAME.test(k) && typeof v === 'string' && v !== ''),
     );
     if (!holdsOne) return;
     this.warned = true;
