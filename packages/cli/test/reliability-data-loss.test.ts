@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { type RegistryServerHandle, SifFsType, SifPartType, sampleSif, startRegistryServer } from '@sregistry/testkit';
 import {
   type BadCase,
+  duringPause,
   invariantProblems,
   linkedPluginData,
   readRows,
@@ -288,6 +289,32 @@ test('adds of other bytes under one name@version at the same moment: one wins, t
     const kept = sources.filter(({ file }) => fs.existsSync(file)).map(({ sha }) => sha);
     assert.deepEqual(new Set([held, ...kept]), new Set(sources.map(({ sha }) => sha)), `round ${round}: no bytes lost\n${report}`);
   }
+  assert.deepEqual(invariantProblems(s), []);
+});
+
+test("an add that finds another add's file placed but not yet catalogued says another command put it there, and changes nothing", async () => {
+  const s = fresh();
+  const [first, second] = await Promise.all(
+    ['first', 'second'].map(async (who) => {
+      const file = path.join(s.home, `window-${who}.sif`);
+      await sampleSif(file, { partition: { data: Buffer.from(`window ${who}\n`), ...PART } });
+      return { file, sha: sha256(file) };
+    }),
+  );
+  const name = 'race/window:t@v1';
+  const { paused, result } = await duringPause(s, ['add', first!.file, '--name', name], 'add-after-place-before-row', () =>
+    s.run(['add', second!.file, '--name', name]),
+  );
+  assert.ok(paused, 'the first add reached the moment between its placing and its row');
+  assert.notEqual(result.code, 0, result.stderr);
+  assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  assert.match(result.stderr, /appeared while this command ran: another command put a file there/);
+  assert.equal(sha256(second!.file), second!.sha, "the second add's file is where it was");
+  // the next command finishes the first add (killed after placing): its row, its bytes
+  assert.equal((await s.run(['images'])).code, 0);
+  const rows = readRows(s.dbFile).filter((r) => r.collection === 'race' && r.name === 'window');
+  assert.equal(rows.length, 1);
+  assert.equal(sha256(rows[0]!.image!), first!.sha);
   assert.deepEqual(invariantProblems(s), []);
 });
 

@@ -94,6 +94,22 @@ export async function killAtPoint(
   return { paused, detail, code: paused ? null : result.code, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Spawns the CLI with a pause point armed, runs `during` while it is frozen there, then SIGKILLs it. */
+export async function duringPause<T>(
+  sb: Sandbox,
+  args: string[],
+  point: string,
+  during: () => Promise<T>,
+): Promise<{ paused: boolean; result: T }> {
+  const { child, paused } = await runToPoint(sb, args, point, {});
+  try {
+    return { paused, result: await during() };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited(child);
+  }
+}
+
 /**
  * Runs the CLI with a hold point armed (testing-hooks holdPoint: the process waits there, alive to its signals)
  * and sends it `signal` once it is there: Ctrl-C at a moment too short to hit by timing.

@@ -30,7 +30,7 @@ import type { ImageRecord } from '../contracts/records';
 import { knownCode, UserError } from '../errors';
 import { fileSystemProblem } from '../storage/fs-errors';
 import { isInside } from '../storage/layout';
-import { isPlaceTaken } from '../storage/place';
+import { isPlaceTaken, placeTaken } from '../storage/place';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
 import { pausePoint } from '../testing-hooks';
 import { redactUrl } from '../transfer/redact';
@@ -186,11 +186,18 @@ export class Catalog {
       const own = owners.length > 0 && owners.every(sameImage);
       if (!own || options.keepOwnBytes) {
         const replaceable = options.force || (await sameBytes(dest, source, options.sha256));
-        // the same image's row may appear between the two looks (another add of this name finishing): with
-        // keepOwnBytes it does not make other bytes replaceable
-        const mayOwn = options.keepOwnBytes && !replaceable ? () => false : sameImage;
-        if (!own) await this.targets.check(dest, { purpose: options.purpose ?? 'add', force: replaceable, mayOwn });
-        else if (!replaceable) {
+        if (!own) {
+          await this.targets
+            .check(dest, { purpose: options.purpose ?? 'add', force: replaceable, mayOwn: sameImage })
+            .catch(async (error) => {
+              // a file without its row yet: another command's add of it, between its placing and its row
+              throw (await this.journal.placing(dest)) ? placeTaken(dest) : error;
+            });
+        }
+        // Passing the check without replaceable bytes, the file is this image's own: at the first look, or its row
+        // appeared between the two looks (another add of this name finishing). A pull refreshes it; an add
+        // (keepOwnBytes) does not replace other bytes.
+        if (!replaceable && options.keepOwnBytes) {
           throw new UserError(`${named.uri} is catalogued already, with other bytes (${dest})`, {
             fix: 'use --force to replace its file, or give the new file another version',
             code: 'EEXIST',

@@ -113,6 +113,24 @@ export class Journal {
     return found;
   }
 
+  /**
+   * Whether a running command is putting a file at `dest` now (an add or a move whose intent names it): the file
+   * found there without a row is that command's, between its placing and its row.
+   */
+  async placing(dest: string): Promise<boolean> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
+      const file = path.join(this.dir, name);
+      const intent = await fs
+        .readFile(file, 'utf8')
+        .then((text) => JSON.parse(text) as Intent)
+        .catch(() => undefined);
+      const target = intent?.op === 'add' ? intent.dest : intent?.op === 'move' ? intent.to : undefined;
+      if (intent && target === dest && (await this.isRunning(file, intent))) return true;
+    }
+    return false;
+  }
+
   private async isRunning(file: string, intent: Intent): Promise<boolean> {
     const here = intent.hostTag === HOST_TAG && intent.pid === process.pid;
     if (here && Journal.inFlight.has(file)) return true; // ours, in progress (advisory locks are re-entrant)

@@ -78,6 +78,11 @@ export function isPlaceTaken(error: unknown): boolean {
   return error instanceof PlaceTaken;
 }
 
+/** The refusal of a command that found another command putting a file at `dest` (nothing changed). */
+export function placeTaken(dest: string): UserError {
+  return new PlaceTaken(dest);
+}
+
 class PlaceTaken extends UserError {
   constructor(dest: string) {
     super(`${dest} appeared while this command ran: another command put a file there`, {
