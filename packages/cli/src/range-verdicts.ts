@@ -1,8 +1,8 @@
-// The plugins' core-range verdicts kept between runs, beside the compile cache. From core's fast-path entry, not its
-// main index: the fast path (src/fast-path.ts) loads nothing else of core's index.
+// The plugins' core-range verdicts kept between runs, beside the compile cache. From core's one-file entry for them,
+// so that a command that only prints (`--help`) loads no more of core for it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { coreRangeVerdicts } from '@sregistry/core/local';
+import { coreRangeVerdicts } from '@sregistry/core/range-verdicts';
 
 /**
  * Keeps core's plugin-range verdicts in `file` between runs (core's coreRangeVerdicts says why: 3-5 ms of semver in

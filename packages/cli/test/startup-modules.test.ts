@@ -75,6 +75,13 @@ test('backend status and --help load neither the catalogue, axios nor the collat
   const { modules } = await loaded(['backend', 'status']);
 
   assert.equal(has(modules, 'levenshtein'), false, 'typo suggestions load only for a typo');
+  // keeping the plugins' range verdicts loads their one file, not core's fast-path entry with its sessions
+  const help = await loaded(['--help']);
+  assert.ok(has(help.modules, path.join('backends', 'range-verdicts.js')));
+  assert.deepEqual(
+    help.modules.filter((m) => m.endsWith(path.join('core', 'dist', 'local.js')) || m.endsWith(path.join('ops', 'session.js'))),
+    [],
+  );
 });
 
 test("the plugins' core ranges are checked with semver once, and the verdicts kept in the cache folder", async () => {

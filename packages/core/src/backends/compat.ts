@@ -9,6 +9,9 @@ import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { CORE_VERSION } from '../version';
 import { brokenPluginFix, pluginErrorText, unfitPluginFix } from './plugin-fixes';
+import { recallVerdict, rememberVerdict } from './range-verdicts';
+
+export { coreRangeVerdicts } from './range-verdicts';
 
 export const CORE_PACKAGE = '@sregistry/core';
 
@@ -32,40 +35,15 @@ export function coreMismatch(peerDependencies: unknown, core: string = CORE_VERS
   const plain = range.replace(/^workspace:/, '');
   if (plain === '*' || plain === '^' || plain === '~' || plain === '') return undefined;
   const key = `${plain} ${core}`;
-  let fits = verdicts.get(key);
+  let fits = recallVerdict(key);
   if (fits === undefined) {
     const { validRange, satisfies } = semverParts();
     // prereleases of core (0.2.0-next.1) count as inside a range like >=0.1.0 <1
     fits = validRange(plain) !== null && satisfies(core, plain, { includePrerelease: true });
-    verdicts.set(key, fits);
-    verdictsAdded = true;
+    rememberVerdict(key, fits);
   }
   return fits ? undefined : { range, core };
 }
-
-/**
- * coreMismatch's semver verdicts, by range and core version. A process's first range check costs 2-4 ms of regex
- * compilation in semver plus ~1.5 ms to load it (`node -e`, hrtime around the calls), in every command that finds
- * plugins; the verdict is a function of the two strings alone, so it can never go stale, and a host (the CLI) may
- * keep it between runs: `seed` takes what it kept, `added` says whether a check ran since.
- */
-const verdicts = new Map<string, boolean>();
-let verdictsAdded = false;
-
-export const coreRangeVerdicts = {
-  seed(entries: unknown): void {
-    if (!Array.isArray(entries)) return;
-    for (const entry of entries) {
-      if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'boolean') verdicts.set(entry[0], entry[1]);
-    }
-  },
-  entries(): [string, boolean][] {
-    return [...verdicts];
-  },
-  added(): boolean {
-    return verdictsAdded;
-  },
-};
 
 /** semver's two functions as one bundled file when built (scripts/bundle.js), else the package (sources run through tsx). */
 function semverParts(): { validRange: typeof validRangeFn; satisfies: typeof satisfiesFn } {
