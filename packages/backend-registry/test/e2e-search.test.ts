@@ -148,7 +148,11 @@ test('labels: counts without a filter, containers with -k/-v, "No labels found."
 
   const both = await e.run(['labels', '--key', 'flavour', '--value', 'salsa', '--json']);
   assert.equal(both.code, 0, both.stderr);
-  assert.deepEqual(JSON.parse(both.stdout).items, [{ key: 'flavour', value: 'salsa', containers: ['vanessa/tacos:latest'] }]);
+  // the heading, the table and the items; not how the CLI prints an empty answer
+  const doc = JSON.parse(both.stdout);
+  assert.deepEqual(Object.keys(doc).sort(), ['heading', 'items', 'rows']);
+  assert.equal(doc.heading, 'Labels');
+  assert.deepEqual(doc.items, [{ key: 'flavour', value: 'salsa', containers: ['vanessa/tacos:latest'] }]);
 
   const none = await e.run(['labels', '-v', 'guacamole']);
   assert.equal(none.code, 0, none.stderr);

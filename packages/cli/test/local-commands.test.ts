@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { sampleSif } from '@sregistry/testkit';
-import { cliInTempHome } from './helpers';
+import { cleanEnv, sampleSif } from '@sregistry/testkit';
+import { BIN, cliInTempHome } from './helpers';
 
 const cli = cliInTempHome();
 after(() => cli.cleanup());
@@ -222,6 +224,25 @@ test('shell --json: the REPL talks on stderr; stdout is the one document, once i
   assert.match(doc.database, /^sqlite:\/\/\//);
   assert.match(r.stderr, /^client: speak\(\)/m);
   assert.match(r.stderr, /'hub'/, 'the REPL answered on stderr');
+});
+
+test('shell --json with stdin from /dev/null (a batch job): the document still comes, exit 0', async () => {
+  const devNull = fs.openSync('/dev/null', 'r');
+  try {
+    const child = spawn(process.execPath, [BIN, 'shell', '--json'], {
+      env: cleanEnv(cli.env),
+      cwd: cli.home,
+      stdio: [devNull, 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.resume();
+    const [code] = (await once(child, 'close')) as [number];
+    assert.equal(code, 0);
+    assert.equal(JSON.parse(stdout).backend, 'hub');
+  } finally {
+    fs.closeSync(devNull);
+  }
 });
 
 test('backend remove of a setting that is not set: the error line alone, no [remove] before it', async () => {

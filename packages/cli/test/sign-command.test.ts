@@ -293,3 +293,20 @@ test('bad key paths and group numbers: one line that names the flag or command a
   }
   assert.equal(sha256(image), sha256(UNSIGNED));
 });
+
+test('a group the image does not have: the fix names inspect of that file, which lists its groups', async () => {
+  const keys = crypto.generateKeyPairSync('ed25519');
+  const privateFile = file('private.pem');
+  fs.writeFileSync(privateFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const image = path.join(cli.home, 'with space.sif');
+  fs.copyFileSync(UNSIGNED, image);
+  const r = await cli.run(['sign', image, '--key', privateFile, '--group', '5']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), `ERROR object group 5 not found in ${image}; list the groups with: sregistry inspect '${image}'`);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+  // the command the fix names works on a file that is not catalogued
+  const inspected = await cli.run(['inspect', image, '--json']);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  const groups = new Set(JSON.parse(inspected.stdout).sif.descriptors.map((d: { groupId: number | null }) => d.groupId));
+  assert.deepEqual([...groups].filter((g) => g !== null), [1]);
+});

@@ -28,6 +28,7 @@ import type { Database, NewImageRow } from '../contracts/database';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { knownCode, UserError } from '../errors';
+import { shellWord } from '../output/shell-word';
 import { fileSystemProblem } from '../storage/fs-errors';
 import { isInside } from '../storage/layout';
 import { isPlaceTaken, placeTaken } from '../storage/place';
@@ -276,7 +277,8 @@ export class Catalog {
     const stat = await fs.stat(to).catch(() => undefined);
     // `dir/` names a folder, as for cp and mv: never a file called `dir`
     if (/[\\/]$/.test(destPath) && !stat?.isDirectory()) {
-      throw new UserError(`${to} does not exist. Ensure exists first.`, { fix: `mkdir -p ${to}`, code: 'ENODIR' });
+      if (stat) throw new UserError(`${to} is a file, not a folder`, { fix: 'give a folder, or a path inside one', code: 'ENODIR' });
+      throw new UserError(`${to} does not exist. Ensure exists first.`, { fix: `mkdir -p ${shellWord(to)}`, code: 'ENODIR' });
     }
     if (stat?.isDirectory()) to = path.join(to, path.basename(from));
     if (to === from || (await sameFile(from, to))) {
@@ -286,7 +288,7 @@ export class Catalog {
     const dirStat = await fs.stat(dir).catch(() => undefined);
     if (dirStat && !dirStat.isDirectory())
       throw new UserError(`${dir} is a file, not a folder`, { fix: 'give a folder, or a path inside one', code: 'ENODIR' });
-    if (!dirStat) throw new UserError(`${dir} does not exist. Ensure exists first.`, { fix: `mkdir -p ${dir}`, code: 'ENODIR' });
+    if (!dirStat) throw new UserError(`${dir} does not exist. Ensure exists first.`, { fix: `mkdir -p ${shellWord(dir)}`, code: 'ENODIR' });
     if (!(await writable(dir))) {
       throw new UserError(`${dir} is not writable`, { fix: 'choose a folder you can write to', code: 'EACCES' });
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { recordToJson } from '../catalog/record-json';
 import { sortedJson } from '../output/format';
 import { redactJson } from '../output/untrusted';
@@ -7,8 +8,13 @@ import { findRecord } from './find-record';
 import type { Session } from './session';
 import { signatureStatus } from './signature-status';
 
-/** `inspect <uri>`: the record (the original's keys) plus what the image file itself says (SIF metadata). */
+/**
+ * `inspect <uri>`: the record (the original's keys) plus what the image file itself says (SIF metadata).
+ * `inspect <file>`: what an image file says, catalogued or not (as `sign` and `verify` take a file, so their
+ * fixes can point here for its object groups).
+ */
 export async function inspectRecord(session: Session, query: string): Promise<Record<string, unknown>> {
+  if (fs.statSync(query, { throwIfNoEntry: false })?.isFile()) return inspectFile(session, query);
   const record = await findRecord(session, query, 'inspect');
   const json: Record<string, unknown> = { ...recordToJson(record) };
   if (record.image && fs.existsSync(record.image)) {
@@ -28,4 +34,15 @@ export async function inspectRecord(session: Session, query: string): Promise<Re
   const shown = redactJson(json) as Record<string, unknown>;
   session.out.result(sortedJson(shown));
   return shown;
+}
+
+/** `inspect <file>`: the path, then `{ "sif": … }` as for a catalogued image's file. */
+async function inspectFile(session: Session, given: string): Promise<Record<string, unknown>> {
+  const file = path.resolve(given);
+  const info = await inspectImage(file);
+  const signatures = await signatureStatus(session, info);
+  const json = { sif: signatures && info.format === 'sif' ? { ...info, signatures: { ...info.signatures, ...signatures } } : info };
+  session.out.result(file);
+  session.out.result(sortedJson(json));
+  return json;
 }

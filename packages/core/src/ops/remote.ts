@@ -35,10 +35,17 @@ function printSearch(session: Session, result: SearchResult): void {
   if (rows.length > 0) session.out.result(tableLines(rows).join('\n'));
 }
 
+/** What `search --json` and `labels --json` print of a result: its heading, table and items, not how to print them. */
+export type SearchDocument = Pick<SearchResult, 'heading' | 'rows' | 'items'>;
+
+function searchDocument(result: SearchResult): SearchDocument {
+  return { heading: result.heading, rows: result.rows, items: result.items };
+}
+
 /** `search [query...]`: each term separately, the term's scheme choosing the backend. */
-export async function searchRemote(session: Session, queries: string[]): Promise<SearchResult[]> {
+export async function searchRemote(session: Session, queries: string[]): Promise<SearchDocument[]> {
   const terms = queries.length === 0 ? [undefined] : queries;
-  const results: SearchResult[] = [];
+  const results: SearchDocument[] = [];
   let announced = false;
   for (const term of terms) {
     const active = await session.backend(term);
@@ -48,12 +55,12 @@ export async function searchRemote(session: Session, queries: string[]): Promise
     const plain = term === undefined ? undefined : term.replace(/^[^:]*:\/\//, '');
     const result = await active.backend.search(plain === '' || plain === '*' ? undefined : plain);
     printSearch(session, result);
-    results.push(result);
+    results.push(searchDocument(result));
   }
   return results;
 }
 
-export async function searchLabels(session: Session, query: { key?: string; value?: string }): Promise<SearchResult> {
+export async function searchLabels(session: Session, query: { key?: string; value?: string }): Promise<SearchDocument> {
   // `-k ""` (an unset variable) must not quietly mean "any key"
   for (const [flag, value] of [['--key', query.key] as const, ['--value', query.value] as const]) {
     if (value !== undefined && value.trim() === '')
@@ -66,7 +73,7 @@ export async function searchLabels(session: Session, query: { key?: string; valu
   // the original answered an empty label search with a message and success
   if (result.rows.length === 0) session.out.result(printable(result.emptyMessage));
   else printSearch(session, result);
-  return result;
+  return searchDocument(result);
 }
 
 export interface PushOptions {

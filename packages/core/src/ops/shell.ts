@@ -55,10 +55,13 @@ export async function openShell(session: Session, backendName?: string): Promise
     input: process.stdin,
     output: screen,
   });
+  // listened for at once: an input that is already at its end (stdin from /dev/null, a batch job) ends the REPL
+  // while the history is still being set up, and a later listener would miss it (nothing printed, exit 0)
+  const ended = new Promise<void>((resolve) => server.once('exit', resolve));
   server.context.client = client;
   server.context.session = quiet;
   await keepHistory(server, session);
-  await new Promise<void>((resolve) => server.on('exit', resolve));
+  await ended;
   await quiet.close();
   return { backend: selected, database: session.databaseUrl };
 }

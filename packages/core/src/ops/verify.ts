@@ -1,4 +1,5 @@
 import { type ErrorCode, UserError } from '../errors';
+import { shellWord } from '../output/shell-word';
 import { printable } from '../output/untrusted';
 import { isTrue } from '../settings/env';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
@@ -18,10 +19,10 @@ export interface VerifyImageOptions {
 
 /** The fix shown after each kind of failure. */
 const FIXES: Record<VerifyProblem, (file: string) => string> = {
-  unsigned: (file) => `sign it with: sregistry sign ${file} --key FILE`,
+  unsigned: (file) => `sign it with: sregistry sign ${shellWord(file)} --key FILE`,
   'legacy-only': () => 'add --legacy to accept them',
   'not-covered': () => 'sign the whole image (sregistry sign), or verify a signed part with --group N or --object N',
-  'not-found': () => 'list the objects and groups with: sregistry inspect',
+  'not-found': (file) => `list the objects and groups with: sregistry inspect ${shellWord(file)}`,
   tampered: () => 'do not use this image: get it again from a source you trust',
   'unknown-key': () => "pass the signer's public key with --key FILE, or keep it with: sregistry key import FILE",
   unsupported: () => 'only OpenPGP clear-signed and DSSE signatures (and legacy ones with --legacy) can be verified',

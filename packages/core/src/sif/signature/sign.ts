@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { UserError } from '../../errors';
+import { shellWord } from '../../output/shell-word';
 import { cancelled } from '../../transfer/retry';
 import { withImageFile } from '../file-reader';
 import { appendSignatures, type NewSignature } from './append';
@@ -59,7 +60,7 @@ export async function signSif(path: string, options: SignOptions): Promise<Signe
       const members = groupMembers(layout, groupId);
       if (members.length === 0)
         throw new UserError(`object group ${groupId} not found in ${path}`, {
-          fix: 'list the groups with: sregistry inspect',
+          fix: `list the groups with: sregistry inspect ${shellWord(path)}`,
           code: 'ENOGROUP',
         });
       const json = await metadataJson(layout, hasher, members);
