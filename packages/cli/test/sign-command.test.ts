@@ -308,5 +308,8 @@ test('a group the image does not have: the fix names inspect of that file, which
   const inspected = await cli.run(['inspect', image, '--json']);
   assert.equal(inspected.code, 0, inspected.stderr);
   const groups = new Set(JSON.parse(inspected.stdout).sif.descriptors.map((d: { groupId: number | null }) => d.groupId));
-  assert.deepEqual([...groups].filter((g) => g !== null), [1]);
+  assert.deepEqual(
+    [...groups].filter((g) => g !== null),
+    [1],
+  );
 });
