@@ -134,6 +134,37 @@ describe('library:// end to end', () => {
     }
   });
 
+  test("an error answer's own words are in the error line, escaped, and its body in --debug; library login's check too", async () => {
+    const ref = `library://${USER}/public/hello:latest`;
+    for (const body of [
+      { error: { code: 400, message: 'bad arch \u001b[31mx' } },
+      { error: 'bad arch \u001b[31mx' },
+      { detail: 'bad arch \u001b[31mx' },
+    ]) {
+      server.setFaults({ failRequests: { host: 'api', pathPrefix: '/v1/images/', status: 400, body, times: 2 } });
+      const r = await anon.run(['pull', ref]);
+      assertOneLineError(r, /answered 400 to the image .*: bad arch \\u001b\[31mx/);
+      const debug = await anon.run(['pull', '--debug', ref]);
+      server.setFaults({});
+      assert.match(debug.stderr, /<- 400 Bad Request \(\d+ bytes\) body: \{.*bad arch \\u001b\[31mx/);
+      assert.ok(!debug.stderr.includes('\u001b'), 'no raw escape reaches the terminal');
+    }
+    const fresh = await libraryHome(server, { token: false });
+    try {
+      server.setFaults({
+        failRequests: { host: 'api', pathPrefix: '/v1/token-status', status: 400, body: { error: 'token format unknown' }, times: 2 },
+      });
+      const login = await fresh.run(['library', 'login'], { input: `${TOKEN}\n` });
+      assertOneLineError(login, /token check .* with HTTP 400: token format unknown/);
+      const debug = await fresh.run(['library', 'login', '--debug'], { input: `${TOKEN}\n` });
+      assert.match(debug.stderr, /<- 400 Bad Request \(\d+ bytes\) body: \{"error":"token format unknown"\}/);
+      noTokenAnywhere(login.stdout, login.stderr, debug.stdout, debug.stderr);
+    } finally {
+      server.setFaults({});
+      fresh.cleanup();
+    }
+  });
+
   test('push in one PUT into a collection that does not exist yet, then pull it back', async () => {
     const r = await home.run(['push', small, '--name', `library://${USER}/fresh/tool:v1`]);
     assert.equal(r.code, 0, r.stderr);
