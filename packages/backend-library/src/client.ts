@@ -23,6 +23,20 @@ export interface Target {
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
 
+/** Control, format (bidi) and white-space characters: never part of an address. */
+export const CONTROL = /[\p{Cc}\p{Cf}\s]/u;
+
+/** A plain http(s) URL with a host: what `library login --base` and SREGISTRY_LIBRARY_BASE must be. */
+export function isHttpUrl(text: string): boolean {
+  if (CONTROL.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** The host part (host[:port], lower case) of an address: what a token is filed under. */
 export function originOf(url: string): string | undefined {
   try {
@@ -58,8 +72,10 @@ function savedTokenHost(ctx: Settings): string | undefined {
 function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withToken = true): Target {
   const base = ctx.settings.get('SREGISTRY_LIBRARY_BASE')?.trim().replace(/\/+$/, '') || undefined;
   const token = withToken ? ctx.settings.get('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined : undefined;
-  if (base && !/^https?:\/\/[^/]/i.test(base)) {
-    throw new host.UserError(`SREGISTRY_LIBRARY_BASE is not an http(s) address: ${host.redactUrl(base)}`, {
+  // the same rule as `library login --base`: a space or a control character would be sent as %20 and the server blamed
+  if (base && !isHttpUrl(base)) {
+    const why = CONTROL.test(base) ? ' (it has control or white-space characters)' : '';
+    throw new host.UserError(`SREGISTRY_LIBRARY_BASE is not an http(s) address${why}: "${host.printable(base, { max: 120 })}"`, {
       fix: 'set it to the library address, e.g. https://library.sylabs.io or https://your-registry-server',
       code: 'ESETTING',
     });
