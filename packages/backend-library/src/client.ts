@@ -23,6 +23,20 @@ export interface Target {
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
 
+/** Control, format (bidi) and white-space characters: never part of an address. */
+export const CONTROL = /[\p{Cc}\p{Cf}\s]/u;
+
+/** A plain http(s) URL with a host: what `library login --base` and SREGISTRY_LIBRARY_BASE must be. */
+export function isHttpUrl(text: string): boolean {
+  if (CONTROL.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** The host part (host[:port], lower case) of an address: what a token is filed under. */
 export function originOf(url: string): string | undefined {
   try {
@@ -58,8 +72,10 @@ function savedTokenHost(ctx: Settings): string | undefined {
 function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withToken = true): Target {
   const base = ctx.settings.get('SREGISTRY_LIBRARY_BASE')?.trim().replace(/\/+$/, '') || undefined;
   const token = withToken ? ctx.settings.get('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined : undefined;
-  if (base && !/^https?:\/\/[^/]/i.test(base)) {
-    throw new host.UserError(`SREGISTRY_LIBRARY_BASE is not an http(s) address: ${host.redactUrl(base)}`, {
+  // the same rule as `library login --base`: a space or a control character would be sent as %20 and the server blamed
+  if (base && !isHttpUrl(base)) {
+    const why = CONTROL.test(base) ? ' (it has control or white-space characters)' : '';
+    throw new host.UserError(`SREGISTRY_LIBRARY_BASE is not an http(s) address${why}: "${host.printable(base, { max: 120 })}"`, {
       fix: 'set it to the library address, e.g. https://library.sylabs.io or https://your-registry-server',
       code: 'ESETTING',
     });
@@ -87,12 +103,28 @@ function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withT
   return { url: DEFAULT_REMOTE, token, source: 'the default remote' };
 }
 
-/** The `{"error": {code, message}}` envelope, a DRF `detail` or a plain `message`, printable. */
-export function serverMessage(host: Host, answer: Pick<JsonResponse, 'data'>): string | undefined {
-  const data = answer.data as { error?: { message?: unknown; code?: unknown }; message?: unknown; detail?: unknown } | undefined;
-  if (!data || typeof data !== 'object') return undefined;
-  const text = data.error?.message ?? data.message ?? data.detail;
-  return typeof text === 'string' && text.trim() !== '' ? host.printable(text, { max: 160 }) : undefined;
+/**
+ * The server's own words in an error answer, printable: the Library envelope `{"error": {code, message}}` (or an
+ * `error` that is a bare string), a DRF `detail` or a plain `message`, the first of an `errors` list, else a short
+ * body that is plain text (not a page).
+ */
+export function serverMessage(
+  host: Host,
+  answer: Pick<JsonResponse, 'data'> & Partial<Pick<JsonResponse, 'text' | 'isJson'>>,
+): string | undefined {
+  const data = answer.data as
+    | { error?: unknown; message?: unknown; detail?: unknown; errors?: unknown; non_field_errors?: unknown }
+    | undefined;
+  const first = (list: unknown) => (Array.isArray(list) ? list[0] : undefined);
+  const messageOf = (v: unknown) => (v && typeof v === 'object' ? (v as { message?: unknown }).message : v);
+  const candidates =
+    data && typeof data === 'object'
+      ? [messageOf(data.error), data.message, data.detail, messageOf(first(data.errors)), first(data.non_field_errors)]
+      : answer.isJson === false && answer.text && !/^\s*</.test(answer.text)
+        ? [answer.text]
+        : [];
+  const text = candidates.find((t): t is string => typeof t === 'string' && t.trim() !== '');
+  return text === undefined ? undefined : host.printable(text.trim(), { max: 160 });
 }
 
 export interface CallOptions {
@@ -209,7 +241,7 @@ export class LibraryClient {
   }
 
   /** The one-line error for a 401/403: no token, a refused token, or a user who may not do this. */
-  authError(status: number, what: string, answer: Pick<JsonResponse, 'data'>): Error {
+  authError(status: number, what: string, answer: Pick<JsonResponse, 'data'> & Partial<JsonResponse>): Error {
     const said = serverMessage(this.host, answer);
     const where = this.host.urlOrigin(this.target.url);
     if (!this.hasToken) {
@@ -242,7 +274,7 @@ export class LibraryClient {
   }
 
   /** Any other unexpected answer. */
-  unexpected(status: number, what: string, answer: Pick<JsonResponse, 'data'>): Error {
+  unexpected(status: number, what: string, answer: Pick<JsonResponse, 'data'> & Partial<JsonResponse>): Error {
     const said = serverMessage(this.host, answer);
     return new this.host.UserError(`${this.host.urlOrigin(this.target.url)} answered ${status} to ${what}${said ? `: ${said}` : ''}`, {
       fix: status >= 500 ? 'the server has a problem; try again later, or run with --debug' : 'run with --debug to see the exchange',

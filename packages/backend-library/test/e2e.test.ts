@@ -95,6 +95,76 @@ describe('library:// end to end', () => {
     assert.equal(ok.code, 0, ok.stderr);
   });
 
+  test('a download link refused by object storage (expired) is asked for again once; twice is one line, not about credentials', async () => {
+    const imagefileGets = (since: number) =>
+      server.requests.slice(since).filter((q) => q.host === 'api' && q.method === 'GET' && q.path.startsWith('/v1/imagefile/')).length;
+    server.setFaults({ failRequests: { host: 'object', pathPrefix: '/', status: 403, times: 1 } });
+    let before = server.requests.length;
+    const once = await anon.run(['pull', '--no-cache', '--name', 'renewed.sif', `library://${USER}/public/hello:latest`]);
+    server.setFaults({});
+    assert.equal(once.code, 0, once.stderr);
+    assert.equal(imagefileGets(before), 2, 'the image file URL was asked for again');
+    assert.equal(fileSha256(path.join(anon.work, 'renewed.sif')), fileSha256(small));
+    server.configure({ presignExpiryMs: 0 });
+    try {
+      before = server.requests.length;
+      const r = await anon.run(['pull', '--no-cache', '--name', 'expired.sif', `library://${USER}/public/hello:latest`]);
+      assertOneLineError(r, /download link to http:\/\/127\.0\.0\.1:\d+ expired or was refused by object storage \(HTTP 403\)/);
+      assert.doesNotMatch(r.stderr, /check your credentials|X-Amz/);
+      assert.equal(imagefileGets(before), 2, 'asked for once more, not more');
+    } finally {
+      server.configure({ presignExpiryMs: 5 * 60_000 });
+    }
+  });
+
+  test('a download link that stops working between ranged parts is renewed and the pull completes', async () => {
+    await server.addImage({ ref: `${USER}/public/bigpull:latest`, file: big });
+    // the probe and the next part use a link up; renewing it uses one more, so each link serves two parts at most
+    server.configure({ presignMaxUses: 3 });
+    try {
+      const r = await anon.run(['pull', '--no-cache', '--debug', '--name', 'bigpull.sif', `library://${USER}/public/bigpull:latest`], {
+        env: { SREGISTRY_LIBRARY_PART_SIZE: String(MIB), SREGISTRY_LIBRARY_CONCURRENCY: '2' },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /parts: 4 parts/);
+      assert.match(r.stderr, /refused the download link \(HTTP 403\): asking .* for a fresh one/);
+      assert.equal(fileSha256(path.join(anon.work, 'bigpull.sif')), fileSha256(big));
+    } finally {
+      server.configure({ presignMaxUses: undefined });
+    }
+  });
+
+  test("an error answer's own words are in the error line, escaped, and its body in --debug; library login's check too", async () => {
+    const ref = `library://${USER}/public/hello:latest`;
+    for (const body of [
+      { error: { code: 400, message: 'bad arch \u001b[31mx' } },
+      { error: 'bad arch \u001b[31mx' },
+      { detail: 'bad arch \u001b[31mx' },
+    ]) {
+      server.setFaults({ failRequests: { host: 'api', pathPrefix: '/v1/images/', status: 400, body, times: 2 } });
+      const r = await anon.run(['pull', ref]);
+      assertOneLineError(r, /answered 400 to the image .*: bad arch \\u001b\[31mx/);
+      const debug = await anon.run(['pull', '--debug', ref]);
+      server.setFaults({});
+      assert.match(debug.stderr, /<- 400 Bad Request \(\d+ bytes\) body: \{.*bad arch \\u001b\[31mx/);
+      assert.ok(!debug.stderr.includes('\u001b'), 'no raw escape reaches the terminal');
+    }
+    const fresh = await libraryHome(server, { token: false });
+    try {
+      server.setFaults({
+        failRequests: { host: 'api', pathPrefix: '/v1/token-status', status: 400, body: { error: 'token format unknown' }, times: 2 },
+      });
+      const login = await fresh.run(['library', 'login'], { input: `${TOKEN}\n` });
+      assertOneLineError(login, /token check .* with HTTP 400: token format unknown/);
+      const debug = await fresh.run(['library', 'login', '--debug'], { input: `${TOKEN}\n` });
+      assert.match(debug.stderr, /<- 400 Bad Request \(\d+ bytes\) body: \{"error":"token format unknown"\}/);
+      noTokenAnywhere(login.stdout, login.stderr, debug.stdout, debug.stderr);
+    } finally {
+      server.setFaults({});
+      fresh.cleanup();
+    }
+  });
+
   test('push in one PUT into a collection that does not exist yet, then pull it back', async () => {
     const r = await home.run(['push', small, '--name', `library://${USER}/fresh/tool:v1`]);
     assert.equal(r.code, 0, r.stderr);

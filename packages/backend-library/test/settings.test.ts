@@ -128,3 +128,16 @@ test('a base that is not http(s) is one line', () => {
     (error: unknown) => core.isUserError(error) && error.code === 'ESETTING',
   );
 });
+
+test('a base with white space or control characters is refused as library login --base refuses it', () => {
+  for (const base of ['http://127.0.0.1:9/ x', 'http://127.0.0.1:9/\tx', 'http://127.0.0.1:9/x\u001b[31m']) {
+    assert.throws(
+      () => chooseTarget(host, ctx({ HOME: home(), SREGISTRY_LIBRARY_BASE: base }), undefined),
+      (error: unknown) =>
+        core.isUserError(error) &&
+        error.code === 'ESETTING' &&
+        /white-space characters/.test(error.message) &&
+        !/[\u0000-\u001f]/.test(error.message),
+    );
+  }
+});

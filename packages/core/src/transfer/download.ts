@@ -26,7 +26,7 @@ import { downloadInParts, parseContentRange } from './parts-download';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
 import { SpeedFloor } from './speed-floor';
-import { httpStatusError, isRetryableStatus } from './status-errors';
+import { httpStatusError, isRefusedLink, isRetryableStatus, type LinkRenewal, RefusedLink, refusedLinkError } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -69,8 +69,10 @@ export async function downloadToFile(req: DownloadRequest): Promise<DownloadResu
     });
   }
   try {
-    // concurrent ranged parts when the caller asks and the server allows, else one resumable stream
-    const result = (await downloadInParts(req, sink)) ?? (await transfer(req, sink));
+    // concurrent ranged parts when the caller asks and the server allows, else one resumable stream; a link
+    // refused by object storage is asked for once more, in either
+    const links: LinkRenewal = { renewed: false };
+    const result = (await downloadInParts(req, sink, links)) ?? (await transfer(req, sink, links));
     await sink.finish();
     return result;
   } catch (error) {
@@ -86,7 +88,7 @@ export async function downloadToFile(req: DownloadRequest): Promise<DownloadResu
   }
 }
 
-async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadResult> {
+async function transfer(req: DownloadRequest, sink: FileSink, links: LinkRenewal = { renewed: false }): Promise<DownloadResult> {
   const retries = Math.max(0, req.retries ?? 4);
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
@@ -132,6 +134,13 @@ async function transfer(req: DownloadRequest, sink: FileSink): Promise<DownloadR
       break;
     } catch (error) {
       if (req.signal?.aborted) throw cancelled(req.signal, 'download');
+      if (error instanceof RefusedLink) {
+        // the next attempt asks req.url again, whose redirect hands out a fresh link; a second refusal is the end
+        if (links.renewed) throw refusedLinkError(error.url);
+        links.renewed = true;
+        req.debug?.(`${redactUrl(error.url)} refused the download link (HTTP 403): asking ${urlOrigin(req.url)} for a fresh one`);
+        continue;
+      }
       if (isUserError(error) || error instanceof DiskWriteError || error instanceof HashWorkerError) throw error;
       if (resource.ranges && sink.position > furthest) {
         furthest = sink.position;
@@ -253,6 +262,7 @@ async function open(
     throw new TransferFault('range not satisfiable', 'ECUTSHORT');
   }
   if (isRetryableStatus(status)) throw new RetryableStatus(status, parseRetryAfter(headerValue(response, 'retry-after')));
+  if (isRefusedLink(status, req.url, url)) throw new RefusedLink(url);
   throw httpStatusError(status, url);
 }
 

@@ -1,6 +1,7 @@
 // Reading an answer body the way registries actually send it: JSON of any shape (including the bare numbers
 // `400`/`429` that sregistry returns with HTTP 200, and `{}`), or an HTML error page that is kept as text.
 import type { AxiosResponse } from 'axios';
+import { printable } from '../output/untrusted';
 import { plainHeaders } from './http-client';
 import type { JsonResponse } from './types';
 
@@ -30,4 +31,18 @@ export function toJsonResponse<T>(response: AxiosResponse): JsonResponse<T> {
   const raw = response.data as unknown;
   const body = Buffer.isBuffer(raw) ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw) : typeof raw === 'string' ? raw : '';
   return { status: response.status, statusText: response.statusText ?? '', headers: plainHeaders(response), ...parseBody<T>(body) };
+}
+
+/** What a debug line shows of an error answer's body: the server's own words, redacted, escaped and capped. */
+const DEBUG_BODY_MAX = 300;
+
+/**
+ * ` body: <text>` for the `<-` debug line of an answer that is an error (4xx/5xx) with a body, else ''. A
+ * success's body is the backend's to show (it may be large, or an image); an error's is often all the server says.
+ */
+export function errorBodyForDebug(status: number, body: unknown): string {
+  if (status < 400) return '';
+  const raw = Buffer.isBuffer(body) ? body.toString('utf8') : body instanceof ArrayBuffer ? Buffer.from(body).toString('utf8') : body;
+  if (typeof raw !== 'string' || raw.trim() === '') return '';
+  return ` body: ${printable(raw.trim(), { max: DEBUG_BODY_MAX })}`;
 }

@@ -20,7 +20,7 @@ import { IdleWatch } from './idle-watch';
 import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, sleep } from './retry';
-import { httpStatusError, isRetryableStatus } from './status-errors';
+import { httpStatusError, isRefusedLink, isRetryableStatus, type LinkRenewal, RefusedLink, refusedLinkError } from './status-errors';
 import type { DownloadRequest, DownloadResult } from './types';
 
 /** Smallest part worth a request of its own. */
@@ -42,7 +42,11 @@ interface Plan {
   count: number;
 }
 
-export async function downloadInParts(req: DownloadRequest, sink: FileSink): Promise<DownloadResult | undefined> {
+export async function downloadInParts(
+  req: DownloadRequest,
+  sink: FileSink,
+  links: LinkRenewal = { renewed: false },
+): Promise<DownloadResult | undefined> {
   const wanted = req.parts;
   if (!wanted) return undefined;
   const partSize = Math.max(MIN_PART, Math.floor(wanted.size));
@@ -79,6 +83,8 @@ export async function downloadInParts(req: DownloadRequest, sink: FileSink): Pro
   ) {
     releaseBody(response);
     req.debug?.(`parts: ${redactUrl(url)} answered ${response.status} to a Range request; downloading in one stream`);
+    // the stream asks req.url again: that is the one fresh link a refused (expired) one gets
+    if (isRefusedLink(response.status, req.url, url)) links.renewed = true;
     return undefined;
   }
   const total = range.total;
@@ -116,6 +122,10 @@ class PartsRun {
   private failure: unknown;
   private attempts = 1;
   private lastReport = 0;
+  /** the fresh link being fetched after object storage refused the plan's */
+  private renewing?: Promise<void>;
+  /** whether the plan's link is a renewed one that has not yet served a part (refused again: the end) */
+  private linkUntried = false;
   /** how many parts may be fetched ahead of the one to hash next */
   private readonly window: number;
 
@@ -216,10 +226,17 @@ class PartsRun {
     for (let failures = 0; ; failures++) {
       try {
         if (!body) body = await this.open(start, end);
-        return await this.read(index, body, memory, start, end - start);
+        await this.read(index, body, memory, start, end - start);
+        this.linkUntried = false;
+        return;
       } catch (error) {
         body = undefined;
         this.received.set(index, 0);
+        if (error instanceof RefusedLink && !this.failure) {
+          // the link expired during the download: one fresh one from the service, then this part again
+          await this.renew(error.url);
+          continue;
+        }
         if (this.failure || isUserError(error)) throw this.failure ?? error;
         const retryable = error instanceof RetryablePart || error instanceof TransferFault || isTransientNetworkError(error, true);
         if (!retryable || failures >= retries) throw this.finalError(error, failures + 1);
@@ -231,6 +248,42 @@ class PartsRun {
         await sleep(wait, this.stop.signal).catch(() => undefined);
       }
     }
+  }
+
+  /** A fresh link in place of `refused` (shared by the workers); a renewed link refused before it served a part is the end. */
+  private async renew(refused: string): Promise<void> {
+    if (refused !== this.plan.url) return;
+    if (!this.renewing) {
+      if (this.linkUntried) throw refusedLinkError(refused);
+      this.req.debug?.(
+        `parts: ${redactUrl(refused)} refused the download link (HTTP 403): asking ${urlOrigin(this.req.url)} for a fresh one`,
+      );
+      this.renewing = this.fetchLink().finally(() => {
+        this.renewing = undefined;
+      });
+    }
+    await this.renewing;
+  }
+
+  /** Follows the request's redirect again (for one byte) to learn the fresh link it now hands out. */
+  private async fetchLink(): Promise<void> {
+    const { response, url } = await getBody({
+      url: this.req.url,
+      headers: outgoingHeaders(this.req.headers, { Accept: '*/*', 'Accept-Encoding': 'identity', Range: 'bytes=0-0' }),
+      timeoutMs: this.timeoutMs,
+      signal: this.stop.signal,
+      insecure: this.req.insecure,
+      maxRedirects: this.req.maxRedirects,
+      debug: this.req.debug,
+    });
+    releaseBody(response);
+    if (response.status !== 206 && response.status !== 200) {
+      throw isRefusedLink(response.status, this.req.url, url) ? refusedLinkError(url) : httpStatusError(response.status, url);
+    }
+    this.plan.url = url;
+    this.plan.headers =
+      new URL(url).origin === new URL(this.req.url).origin ? (this.req.headers ?? {}) : withoutCredentials(this.req.headers ?? {});
+    this.linkUntried = true;
   }
 
   /** What a part that kept failing is reported as. */
@@ -279,6 +332,7 @@ class PartsRun {
     }
     answer.body.destroy();
     if (isRetryableStatus(answer.status)) throw new RetryablePart(answer.status);
+    if (isRefusedLink(answer.status, this.req.url, this.plan.url)) throw new RefusedLink(this.plan.url);
     if (answer.status === 206 || answer.status === 200) {
       throw new UserError(`${urlOrigin(this.plan.url)} answered a part of the image with other bytes than asked for`, {
         fix: 'pull again; a proxy on the way may not support Range requests (SREGISTRY_LIBRARY_CONCURRENCY=1 downloads in one stream)',

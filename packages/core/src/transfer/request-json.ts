@@ -14,7 +14,7 @@ import {
   outgoingHeaders,
   sendFollowingRedirects,
 } from './http-client';
-import { toJsonResponse } from './json-body';
+import { errorBodyForDebug, toJsonResponse } from './json-body';
 import { isTransientNetworkError, networkError } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
@@ -96,7 +96,9 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
     watch.stop();
 
     const status = response.status;
-    req.debug?.(`<- ${status} ${response.statusText ?? ''} (${(response.data as Buffer | undefined)?.length ?? 0} bytes)`);
+    req.debug?.(
+      `<- ${status} ${response.statusText ?? ''} (${(response.data as Buffer | undefined)?.length ?? 0} bytes)${errorBodyForDebug(status, response.data)}`,
+    );
     if (canRetry && (GATEWAY.has(status) || status === 429)) {
       const retryAfter = parseRetryAfter(headerValue(response, 'retry-after'));
       // 429 is retried only when the server says when; a wait longer than the cap is left to the caller.

@@ -31,6 +31,42 @@ export function httpStatusError(status: number, url: string, options: { attempts
   return new UserError(`${where} answered HTTP ${status}`, { fix: 'check the URL and your access to it', code: 'EHTTP' });
 }
 
+/**
+ * A 403 from another host than the one asked, i.e. one a redirect led to: object storage refusing a presigned
+ * link (they expire after minutes), not the service refusing the caller, whose credentials never go there.
+ */
+export function isRefusedLink(status: number, requested: string, answered: string): boolean {
+  return status === 403 && originOf(requested) !== originOf(answered);
+}
+
+/** Thrown inside a download for a refused link, which the download asks the service for once more. */
+export class RefusedLink extends Error {
+  constructor(readonly url: string) {
+    super('HTTP 403 from the redirect target');
+  }
+}
+
+/** Whether a download followed its URL's redirect again for a fresh link, after object storage refused one. */
+export interface LinkRenewal {
+  renewed: boolean;
+}
+
+/** A link refused again after a fresh one was asked for. */
+export function refusedLinkError(url: string): UserError {
+  return new UserError(`the download link to ${urlOrigin(url)} expired or was refused by object storage (HTTP 403), a fresh link too`, {
+    fix: 'this is no credential problem (none go to object storage): pull again; if it persists, the server hands out links its storage refuses (a clock or expiry setting): tell its administrator',
+    code: 'EHTTP',
+  });
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
 /** Statuses a download retries (the server may do better a moment later). */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

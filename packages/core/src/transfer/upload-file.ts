@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream';
 import { isUserError, UserError } from '../errors';
 import { agents, checkUrl, DEFAULT_TIMEOUT_MS, outgoingHeaders, sendFollowingRedirects } from './http-client';
-import { toJsonResponse } from './json-body';
+import { errorBodyForDebug, toJsonResponse } from './json-body';
 import { networkError } from './net-errors';
 import { redactUrl } from './redact';
 import { cancelled } from './retry';
@@ -60,7 +60,9 @@ export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<J
       },
       { maxRedirects: 0, debug: req.debug },
     );
-    req.debug?.(`<- ${response.status} ${response.statusText ?? ''} after sending ${watch.sent} of ${total} bytes`);
+    req.debug?.(
+      `<- ${response.status} ${response.statusText ?? ''} after sending ${watch.sent} of ${total} bytes${errorBodyForDebug(response.status, response.data)}`,
+    );
     if (watch.sent !== total && response.status < 300) {
       throw new UserError(`${req.file} changed while it was uploaded (${watch.sent} of ${total} bytes read)`, {
         fix: 'do not modify the image while pushing it, then push again',

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream';
 import { isUserError, UserError } from '../errors';
 import { pauseAtBytes, pausePoint } from '../testing-hooks';
 import { agents, checkUrl, DEFAULT_TIMEOUT_MS, outgoingHeaders, sendFollowingRedirects } from './http-client';
-import { toJsonResponse } from './json-body';
+import { errorBodyForDebug, toJsonResponse } from './json-body';
 import { buildMultipart, FileChangedError } from './multipart';
 import { networkError } from './net-errors';
 import { redactUrl } from './redact';
@@ -69,7 +69,9 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
       },
       { maxRedirects: 0, debug: req.debug },
     );
-    req.debug?.(`<- ${response.status} ${response.statusText ?? ''} after sending ${watch.sent} of ${total} bytes`);
+    req.debug?.(
+      `<- ${response.status} ${response.statusText ?? ''} after sending ${watch.sent} of ${total} bytes${errorBodyForDebug(response.status, response.data)}`,
+    );
     pausePoint('upload-answered');
     return toJsonResponse<T>(response);
   } catch (error) {

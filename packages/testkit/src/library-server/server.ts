@@ -14,7 +14,7 @@ import { ownedBy } from './files';
 import { handleObject } from './object-host';
 import { presignGet, presignPut } from './object-key';
 import { Presigner } from './presign';
-import { sendError, sendS3Error } from './respond';
+import { sendError, sendJson, sendS3Error } from './respond';
 import { dispatch } from './router';
 import { addCollection, addContainer, addEntity, addImage, containerOf } from './seed';
 import { LibraryState } from './state';
@@ -230,6 +230,8 @@ async function handle(
     }
     if (failure !== undefined) {
       req.resume();
+      const body = ctx.faults.current.failRequests?.body;
+      if (hostKind === 'api' && body !== undefined) return sendJson(res, failure, body);
       return hostKind === 'api'
         ? sendError(res, failure, 'injected failure')
         : sendS3Error(res, failure, 'InternalError', 'injected failure');

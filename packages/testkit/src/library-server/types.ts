@@ -50,7 +50,14 @@ export interface LibraryFaults {
   /** Fail the object-host PUT of this multipart part number (1-based), `times` times (default 1). */
   failPart?: { part: number; mode?: 500 | 503 | 'drop'; times?: number };
   /** Fail the next `times` requests (default 1) whose path starts with `pathPrefix` on the given host. */
-  failRequests?: { host?: 'api' | 'object'; pathPrefix: string; status: number | 'drop'; times?: number };
+  failRequests?: {
+    host?: 'api' | 'object';
+    pathPrefix: string;
+    status: number | 'drop';
+    times?: number;
+    /** an API failure's JSON body instead of the `{"error": {code, message}}` envelope (other servers' shapes) */
+    body?: unknown;
+  };
   /** Wait this long before answering each request (per host; a number applies to both). */
   delayMs?: number | { api?: number; object?: number };
   /** Cut downloads (object host or direct) after this many body bytes, for the next `dropTimes` (default 1). */

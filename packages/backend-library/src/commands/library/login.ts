@@ -1,4 +1,4 @@
-import { chooseTarget, LibraryClient, originOf, type Target } from '../../client';
+import { CONTROL, chooseTarget, isHttpUrl, LibraryClient, originOf, type Target } from '../../client';
 import { hostCommandApi } from '../../host';
 import { checkToken } from '../../token-check';
 
@@ -90,18 +90,5 @@ export default class LibraryLogin extends SregistryCommand {
         cause: error,
       });
     }
-  }
-}
-
-/** Control, format (bidi) and white-space characters: never part of an address. */
-const CONTROL = /[\p{Cc}\p{Cf}\s]/u;
-
-function isHttpUrl(text: string): boolean {
-  if (CONTROL.test(text)) return false;
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
   }
 }
