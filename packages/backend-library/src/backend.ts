@@ -1,10 +1,10 @@
 // The `library` backend module (package.json "sregistry.backends"): the Sylabs Library API that `apptainer
 // pull/push library://` speaks, as the Singularity Registry Server, Sylabs Cloud and other Library servers
 // offer it. pull/push/search/delete; the host's core is reached only through ./host.
-import type { Backend, BackendContext, DeleteResult, ImageName, SearchResult } from '@sregistry/core';
+import type { Backend, BackendContext, DeleteOptions, DeleteResult, ImageName, SearchResult } from '@sregistry/core';
 import { chooseTarget, LibraryClient } from './client';
 import { type Host, hostOf } from './host';
-import { type PartsSetting, resolveImage } from './pull';
+import { otherArches, type PartsSetting, resolveImage, wrongArch } from './pull';
 import { MULTIPART_THRESHOLD, pushImage } from './push';
 import { display, type LibraryReference, machineArch, refPath, toReference } from './reference';
 
@@ -74,16 +74,20 @@ export function createBackend(ctx: BackendContext): Backend {
       });
     },
     search: (query) => search(host, clientFor, query),
-    async delete(name: ImageName): Promise<DeleteResult> {
+    async delete(name: ImageName, options?: DeleteOptions): Promise<DeleteResult> {
       const ref = toReference(host, name);
       const client = clientFor(ref);
-      const answer = await client.call(`/v1/images/${refPath(ref)}`, { method: 'DELETE', query: { arch: arch() } });
+      const wanted = arch(options?.arch);
+      const answer = await client.call(`/v1/images/${refPath(ref)}`, { method: 'DELETE', query: { arch: wanted } });
       if (answer.status === 200 || answer.status === 204) return { status: answer.status, message: `Deleted ${display(ref)}` };
       if (answer.status === 401 || answer.status === 403) throw client.authError(answer.status, `delete ${display(ref)}`, answer);
       // a Library error envelope says the image is missing; a bare 404/405 (an HTML page, DRF's detail) says the
       // server has no such route at all (the Registry Server)
       const envelope = (answer.data as { error?: unknown } | undefined)?.error;
       if (answer.status === 404 && envelope) {
+        // the tag may be there for other architectures only (delete --force asks nothing first)
+        const others = ref.entity && !ref.hash ? await otherArches(client, ref, wanted) : [];
+        if (others.length > 0) throw wrongArch(host, ref, wanted, others);
         throw new host.UserError(`${display(ref)} is not in the library`, { fix: 'check the name and tag', code: 'ENOTFOUND' });
       }
       if (answer.status === 404 || answer.status === 405 || answer.status === 501) {

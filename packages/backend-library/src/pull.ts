@@ -42,13 +42,7 @@ export async function fetchImage(
   if (answer.status === 404) {
     // the tag may exist for other architectures: the container's archTags say which
     const others = ref.entity && !ref.hash ? await otherArches(client, ref, arch, signal) : [];
-    if (others.length > 0) {
-      const list = others.map((a) => host.printable(a, { max: 20 })).join(', ');
-      throw new host.UserError(`${display(ref)} has no image for ${arch}, only for ${list}`, {
-        fix: `pull it with --arch ${host.printable(others[0], { max: 20 })} if that is what you want`,
-        code: 'ENOTFOUND',
-      });
-    }
+    if (others.length > 0) throw wrongArch(host, ref, arch, others);
     throw new host.UserError(`${display(ref)} is not in the library${client.hasToken ? '' : ' (or it is private)'}`, {
       fix: client.hasToken
         ? 'check the entity, collection, container and tag: sregistry search library://<name>'
@@ -66,8 +60,17 @@ export async function fetchImage(
   throw client.unexpected(answer.status, `the image ${display(ref)}`, answer);
 }
 
+/** The refusal of a tag that exists for other architectures only (pull and delete both take --arch). */
+export function wrongArch(host: Host, ref: LibraryReference, arch: string, others: string[]): Error {
+  const list = others.map((a) => host.printable(a, { max: 20 })).join(', ');
+  return new host.UserError(`${display(ref)} has no image for ${host.printable(arch, { max: 20 })}, only for ${list}`, {
+    fix: `add --arch ${host.printable(others[0], { max: 20 })} if that is the one you mean`,
+    code: 'ENOTFOUND',
+  });
+}
+
 /** Architectures whose tags hold `ref`'s tag, from the container's archTags (empty when it cannot be read). */
-async function otherArches(client: LibraryClient, ref: LibraryReference, arch: string, signal?: AbortSignal): Promise<string[]> {
+export async function otherArches(client: LibraryClient, ref: LibraryReference, arch: string, signal?: AbortSignal): Promise<string[]> {
   const answer = await client.call<{ data?: { archTags?: unknown } }>(`/v1/containers/${ref.path}`, { signal });
   const tags = answer.status === 200 ? answer.data?.data?.archTags : undefined;
   if (!tags || typeof tags !== 'object') return [];

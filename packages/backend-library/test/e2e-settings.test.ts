@@ -121,6 +121,21 @@ describe('library:// settings, delete and Ctrl-C', () => {
     }
   });
 
+  test('delete of a tag there for another architecture only: one line naming it; delete --arch deletes that one', async () => {
+    const h = await home();
+    await server.addImage({ ref: `${USER}/public/armgone:v1`, file: small, arch: 'arm64' });
+    for (const args of [['--force'], []]) {
+      // asked first or not, the answer names the architecture there and a flag that works
+      assertOneLineError(
+        await h.run(['delete', ...args, `library://${USER}/public/armgone:v1`], { env: { SREGISTRY_LIBRARY_ARCH: 'amd64' } }),
+        /has no image for amd64, only for arm64; add --arch arm64 if that is the one you mean$/,
+      );
+    }
+    const r = await h.run(['delete', '--force', '--arch', 'arm64', `library://${USER}/public/armgone:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assertOneLineError(await h.run(['pull', '--arch', 'arm64', `library://${USER}/public/armgone:v1`]), /not in the library/);
+  });
+
   test('Ctrl-C during a multipart push aborts the upload on the server and exits 130', async () => {
     const h = await home();
     const big = path.join(h.home, 'big.sif');

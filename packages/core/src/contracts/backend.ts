@@ -74,6 +74,12 @@ export interface PullOptions {
   arch?: string;
 }
 
+/** What `delete` is given besides the name (since 1.4.0; older backends ignore it). */
+export interface DeleteOptions {
+  /** `delete --arch`: the architecture whose image goes, for services that keep one image per architecture */
+  arch?: string;
+}
+
 export interface PushRequest {
   file: string;
   size: number;
@@ -137,7 +143,7 @@ export interface Backend {
   resolve?(name: ImageName, options?: PullOptions): Promise<RemoteImage>;
   push?(request: PushRequest): Promise<PushResult>;
   search?(query: string | undefined): Promise<SearchResult>;
-  delete?(name: ImageName): Promise<DeleteResult>;
+  delete?(name: ImageName, options?: DeleteOptions): Promise<DeleteResult>;
   labels?(query: LabelQuery): Promise<SearchResult>;
   /** extra announce line(s), e.g. the registry base; must not contain secrets */
   describe?(): string | undefined;

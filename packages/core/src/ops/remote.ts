@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Capability, SearchResult } from '../contracts/backend';
+import type { Capability, DeleteOptions, SearchResult } from '../contracts/backend';
 import { UserError } from '../errors';
 import { tableLines } from '../output/format';
 import { printable } from '../output/untrusted';
@@ -160,18 +160,18 @@ function notAFile(stat: fs.Stats): string {
  * about an image that is there; a missing one is the backend's not-found error. Backends that cannot resolve
  * names are not asked.
  */
-export async function findRemote(session: Session, uri: string): Promise<void> {
+export async function findRemote(session: Session, uri: string, options: DeleteOptions = {}): Promise<void> {
   const active = await session.backend(uri);
-  if (active.backend.resolve) await active.backend.resolve(active.parse(uri));
+  if (active.backend.resolve) await active.backend.resolve(active.parse(uri), options.arch ? { arch: options.arch } : undefined);
 }
 
 /** `delete <uri>`: removes the image from the remote service (the confirmation lives in the command). */
-export async function deleteRemote(session: Session, uri: string) {
+export async function deleteRemote(session: Session, uri: string, options: DeleteOptions = {}) {
   const active = await session.backend(uri);
   if (!active.backend.delete) throw notImplemented('delete', active);
   announce(session, active);
   const name = active.parse(uri);
-  const result = await active.backend.delete(name);
+  const result = await active.backend.delete(name, options.arch ? { arch: options.arch } : undefined);
   const deleted = result.uri ?? name.uri;
   session.out.result(`[delete] ${printable(deleted)} ${printable(result.message)}`);
   return { backend: active.name, ...result, uri: deleted };
