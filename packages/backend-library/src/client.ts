@@ -19,6 +19,8 @@ export interface Target {
   source: string;
   /** the host a saved token is for, when it was not sent because this server is another one */
   withheldFor?: string;
+  /** that token: sent after all when the address is a front end whose Library API is that very host */
+  withheldToken?: string;
 }
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
@@ -58,7 +60,7 @@ export function chooseTarget(host: Host, ctx: Settings, uriHost: string | undefi
   if (originOf(target.url) === savedFor) return target;
   ctx.log.debug(`library: the saved token is for ${savedFor}, so it is not sent to ${originOf(target.url) ?? target.url}`);
   // an Apptainer remote for this server may still have a token of its own
-  return { ...targetFor(host, ctx, uriHost, false), withheldFor: savedFor };
+  return { ...targetFor(host, ctx, uriHost, false), withheldFor: savedFor, withheldToken: target.token };
 }
 
 /** The host the secrets file's token was saved for, if the file says. */
@@ -145,15 +147,19 @@ export class LibraryClient {
     readonly target: Target,
   ) {
     this.insecure = ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY');
+    this.token = target.token;
   }
 
+  /** the token sent: the target's, or the one withheld from it once its front end leads to the host it is for */
+  private token: string | undefined;
+
   get hasToken(): boolean {
-    return Boolean(this.target.token);
+    return Boolean(this.token);
   }
 
   /** The Authorization header (only ever sent to this server; core drops it across origins). */
   authorization(): Record<string, string> {
-    return this.target.token ? { Authorization: `Bearer ${this.target.token}` } : {};
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
   }
 
   readonly debug = (line: string) => this.ctx.log.debug(line);
@@ -187,6 +193,11 @@ export class LibraryClient {
         return url;
       }
       this.ctx.log.debug(`library: ${this.host.urlOrigin(url)} names its library ${this.host.urlOrigin(api)}`);
+      if (this.target.withheldToken && originOf(api) === this.target.withheldFor) {
+        // the requests go to the host the saved token is for, not to the front end that named it
+        this.ctx.log.debug(`library: ${this.host.urlOrigin(api)} is the host the saved token is for: it is sent there`);
+        this.token = this.target.withheldToken;
+      }
       return api;
     }
     // Every Library server answers /version. A 404 (or a web page) there, with no front-end config naming one, is

@@ -102,6 +102,15 @@ describe('library:// settings, delete and Ctrl-C', () => {
       });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(fileSha256(path.join(h.work, 'x.sif')), fileSha256(small));
+      // a token saved by `library login` for the library itself is sent there when the front end leads to it
+      const saved = await home(false);
+      const login = await saved.run(['library', 'login', '--base', server.url], { input: `${TOKEN}\n` });
+      assert.equal(login.code, 0, login.stderr);
+      const viaFront = await saved.run(['pull', '--no-cache', '--name', 'y.sif', `library://${USER}/secret/hello:latest`], {
+        env: { SREGISTRY_LIBRARY_BASE: base },
+      });
+      assert.equal(viaFront.code, 0, viaFront.stderr);
+      assert.equal(fileSha256(path.join(saved.work, 'y.sif')), fileSha256(small));
     } finally {
       front.closeAllConnections();
       await new Promise<void>((resolve) => front.close(() => resolve()));
