@@ -16,9 +16,6 @@ export interface ManifestRequest {
   signal?: AbortSignal;
 }
 
-/** Apptainer waits 30 s for the manifest; the archive answers from memory, so that is plenty. */
-const TIMEOUT_MS = 30_000;
-
 export function manifestUrl(base: string, user: string, tail: string): string {
   return `${base}/api/container/${user}/${tail}`;
 }
@@ -34,7 +31,8 @@ export async function fetchManifest(ctx: BackendContext, request: ManifestReques
     method: 'GET',
     url,
     headers: { Accept: 'application/json' },
-    timeoutMs: TIMEOUT_MS,
+    // no timeout of its own: the host's (SREGISTRY_HTTP_TIMEOUT_MS, 30 s by default as Apptainer waits for the
+    // manifest), as every other backend's requests, so that the one setting shortens or lengthens them all
     insecure: insecure(ctx),
     signal: request.signal,
     debug: (line: string) => ctx.log.debug(line),

@@ -16,12 +16,14 @@ export interface HubBase {
  * (http with SREGISTRY_HUB_NOHTTPS), matching how a host written inside the URI is treated.
  */
 export function hubBase(ctx: BackendContext): HubBase {
+  // read whether or not the base needs it: a word that is no yes/no is refused in one line, not ignored
+  const defaultScheme = scheme(ctx);
   const fromSetting = ctx.settings.get('SREGISTRY_HUB_BASE');
   const legacy = fromSetting === undefined ? ctx.settings.get('base') : undefined;
   const raw = (fromSetting ?? legacy)?.trim();
   if (!raw) return { base: DEFAULT_HUB_BASE, source: 'default' };
   const source = fromSetting !== undefined ? 'SREGISTRY_HUB_BASE' : 'the legacy hub.base setting';
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${scheme(ctx)}://${raw}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${defaultScheme}://${raw}`;
   let url: URL;
   try {
     url = new URL(withScheme);

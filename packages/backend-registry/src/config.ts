@@ -29,7 +29,7 @@ export function configuredBase(settings: BackendSettings): { value: string; sour
 
 /**
  * Turns a base or a host from a name into a location. A string without a scheme gets `https://`, or `http://`
- * when SREGISTRY_REGISTRY_NOHTTPS is set to anything (or `scheme` says which, e.g. from `http://host/c/n`).
+ * when SREGISTRY_REGISTRY_NOHTTPS says yes (or `scheme` says which, e.g. from `http://host/c/n`).
  */
 export function locate(
   host: Host,
@@ -49,11 +49,13 @@ export function locate(
       fix: 'set it to the registry address, e.g. export SREGISTRY_REGISTRY_BASE=https://registry.example.org',
       code: 'EBADBASE',
     });
+  // read whether or not this base needs it: a word that is no yes/no is refused in one line, not taken for yes
+  const noHttps = settings.getBoolean('SREGISTRY_REGISTRY_NOHTTPS');
   let text = raw.trim();
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     // a scheme-less base must be a plain host[:port][/path]: anything else would be guessed into a wrong URL
     if (!/^[A-Za-z0-9.\-[\]:]+(\/[A-Za-z0-9._~\-/]*)?$/.test(text)) throw bad('is not a URL');
-    const completed = scheme ?? (settings.get('SREGISTRY_REGISTRY_NOHTTPS') !== undefined ? 'http' : 'https');
+    const completed = scheme ?? (noHttps ? 'http' : 'https');
     text = `${completed}://${text}`;
   }
   let url: URL;

@@ -46,15 +46,24 @@ test('a base that already ends with /api is not given a second one; the upload U
   assert.equal(prefixed.upload, 'https://h.example/sub/upload');
 });
 
-test('a base without a scheme gets https://, or http:// with SREGISTRY_REGISTRY_NOHTTPS set to anything', () => {
+test('a base without a scheme gets https://, or http:// when SREGISTRY_REGISTRY_NOHTTPS says yes', () => {
   assert.equal(where({ SREGISTRY_REGISTRY_BASE: 'registry.example.org' }).api, 'https://registry.example.org/api');
-  assert.equal(where({ SREGISTRY_REGISTRY_BASE: '127.0.0.1:18765', SREGISTRY_REGISTRY_NOHTTPS: 'no' }).api, 'http://127.0.0.1:18765/api');
+  assert.equal(where({ SREGISTRY_REGISTRY_BASE: '127.0.0.1:18765', SREGISTRY_REGISTRY_NOHTTPS: 'yes' }).api, 'http://127.0.0.1:18765/api');
+  assert.equal(where({ SREGISTRY_REGISTRY_BASE: '127.0.0.1:18765', SREGISTRY_REGISTRY_NOHTTPS: 'no' }).api, 'https://127.0.0.1:18765/api');
   assert.equal(
     where({ SREGISTRY_REGISTRY_BASE: 'localhost:5000/' }, { registry: { SREGISTRY_REGISTRY_NOHTTPS: '1' } }).api,
     'http://localhost:5000/api',
   );
   // an explicit scheme is kept even with NOHTTPS
   assert.equal(where({ SREGISTRY_REGISTRY_BASE: 'https://h.example', SREGISTRY_REGISTRY_NOHTTPS: 'yes' }).api, 'https://h.example/api');
+});
+
+test('a SREGISTRY_REGISTRY_NOHTTPS that is no yes/no word is refused, whether or not the base needs it', async () => {
+  for (const base of ['127.0.0.1:18765', 'http://127.0.0.1:18765']) {
+    const error = await userError(() => where({ SREGISTRY_REGISTRY_BASE: base, SREGISTRY_REGISTRY_NOHTTPS: 'maybe' }));
+    assert.equal(error.code, 'ESETTING', base);
+    assert.match(error.message, /^SREGISTRY_REGISTRY_NOHTTPS is "maybe", not yes or no$/, base);
+  }
 });
 
 test('without any base the default is http://127.0.0.1, and a debug line says so', async () => {
@@ -75,7 +84,7 @@ test('a host in the name is the registry, with /api added the same way as for a 
   assert.equal(named.api, 'https://registry.example.org/api');
   assert.equal(named.upload, 'https://registry.example.org/upload');
   assert.equal(named.source, 'name');
-  const port = where({ SREGISTRY_REGISTRY_NOHTTPS: 'x' }, undefined, '127.0.0.1:5000/coll/name');
+  const port = where({ SREGISTRY_REGISTRY_NOHTTPS: 'y' }, undefined, '127.0.0.1:5000/coll/name');
   assert.equal(port.api, 'http://127.0.0.1:5000/api');
   // registry://host:port/... (the scheme selects the backend, it is not http)
   assert.equal(where({}, undefined, 'registry://127.0.0.1:5000/coll/name').api, 'https://127.0.0.1:5000/api');

@@ -115,8 +115,12 @@ function writeStore(file, known, compiled) {
     // written whole then renamed: a reader never sees half a store, concurrent writers only lose entries
     fs.renameSync(temp, file);
   } catch {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
+    // the clean-up can fail for the same reason the write did (the cache path under a regular file gives ENOTDIR
+    // even for rmSync's force): a throw here, in an exit handler, would turn a finished command into exit 1
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(temp, { force: true });
+    } catch {}
   }
 }
 

@@ -120,8 +120,9 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     if (json) writeJson(core, result);
     return true;
   } catch (error) {
-    // a lock waited for until the timeout is final: oclif would only wait as long again
-    const final = core.isUserError(error) && error.code === 'EDBLOCKED';
+    // a lock waited for until the timeout is final: oclif would only wait as long again; so is a refused
+    // setting, which oclif would only refuse again
+    const final = core.isUserError(error) && (error.code === 'EDBLOCKED' || error.code === 'ESETTING');
     if (!wrote && !final) return false;
     // output has begun, so oclif cannot start over: finish the way the command base does, with its formatter
     process.exitCode = core.reportFailure(error as Error, session, { json, writeJson: (document) => writeJson(core, document) });

@@ -24,7 +24,13 @@ export function keepRangeVerdicts(file: string): void {
       // written whole then renamed: a reader never sees half a file
       fs.renameSync(temp, file);
     } catch {
-      fs.rmSync(temp, { force: true });
+      // the clean-up can fail as the write did (a cache path under a regular file: ENOTDIR even with force), and
+      // a throw in an exit handler would turn a finished command into exit 1 with a stack trace
+      try {
+        fs.rmSync(temp, { force: true });
+      } catch {
+        // nothing was left to remove
+      }
     }
   });
 }

@@ -97,3 +97,21 @@ test('a repeated command compiles everything from the cache: the oclif bundle is
     cli.cleanup();
   }
 });
+
+test('a cache folder that cannot be made (SREGISTRY_CACHE_DIR is a regular file) is silent and keeps the exit code', async () => {
+  const cli = cliInTempHome();
+  try {
+    const file = path.join(cli.home, 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    // with the compile cache (the oclif path) and without it (only the plugins' range verdicts are kept)
+    for (const extra of [{}, { NODE_DISABLE_COMPILE_CACHE: '1' }]) {
+      const result = await cli.run(['backend', 'ls'], { env: { SREGISTRY_CACHE_DIR: file, ...extra } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
+      assert.match(result.stdout, /hub/);
+    }
+    assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+  } finally {
+    cli.cleanup();
+  }
+});

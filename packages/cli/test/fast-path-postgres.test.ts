@@ -95,6 +95,21 @@ describe('fast path on PostgreSQL', { skip }, () => {
     assert.equal(listed.split('\n').filter((l) => l.includes('@')).length, 4, listed);
   });
 
+  test('a SREGISTRY_DATABASE_TIMEOUT that is no number of seconds is refused by the plain reader too', async () => {
+    for (const value of ['abc', '-1']) {
+      for (const args of [['images'], ['get', 'vanessa/tacos:latest'], ['images', '--json']]) {
+        const r = await cli.run(args, { env: { ...env, SREGISTRY_DATABASE_TIMEOUT: value } });
+        const what = `${args.join(' ')} with ${value}`;
+        assert.equal(r.code, 1, what);
+        if (args.includes('--json')) assert.equal(JSON.parse(r.stdout).error.code, 'ESETTING', what);
+        else {
+          assert.equal(r.stdout, '', what);
+          assert.match(r.stderr, new RegExp(`^ERROR SREGISTRY_DATABASE_TIMEOUT is "${value}", not a number of seconds; [^\\n]*\\n$`), what);
+        }
+      }
+    }
+  });
+
   test('a database without the tables goes the full way, which creates them', async () => {
     const fresh = await pg.createDatabase();
     const first = await traced(['images'], { SREGISTRY_DATABASE: fresh });

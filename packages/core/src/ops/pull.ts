@@ -7,7 +7,7 @@ import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { isUserError, UserError } from '../errors';
 import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
-import { isTrue } from '../settings/env';
+import { pullVerify } from '../settings/env';
 // the format check only: sif/index would load the SIF reader and gzip's zlib into every pull
 import { classifyPrefix, detectImageFormat } from '../sif/detect';
 import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, siblingTemp, tempBeside } from '../storage/temp-files';
@@ -62,6 +62,8 @@ function noCacheName(name: ImageName): string {
  */
 export async function pullImage(session: Session, options: PullImageOptions): Promise<PullResult> {
   const emit = options.onEvent ?? (() => {});
+  // read before any download: a SREGISTRY_PULL_VERIFY that is no yes/no word is refused, not taken for "no"
+  const verify = options.verify ?? pullVerify(session.env);
   const active = await session.backend(options.uri);
   if (!active.backend.resolve) {
     throw new UserError(`pull is not implemented for ${active.name}`, { fix: 'use a backend that can pull: sregistry backend ls' });
@@ -179,7 +181,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       emit({ type: 'warning', message: 'this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked' });
     }
 
-    if (options.verify ?? isTrue(session.env.SREGISTRY_PULL_VERIFY)) {
+    if (verify) {
       // the signature code (OpenPGP, DSSE, the keyring) loads only for pulls that verify signatures
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { verifyPulled } = require('./verify') as typeof import('./verify');

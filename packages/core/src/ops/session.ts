@@ -147,6 +147,9 @@ export class Session {
       return false; // the full catalogue says what is wrong with the value
     }
     if (location.kind === 'sqlite') return this.openPlainReader();
+    // the plain pg reader takes no lock, so it never waits; the setting is checked all the same, as every other
+    // way into the catalogue checks it (lockWait), so that a bad value is refused whichever command reads it
+    databaseTimeoutMs(this.env);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { openPostgresReader } = require('../catalog/reader-postgres') as typeof import('../catalog/reader-postgres');
     this.plainReader = await openPostgresReader({ url: location.url, storageDir: this.paths.storageDir, env: this.env });

@@ -1,7 +1,7 @@
 import { type ErrorCode, UserError } from '../errors';
 import { shellWord } from '../output/shell-word';
 import { printable } from '../output/untrusted';
-import { isTrue } from '../settings/env';
+import { pullVerify } from '../settings/env';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
 import { imageTarget } from './image-target';
 import { verificationKeys } from './keys';
@@ -97,7 +97,7 @@ export async function verifyPulled(
   shown: string,
   options: { verify?: boolean; keyFiles?: readonly string[] },
 ): Promise<string | undefined> {
-  if (!(options.verify ?? isTrue(session.env.SREGISTRY_PULL_VERIFY))) return undefined;
+  if (!(options.verify ?? pullVerify(session.env))) return undefined;
   const report = await verifySif(file, { keys: await verificationKeys(session, options.keyFiles ?? []) });
   if (!report.verified) {
     const failure = verifyFailure(report, printable(shown));

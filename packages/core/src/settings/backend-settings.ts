@@ -1,8 +1,7 @@
 import type { BackendSettings } from '../contracts/backend';
 import { UserError } from '../errors';
-import { printable } from '../output/untrusted';
 import { rememberSecret } from '../transfer/redact';
-import { BOOLEAN_WORDS, type Env, yesOrNo } from './env';
+import { type Env, numberSetting, yesOrNoSetting } from './env';
 import type { SecretsFile } from './secrets';
 
 const CREDENTIAL_SETTING = /token|secret|passw/i;
@@ -24,24 +23,11 @@ export function backendSettings(backend: string, secrets: SecretsFile, env: Env 
   return {
     get,
     getBoolean(name) {
-      const raw = get(name);
-      const value = yesOrNo(raw);
-      if (value !== undefined) return value;
       // `maybe` or `ture` silently read as false turned TLS back on (or verification) with no word of why
-      throw new UserError(`${name} is "${printable(raw?.trim(), { max: 40 })}", not yes or no`, {
-        fix: `set it to ${BOOLEAN_WORDS}, or unset it for the default: unset ${name}, or sregistry backend rm ${backend} ${name}`,
-        code: 'ESETTING',
-      });
+      return yesOrNoSetting(name, get(name), backend);
     },
     positiveInteger(name) {
-      const raw = get(name)?.trim();
-      if (raw === undefined || raw === '') return undefined;
-      const n = Number(raw);
-      if (Number.isSafeInteger(n) && n > 0) return n;
-      throw new UserError(`${name} is "${printable(raw, { max: 40 })}", not a positive whole number`, {
-        fix: `set it to a whole number above 0, or unset it for the default: unset ${name}, or sregistry backend rm ${backend} ${name}`,
-        code: 'ESETTING',
-      });
+      return numberSetting(name, get(name), { whole: true, backend });
     },
     fromSecretsFile(name) {
       const value = secrets.section(backend)[name];

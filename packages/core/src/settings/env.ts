@@ -68,9 +68,63 @@ export function databaseDisabled(env: Env = process.env): boolean {
   return isTrue(env.SREGISTRY_DISABLE) || isTrue(env.SINGULARITY_DISABLE_CACHE);
 }
 
+/**
+ * The one refusal of a setting's value, for every yes/no and number setting (core's and the backends' through
+ * BackendSettings): one line naming the variable and what it says. A value taken silently for the default (or,
+ * worse, for yes) did something else than the user asked, with no word of why.
+ */
+export function badSetting(name: string, raw: string | undefined, expected: string, fix: string): UserError {
+  return new UserError(`${name} is "${printable(raw?.trim(), { max: 40 })}", not ${expected}`, { fix, code: 'ESETTING' });
+}
+
+/** How to go back to a setting's default: `unset NAME`, plus the backend's secrets-file entry when it has one. */
+function unsetHint(name: string, backend?: string): string {
+  return `unset it for the default: unset ${name}${backend ? `, or sregistry backend rm ${backend} ${name}` : ''}`;
+}
+
+/** A yes/no setting (BOOLEAN_WORDS, any case; blank is unset: false); any other word is refused. */
+export function yesOrNoSetting(name: string, raw: string | undefined, backend?: string): boolean {
+  const value = yesOrNo(raw);
+  if (value !== undefined) return value;
+  throw badSetting(name, raw, 'yes or no', `set it to ${BOOLEAN_WORDS}, or ${unsetHint(name, backend)}`);
+}
+
+export interface NumberRule {
+  /** a whole number only (a count, milliseconds) */
+  whole?: boolean;
+  /** 0 is allowed (it turns the setting's check off) */
+  zero?: boolean;
+  /** what the number counts, for the message: `seconds`, `bytes per second` */
+  unit?: string;
+  /** the backend whose secrets-file section may hold the setting, for the fix */
+  backend?: string;
+}
+
+/** A number setting: undefined when unset or blank; a value outside `rule` is refused in one line. */
+export function numberSetting(name: string, raw: string | undefined, rule: NumberRule = {}): number | undefined {
+  const text = raw?.trim();
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if ((rule.whole ? Number.isSafeInteger(n) : Number.isFinite(n)) && (n > 0 || (rule.zero && n === 0))) return n;
+  const kind = rule.whole ? 'whole number' : 'number';
+  const range = rule.zero ? '0 or more' : 'above 0';
+  const expected = rule.unit ? `a number of ${rule.unit} (${range})` : rule.zero ? `a ${kind} of 0 or more` : `a positive ${kind}`;
+  throw badSetting(
+    name,
+    raw,
+    expected,
+    `set it to a ${kind} ${rule.zero ? 'of 0 or more' : 'above 0'}, or ${unsetHint(name, rule.backend)}`,
+  );
+}
+
 /** SREGISTRY_DATABASE_WAL: a database file this client creates uses WAL (existing files keep their journal mode). */
 export function databaseWal(env: Env = process.env): boolean {
-  return isTrue(env.SREGISTRY_DATABASE_WAL);
+  return yesOrNoSetting('SREGISTRY_DATABASE_WAL', env.SREGISTRY_DATABASE_WAL);
+}
+
+/** SREGISTRY_PULL_VERIFY: every pull verifies the image's signatures before keeping it. */
+export function pullVerify(env: Env = process.env): boolean {
+  return yesOrNoSetting('SREGISTRY_PULL_VERIFY', env.SREGISTRY_PULL_VERIFY);
 }
 
 /**
@@ -79,12 +133,15 @@ export function databaseWal(env: Env = process.env): boolean {
  * `SREGISTRY_DATABASE_TIMEOUT=abc` wait half a minute while the user asked for something else.
  */
 export function databaseTimeoutMs(env: Env = process.env): number {
-  const raw = env.SREGISTRY_DATABASE_TIMEOUT?.trim();
-  if (raw === undefined || raw === '') return 30_000;
-  const seconds = Number(raw);
+  const raw = env.SREGISTRY_DATABASE_TIMEOUT;
+  const text = raw?.trim();
+  if (text === undefined || text === '') return 30_000;
+  const seconds = Number(text);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  throw new UserError(`SREGISTRY_DATABASE_TIMEOUT is "${printable(raw, { max: 40 })}", not a number of seconds`, {
-    fix: 'set it to the seconds to wait for a lock on the catalogue (0 or more), or unset it for the default of 30',
-    code: 'ESETTING',
-  });
+  throw badSetting(
+    'SREGISTRY_DATABASE_TIMEOUT',
+    raw,
+    'a number of seconds',
+    'set it to the seconds to wait for a lock on the catalogue (0 or more), or unset it for the default of 30',
+  );
 }

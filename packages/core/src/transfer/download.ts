@@ -12,10 +12,10 @@ import { HashWorkerError, preferWorkerHashing } from './hasher';
 import { HeadProbe } from './head-probe';
 import {
   checkUrl,
-  DEFAULT_RETRY_MAX_TIME_MS,
-  DEFAULT_SPEED_LIMIT,
-  DEFAULT_SPEED_TIME_MS,
-  DEFAULT_TIMEOUT_MS,
+  defaultRetryMaxTimeMs,
+  defaultSpeedLimit,
+  defaultSpeedTimeMs,
+  defaultTimeoutMs,
   getBody,
   headerValue,
   outgoingHeaders,
@@ -52,8 +52,16 @@ class RetryableStatus extends Error {
   }
 }
 
-export async function downloadToFile(req: DownloadRequest): Promise<DownloadResult> {
-  checkUrl(req.url);
+export async function downloadToFile(request: DownloadRequest): Promise<DownloadResult> {
+  checkUrl(request.url);
+  // the transfer settings first: a bad one is refused before a file is opened or a byte is asked for
+  const req: DownloadRequest = {
+    ...request,
+    timeoutMs: request.timeoutMs ?? defaultTimeoutMs(),
+    maxRetryTimeMs: request.maxRetryTimeMs ?? defaultRetryMaxTimeMs(),
+    speedLimit: request.speedLimit ?? defaultSpeedLimit(),
+    speedTimeMs: request.speedTimeMs ?? defaultSpeedTimeMs(),
+  };
   if (req.signal?.aborted) throw cancelled(req.signal, 'download');
   let sink: FileSink;
   try {
@@ -90,10 +98,10 @@ export async function downloadToFile(req: DownloadRequest): Promise<DownloadResu
 
 async function transfer(req: DownloadRequest, sink: FileSink, links: LinkRenewal = { renewed: false }): Promise<DownloadResult> {
   const retries = Math.max(0, req.retries ?? 4);
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  const maxRetryTime = req.maxRetryTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS;
-  const speed = { limit: req.speedLimit ?? DEFAULT_SPEED_LIMIT, windowMs: req.speedTimeMs ?? DEFAULT_SPEED_TIME_MS };
+  const maxRetryTime = req.maxRetryTimeMs ?? defaultRetryMaxTimeMs();
+  const speed = { limit: req.speedLimit ?? defaultSpeedLimit(), windowMs: req.speedTimeMs ?? defaultSpeedTimeMs() };
   const started = now();
   const resource: Resource = { ranges: false };
   const progress = throttle(req.onProgress);

@@ -6,22 +6,34 @@ import type https from 'node:https';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { requireBundled } from '../bundled';
 import { UserError } from '../errors';
+import { numberSetting } from '../settings/env';
 import { CORE_VERSION } from '../version';
 import { sendDirect } from './direct-send';
 import { invalidUrl } from './net-errors';
 import { redactHeaders, redactUrl } from './redact';
 
+// The transfer settings are read when a transfer starts, not when this module loads: a bad value is refused in one
+// line naming it (settings/env.ts) as a command reaches the network, where at load time it could only be ignored.
+
 /** Time without progress before a request gives up; SREGISTRY_HTTP_TIMEOUT_MS overrides it (slow links, tests). */
-export const DEFAULT_TIMEOUT_MS = positiveFromEnv(process.env.SREGISTRY_HTTP_TIMEOUT_MS) ?? 30_000;
+export function defaultTimeoutMs(): number {
+  return numberSetting('SREGISTRY_HTTP_TIMEOUT_MS', process.env.SREGISTRY_HTTP_TIMEOUT_MS, { whole: true, unit: 'milliseconds' }) ?? 30_000;
+}
 /**
  * curl's --speed-limit/--speed-time: a transfer whose average speed stays below SREGISTRY_SPEED_LIMIT bytes a
  * second (default 1024; 0 turns the check off) for SREGISTRY_SPEED_TIME seconds (default 60) is abandoned. The
  * idle timeout alone never ends a server that drips one byte a second.
  */
-export const DEFAULT_SPEED_LIMIT = nonNegativeFromEnv(process.env.SREGISTRY_SPEED_LIMIT) ?? 1024;
-export const DEFAULT_SPEED_TIME_MS = (positiveFromEnv(process.env.SREGISTRY_SPEED_TIME, true) ?? 60) * 1000;
+export function defaultSpeedLimit(): number {
+  return numberSetting('SREGISTRY_SPEED_LIMIT', process.env.SREGISTRY_SPEED_LIMIT, { zero: true, unit: 'bytes per second' }) ?? 1024;
+}
+export function defaultSpeedTimeMs(): number {
+  return (numberSetting('SREGISTRY_SPEED_TIME', process.env.SREGISTRY_SPEED_TIME, { unit: 'seconds' }) ?? 60) * 1000;
+}
 /** No retry starts once this much time has passed since the first attempt (SREGISTRY_RETRY_MAX_TIME, seconds). */
-export const DEFAULT_RETRY_MAX_TIME_MS = (positiveFromEnv(process.env.SREGISTRY_RETRY_MAX_TIME, true) ?? 300) * 1000;
+export function defaultRetryMaxTimeMs(): number {
+  return (numberSetting('SREGISTRY_RETRY_MAX_TIME', process.env.SREGISTRY_RETRY_MAX_TIME, { unit: 'seconds' }) ?? 300) * 1000;
+}
 export const DEFAULT_MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that must not follow a redirect to another origin. */
@@ -218,14 +230,4 @@ export function releaseBody(response: AxiosResponse): void {
 /** The headers minus credentials, for a request to another origin than the one they were given for. */
 export function withoutCredentials(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
-}
-
-function positiveFromEnv(value: string | undefined, fractions = false): number | undefined {
-  const n = Number(value?.trim() || Number.NaN);
-  return (fractions ? Number.isFinite(n) : Number.isInteger(n)) && n > 0 ? n : undefined;
-}
-
-function nonNegativeFromEnv(value: string | undefined): number | undefined {
-  const n = Number(value?.trim() || Number.NaN);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }

@@ -15,7 +15,7 @@ import { DirectBody, directTarget } from './direct-get';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
-import { DEFAULT_TIMEOUT_MS, getBody, headerValue, outgoingHeaders, releaseBody, withoutCredentials } from './http-client';
+import { defaultTimeoutMs, getBody, headerValue, outgoingHeaders, releaseBody, withoutCredentials } from './http-client';
 import { IdleWatch } from './idle-watch';
 import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
@@ -53,7 +53,7 @@ export async function downloadInParts(
   const concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(wanted.concurrency)));
   // one part or less: the plain stream is the same thing with fewer moving parts
   if (req.expectedSize !== undefined && req.expectedSize <= partSize) return undefined;
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
 
   let probe: { response: AxiosResponse; url: string };
   try {

@@ -6,10 +6,10 @@ import {
   agents,
   checkUrl,
   DEFAULT_MAX_REDIRECTS,
-  DEFAULT_RETRY_MAX_TIME_MS,
-  DEFAULT_SPEED_LIMIT,
-  DEFAULT_SPEED_TIME_MS,
-  DEFAULT_TIMEOUT_MS,
+  defaultRetryMaxTimeMs,
+  defaultSpeedLimit,
+  defaultSpeedTimeMs,
+  defaultTimeoutMs,
   headerValue,
   outgoingHeaders,
   sendFollowingRedirects,
@@ -31,7 +31,9 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
   const method = req.method ?? 'GET';
   checkUrl(req.url);
   const retries = IDEMPOTENT.has(method) ? Math.max(0, req.retries ?? 2) : 0;
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
+  const speedLimit = defaultSpeedLimit();
+  const speedTimeMs = defaultSpeedTimeMs();
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const extra: Record<string, string> = { Accept: 'application/json, text/plain, */*' };
   if (req.json !== undefined) extra['Content-Type'] = 'application/json';
@@ -39,7 +41,7 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
   const data = req.json === undefined ? undefined : JSON.stringify(req.json);
   const follow = method === 'GET' || method === 'HEAD';
   const started = Date.now();
-  const maxRetryTime = req.maxRetryTimeMs ?? DEFAULT_RETRY_MAX_TIME_MS;
+  const maxRetryTime = req.maxRetryTimeMs ?? defaultRetryMaxTimeMs();
   const inTime = (wait: number) => Date.now() - started + wait <= maxRetryTime;
 
   for (let attempt = 0; ; attempt++) {
@@ -47,7 +49,7 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
     const canRetry = attempt < retries;
     let response: AxiosResponse;
     // the idle timeout resets on every byte: only the speed floor ends an answer that drips
-    const watch = watchAnswer(req.signal, DEFAULT_SPEED_LIMIT, DEFAULT_SPEED_TIME_MS);
+    const watch = watchAnswer(req.signal, speedLimit, speedTimeMs);
     try {
       ({ response } = await sendFollowingRedirects(
         {
@@ -68,13 +70,10 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
       watch.stop();
       if (req.signal?.aborted) throw cancelled(req.signal, 'request');
       if (watch.tripped) {
-        throw new UserError(
-          `the answer from ${urlOrigin(req.url)} stayed slower than ${DEFAULT_SPEED_LIMIT} bytes/s for ${DEFAULT_SPEED_TIME_MS / 1000} s`,
-          {
-            fix: 'try again later; on a slow link raise SREGISTRY_SPEED_TIME (seconds) or lower SREGISTRY_SPEED_LIMIT (bytes/s, 0 = no limit)',
-            code: 'ESLOW',
-          },
-        );
+        throw new UserError(`the answer from ${urlOrigin(req.url)} stayed slower than ${speedLimit} bytes/s for ${speedTimeMs / 1000} s`, {
+          fix: 'try again later; on a slow link raise SREGISTRY_SPEED_TIME (seconds) or lower SREGISTRY_SPEED_LIMIT (bytes/s, 0 = no limit)',
+          code: 'ESLOW',
+        });
       }
       if (isUserError(error)) throw error;
       if (/maxContentLength/.test(String((error as Error)?.message))) {

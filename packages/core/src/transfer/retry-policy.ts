@@ -1,7 +1,7 @@
 // The host's retry policy (host API 1.3.0): the downloads' attempts, time budget, retried statuses and waits,
 // handed to a backend that must repeat a whole step itself (an upload session core cannot resend for it).
 import type { RetryPolicy } from '../contracts/host';
-import { DEFAULT_RETRY_MAX_TIME_MS } from './http-client';
+import { defaultRetryMaxTimeMs } from './http-client';
 import { isTransientNetworkError } from './net-errors';
 import { backoffDelay, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
 import { isRetryableStatus } from './status-errors';
@@ -12,7 +12,7 @@ const RETRIES = 4;
 export function retryPolicy(): RetryPolicy {
   return Object.freeze<RetryPolicy>({
     retries: RETRIES,
-    maxTimeMs: DEFAULT_RETRY_MAX_TIME_MS,
+    maxTimeMs: defaultRetryMaxTimeMs(),
     retryableStatus: isRetryableStatus,
     transientError: (error, retrying = false) => isTransientNetworkError(error, retrying),
     delayMs: (retry, retryAfter) => {

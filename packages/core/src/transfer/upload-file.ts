@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream';
 import { isUserError, UserError } from '../errors';
-import { agents, checkUrl, DEFAULT_TIMEOUT_MS, outgoingHeaders, sendFollowingRedirects } from './http-client';
+import { agents, checkUrl, defaultTimeoutMs, outgoingHeaders, sendFollowingRedirects } from './http-client';
 import { errorBodyForDebug, toJsonResponse } from './json-body';
 import { networkError } from './net-errors';
 import { redactUrl } from './redact';
@@ -35,7 +35,7 @@ export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<J
     });
   }
   const total = end - start;
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
   const answerTimeoutMs = req.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   const method = req.method ?? 'PUT';
 

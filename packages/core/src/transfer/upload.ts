@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { isUserError, UserError } from '../errors';
 import { pauseAtBytes, pausePoint } from '../testing-hooks';
-import { agents, checkUrl, DEFAULT_TIMEOUT_MS, outgoingHeaders, sendFollowingRedirects } from './http-client';
+import { agents, checkUrl, defaultTimeoutMs, outgoingHeaders, sendFollowingRedirects } from './http-client';
 import { errorBodyForDebug, toJsonResponse } from './json-body';
 import { buildMultipart, FileChangedError } from './multipart';
 import { networkError } from './net-errors';
@@ -30,7 +30,7 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
 
   const body = buildMultipart(req.fields, req.file, size);
   const total = body.contentLength;
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
   const answerTimeoutMs = req.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   // Field values are never logged: SREGISTRY_EVENT carries the upload signature.
   req.debug?.(
