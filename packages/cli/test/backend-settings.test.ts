@@ -159,3 +159,18 @@ test('backend add --force over the token page’s "token" leaves one token, the 
   });
   await s.close();
 });
+
+test('backend ls masks a secret setting as *** in text as in --json', async () => {
+  const file = path.join(cli.home, 'masked.sregistry');
+  fs.writeFileSync(file, JSON.stringify({ registry: { SREGISTRY_REGISTRY_TOKEN: 'tok-5ecret-value', SREGISTRY_REGISTRY_USERNAME: 'u' } }), {
+    mode: 0o600,
+  });
+  const env = { SREGISTRY_CLIENT_SECRETS: file };
+  const text = await cli.run(['backend', 'ls', 'registry'], { env });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /"SREGISTRY_REGISTRY_TOKEN": "\*\*\*"/);
+  assert.doesNotMatch(text.stdout, /5ecret/);
+  const json = await cli.run(['backend', 'ls', 'registry', '--json'], { env });
+  assert.match(json.stdout, /"SREGISTRY_REGISTRY_TOKEN": "\*\*\*"/);
+  assert.doesNotMatch(json.stdout, /5ecret/);
+});

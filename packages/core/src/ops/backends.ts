@@ -15,7 +15,8 @@ const SECRET_KEY = /token|secret|password|key|credential/i;
 
 /** A setting's value as it may be shown: masked whole for a secret-looking key, else its credentials (a URL's password) masked. */
 function shownValue(key: string, value: unknown): unknown {
-  if (SECRET_KEY.test(key) && value) return '********';
+  // the mask every other output uses (README: credential-shaped parts masked as ***), --json included
+  if (SECRET_KEY.test(key) && value) return '***';
   return typeof value === 'string' ? printable(value, { max: 0 }) : value;
 }
 
