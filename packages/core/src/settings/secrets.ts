@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors';
 import { jsonErrorPlace } from '../text/json-error-position';
 import { CREDENTIAL_WORDS } from '../transfer/redact';
@@ -163,12 +164,44 @@ export class SecretsFile {
         this.data = undefined;
         const data = structuredClone(this.read());
         change(data);
-        await writeFileAtomic(this.file, `${JSON.stringify(data, null, 4)}\n`, 0o600);
+        this.refuseReadOnly();
+        await writeFileAtomic(this.file, `${JSON.stringify(data, null, 4)}\n`, 0o600).catch((error) => {
+          throw this.unwritable(error);
+        });
         this.data = data;
         return data;
       },
       `The secrets file ${this.file}`,
     );
+  }
+
+  /**
+   * A file the user made read-only (no write bit for anyone) stays as it is: the atomic rename would replace it
+   * with a new 0600 file and drop that protection without a word (root included, whom permissions do not stop).
+   */
+  private refuseReadOnly(): void {
+    const stat = fs.statSync(this.file, { throwIfNoEntry: false });
+    if (stat?.isFile() && (stat.mode & 0o222) === 0) {
+      throw new UserError(
+        `The secrets file ${this.file} is read-only (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}): nothing was changed`,
+        {
+          fix: `make it writable (chmod 600 ${this.file}) to change it, or point SREGISTRY_CLIENT_SECRETS at another file`,
+          code: 'EACCES',
+        },
+      );
+    }
+  }
+
+  /** A write refused by the folder (the new file is made beside the old one, then renamed over it). */
+  private unwritable(error: unknown): unknown {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return error;
+    const dir = path.dirname(this.file);
+    return new UserError(`The secrets file ${this.file} cannot be written: its folder ${dir} is not writable (${code})`, {
+      fix: `make ${dir} writable (the new file is written beside the old one), or point SREGISTRY_CLIENT_SECRETS at a file in a folder you can write to`,
+      code: code === 'EROFS' ? 'EROFS' : 'EACCES',
+      cause: error,
+    });
   }
 
   private broken(problem: string, fix?: string): UserError {

@@ -1,0 +1,98 @@
+// A secrets file the user protected, or one in a folder they cannot write: the command changes nothing and says
+// why in one line (not "unexpected failure"). Permissions bind only a user who is not root, so for the folder case
+// the CLI runs as `nobody` when the tests run as root.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { cleanEnv } from '@sregistry/testkit';
+import { BIN } from './helpers';
+
+function account(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** A home the other account can reach (the test runner's temp folder is closed to others). */
+function home(t: { after(fn: () => void): void }): { dir: string; env: Record<string, string> } {
+  const dir = fs.mkdtempSync('/tmp/sregistry-secrets-test-');
+  fs.chmodSync(dir, 0o755);
+  t.after(() => {
+    // a folder the test locked is opened again first, so that it can be removed
+    for (const name of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, name), 0o755);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const env = {
+    HOME: dir,
+    XDG_DATA_HOME: path.join(dir, '.local', 'share'),
+    XDG_CACHE_HOME: path.join(dir, '.cache'),
+    XDG_CONFIG_HOME: path.join(dir, '.config'),
+    SREGISTRY_DATABASE: path.join(dir, 'db'),
+    SREGISTRY_STORAGE: path.join(dir, 'storage'),
+  };
+  return { dir, env };
+}
+
+const CONTENT = `${JSON.stringify({ registry: { SREGISTRY_REGISTRY_USERNAME: 'kept' } }, null, 4)}\n`;
+
+test('a read-only (0444) secrets file is not replaced: one line, exit 1, the file and its mode as they were', (t) => {
+  const { dir, env } = home(t);
+  const file = path.join(dir, '.sregistry');
+  fs.writeFileSync(file, CONTENT);
+  fs.chmodSync(file, 0o444);
+  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub'], {
+    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(
+    r.stderr,
+    `ERROR The secrets file ${file} is read-only (mode 0444): nothing was changed; make it writable (chmod 600 ${file}) to change it, or point SREGISTRY_CLIENT_SECRETS at another file\n`,
+  );
+  assert.equal(fs.readFileSync(file, 'utf8'), CONTENT);
+  assert.equal(fs.statSync(file).mode & 0o777, 0o444);
+});
+
+test('a secrets file in a folder the user cannot write: EACCES naming the folder, not an internal error', (t) => {
+  const as = account();
+  const { dir, env } = home(t);
+  const folder = path.join(dir, 'locked');
+  fs.mkdirSync(folder);
+  const file = path.join(folder, 'secrets.json');
+  fs.writeFileSync(file, CONTENT, { mode: 0o644 });
+  if (as) for (const p of [dir, file]) fs.chownSync(p, as.uid, as.gid);
+  fs.chmodSync(folder, 0o555);
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub', '--json'], {
+    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
+    cwd: dir,
+    encoding: 'utf8',
+    ...(as ?? {}),
+  });
+  assert.equal(r.status, 1, r.stderr);
+  const { error } = JSON.parse(r.stdout);
+  assert.equal(error.code, 'EACCES');
+  assert.equal(error.message, `The secrets file ${file} cannot be written: its folder ${folder} is not writable (EACCES)`);
+  assert.equal(fs.readFileSync(file, 'utf8'), CONTENT);
+  assert.deepEqual(fs.readdirSync(folder), ['secrets.json'], 'no temp file left');
+  // no lock can be made there: the write fails at once instead of after the lock's ~12 s of retries
+  assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
+});
+
+test('a secrets file in folders that do not exist yet: made at once, without waiting on a lock', (t) => {
+  const { dir, env } = home(t);
+  const file = path.join(dir, 'new', 'deeper', 'secrets.json');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub'], {
+    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).SREGISTRY_CLIENT, 'hub');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
+});
