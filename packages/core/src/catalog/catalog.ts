@@ -35,10 +35,11 @@ import { isPlaceTaken, placeTaken } from '../storage/place';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
 import { pausePoint } from '../testing-hooks';
 import { redactUrl } from '../transfer/redact';
+import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
-import { sha256File } from './hash';
+import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -273,7 +274,7 @@ export class Catalog {
    */
   async move(record: ImageRecord, destPath: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record);
-    await requireOwnBytes(record, from, 'mv', this.storage.contains(from));
+    await requireOwnBytes(record, from, 'mv', this.storage.contains(from), options.signal);
     let to = path.resolve(destPath);
     const stat = await fs.stat(to).catch(() => undefined);
     // `dir/` names a folder, as for cp and mv: never a file called `dir`
@@ -319,7 +320,7 @@ export class Catalog {
    */
   async rename(record: ImageRecord, newName: ImageName, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record, 'Not found! Please pull it and then rename to the appropriate location.');
-    await requireOwnBytes(record, from, 'rename', this.storage.contains(from));
+    await requireOwnBytes(record, from, 'rename', this.storage.contains(from), options.signal);
     // a rename keeps the version (it names the bytes): another one asked for is refused, not dropped in silence
     if (newName.version && newName.version.toLowerCase() !== (record.version ?? '').toLowerCase()) {
       throw new UserError(`rename keeps the version: ${record.version ?? 'none'}, not ${newName.version}`, {
@@ -530,7 +531,13 @@ const OWN_DIGEST_VERSION = /^[0-9a-f]{64}$/;
  *     checked by size only, and other versions (a tag, a server's md5) are not hashes to check at all.
  * Images are gigabytes: inside storage nothing is read, outside only the add-written records are hashed.
  */
-async function requireOwnBytes(record: ImageRecord, file: string, op: 'rmi' | 'mv' | 'rename', inStorage: boolean): Promise<void> {
+async function requireOwnBytes(
+  record: ImageRecord,
+  file: string,
+  op: 'rmi' | 'mv' | 'rename',
+  inStorage: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   const size = record.metrics?.size;
   const knownSize = typeof size === 'number' && Number.isSafeInteger(size) ? size : undefined;
   let why: string | undefined;
@@ -538,7 +545,11 @@ async function requireOwnBytes(record: ImageRecord, file: string, op: 'rmi' | 'm
     const actual = (await fs.stat(file)).size;
     if (actual !== knownSize) why = `it is ${actual} bytes, the image was ${knownSize}`;
   } else if (!inStorage && record.version && OWN_DIGEST_VERSION.test(record.version)) {
-    if ((await sha256File(file)) !== record.version) why = "its SHA-256 is not the image's";
+    // Ctrl-C stops the read of gigabytes: nothing has changed yet
+    const digest = await fileDigests(file, ['sha256'], signal).catch((error) => {
+      throw signal?.aborted ? cancelled(signal, op) : error;
+    });
+    if (digest.sha256 !== record.version) why = "its SHA-256 is not the image's";
   }
   if (!why) return;
   const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}${record.version ? `@${record.version}` : ''}`;
