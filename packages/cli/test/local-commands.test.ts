@@ -402,3 +402,26 @@ test('a command from a plugin that is not installed is an install hint naming th
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^ERROR pul is not a sregistry command; did you mean "sregistry pull"\?/);
 });
+
+test('--json codes: add of a folder is EISDIR, an empty --name or new name EUSAGE (exit 2)', async () => {
+  const folder = path.join(cli.home, 'a-folder');
+  fs.mkdirSync(folder, { recursive: true });
+  const dir = await cli.run(['add', folder, '--name', 'a/b', '--json']);
+  assert.equal(dir.code, 1, dir.stderr);
+  assert.equal(JSON.parse(dir.stdout).error.code, 'EISDIR');
+  const file = path.join(cli.home, 'named.sif');
+  await sampleSif(file);
+  const empty = await cli.run(['add', file, '--name', '', '--json']);
+  assert.equal(empty.code, 2, empty.stderr);
+  assert.deepEqual(JSON.parse(empty.stdout).error, {
+    message: '--name is empty',
+    fix: 'give the image a name: --name collection/name[:tag][@version]',
+    code: 'EUSAGE',
+    exitCode: 2,
+  });
+  assert.ok(fs.existsSync(file), 'nothing was moved');
+  assert.equal((await cli.run(['add', file, '--name', 'empty/new-name:v1'])).code, 0);
+  const rename = await cli.run(['rename', 'empty/new-name:v1', '', '--json']);
+  assert.equal(rename.code, 2, rename.stderr);
+  assert.equal(JSON.parse(rename.stdout).error.code, 'EUSAGE');
+});

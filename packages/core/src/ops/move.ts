@@ -33,6 +33,7 @@ export async function renameImage(
   const catalog = await session.catalog('rename');
   const record = await findRecord(session, query, 'rename', catalog);
   const before = record.image;
+  if (newName.trim() === '') throw new UserError('the new name is empty', { fix: 'give collection/name[:tag]', code: 'EUSAGE' });
   const target = session.parseNewLocal(newName, 'the new name');
   const updated = await catalog.rename(record, target, options);
   session.out.result(`[rename] ${before ? path.basename(before) : query} => ${updated.image}`);
