@@ -359,6 +359,7 @@ export class Catalog {
       return { path: file, fileRemoved: false, fileMissing: Boolean(file) && !exists };
     }
     if (exists && !options.force) await requireOwnBytes(record, file, 'rmi', this.storage.contains(file));
+    if (exists) await requireDeletable(record, file);
     await this.journaled(
       { op: 'remove', id: record.id, file },
       () => this.finishRemove(record.id, file),
@@ -595,6 +596,26 @@ async function requireMovable(given: string, source: string): Promise<void> {
   if (!denied) return;
   const why = denied === 'EROFS' ? 'is on a read-only file system' : 'lies in a folder you cannot change';
   throw new UserError(`Cannot move ${given} into storage: it ${why}`, { fix: 'add it with --copy', code: knownCode(denied, 'EACCES') });
+}
+
+/**
+ * Deleting a file changes its folder, not the file: a folder the user may not change (another user's, a read-only
+ * file system) is named, with the operation, before anything is tried, instead of "permission denied writing
+ * <file>" from the unlink.
+ */
+async function requireDeletable(record: ImageRecord, file: string): Promise<void> {
+  const folder = path.dirname(file);
+  const denied = await fs.access(folder, fs.constants.W_OK).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+  if (!denied || denied === 'ENOENT') return;
+  const why = denied === 'EROFS' ? 'is on a read-only file system' : 'is not writable';
+  const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+  throw new UserError(`cannot delete ${file}: its folder ${folder} ${why}, and deleting a file changes its folder`, {
+    fix: `ask the folder's owner for write permission, or \`sregistry rm ${shellWord(uri)}\` drops the record and keeps the file`,
+    code: knownCode(denied, 'EACCES'),
+  });
 }
 
 /** The folders an undone placement made (`<collection>/<name>/`), while empty, up to the storage root. */
