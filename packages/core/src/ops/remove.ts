@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { announceLocal } from './announce';
 import { findRecord } from './find-record';
 import type { Session } from './session';
 
@@ -8,6 +9,7 @@ import type { Session } from './session';
  */
 export async function removeImage(session: Session, query: string, options: { deleteFile: boolean; force?: boolean }) {
   const purpose = options.deleteFile ? 'rmi' : 'rm';
+  announceLocal(session, query);
   const catalog = await session.catalog(purpose);
   const record = await findRecord(session, query, purpose, catalog, { oneVersion: true });
   const result = await catalog.remove(record, { deleteFile: options.deleteFile, force: options.force });
