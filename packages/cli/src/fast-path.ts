@@ -106,6 +106,7 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
       return stream.write(chunk);
     },
   });
+  core.warnUnknownLevel(process.env.MESSAGELEVEL);
   const output = new core.Output({
     level: core.levelFromEnv(process.env.MESSAGELEVEL),
     json,
@@ -146,6 +147,7 @@ async function runRemote(command: FastCommand, parsed: Parsed & { global: Set<st
   if (!plugins) return false;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const core = require('@sregistry/core/local') as LocalCore;
+  core.warnUnknownLevel(process.env.MESSAGELEVEL);
   const output = new core.Output({ level: core.levelFromEnv(process.env.MESSAGELEVEL), json, quiet });
   const refused: Parameters<LocalCore['discoverBackends']>[1] = [];
   const backends = new core.BackendRegistry(core.discoverBackends(plugins as Iterable<PluginLike>, refused), refused);

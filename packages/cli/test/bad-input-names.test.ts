@@ -95,7 +95,12 @@ const cases: BadCase[] = [
     args: ['add', 'good.sif', '--name', `a/b:v1@${'v'.repeat(300)}`, '--copy'],
     expect: /longer than 250/,
   },
-  { label: 'an empty --name', args: ['add', 'good.sif', '--name', '', '--copy'], expect: /the name is empty/ },
+  {
+    label: 'an empty --name',
+    args: ['add', 'good.sif', '--name', '', '--copy'],
+    exit: 2,
+    expect: /^ERROR --name is empty; give the image a name/,
+  },
   { label: 'an empty uri for get', args: ['get', ''], expect: /the name is empty/ },
   { label: 'an empty label key', args: ['labels', '-k', ''], exit: 2, expect: /--key is empty; give a label key, or leave --key out/ },
   { label: 'an empty uri for pull', args: ['pull', ''], expect: /the name is empty/ },
@@ -110,7 +115,7 @@ const cases: BadCase[] = [
     expect: /names a registry/,
   },
   { label: 'add of a missing file', args: ['add', 'missing.sif', '--name', 'a/b'], expect: /Cannot find missing\.sif; check the path/ },
-  { label: 'add of a folder', args: ['add', 'folder', '--name', 'a/b'], expect: /folder is not a file|is a folder/ },
+  { label: 'add of a folder', args: ['add', 'folder', '--name', 'a/b'], expect: /folder is a folder, not an image file/ },
   {
     label: 'add of an empty file',
     args: ['add', 'empty.sif', '--name', 'a/b', '--copy'],

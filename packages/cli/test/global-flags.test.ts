@@ -107,3 +107,22 @@ test('help <command> --json is asked as <command> --help --json; other help call
   assert.deepEqual(helpWithJsonAsFlag(['help', '-n', '--json']), ['help', '-n', '--json']);
   assert.deepEqual(helpWithJsonAsFlag(['pull', 'help', '--json']), ['pull', 'help', '--json']);
 });
+
+test('an unknown MESSAGELEVEL is warned about once, on the fast path and through oclif; QUIET still prints errors', async () => {
+  const warning =
+    /^WARNING MESSAGELEVEL=bogus is not a message level, INFO is used; set one of ABORT, .*QUIET, INFO.*DEBUG, or a number from -5 to 5$/;
+  for (const args of [['images'], ['images', '--json'], ['rm', 'no/such:image'], ['version']]) {
+    const r = await cli.run(args, { env: { MESSAGELEVEL: 'bogus' } });
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('WARNING MESSAGELEVEL'));
+    assert.equal(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(lines[0] ?? '', warning);
+  }
+  for (const level of ['QUIET', 'debug', '2', '']) {
+    const r = await cli.run(['images'], { env: { MESSAGELEVEL: level } });
+    assert.doesNotMatch(r.stderr, /MESSAGELEVEL/, level);
+  }
+  const quiet = await cli.run(['rm', 'no/such:image'], { env: { MESSAGELEVEL: 'QUIET' } });
+  assert.equal(quiet.code, 1);
+  assert.equal(quiet.stdout, '', 'no announce line, no result');
+  assert.match(quiet.stderr, /^ERROR image no\/such:image not found/);
+});

@@ -402,3 +402,47 @@ test('a command from a plugin that is not installed is an install hint naming th
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^ERROR pul is not a sregistry command; did you mean "sregistry pull"\?/);
 });
+
+test('--json codes: add of a folder is EISDIR, an empty --name or new name EUSAGE (exit 2)', async () => {
+  const folder = path.join(cli.home, 'a-folder');
+  fs.mkdirSync(folder, { recursive: true });
+  const dir = await cli.run(['add', folder, '--name', 'a/b', '--json']);
+  assert.equal(dir.code, 1, dir.stderr);
+  assert.equal(JSON.parse(dir.stdout).error.code, 'EISDIR');
+  const file = path.join(cli.home, 'named.sif');
+  await sampleSif(file);
+  const empty = await cli.run(['add', file, '--name', '', '--json']);
+  assert.equal(empty.code, 2, empty.stderr);
+  assert.deepEqual(JSON.parse(empty.stdout).error, {
+    message: '--name is empty',
+    fix: 'give the image a name: --name collection/name[:tag][@version]',
+    code: 'EUSAGE',
+    exitCode: 2,
+  });
+  assert.ok(fs.existsSync(file), 'nothing was moved');
+  assert.equal((await cli.run(['add', file, '--name', 'empty/new-name:v1'])).code, 0);
+  const rename = await cli.run(['rename', 'empty/new-name:v1', '', '--json']);
+  assert.equal(rename.code, 2, rename.stderr);
+  assert.equal(JSON.parse(rename.stdout).error.code, 'EUSAGE');
+});
+
+test('mv, rename, rm and rmi announce the client and database as the original did; not with --quiet or --json', async () => {
+  const file = path.join(cli.home, 'announced.sif');
+  await sampleSif(file);
+  assert.equal((await cli.run(['add', file, '--name', 'say/it:v1'])).code, 0);
+  const db = `[client|hub] [database|sqlite:///${path.join(cli.home, '.singularity', 'sregistry.db')}]`;
+  const mv = await cli.run(['mv', 'say/it:v1', path.join(cli.home, 'moved.sif')]);
+  assert.equal(mv.code, 0, mv.stderr);
+  assert.equal(mv.stdout.split('\n')[0], db);
+  assert.match(mv.stdout.split('\n')[1] ?? '', /^\[move\] /);
+  const quiet = await cli.run(['rename', 'say/it:v1', 'say/renamed:v1', '--quiet']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.match(quiet.stdout, /^\[rename\] /);
+  const json = await cli.run(['mv', 'say/renamed:v1', path.join(cli.home, 'again.sif'), '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).name, 'renamed', 'one JSON document, no announce line');
+  const other = await cli.run(['rm', 'say/renamed:v1'], { env: { SREGISTRY_CLIENT: 'registry' } });
+  assert.equal(other.code, 0, other.stderr);
+  assert.equal(other.stdout.split('\n')[0], db.replace('hub', 'registry'));
+  assert.match(other.stdout, /^\[rm\] /m);
+});

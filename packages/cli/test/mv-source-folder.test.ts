@@ -69,3 +69,33 @@ test('mv out of a folder the user cannot write names that folder; row and file a
   assert.deepEqual(fs.readdirSync(dest), [], 'nothing copied to the destination');
   assert.equal((await cli.run(['get', 'c/n:v1'])).stdout.trim(), image, 'the row is unchanged');
 });
+
+test('rmi of an image in a folder the user cannot write names the folder and the deletion; row and file are kept', async (t) => {
+  const as = account();
+  const cli = as ? inHome(fs.mkdtempSync('/tmp/sregistry-rmi-test-')) : cliInTempHome();
+  t.after(() => cli.cleanup());
+  await sampleSif(path.join(cli.home, 'a.sif'));
+  assert.equal((await cli.run(['add', '--copy', 'a.sif', '--name', 'c/n:v1'])).code, 0);
+  const image = (await cli.run(['get', 'c/n:v1'])).stdout.trim();
+  const folder = path.dirname(image);
+  if (as) {
+    for (const p of [cli.home, ...fs.readdirSync(cli.home, { recursive: true }).map((n) => path.join(cli.home, String(n)))]) {
+      fs.lchownSync(p, as.uid, as.gid);
+    }
+    fs.chownSync(folder, 0, 0);
+    fs.chmodSync(folder, 0o755);
+  } else {
+    fs.chmodSync(folder, 0o555);
+    t.after(() => fs.chmodSync(folder, 0o755));
+  }
+  const r = spawnSync(process.execPath, [BIN, 'rmi', 'c/n:v1'], { env: cleanEnv(cli.env), cwd: cli.home, encoding: 'utf8', ...(as ?? {}) });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^ERROR cannot delete ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: its folder .* is not writable, and deleting a file changes its folder; ask the folder's owner for write permission, or \`sregistry rm c/n:v1@[0-9a-f]{64}\` drops the record and keeps the file\n$`,
+    ),
+  );
+  assert.ok(fs.existsSync(image), 'the file stays');
+  assert.equal((await cli.run(['get', 'c/n:v1'])).stdout.trim(), image, 'the row is unchanged');
+});

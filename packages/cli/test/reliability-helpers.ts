@@ -114,9 +114,20 @@ export async function duringPause<T>(
  * Runs the CLI with a hold point armed (testing-hooks holdPoint: the process waits there, alive to its signals)
  * and sends it `signal` once it is there: Ctrl-C at a moment too short to hit by timing.
  */
-export async function signalAtPoint(sb: Sandbox, args: string[], point: string, signal: NodeJS.Signals, options: RunOptions = {}) {
+export async function signalAtPoint(
+  sb: Sandbox,
+  args: string[],
+  point: string,
+  signal: NodeJS.Signals,
+  options: RunOptions & { repeat?: number } = {},
+) {
   const { child, paused } = await runToPoint(sb, args, point, options);
   if (paused && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  // `repeat`: the impatient user's further Ctrl-Cs, a few milliseconds apart, while the command cleans up
+  for (let i = 0; paused && i < (options.repeat ?? 0); i++) {
+    await sleep(2);
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  }
   return { reached: paused, ...(await exited(child)) };
 }
 

@@ -128,6 +128,7 @@ export {
   verifyPulled,
   verifySelection,
   verifySif,
+  warnUnknownLevel,
   withVersion,
   writeFileAtomic,
 } from './internal';

@@ -18,7 +18,7 @@ export { errorJson, errorLine, isUserError } from './errors';
 export { reportFailure } from './ops/failure';
 export { Interrupt } from './ops/interrupt';
 export { Session } from './ops/session';
-export { levelFromEnv } from './output/levels';
+export { levelFromEnv, warnUnknownLevel } from './output/levels';
 export { Output } from './output/output';
 export { jsonText } from './output/untrusted';
 

@@ -35,10 +35,11 @@ import { isPlaceTaken, placeTaken } from '../storage/place';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
 import { pausePoint } from '../testing-hooks';
 import { redactUrl } from '../transfer/redact';
+import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
-import { sha256File } from './hash';
+import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -273,6 +274,7 @@ export class Catalog {
    */
   async move(record: ImageRecord, destPath: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record);
+    await requireOwnBytes(record, from, 'mv', this.storage.contains(from), options.signal);
     let to = path.resolve(destPath);
     const stat = await fs.stat(to).catch(() => undefined);
     // `dir/` names a folder, as for cp and mv: never a file called `dir`
@@ -318,6 +320,7 @@ export class Catalog {
    */
   async rename(record: ImageRecord, newName: ImageName, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
     const from = await this.existingImage(record, 'Not found! Please pull it and then rename to the appropriate location.');
+    await requireOwnBytes(record, from, 'rename', this.storage.contains(from), options.signal);
     // a rename keeps the version (it names the bytes): another one asked for is refused, not dropped in silence
     if (newName.version && newName.version.toLowerCase() !== (record.version ?? '').toLowerCase()) {
       throw new UserError(`rename keeps the version: ${record.version ?? 'none'}, not ${newName.version}`, {
@@ -344,14 +347,19 @@ export class Catalog {
     return this.relocate(record, from, to, changes, { signal: options.signal, replace: approved });
   }
 
-  /** `rm` (deleteFile false: the row goes, the file stays) and `rmi` (row and file). */
-  async remove(record: ImageRecord, options: { deleteFile: boolean }): Promise<CatalogRemoveResult> {
+  /**
+   * `rm` (deleteFile false: the row goes, the file stays) and `rmi` (row and file). rmi deletes only the record's
+   * bytes: another file now at its path is refused unless `force` (see requireOwnBytes).
+   */
+  async remove(record: ImageRecord, options: { deleteFile: boolean; force?: boolean }): Promise<CatalogRemoveResult> {
     const file = record.image;
     const exists = file ? await isFile(file) : false;
     if (!options.deleteFile || !file) {
       await this.database.remove(record.id);
       return { path: file, fileRemoved: false, fileMissing: Boolean(file) && !exists };
     }
+    if (exists && !options.force) await requireOwnBytes(record, file, 'rmi', this.storage.contains(file));
+    if (exists) await requireDeletable(record, file);
     await this.journaled(
       { op: 'remove', id: record.id, file },
       () => this.finishRemove(record.id, file),
@@ -507,6 +515,53 @@ export class Catalog {
   }
 }
 
+/** A version that is the file's own SHA-256 by construction: the bare 64 hex digits `add` writes or checks. */
+const OWN_DIGEST_VERSION = /^[0-9a-f]{64}$/;
+
+/**
+ * rmi, mv and rename act on the file at the record's path: if the user has since put another file there (a new
+ * build written over a path `mv` gave the image), deleting or moving it would lose their work. Refused, with the
+ * file and the row as they were, when the file is plainly not the record's bytes. What is checked, and why:
+ *   - the size, when the record knows it (a pull's metrics.size; sign keeps it current): one stat, done everywhere;
+ *   - the SHA-256, when the size does not settle it, only for a file outside the storage folder (the catalogue
+ *     writes the storage folder; users write their own folders, where `mv` puts images) and only for a bare
+ *     64-hex version in a record without metrics.size, i.e. one `add` wrote: there the version is the file's
+ *     SHA-256, computed or checked by add, and sign gives the signed file its new SHA-256. A pull's version may
+ *     name the download rather than the stored bytes (`--gunzip` keeps an oras or library digest; library's
+ *     `sha256.<hex>` stays as is through sign; Singularity Hub's md5 is the compressed build's), so a pulled file is
+ *     checked by size only, and other versions (a tag, a server's md5) are not hashes to check at all.
+ * Images are gigabytes: inside storage nothing is read, outside only the add-written records are hashed.
+ */
+async function requireOwnBytes(
+  record: ImageRecord,
+  file: string,
+  op: 'rmi' | 'mv' | 'rename',
+  inStorage: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
+  const size = record.metrics?.size;
+  const knownSize = typeof size === 'number' && Number.isSafeInteger(size) ? size : undefined;
+  let why: string | undefined;
+  if (knownSize !== undefined) {
+    const actual = (await fs.stat(file)).size;
+    if (actual !== knownSize) why = `it is ${actual} bytes, the image was ${knownSize}`;
+  } else if (!inStorage && record.version && OWN_DIGEST_VERSION.test(record.version)) {
+    // Ctrl-C stops the read of gigabytes: nothing has changed yet
+    const digest = await fileDigests(file, ['sha256'], signal).catch((error) => {
+      throw signal?.aborted ? cancelled(signal, op) : error;
+    });
+    if (digest.sha256 !== record.version) why = "its SHA-256 is not the image's";
+  }
+  if (!why) return;
+  const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}${record.version ? `@${record.version}` : ''}`;
+  throw new UserError(`${file} is no longer the image ${uri} (${why}): ${op} left it alone`, {
+    fix:
+      `\`sregistry rm ${shellWord(uri)}\` drops the record and keeps the file` +
+      (op === 'rmi' ? ', `rmi --force` deletes the file anyway' : '; add the file again to catalogue it'),
+    code: 'EFILEREPLACED',
+  });
+}
+
 /** The parsed-name fields the original stores as metrics (its inspect output shows exactly these). */
 function nameMetrics(name: ImageName): Record<string, unknown> {
   return {
@@ -541,6 +596,26 @@ async function requireMovable(given: string, source: string): Promise<void> {
   if (!denied) return;
   const why = denied === 'EROFS' ? 'is on a read-only file system' : 'lies in a folder you cannot change';
   throw new UserError(`Cannot move ${given} into storage: it ${why}`, { fix: 'add it with --copy', code: knownCode(denied, 'EACCES') });
+}
+
+/**
+ * Deleting a file changes its folder, not the file: a folder the user may not change (another user's, a read-only
+ * file system) is named, with the operation, before anything is tried, instead of "permission denied writing
+ * <file>" from the unlink.
+ */
+async function requireDeletable(record: ImageRecord, file: string): Promise<void> {
+  const folder = path.dirname(file);
+  const denied = await fs.access(folder, fs.constants.W_OK).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+  if (!denied || denied === 'ENOENT') return;
+  const why = denied === 'EROFS' ? 'is on a read-only file system' : 'is not writable';
+  const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+  throw new UserError(`cannot delete ${file}: its folder ${folder} ${why}, and deleting a file changes its folder`, {
+    fix: `ask the folder's owner for write permission, or \`sregistry rm ${shellWord(uri)}\` drops the record and keeps the file`,
+    code: knownCode(denied, 'EACCES'),
+  });
 }
 
 /** The folders an undone placement made (`<collection>/<name>/`), while empty, up to the storage root. */

@@ -6,7 +6,7 @@ import { errorJson, isUserError } from '../errors';
 import { reportFailure } from '../ops/failure';
 import { Interrupt } from '../ops/interrupt';
 import { Session } from '../ops/session';
-import { LEVELS, levelFromEnv } from '../output/levels';
+import { LEVELS, levelFromEnv, warnUnknownLevel } from '../output/levels';
 import { Output } from '../output/output';
 import { nearest } from '../output/suggest';
 import { jsonText, printable } from '../output/untrusted';
@@ -37,6 +37,7 @@ export abstract class SregistryCommand extends Command {
     const before = this.argv.includes('--') ? this.argv.slice(0, this.argv.indexOf('--')) : this.argv;
     const debug = before.includes('--debug');
     const quiet = before.includes('--quiet') || before.includes('-q');
+    if (!debug) warnUnknownLevel(process.env.MESSAGELEVEL);
     const output = new Output({
       level: debug ? LEVELS.DEBUG : levelFromEnv(process.env.MESSAGELEVEL),
       json: this.jsonEnabled(),

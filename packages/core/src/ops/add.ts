@@ -23,6 +23,10 @@ const DIGEST_VERSION = /^(?:sha256[.:])?([0-9a-fA-F]{64})$/;
 
 /** `add <file> --name <uri> [--copy]`: catalogues a local image (client-spec §2.7, §5.2). */
 export async function addImage(session: Session, options: AddOptions): Promise<ImageRecordJson & { created: boolean }> {
+  // an empty flag value (an unset variable) is a usage error, as errors.md files it, not a name that cannot parse
+  if (options.name.trim() === '') {
+    throw new UserError('--name is empty', { fix: 'give the image a name: --name collection/name[:tag][@version]', code: 'EUSAGE' });
+  }
   const file = path.resolve(options.file);
   let stat: fs.Stats;
   try {
@@ -30,7 +34,14 @@ export async function addImage(session: Session, options: AddOptions): Promise<I
   } catch {
     throw new UserError(`Cannot find ${options.file}`, { fix: 'check the path of the image file', code: 'ENOFILE' });
   }
-  if (!stat.isFile()) throw new UserError(`${options.file} is not a file`, { fix: 'give the path of an image file (a SIF)' });
+  if (stat.isDirectory()) {
+    throw new UserError(`${options.file} is a folder, not an image file`, {
+      fix: 'give the path of an image file (a SIF)',
+      code: 'EISDIR',
+    });
+  }
+  if (!stat.isFile())
+    throw new UserError(`${options.file} is not a file`, { fix: 'give the path of an image file (a SIF)', code: 'ENOTFILE' });
   const name = session.parseNewLocal(options.name, '--name');
   await checkImageFile(session, file, options.file, 'adding');
   // a version shaped like a digest is read as one (by people and by `get …@<digest>`): it must be the file's

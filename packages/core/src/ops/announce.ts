@@ -20,3 +20,12 @@ export function announce(session: Session, active: ActiveBackend): void {
   session.out.info(line);
   if (detail) session.out.debug(detail);
 }
+
+/**
+ * The same line for the local commands the original announced too, `mv`, `rename` and `rm` (client-spec §2.8-2.10;
+ * `rmi` is our half of the original's `rm`): the backend is named as selected, never loaded, since they do not use
+ * it. Hidden by --quiet and --json, as every announce line.
+ */
+export function announceLocal(session: Session, uri?: string): void {
+  session.out.info(`[client|${session.selection(uri).name}] [database|${session.databaseUrl}]`);
+}

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { announceLocal } from './announce';
 import { findRecord } from './find-record';
 import type { Session } from './session';
 
@@ -6,11 +7,12 @@ import type { Session } from './session';
  * `rm` removes the record and keeps the file (saying where it is); `rmi` removes both (catalog.remove: the file
  * first, under an intent that recovery finishes). Of several versions of a name, the version must be given.
  */
-export async function removeImage(session: Session, query: string, options: { deleteFile: boolean }) {
+export async function removeImage(session: Session, query: string, options: { deleteFile: boolean; force?: boolean }) {
   const purpose = options.deleteFile ? 'rmi' : 'rm';
+  announceLocal(session, query);
   const catalog = await session.catalog(purpose);
   const record = await findRecord(session, query, purpose, catalog, { oneVersion: true });
-  const result = await catalog.remove(record, { deleteFile: options.deleteFile });
+  const result = await catalog.remove(record, { deleteFile: options.deleteFile, force: options.force });
   const uri = record.uri ?? query;
   session.out.result(`[${purpose}] ${uri}`);
   // rmi found no file to remove; rm has none to keep

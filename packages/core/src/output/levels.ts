@@ -1,3 +1,5 @@
+import { printable } from './untrusted';
+
 /** The original's message levels (client-spec §1.1); a message shows when its level ≤ the configured one. */
 export const LEVELS = {
   ABORT: -5,
@@ -18,9 +20,32 @@ export type LevelName = keyof typeof LEVELS;
 
 /** MESSAGELEVEL accepts a level name or a number; anything else keeps the default (INFO). */
 export function levelFromEnv(value: string | undefined): number {
+  return parseLevel(value) ?? LEVELS.INFO;
+}
+
+function parseLevel(value: string | undefined): number | undefined {
   if (!value) return LEVELS.INFO;
   const upper = value.trim().toUpperCase();
   if (upper in LEVELS) return LEVELS[upper as LevelName];
   const n = Number(upper);
-  return Number.isInteger(n) ? n : LEVELS.INFO;
+  return upper !== '' && Number.isInteger(n) ? n : undefined;
+}
+
+// once per process, even when the CLI's fast path and then oclif both read it (they may load separate bundles)
+const WARNED = Symbol.for('sregistry.messagelevel-warned');
+
+/**
+ * A MESSAGELEVEL that is no level is said once on stderr, naming the accepted values, instead of being taken as
+ * INFO in silence (a typo such as `MESSAGELEVEL=quite` would otherwise look like a broken setting). For the CLI; a
+ * library's Session reads the variable without printing.
+ */
+export function warnUnknownLevel(value: string | undefined, stderr: Pick<NodeJS.WriteStream, 'write'> = process.stderr): void {
+  if (parseLevel(value) !== undefined) return;
+  const state = globalThis as { [WARNED]?: boolean };
+  if (state[WARNED]) return;
+  state[WARNED] = true;
+  stderr.write(
+    `WARNING MESSAGELEVEL=${printable(String(value), { max: 40 })} is not a message level, INFO is used; ` +
+      `set one of ${Object.keys(LEVELS).join(', ')}, or a number from ${LEVELS.ABORT} to ${LEVELS.DEBUG}\n`,
+  );
 }

@@ -44,9 +44,18 @@ export async function fileSystemProblem(error: unknown): Promise<unknown> {
         'free some space, or use a folder on another disk (SREGISTRY_STORAGE for the catalogue)',
       );
     case 'EROFS':
+      if (DELETE_SYSCALLS.has(e.syscall))
+        return make(`cannot delete ${where}: it is on a read-only file system`, 'leave it, or remount its file system writable');
       return make(`${where} is on a read-only file system`, 'use a writable folder (SREGISTRY_STORAGE for the catalogue)');
     case 'EACCES':
     case 'EPERM':
+      // deleting needs write permission on the folder, not on the file
+      if (DELETE_SYSCALLS.has(e.syscall) && where) {
+        return make(
+          `permission denied deleting ${where}: its folder ${path.dirname(where)} is not writable`,
+          "ask the folder's owner for write permission",
+        );
+      }
       return make(
         `permission denied writing ${where}`,
         'fix the permissions, or use a folder you can write to (SREGISTRY_STORAGE for the catalogue)',
@@ -61,6 +70,7 @@ export async function fileSystemProblem(error: unknown): Promise<unknown> {
   }
 }
 
+const DELETE_SYSCALLS = new Set(['unlink', 'rmdir', 'rm']);
 const WRITE_SYSCALLS = new Set(['open', 'copyfile', 'rename', 'unlink', 'mkdir', 'write', 'fsync', 'link', 'symlink', 'ftruncate']);
 
 /** The nearest existing path at or above `target`, and why nothing can be created below it. */

@@ -19,19 +19,21 @@ import { discardTemp, noteTemp, releaseTemp, removeStaleTempsBeside, tempBeside 
 export async function placeFile(
   source: string,
   dest: string,
-  options: { copy?: boolean; ledger?: string; signal?: AbortSignal; noClobber?: boolean } = {},
+  options: { copy?: boolean; ledger?: string; signal?: AbortSignal; noClobber?: boolean; inStorage?: boolean } = {},
 ): Promise<void> {
   const from = path.resolve(source);
   const to = path.resolve(dest);
   const dir = path.dirname(to);
   const signal = options.signal;
+  // what a Ctrl-C gives up, named by where the file was going (`mv` takes it out of storage)
+  const what = options.inStorage === false ? `copy to ${dir}` : 'copy into storage';
   await fs.mkdir(dir, { recursive: true });
   if (from === to) return;
 
   if (!options.copy) {
-    await untilAborted(syncFile(from), signal);
+    await untilAborted(syncFile(from), signal, what);
     pausePoint('place-before-rename');
-    stopIfAborted(signal);
+    stopIfAborted(signal, what);
     try {
       await putInPlace(from, to, options.noClobber);
       pausePoint('place-after-rename');
@@ -54,16 +56,23 @@ export async function placeFile(
     await untilAborted(
       holdPoint('place-copy-in-progress').then(() => fs.copyFile(from, tmp, constants.COPYFILE_EXCL)),
       signal,
+      what,
     );
-    await untilAborted(syncFile(tmp), signal);
+    await untilAborted(
+      holdPoint('place-copy-sync-in-progress').then(() => syncFile(tmp)),
+      signal,
+      what,
+    );
     pausePoint('place-copy-temp-written');
-    stopIfAborted(signal);
+    stopIfAborted(signal, what);
     await putInPlace(tmp, to, options.noClobber);
   } catch (error) {
     await discardTemp(options.ledger, tmp);
     throw error;
   }
   await releaseTemp(options.ledger, tmp);
+  // a Ctrl-C from here on comes too late to give the copy up: the place (and the command's change) is finished
+  await holdPoint('place-copy-placed-held', signal);
   await syncDir(dir);
   pausePoint('place-copy-after-rename');
   if (!options.copy) {
@@ -113,19 +122,19 @@ async function putInPlace(from: string, to: string, noClobber: boolean | undefin
 }
 
 /** `work`, or ECANCELLED as soon as `signal` aborts (the work itself goes on unwatched). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
   if (!signal) return work;
-  stopIfAborted(signal);
+  stopIfAborted(signal, what);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cancelled(signal, 'copy into storage'));
+    const onAbort = () => reject(cancelled(signal, what));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
 /** The last moment to give up: before the rename that makes `dest` appear. */
-function stopIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw cancelled(signal, 'copy into storage');
+function stopIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw cancelled(signal, what);
 }
 
 async function syncFile(file: string): Promise<void> {

@@ -47,7 +47,7 @@ export function createStorage(root: string): FileStorage {
     },
 
     place(source: string, dest: string, options?: { copy?: boolean; signal?: AbortSignal; noClobber?: boolean }): Promise<void> {
-      return placeFile(source, dest, { ...options, ledger: tempDir });
+      return placeFile(source, dest, { ...options, ledger: tempDir, inStorage: isInside(absRoot, path.resolve(dest)) });
     },
 
     cleanTemp(maxAgeMs = DEFAULT_TEMP_MAX_AGE_MS, options: { fullSweep?: boolean } = {}): Promise<number> {
