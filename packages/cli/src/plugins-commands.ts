@@ -69,6 +69,9 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
     // or request to show
     override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
       if (error instanceof Errors.ExitError) throw error;
+      // a progress line still running holds back everything written meanwhile (oclif's action buffers stdout and
+      // stderr), and the process would end with the error unprinted
+      if (ux.action.running) ux.action.stop('failed');
       const failure = describe(error, { ctor: this.ctor, id: this.id, bin: this.config.bin });
       if (this.jsonEnabled()) {
         process.exitCode = failure.exitCode;

@@ -6,7 +6,8 @@ import { errorJson, errorLine, jsonErrorPlace, jsonText, printable, UserError } 
 /**
  * `plugins install` and `plugins link` given a folder, checked before @oclif/plugin-plugins sees it: install turns a
  * path into a GitHub URL (the folder's name goes out to github.com, and the command hangs until npm gives up), and
- * link of a folder without a readable package.json prints oclif's internal state over several lines. Each is one
+ * link of a folder without a readable package.json prints oclif's internal state over several lines (and one whose
+ * package.json has no "oclif" section fails without a word). Each is one
  * line with the fix instead.
  */
 const hook: Hook.Init = async function ({ id, argv }) {
@@ -58,6 +59,15 @@ function linkProblem(folder: string | undefined): UserError | undefined {
   if (place !== undefined || text.trim() === '') {
     return new UserError(`${printable(file)} is not valid JSON${place ? ` (${place})` : ''}`, {
       fix: 'fix it, then link the folder again',
+      code: 'EPLUGIN',
+    });
+  }
+  // plugin-plugins refuses such a folder with an error it prints only after its progress line (nothing at all under
+  // --json), so the refusal is made here
+  const pjson = JSON.parse(text) as unknown;
+  if (pjson === null || typeof pjson !== 'object' || Array.isArray(pjson) || !('oclif' in pjson)) {
+    return new UserError(`${shown} is not an sregistry plugin (${printable(file)} has no "oclif" section)`, {
+      fix: 'a plugin folder holds a package.json with an "oclif" section (see docs/writing-a-backend.md)',
       code: 'EPLUGIN',
     });
   }
