@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Hook } from '@oclif/core';
 import { errorJson, errorLine, jsonErrorPlace, jsonText, printable, UserError } from '@sregistry/core';
+import { rememberPluginsInvocation } from '../plugins-invocation';
 
 /**
  * `plugins install` and `plugins link` given a folder, checked before @oclif/plugin-plugins sees it: install turns a
@@ -11,6 +12,7 @@ import { errorJson, errorLine, jsonErrorPlace, jsonText, printable, UserError } 
  * line with the fix instead.
  */
 const hook: Hook.Init = async function ({ id, argv }) {
+  rememberPluginsInvocation(id);
   if (id !== 'plugins:install' && id !== 'plugins:link') return;
   const words = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
   const positionals = words.filter((w) => !w.startsWith('-'));
