@@ -86,15 +86,27 @@ describe('PostgreSQL URLs', () => {
 
   test('bad URLs are refused in one line without the password', () => {
     const cases = [
-      ['postgresql://alice:pw-secret@db:0/team', /^SREGISTRY_DATABASE postgresql:\/\/alice@db:0: port 0 is not a port number/],
-      ['postgresql://alice:pw-secret@db:99999/team', /not a valid PostgreSQL URL/],
-      ['postgresql://alice:pw-secret@db/team?sslmode=sometimes', /sslmode=sometimes is not one of libpq's modes/],
+      ['postgresql://alice:pw-secret@db:0/team', /^SREGISTRY_DATABASE postgresql:\/\/alice@db:0\/team: port 0 is not a port number/],
+      [
+        'postgresql://alice:pw-secret@db:99999/team',
+        /^SREGISTRY_DATABASE is not a valid PostgreSQL URL \(port 99999 is not a port number from 1 to 65535\)$/,
+      ],
+      [
+        'postgresql://alice:pw-secret@db/team?sslmode=sometimes',
+        /^SREGISTRY_DATABASE postgresql:\/\/alice@db\/team: sslmode=sometimes is not one of libpq's modes$/,
+      ],
       ['postgresql://alice:pw-secret@db/team/extra', /more than one path segment/],
-      ['postgresql://alice:pw-secret@[db/team', /not a valid PostgreSQL URL/],
+      [
+        'postgresql://alice:pw-secret@[db/team',
+        /^SREGISTRY_DATABASE is not a valid PostgreSQL URL \(the \[ of an IPv6 host is not closed\)$/,
+      ],
+      ['postgresql://[::1', /^SREGISTRY_DATABASE is not a valid PostgreSQL URL \(the \[ of an IPv6 host is not closed\)$/],
     ] as const;
     for (const [value, expected] of cases) {
       const r = refusal(() => parseDatabaseLocation(value, ENV));
       assert.match(r.message, expected);
+      // brackets in the fix balance (the form with [:password] lost ":password]" to the output's redaction)
+      assert.equal((r.fix ?? '').split('[').length, (r.fix ?? '').split(']').length, r.fix);
       assert.equal(r.code, 'EDBURL');
       assert.doesNotMatch(`${r.message} ${r.fix}`, /pw-secret/);
       assert.doesNotMatch(r.message, /\n/);
@@ -121,6 +133,11 @@ describe('other URLs', () => {
   test("sqlite:/// (the original's announce form) points to its folder", () => {
     const r = refusal(() => parseDatabaseLocation('sqlite:////home/u/.singularity/sregistry.db', ENV));
     assert.equal(r.fix, 'set SREGISTRY_DATABASE=/home/u/.singularity');
+    assert.equal(r.message, 'SREGISTRY_DATABASE takes the folder of the SQLite catalogue, not a sqlite:// URL');
+    // a file of another name is not what a folder would give: the fix says how the file is named
+    const other = refusal(() => parseDatabaseLocation('sqlite:///tmp/x.db', ENV));
+    assert.match(other.fix ?? '', /always named sregistry\.db \(\/tmp for \/tmp\/sregistry\.db\)$/);
+    assert.equal(refusal(() => parseDatabaseLocation('sqlite:///tmp/sregistry.db', ENV)).fix, 'set SREGISTRY_DATABASE=/tmp');
   });
 });
 
