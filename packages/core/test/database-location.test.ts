@@ -3,11 +3,12 @@
 // in what is printed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import util from 'node:util';
-import { looksLikeUrl, parseDatabaseLocation, passwordFromFile } from '../src/catalog/location';
+import { libpqDefaultHost, looksLikeUrl, parseDatabaseLocation, passwordFromFile } from '../src/catalog/location';
 import { isUserError } from '../src/errors';
 import { Session } from '../src/ops/session';
 
@@ -209,5 +210,27 @@ describe('the session', () => {
       (error: Error) => isUserError(error) && error.code === 'EDBURL' && !/pw-secret/.test(error.message),
     );
     assert.throws(() => bad.databaseUrl, /mysql: URL/);
+  });
+});
+
+describe('no host in the URL', () => {
+  test("PGHOST, else the folder of the server's Unix socket as libpq finds it, else localhost", async () => {
+    assert.equal(
+      (parseDatabaseLocation('postgresql:///team', { ...ENV, PGHOST: 'db.example.org' }) as { host: string }).host,
+      'db.example.org',
+    );
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-socket-'));
+    const [none, plain, live] = ['none', 'plain', 'live'].map((name) => path.join(base, name));
+    for (const dir of [none, plain, live]) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(plain, '.s.PGSQL.5432'), '');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(live, '.s.PGSQL.5432'), resolve));
+    try {
+      assert.equal(libpqDefaultHost(5432, [none, plain, live]), live, 'a socket, not a plain file of its name');
+      assert.equal(libpqDefaultHost(5433, [none, plain, live]), 'localhost', 'no socket for that port');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });

@@ -130,10 +130,10 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
   };
   const user = params.get('user') || decode(url.username) || env.PGUSER || osUser();
   // a Unix socket folder comes as ?host=/path (or an encoded first part), as libpq and pg take it
-  const host = params.get('host') || decode(url.hostname.replace(/^\[(.+)\]$/, '$1')) || env.PGHOST || 'localhost';
   const portText = params.get('port') || url.port || env.PGPORT || '5432';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) bad(`port ${portText} is not a port number`, 'use a port from 1 to 65535');
+  const host = params.get('host') || decode(url.hostname.replace(/^\[(.+)\]$/, '$1')) || env.PGHOST || libpqDefaultHost(port);
   const database = decode(url.pathname.replace(/^\//, '')) || params.get('dbname') || env.PGDATABASE || user;
   if (database.includes('/')) bad('names more than one path segment', 'the path is the database name: postgresql://user@host:port/db');
   const sslmodeText = params.get('sslmode') ?? undefined;
@@ -152,7 +152,8 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
     if (fromUrl) resolved = { password: fromUrl, source: 'url' };
     else if (env.PGPASSWORD !== undefined && env.PGPASSWORD !== '') resolved = { password: env.PGPASSWORD, source: 'PGPASSWORD' };
     else {
-      const found = passwordFromFile({ host, port, database, user }, env);
+      // libpq matches a Unix-socket connection against the password file's "localhost" lines
+      const found = passwordFromFile({ host: host.startsWith('/') ? 'localhost' : host, port, database, user }, env);
       rememberSecret(found.password);
       resolved = { password: found.password, source: found.password ? 'password file' : undefined, warning: found.warning };
     }
@@ -177,6 +178,25 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
     [util.inspect.custom]: { value: () => `PostgresLocation(${redacted})`, enumerable: false },
   });
   return location;
+}
+
+/** Where libpq looks for the server's Unix socket when no host is given (Debian's folder, then upstream's). */
+export const SOCKET_DIRS = ['/var/run/postgresql', '/tmp'];
+
+/**
+ * The host of a URL without one (`postgresql:///db`) and no PGHOST: libpq connects to the server's Unix socket,
+ * so the folder of the first `.s.PGSQL.<port>` found is used; without one, TCP to localhost (libpq would fail
+ * on the missing socket).
+ */
+export function libpqDefaultHost(port: number, dirs: readonly string[] = SOCKET_DIRS): string {
+  for (const dir of dirs) {
+    try {
+      if (fs.statSync(path.join(dir, `.s.PGSQL.${port}`)).isSocket()) return dir;
+    } catch {
+      // no socket there
+    }
+  }
+  return 'localhost';
 }
 
 /**
