@@ -42,8 +42,8 @@ if (asksForVersion(args)) {
     require('../dist/unfit-plugins').skipUnfitPluginCommands(require('@oclif/core'));
     // a plugin command whose file throws stays listed, without oclif's warning (src/broken-plugin-commands.ts)
     require('../dist/broken-plugin-commands').keepBrokenPluginCommands(require('@oclif/core'));
-    // a linked plugin whose folder is gone: one line naming it (src/missing-linked-plugins.ts)
-    require('../dist/missing-linked-plugins').reportMissingLinkedPlugins(require('@oclif/core'));
+    // a linked plugin whose folder is gone: one line naming it, unless this unlinks it (src/missing-linked-plugins.ts)
+    require('../dist/missing-linked-plugins').reportMissingLinkedPlugins(require('@oclif/core'), args);
     // Linked plugins run from their built dist/ like installed ones: oclif's default would load tsx and
     // transpile their TypeScript sources on every command (~0.4 s and ~50 MB each time).
     globalThis.oclif = { ...(globalThis.oclif ?? {}), enableAutoTranspile: false };

@@ -12,17 +12,33 @@ interface OclifConfig {
   warn(error: unknown, scope?: string): void;
 }
 
-export function reportMissingLinkedPlugins(oclif: { Config: { prototype: unknown } }): void {
+export function reportMissingLinkedPlugins(oclif: { Config: { prototype: unknown } }, args: string[] = []): void {
   const proto = oclif.Config.prototype as OclifConfig;
   if (typeof proto.warn !== 'function') return;
   const warn = proto.warn;
+  const removing = pluginsBeingRemoved(args);
   proto.warn = function (this: OclifConfig, error: unknown, scope?: string) {
     const missing = missingLink(this, error);
     if (!missing) return warn.call(this, error, scope);
+    // the command is the one the warning would tell the user to run
+    if (removing.has(missing.name) || removing.has(path.resolve(missing.root))) return;
     process.stderr.write(
       `WARNING the linked plugin ${missing.name} (${missing.root}) no longer exists; run: ${this.bin} plugins unlink ${missing.name}\n`,
     );
   };
+}
+
+/**
+ * The plugins that `plugins unlink|uninstall|remove …` removes, by name and by folder (plugin-plugins takes
+ * either); none for any other command.
+ */
+function pluginsBeingRemoved(args: string[]): Set<string> {
+  const words = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).filter((w) => !w.startsWith('-'));
+  const [first, second] = words;
+  const command = first === 'plugins' ? second : first?.startsWith('plugins:') ? first.slice('plugins:'.length) : undefined;
+  if (command !== 'unlink' && command !== 'uninstall' && command !== 'remove') return new Set();
+  const names = words.slice(first === 'plugins' ? 2 : 1);
+  return new Set([...names, ...names.map((name) => path.resolve(name))]);
 }
 
 /** The link entry whose folder's package.json the error says is missing, if it is one. */

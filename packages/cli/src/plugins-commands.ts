@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { type Command, Errors, type Interfaces, ux } from '@oclif/core';
 import { type ErrorCode, errorJson, isUserError, jsonText, printable } from '@sregistry/core';
 import { parseErrorLine, SregistryCommand, usageFailure } from '@sregistry/core/command';
+import { invokedId } from './plugins-invocation';
 
 type FlagOutput = { [name: string]: unknown };
 type ArgOutput = { [name: string]: unknown };
@@ -62,14 +63,19 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
     // under --json every command prints one document; link, unlink, uninstall and the like return nothing
     override async run(): Promise<unknown> {
       const result = await super.run();
-      return result === undefined && this.jsonEnabled() ? { command: this.id?.replaceAll(':', ' '), done: true } : result;
+      if (result !== undefined || !this.jsonEnabled()) return result;
+      // as typed: `plugins unlink` is not reported as `plugins uninstall`
+      return { command: invokedId(this.id, this.ctor.aliases)?.replaceAll(':', ' '), done: true };
     }
 
     // --quiet and --debug are accepted and change nothing here: these commands have no announce line, progress bar
     // or request to show
     override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
       if (error instanceof Errors.ExitError) throw error;
-      const failure = describe(error, { ctor: this.ctor, id: this.id, bin: this.config.bin });
+      // a progress line still running holds back everything written meanwhile (oclif's action buffers stdout and
+      // stderr), and the process would end with the error unprinted
+      if (ux.action.running) ux.action.stop('failed');
+      const failure = describe(error, { ctor: this.ctor, id: invokedId(this.id, this.ctor.aliases), bin: this.config.bin });
       if (this.jsonEnabled()) {
         process.exitCode = failure.exitCode;
         const parts = failure.code === 'EUSAGE' ? usageFailure(failure.message) : failure;

@@ -157,7 +157,13 @@ describe('broken plugins', { timeout: 300_000 }, () => {
       const r = await other.run(['images']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, `WARNING the linked plugin p-gone (${dir}) no longer exists; run: sregistry plugins unlink p-gone\n`);
-      assert.equal((await other.run(['plugins', 'unlink', 'p-gone'])).code, 0);
+      // the command the warning names does not print it, and reports itself by the name it was given
+      const unlink = await other.run(['plugins', 'unlink', 'p-gone', '--json']);
+      assert.deepEqual(
+        { code: unlink.code, json: JSON.parse(unlink.stdout) },
+        { code: 0, json: { command: 'plugins unlink', done: true } },
+      );
+      assert.doesNotMatch(unlink.stderr, /WARNING/);
       assert.equal((await other.run(['images'])).stderr, '', 'the warning is gone with the link');
     } finally {
       other.cleanup();
@@ -170,6 +176,9 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     fs.mkdirSync(noPjson);
     const badJson = plugin(path.join(cli.home, 'bad-json'), { name: 'x' });
     fs.writeFileSync(path.join(badJson, 'package.json'), '{"name":\n "x",\n oops}');
+    const noOclif = path.join(cli.home, 'not-oclif');
+    fs.mkdirSync(noOclif);
+    fs.writeFileSync(path.join(noOclif, 'package.json'), '{"name":"notsreg","version":"1.0.0"}');
     const cases: [string[], number, string][] = [
       [['plugins', 'link', missing, '--no-install'], 1, `ERROR ${missing} does not exist; give the folder of a backend plugin\n`],
       [
@@ -181,6 +190,11 @@ describe('broken plugins', { timeout: 300_000 }, () => {
         ['plugins', 'link', badJson],
         1,
         `ERROR ${badJson}/package.json is not valid JSON (at line 3, column 2); fix it, then link the folder again\n`,
+      ],
+      [
+        ['plugins', 'link', noOclif, '--no-install'],
+        1,
+        `ERROR ${noOclif} is not an sregistry plugin (${noOclif}/package.json has no "oclif" section); a plugin folder holds a package.json with an "oclif" section (see docs/writing-a-backend.md)\n`,
       ],
       [
         ['plugins', 'install', './plugins/p-http'],
@@ -199,5 +213,8 @@ describe('broken plugins', { timeout: 300_000 }, () => {
       assert.deepEqual({ code: r.code, stderr: r.stderr }, { code, stderr }, args.join(' '));
       assert.ok(Date.now() - started < 10_000, `${args.join(' ')} answers at once`);
     }
+    const json = await cli.run(['plugins', 'link', noOclif, '--no-install', '--json']);
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.stdout).error.code, 'EPLUGIN', 'the JSON envelope under --json');
   });
 });

@@ -26,7 +26,13 @@ const URLS = [
   { value: `mysql://root:${SECRET}@db.example.org/sregistry`, expect: /^ERROR SREGISTRY_DATABASE is a mysql: URL; only PostgreSQL/ },
   {
     value: `sqlite:///${'/tmp/x/sregistry.db'}`,
-    expect: /^ERROR SREGISTRY_DATABASE is a sqlite:\/\/ URL.*; set SREGISTRY_DATABASE=\/tmp\/x/,
+    expect: /^ERROR SREGISTRY_DATABASE takes the folder of the SQLite catalogue, not a sqlite:\/\/ URL; set SREGISTRY_DATABASE=\/tmp\/x\n$/,
+  },
+  {
+    // the fix's URL form reaches the terminal whole (a `user[:password]@` form lost ":password]" to redaction)
+    value: `postgresql://alice:${SECRET}@db:99999/team`,
+    expect:
+      /^ERROR SREGISTRY_DATABASE is not a valid PostgreSQL URL \(port 99999 is not a port number from 1 to 65535\); write it as postgresql:\/\/user@host\[:port\]\/database \(/,
   },
   { value: `http://user:${SECRET}@example.org/`, expect: /^ERROR SREGISTRY_DATABASE is a http: URL/ },
   { value: `postgresql:/alice:${SECRET}@db/team`, expect: /^ERROR SREGISTRY_DATABASE is not a valid PostgreSQL URL/ },

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { startVerdaccio } from '../../testkit/src/verdaccio';
 import { cliInTempHome } from './helpers';
 
 // The `plugins` commands come from @oclif/plugin-plugins; src/plugins-commands.ts registers each under the same id
@@ -99,4 +103,48 @@ test('plugins ls --json lists what the text lists: name, version, type and root'
   } finally {
     await cli.run(['plugins', 'unlink', '@sregistry/backend-registry']);
   }
+});
+
+test('plugins install of an npm package that is no plugin: one line naming it, and nothing of it left', async () => {
+  // a private registry (in this process, no uplink) holding one package without an "oclif" section
+  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-notaplugin-'));
+  const verdaccio = await startVerdaccio({ storage: path.join(storage, 'registry'), uplink: false });
+  const other = cliInTempHome({ npm_config_registry: verdaccio.url, npm_config_fetch_retries: '0' });
+  try {
+    const pkg = path.join(storage, 'pkg');
+    fs.mkdirSync(pkg);
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'notaplugin-zz9', version: '1.0.0' }));
+    fs.writeFileSync(path.join(pkg, 'index.js'), 'module.exports = 1;\n');
+    const published = await new Promise<string | undefined>((resolve) =>
+      execFile('npm', ['publish', '--registry', verdaccio.url, '--userconfig', verdaccio.npmrcPath], { cwd: pkg }, (error, _out, err) =>
+        resolve(error ? `${error.message}\n${err}` : undefined),
+      ),
+    );
+    assert.equal(published, undefined, 'npm publish');
+    const text = await other.run(['plugins', 'install', 'notaplugin-zz9']);
+    assert.equal(text.code, 1, text.stderr);
+    assert.match(
+      text.stderr,
+      /\nERROR notaplugin-zz9 is not an sregistry plugin \(its package.json has no "oclif" section\); install a backend plugin, such as @sregistry\/backend-oras .*\n$/,
+    );
+    const dataDir = path.join(other.home, '.local', 'share', 'sregistry');
+    // npm's hidden lockfile (.package-lock.json) stays: npm ignores it once node_modules is newer
+    const left = fs.readdirSync(path.join(dataDir, 'node_modules')).filter((name) => !name.startsWith('.'));
+    assert.deepEqual(left, [], 'the failed install leaves nothing');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dataDir, 'package.json'), 'utf8')).dependencies, {});
+    const json = await other.run(['plugins', 'install', 'notaplugin-zz9', '--json']);
+    assert.equal(json.code, 1);
+    assert.equal(JSON.parse(json.stdout).error.code, 'EPLUGIN');
+    assert.match(JSON.parse(json.stdout).error.message, /^notaplugin-zz9 is not an sregistry plugin/);
+  } finally {
+    other.cleanup();
+    await verdaccio.close();
+    fs.rmSync(storage, { recursive: true, force: true });
+  }
+});
+
+test('plugins install of an invalid npm name names it', async () => {
+  const r = await cli.run(['plugins', 'install', 'Bad Name!!']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^ERROR Bad Name!! is not a valid npm package name \(give a plugin's npm name, such as @sregistry\/backend-oras/);
 });

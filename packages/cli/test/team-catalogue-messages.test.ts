@@ -84,6 +84,41 @@ describe('team catalogue messages', { skip }, () => {
     assert.ok(!wrong.stdout.includes('Wrong-Password-77'));
   });
 
+  test('a lock held by another session: a warning naming it after 2 s, then the error with the time waited', async () => {
+    const env = { SREGISTRY_DATABASE: bare, PGPASSWORD: pg.password, SREGISTRY_DATABASE_TIMEOUT: '4' };
+    await sampleSif(path.join(cli.home, 'g.sif'), { deffile: 'Bootstrap: library\nFrom: lock\n' });
+    assert.equal((await cli.run(['add', '--copy', 'g.sif', '--name', 'lock/g:1'], { env })).code, 0, 'the schema exists');
+    const db = decodeURIComponent(new URL(bare).pathname.slice(1));
+    const holder = pg.sql('BEGIN; LOCK TABLE collection IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(7); COMMIT;', db);
+    try {
+      // the lock is taken once psql's session shows it
+      for (let i = 0; i < 100; i++) {
+        if (
+          (
+            await pg.sql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'collection'::regclass", db)
+          ).trim() !== '0'
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const started = Date.now();
+      const r = await cli.run(['add', '--copy', 'g.sif', '--name', 'lock/g:2'], { env });
+      const ms = Date.now() - started;
+      assert.equal(r.code, 1, r.stderr);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.match(
+        lines[0] ?? '',
+        new RegExp(
+          `^WARNING the catalogue database ${display.replace(/[.]/g, '\\.')} is locked by session pid \\d+ \\(psql\\); waiting up to 4 s \\(SREGISTRY_DATABASE_TIMEOUT\\)$`,
+        ),
+      );
+      assert.match(lines.at(-1) ?? '', /^ERROR the catalogue database .* is locked by another session \(waited 4 s\); try again/);
+      assert.ok(ms < 7_000, `gave up at the timeout (${ms} ms)`);
+    } finally {
+      await holder;
+    }
+  });
+
   test('catalog migrate out of the team catalogue without --storage refuses to share the team storage', async () => {
     const storage = fs.mkdtempSync(path.join(cli.home, 'team-storage-'));
     const env = { SREGISTRY_DATABASE: bare, PGPASSWORD: pg.password, SREGISTRY_STORAGE: storage };

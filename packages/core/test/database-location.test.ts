@@ -3,11 +3,12 @@
 // in what is printed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import util from 'node:util';
-import { looksLikeUrl, parseDatabaseLocation, passwordFromFile } from '../src/catalog/location';
+import { libpqDefaultHost, looksLikeUrl, parseDatabaseLocation, passwordFromFile } from '../src/catalog/location';
 import { isUserError } from '../src/errors';
 import { Session } from '../src/ops/session';
 
@@ -86,15 +87,27 @@ describe('PostgreSQL URLs', () => {
 
   test('bad URLs are refused in one line without the password', () => {
     const cases = [
-      ['postgresql://alice:pw-secret@db:0/team', /^SREGISTRY_DATABASE postgresql:\/\/alice@db:0: port 0 is not a port number/],
-      ['postgresql://alice:pw-secret@db:99999/team', /not a valid PostgreSQL URL/],
-      ['postgresql://alice:pw-secret@db/team?sslmode=sometimes', /sslmode=sometimes is not one of libpq's modes/],
+      ['postgresql://alice:pw-secret@db:0/team', /^SREGISTRY_DATABASE postgresql:\/\/alice@db:0\/team: port 0 is not a port number/],
+      [
+        'postgresql://alice:pw-secret@db:99999/team',
+        /^SREGISTRY_DATABASE is not a valid PostgreSQL URL \(port 99999 is not a port number from 1 to 65535\)$/,
+      ],
+      [
+        'postgresql://alice:pw-secret@db/team?sslmode=sometimes',
+        /^SREGISTRY_DATABASE postgresql:\/\/alice@db\/team: sslmode=sometimes is not one of libpq's modes$/,
+      ],
       ['postgresql://alice:pw-secret@db/team/extra', /more than one path segment/],
-      ['postgresql://alice:pw-secret@[db/team', /not a valid PostgreSQL URL/],
+      [
+        'postgresql://alice:pw-secret@[db/team',
+        /^SREGISTRY_DATABASE is not a valid PostgreSQL URL \(the \[ of an IPv6 host is not closed\)$/,
+      ],
+      ['postgresql://[::1', /^SREGISTRY_DATABASE is not a valid PostgreSQL URL \(the \[ of an IPv6 host is not closed\)$/],
     ] as const;
     for (const [value, expected] of cases) {
       const r = refusal(() => parseDatabaseLocation(value, ENV));
       assert.match(r.message, expected);
+      // brackets in the fix balance (the form with [:password] lost ":password]" to the output's redaction)
+      assert.equal((r.fix ?? '').split('[').length, (r.fix ?? '').split(']').length, r.fix);
       assert.equal(r.code, 'EDBURL');
       assert.doesNotMatch(`${r.message} ${r.fix}`, /pw-secret/);
       assert.doesNotMatch(r.message, /\n/);
@@ -121,6 +134,11 @@ describe('other URLs', () => {
   test("sqlite:/// (the original's announce form) points to its folder", () => {
     const r = refusal(() => parseDatabaseLocation('sqlite:////home/u/.singularity/sregistry.db', ENV));
     assert.equal(r.fix, 'set SREGISTRY_DATABASE=/home/u/.singularity');
+    assert.equal(r.message, 'SREGISTRY_DATABASE takes the folder of the SQLite catalogue, not a sqlite:// URL');
+    // a file of another name is not what a folder would give: the fix says how the file is named
+    const other = refusal(() => parseDatabaseLocation('sqlite:///tmp/x.db', ENV));
+    assert.match(other.fix ?? '', /always named sregistry\.db \(\/tmp for \/tmp\/sregistry\.db\)$/);
+    assert.equal(refusal(() => parseDatabaseLocation('sqlite:///tmp/sregistry.db', ENV)).fix, 'set SREGISTRY_DATABASE=/tmp');
   });
 });
 
@@ -192,5 +210,27 @@ describe('the session', () => {
       (error: Error) => isUserError(error) && error.code === 'EDBURL' && !/pw-secret/.test(error.message),
     );
     assert.throws(() => bad.databaseUrl, /mysql: URL/);
+  });
+});
+
+describe('no host in the URL', () => {
+  test("PGHOST, else the folder of the server's Unix socket as libpq finds it, else localhost", async () => {
+    assert.equal(
+      (parseDatabaseLocation('postgresql:///team', { ...ENV, PGHOST: 'db.example.org' }) as { host: string }).host,
+      'db.example.org',
+    );
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-socket-'));
+    const [none, plain, live] = ['none', 'plain', 'live'].map((name) => path.join(base, name));
+    for (const dir of [none, plain, live]) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(plain, '.s.PGSQL.5432'), '');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(live, '.s.PGSQL.5432'), resolve));
+    try {
+      assert.equal(libpqDefaultHost(5432, [none, plain, live]), live, 'a socket, not a plain file of its name');
+      assert.equal(libpqDefaultHost(5433, [none, plain, live]), 'localhost', 'no socket for that port');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });

@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Hook } from '@oclif/core';
 import { errorJson, errorLine, jsonErrorPlace, jsonText, printable, UserError } from '@sregistry/core';
+import { rememberPluginsInvocation } from '../plugins-invocation';
 
 /**
  * `plugins install` and `plugins link` given a folder, checked before @oclif/plugin-plugins sees it: install turns a
  * path into a GitHub URL (the folder's name goes out to github.com, and the command hangs until npm gives up), and
- * link of a folder without a readable package.json prints oclif's internal state over several lines. Each is one
+ * link of a folder without a readable package.json prints oclif's internal state over several lines (and one whose
+ * package.json has no "oclif" section fails without a word). Each is one
  * line with the fix instead.
  */
 const hook: Hook.Init = async function ({ id, argv }) {
+  rememberPluginsInvocation(id);
   if (id !== 'plugins:install' && id !== 'plugins:link') return;
   const words = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
   const positionals = words.filter((w) => !w.startsWith('-'));
@@ -58,6 +61,15 @@ function linkProblem(folder: string | undefined): UserError | undefined {
   if (place !== undefined || text.trim() === '') {
     return new UserError(`${printable(file)} is not valid JSON${place ? ` (${place})` : ''}`, {
       fix: 'fix it, then link the folder again',
+      code: 'EPLUGIN',
+    });
+  }
+  // plugin-plugins refuses such a folder with an error it prints only after its progress line (nothing at all under
+  // --json), so the refusal is made here
+  const pjson = JSON.parse(text) as unknown;
+  if (pjson === null || typeof pjson !== 'object' || Array.isArray(pjson) || !('oclif' in pjson)) {
+    return new UserError(`${shown} is not an sregistry plugin (${printable(file)} has no "oclif" section)`, {
+      fix: 'a plugin folder holds a package.json with an "oclif" section (see docs/writing-a-backend.md)',
       code: 'EPLUGIN',
     });
   }

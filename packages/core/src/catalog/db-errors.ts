@@ -29,7 +29,8 @@ export function databaseProblem(file: string, error: unknown, lock?: { waitedMs:
   const message = String((error as Error)?.message ?? '');
   const make = (text: string, fix: string, userCode: ErrorCode) => new UserError(text, { fix, code: userCode, cause: error });
   if (isBusy(error)) {
-    const waited = lock ? ` (waited ${Math.max(1, Math.round(lock.waitedMs / 1000))} s)` : '';
+    // whole seconds down: a wait of 4.6 s against a 4 s timeout did not wait 5 s
+    const waited = lock ? ` (waited ${Math.max(1, Math.floor(lock.waitedMs / 1000))} s)` : '';
     return make(
       `the catalogue database ${file} is locked by ${lockHolder(file) ?? 'another process'}${waited}`,
       'try again when that process is done, or wait longer with SREGISTRY_DATABASE_TIMEOUT=<seconds>',

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
 import { UserError } from '../errors';
+import { printable } from '../output/untrusted';
 import { rememberSecret } from '../transfer/redact';
 
 export type Env = Record<string, string | undefined>;
@@ -71,10 +72,16 @@ export function parseDatabaseLocation(value: string | undefined, env: Env = proc
   if (scheme === 'postgresql' || scheme === 'postgres') return postgresLocation(trimmed, env);
   // name the scheme only: the rest of the value may hold a password
   if (scheme === 'sqlite') {
-    const file = trimmed.replace(/^sqlite:\/\/\//i, '');
-    const folder = file.startsWith('/') ? path.dirname(file) : undefined;
-    throw new UserError('SREGISTRY_DATABASE is a sqlite:// URL, but it names the folder of the SQLite catalogue', {
-      fix: folder ? `set SREGISTRY_DATABASE=${folder}` : FIX,
+    // sqlite:////abs/file (the original's announce form) and sqlite:///abs/file (written by hand) alike
+    const rest = trimmed.replace(/^sqlite:\/\/\/?/i, '');
+    const file = path.posix.normalize(`/${rest.replace(/^\/+/, '')}`);
+    const folder = path.posix.dirname(file);
+    // the catalogue file is always <folder>/sregistry.db: a URL of another file has no folder that gives it
+    throw new UserError('SREGISTRY_DATABASE takes the folder of the SQLite catalogue, not a sqlite:// URL', {
+      fix:
+        path.posix.basename(file) === 'sregistry.db'
+          ? `set SREGISTRY_DATABASE=${printable(folder)}`
+          : `set SREGISTRY_DATABASE to a folder: the catalogue file in it is always named sregistry.db (${printable(folder)} for ${printable(path.posix.join(folder, 'sregistry.db'))})`,
       code: 'EDBURL',
     });
   }
@@ -104,8 +111,9 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
     if (!/^[a-z]+:\/\//i.test(value)) throw new Error('no //');
     url = new URL(value);
   } catch {
-    throw new UserError('SREGISTRY_DATABASE is not a valid PostgreSQL URL', {
-      fix: 'write it as postgresql://user[:password]@host[:port]/database (percent-encode @ : / in the password)',
+    throw new UserError(`SREGISTRY_DATABASE is not a valid PostgreSQL URL${malformedPart(value)}`, {
+      // not `user[:password]@`: output redaction reads that as credentials and takes out ":password]"
+      fix: 'write it as postgresql://user@host[:port]/database (the password in PGPASSWORD or ~/.pgpass, or after user: with @ : / percent-encoded)',
       code: 'EDBURL',
     });
   }
@@ -122,10 +130,10 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
   };
   const user = params.get('user') || decode(url.username) || env.PGUSER || osUser();
   // a Unix socket folder comes as ?host=/path (or an encoded first part), as libpq and pg take it
-  const host = params.get('host') || decode(url.hostname.replace(/^\[(.+)\]$/, '$1')) || env.PGHOST || 'localhost';
   const portText = params.get('port') || url.port || env.PGPORT || '5432';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) bad(`port ${portText} is not a port number`, 'use a port from 1 to 65535');
+  const host = params.get('host') || decode(url.hostname.replace(/^\[(.+)\]$/, '$1')) || env.PGHOST || libpqDefaultHost(port);
   const database = decode(url.pathname.replace(/^\//, '')) || params.get('dbname') || env.PGDATABASE || user;
   if (database.includes('/')) bad('names more than one path segment', 'the path is the database name: postgresql://user@host:port/db');
   const sslmodeText = params.get('sslmode') ?? undefined;
@@ -144,7 +152,8 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
     if (fromUrl) resolved = { password: fromUrl, source: 'url' };
     else if (env.PGPASSWORD !== undefined && env.PGPASSWORD !== '') resolved = { password: env.PGPASSWORD, source: 'PGPASSWORD' };
     else {
-      const found = passwordFromFile({ host, port, database, user }, env);
+      // libpq matches a Unix-socket connection against the password file's "localhost" lines
+      const found = passwordFromFile({ host: host.startsWith('/') ? 'localhost' : host, port, database, user }, env);
       rememberSecret(found.password);
       resolved = { password: found.password, source: found.password ? 'password file' : undefined, warning: found.warning };
     }
@@ -171,13 +180,47 @@ function postgresLocation(value: string, env: Env): PostgresLocation {
   return location;
 }
 
+/** Where libpq looks for the server's Unix socket when no host is given (Debian's folder, then upstream's). */
+export const SOCKET_DIRS = ['/var/run/postgresql', '/tmp'];
+
 /**
- * `postgresql://user@host:port` of a URL the caller gave, for messages about a bad value: without the password,
- * and without the path, which may hold one when the URL is malformed.
+ * The host of a URL without one (`postgresql:///db`) and no PGHOST: libpq connects to the server's Unix socket,
+ * so the folder of the first `.s.PGSQL.<port>` found is used; without one, TCP to localhost (libpq would fail
+ * on the missing socket).
+ */
+export function libpqDefaultHost(port: number, dirs: readonly string[] = SOCKET_DIRS): string {
+  for (const dir of dirs) {
+    try {
+      if (fs.statSync(path.join(dir, `.s.PGSQL.${port}`)).isSocket()) return dir;
+    } catch {
+      // no socket there
+    }
+  }
+  return 'localhost';
+}
+
+/**
+ * `postgresql://user@host:port/database` of a URL the caller gave, for messages about a bad value: without the
+ * password, and without a path that has an `@` (a password with an unencoded `/` puts the rest of it there).
  */
 function redactedOf(url: URL): string {
   const user = url.username ? `${url.username}@` : '';
-  return `postgresql://${user}${url.host}`;
+  const database = url.pathname.includes('@') ? '' : url.pathname;
+  return `postgresql://${user}${url.host}${database}`;
+}
+
+/** What is wrong in a value the URL parser refused, when it is the host or the port: ` (port 99999 …)`. */
+function malformedPart(value: string): string {
+  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(value)?.[1];
+  if (authority === undefined) return '';
+  // the host and port follow the last @; what comes before it may be a password
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (hostPort.startsWith('[') && !hostPort.includes(']')) return ' (the [ of an IPv6 host is not closed)';
+  const port = /^(?:\[[^\]]*\]|[^:[\]]*):(.*)$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '' && (!/^\d+$/.test(port) || Number(port) > 65535)) {
+    return ` (port ${printable(port, { max: 20 })} is not a port number from 1 to 65535)`;
+  }
+  return '';
 }
 
 function displayHost(host: string): string {

@@ -21,6 +21,12 @@ export interface Engine {
   problem(error: unknown, lock?: { waitedMs: number }): unknown;
   /** the line shown once lock waits passed LOCK_NOTICE_MS */
   lockNotice(timeoutMs: number): string;
+  /**
+   * PostgreSQL, whose lock waits happen in the server (the statement blocks until lock_timeout, so the retry loop
+   * never sees them): asked once a statement has run LOCK_NOTICE_MS, the line to show if a session of this
+   * connection is waiting for another's lock; undefined when none is (a slow statement is not a lock wait).
+   */
+  serverLockNotice?(timeoutMs: number): Promise<string | undefined>;
   /** PostgreSQL: fails in one line unless this role may change the catalogue's rows */
   checkWritable?(manager: EntityManager): Promise<void>;
   liveness?: IntentLiveness & { close(): Promise<void> };
@@ -228,17 +234,44 @@ export class SqlDatabase implements Database {
   /** withRetry with the lock wait of this connection; a failure that is the user's to fix becomes one line. */
   private async retrying<T>(work: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
     let waited: { waitedMs: number } | undefined;
+    // one notice per operation, from whichever sees the wait first: the retry loop or the server's lock table
+    let noticed = false;
+    let done = false;
+    const started = Date.now();
+    const notice = (line: string | undefined) => {
+      if (noticed || line === undefined) return;
+      noticed = true;
+      this.lockWait.onWait?.(line);
+    };
+    const { onWait } = this.lockWait;
+    const serverLockNotice = this.engine.serverLockNotice?.bind(this.engine);
+    const timer =
+      onWait && serverLockNotice
+        ? setTimeout(() => {
+            serverLockNotice(this.lockWait.timeoutMs).then(
+              (line) => {
+                if (!done) notice(line);
+              },
+              () => {}, // no notice is all a failed look is worth: the statement itself still fails or succeeds
+            );
+          }, LOCK_NOTICE_MS)
+        : undefined;
+    timer?.unref();
     try {
       return await withRetry(work, retryable, {
         busyTimeoutMs: this.lockWait.timeoutMs,
         noticeAfterMs: LOCK_NOTICE_MS,
-        onBusyWait: () => this.lockWait.onWait?.(this.engine.lockNotice(this.lockWait.timeoutMs)),
+        onBusyWait: () => notice(this.engine.lockNotice(this.lockWait.timeoutMs)),
         onGiveUp: (ms) => {
           waited = { waitedMs: ms };
         },
       });
     } catch (error) {
-      throw this.engine.problem(error, waited);
+      // a lock wait that ended in the server (PostgreSQL's lock_timeout) was not timed by the retry loop
+      throw this.engine.problem(error, waited ?? { waitedMs: Date.now() - started });
+    } finally {
+      done = true;
+      if (timer) clearTimeout(timer);
     }
   }
 

@@ -85,7 +85,8 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
     return make(`the PostgreSQL server of ${db} has no space left (${reason})`, 'ask its administrator to free some space', 'ENOSPC');
   }
   if (code === '55P03' || isBusy(error)) {
-    const waited = lock ? ` (waited ${Math.max(1, Math.round(lock.waitedMs / 1000))} s)` : '';
+    // whole seconds down: a wait of 4.6 s against a 4 s timeout did not wait 5 s
+    const waited = lock ? ` (waited ${Math.max(1, Math.floor(lock.waitedMs / 1000))} s)` : '';
     return make(
       `the catalogue database ${db} is locked by another session${waited}`,
       'try again when the other command is done, or wait longer with SREGISTRY_DATABASE_TIMEOUT=<seconds>',

@@ -1,6 +1,7 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Database } from '../../contracts/database';
 import { UserError } from '../../errors';
+import { printable } from '../../output/untrusted';
 import { DEFAULT_LOCK_TIMEOUT_MS, type LockWait } from '../db-errors';
 import { CollectionEntity, ContainerEntity } from '../entities';
 import { SqlDatabase } from '../sql-database';
@@ -69,11 +70,45 @@ export async function openPostgresDatabase(url: string, options: OpenPostgresOpt
       problem: (error, lock) => postgresProblem(target, error, lock),
       lockNotice: (timeoutMs) =>
         `the catalogue database ${target.display} is busy with other sessions; waiting up to ${Math.round(timeoutMs / 1000)} s (SREGISTRY_DATABASE_TIMEOUT)`,
+      serverLockNotice: async (timeoutMs) => {
+        const holder = await lockHolder(pg, dataSource, target);
+        return holder === undefined
+          ? undefined
+          : `the catalogue database ${target.display} is locked by ${holder}; waiting up to ${Math.round(timeoutMs / 1000)} s (SREGISTRY_DATABASE_TIMEOUT)`;
+      },
       checkWritable: (manager) => checkWritable(manager, target),
       liveness: new AdvisoryLiveness(dataSource),
     },
     lockWait,
   );
+}
+
+/**
+ * Who holds the lock a session of this connection pool waits for: `session pid 123 (psql)` (the application name
+ * when the server shows it to this role); undefined when no session of the pool is waiting for a lock. Asked on a connection of its own, made only then:
+ * the pool's may all be busy (one of them is the one waiting).
+ */
+async function lockHolder(pg: ReturnType<typeof pgDriver>, dataSource: DataSource, target: PostgresTarget): Promise<string | undefined> {
+  // pg's Pool keeps its clients in _clients, each with its server process id once connected
+  const pool = (dataSource.driver as unknown as { master?: { _clients?: { processID?: unknown }[] } }).master;
+  const pids = (pool?._clients ?? []).map((client) => client.processID).filter((pid): pid is number => Number.isInteger(pid));
+  if (pids.length === 0) return undefined;
+  const client = new pg.Client({ ...target.config, connectionTimeoutMillis: 5_000, application_name: 'sregistry' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number; application_name: string | null }>(
+      `SELECT a.pid, a.application_name FROM pg_stat_activity a
+        WHERE a.pid IN (SELECT unnest(pg_blocking_pids(w)) FROM unnest($1::int[]) AS w) ORDER BY a.pid LIMIT 1`,
+      [pids],
+    );
+    const [row] = rows;
+    if (!row) return undefined;
+    const app = row.application_name ? printable(row.application_name, { max: 60 }) : '';
+    return `session pid ${row.pid}${app ? ` (${app})` : ''}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 const PRIVILEGES: [table: string, privilege: string][] = [
