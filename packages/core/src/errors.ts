@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   EBADURL: 'a URL that cannot be parsed',
   EBADBASE: 'the base URL set for a backend is not an http(s) URL',
   EBADPATH: 'the image name cannot be turned into a storage path',
-  ESETTING: 'a backend setting is missing, unknown to the backend, or invalid',
+  ESETTING: 'a setting is missing, unknown to the backend, or has a value outside its range (a yes/no or number setting)',
   ESECRETS: 'the secrets file cannot be used (not a regular file, too large, not JSON)',
   ECONFIG: 'a configuration file of another tool (such as a registry login file) cannot be read',
   EDISABLED: 'the local database is needed but SREGISTRY_DISABLE turns it off',
