@@ -76,7 +76,10 @@ test('a wrong token: the 500 from step 1 is "the registry refused the push"', as
   const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
   const error = await userError(() => s.h.backend.push!({ file: image.file, size: image.size, name: s.h.parse('vanessa/tacos') }));
   assert.equal(error.message, 'the registry refused the push');
-  assert.equal(error.fix, 'check the token, that you own the collection, and that pushing is enabled');
+  assert.equal(
+    error.fix,
+    "check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN (a new token is on the registry's token page; its JSON can go in ~/.sregistry); check that you own the collection and that pushing is enabled; check that your clock is right: signatures are valid for the current UTC hour only",
+  );
   assert.equal(s.server.requests.filter((r) => r.path === '/upload').length, 0, 'no upload after a refused step 1');
   assertNothingSecret(s, error.message, error.fix);
 });
