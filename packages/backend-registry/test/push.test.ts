@@ -59,6 +59,16 @@ test('push signs the normalised collection name the server keeps', async (t) => 
   assert.ok(s.server.containers().some((c) => c.collection === 'bob-coll-x' && c.name === 'thing' && c.tag === '1.0'));
 });
 
+test('a collection with a dot and an underscore is a collection, not a host (registry-api.md §1.3)', async (t) => {
+  const s = await setup(t);
+  const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
+  const name = s.h.parse('Mine_Coll.X/Name:Tag');
+  const result = await s.h.backend.push!({ file: image.file, size: image.size, name });
+  assert.equal(result.uri, 'mine-coll-x/name:tag');
+  assert.ok(s.server.containers().some((c) => c.collection === 'mine-coll-x' && c.name === 'name' && c.tag === 'tag'));
+  assert.ok(s.h.lines.some((l) => l.message === 'the registry stores the collection "mine_coll.x" as "mine-coll-x"'));
+});
+
 test('push with a registry host in the name goes to <host>/api/upload/chunked_upload (issue #195 fixed)', async (t) => {
   const s = await setup(t, { env: { SREGISTRY_REGISTRY_BASE: undefined, SREGISTRY_REGISTRY_NOHTTPS: '1' } });
   const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
