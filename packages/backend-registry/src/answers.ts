@@ -54,11 +54,41 @@ export function throttled(host: Host, answer: JsonResponse): InstanceType<Host['
 }
 
 /**
+ * The fix of every refusal, whatever the operation: the credentials first (a 401 means they are expired,
+ * client-spec §6.3), then what else the operation needs (`more`, e.g. owning the collection).
+ */
+export function credentialsFix(...more: string[]): string {
+  return [
+    "check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN (a new token is on the registry's token page; its JSON can go in ~/.sregistry)",
+    ...more,
+  ].join('; ');
+}
+
+/** A signed request's refusal may also be the hour in the signature. */
+export const CLOCK_HINT = 'check that your clock is right: signatures are valid for the current UTC hour only';
+
+/**
+ * A 401 or 403, for any operation: `what` says what was refused. The server's own reason is shown (escaped)
+ * when it says more than the status (DRF's "Token expired"), never the bare "Unauthorized" again.
+ */
+export function unauthorized(host: Host, answer: JsonResponse, what: string, ...more: string[]): InstanceType<Host['UserError']> {
+  const reason = host.printable(detailOf(answer) ?? '', { max: 80 });
+  const said = reason && !/^(unauthori[sz]ed|forbidden|authentication required)\.?$/i.test(reason) ? `, "${reason}"` : '';
+  const fix = credentialsFix(...more);
+  return new host.UserError(`Unauthorized (${answer.status}${said}): ${what}`, {
+    // a 401 is the server's "your credentials are expired" (client-spec §6.3)
+    fix: answer.status === 401 ? `your token may have expired: ${fix}` : fix,
+    code: 'EPERM',
+  });
+}
+
+/**
  * The common tail of every interpretation: 5xx, 429, HTML and anything else unexpected. Callers handle the
  * statuses that mean something for their endpoint first.
  */
 export function unexpected(host: Host, answer: JsonResponse, url: string): InstanceType<Host['UserError']> {
   if (answer.status >= 500) return serverFailed(host, answer.status);
+  if (answer.status === 401 || answer.status === 403) return unauthorized(host, answer, `the registry refused ${url}`);
   if (answer.status === 429) return throttled(host, answer);
   if (isHtml(answer)) return htmlError(host, url);
   if (answer.status >= 200 && answer.status < 300 && !answer.isJson) {

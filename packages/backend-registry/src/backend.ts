@@ -1,8 +1,8 @@
 // The `registry` backend module (package.json "sregistry.backends"): a Singularity Registry Server's native
 // API. The host injects its @sregistry/core as ctx.host, so nothing here loads core at run time.
 import type { Backend, BackendContext } from '@sregistry/core';
-import { explainMissingBase } from './no-base';
 import { Runtime, type RuntimeOptions } from './runtime';
+import { explainTransport } from './transport';
 
 // Each operation's module is loaded when it is first used: a pull or a search does not load push, delete and labels
 // (every command's start-up, docs/performance.md).
@@ -29,11 +29,11 @@ export function createRegistryBackend(ctx: BackendContext, options: RuntimeOptio
   return {
     name: ctx.name,
     description,
-    resolve: (name, pullOptions) => explainMissingBase(rt, name, () => resolveOp().resolveImage(rt, name, pullOptions)),
-    push: (request) => explainMissingBase(rt, request.name, () => pushOp().pushImage(rt, request)),
-    search: (query) => explainMissingBase(rt, undefined, () => searchOp().searchRegistry(rt, query)),
-    labels: (query) => explainMissingBase(rt, undefined, () => labelsOp().searchLabels(rt, query)),
-    delete: (name) => explainMissingBase(rt, name, () => deleteOp().deleteImage(rt, name)),
+    resolve: (name, pullOptions) => explainTransport(rt, name, () => resolveOp().resolveImage(rt, name, pullOptions)),
+    push: (request) => explainTransport(rt, request.name, () => pushOp().pushImage(rt, request)),
+    search: (query) => explainTransport(rt, undefined, () => searchOp().searchRegistry(rt, query)),
+    labels: (query) => explainTransport(rt, undefined, () => labelsOp().searchLabels(rt, query)),
+    delete: (name) => explainTransport(rt, name, () => deleteOp().deleteImage(rt, name)),
     describe() {
       try {
         return `[${ctx.name}|${rt.location().root}]`;

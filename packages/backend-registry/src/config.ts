@@ -14,6 +14,8 @@ export interface RegistryLocation {
   upload: string;
   /** where the location came from, for the debug line */
   source: 'SREGISTRY_REGISTRY_BASE' | 'base' | 'name' | 'default';
+  /** https:// was put in front of an address written without a scheme (SREGISTRY_REGISTRY_NOHTTPS would change it) */
+  schemeAssumed?: boolean;
 }
 
 type Host = BackendContext['host'];
@@ -52,10 +54,12 @@ export function locate(
   // read whether or not this base needs it: a word that is no yes/no is refused in one line, not taken for yes
   const noHttps = settings.getBoolean('SREGISTRY_REGISTRY_NOHTTPS');
   let text = raw.trim();
+  let schemeAssumed = false;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     // a scheme-less base must be a plain host[:port][/path]: anything else would be guessed into a wrong URL
     if (!/^[A-Za-z0-9.\-[\]:]+(\/[A-Za-z0-9._~\-/]*)?$/.test(text)) throw bad('is not a URL');
     const completed = scheme ?? (noHttps ? 'http' : 'https');
+    schemeAssumed = scheme === undefined && completed === 'https';
     text = `${completed}://${text}`;
   }
   let url: URL;
@@ -72,7 +76,7 @@ export function locate(
     .replace(/\/+$/, '')
     .replace(/\/api$/i, '');
   const root = `${url.protocol}//${url.host}${pathname}`;
-  return { root, api: `${root}/api`, upload: `${root}/upload`, source };
+  return { root, api: `${root}/api`, upload: `${root}/upload`, source, ...(schemeAssumed ? { schemeAssumed } : {}) };
 }
 
 /**

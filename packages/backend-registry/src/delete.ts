@@ -1,7 +1,7 @@
 // delete (client-spec §6.7, registry-api.md §1.4): a signed DELETE of one container. The confirmation prompt
 // lives in the command; the local catalogue is not touched.
 import type { DeleteResult, ImageName, JsonResponse } from '@sregistry/core';
-import { detailOf, unexpected } from './answers';
+import { CLOCK_HINT, detailOf, unauthorized, unexpected } from './answers';
 import type { RegistryLocation } from './config';
 import { sameVersion, serverVersion } from './digest';
 import { containerPath, plainUri } from './endpoints';
@@ -40,10 +40,7 @@ export async function deleteImage(rt: Runtime, requested: ImageName): Promise<De
     });
   }
   if (answer.status === 401 || answer.status === 403) {
-    throw new UserError(`Unauthorized (${answer.status}): the registry refused to delete ${uri}`, {
-      fix: 'check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN (and that your clock is right: signatures are valid for the current UTC hour only)',
-      code: 'EPERM',
-    });
+    throw unauthorized(rt.host, answer, `the registry refused to delete ${uri}`, CLOCK_HINT);
   }
   throw unexpected(rt.host, answer, url);
 }

@@ -1,7 +1,7 @@
 // Reading one container's manifest (`GET /api/container/<c>/<n>:<t>`), for pull and for checking a push.
 // Public containers answer without a signature; private ones answer 403 first and then need a `pull` signature.
 import type { ImageName, JsonResponse } from '@sregistry/core';
-import { bareNumber, detailOf, isEmptyObject, isObject, unexpected } from './answers';
+import { bareNumber, CLOCK_HINT, credentialsFix, detailOf, isEmptyObject, isObject, unauthorized, unexpected } from './answers';
 import type { RegistryLocation } from './config';
 import { containerPath, plainUri } from './endpoints';
 import { authorizationHeader } from './hmac';
@@ -48,16 +48,13 @@ function interpret(rt: Runtime, answer: JsonResponse, name: NameParts, location:
   const { UserError } = rt.host;
   const uri = plainUri({ ...name, version: undefined });
   if (answer.status === 401 || answer.status === 403) {
-    throw new UserError(`Unauthorized (${answer.status}): you have no access to ${uri}`, {
-      fix: 'check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN, or ask the collection owner for access',
-      code: 'EPERM',
-    });
+    throw unauthorized(rt.host, answer, `you have no access to ${uri}`, 'or ask the collection owner for access', CLOCK_HINT);
   }
   if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) throw notFound(rt, uri, location);
   const code = answer.status === 200 ? bareNumber(answer) : undefined;
   if (code === 400) {
     throw new UserError('the registry rejected the signature (400)', {
-      fix: 'check your token, and that your clock is right: the signature is valid for the current UTC hour only',
+      fix: credentialsFix(CLOCK_HINT),
       code: 'EPERM',
     });
   }

@@ -3,7 +3,7 @@
 // nginx upload module. Both answer refusals with HTTP 500, and a frozen tag with HTTP 200 and a message.
 import path from 'node:path';
 import type { FileDigests, JsonResponse, PushRequest, PushResult } from '@sregistry/core';
-import { bareNumber, detailOf, htmlError, isHtml, isObject, unexpected } from './answers';
+import { bareNumber, CLOCK_HINT, credentialsFix, detailOf, htmlError, isHtml, isObject, unexpected } from './answers';
 import type { RegistryLocation } from './config';
 import { versionDigest, versionMatches } from './digest';
 import { containerPath, plainUri } from './endpoints';
@@ -116,7 +116,7 @@ async function hashFile(rt: Runtime, request: PushRequest): Promise<FileDigests>
 
 function refusedError(rt: Runtime): Error {
   return new rt.host.UserError('the registry refused the push', {
-    fix: 'check the token, that you own the collection, and that pushing is enabled',
+    fix: credentialsFix('check that you own the collection and that pushing is enabled', CLOCK_HINT),
     code: 'EPERM',
   });
 }

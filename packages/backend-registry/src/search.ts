@@ -62,7 +62,14 @@ async function allCollections(rt: Runtime): Promise<SearchResult> {
     items.push(...page.items);
     url = page.next ? nextPage(rt, page.next, url, visited.size) : undefined;
   }
-  return { heading: 'Collections', rows: items.flatMap(collectionRows), items, emptyMessage: 'No container collections found.' };
+  return {
+    heading: 'Collections',
+    rows: items.flatMap(collectionRows),
+    items,
+    // nothing was asked for, so nothing was misspelt: the registry (as anyone may see it) is empty
+    emptyMessage: `No container collections found: ${location.root} has no public collections yet`,
+    emptyFix: 'push one: sregistry push <file> --name collection/name:tag (private collections are not listed)',
+  };
 }
 
 /**

@@ -31,7 +31,8 @@ test('answering n on stdin cancels: "Delete cancelled.", exit 0, nothing deleted
   const r = await e.run(['delete', 'vanessa/tacos:latest'], { input: 'n\n' });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Are you sure you want to remove vanessa\/tacos:latest\?/);
-  assert.equal(r.stdout, 'Delete cancelled.\n');
+  // the announce line first, as for every remote command, even when the user then cancels (client-spec §2.14)
+  assert.equal(r.stdout, `${announceLine(e)}\nDelete cancelled.\n`);
   assert.ok(serverContainer(server, 'vanessa/tacos:latest'));
   assert.equal(deletes().length, 0);
 });
@@ -39,6 +40,10 @@ test('answering n on stdin cancels: "Delete cancelled.", exit 0, nothing deleted
 test('an unclear answer is asked again; y then deletes', async () => {
   const r = await e.run(['delete', 'vanessa/tacolicious:gobacktosleep'], { input: 'maybe\ny\n' });
   assert.equal(r.code, 0, r.stderr);
+  // announced once, before the question, not again when deleting
+  assert.deepEqual(r.stdout.trimEnd().split('\n').slice(0, 1), [announceLine(e)]);
+  assert.equal(r.stdout.split(announceLine(e)).length, 2, r.stdout);
+  assert.match(r.stdout, /^\[delete\] vanessa\/tacolicious:gobacktosleep /m);
   assert.match(r.stderr, /Please answer yes or no/);
   assert.equal(serverContainer(server, 'vanessa/tacolicious:gobacktosleep'), undefined);
 });

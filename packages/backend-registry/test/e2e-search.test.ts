@@ -108,7 +108,13 @@ test('nothing found: the original’s message, one line, exit 1', async () => {
   assertOneLineError(await e.run(['search', 'nosuchcollection/']), /^ERROR No collections found; /);
   const empty = await startE2eRegistry({ seed: [] });
   try {
-    assertOneLineError(await e.run(['search'], { env: { SREGISTRY_REGISTRY_BASE: empty.url } }), /^ERROR No container collections found; /);
+    // an empty query has nothing to misspell: the registry is empty, and the fix is to push
+    const none = await e.run(['search'], { env: { SREGISTRY_REGISTRY_BASE: empty.url } });
+    assertOneLineError(
+      none,
+      /^ERROR No container collections found: http:\/\/127\.0\.0\.1:\d+ has no public collections yet; push one: sregistry push <file> --name collection\/name:tag/,
+    );
+    assert.doesNotMatch(none.stderr, /spelling/);
   } finally {
     await empty.close();
   }

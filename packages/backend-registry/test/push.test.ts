@@ -59,6 +59,16 @@ test('push signs the normalised collection name the server keeps', async (t) => 
   assert.ok(s.server.containers().some((c) => c.collection === 'bob-coll-x' && c.name === 'thing' && c.tag === '1.0'));
 });
 
+test('a collection with a dot and an underscore is a collection, not a host (registry-api.md §1.3)', async (t) => {
+  const s = await setup(t);
+  const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
+  const name = s.h.parse('Mine_Coll.X/Name:Tag');
+  const result = await s.h.backend.push!({ file: image.file, size: image.size, name });
+  assert.equal(result.uri, 'mine-coll-x/name:tag');
+  assert.ok(s.server.containers().some((c) => c.collection === 'mine-coll-x' && c.name === 'name' && c.tag === 'tag'));
+  assert.ok(s.h.lines.some((l) => l.message === 'the registry stores the collection "mine_coll.x" as "mine-coll-x"'));
+});
+
 test('push with a registry host in the name goes to <host>/api/upload/chunked_upload (issue #195 fixed)', async (t) => {
   const s = await setup(t, { env: { SREGISTRY_REGISTRY_BASE: undefined, SREGISTRY_REGISTRY_NOHTTPS: '1' } });
   const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
@@ -76,7 +86,10 @@ test('a wrong token: the 500 from step 1 is "the registry refused the push"', as
   const image = writeImage(s.h.dir, 'x.sif', 'bytes\n');
   const error = await userError(() => s.h.backend.push!({ file: image.file, size: image.size, name: s.h.parse('vanessa/tacos') }));
   assert.equal(error.message, 'the registry refused the push');
-  assert.equal(error.fix, 'check the token, that you own the collection, and that pushing is enabled');
+  assert.equal(
+    error.fix,
+    "check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN (a new token is on the registry's token page; its JSON can go in ~/.sregistry); check that you own the collection and that pushing is enabled; check that your clock is right: signatures are valid for the current UTC hour only",
+  );
   assert.equal(s.server.requests.filter((r) => r.path === '/upload').length, 0, 'no upload after a refused step 1');
   assertNothingSecret(s, error.message, error.fix);
 });

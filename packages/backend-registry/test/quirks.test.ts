@@ -163,7 +163,10 @@ test('push: HTTP 500 HTML at step 1 is a refusal', async () => {
   const image = writeImage(h.dir, 'x.sif', 'bytes\n');
   const reg = nockRegistry(BASE).pushRefused();
   const error = await userError(() => h.backend.push!({ file: image.file, size: image.size, name: h.parse('vanessa/tacos') }));
-  assert.equal(error.line, 'the registry refused the push; check the token, that you own the collection, and that pushing is enabled');
+  assert.equal(
+    error.line,
+    `the registry refused the push; check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN (a new token is on the registry's token page; its JSON can go in ~/.sregistry); check that you own the collection and that pushing is enabled; check that your clock is right: signatures are valid for the current UTC hour only`,
+  );
   reg.done();
 });
 
@@ -255,6 +258,40 @@ test('push: when the read-back fails for another reason the push still succeeds,
   assert.equal(result.message, 'Upload Complete');
   assert.equal(result.version, undefined);
   assert.ok(h.lines.some((l) => l.level === 'warn' && /could not be confirmed/.test(l.message)));
+  reg.done();
+});
+
+test('a 401 from any operation names the credentials (client-spec §6.3: they are expired), with the same fix', async () => {
+  const h = make();
+  const reg = nockRegistry(BASE);
+  const expired = { detail: 'Token expired' };
+  reg.scope.get('/api/collections/').reply(401, expired, JSON_TYPE);
+  reg.scope.get('/api/collection/vanessa').reply(401, expired, JSON_TYPE);
+  reg.scope.get('/api/container/search/collection/vanessa/name/tacos').reply(401, expired, JSON_TYPE);
+  reg.scope.get('/api/labels/search').reply(401, expired, JSON_TYPE);
+  reg.scope.get('/api/container/vanessa/tacos:latest').twice().reply(401, expired, JSON_TYPE);
+  reg.scope.delete('/api/container/vanessa/tacos:latest').reply(401, expired, JSON_TYPE);
+  const ops: [string, () => Promise<unknown>][] = [
+    ['the registry refused http://registry.test:8000/api/collections/', () => h.backend.search!(undefined)],
+    ['the registry refused http://registry.test:8000/api/collection/vanessa', () => h.backend.search!('vanessa/')],
+    [
+      'the registry refused http://registry.test:8000/api/container/search/collection/vanessa/name/tacos',
+      () => h.backend.search!('vanessa/tacos'),
+    ],
+    ['the registry refused http://registry.test:8000/api/labels/search', () => h.backend.labels!({})],
+    ['you have no access to vanessa/tacos:latest', () => h.backend.resolve!(h.parse('vanessa/tacos'))],
+    ['the registry refused to delete vanessa/tacos:latest', () => h.backend.delete!(h.parse('vanessa/tacos'))],
+  ];
+  for (const [what, op] of ops) {
+    const error = await userError(op);
+    assert.equal(error.message, `Unauthorized (401, "Token expired"): ${what}`);
+    assert.match(
+      error.fix ?? '',
+      /^your token may have expired: check SREGISTRY_REGISTRY_USERNAME and SREGISTRY_REGISTRY_TOKEN \(a new token is on the registry's token page; its JSON can go in ~\/\.sregistry\)/,
+    );
+    assert.doesNotMatch(error.fix ?? '', /check the name/);
+    assert.equal(error.code, 'EPERM');
+  }
   reg.done();
 });
 

@@ -15,7 +15,6 @@ test('search with no query follows every page of /api/collections/', async (t) =
   for (const query of [undefined, '*', '']) {
     const result = await s.h.backend.search!(query);
     assert.equal(result.heading, 'Collections');
-    assert.equal(result.emptyMessage, 'No container collections found.');
     assert.deepEqual(
       result.rows.map((r) => r[0]),
       ['coll0/img0:latest', 'coll1/img1:latest', 'coll2/img2:latest', 'coll3/img3:latest', 'coll4/img4:latest'],
@@ -31,7 +30,8 @@ test('an empty registry has no rows and the original empty message', async (t) =
   const s = await setup(t, { server: { seed: [] } });
   const result = await s.h.backend.search!(undefined);
   assert.deepEqual(result.rows, []);
-  assert.equal(result.emptyMessage, 'No container collections found.');
+  assert.equal(result.emptyMessage, `No container collections found: ${s.server.url} has no public collections yet`);
+  assert.equal(result.emptyFix, 'push one: sregistry push <file> --name collection/name:tag (private collections are not listed)');
 });
 
 test('search coll/ and a bare word look up one collection; {} means not found', async (t) => {

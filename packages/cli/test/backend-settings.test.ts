@@ -174,3 +174,18 @@ test('backend ls masks a secret setting as *** in text as in --json', async () =
   assert.match(json.stdout, /"SREGISTRY_REGISTRY_TOKEN": "\*\*\*"/);
   assert.doesNotMatch(json.stdout, /5ecret/);
 });
+
+// docs/differences-from-the-original.md: both differ from the original on purpose, and scripts may rely on them
+test('backend with no action prints its help, exit 0; backend delete of an unknown backend is an error, exit 1', async () => {
+  const help = await cli.run(['backend']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^ {2}backend delete {2,}Remove a backend's whole section/m);
+  assert.equal(help.stderr, '');
+  const before = read();
+  const unknown = await cli.run(['backend', 'delete', 'regsitry']);
+  assert.deepEqual(
+    { code: unknown.code, stdout: unknown.stdout, stderr: unknown.stderr },
+    { code: 1, stdout: '', stderr: 'ERROR regsitry is not a known client; list configured backends with: sregistry backend status\n' },
+  );
+  assert.equal(read(), before, 'the secrets file is untouched');
+});

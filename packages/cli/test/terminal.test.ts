@@ -135,6 +135,15 @@ test('delete on a terminal: Ctrl-C cancels (exit 130), Ctrl-D is a no (exit 0); 
   declined.write('\u0004');
   assert.equal(await declined.exited, 0, declined.output);
   assert.match(declined.output, /Delete cancelled\./);
+  // the original's order: the announce line, then the question (client-spec §2.14)
+  for (const run of [interrupted, declined]) {
+    assert.match(
+      run.output,
+      /^\[client\|registry\] \[database\|sqlite:\/\/\/.+\]\r?\n(.*\n)*.*Are you sure you want to remove/m,
+      run.output,
+    );
+    assert.equal(run.output.split('[client|registry]').length, 2, run.output);
+  }
 
   assert.equal(deletes(), before, 'no DELETE reached the server');
   assert.ok(server.containers().some((c) => c.name === 'slow' && c.tag === 'tty'));

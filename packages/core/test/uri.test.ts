@@ -62,6 +62,15 @@ const GOLDEN: Array<
   // the suffix is removed only at the end: the original turned my.img.server into my.server
   ['my.img.server/coll/name', { registry: 'my.img.server', collection: 'coll', image: 'name' }],
   ['registry://vanessa/tacos:latest', { collection: 'vanessa', image: 'tacos', tag: 'latest', uri: 'vanessa/tacos:latest' }],
+  // a first segment no host can be (an underscore) is a collection (registry-api.md §1.3's Bob_Coll.X)
+  ['Mine_Coll.X/Name:Tag', { registry: undefined, collection: 'mine_coll.x', image: 'name', tag: 'tag', uri: 'mine_coll.x/name:tag' }],
+  ['Bob_Coll/sub/name', { registry: undefined, collection: 'bob_coll/sub', image: 'name', uri: 'bob_coll/sub/name:latest' }],
+  ['my_host.org/coll/name:v1', { registry: undefined, collection: 'my_host.org/coll', image: 'name', tag: 'v1' }],
+  // what can be one stays a host: names, IPv4, [IPv6], localhost, each with a port
+  ['my-host.example.org/c/n', { registry: 'my-host.example.org', collection: 'c', image: 'n' }],
+  ['[::1]:5000/c/n', { registry: '[::1]:5000', collection: 'c', image: 'n' }],
+  ['localhost:5000/n', { registry: 'localhost:5000', collection: 'library', image: 'n' }],
+  ['10.0.0.1/n:t', { registry: '10.0.0.1', collection: 'library', image: 'n', tag: 't' }],
 ];
 
 for (const [input, expected] of GOLDEN) {

@@ -14,9 +14,19 @@ export function announcement(
   return { backend: active.name, database: session.databaseUrl, line, ...(detail ? { detail } : {}) };
 }
 
-/** Prints the announcement on the session's output (the remote commands other than pull, which reports events). */
+/** The lines each session (one command) has announced: a command that reaches its backend twice says so once. */
+const announced = new WeakMap<Session, Set<string>>();
+
+/**
+ * Prints the announcement on the session's output (the remote commands other than pull, which reports events),
+ * once per command and backend: `delete` announces before its question and does not repeat it when deleting.
+ */
 export function announce(session: Session, active: ActiveBackend): void {
   const { line, detail } = announcement(session, active);
+  const lines = announced.get(session) ?? new Set<string>();
+  announced.set(session, lines);
+  if (lines.has(line)) return;
+  lines.add(line);
   session.out.info(line);
   if (detail) session.out.debug(detail);
 }

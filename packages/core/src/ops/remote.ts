@@ -158,10 +158,14 @@ function notAFile(stat: fs.Stats): string {
 /**
  * Looks the image up on its backend (a manifest read, no download), so that delete asks "are you sure?" only
  * about an image that is there; a missing one is the backend's not-found error. Backends that cannot resolve
- * names are not asked.
+ * names are not asked. The announce line comes first, before the question, as the original printed it
+ * (client-spec §2.14); deleteRemote does not repeat it.
  */
 export async function findRemote(session: Session, uri: string, options: DeleteOptions = {}): Promise<void> {
   const active = await session.backend(uri);
+  // no question about a delete the backend cannot do
+  if (!active.backend.delete) throw notImplemented('delete', active);
+  announce(session, active);
   if (active.backend.resolve) await active.backend.resolve(active.parse(uri), options.arch ? { arch: options.arch } : undefined);
 }
 

@@ -38,6 +38,12 @@ const REGISTRY_WITH_DOT = '[^/@]*[.:][^/@]*|localhost';
 const TAG = '[^:@/]+';
 const REDUCED = new RegExp(`^(?:(${REGISTRY_WITH_DOT})/)?(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
 const DEFAULT = new RegExp(`^(?:([^/@]+)/)?((?:${SEGMENT}/)+)(${SEGMENT})(?::(${TAG}))?(?:@(.+))?$`);
+// What a host can be: DNS labels (letters, digits, inner hyphens) joined by dots, or [IPv6], with an optional
+// :port (`localhost` and IPv4 addresses are labels too). The patterns above are the original's and read any
+// first segment with a dot as a registry, so `Bob_Coll.X/name` named a host no DNS can hold.
+const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+const HOST = new RegExp(`^(?:\\[[0-9a-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)(?::\\d{1,5})?$`, 'i');
+const ONE_SEGMENT = new RegExp(`^${SEGMENT}$`);
 
 const NAME_EXAMPLE = 'collection/name[:tag][@version], for example vanessa/tacos:latest';
 
@@ -57,9 +63,14 @@ function checkPart(input: string, kind: keyof typeof LIMITS, value: string, exam
   if (value.startsWith('-')) refuse(input, `the ${kind} must not start with "-"`, example);
 }
 
+function pathLike(registry: string): boolean {
+  return registry === '' || registry.includes('..') || registry.startsWith('.') || !/[a-z0-9]/i.test(registry);
+}
+
 /**
  * Parses an image name as the original client does (client-spec §4.2/§4.3), with its defects fixed:
- * `host:port/coll/name` keeps host:port as the registry, `.sif/.simg/.img` is removed only as a suffix,
+ * `host:port/coll/name` keeps host:port as the registry, a first segment that cannot be a host name
+ * (`Bob_Coll.X/name`) is part of the collection, `.sif/.simg/.img` is removed only as a suffix,
  * and names that could escape the storage folder (`..`, absolute paths, NUL, white space) are refused.
  */
 export function parseImageName(input: string, options: ParseOptions & { defaults: false }): PartialImageName;
@@ -121,6 +132,13 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     return bad(`it does not look like ${options.example?.split(',')[0] ?? 'collection/name[:tag][@version]'}`);
   }
 
+  // A first segment that cannot be a host is the collection's (registry-api.md §1.3 normalises `Bob_Coll.X`);
+  // one that looks like a path (`.`, `.tmp`) or holds a `:` stays a registry and is refused or left to the backend.
+  if (registry !== undefined && !HOST.test(registry) && ONE_SEGMENT.test(registry) && !pathLike(registry)) {
+    collection = collection === undefined ? registry : `${registry}/${collection}`;
+    registry = undefined;
+  }
+
   if (options.tag) tag = options.tag;
   if (options.version) version = options.version;
   if (defaults) {
@@ -149,8 +167,7 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     if (!digest && /[/:@]/.test(version)) bad(`the version "${version}" contains "/", ":" or "@"`);
   }
   // `./n` or `.tmp/x` is a path, not a host: never look up "." or ".tmp" on the network
-  if (registry !== undefined && (registry === '' || registry.includes('..') || registry.startsWith('.') || !/[a-z0-9]/i.test(registry)))
-    bad(`the registry "${registry}" is not a host`);
+  if (registry !== undefined && pathLike(registry)) bad(`the registry "${registry}" is not a host`);
 
   const url = [registry, collection, image].filter((p) => p !== undefined).join('/');
   const uri = `${url}${tag !== undefined ? `:${tag}` : ''}${version ? `@${version}` : ''}`;
