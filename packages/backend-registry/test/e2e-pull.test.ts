@@ -204,6 +204,66 @@ test('--name with --no-cache names the file; --name with the catalogue stores it
   assert.equal(row?.image, dest);
 });
 
+test('pulling again to the same --name refreshes the file its own record owns: exit 0, [container][update], one row', async () => {
+  const c = serverContainer(server, 'vanessa/tacolicious:gobacktosleep');
+  assert.ok(c?.path);
+  const sha = sha256(c.path);
+  const file = path.join(e.work, 'same.sif');
+  try {
+    const first = await e.run(['pull', 'vanessa/tacolicious:gobacktosleep', '--name', 'same.sif']);
+    assert.equal(first.code, 0, first.stderr);
+    const again = await e.run(['pull', 'vanessa/tacolicious:gobacktosleep', '--name', 'same.sif']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '');
+    assert.match(again.stdout, new RegExp(`\\[container\\]\\[update\\] vanessa/tacolicious:gobacktosleep@${sha}\\n`));
+    assert.equal(sha256(file), sha);
+    const rows = catalogRows(e).filter((x) => x.uri.startsWith('vanessa/tacolicious:gobacktosleep@'));
+    assert.deepEqual(
+      rows.map((x) => x.image),
+      [file],
+    );
+    assert.deepEqual(
+      fs.readdirSync(e.work).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no partial file beside it',
+    );
+  } finally {
+    await e.run(['rm', 'vanessa/tacolicious:gobacktosleep']);
+    fs.rmSync(file, { force: true });
+  }
+});
+
+test('--no-cache to a file that already has the very bytes succeeds without --force; other bytes of that size are kept', async () => {
+  const { sha256: sha, path: served } = tacos();
+  const file = path.join(e.work, 'idem.sif');
+  try {
+    // the registry states an md5 (the sha256s are compared after the download); a sha256 asked for is compared before
+    for (const uri of ['vanessa/tacos:latest', `vanessa/tacos:latest@sha256.${sha}`]) {
+      for (let i = 0; i < 2; i++) {
+        const r = await e.run(['pull', '--no-cache', '--name', 'idem.sif', uri]);
+        assert.equal(r.code, 0, `${uri} run ${i}: ${r.stderr}`);
+        assert.match(r.stdout, /\nSuccess! idem\.sif\n$/);
+        assert.equal(sha256(file), sha);
+      }
+      // the same size, other bytes: refused (after the download when nothing said the digest), the file kept
+      const other = Buffer.from(fs.readFileSync(served));
+      other[other.length - 1] ^= 0xff;
+      fs.writeFileSync(file, other);
+      const refused = await e.run(['pull', '--no-cache', '--name', 'idem.sif', uri]);
+      assertOneLineError(refused, /Image exists! .*idem\.sif; remove it first, or use --force to overwrite/);
+      assert.deepEqual(fs.readFileSync(file), other, 'the other bytes were kept');
+      assert.deepEqual(
+        fs.readdirSync(e.work).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no partial file beside it',
+      );
+      fs.rmSync(file);
+    }
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
 test('--json prints one document with the path and uri; --quiet hides only the announce line', async () => {
   const { sha256: sha } = tacos();
   const json = await e.run(['pull', '--json', 'vanessa/tacos:latest']);

@@ -101,15 +101,13 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     if (found && !(await mayBeThisImage(found, stored, remote)))
       await catalog.targets.check(stored, { purpose: 'pull', mayOwn: isThisImage });
   }
+  // a file at --name that no image owns, kept unless the download has its very bytes (then nothing is lost)
+  let unowned: { path: string; size: number; sha256?: string } | undefined;
   if (finalPath) {
     // asynchronous on purpose: Node 20's realpathSync reads the shared buffer of the last synchronous stat, so
     // a sync lstat of a FIFO here made the next require() resolve symlinked packages wrongly
     const found = await fs.promises.lstat(finalPath).catch(() => undefined);
     const exists = found !== undefined;
-    // the original's line for an existing file; a folder or a device is refused by the guard below, --force or not
-    if (found?.isFile() && !options.force) {
-      throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
-    }
     // an existing file may be another image's: without the catalogue open, open it to know (only then, and only
     // when there is a database: --no-cache must not create one, and without one no image owns any file)
     const guard =
@@ -117,7 +115,18 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       (exists && session.hasCatalogue()
         ? (await session.catalog('pull')).targets
         : new TargetGuard(undefined, session.paths.storageDir, session.paths.databaseFile));
-    await guard.check(finalPath, { purpose: 'pull --name', force: options.force, mayOwn: isThisImage });
+    let force = options.force;
+    if (found?.isFile() && !options.force) {
+      const owners = await guard.recordsUsing(finalPath, found);
+      // this image's own file (pulled to this --name before): a re-pull refreshes it, as one to the storage path
+      // does; another image's file is refused by the guard below
+      if (owners.length > 0 && owners.every(isThisImage)) force = true;
+      else if (owners.length === 0) {
+        unowned = await unownedFile(finalPath, found, remote, options.gunzip);
+        force = true;
+      }
+    }
+    await guard.check(finalPath, { purpose: 'pull --name', force, mayOwn: isThisImage });
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
     const removed = await removeStaleTempsBeside(finalPath);
     if (removed > 0)
@@ -186,6 +195,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       const verified = await verifyPulled(session, temp, remote.name.uri, { verify: true, keyFiles: options.keyFiles });
       if (verified) emit({ type: 'info', message: verified });
     }
+    if (unowned && !(await sameBytesAs(unowned, size, sha256))) throw imageExists(unowned.path);
     // the download was private while incomplete (0600); the finished image gets the user's usual mode
     fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = ownVersion(remote, result.sha256, emit) ?? sha256;
@@ -277,6 +287,38 @@ function storableManifest(emit: (event: PullEvent) => void, manifest: RemoteImag
       message: `the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`,
     }),
   );
+}
+
+/** The original's line for an existing file at --name (a folder or a device is refused by the guard, --force or not). */
+function imageExists(file: string): UserError {
+  return new UserError(`Image exists! ${file}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
+}
+
+/**
+ * A file no image owns at --name, without --force: replaced only by its very bytes, which the download's sha256
+ * decides. When the service says the size or the sha256 of what it will send (and no --gunzip changes the bytes
+ * kept), other bytes are refused now rather than after the download.
+ */
+async function unownedFile(
+  file: string,
+  found: fs.Stats,
+  remote: RemoteImage,
+  gunzip: boolean | undefined,
+): Promise<{ path: string; size: number; sha256?: string }> {
+  if (gunzip) return { path: file, size: found.size };
+  if (remote.size !== undefined && remote.size !== found.size) throw imageExists(file);
+  if (!remote.sha256) return { path: file, size: found.size };
+  const sha256 = await sha256File(file);
+  if (sha256 !== remote.sha256.toLowerCase()) throw imageExists(file);
+  return { path: file, size: found.size, sha256 };
+}
+
+/** Whether the file found at --name holds the bytes downloaded: the sizes, then (only if equal) the sha256s. */
+async function sameBytesAs(found: { path: string; size: number; sha256?: string }, size: number, sha256: string): Promise<boolean> {
+  if (found.size !== size) return false;
+  const now = await fs.promises.lstat(found.path).catch(() => undefined);
+  if (!now?.isFile() || now.size !== size) return false;
+  return (found.sha256 ?? (await sha256File(found.path))) === sha256.toLowerCase();
 }
 
 /**
