@@ -56,6 +56,35 @@ function noCacheName(name: ImageName): string {
 }
 
 /**
+ * The file --name names. `dir/` (a trailing slash) or an existing folder names a folder, as for cp and mv: the
+ * image goes into it (made when missing, as missing parent folders of a file are) under the --no-cache file name,
+ * never into a file called `dir`.
+ */
+async function fileNamed(name: string | undefined, image: ImageName): Promise<string | undefined> {
+  if (name === undefined) return undefined;
+  // asynchronous, as the lstat in pullImage (see there)
+  const folder = /[\\/]$/.test(name) || (await fs.promises.stat(name).catch(() => undefined))?.isDirectory();
+  return folder ? path.join(name, noCacheName(image)) : name;
+}
+
+/** Makes --name's folder and the missing ones above it; one of them that is a file is said so, not EEXIST. */
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+      const found = await fs.promises.stat(d).catch(() => undefined);
+      if (found && !found.isDirectory()) {
+        throw new UserError(`${d} is a file, not a folder`, { fix: 'give a folder, or a path inside one, as --name', code: 'ENODIR' });
+      }
+    }
+    throw error;
+  }
+}
+
+/**
  * `pull <uri>`: the backend resolves the name, the core streams the bytes into a temporary file (hashing on the
  * way), checks them, and only then places the file and writes the record. An interrupted pull leaves no file
  * where the user would use it and no record.
@@ -75,14 +104,15 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   const remote: RemoteImage = await active.backend.resolve(requested, { signal: options.signal, arch: options.arch });
 
   // Where the bytes go: a temporary file next to the final place, so the final rename is atomic.
+  const named = await fileNamed(options.name, remote.name);
   let finalPath: string | undefined;
   let temp: string;
   const catalog = useCatalog ? await session.catalog('pull') : undefined;
   if (useCatalog) {
-    if (options.name) finalPath = path.resolve(options.name);
+    if (named) finalPath = path.resolve(named);
     temp = finalPath ? tempBeside(finalPath) : await catalog!.storage.tempPath(remote.name.image);
   } else {
-    finalPath = path.resolve(options.name ?? noCacheName(remote.name));
+    finalPath = path.resolve(named ?? noCacheName(remote.name));
     temp = tempBeside(finalPath);
   }
   const wanted = remote.name;
@@ -127,7 +157,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       }
     }
     await guard.check(finalPath, { purpose: 'pull --name', force, mayOwn: isThisImage });
-    fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+    await makeFolder(path.dirname(finalPath));
     const removed = await removeStaleTempsBeside(finalPath);
     if (removed > 0)
       emit({ type: 'debug', message: `removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}` });
