@@ -81,13 +81,18 @@ describe('hub pull through the CLI', () => {
     );
   });
 
-  test('--name writes a chosen file; an existing one needs --force', async () => {
-    const mine = path.join(cli.home, 'mine', 'hello.sif');
-    const first = await cli.run(['pull', 'vsoch/hello-world', '--name', mine]);
+  test('--name writes a chosen file; again there it refreshes it; a file no image owns needs --force', async () => {
+    const first = await cli.run(['pull', 'vsoch/hello-world', '--name', path.join(cli.home, 'mine', 'first.sif')]);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout.trim().split('\n').at(-1), `Success! ${mine}`);
-    assert.equal(md5(mine), latest);
+    assert.equal(first.stdout.trim().split('\n').at(-1), `Success! ${path.join(cli.home, 'mine', 'first.sif')}`);
+    assert.equal(md5(path.join(cli.home, 'mine', 'first.sif')), latest);
+    // the image's own file (its record points there): a re-pull refreshes it, as one to the storage path does
+    const refreshed = await cli.run(['pull', 'vsoch/hello-world', '--name', path.join(cli.home, 'mine', 'first.sif')]);
+    assert.equal(refreshed.code, 0, refreshed.stderr);
+    assert.match(refreshed.stdout, /\[container\]\[update\]/);
+    fs.rmSync(path.join(cli.home, 'mine', 'first.sif'));
 
+    const mine = path.join(cli.home, 'mine', 'hello.sif');
     fs.writeFileSync(mine, 'keep me');
     const again = await cli.run(['pull', 'vsoch/hello-world', '--name', mine]);
     assert.equal(again.code, 1);

@@ -128,17 +128,50 @@ test('a partial file that a killed pull left beside the destination is removed b
   assert.equal(sha256(dest), tacos().sha256);
 });
 
-test('a folder given as --name is refused as a folder, with --force or without', async () => {
-  const folder = path.join(e.work, 'a-folder');
-  fs.mkdirSync(folder);
+test('--name of a folder (an existing one, or any path ending in /) saves into it under <collection>-<name>:<tag>.sif', async () => {
+  const { sha256: sha } = tacos();
+  const base = 'vanessa-tacos:latest.sif';
+  const existing = path.join(e.work, 'a-folder');
+  fs.mkdirSync(existing);
   try {
-    for (const force of [[], ['--force']]) {
-      const r = await e.run(['pull', '--no-cache', '--name', folder, ...force, 'vanessa/tacos:latest']);
-      assertOneLineError(r, /exists and is a folder, not a regular file/);
+    // --no-cache: into an existing folder (with or without the slash), and into a missing one, made
+    for (const [name, folder] of [
+      ['a-folder', existing],
+      ['a-folder/', existing],
+      ['newdir/', path.join(e.work, 'newdir')],
+      ['deeper/still/', path.join(e.work, 'deeper', 'still')],
+    ]) {
+      const r = await e.run(['pull', '--no-cache', '--name', name, 'vanessa/tacos:latest']);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`\\nSuccess! ${path.join(name, base).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`), name);
+      assert.ok(fs.statSync(folder).isDirectory(), `${name}: a folder, not a file`);
+      assert.deepEqual(fs.readdirSync(folder), [base], name);
+      assert.equal(sha256(path.join(folder, base)), sha);
+      fs.rmSync(path.join(folder, base));
     }
-    assert.deepEqual(fs.readdirSync(folder), [], 'nothing written into it');
+    // with the catalogue: the record points into the folder
+    const catalogued = path.join(e.home, 'images', 'in-here');
+    const r = await e.run(['pull', '--name', `${catalogued}/`, 'vanessa/tacos:latest']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\[container\]\[(new|update)\] vanessa\/tacos:latest@/);
+    const file = path.join(catalogued, base);
+    assert.equal(sha256(file), sha);
+    assert.equal(catalogRows(e).find((x) => x.uri === `vanessa/tacos:latest@${sha}`)?.image, file);
+    // a path ending in / that is a file: refused, the file kept
+    fs.writeFileSync(path.join(e.work, 'plain'), 'keep');
+    const refused = await e.run(['pull', '--no-cache', '--name', 'plain/', 'vanessa/tacos:latest']);
+    assert.equal(refused.code, 1);
+    assertOneLineError(refused, /plain is a file, not a folder; give a folder, or a path inside one/);
+    assert.equal(fs.readFileSync(path.join(e.work, 'plain'), 'utf8'), 'keep');
+    // back to the storage path for the tests that follow
+    assert.equal(
+      (await e.run(['pull', '--name', path.join(e.storage, 'vanessa', 'tacos', `latest@${sha}.sif`), 'vanessa/tacos:latest', '--force']))
+        .code,
+      0,
+    );
   } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
+    for (const dir of ['a-folder', 'newdir', 'deeper', 'plain']) fs.rmSync(path.join(e.work, dir), { recursive: true, force: true });
+    fs.rmSync(path.join(e.home, 'images', 'in-here'), { recursive: true, force: true });
   }
 });
 
@@ -202,6 +235,66 @@ test('--name with --no-cache names the file; --name with the catalogue stores it
   assert.ok(fs.existsSync(dest));
   const row = catalogRows(e).find((x) => x.uri.startsWith('dinosaur/secret:latest@'));
   assert.equal(row?.image, dest);
+});
+
+test('pulling again to the same --name refreshes the file its own record owns: exit 0, [container][update], one row', async () => {
+  const c = serverContainer(server, 'vanessa/tacolicious:gobacktosleep');
+  assert.ok(c?.path);
+  const sha = sha256(c.path);
+  const file = path.join(e.work, 'same.sif');
+  try {
+    const first = await e.run(['pull', 'vanessa/tacolicious:gobacktosleep', '--name', 'same.sif']);
+    assert.equal(first.code, 0, first.stderr);
+    const again = await e.run(['pull', 'vanessa/tacolicious:gobacktosleep', '--name', 'same.sif']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '');
+    assert.match(again.stdout, new RegExp(`\\[container\\]\\[update\\] vanessa/tacolicious:gobacktosleep@${sha}\\n`));
+    assert.equal(sha256(file), sha);
+    const rows = catalogRows(e).filter((x) => x.uri.startsWith('vanessa/tacolicious:gobacktosleep@'));
+    assert.deepEqual(
+      rows.map((x) => x.image),
+      [file],
+    );
+    assert.deepEqual(
+      fs.readdirSync(e.work).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no partial file beside it',
+    );
+  } finally {
+    await e.run(['rm', 'vanessa/tacolicious:gobacktosleep']);
+    fs.rmSync(file, { force: true });
+  }
+});
+
+test('--no-cache to a file that already has the very bytes succeeds without --force; other bytes of that size are kept', async () => {
+  const { sha256: sha, path: served } = tacos();
+  const file = path.join(e.work, 'idem.sif');
+  try {
+    // the registry states an md5 (the sha256s are compared after the download); a sha256 asked for is compared before
+    for (const uri of ['vanessa/tacos:latest', `vanessa/tacos:latest@sha256.${sha}`]) {
+      for (let i = 0; i < 2; i++) {
+        const r = await e.run(['pull', '--no-cache', '--name', 'idem.sif', uri]);
+        assert.equal(r.code, 0, `${uri} run ${i}: ${r.stderr}`);
+        assert.match(r.stdout, /\nSuccess! idem\.sif\n$/);
+        assert.equal(sha256(file), sha);
+      }
+      // the same size, other bytes: refused (after the download when nothing said the digest), the file kept
+      const other = Buffer.from(fs.readFileSync(served));
+      other[other.length - 1] ^= 0xff;
+      fs.writeFileSync(file, other);
+      const refused = await e.run(['pull', '--no-cache', '--name', 'idem.sif', uri]);
+      assertOneLineError(refused, /Image exists! .*idem\.sif; remove it first, or use --force to overwrite/);
+      assert.deepEqual(fs.readFileSync(file), other, 'the other bytes were kept');
+      assert.deepEqual(
+        fs.readdirSync(e.work).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no partial file beside it',
+      );
+      fs.rmSync(file);
+    }
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 });
 
 test('--json prints one document with the path and uri; --quiet hides only the announce line', async () => {

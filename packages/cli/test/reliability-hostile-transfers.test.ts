@@ -135,6 +135,41 @@ test('a real image without Content-Length and without digest: stored, with one w
   survived++;
 });
 
+// A small disk without mounting one: the testkit's preload stands in for statfs inside the CLI (48 MiB free on a
+// 400 MiB file system, so 20 MiB are kept free); the CLI itself reads none of these variables.
+const SMALL_DISK = {
+  NODE_OPTIONS: `--require ${require.resolve('@sregistry/testkit/bin/fake-disk.js')}`,
+  SREGISTRY_TEST_DISK_FREE: String(48 * 1024 * 1024),
+  SREGISTRY_TEST_DISK_SIZE: String(400 * 1024 * 1024),
+};
+
+test('an endless body without Content-Length (with a digest): abandoned before the disk’s reserve, one line', async () => {
+  const before = snapshot(sb);
+  const { r, ms } = await run(['pull', 'vanessa/img:t10'], { endlessBody: true }, SMALL_DISK);
+  assertRefused(
+    r,
+    before,
+    /^ERROR the download from http:\/\/127\.0\.0\.1:\d+ announced no size and has sent 2\d\.\d MiB so far: going on would leave less than 20\.0 MiB free on the disk of .*\.tmp; nothing was kept; .*another disk/,
+  );
+  assert.ok(ms < 30_000, `it ended in ${ms} ms`);
+});
+
+test('a size announced by Content-Length that does not fit beside the reserve: refused at the answer, one line', async () => {
+  const before = snapshot(sb);
+  // the image is a few KiB: a disk with 64 KiB free on a 1 MiB file system keeps 51 KiB of it
+  const tiny = { ...SMALL_DISK, SREGISTRY_TEST_DISK_FREE: String(64 * 1024), SREGISTRY_TEST_DISK_SIZE: String(1024 * 1024) };
+  const { r } = await run(['pull', 'vanessa/img:t11'], {}, tiny);
+  assertRefused(
+    r,
+    before,
+    /^ERROR the image from http:\/\/127\.0\.0\.1:\d+ is [\d.]+ KiB, and the disk of .*\.tmp has 64\.0 KiB free \(51\.2 KiB of which is kept free\); free some space there/,
+  );
+  // with room, the same pull goes through
+  const ok = await run(['pull', 'vanessa/img:t11'], {}, { ...tiny, SREGISTRY_TEST_DISK_FREE: String(1024 * 1024) });
+  assert.equal(ok.r.code, 0, ok.r.stderr);
+  survived++;
+});
+
 test('a server that never answers: the message gives the real time waited', async () => {
   const before = snapshot(sb);
   const { r, ms } = await run(['pull', 'vanessa/img:t7'], { delayMs: 2500 }, { SREGISTRY_HTTP_TIMEOUT_MS: '300' });

@@ -89,3 +89,15 @@ function freeze(what: string): never {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0);
 }
+
+/**
+ * Where the testkit's preload puts a stand-in for statfs (`--require @sregistry/testkit/bin/fake-disk.js`), so a
+ * test can give a download a small disk without mounting one (which needs root). As with the pause arm, nothing
+ * outside the process sets it: an installed CLI always asks the kernel.
+ */
+export const DISK_SPACE_KEY = Symbol.for('sregistry.testing-hooks.disk-space');
+
+/** The test's statfs stand-in (free and size in bytes of the file system holding `file`), if one was set. */
+export function diskSpaceHook(): ((file: string) => { free: number; size: number } | undefined) | undefined {
+  return (globalThis as Record<symbol, ((file: string) => { free: number; size: number } | undefined) | undefined>)[DISK_SPACE_KEY];
+}

@@ -571,7 +571,7 @@ describe('downloadToFile', () => {
   });
 });
 
-test('a full disk is one line naming the disk of the destination, code ENOSPC', async (t) => {
+test('a small disk: an announced size that does not fit is refused up front, an unknown one before the reserve, a full one in one line', async (t) => {
   // a disk of 256 KiB for 3 MiB (mounting needs root; without it the case cannot be made here)
   const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'sreg-full-'));
   try {
@@ -581,16 +581,58 @@ test('a full disk is one line naming the disk of the destination, code ENOSPC', 
     t.skip('mount not permitted');
     return;
   }
-  const server = await serve((_req, res) => {
+  let requests = 0;
+  const server = await serve((req, res) => {
+    requests++;
+    if (req.url === '/endless') {
+      // no Content-Length, and no end
+      res.writeHead(200);
+      const more = () => {
+        while (res.write(DATA.subarray(0, 64 * 1024)));
+      };
+      res.on('drain', more);
+      more();
+      return;
+    }
     res.writeHead(200, { 'Content-Length': String(DATA.length) });
     res.end(DATA);
   });
+  const dest = path.join(disk, 'image.sif');
   try {
-    await rejectsUser(downloadToFile({ url: `${server.url}/img`, dest: path.join(disk, 'image.sif') }), (error) => {
+    // the service's size: refused before any request
+    await rejectsUser(downloadToFile({ url: `${server.url}/img`, dest, expectedSize: DATA.length }), (error) => {
       assert.equal(error.code, 'ENOSPC');
-      assert.equal(error.message, `no space left on the disk of ${disk}`);
-      assert.match(error.fix ?? '', /free some space/);
+      assert.match(
+        error.message,
+        /^the image from http:\/\/127\.0\.0\.1:\d+ is 3\.0 MiB, and the disk of .* has [\d.]+ KiB free \(12\.8 KiB of which is kept free\)$/,
+      );
+      assert.match(error.fix ?? '', /free some space there, or pull to another disk/);
     });
+    assert.equal(requests, 0, 'nothing was asked for');
+    // the answer's Content-Length: refused at the answer
+    await rejectsUser(downloadToFile({ url: `${server.url}/img`, dest }), (error) => {
+      assert.match(error.message, /^the image from .* is 3\.0 MiB, and the disk of /);
+    });
+    // no size at all: abandoned by the disk's reserve (the real statfs of the tmpfs), not by a full disk
+    await rejectsUser(downloadToFile({ url: `${server.url}/endless`, dest }), (error) => {
+      assert.equal(error.code, 'ENOSPC');
+      assert.match(
+        error.message,
+        /^the download from .* announced no size and has sent [\d.]+ KiB so far: going on would leave less than 12\.8 KiB free on the disk of /,
+      );
+    });
+    // a disk that fills anyway (statfs claims room: another writer, or a file system that misreports): one line
+    const key = Symbol.for('sregistry.testing-hooks.disk-space');
+    (globalThis as Record<symbol, unknown>)[key] = () => ({ free: 100 * 1024 * 1024 * 1024, size: 200 * 1024 * 1024 * 1024 });
+    try {
+      await rejectsUser(downloadToFile({ url: `${server.url}/img`, dest }), (error) => {
+        assert.equal(error.code, 'ENOSPC');
+        assert.equal(error.message, `no space left on the disk of ${disk}`);
+        assert.match(error.fix ?? '', /free some space/);
+      });
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+    }
     assert.deepEqual(fs.readdirSync(disk), [], 'nothing half-written is left');
   } finally {
     await server.close();

@@ -56,6 +56,35 @@ function noCacheName(name: ImageName): string {
 }
 
 /**
+ * The file --name names. `dir/` (a trailing slash) or an existing folder names a folder, as for cp and mv: the
+ * image goes into it (made when missing, as missing parent folders of a file are) under the --no-cache file name,
+ * never into a file called `dir`.
+ */
+async function fileNamed(name: string | undefined, image: ImageName): Promise<string | undefined> {
+  if (name === undefined) return undefined;
+  // asynchronous, as the lstat in pullImage (see there)
+  const folder = /[\\/]$/.test(name) || (await fs.promises.stat(name).catch(() => undefined))?.isDirectory();
+  return folder ? path.join(name, noCacheName(image)) : name;
+}
+
+/** Makes --name's folder and the missing ones above it; one of them that is a file is said so, not EEXIST. */
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+      const found = await fs.promises.stat(d).catch(() => undefined);
+      if (found && !found.isDirectory()) {
+        throw new UserError(`${d} is a file, not a folder`, { fix: 'give a folder, or a path inside one, as --name', code: 'ENODIR' });
+      }
+    }
+    throw error;
+  }
+}
+
+/**
  * `pull <uri>`: the backend resolves the name, the core streams the bytes into a temporary file (hashing on the
  * way), checks them, and only then places the file and writes the record. An interrupted pull leaves no file
  * where the user would use it and no record.
@@ -77,14 +106,15 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
   const remote: RemoteImage = await active.backend.resolve(requested, { signal: options.signal, arch: options.arch });
 
   // Where the bytes go: a temporary file next to the final place, so the final rename is atomic.
+  const named = await fileNamed(options.name, remote.name);
   let finalPath: string | undefined;
   let temp: string;
   const catalog = useCatalog ? await session.catalog('pull') : undefined;
   if (useCatalog) {
-    if (options.name) finalPath = path.resolve(options.name);
+    if (named) finalPath = path.resolve(named);
     temp = finalPath ? tempBeside(finalPath) : await catalog!.storage.tempPath(remote.name.image);
   } else {
-    finalPath = path.resolve(options.name ?? noCacheName(remote.name));
+    finalPath = path.resolve(named ?? noCacheName(remote.name));
     temp = tempBeside(finalPath);
   }
   const wanted = remote.name;
@@ -103,15 +133,13 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     if (found && !(await mayBeThisImage(found, stored, remote)))
       await catalog.targets.check(stored, { purpose: 'pull', mayOwn: isThisImage });
   }
+  // a file at --name that no image owns, kept unless the download has its very bytes (then nothing is lost)
+  let unowned: { path: string; size: number; sha256?: string } | undefined;
   if (finalPath) {
     // asynchronous on purpose: Node 20's realpathSync reads the shared buffer of the last synchronous stat, so
     // a sync lstat of a FIFO here made the next require() resolve symlinked packages wrongly
     const found = await fs.promises.lstat(finalPath).catch(() => undefined);
     const exists = found !== undefined;
-    // the original's line for an existing file; a folder or a device is refused by the guard below, --force or not
-    if (found?.isFile() && !options.force) {
-      throw new UserError(`Image exists! ${finalPath}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
-    }
     // an existing file may be another image's: without the catalogue open, open it to know (only then, and only
     // when there is a database: --no-cache must not create one, and without one no image owns any file)
     const guard =
@@ -119,8 +147,19 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       (exists && session.hasCatalogue()
         ? (await session.catalog('pull')).targets
         : new TargetGuard(undefined, session.paths.storageDir, session.paths.databaseFile));
-    await guard.check(finalPath, { purpose: 'pull --name', force: options.force, mayOwn: isThisImage });
-    fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+    let force = options.force;
+    if (found?.isFile() && !options.force) {
+      const owners = await guard.recordsUsing(finalPath, found);
+      // this image's own file (pulled to this --name before): a re-pull refreshes it, as one to the storage path
+      // does; another image's file is refused by the guard below
+      if (owners.length > 0 && owners.every(isThisImage)) force = true;
+      else if (owners.length === 0) {
+        unowned = await unownedFile(finalPath, found, remote, options.gunzip);
+        force = true;
+      }
+    }
+    await guard.check(finalPath, { purpose: 'pull --name', force, mayOwn: isThisImage });
+    await makeFolder(path.dirname(finalPath));
     const removed = await removeStaleTempsBeside(finalPath);
     if (removed > 0)
       emit({ type: 'debug', message: `removed ${removed} partial file(s) that an interrupted pull left beside ${finalPath}` });
@@ -188,6 +227,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       const verified = await verifyPulled(session, temp, remote.name.uri, { verify: true, keyFiles: options.keyFiles });
       if (verified) emit({ type: 'info', message: verified });
     }
+    if (unowned && !(await sameBytesAs(unowned, size, sha256))) throw imageExists(unowned.path);
     // the download was private while incomplete (0600); the finished image gets the user's usual mode
     fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = ownVersion(remote, result.sha256, emit) ?? sha256;
@@ -279,6 +319,38 @@ function storableManifest(emit: (event: PullEvent) => void, manifest: RemoteImag
       message: `the service's manifest is nested deeper than ${MAX_JSON_DEPTH} levels: the catalogue keeps it cut there`,
     }),
   );
+}
+
+/** The original's line for an existing file at --name (a folder or a device is refused by the guard, --force or not). */
+function imageExists(file: string): UserError {
+  return new UserError(`Image exists! ${file}`, { fix: 'remove it first, or use --force to overwrite', code: 'EEXIST' });
+}
+
+/**
+ * A file no image owns at --name, without --force: replaced only by its very bytes, which the download's sha256
+ * decides. When the service says the size or the sha256 of what it will send (and no --gunzip changes the bytes
+ * kept), other bytes are refused now rather than after the download.
+ */
+async function unownedFile(
+  file: string,
+  found: fs.Stats,
+  remote: RemoteImage,
+  gunzip: boolean | undefined,
+): Promise<{ path: string; size: number; sha256?: string }> {
+  if (gunzip) return { path: file, size: found.size };
+  if (remote.size !== undefined && remote.size !== found.size) throw imageExists(file);
+  if (!remote.sha256) return { path: file, size: found.size };
+  const sha256 = await sha256File(file);
+  if (sha256 !== remote.sha256.toLowerCase()) throw imageExists(file);
+  return { path: file, size: found.size, sha256 };
+}
+
+/** Whether the file found at --name holds the bytes downloaded: the sizes, then (only if equal) the sha256s. */
+async function sameBytesAs(found: { path: string; size: number; sha256?: string }, size: number, sha256: string): Promise<boolean> {
+  if (found.size !== size) return false;
+  const now = await fs.promises.lstat(found.path).catch(() => undefined);
+  if (!now?.isFile() || now.size !== size) return false;
+  return (found.sha256 ?? (await sha256File(found.path))) === sha256.toLowerCase();
 }
 
 /**

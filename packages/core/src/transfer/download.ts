@@ -7,6 +7,7 @@ import { isUserError, UserError } from '../errors';
 import { fileSystemProblem } from '../storage/fs-errors';
 import { pauseAtBytes } from '../testing-hooks';
 import { DirectBody } from './direct-get';
+import { DiskRoom } from './disk-room';
 import { DiskWriteError, FileSink } from './file-sink';
 import { HashWorkerError, preferWorkerHashing } from './hasher';
 import { HeadProbe } from './head-probe';
@@ -80,7 +81,10 @@ export async function downloadToFile(request: DownloadRequest): Promise<Download
     // concurrent ranged parts when the caller asks and the server allows, else one resumable stream; a link
     // refused by object storage is asked for once more, in either
     const links: LinkRenewal = { renewed: false };
-    const result = (await downloadInParts(req, sink, links)) ?? (await transfer(req, sink, links));
+    // the disk must keep its reserve: an announced size is checked now, before any request
+    const room = new DiskRoom(req.dest, req.url);
+    if (req.expectedSize !== undefined) room.fits(req.expectedSize);
+    const result = (await downloadInParts(req, sink, links, room)) ?? (await transfer(req, sink, links, room));
     await sink.finish();
     return result;
   } catch (error) {
@@ -96,7 +100,12 @@ export async function downloadToFile(request: DownloadRequest): Promise<Download
   }
 }
 
-async function transfer(req: DownloadRequest, sink: FileSink, links: LinkRenewal = { renewed: false }): Promise<DownloadResult> {
+async function transfer(
+  req: DownloadRequest,
+  sink: FileSink,
+  links: LinkRenewal = { renewed: false },
+  room = new DiskRoom(req.dest, req.url),
+): Promise<DownloadResult> {
   const retries = Math.max(0, req.retries ?? 4);
   const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
@@ -112,6 +121,7 @@ async function transfer(req: DownloadRequest, sink: FileSink, links: LinkRenewal
   // that keeps making progress on a big file is not abandoned, a server that always cuts at the same byte is.
   let failures = 0;
   let furthest = 0;
+  let roomChecked = false;
 
   for (;;) {
     attempts++;
@@ -119,6 +129,16 @@ async function transfer(req: DownloadRequest, sink: FileSink, links: LinkRenewal
     try {
       const answer = await open(req, sink, resource, timeoutMs);
       if (answer.resumed) resumed = true;
+      // a size only the answer announces: refused now if it cannot fit (the service's size was checked already)
+      if (req.expectedSize === undefined && resource.total !== undefined && !roomChecked) {
+        roomChecked = true;
+        try {
+          room.fits(resource.total - sink.position);
+        } catch (error) {
+          answer.body.destroy();
+          throw error;
+        }
+      }
       if (sink.position === 0) head.restart();
       progress.report(sink.position, resource.total, true);
       await stream(answer.body, sink, timeoutMs, new SpeedFloor(speed.limit, speed.windowMs), req.signal, {
@@ -128,6 +148,10 @@ async function transfer(req: DownloadRequest, sink: FileSink, links: LinkRenewal
           // the service promised, or an endless answer fills the disk before the digest could refuse it
           const cap = resource.total ?? req.expectedSize;
           if (cap !== undefined && sink.position > cap) answer.body.destroy(tooLong(req, cap));
+          // nothing bounds it but the disk: it must leave the disk's reserve free (a compare per batch, a statfs
+          // only every so often)
+          const full = cap === undefined ? room.grown(sink.position) : undefined;
+          if (full) answer.body.destroy(full);
           progress.report(sink.position, resource.total, false);
         },
         onTick: () => progress.flush(sink.position, resource.total),

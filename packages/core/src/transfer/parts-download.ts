@@ -12,6 +12,7 @@ import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { ByteRing } from './byte-ring';
 import { DirectBody, directTarget } from './direct-get';
+import { DiskRoom } from './disk-room';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
@@ -46,6 +47,7 @@ export async function downloadInParts(
   req: DownloadRequest,
   sink: FileSink,
   links: LinkRenewal = { renewed: false },
+  room = new DiskRoom(req.dest, req.url),
 ): Promise<DownloadResult | undefined> {
   const wanted = req.parts;
   if (!wanted) return undefined;
@@ -94,6 +96,15 @@ export async function downloadInParts(
       fix: 'pull again; if it persists the image on the server is damaged or was replaced',
       code: 'ESIZE',
     });
+  }
+  // the size only the probe's answer gave: refused now if it does not fit on the disk beside its reserve
+  if (req.expectedSize === undefined) {
+    try {
+      room.fits(total);
+    } catch (error) {
+      releaseBody(response);
+      throw error;
+    }
   }
   // the final URL keeps the caller's credentials only on the origin they were meant for
   const headers = new URL(url).origin === new URL(req.url).origin ? (req.headers ?? {}) : withoutCredentials(req.headers ?? {});
