@@ -282,6 +282,32 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     }
   });
 
+  test('two logins (and two logouts) at the same moment both land in the Docker config, under its lock', async () => {
+    const both = await orasHome(registry, { login: false });
+    try {
+      fs.mkdirSync(path.dirname(both.dockerConfig), { recursive: true });
+      fs.writeFileSync(both.dockerConfig, JSON.stringify({ auths: { 'ghcr.io': { auth: 'eDp5' } } }), { mode: 0o600 });
+      // the same registry under two names: two entries, written by two processes at once
+      const port = registry.host.split(':').pop();
+      const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+      const auths = () => Object.keys(JSON.parse(fs.readFileSync(both.dockerConfig, 'utf8')).auths).sort();
+      for (let round = 0; round < 4; round++) {
+        const logins = await Promise.all(
+          hosts.map((h) => both.run(['oras', 'login', h, '--username', USER, '--password-stdin'], { input: PASSWORD })),
+        );
+        for (const login of logins) assert.equal(login.code, 0, login.stderr);
+        assert.deepEqual(auths(), ['127.0.0.1:' + port, 'ghcr.io', `localhost:${port}`].sort(), `round ${round}: a login was lost`);
+        const logouts = await Promise.all(hosts.map((h) => both.run(['oras', 'logout', h])));
+        for (const logout of logouts) assert.match(logout.stdout, /Removed login credentials/, logout.stderr);
+        assert.deepEqual(auths(), ['ghcr.io'], `round ${round}: a logout was lost`);
+      }
+      assert.equal(fs.statSync(both.dockerConfig).mode & 0o777, 0o600);
+      assert.ok(!fs.existsSync(`${both.dockerConfig}.lock`), 'the lock is released');
+    } finally {
+      both.cleanup();
+    }
+  });
+
   test('login refuses what is not a registry host, a user name with ":", and a registry it cannot reach; nothing is saved', async () => {
     const other = await orasHome(registry, { login: false });
     try {
