@@ -136,6 +136,8 @@ export async function resolveImage(
     },
     sourceUrl: `oras://${ref.host}/${ref.repository}@${got.digest}`,
     insecure: client.insecure,
+    // the layer's type says SIF: other bytes under it are refused and not kept, as Apptainer deletes them
+    format: 'sif',
   };
 }
 

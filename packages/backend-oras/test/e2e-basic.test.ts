@@ -2,10 +2,11 @@
 // plain http: push, pull into the catalogue, Apptainer-layout artifacts written with curl, digests, corruption on
 // the registry's disk, blob de-duplication, search with pagination, delete, login/logout and the auth failures.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '@sregistry/testkit';
+import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution, writeSif } from '@sregistry/testkit';
 import {
   assertOneLineError,
   fileSha256,
@@ -115,7 +116,8 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
 
   test('a large file goes up in PATCH chunks and comes back byte for byte', async () => {
     const big = path.join(e.home, 'big.sif');
-    fs.writeFileSync(big, Buffer.alloc(3 * 1024 * 1024 + 5, 7));
+    // a SIF: pull refuses other bytes under the SIF layer type
+    await writeSif(big, { partition: { data: Buffer.alloc(3 * 1024 * 1024 + 5, 7), arch: 'amd64' } });
     const r = await e.run(['push', big, '--name', ref('alice/big:v1'), '--debug'], {
       env: { SREGISTRY_ORAS_CHUNK_SIZE: String(1024 * 1024) },
     });
@@ -131,7 +133,7 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     // 17 MiB of varied bytes: not all one value, so a misplaced piece would change the digest
     const bytes = Buffer.alloc(17 * 1024 * 1024 + 11);
     for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE(i, i);
-    fs.writeFileSync(large, bytes);
+    await writeSif(large, { partition: { data: bytes, arch: 'amd64' } });
     const first = await e.run(['push', large, '--name', ref('alice/large:v1'), '--json', '--debug']);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(JSON.parse(first.stdout).details.blobUploaded, true);
@@ -181,6 +183,31 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assertOneLineError(await e.run(['pull', ref('alice/hello:nope')]), /alice\/hello:nope is not in the registry/);
   });
 
+  test('a SIF layer that holds no SIF is refused in one line and nothing is kept (file, row, temp)', async () => {
+    const noise = path.join(e.home, 'noise.bin');
+    fs.writeFileSync(noise, crypto.randomBytes(5000));
+    await pushByHand(registry, 'fake/noise', 'v1', noise);
+    const before = filesUnder(e.storage);
+    for (const args of [['pull'], ['pull', '--no-verify']]) {
+      assertOneLineError(
+        await e.run([...args, ref('fake/noise:v1')]),
+        /fake\/noise:v1 from .* is not a valid SIF \(not an image format sregistry knows\); nothing was kept; .*push a SIF again$/,
+      );
+      assert.deepEqual(filesUnder(e.storage), before, 'nothing stored, nothing left in .tmp');
+    }
+    assert.ok(!(await e.run(['images', '--json'])).stdout.includes('fake/noise'), 'no catalogue row');
+    const work = fs.readdirSync(e.work).sort();
+    assertOneLineError(await e.run(['pull', '--no-cache', '--name', 'noise.sif', ref('fake/noise:v1')]), /is not a valid SIF/);
+    assert.deepEqual(fs.readdirSync(e.work).sort(), work, 'no file, no temp beside it');
+    // a SIF's magic with a header that does not hold together is no SIF either
+    const broken = fs.readFileSync(image);
+    broken.fill(0xff, 80, 128);
+    fs.writeFileSync(noise, broken);
+    await pushByHand(registry, 'fake/broken', 'v1', noise);
+    assertOneLineError(await e.run(['pull', ref('fake/broken:v1')]), /fake\/broken:v1 from .* is not a valid SIF \(/);
+    assert.deepEqual(filesUnder(e.storage), before);
+  });
+
   test('user:password@ in a URI, a yes/no setting that is neither, and a host that is not there: one line each', async () => {
     const secret = 'hunter2-in-uri';
     for (const args of [
@@ -208,11 +235,12 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
 
   test('a blob corrupted on the registry disk fails the pull and keeps nothing', async () => {
     const victim = path.join(e.home, 'victim.sif');
-    fs.writeFileSync(victim, Buffer.alloc(200 * 1024, 3));
+    await writeSif(victim, { partition: { data: Buffer.alloc(200 * 1024, 3), arch: 'amd64' } });
     assert.equal((await e.run(['push', victim, '--name', ref('alice/victim:v1')])).code, 0);
     const blob = registry.blobPath(`sha256:${fileSha256(victim)}`);
     const bytes = fs.readFileSync(blob);
-    bytes[1000] ^= 0xff;
+    // in the partition, so the file is still a SIF for --no-verify below
+    bytes[bytes.length - 1000] ^= 0xff;
     fs.writeFileSync(blob, bytes);
     const before = filesUnder(e.storage);
     const r = await e.run(['pull', ref('alice/victim:v1')]);
@@ -296,7 +324,7 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
           hosts.map((h) => both.run(['oras', 'login', h, '--username', USER, '--password-stdin'], { input: PASSWORD })),
         );
         for (const login of logins) assert.equal(login.code, 0, login.stderr);
-        assert.deepEqual(auths(), ['127.0.0.1:' + port, 'ghcr.io', `localhost:${port}`].sort(), `round ${round}: a login was lost`);
+        assert.deepEqual(auths(), [`127.0.0.1:${port}`, 'ghcr.io', `localhost:${port}`].sort(), `round ${round}: a login was lost`);
         const logouts = await Promise.all(hosts.map((h) => both.run(['oras', 'logout', h])));
         for (const logout of logouts) assert.match(logout.stdout, /Removed login credentials/, logout.stderr);
         assert.deepEqual(auths(), ['ghcr.io'], `round ${round}: a logout was lost`);
