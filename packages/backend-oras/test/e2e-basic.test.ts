@@ -15,6 +15,7 @@ import {
   orasHome,
   PASSWORD,
   pushByHand,
+  pushIndexByHand,
   USER,
   USERS,
   writeLogin,
@@ -171,6 +172,41 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     await pushByHand(registry, 'apptainer/old', 'latest', other, 'appliciation/vnd.sylabs.sif.layer.tar');
     const old = await e.run(['pull', '--no-cache', '--name', 'old.sif', ref('apptainer/old:latest')]);
     assert.equal(old.code, 0, old.stderr);
+  });
+
+  test("an index: --arch picks its manifest, else this machine's; no match names the architectures there", async () => {
+    const arm = path.join(e.home, 'arm.sif');
+    const amd = path.join(e.home, 'amd.sif');
+    await writeSif(arm, { partition: { data: Buffer.alloc(8192, 1), arch: 'arm64' } });
+    await writeSif(amd, { partition: { data: Buffer.alloc(8192, 2), arch: 'amd64' } });
+    const a = await pushByHand(registry, 'multi/arch', 'arm64-only', arm);
+    const b = await pushByHand(registry, 'multi/arch', 'amd64-only', amd);
+    // amd64 first: the order must not decide
+    await pushIndexByHand(registry, 'multi/arch', 'v1', [
+      { digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64' },
+      { digest: a.manifestDigest, size: a.manifestSize, architecture: 'arm64' },
+    ]);
+    const r = await e.run(['pull', '--arch', 'arm64', '--no-cache', '--name', 'multi-arm.sif', ref('multi/arch:v1')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'multi-arm.sif')), fileSha256(arm));
+    const machine = { x64: 'amd64', arm64: 'arm64' }[process.arch as string];
+    if (machine) {
+      const d = await e.run(['pull', '--no-cache', '--name', 'multi-default.sif', ref('multi/arch:v1')]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.equal(fileSha256(path.join(e.work, 'multi-default.sif')), fileSha256(machine === 'arm64' ? arm : amd));
+    }
+    const before = filesUnder(e.storage);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'ppc64le', ref('multi/arch:v1')]),
+      /multi\/arch:v1 has no manifest for linux\/ppc64le; it has linux\/amd64, linux\/arm64; pull another architecture with --arch \(amd64, arm64\)/,
+    );
+    // an index of one manifest for another platform is not taken either
+    await pushIndexByHand(registry, 'multi/arch', 'amd-index', [{ digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64' }]);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'arm64', ref('multi/arch:amd-index')]),
+      /has no manifest for linux\/arm64; it has linux\/amd64/,
+    );
+    assert.deepEqual(filesUnder(e.storage), before, 'nothing kept');
   });
 
   test('a container image (not a SIF) and upper-case names are refused with one line', async () => {
