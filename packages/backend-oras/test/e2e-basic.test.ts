@@ -217,6 +217,12 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       /not a valid OCI repository name \(OCI names are lower case\).*alice\/hello/,
     );
     assertOneLineError(await e.run(['pull', ref('alice/hello:nope')]), /alice\/hello:nope is not in the registry/);
+    // a name of 40 hex digits is a name, not a secret: the fix line shows it whole
+    const hex = 'deadbeef'.repeat(5);
+    assertOneLineError(
+      await e.run(['pull', ref(`demo/${hex}:1`)]),
+      new RegExp(`check the name and tag: sregistry search oras://${registry.host.replace(/\./g, '\\.')}/demo/${hex}$`),
+    );
   });
 
   test('a SIF layer that holds no SIF is refused in one line and nothing is kept (file, row, temp)', async () => {
