@@ -87,7 +87,7 @@ export function createBackend(ctx: BackendContext): Backend {
     description,
     async resolve(name: ImageName, options) {
       const ref = toReference(host, name);
-      return resolveImage(host, clientFor(ref.host), ref, name, options?.signal);
+      return resolveImage(host, clientFor(ref.host), ref, name, { signal: options?.signal, arch: options?.arch });
     },
     async push(request) {
       const ref = toReference(host, request.name);

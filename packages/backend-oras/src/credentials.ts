@@ -119,7 +119,11 @@ export async function findCredential(host: Host, registry: string, env: Env = pr
   return undefined;
 }
 
-/** login/logout: rewrites the Docker config atomically (mode 0600), keeping every other entry and key. */
+/**
+ * login/logout: rewrites the Docker config atomically (mode 0600), keeping every other entry and key. The read, the
+ * change and the write happen under the file's lock, so two logins at once (two registries, two terminals) both end
+ * up in the file instead of the later write dropping the other's entry.
+ */
 export async function updateLogin(
   host: Host,
   registry: string,
@@ -127,21 +131,26 @@ export async function updateLogin(
   env: Env = process.env,
 ): Promise<{ file: string; changed: boolean }> {
   const file = dockerConfigFile(env);
-  const config = readConfig(host, file) ?? {};
-  const auths = { ...(config.auths ?? {}) };
-  let changed = false;
-  for (const key of keysFor(registry)) {
-    if (key in auths) {
-      delete auths[key];
+  // the folder first: the lock is made beside the file
+  if (login) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const change = async () => {
+    const config = readConfig(host, file) ?? {};
+    const auths = { ...(config.auths ?? {}) };
+    let changed = false;
+    for (const key of keysFor(registry)) {
+      if (key in auths) {
+        delete auths[key];
+        changed = true;
+      }
+    }
+    if (login) {
+      auths[registry] = { auth: Buffer.from(`${login.username}:${login.password}`).toString('base64') };
       changed = true;
     }
-  }
-  if (login) {
-    auths[registry] = { auth: Buffer.from(`${login.username}:${login.password}`).toString('base64') };
-    changed = true;
-  }
-  if (!changed) return { file, changed };
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  await host.writeFileAtomic(file, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
-  return { file, changed };
+    if (changed) await host.writeFileAtomic(file, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
+    return { file, changed };
+  };
+  // a core before host API 1.4.0 has no file lock: the change runs unlocked, as it did then
+  if (typeof host.withFileLock !== 'function') return change();
+  return host.withFileLock(file, change, { what: `The Docker config ${file}`, code: 'ECONFIG' });
 }

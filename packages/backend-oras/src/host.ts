@@ -5,10 +5,18 @@ import { createRequire } from 'node:module';
 import type { BackendContext, BackendHost } from '@sregistry/core';
 import type * as CommandApi from '@sregistry/core/command';
 
-/** What the backend uses of core: errors, JSON requests, redaction and printable server text, digests, atomic writes, the retry policy. */
+/** What the backend uses of core: errors, JSON requests, redaction and printable server text, digests, atomic writes and file locks, the retry policy. */
 export type Host = Pick<
   BackendHost,
-  'UserError' | 'isUserError' | 'requestJson' | 'redactUrl' | 'printable' | 'fileDigests' | 'writeFileAtomic' | 'retryPolicy'
+  | 'UserError'
+  | 'isUserError'
+  | 'requestJson'
+  | 'redactUrl'
+  | 'printable'
+  | 'fileDigests'
+  | 'writeFileAtomic'
+  | 'retryPolicy'
+  | 'withFileLock'
 >;
 export type { JsonRequest, JsonResponse } from '@sregistry/core';
 

@@ -1,4 +1,4 @@
-// pull: the manifest (an index is followed to its one manifest, or to this machine's platform), exactly one SIF
+// pull: the manifest (an index is followed to the manifest of `pull --arch`, else of this machine's platform), exactly one SIF
 // layer, and a RemoteImage for core's download of that blob: core streams, resumes, retries and checks the size
 // and sha256 against the layer descriptor. The layer digest is the catalogue version, so the bytes are hashed once.
 import { createHash } from 'node:crypto';
@@ -70,12 +70,34 @@ export async function fetchManifest(
   return { manifest: answer.data, digest, answer };
 }
 
-function pickFromIndex(host: Host, ref: OciReference, index: Manifest): Descriptor {
+/**
+ * The index entry for `arch` (`pull --arch`, else this machine's, as Apptainer picks by platform): the one linux
+ * manifest of that architecture. An entry without a platform is taken only when it is the index's only one.
+ */
+function pickFromIndex(host: Host, ref: OciReference, index: Manifest, asked: string | undefined): Descriptor {
   const entries = (index.manifests ?? []).filter((m) => typeof m.digest === 'string');
-  if (entries.length === 1) return entries[0];
-  const arch = ARCH[process.arch] ?? process.arch;
+  const arch = asked ?? ARCH[process.arch] ?? process.arch;
+  if (entries.length === 1 && !entries[0].platform?.architecture) return entries[0];
   const match = entries.filter((m) => m.platform?.architecture === arch && (!m.platform.os || m.platform.os === 'linux'));
   if (match.length === 1) return match[0];
+  const platforms = [
+    ...new Set(
+      entries
+        .filter((m) => m.platform?.architecture)
+        .map((m) => host.printable(`${m.platform?.os ?? 'linux'}/${m.platform?.architecture}`, { max: 40 })),
+    ),
+  ];
+  if (match.length === 0) {
+    throw new host.UserError(
+      `${ref.display} has no manifest for linux/${host.printable(arch, { max: 40 })}; it has ${platforms.join(', ') || 'no platforms named'}`,
+      {
+        fix: platforms.length
+          ? `pull another architecture with --arch (${platforms.map((p) => p.replace(/^.*\//, '')).join(', ')}), or one manifest by digest: oras://${ref.host}/${ref.repository}@sha256:<digest>`
+          : `pull one manifest by digest: oras://${ref.host}/${ref.repository}@sha256:<digest>`,
+        code: 'ENOTFOUND',
+      },
+    );
+  }
   throw new host.UserError(`${ref.display} is an index of ${entries.length} manifests, ${match.length} of them for linux/${arch}`, {
     fix: 'pull one of them by digest: oras://<host>/<repository>@sha256:<digest>',
     code: 'EBADANSWER',
@@ -87,12 +109,13 @@ export async function resolveImage(
   client: OciClient,
   ref: OciReference,
   name: ImageName,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; arch?: string } = {},
 ): Promise<RemoteImage> {
+  const { signal } = options;
   let got = await fetchManifest(host, client, ref, ref.digest ?? ref.tag, signal);
   const type = got.manifest.mediaType ?? got.answer.headers['content-type'];
   if (type === INDEX_MEDIA_TYPE || type === DOCKER_LIST || Array.isArray(got.manifest.manifests)) {
-    const chosen = pickFromIndex(host, ref, got.manifest);
+    const chosen = pickFromIndex(host, ref, got.manifest, options.arch);
     got = await fetchManifest(host, client, ref, String(chosen.digest), signal);
   }
   const layers = got.manifest.layers ?? [];
@@ -136,6 +159,8 @@ export async function resolveImage(
     },
     sourceUrl: `oras://${ref.host}/${ref.repository}@${got.digest}`,
     insecure: client.insecure,
+    // the layer's type says SIF: other bytes under it are refused and not kept, as Apptainer deletes them
+    format: 'sif',
   };
 }
 

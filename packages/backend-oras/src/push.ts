@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { PushRequest, PushResult } from '@sregistry/core';
 import { type OciClient, registryError, type Scope } from './client';
-import type { Host } from './host';
+import type { Host, JsonResponse } from './host';
 import { CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
 import type { RawAnswer } from './raw-upload';
 import type { OciReference } from './reference';
@@ -299,7 +299,7 @@ async function uploadSession(
 ): Promise<'committed' | 'dropped'> {
   const { signal, stopWhen } = plan;
   if (stopWhen?.aborted) return 'dropped';
-  const started = await client.json(scope, { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, signal });
+  const started = await openSession(host, client, ref, scope, signal);
   if (started.status !== 202 || !started.headers.location) {
     const refused = refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(host, started));
     throw failed(host, started.status, refused, started.headers['retry-after']);
@@ -313,6 +313,51 @@ async function uploadSession(
     throw error;
   }
 }
+
+/**
+ * The POST that opens an upload session. It is not cut off by a cancel: the registry may already have opened the
+ * session when Ctrl-C comes, and only its answer names it. So a cancel waits (briefly) for that answer and
+ * deletes the session it names, instead of leaving it on the registry with nothing sent after the POST.
+ */
+async function openSession(
+  host: Host,
+  client: OciClient,
+  ref: OciReference,
+  scope: Scope,
+  signal: AbortSignal | undefined,
+): Promise<JsonResponse> {
+  if (signal?.aborted) throw cancelled(host);
+  const post = client.json(scope, { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/` });
+  if (!signal) return post;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(cancelled(host));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([post, aborted]);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      post.catch(() => undefined),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), OPEN_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (late?.status === 202 && late.headers.location)
+      await dropSession(host, client, scope, new URL(String(late.headers.location), client.base).href, true);
+    else if (!late)
+      client.log.debug(`oras: no answer to the upload POST within ${OPEN_WAIT_MS} ms of the cancel; a session it opened stays`);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** How long a cancelled push waits for the answer to its session's POST (to delete that session). */
+const OPEN_WAIT_MS = 2500;
 
 /** The bytes of one session, and its closing PUT; `session.location` follows the registry's answers. */
 async function sendBlob(

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '@sregistry/testkit';
+import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution, writeSif } from '@sregistry/testkit';
 import { assertOneLineError, fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
 
 const available = distributionAvailable();
@@ -36,7 +36,7 @@ describe('oras over TLS with a private CA', { skip }, () => {
 
   test('a file of 16 MiB or more goes up over https in one streamed PATCH and comes back byte for byte', async () => {
     const large = path.join(e.home, 'tls-large.sif');
-    fs.writeFileSync(large, Buffer.alloc(17 * 1024 * 1024, 5));
+    await writeSif(large, { partition: { data: Buffer.alloc(17 * 1024 * 1024, 5), arch: 'amd64' } });
     const ref = `oras://${registry.host}/secure/large:v1`;
     const pushed = await e.run(['push', large, '--name', ref, '--debug']);
     assert.equal(pushed.code, 0, pushed.stderr);
@@ -83,7 +83,7 @@ describe('oras with token auth (and deletes disabled)', { skip }, () => {
 
   test('a file of 16 MiB or more with a token: the upload session asks for it; pushed again, the upload is dropped', async () => {
     const large = path.join(e.home, 'token-large.sif');
-    fs.writeFileSync(large, Buffer.alloc(17 * 1024 * 1024, 6));
+    await writeSif(large, { partition: { data: Buffer.alloc(17 * 1024 * 1024, 6), arch: 'amd64' } });
     const mark = registry.tokenServer!.requests.length;
     const pushed = await e.run(['push', large, '--name', ref('alice/large:v1'), '--json']);
     assert.equal(pushed.code, 0, pushed.stderr);

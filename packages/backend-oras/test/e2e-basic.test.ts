@@ -2,10 +2,11 @@
 // plain http: push, pull into the catalogue, Apptainer-layout artifacts written with curl, digests, corruption on
 // the registry's disk, blob de-duplication, search with pagination, delete, login/logout and the auth failures.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution } from '@sregistry/testkit';
+import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution, writeSif } from '@sregistry/testkit';
 import {
   assertOneLineError,
   fileSha256,
@@ -14,6 +15,7 @@ import {
   orasHome,
   PASSWORD,
   pushByHand,
+  pushIndexByHand,
   USER,
   USERS,
   writeLogin,
@@ -115,7 +117,8 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
 
   test('a large file goes up in PATCH chunks and comes back byte for byte', async () => {
     const big = path.join(e.home, 'big.sif');
-    fs.writeFileSync(big, Buffer.alloc(3 * 1024 * 1024 + 5, 7));
+    // a SIF: pull refuses other bytes under the SIF layer type
+    await writeSif(big, { partition: { data: Buffer.alloc(3 * 1024 * 1024 + 5, 7), arch: 'amd64' } });
     const r = await e.run(['push', big, '--name', ref('alice/big:v1'), '--debug'], {
       env: { SREGISTRY_ORAS_CHUNK_SIZE: String(1024 * 1024) },
     });
@@ -131,7 +134,7 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     // 17 MiB of varied bytes: not all one value, so a misplaced piece would change the digest
     const bytes = Buffer.alloc(17 * 1024 * 1024 + 11);
     for (let i = 0; i < bytes.length; i += 4096) bytes.writeUInt32LE(i, i);
-    fs.writeFileSync(large, bytes);
+    await writeSif(large, { partition: { data: bytes, arch: 'amd64' } });
     const first = await e.run(['push', large, '--name', ref('alice/large:v1'), '--json', '--debug']);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(JSON.parse(first.stdout).details.blobUploaded, true);
@@ -171,6 +174,41 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assert.equal(old.code, 0, old.stderr);
   });
 
+  test("an index: --arch picks its manifest, else this machine's; no match names the architectures there", async () => {
+    const arm = path.join(e.home, 'arm.sif');
+    const amd = path.join(e.home, 'amd.sif');
+    await writeSif(arm, { partition: { data: Buffer.alloc(8192, 1), arch: 'arm64' } });
+    await writeSif(amd, { partition: { data: Buffer.alloc(8192, 2), arch: 'amd64' } });
+    const a = await pushByHand(registry, 'multi/arch', 'arm64-only', arm);
+    const b = await pushByHand(registry, 'multi/arch', 'amd64-only', amd);
+    // amd64 first: the order must not decide
+    await pushIndexByHand(registry, 'multi/arch', 'v1', [
+      { digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64' },
+      { digest: a.manifestDigest, size: a.manifestSize, architecture: 'arm64' },
+    ]);
+    const r = await e.run(['pull', '--arch', 'arm64', '--no-cache', '--name', 'multi-arm.sif', ref('multi/arch:v1')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fileSha256(path.join(e.work, 'multi-arm.sif')), fileSha256(arm));
+    const machine = { x64: 'amd64', arm64: 'arm64' }[process.arch as string];
+    if (machine) {
+      const d = await e.run(['pull', '--no-cache', '--name', 'multi-default.sif', ref('multi/arch:v1')]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.equal(fileSha256(path.join(e.work, 'multi-default.sif')), fileSha256(machine === 'arm64' ? arm : amd));
+    }
+    const before = filesUnder(e.storage);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'ppc64le', ref('multi/arch:v1')]),
+      /multi\/arch:v1 has no manifest for linux\/ppc64le; it has linux\/amd64, linux\/arm64; pull another architecture with --arch \(amd64, arm64\)/,
+    );
+    // an index of one manifest for another platform is not taken either
+    await pushIndexByHand(registry, 'multi/arch', 'amd-index', [{ digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64' }]);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'arm64', ref('multi/arch:amd-index')]),
+      /has no manifest for linux\/arm64; it has linux\/amd64/,
+    );
+    assert.deepEqual(filesUnder(e.storage), before, 'nothing kept');
+  });
+
   test('a container image (not a SIF) and upper-case names are refused with one line', async () => {
     await pushByHand(registry, 'docker/image', 'latest', image, 'application/vnd.oci.image.layer.v1.tar+gzip');
     assertOneLineError(await e.run(['pull', ref('docker/image:latest')]), /is not a SIF artifact/);
@@ -179,6 +217,37 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       /not a valid OCI repository name \(OCI names are lower case\).*alice\/hello/,
     );
     assertOneLineError(await e.run(['pull', ref('alice/hello:nope')]), /alice\/hello:nope is not in the registry/);
+    // a name of 40 hex digits is a name, not a secret: the fix line shows it whole
+    const hex = 'deadbeef'.repeat(5);
+    assertOneLineError(
+      await e.run(['pull', ref(`demo/${hex}:1`)]),
+      new RegExp(`check the name and tag: sregistry search oras://${registry.host.replace(/\./g, '\\.')}/demo/${hex}$`),
+    );
+  });
+
+  test('a SIF layer that holds no SIF is refused in one line and nothing is kept (file, row, temp)', async () => {
+    const noise = path.join(e.home, 'noise.bin');
+    fs.writeFileSync(noise, crypto.randomBytes(5000));
+    await pushByHand(registry, 'fake/noise', 'v1', noise);
+    const before = filesUnder(e.storage);
+    for (const args of [['pull'], ['pull', '--no-verify']]) {
+      assertOneLineError(
+        await e.run([...args, ref('fake/noise:v1')]),
+        /fake\/noise:v1 from .* is not a valid SIF \(not an image format sregistry knows\); nothing was kept; .*push a SIF again$/,
+      );
+      assert.deepEqual(filesUnder(e.storage), before, 'nothing stored, nothing left in .tmp');
+    }
+    assert.ok(!(await e.run(['images', '--json'])).stdout.includes('fake/noise'), 'no catalogue row');
+    const work = fs.readdirSync(e.work).sort();
+    assertOneLineError(await e.run(['pull', '--no-cache', '--name', 'noise.sif', ref('fake/noise:v1')]), /is not a valid SIF/);
+    assert.deepEqual(fs.readdirSync(e.work).sort(), work, 'no file, no temp beside it');
+    // a SIF's magic with a header that does not hold together is no SIF either
+    const broken = fs.readFileSync(image);
+    broken.fill(0xff, 80, 128);
+    fs.writeFileSync(noise, broken);
+    await pushByHand(registry, 'fake/broken', 'v1', noise);
+    assertOneLineError(await e.run(['pull', ref('fake/broken:v1')]), /fake\/broken:v1 from .* is not a valid SIF \(/);
+    assert.deepEqual(filesUnder(e.storage), before);
   });
 
   test('user:password@ in a URI, a yes/no setting that is neither, and a host that is not there: one line each', async () => {
@@ -208,11 +277,12 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
 
   test('a blob corrupted on the registry disk fails the pull and keeps nothing', async () => {
     const victim = path.join(e.home, 'victim.sif');
-    fs.writeFileSync(victim, Buffer.alloc(200 * 1024, 3));
+    await writeSif(victim, { partition: { data: Buffer.alloc(200 * 1024, 3), arch: 'amd64' } });
     assert.equal((await e.run(['push', victim, '--name', ref('alice/victim:v1')])).code, 0);
     const blob = registry.blobPath(`sha256:${fileSha256(victim)}`);
     const bytes = fs.readFileSync(blob);
-    bytes[1000] ^= 0xff;
+    // in the partition, so the file is still a SIF for --no-verify below
+    bytes[bytes.length - 1000] ^= 0xff;
     fs.writeFileSync(blob, bytes);
     const before = filesUnder(e.storage);
     const r = await e.run(['pull', ref('alice/victim:v1')]);
@@ -279,6 +349,32 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       assert.equal(after.auths['ghcr.io'].auth, 'eDp5');
     } finally {
       other.cleanup();
+    }
+  });
+
+  test('two logins (and two logouts) at the same moment both land in the Docker config, under its lock', async () => {
+    const both = await orasHome(registry, { login: false });
+    try {
+      fs.mkdirSync(path.dirname(both.dockerConfig), { recursive: true });
+      fs.writeFileSync(both.dockerConfig, JSON.stringify({ auths: { 'ghcr.io': { auth: 'eDp5' } } }), { mode: 0o600 });
+      // the same registry under two names: two entries, written by two processes at once
+      const port = registry.host.split(':').pop();
+      const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+      const auths = () => Object.keys(JSON.parse(fs.readFileSync(both.dockerConfig, 'utf8')).auths).sort();
+      for (let round = 0; round < 4; round++) {
+        const logins = await Promise.all(
+          hosts.map((h) => both.run(['oras', 'login', h, '--username', USER, '--password-stdin'], { input: PASSWORD })),
+        );
+        for (const login of logins) assert.equal(login.code, 0, login.stderr);
+        assert.deepEqual(auths(), [`127.0.0.1:${port}`, 'ghcr.io', `localhost:${port}`].sort(), `round ${round}: a login was lost`);
+        const logouts = await Promise.all(hosts.map((h) => both.run(['oras', 'logout', h])));
+        for (const logout of logouts) assert.match(logout.stdout, /Removed login credentials/, logout.stderr);
+        assert.deepEqual(auths(), ['ghcr.io'], `round ${round}: a logout was lost`);
+      }
+      assert.equal(fs.statSync(both.dockerConfig).mode & 0o777, 0o600);
+      assert.ok(!fs.existsSync(`${both.dockerConfig}.lock`), 'the lock is released');
+    } finally {
+      both.cleanup();
     }
   });
 

@@ -3,12 +3,11 @@
 // pull succeeds), and a redirect of the blob to another host (object storage), which must not receive the
 // registry's Authorization header. All end with the right bytes.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, startDistribution } from '@sregistry/testkit';
+import { type DistributionHandle, distributionAvailable, startDistribution, writeSif } from '@sregistry/testkit';
 import { fileSha256, type OrasHome, orasHome, PASSWORD, USER, USERS, writeLogin } from './helpers';
 
 const available = distributionAvailable();
@@ -95,7 +94,7 @@ describe('oras transfer faults', { skip: available.ok ? false : available.reason
     e = await orasHome(registry);
     writeLogin(e.dockerConfig, host, USER, PASSWORD);
     image = path.join(e.home, 'faults.sif');
-    fs.writeFileSync(image, Buffer.alloc(4 * 1024 * 1024, 9));
+    await writeSif(image, { partition: { data: Buffer.alloc(4 * 1024 * 1024, 9), arch: 'amd64' } });
     const pushed = await e.run(['push', image, '--name', `oras://${host}/alice/faults:v1`]);
     assert.equal(pushed.code, 0, pushed.stderr);
   });

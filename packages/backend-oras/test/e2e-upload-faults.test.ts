@@ -32,6 +32,10 @@ interface Fault {
   cutPatchAfter?: number;
   /** set when those bytes have been passed on */
   cutReached?: boolean;
+  /** hold the registry's answer to the next upload request of this method (POST, DELETE) for `ms` */
+  holdAnswer?: { method: string; ms: number };
+  /** set when such an answer is being held */
+  answerHeld?: boolean;
 }
 
 interface Seen {
@@ -96,7 +100,13 @@ function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Se
     }
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method, path: url, headers: { ...req.headers, host: upstream.host } },
-      (reply) => {
+      async (reply) => {
+        if (fault.holdAnswer?.method === method && url.includes('/blobs/uploads/')) {
+          const { ms } = fault.holdAnswer;
+          fault.holdAnswer = undefined;
+          fault.answerHeld = true;
+          await new Promise((r) => setTimeout(r, ms));
+        }
         seen.push({ method, url, status: reply.statusCode ?? 0 });
         // the registry's Location headers name itself: keep the client on the proxy
         const headers = { ...reply.headers };
@@ -350,6 +360,88 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
       ? (fs.readdirSync(uploads, { recursive: true }) as string[]).filter((f) => path.basename(f) === 'data')
       : [];
     assert.deepEqual(left, [], 'no bytes left on the registry');
+  });
+
+  /** Runs a push, and sends SIGINT (`times` of them, 50 ms apart) once `ready` says so. */
+  const interruptPush = async (file: string, repo: string, ready: () => boolean, times = 1) => {
+    const child = spawn(process.execPath, [BIN, '--debug', 'push', file, '--name', `oras://${host}/${repo}:v1`], {
+      cwd: e.work,
+      env: cleanEnv(e.env),
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += String(c);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const started = Date.now();
+    while (!ready() && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(ready(), 'the push reached the point to interrupt');
+    for (let i = 0; i < times; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGINT');
+    }
+    return { code: await exited, stderr };
+  };
+
+  test('Ctrl-C while the POST that opens the session is unanswered: the session it opened is still deleted', async () => {
+    const file = await image('posted.sif', 12);
+    fault.holdAnswer = { method: 'POST', ms: 1000 };
+    fault.answerHeld = false;
+    const mark = seen.length;
+    try {
+      const r = await interruptPush(file, 'alice/posted', () => fault.answerHeld === true);
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stderr, /^ERROR push cancelled$/m);
+    } finally {
+      fault.holdAnswer = undefined;
+    }
+    assert.deepEqual(
+      seen
+        .slice(mark)
+        .filter((q) => q.url.includes('/blobs/uploads/'))
+        .map((q) => `${q.method} ${q.status}`),
+      ['POST 202', 'DELETE 204'],
+      'the session the POST opened was deleted',
+    );
+    const uploads = path.join(registry.storage, 'docker', 'registry', 'v2', 'repositories', 'alice', 'posted', '_uploads');
+    // a deleted session keeps only its hash state folder; an open one has its data and startedat files
+    const left = fs.existsSync(uploads)
+      ? (fs.readdirSync(uploads, { recursive: true }) as string[]).filter((f) => ['data', 'startedat'].includes(path.basename(f)))
+      : [];
+    assert.deepEqual(left, [], 'no upload session left on the registry');
+  });
+
+  test('a second Ctrl-C right after the first (as timeout -s INT sends two) does not cut off the DELETE of the session', async () => {
+    const file = await largeImage('twice.sif', 13);
+    fault.holdPatch = 1;
+    fault.holdMs = 60_000;
+    const mark = seen.length;
+    try {
+      // the DELETE's answer is slow: the second SIGINT comes while it is out
+      const r = await interruptPush(
+        file,
+        'alice/twice',
+        () => {
+          const ready = fault.holdPatch === 0;
+          if (ready && !fault.holdAnswer) fault.holdAnswer = { method: 'DELETE', ms: 500 };
+          return ready;
+        },
+        2,
+      );
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stderr, /^ERROR push cancelled$/m);
+      assert.match(r.stderr, /oras: upload session deleted \(204\)/);
+    } finally {
+      fault.holdPatch = 0;
+      fault.holdAnswer = undefined;
+    }
+    assert.deepEqual(
+      seen
+        .slice(mark)
+        .filter((q) => q.method === 'DELETE')
+        .map((q) => q.status),
+      [204],
+    );
   });
 
   test('Ctrl-C after part of a PATCH reached the registry: its refusal to delete the session is told, not called a deletion', async () => {

@@ -94,7 +94,7 @@ export async function pushByHand(
   tag: string,
   file: string,
   layerType = 'application/vnd.sylabs.sif.layer.v1.sif',
-): Promise<{ manifestDigest: string; layerDigest: string }> {
+): Promise<{ manifestDigest: string; manifestSize: number; layerDigest: string }> {
   const auth = ['-u', `${USER}:${PASSWORD}`, ...(registry.caFile ? ['--cacert', registry.caFile] : [])];
   const blob = async (data: { file?: string; bytes?: string }, digest: string) => {
     const started = await curl([...auth, '-X', 'POST', `${registry.url}/v2/${repository}/blobs/uploads/`]);
@@ -133,5 +133,37 @@ export async function pushByHand(
     `${registry.url}/v2/${repository}/manifests/${tag}`,
   ]);
   assert.equal(put.status, 201, put.headers);
-  return { manifestDigest: `sha256:${sha256Hex(manifest)}`, layerDigest };
+  return { manifestDigest: `sha256:${sha256Hex(manifest)}`, manifestSize: Buffer.byteLength(manifest), layerDigest };
+}
+
+/** An OCI index under `tag` naming manifests already pushed, each with its platform (as a multi-arch push writes). */
+export async function pushIndexByHand(
+  registry: DistributionHandle,
+  repository: string,
+  tag: string,
+  entries: { digest: string; size: number; architecture?: string; os?: string }[],
+): Promise<void> {
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: entries.map((m) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: m.digest,
+      size: m.size,
+      ...(m.architecture ? { platform: { architecture: m.architecture, os: m.os ?? 'linux' } } : {}),
+    })),
+  });
+  const put = await curl([
+    '-u',
+    `${USER}:${PASSWORD}`,
+    ...(registry.caFile ? ['--cacert', registry.caFile] : []),
+    '-X',
+    'PUT',
+    '-H',
+    'Content-Type: application/vnd.oci.image.index.v1+json',
+    '--data-binary',
+    index,
+    `${registry.url}/v2/${repository}/manifests/${tag}`,
+  ]);
+  assert.equal(put.status, 201, put.headers);
 }

@@ -25,6 +25,7 @@ const MEMBERS = [
   'uploadFile',
   'uploadMultipart',
   'urlOrigin',
+  'withFileLock',
   'writeFileAtomic',
 ];
 

@@ -42,6 +42,31 @@ describe('redactUrl', () => {
     assert.ok(!out.includes('token=x'));
   });
 
+  test("an image URI's path is its name: long hex and uuid names are kept; a bare path and a web URL's are still masked", async () => {
+    const hex = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef';
+    assert.equal(redactUrl(`oras://127.0.0.1:5000/demo/${hex}`), `oras://127.0.0.1:5000/demo/${hex}`);
+    assert.equal(redactUrl(`library://${'a'.repeat(300)}/x:1`), `library://${'a'.repeat(300)}/x:1`);
+    assert.equal(redactUrl(`oras://u:pw@h/${hex}?token=s3cr3t`), `oras://h/${hex}?token=***`, 'userinfo and query still go');
+    assert.equal(redactUrl(`/v2/demo/blobs/uploads/0b7bd5e2-7c7e-4d1e-9f6b-2b1d3c4a5e6f`), '/v2/demo/blobs/uploads/***');
+    assert.equal(redactUrl(`HTTPS://h/${hex}`), 'https://h/***');
+    assert.equal(redactUrl(`wss://h/${hex}`), 'wss://h/***');
+    const { redactText } = await import('../src/transfer/redact');
+    assert.equal(
+      redactText(`check the name and tag: sregistry search oras://127.0.0.1:5000/demo/${hex}`),
+      `check the name and tag: sregistry search oras://127.0.0.1:5000/demo/${hex}`,
+    );
+    assert.equal(redactText(`see https://h/d/${hex} now`), 'see https://h/d/*** now');
+  });
+
+  test('in free text, a URL that needs no mask keeps its spelling (a cut name is not percent-encoded)', async () => {
+    const { redactText } = await import('../src/transfer/redact');
+    const cut = 'Invalid image name "oras://127.0.0.1:5000/aaaa… (107 more characters)"';
+    assert.equal(redactText(cut), cut);
+    assert.equal(redactText('a b https://h/x%20y?arch=amd64 c'), 'a b https://h/x%20y?arch=amd64 c');
+    assert.equal(redactText('at https://u:p@h/é'), 'at https://h/%C3%A9', 'a masked URL is the parser’s spelling');
+    assert.equal(redactText('open https://h/page#access_token=abc'), 'open https://h/page', 'a fragment is dropped');
+  });
+
   test('percent-encoded secrets are caught too', () => {
     assert.equal(redactUrl('http://h/d/0b7bd5e2%2D7c7e-4d1e-9f6b-2b1d3c4a5e6f'), 'http://h/d/***');
   });

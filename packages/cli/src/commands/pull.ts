@@ -17,7 +17,9 @@ export default class Pull extends SregistryCommand {
       description: 'verify the signatures (keyring and --key) before keeping the image; default: SREGISTRY_PULL_VERIFY',
     }),
     key: Flags.string({ char: 'k', multiple: true, description: 'public key file for --verify, besides the keyring; repeatable' }),
-    arch: Flags.string({ description: 'architecture to pull (amd64, arm64, …) where the service keeps one per architecture (library://)' }),
+    arch: Flags.string({
+      description: 'architecture to pull (amd64, arm64, …) where the service keeps one per architecture (library://, an oras:// index)',
+    }),
   };
   static override examples = [
     '<%= config.bin %> pull registry://vanessa/tacos:latest',

@@ -8,6 +8,7 @@ import { isUserError, UserError } from '../errors';
 import type * as Untrusted from '../output/untrusted';
 import type * as AtomicWrite from '../settings/atomic-write';
 import { settingName } from '../settings/backend-settings';
+import type * as FileLock from '../settings/file-lock';
 import type * as Sif from '../sif/read-sif';
 import type * as Download from '../transfer/download';
 import type * as Redact from '../transfer/redact';
@@ -46,6 +47,8 @@ export function backendHost(): BackendHost {
     printable: (value, options) => (require('../output/untrusted') as typeof Untrusted).printable(value, options),
     settingName,
     writeFileAtomic: (file, data, mode) => (require('../settings/atomic-write') as typeof AtomicWrite).writeFileAtomic(file, data, mode),
+    withFileLock: (file, work, options) =>
+      (require('../settings/file-lock') as typeof FileLock).withFileLock(file, work, options?.what ?? file, options?.code ?? 'EUSER'),
   });
   return host;
 }

@@ -66,6 +66,12 @@ export interface RemoteImage {
    * it, as object storage behind a redirect does; otherwise one resumable stream. Since host API 1.2.0.
    */
   parts?: { size: number; concurrency: number };
+  /**
+   * `'sif'`: the service says it holds a SIF (an ORAS artifact's SIF layer), so anything else is refused after
+   * the download and nothing is kept, as Apptainer deletes a pull that is not a valid SIF. Left out, any image
+   * format is kept. Since host API 1.4.0 (an older core ignores it).
+   */
+  format?: 'sif';
 }
 
 export interface PullOptions {

@@ -3,7 +3,7 @@
 // not in this interface is internal and may change in any release.
 
 import type { FileDigests } from '../catalog/hash';
-import type { UserError } from '../errors';
+import type { ErrorCode, UserError } from '../errors';
 import type {
   DownloadRequest,
   DownloadResult,
@@ -98,6 +98,13 @@ export interface BackendHost {
 
   /** Files: writes a file of the backend's own (a login, a config) atomically, mode 0600 unless given. */
   writeFileAtomic(file: string, data: string | Uint8Array, mode?: number): Promise<void>;
+  /**
+   * Runs `work` holding `file`'s lock (`<file>.lock`, the one the secrets file uses), so two commands that read,
+   * change and write back one file at once do not lose a change: read the file inside `work`. It waits a few
+   * seconds for another holder, then fails in one line (`what` names the file, `code` defaults to EUSER); where no
+   * lock can be made (a read-only or missing folder) `work` runs unlocked. Since 1.4.0.
+   */
+  withFileLock<T>(file: string, work: () => Promise<T>, options?: { what?: string; code?: ErrorCode }): Promise<T>;
 
   /** Settings: the variable name a setting is stored under, `SREGISTRY_<BACKEND>_<VARIABLE>` (upper case). */
   settingName(backend: string, variable: string): string;

@@ -192,6 +192,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     let sha256 = result.sha256;
     let size = result.size;
     let format = (await detectImageFormat(temp)).format;
+    if (remote.format === 'sif') await mustBeSif(temp, format, remote);
     if (format === 'gzip' && options.gunzip) {
       const unpackedPath = siblingTemp(temp);
       await noteTemp(ledger, unpackedPath);
@@ -274,6 +275,29 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     if (options.signal?.aborted && !(isUserError(error) && error.code === 'ECANCELLED')) throw cancelled(options.signal, 'pull');
     throw error;
   }
+}
+
+/**
+ * A backend that promised a SIF (`remote.format`): bytes of another kind, or a SIF whose header or descriptors
+ * cannot be read, are refused (the caller removes the temp file). The digest check cannot catch this: the
+ * registry's digest is of whatever was pushed under the SIF type.
+ */
+async function mustBeSif(temp: string, format: string, remote: RemoteImage): Promise<void> {
+  const origin = urlOrigin(remote.url);
+  const refuse = (what: string) =>
+    new UserError(`the image ${remote.name.uri} from ${origin} is not a valid SIF (${what}); nothing was kept`, {
+      fix: 'the registry holds other bytes under the SIF type: ask whoever pushed it to push a SIF again',
+      code: 'ENOTSIF',
+    });
+  if (format !== 'sif') throw refuse(format === 'unknown' ? 'not an image format sregistry knows' : `a ${format} file`);
+  // the SIF reader loads only for the backends that ask for this check
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readSif } = require('../sif/read-sif') as typeof import('../sif/read-sif');
+  await readSif(temp).catch((error: unknown) => {
+    // the reader's reason without the temp file's path, which is not where the image will be
+    const why = isUserError(error) ? / is not a valid SIF file: (.*)$/.exec(error.message)?.[1] : undefined;
+    throw refuse(why ?? 'its header cannot be read');
+  });
 }
 
 /**

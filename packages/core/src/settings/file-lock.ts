@@ -4,13 +4,13 @@
 // systems too), refreshed while held, and taken over once stale (a killed holder), so a crash never locks anyone out.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors';
+import { type ErrorCode, UserError } from '../errors';
 
 /** A lock held longer than this without being refreshed is a dead holder's. */
 const STALE_MS = 10_000;
 
 /** Runs `work` while holding `file`'s lock; waits for another holder up to a few seconds. */
-export async function withFileLock<T>(file: string, work: () => Promise<T>, what = file): Promise<T> {
+export async function withFileLock<T>(file: string, work: () => Promise<T>, what = file, code: ErrorCode = 'ESECRETS'): Promise<T> {
   // proper-lockfile retries whatever error making the lock gives, for the whole ~12 s below: a folder that is
   // missing (the first write of a new secrets file) is made first, and one that cannot take the lock is not waited
   // on; the write itself then succeeds, or fails with its own line, at once
@@ -20,7 +20,7 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, what
   let release: () => Promise<void> = async () => undefined;
   try {
     release = await lockfile.lock(file, {
-      // the file may not exist yet (the first `backend add`)
+      // the file may not exist yet (the first `backend add`, the first login)
       realpath: false,
       stale: STALE_MS,
       // about 12 s in all: longer than a stale lock lives, so a dead holder's lock is taken over, not waited out
@@ -31,7 +31,7 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, what
     if ((error as { code?: string }).code !== 'ELOCKED') return work();
     throw new UserError(`${what} is being changed by another command (its lock ${file}.lock is held)`, {
       fix: `try again in a moment; if no sregistry command is running, remove ${file}.lock`,
-      code: 'ESECRETS',
+      code,
     });
   }
   try {

@@ -20,7 +20,17 @@ function looksSecret(segment: string): boolean {
   return UUID.test(decoded) || LONG_HEX.test(decoded);
 }
 
-function redactPath(pathname: string): string {
+/**
+ * The schemes whose paths may carry a secret: web links (the registry's download links put the collection secret
+ * in a path segment). An image URI's path (`oras://host/<repository>`, `library://<collection>/<name>`) is the
+ * image's name, which the user typed or the registry lists: a name of 32 hex digits is still a name, and masking
+ * it made a fix line ask for `sregistry search oras://host/demo/***`.
+ */
+const PATH_SECRET_SCHEME = /^(?:https?|wss?|ftps?):/i;
+
+/** `scheme` undefined: a bare path (`/v2/…/blobs/uploads/<uuid>`), masked like a web URL's. */
+function redactPath(pathname: string, scheme: string | undefined): string {
+  if (scheme !== undefined && !PATH_SECRET_SCHEME.test(scheme)) return pathname;
   return pathname
     .split('/')
     .map((segment) => (segment && looksSecret(segment) ? MASK : segment))
@@ -61,9 +71,10 @@ function redactQuery(query: string, onlySecret = false): string {
 }
 
 /**
- * The URL without credentials: userinfo removed, secret-looking path segments (uuid, ≥32 hex chars) and the query
- * values that may be credentials (by key or shape, secretQueryPart) replaced by `***`, fragment dropped; with
- * `allQuery`, every query value. Unparseable input is masked the same way, best effort.
+ * The URL without credentials: userinfo removed, secret-looking path segments of web URLs and bare paths (uuid,
+ * ≥32 hex chars; PATH_SECRET_SCHEME) and the query values that may be credentials (by key or shape,
+ * secretQueryPart) replaced by `***`, fragment dropped; with `allQuery`, every query value. Unparseable input is
+ * masked the same way, best effort.
  */
 export function redactUrl(url: string | URL, options: { allQuery?: boolean } = {}): string {
   const text = String(url);
@@ -78,11 +89,25 @@ export function redactUrl(url: string | URL, options: { allQuery?: boolean } = {
       /^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(?::[^/@]*)?@/i,
       (_all, scheme: string, user: string) => `${scheme}${keepsUser(scheme, user) ? `${user}@` : ''}`,
     );
-    return redactPath(base) + redactQuery(q === -1 ? '' : noFragment.slice(q), only);
+    return redactPath(base, /^[a-z][a-z0-9+.-]*:/i.exec(base)?.[0]) + redactQuery(q === -1 ? '' : noFragment.slice(q), only);
   }
   // URL.host never contains userinfo, so building the string by hand drops it (a PostgreSQL role is put back).
   const user = keepsUser(`${parsed.protocol}//`, parsed.username) ? `${parsed.username}@` : '';
-  return `${parsed.protocol}//${user}${parsed.host}${redactPath(parsed.pathname)}${redactQuery(parsed.search, only)}`;
+  return `${parsed.protocol}//${user}${parsed.host}${redactPath(parsed.pathname, parsed.protocol)}${redactQuery(parsed.search, only)}`;
+}
+
+/**
+ * The URL as redactUrl spells it when it masks nothing (the parser's encoding, a `/` after a bare origin), or
+ * undefined when it has userinfo or a fragment (which redactUrl drops, so they always count as masked).
+ */
+function unmaskedSpelling(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password || parsed.hash) return undefined;
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url;
+  }
 }
 
 /**
@@ -157,8 +182,9 @@ export function redactText(text: string): string {
       const url = match.slice(0, match.length - tail.length);
       // a URL in prose (a hint of ours, a server's message) keeps query values that are not credential-shaped
       const masked = redactUrl(url);
-      // parsing adds a `/` to a bare origin; the text keeps its own spelling when nothing was masked
-      return `${masked === `${url}/` ? url : masked}${tail}`;
+      // the text keeps its own spelling when nothing was masked: parsing adds a `/` to a bare origin and
+      // percent-encodes the rest (a name cut with `…` read `%E2%80%A6 (107 more characters)`)
+      return `${masked === unmaskedSpelling(url) ? url : masked}${tail}`;
     })
     .replace(HEADER_ECHO, `$1$2${MASK}`)
     .replace(COOKIE_ECHO, `$1$2${MASK}`)
