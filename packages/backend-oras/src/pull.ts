@@ -2,7 +2,7 @@
 // layer, and a RemoteImage for core's download of that blob: core streams, resumes, retries and checks the size
 // and sha256 against the layer descriptor. The layer digest is the catalogue version, so the bytes are hashed once.
 import { createHash } from 'node:crypto';
-import type { ImageName, RemoteImage } from '@sregistry/core';
+import type { ImageName, ImageRecord, RemoteImage } from '@sregistry/core';
 import { type OciClient, registryError, type Scope } from './client';
 import type { Host, JsonResponse } from './host';
 import { ACCEPT_MANIFESTS, DOCKER_LIST, INDEX_MEDIA_TYPE, OLD_SIF_LAYER_MEDIA_TYPE, SIF_LAYER_MEDIA_TYPE } from './media-types';
@@ -141,6 +141,8 @@ export async function resolveImage(
   const scope: Scope = { repository: ref.repository, actions: ['pull'] };
   const authorization = client.authorization(scope);
   const blob = `${client.base}/v2/${ref.repository}/blobs/${layer.digest}`;
+  // the tag the catalogue name comes from (none for a manifest pinned without one: its name is the digest's)
+  const tag = ref.digest && !ref.tagged ? undefined : ref.tag;
   return {
     // catalogued under the repository path and tag; the record keeps the registry, the manifest and its digest
     name: catalogueName(name, ref),
@@ -154,6 +156,7 @@ export async function resolveImage(
       registry: ref.host,
       repository: ref.repository,
       reference: ref.digest ?? ref.tag,
+      tag,
       digest: got.digest,
       manifest: got.manifest,
     },
@@ -161,7 +164,23 @@ export async function resolveImage(
     insecure: client.insecure,
     // the layer's type says SIF: other bytes under it are refused and not kept, as Apptainer deletes them
     format: 'sif',
+    // :V1 and :v1 are two images on the registry but one lower-case catalogue name: core refuses the pull of one
+    // while the catalogue holds the other, so that get never gives another tag's image
+    otherSource: (record) => {
+      const held = pulledTag(record);
+      if (tag === undefined || held === undefined || held === tag) return undefined;
+      const m = record.metrics.manifest as { registry?: unknown; repository?: unknown };
+      return `${String(m.registry)}/${String(m.repository)}:${held}`;
+    },
   };
+}
+
+/** The registry's tag a record was pulled from: `metrics.manifest.tag`, or its `reference` when that is no digest (before the tag was kept). */
+function pulledTag(record: ImageRecord): string | undefined {
+  const manifest = record.metrics?.manifest as { tag?: unknown; reference?: unknown } | undefined;
+  if (!manifest || typeof manifest !== 'object') return undefined;
+  if (typeof manifest.tag === 'string') return manifest.tag;
+  return typeof manifest.reference === 'string' && !manifest.reference.startsWith('sha256:') ? manifest.reference : undefined;
 }
 
 /**

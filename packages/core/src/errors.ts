@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   EEXIST: 'the destination exists already; use --force, another name, or remove it first',
   EPROTECTED: 'the destination is one of the catalogue’s own files or folders, or named like its temporary files',
   ECATALOGUED: 'the file is catalogued already under another name',
+  ENAMETAKEN: 'the catalogue name holds an image pulled from another source (an OCI tag that differs only in case)',
   ESAMEPATH: 'the source and destination are the same path',
   ENOFILE: 'a file that was named (or that a catalogue row points to) does not exist or cannot be read',
   ENOTFILE: 'the path is not a regular file',

@@ -1,5 +1,6 @@
 import type { BackendHost } from './host';
 import type { ImageName } from './image-name';
+import type { ImageRecord } from './records';
 
 export type Capability = 'pull' | 'push' | 'search' | 'delete' | 'labels';
 export const CAPABILITIES: readonly Capability[] = ['pull', 'push', 'search', 'delete', 'labels'];
@@ -72,6 +73,14 @@ export interface RemoteImage {
    * format is kept. Since host API 1.4.0 (an older core ignores it).
    */
   format?: 'sif';
+  /**
+   * For a service whose names the catalogue name folds (an OCI tag keeps its case, every catalogue name is lower
+   * case): asked, before the download, of each record this backend catalogued under `name` (any version), it
+   * returns the source that record was pulled from (`host/repository:V1`) when that is not this pull's, else
+   * undefined. Such a record refuses the pull, which then changes nothing: otherwise both would be one catalogue
+   * name and `get` of it would give whichever was catalogued last. Since host API 1.5.0 (an older core ignores it).
+   */
+  otherSource?(record: ImageRecord): string | undefined;
 }
 
 export interface PullOptions {

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Catalog } from '../catalog/catalog';
 import { sha256File } from '../catalog/hash';
 import { TargetGuard } from '../catalog/targets';
 import type { RemoteImage } from '../contracts/backend';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { isUserError, UserError } from '../errors';
-import { MAX_JSON_DEPTH, redactJson } from '../output/untrusted';
+import { MAX_JSON_DEPTH, printable, redactJson } from '../output/untrusted';
 import { pullVerify } from '../settings/env';
 // the format check only: sif/index would load the SIF reader and gzip's zlib into every pull
 import { classifyPrefix, detectImageFormat } from '../sif/detect';
@@ -123,6 +124,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     r.name === wanted.image &&
     r.tag === wanted.tag &&
     (remote.version === undefined || r.version === remote.version);
+  if (catalog && remote.otherSource) await refuseOtherSource(catalog, active.name, remote, options.uri);
   // the version it will be catalogued under, when the service says it before the download
   const expectedVersion = remote.version ?? remote.sha256?.toLowerCase();
   if (catalog && !finalPath && expectedVersion !== undefined && !options.force) {
@@ -274,6 +276,30 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     // next fails on a missing file; the user pressed Ctrl-C, and that is what the command says (exit 130)
     if (options.signal?.aborted && !(isUserError(error) && error.code === 'ECANCELLED')) throw cancelled(options.signal, 'pull');
     throw error;
+  }
+}
+
+/**
+ * A pull whose catalogue name holds a record of this backend pulled from another source (an OCI tag that differs
+ * only in case, `:V1` and `:v1`): refused before anything is fetched or written, as both would be one name and
+ * `get` of it would give whichever was catalogued last (the backend's `otherSource` tells them apart).
+ */
+async function refuseOtherSource(catalog: Catalog, client: string, remote: RemoteImage, uri: string): Promise<void> {
+  const wanted = remote.name;
+  const local = `${wanted.collection}/${wanted.image}:${wanted.tag}`;
+  const held = (await catalog.list(wanted.image)).filter(
+    (r) => r.client === client && r.collection === wanted.collection && r.name === wanted.image && r.tag === wanted.tag,
+  );
+  for (const record of held) {
+    const other = remote.otherSource?.(record);
+    if (other === undefined) continue;
+    throw new UserError(
+      `${printable(uri)} would be catalogued as ${local}, which holds the pull of ${printable(other)} (${printable(record.uri ?? local)}); names that differ only in case cannot share one catalogue name`,
+      {
+        fix: `pull it outside the catalogue with --no-cache (--name <file> to choose the file), or rename the image catalogued first: sregistry rename ${printable(record.uri ?? local)} <new name>`,
+        code: 'ENAMETAKEN',
+      },
+    );
   }
 }
 
