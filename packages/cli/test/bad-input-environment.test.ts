@@ -252,7 +252,8 @@ test('a full disk: add --copy, pull and mv refused, nothing half-written left', 
   fs.mkdirSync(dest);
   const env = { SREGISTRY_STORAGE: m.dir };
   // a download whose size is known is refused before it starts (transfer/disk-room.ts); the rest fail as they fill it
-  const full = /no space left on the disk of .*; free some space|cannot write .*ENOSPC|is [\d.]+ [KMG]iB, and the disk of .* has [\d.]+ [KMG]?i?B free .*; free some space there/;
+  const full =
+    /no space left on the disk of .*; free some space|cannot write .*ENOSPC|is [\d.]+ [KMG]iB, and the disk of .* has [\d.]+ [KMG]?i?B free .*; free some space there/;
   const runs: [string, string[], Record<string, string>][] = [
     ['full disk (add --copy of 200 KiB into 96 KiB)', ['add', 'big.sif', '--name', 'a/big', '--copy'], env],
     ['full disk (pull of 2 MiB into 96 KiB)', ['pull', 'registry://large/image:latest'], env],
