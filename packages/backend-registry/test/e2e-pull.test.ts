@@ -128,6 +128,20 @@ test('a partial file that a killed pull left beside the destination is removed b
   assert.equal(sha256(dest), tacos().sha256);
 });
 
+test('--no-cache prints the file as named: a name as typed, an absolute path whole, the default name in this folder', async () => {
+  const absolute = path.join(e.work, 'abs-named.sif');
+  for (const [args, shown] of [
+    [['--name', absolute], absolute],
+    [['--name', 'plain-named.sif'], 'plain-named.sif'],
+    [[], 'vanessa-tacos:latest.sif'],
+  ] as const) {
+    const r = await e.run(['pull', '--no-cache', ...args, 'vanessa/tacos:latest']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.endsWith(`\nSuccess! ${shown}\n`), r.stdout);
+    fs.rmSync(path.resolve(e.work, shown));
+  }
+});
+
 test('--name of a folder (an existing one, or any path ending in /) saves into it under <collection>-<name>:<tag>.sif', async () => {
   const { sha256: sha } = tacos();
   const base = 'vanessa-tacos:latest.sif';

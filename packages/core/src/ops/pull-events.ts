@@ -26,7 +26,8 @@ export type PullEvent =
   | { type: 'progress'; label: string; done: number; total?: number }
   | { type: 'progress-end' }
   | { type: 'info' | 'warning' | 'debug'; message: string }
-  | { type: 'done'; result: PullResult };
+  /** `shown`: the file as the user named it (--name as given, or the default name in this folder), without the catalogue */
+  | { type: 'done'; result: PullResult; shown?: string };
 
 /**
  * What `sregistry pull` prints for each event, on `out` (its level, --quiet and --json decide as for every
@@ -60,7 +61,8 @@ export function pullPrinter(out: Output): (event: PullEvent) => void {
       case 'done': {
         const { result } = event;
         if (!result.cached) {
-          out.result(`Success! ${path.relative(process.cwd(), result.path) || result.path}`);
+          // as the original printed it: the name as given (`Success! custom.sif`, an absolute path as it was typed)
+          out.result(`Success! ${event.shown ?? (path.relative(process.cwd(), result.path) || result.path)}`);
           return;
         }
         out.result(`[container][${result.created ? 'new' : 'update'}] ${result.uri}`);

@@ -239,7 +239,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       fs.renameSync(temp, finalPath!);
       await releaseTemp(ledger, temp);
       const pulled = { path: finalPath!, uri: name.uri, version, backend: active.name, size, sha256, format, cached: false };
-      emit({ type: 'done', result: pulled });
+      emit({ type: 'done', result: pulled, shown: named ?? noCacheName(remote.name) });
       return pulled;
     }
     pausePoint('pull-before-catalog');
