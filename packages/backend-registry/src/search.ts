@@ -1,6 +1,6 @@
 // search (client-spec §6.6, with defects 1 and 3 fixed): every collection (all pages), one collection, or
 // containers by [collection/]name[:tag]. Output shapes are the original's.
-import type { JsonResponse, SearchResult } from '@sregistry/core';
+import type { ImageName, JsonResponse, SearchResult } from '@sregistry/core';
 import { isEmptyObject, isObject, unexpected } from './answers';
 import { containerSearchPath, encodeCollection } from './endpoints';
 import { serverCollection } from './names';
@@ -10,10 +10,33 @@ import type { Runtime } from './runtime';
 const MAX_PAGES = 1000;
 
 export async function searchRegistry(rt: Runtime, query: string | undefined): Promise<SearchResult> {
-  const q = query?.trim();
-  if (!q || q === '*') return allCollections(rt);
-  if (q.endsWith('/') || (!q.includes('/') && !q.includes(':'))) return oneCollection(rt, q);
-  return containers(rt, q);
+  const { at, rest } = splitRegistry(rt, query?.trim() ?? '');
+  const q = rest;
+  if (!q || q === '*') return allCollections(rt, at);
+  if (q.endsWith('/') || (!q.includes('/') && !q.includes(':'))) return oneCollection(rt, q, at);
+  return containers(rt, q, at);
+}
+
+/** Which registry a search goes to: a first segment that pull and push read as a host (core's name parser). */
+type At = Pick<ImageName, 'registry' | 'scheme'> | undefined;
+
+/**
+ * `host[:port]/…` names the registry, as in pull, push and delete (`127.0.0.1:5000/coll/`, `localhost:5000/`);
+ * the rest is the query. Whether the first segment is a host is the name parser's decision, so the three agree.
+ */
+function splitRegistry(rt: Runtime, query: string): { at: At; rest: string } {
+  const slash = query.indexOf('/');
+  if (slash <= 0) return { at: undefined, rest: query };
+  const first = query.slice(0, slash);
+  let registry: string | undefined;
+  try {
+    // two segments, as `registry.example.com/name` is read: only a first segment with a dot, a port or localhost
+    registry = rt.host.parseImageName(`${first}/name`, { defaults: false, lowercase: false }).registry;
+  } catch {
+    registry = undefined;
+  }
+  if (registry !== first) return { at: undefined, rest: query };
+  return { at: { registry, scheme: undefined }, rest: query.slice(slash + 1) };
 }
 
 type Row = string[];
@@ -43,8 +66,8 @@ async function getJson(rt: Runtime, url: string): Promise<JsonResponse> {
   throw unexpected(rt.host, answer, url);
 }
 
-async function allCollections(rt: Runtime): Promise<SearchResult> {
-  const location = rt.location();
+async function allCollections(rt: Runtime, at?: At): Promise<SearchResult> {
+  const location = rt.location(at);
   const visited = new Set<string>();
   const items: unknown[] = [];
   let url: string | undefined = new URL(`${location.api}/collections/`).toString();
@@ -97,11 +120,11 @@ function nextPage(rt: Runtime, next: string, current: string, pages: number): st
   return target.toString();
 }
 
-async function oneCollection(rt: Runtime, query: string): Promise<SearchResult> {
+async function oneCollection(rt: Runtime, query: string, at?: At): Promise<SearchResult> {
   const typed = query.replace(/^\/+|\/+$/g, '');
-  if (!typed) return allCollections(rt);
+  if (!typed) return allCollections(rt, at);
   const name = serverCollection(rt, typed);
-  const url = `${rt.location().api}/collection/${encodeCollection(name)}`;
+  const url = `${rt.location(at).api}/collection/${encodeCollection(name)}`;
   const answer = await rt.http.json({ url });
   const empty = { heading: `COLLECTION ${name}`, rows: [], items: [], emptyMessage: 'No collections found.' };
   // `{}` is the server's "no such collection"; a 404 means the same
@@ -129,14 +152,14 @@ function containerQuery(query: string): { collection?: string; name: string; tag
   return { collection, name, tag };
 }
 
-async function containers(rt: Runtime, query: string): Promise<SearchResult> {
+async function containers(rt: Runtime, query: string, at?: At): Promise<SearchResult> {
   const parts = containerQuery(query);
   const { name, tag } = parts;
   const collection = parts.collection === undefined ? undefined : serverCollection(rt, parts.collection);
   const heading = `Containers ${query}`;
   const empty = { heading, rows: [], items: [], emptyMessage: 'No containers found.' };
   if (!name) return empty;
-  const url = `${rt.location().api}${containerSearchPath({ collection, name, tag })}`;
+  const url = `${rt.location(at).api}${containerSearchPath({ collection, name, tag })}`;
   const answer = await rt.http.json({ url });
   if (answer.status === 404 || (answer.status === 200 && isEmptyObject(answer.data))) return empty;
   if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);

@@ -164,3 +164,20 @@ test('labels: counts without a filter, containers with -k/-v, "No labels found."
   assert.equal(none.code, 0, none.stderr);
   assert.match(none.stdout, /No labels found\.\n$/);
 });
+
+test('a host:port first segment names the registry, as in pull and push: collection, containers and everything there', async () => {
+  const host = new URL(server.url).host;
+  // the configured base points elsewhere: only the host in the query can reach this server
+  const env = { SREGISTRY_REGISTRY_BASE: 'http://127.0.0.1:9', SREGISTRY_REGISTRY_NOHTTPS: '1' };
+  const collection = await e.run(['search', `registry://${host}/vanessa/`], { env });
+  assert.equal(collection.code, 0, collection.stderr);
+  assert.match(collection.stdout, /COLLECTION vanessa\n1 {2}vanessa\/tacos:latest\t/);
+  assert.doesNotMatch(collection.stdout + collection.stderr, /stores the collection/);
+  const containers = await e.run(['search', `${host}/vanessa/tacos:latest`], { env });
+  assert.equal(containers.code, 0, containers.stderr);
+  assert.match(containers.stdout, /vanessa\/tacos\tlatest/);
+  const all = await e.run(['search', `registry://${host}/`], { env });
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^Collections$/m);
+  assert.match(all.stdout, /coll00\/image0:v0/);
+});
