@@ -125,4 +125,15 @@ test('an unknown MESSAGELEVEL is warned about once, on the fast path and through
   assert.equal(quiet.code, 1);
   assert.equal(quiet.stdout, '', 'no announce line, no result');
   assert.match(quiet.stderr, /^ERROR image no\/such:image not found/);
+  // the quietest levels still say why a command failed
+  for (const level of ['CRITICAL', 'ABORT', '-5']) {
+    const r = await cli.run(['rm', 'no/such:image'], { env: { MESSAGELEVEL: level } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^ERROR image no\/such:image not found/m, level);
+  }
+  // numbers outside -5..5, or not written plainly, are no levels
+  for (const level of ['-6', '7', '100', '0x1']) {
+    const r = await cli.run(['images'], { env: { MESSAGELEVEL: level } });
+    assert.match(r.stderr, new RegExp(`^WARNING MESSAGELEVEL=${level} is not a message level`, 'm'), level);
+  }
 });

@@ -27,7 +27,7 @@ export function reportFailure(error: Error, session: Session | undefined, option
     // the few look-ups that keep the original's exit 0 (mv or rename of an image whose file is gone) warn, as it
     // did: an ERROR line from a command that succeeds misleads whoever reads it
     if (error.exitCode === 0) session?.out.warn(errorLine(error));
-    else session?.out.error(errorLine(error));
+    else session?.out.failure(errorLine(error));
     if (debug && error.cause) session.out.debug(String((error.cause as Error).stack ?? error.cause));
     if (debug) session.out.debug(String(error.stack));
     return error.exitCode;
@@ -36,7 +36,7 @@ export function reportFailure(error: Error, session: Session | undefined, option
     options.writeJson(errorJson(error.message, { code: 'EINTERNAL', exitCode: 1 }));
     return 1;
   }
-  session?.out.error(errorLine(error));
+  session?.out.failure(errorLine(error));
   if (debug) session.out.debug(String(error.stack));
   return 1;
 }

@@ -27,8 +27,10 @@ function parseLevel(value: string | undefined): number | undefined {
   if (!value) return LEVELS.INFO;
   const upper = value.trim().toUpperCase();
   if (upper in LEVELS) return LEVELS[upper as LevelName];
+  // a whole number from ABORT to DEBUG, written plainly: `0x1`, `1e0` or `100` are not levels
+  if (!/^[+-]?\d+$/.test(upper)) return undefined;
   const n = Number(upper);
-  return upper !== '' && Number.isInteger(n) ? n : undefined;
+  return n >= LEVELS.ABORT && n <= LEVELS.DEBUG ? n : undefined;
 }
 
 // once per process, even when the CLI's fast path and then oclif both read it (they may load separate bundles)

@@ -67,6 +67,14 @@ export class Output {
 
   error(message: string): void {
     if (this.level < LEVELS.ERROR) return;
+    this.failure(message);
+  }
+
+  /**
+   * The line of a command that failed, at every MESSAGELEVEL: a failure that says nothing (the original's QUIET,
+   * CRITICAL, ABORT) leaves a script's log with an exit code and no reason (docs/differences-from-the-original.md).
+   */
+  failure(message: string): void {
     this.stderr.write(`${this.paint('ERROR', COLORS.red)} ${printable(message, { max: MESSAGE_MAX })}\n`);
   }
 
