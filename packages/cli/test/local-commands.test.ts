@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -445,4 +445,23 @@ test('mv, rename, rm and rmi announce the client and database as the original di
   assert.equal(other.code, 0, other.stderr);
   assert.equal(other.stdout.split('\n')[0], db.replace('hub', 'registry'));
   assert.match(other.stdout, /^\[rm\] /m);
+});
+
+test('inspect of a path that is no image file says what it is, in one line: a folder, a FIFO, a missing file', async () => {
+  const folder = path.join(cli.home, 'a-folder');
+  fs.mkdirSync(folder, { recursive: true });
+  const fifo = path.join(cli.home, 'a-fifo.sif');
+  spawnSync('mkfifo', [fifo]);
+  for (const [arg, expected] of [
+    ['./a-folder', /^ERROR \.\/a-folder is a folder; give an image file or a catalogued image name$/],
+    ['./a-fifo.sif', /^ERROR \.\/a-fifo\.sif is a FIFO, not a regular file; /],
+    ['./missing.sif', /^ERROR \.\/missing\.sif does not exist; /],
+    [path.join(cli.home, 'nope', 'x.sif'), /^ERROR \/.*\/nope\/x\.sif does not exist; /],
+  ] as const) {
+    const r = await cli.run(['inspect', arg]);
+    assert.equal(r.code, 1, `${arg}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr.trim(), expected, arg);
+  }
+  fs.rmSync(fifo, { force: true });
 });

@@ -112,3 +112,29 @@ test('a pulled image knows its size: a file of another size at its path is refus
   assert.equal(forced.code, 0, forced.stderr);
   assert.ok(!fs.existsSync(row.image));
 });
+
+test('rmi of a record whose file was replaced by a folder: refused in one line, --force or not; the folder and row stay', async () => {
+  const source = path.join(sb.home, 'folder-case.src');
+  fs.copyFileSync(FIXTURE, source);
+  assert.equal((await sb.run(['add', source, '--name', 'f/folder'])).code, 0);
+  const file = (await sb.run(['get', 'f/folder'])).stdout.trim();
+  fs.rmSync(file);
+  fs.mkdirSync(file);
+  fs.writeFileSync(path.join(file, 'keep.txt'), 'mine\n');
+  for (const args of [
+    ['rmi', 'f/folder'],
+    ['rmi', '--force', 'f/folder'],
+  ]) {
+    const r = await sb.run(args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^ERROR .* is no longer the image f\/folder:latest@[0-9a-f]{64} \(it is a folder\): rmi left it alone; `sregistry rm /m,
+    );
+    assert.equal(oneErrorLine(r), undefined);
+  }
+  assert.equal(fs.readFileSync(path.join(file, 'keep.txt'), 'utf8'), 'mine\n');
+  assert.equal(rowsNamed('f/folder').length, 1);
+  fs.rmSync(file, { recursive: true });
+  assert.equal((await sb.run(['rm', 'f/folder'])).code, 0);
+});

@@ -43,7 +43,7 @@ import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
-import { TargetGuard } from './targets';
+import { kindOf, TargetGuard } from './targets';
 import { openPostgresDatabase } from './typeorm-lazy';
 
 export interface CatalogAddOptions {
@@ -357,6 +357,17 @@ export class Catalog {
     if (!options.deleteFile || !file) {
       await this.database.remove(record.id);
       return { path: file, fileRemoved: false, fileMissing: Boolean(file) && !exists };
+    }
+    if (!exists) {
+      // something else took the file's place (a folder made at its path): never deleted, --force or not
+      const found = await fs.lstat(file).catch(() => undefined);
+      if (found && !found.isFile() && !found.isSymbolicLink()) {
+        const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+        throw new UserError(`${file} is no longer the image ${uri} (it is ${kindOf(found)}): rmi left it alone`, {
+          fix: `\`sregistry rm ${shellWord(uri)}\` drops the record and keeps what is there`,
+          code: 'EFILEREPLACED',
+        });
+      }
     }
     if (exists && !options.force) await requireOwnBytes(record, file, 'rmi', this.storage.contains(file));
     if (exists) await requireDeletable(record, file);

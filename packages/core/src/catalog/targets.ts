@@ -140,7 +140,8 @@ function sameInode(a: Identity, b: Identity): boolean {
   return a.dev === b.dev && a.ino === b.ino;
 }
 
-function kindOf(stat: Stats): string {
+/** What a path that is not a regular file is, for a message (`a folder`, `a FIFO`, …). */
+export function kindOf(stat: Stats): string {
   if (stat.isDirectory()) return 'a folder';
   if (stat.isSymbolicLink()) return 'a symbolic link';
   if (stat.isFIFO()) return 'a FIFO';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { kindOf } from '../catalog/targets';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { findRecord } from './find-record';
@@ -10,27 +11,42 @@ import type { Session } from './session';
  * `target` names (collection/name[:tag][@version]).
  */
 export async function imageTarget(session: Session, target: string, purpose: string): Promise<{ file: string; record?: ImageRecord }> {
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  // a link (latest.sif -> v1.2.sif) stays a link: the file it points to is what is read, and replaced by sign
-  if (stat?.isFile()) {
-    const file = fs.lstatSync(target).isSymbolicLink() ? fs.realpathSync(target) : path.resolve(target);
+  const file = fileTarget(target, session.databaseDisabled);
+  if (file) {
     // sign changes the file: a catalogued image's file given by its path keeps its record true, as by its name
     const record = purpose === 'sign' ? await recordOfFile(session, file, target) : undefined;
     return record ? { file, record } : { file };
-  }
-  if (stat?.isDirectory())
-    throw new UserError(`${target} is a folder`, { fix: 'give an image file or a catalogued image name', code: 'EISDIR' });
-  if (/[\\/]\.{0,2}$|^\.{1,2}\/|\.sif$/i.test(target) || session.databaseDisabled) {
-    throw new UserError(`${target} does not exist`, {
-      fix: 'give an image file or a catalogued image name (see: sregistry images)',
-      code: 'ENOFILE',
-    });
   }
   const record = await findRecord(session, target, purpose);
   if (!record.image || !fs.existsSync(record.image)) {
     throw new UserError(`the file of ${record.uri ?? target} is missing`, { fix: 'pull or add the image again', code: 'ENOFILE' });
   }
   return { file: record.image, record };
+}
+
+/**
+ * The image file `target` names, when it names one: an existing regular file (a link is followed: the file it
+ * points to is what is read, and replaced by sign). A path that is something else, or that looks like a path
+ * (`./x`, `../x`, `/x`, `x/`, `x.sif`) and is not there, is refused in one line, not parsed as an image name;
+ * undefined means `target` is an image name.
+ */
+export function fileTarget(target: string, noCatalogue = false): string | undefined {
+  const stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat?.isFile()) return fs.lstatSync(target).isSymbolicLink() ? fs.realpathSync(target) : path.resolve(target);
+  if (stat?.isDirectory())
+    throw new UserError(`${target} is a folder`, { fix: 'give an image file or a catalogued image name', code: 'EISDIR' });
+  if (stat)
+    throw new UserError(`${target} is ${kindOf(stat)}, not a regular file`, {
+      fix: 'give an image file or a catalogued image name',
+      code: 'ENOTFILE',
+    });
+  if (/[\\/]\.{0,2}$|^\.{1,2}\/|^\/|\.sif$/i.test(target) || noCatalogue) {
+    throw new UserError(`${target} does not exist`, {
+      fix: 'give an image file or a catalogued image name (see: sregistry images)',
+      code: 'ENOFILE',
+    });
+  }
+  return undefined;
 }
 
 /** The one catalogued image whose file `file` is, if any (none without a catalogue). */

@@ -5,6 +5,7 @@ import { sortedJson } from '../output/format';
 import { redactJson } from '../output/untrusted';
 import { inspectImage } from '../sif/index';
 import { findRecord } from './find-record';
+import { fileTarget } from './image-target';
 import type { Session } from './session';
 import { signatureStatus } from './signature-status';
 
@@ -14,7 +15,8 @@ import { signatureStatus } from './signature-status';
  * fixes can point here for its object groups).
  */
 export async function inspectRecord(session: Session, query: string): Promise<Record<string, unknown>> {
-  if (fs.statSync(query, { throwIfNoEntry: false })?.isFile()) return inspectFile(session, query);
+  const file = fileTarget(query);
+  if (file) return inspectFile(session, file);
   const record = await findRecord(session, query, 'inspect');
   const json: Record<string, unknown> = { ...recordToJson(record) };
   if (record.image && fs.existsSync(record.image)) {
