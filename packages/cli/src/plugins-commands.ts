@@ -62,6 +62,10 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
 
     // under --json every command prints one document; link, unlink, uninstall and the like return nothing
     override async run(): Promise<unknown> {
+      // npm's own lines (warnings, "added 1 package") are printed on stdout by plugin-plugins unless its npm log
+      // level is silent: under --json they would come before the one document (npm warns, for one, of every
+      // npm_config_* variable it does not know, as package managers' script runners set them)
+      if (this.jsonEnabled()) process.env.SREGISTRY_NPM_LOG_LEVEL ??= 'silent';
       const result = await super.run();
       if (result !== undefined || !this.jsonEnabled()) return result;
       // as typed: `plugins unlink` is not reported as `plugins uninstall`

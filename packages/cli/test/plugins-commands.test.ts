@@ -132,7 +132,10 @@ test('plugins install of an npm package that is no plugin: one line naming it, a
     const left = fs.readdirSync(path.join(dataDir, 'node_modules')).filter((name) => !name.startsWith('.'));
     assert.deepEqual(left, [], 'the failed install leaves nothing');
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dataDir, 'package.json'), 'utf8')).dependencies, {});
-    const json = await other.run(['plugins', 'install', 'notaplugin-zz9', '--json']);
+    // npm warns on stdout of an npm_config_* it does not know (pnpm's script runner sets some): not before the document
+    const json = await other.run(['plugins', 'install', 'notaplugin-zz9', '--json'], {
+      env: { npm_config_verify_deps_before_run: 'false' },
+    });
     assert.equal(json.code, 1);
     assert.equal(JSON.parse(json.stdout).error.code, 'EPLUGIN');
     assert.match(JSON.parse(json.stdout).error.message, /^notaplugin-zz9 is not an sregistry plugin/);
