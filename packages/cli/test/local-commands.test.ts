@@ -465,3 +465,10 @@ test('inspect of a path that is no image file says what it is, in one line: a fo
   }
   fs.rmSync(fifo, { force: true });
 });
+
+test('shell --quiet: no announce line, as for every command; the banner stays', async () => {
+  const r = await cli.run(['shell', '--quiet'], { input: '' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /\[client\|/);
+  assert.match(r.stdout, /^client: speak\(\)/m);
+});

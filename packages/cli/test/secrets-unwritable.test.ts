@@ -96,3 +96,42 @@ test('a secrets file in folders that do not exist yet: made at once, without wai
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms`);
 });
+
+test('a secrets file whose folder does not exist and cannot be made says so; backend remove prints nothing before the error', (t) => {
+  const as = account();
+  const { dir, env } = home(t);
+  const parent = path.join(dir, 'closed');
+  fs.mkdirSync(parent);
+  if (as) fs.chownSync(dir, as.uid, as.gid);
+  fs.chmodSync(parent, 0o555);
+  const missing = path.join(parent, 'sub', 'secrets.json');
+  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub'], {
+    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: missing }),
+    cwd: dir,
+    encoding: 'utf8',
+    ...(as ?? {}),
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^ERROR The secrets file ${missing} cannot be written: its folder ${path.dirname(missing)} does not exist and cannot be made \\(EACCES\\); `,
+    ),
+  );
+  // a setting to remove, in a folder that cannot take the new file
+  const locked = path.join(dir, 'locked-remove');
+  fs.mkdirSync(locked);
+  const file = path.join(locked, 'secrets.json');
+  fs.writeFileSync(file, CONTENT, { mode: 0o644 });
+  if (as) for (const p of [locked, file]) fs.chownSync(p, as.uid, as.gid);
+  fs.chmodSync(locked, 0o555);
+  const removed = spawnSync(process.execPath, [BIN, 'backend', 'remove', 'registry', 'username'], {
+    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
+    cwd: dir,
+    encoding: 'utf8',
+    ...(as ?? {}),
+  });
+  assert.equal(removed.status, 1, removed.stderr);
+  assert.equal(removed.stdout, '', 'no [remove] before the failure');
+  assert.equal(fs.readFileSync(file, 'utf8'), CONTENT);
+});

@@ -248,10 +248,11 @@ export async function removeBackendSetting(session: Session, backend: string, va
   const found = candidates.find((c) => c in section);
   // a failure is its one line: no `[remove]` before it
   if (!found) throw new UserError(`${settingName(key, variable)} is not set for ${key}`, { fix: `see: sregistry backend ls ${key}` });
-  session.out.result('[remove]');
   await session.secrets.update((data) => {
     delete (data[key] as Record<string, unknown>)[found];
   });
+  // the original's two lines, once the file is written: a write that fails is its one ERROR line alone
+  session.out.result('[remove]');
   session.out.result(found);
   return { backend: key, variable: found };
 }

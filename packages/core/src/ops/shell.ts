@@ -43,7 +43,8 @@ export async function openShell(session: Session, backendName?: string): Promise
     get: async (image: string) => recordToJson((await (await quiet.catalog()).find(quiet.parseLocal(image))) ?? (undefined as never)),
     toString: () => `[client|${selected}]`,
   };
-  client.speak();
+  // the announce is the one line --quiet hides, as for every other command; the REPL's banner and prompt stay
+  if (!session.out.quiet) client.speak();
   screen.write(`${SHELL_BANNER}\n`);
   // loaded here: every command imports the ops, only `shell` needs the REPL
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -197,6 +197,17 @@ export class SecretsFile {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return error;
     const dir = path.dirname(this.file);
+    // a missing folder that cannot be made (its parent is not ours) is that, not an unwritable folder
+    if (!fs.existsSync(dir)) {
+      return new UserError(
+        `The secrets file ${this.file} cannot be written: its folder ${dir} does not exist and cannot be made (${code})`,
+        {
+          fix: `create ${dir} (or ask its parent's owner to), or point SREGISTRY_CLIENT_SECRETS at a file in a folder you can write to`,
+          code: code === 'EROFS' ? 'EROFS' : 'EACCES',
+          cause: error,
+        },
+      );
+    }
     return new UserError(`The secrets file ${this.file} cannot be written: its folder ${dir} is not writable (${code})`, {
       fix: `make ${dir} writable (the new file is written beside the old one), or point SREGISTRY_CLIENT_SECRETS at a file in a folder you can write to`,
       code: code === 'EROFS' ? 'EROFS' : 'EACCES',
