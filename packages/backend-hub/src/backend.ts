@@ -18,6 +18,9 @@ export const settings = {
   nohttps: 'set to use http:// for a base or host given without a scheme',
 };
 
+/** what `backend add` checks a value against: a wrong word stored would fail every later command */
+export const settingKinds = { nohttps: 'yes/no' } as const;
+
 type Ctx = Pick<BackendContext, 'host'>;
 
 /** The archive kept only the pull route; answering with a clear error beats a 404 from a dead endpoint. */

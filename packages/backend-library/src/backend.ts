@@ -28,6 +28,14 @@ export const settings = {
   nohttps: 'true: a host in the URI is reached over plain http',
 };
 
+/** what `backend add` checks a value against: a wrong word stored would fail every later command */
+export const settingKinds = {
+  concurrency: 'positive integer',
+  part_size: 'positive integer',
+  multipart_threshold: 'positive integer',
+  nohttps: 'yes/no',
+} as const;
+
 const MIB = 1024 * 1024;
 
 interface SearchEntry {

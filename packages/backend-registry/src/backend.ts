@@ -23,6 +23,9 @@ export const settings = {
   nohttps: 'set to use http:// for a base or host given without a scheme',
 };
 
+/** what `backend add` checks a value against: a wrong word stored would fail every later command */
+export const settingKinds = { nohttps: 'yes/no' } as const;
+
 /** Like createBackend, with a clock that tests can move. */
 export function createRegistryBackend(ctx: BackendContext, options: RuntimeOptions = {}): Backend {
   const rt = new Runtime(ctx, options);

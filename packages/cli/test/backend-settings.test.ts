@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { BackendModule } from '@sregistry/core';
 import { activateBackend, addBackendSetting, BackendRegistry, Output, Session, showBackend } from '@sregistry/core';
+import * as libraryModule from '../../backend-library/src/backend';
 import * as registryModule from '../../backend-registry/src/backend';
 import { cliInTempHome } from './helpers';
 
@@ -75,7 +77,7 @@ test('the registry backend declares base, username, token and nohttps; a backend
   const bare: BackendModule = { createBackend: () => ({ name: 'bare' }) };
   const { session: s, lines } = session({ registry: registryModule, bare });
   for (const variable of ['base', 'username', 'token', 'nohttps', 'SREGISTRY_REGISTRY_TOKEN']) {
-    await addBackendSetting(s, 'registry', variable, 'v', true);
+    await addBackendSetting(s, 'registry', variable, variable === 'nohttps' ? 'yes' : 'v', true);
   }
   await assert.rejects(addBackendSetting(s, 'registry', 'tokn', 'x', false), /registry has no setting SREGISTRY_REGISTRY_TOKN/);
   await addBackendSetting(s, 'bare', 'anything', 'x', false);
@@ -188,4 +190,61 @@ test('backend with no action prints its help, exit 0; backend delete of an unkno
     { code: 1, stdout: '', stderr: 'ERROR regsitry is not a known client; list configured backends with: sregistry backend status\n' },
   );
   assert.equal(read(), before, 'the secrets file is untouched');
+});
+
+test('backend add refuses a value of the wrong kind for a setting the backend declares a kind of, in one line, nothing written', async () => {
+  // the registry plugin linked as `sregistry plugins link` leaves it
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-kinds-'));
+  const folder = path.join(data, 'sregistry');
+  fs.mkdirSync(folder, { recursive: true });
+  const root = path.resolve(__dirname, '..', '..', 'backend-registry');
+  fs.writeFileSync(
+    path.join(folder, 'package.json'),
+    JSON.stringify({ private: true, oclif: { schema: 1, plugins: [{ name: '@sregistry/backend-registry', type: 'link', root }] } }),
+  );
+  const env = { XDG_DATA_HOME: data };
+  try {
+    const before = read();
+    for (const [backend, variable, value, expected] of [
+      ['registry', 'nohttps', 'maybe', 'SREGISTRY_REGISTRY_NOHTTPS is "maybe", not yes or no'],
+      ['registry', 'SREGISTRY_REGISTRY_NOHTTPS', 'ture', 'SREGISTRY_REGISTRY_NOHTTPS is "ture", not yes or no'],
+      ['hub', 'nohttps', 'maybe', 'SREGISTRY_HUB_NOHTTPS is "maybe", not yes or no'],
+    ]) {
+      for (const force of [[], ['--force']]) {
+        const r = await cli.run(['backend', 'add', backend!, variable!, value!, ...force], { env });
+        const what = `${backend} ${variable} ${value} ${force.join('')}`;
+        assert.equal(r.code, 1, what);
+        assert.equal(r.stdout, '', what);
+        assert.match(r.stderr, new RegExp(`^ERROR ${expected}; [^\\n]*nothing was stored\\n$`), what);
+        assert.equal(read(), before, `${what}: the secrets file is untouched`);
+      }
+    }
+    const json = await cli.run(['backend', 'add', 'registry', 'nohttps', 'maybe', '--json'], { env });
+    assert.equal(JSON.parse(json.stdout).error.code, 'ESETTING');
+    const good = await cli.run(['backend', 'add', 'registry', 'nohttps', 'Yes'], { env });
+    assert.equal(good.code, 0, good.stderr);
+    assert.equal(JSON.parse(read() as string).registry.SREGISTRY_REGISTRY_NOHTTPS, 'Yes');
+    assert.equal((await cli.run(['backend', 'delete', 'registry'], { env })).code, 0);
+  } finally {
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('the library declares its counts as positive whole numbers: 0, 1.5, 0x10 are refused, 8 is stored; a plugin without kinds stores anything', async () => {
+  const bare: BackendModule = { createBackend: () => ({ name: 'bare' }), settings: { flag: 'a yes/no of old' } };
+  const { session: s } = session({ library: libraryModule, bare });
+  for (const variable of ['concurrency', 'part_size', 'multipart_threshold']) {
+    for (const value of ['0', '1.5', '0x10', '-2', 'many']) {
+      await assert.rejects(
+        addBackendSetting(s, 'library', variable, value, true),
+        (e: Error & { code?: string }) =>
+          e.code === 'ESETTING' && e.message === `SREGISTRY_LIBRARY_${variable.toUpperCase()} is "${value}", not a positive whole number`,
+        `${variable} ${value}`,
+      );
+    }
+    await addBackendSetting(s, 'library', variable, '8', false);
+  }
+  await assert.rejects(addBackendSetting(s, 'library', 'nohttps', 'maybe', false), /not yes or no/);
+  await addBackendSetting(s, 'bare', 'flag', 'maybe', false);
+  await s.close();
 });

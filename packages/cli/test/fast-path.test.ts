@@ -203,3 +203,20 @@ test('a reader that stops early (images | head) ends the listing quietly with ex
     home.cleanup();
   }
 });
+
+test('a SREGISTRY_DATABASE_WAL that is no yes/no word is refused by the plain reader too, without oclif', async () => {
+  for (const args of [['images'], ['get', 'vanessa/tacos:latest'], ['inspect', 'vanessa/tacos'], ['images', '--json']]) {
+    const { result: r, oclif, catalogue } = await traced(args, { SREGISTRY_DATABASE_WAL: 'maybe' });
+    const what = args.join(' ');
+    assert.equal(r.code, 1, what);
+    // the refusal is final: oclif would only refuse it again
+    assert.deepEqual({ oclif, catalogue }, { oclif: false, catalogue: false }, what);
+    if (args.includes('--json')) assert.equal(JSON.parse(r.stdout).error.code, 'ESETTING', what);
+    else {
+      assert.equal(r.stdout, '', what);
+      assert.match(r.stderr, /^ERROR SREGISTRY_DATABASE_WAL is "maybe", not yes or no; [^\n]*\n$/, what);
+    }
+  }
+  const ok = await cli.run(['images'], { env: { SREGISTRY_DATABASE_WAL: 'yes' } });
+  assert.equal(ok.code, 0, ok.stderr);
+});

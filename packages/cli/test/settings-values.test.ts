@@ -2,6 +2,7 @@
 // the variable before anything is asked of a server or written, and the values the README allows keep working.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,6 +27,14 @@ const REFUSED: [string, string, RegExp][] = [
   ['SREGISTRY_HTTP_TIMEOUT_MS', '-5', /not a number of milliseconds/],
   ['SREGISTRY_HTTP_TIMEOUT_MS', '0', /not a number of milliseconds/],
   ['SREGISTRY_HTTP_TIMEOUT_MS', '1.5', /not a number of milliseconds/],
+  // Number() took these: 0x10 ran as 16 ms, 1e2 as 100
+  ['SREGISTRY_HTTP_TIMEOUT_MS', '0x10', /not a number of milliseconds/],
+  ['SREGISTRY_HTTP_TIMEOUT_MS', '1e2', /not a number of milliseconds/],
+  ['SREGISTRY_HTTP_TIMEOUT_MS', '+300', /not a number of milliseconds/],
+  ['SREGISTRY_SPEED_TIME', '1e1', /not a number of seconds/],
+  ['SREGISTRY_SPEED_TIME', '.5', /not a number of seconds/],
+  ['SREGISTRY_RETRY_MAX_TIME', '0x10', /not a number of seconds/],
+  ['SREGISTRY_SPEED_LIMIT', '0b1', /not a number of bytes per second/],
   ['SREGISTRY_SPEED_LIMIT', 'abc', /not a number of bytes per second \(0 or more\)/],
   ['SREGISTRY_SPEED_LIMIT', '-1', /not a number of bytes per second/],
   ['SREGISTRY_SPEED_TIME', 'abc', /not a number of seconds \(above 0\)/],
@@ -44,7 +53,7 @@ test('a number or yes/no setting outside its range is refused in one line naming
       const r = await cli.run(['pull', 'shub://vsoch/hello:latest'], { env: { [name]: value } });
       const what = `${name}=${value}`;
       assert.equal(r.code, 1, what);
-      assert.match(r.stderr, new RegExp(`^ERROR ${name} is "${value.replace('.', '\\.')}", [^\\n]*; [^\\n]*${name}\\n$`), what);
+      assert.match(r.stderr, new RegExp(`^ERROR ${name} is "${value.replace(/[.+]/g, '\\$&')}", [^\\n]*; [^\\n]*${name}\\n$`), what);
       assert.match(r.stderr, expected, what);
       assert.equal(hub.requests.length, asked, `${what}: nothing asked of the server`);
       const json = await cli.run(['pull', 'shub://vsoch/hello:latest', '--json'], { env: { [name]: value } });
@@ -84,5 +93,44 @@ test('a SREGISTRY_DATABASE_WAL that is no yes/no word is refused, not taken for 
     assert.ok(!fs.existsSync(path.join(cli.home, '.singularity', 'sregistry.db')), 'no database created');
   } finally {
     cli.cleanup();
+  }
+});
+
+test('SREGISTRY_DATABASE_TIMEOUT takes the same plain numbers only: 0x10 and 1e1 are refused', async () => {
+  const cli = cliInTempHome();
+  try {
+    for (const value of ['0x10', '1e1', '-1']) {
+      const r = await cli.run(['images'], { env: { SREGISTRY_DATABASE_TIMEOUT: value } });
+      assert.equal(r.code, 1, value);
+      assert.match(r.stderr, new RegExp(`^ERROR SREGISTRY_DATABASE_TIMEOUT is "${value}", not a number of seconds; [^\\n]*\\n$`), value);
+    }
+    const ok = await cli.run(['images'], { env: { SREGISTRY_DATABASE_TIMEOUT: ' 2.5 ' } });
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    cli.cleanup();
+  }
+});
+
+test('a sub-second SREGISTRY_HTTP_TIMEOUT_MS is shown in ms, and the fix names the setting', async () => {
+  // a server that takes the connection and never answers
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  const cli = cliInTempHome({ SREGISTRY_HUB_BASE: `http://127.0.0.1:${port}` });
+  try {
+    const env = { SREGISTRY_HTTP_TIMEOUT_MS: '16', SREGISTRY_RETRY_MAX_TIME: '0.3' };
+    const r = await cli.run(['pull', 'shub://vsoch/hello:latest'], { env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no answer from http:\/\/127\.0\.0\.1:\d+ within 16 ms \(gave up after \d+(\.\d)? (ms|s)/);
+    assert.doesNotMatch(r.stderr, / 0 s/);
+    assert.match(r.stderr, /raise SREGISTRY_HTTP_TIMEOUT_MS \(now 16 ms/);
+  } finally {
+    cli.cleanup();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
   }
 });

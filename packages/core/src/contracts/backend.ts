@@ -209,7 +209,16 @@ export interface BackendModule {
    * unless --force. A backend that declares none gets any name, with a warning.
    */
   settings?: Record<string, string>;
+  /**
+   * What kind of value some of those settings take, by the same short names: `backend add` refuses a value of
+   * another kind in one line (ESETTING) instead of storing what every later command would refuse. Optional and
+   * beside `settings`, so that hosts that do not know it still read `settings` as descriptions.
+   */
+  settingKinds?: Record<string, SettingKind>;
 }
+
+/** `yes/no`: a word getBoolean takes; `positive integer`: a whole number above 0, as positiveInteger reads. */
+export type SettingKind = 'yes/no' | 'positive integer';
 
 export function capabilitiesOf(backend: Backend): Capability[] {
   if (backend.capabilities) return CAPABILITIES.filter((c) => backend.capabilities?.includes(c));

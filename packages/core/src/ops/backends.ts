@@ -7,6 +7,7 @@ import { UserError } from '../errors';
 import { nearest } from '../output/suggest';
 import { printable } from '../output/untrusted';
 import { backendSettings, settingName } from '../settings/backend-settings';
+import { BOOLEAN_WORDS, badSetting, plainNumber, yesOrNo } from '../settings/env';
 import type { Session } from './session';
 
 const emptySettings: BackendSettings = { get: () => undefined, getBoolean: () => false, require: () => '' };
@@ -182,6 +183,7 @@ export async function addBackendSetting(session: Session, backend: string, varia
   const key = backend.toLowerCase();
   const name = settingName(key, variable);
   checkDeclared(session, key, name, force);
+  checkKind(session, key, name, value);
   // the token page's JSON spells the same settings short (`"token"` for SREGISTRY_REGISTRY_TOKEN)
   const short = name.slice(settingName(key, '').length).toLowerCase();
   const spellings = [name, short].filter((k) => k in session.secrets.section(key));
@@ -213,6 +215,24 @@ function replaceSetting(section: Record<string, unknown>, name: string, short: s
   }
   if (!(name in out)) out[name] = value;
   return out;
+}
+
+/**
+ * A value of another kind than the backend declares for the setting is refused, --force or not: stored, it made
+ * every later command of that backend fail on it (`nohttps maybe`).
+ */
+function checkKind(session: Session, backend: string, name: string, value: string): void {
+  if (!session.backends.has(backend)) return;
+  const kinds = safe(() => session.backends.module(backend).settingKinds, undefined);
+  if (!kinds || typeof kinds !== 'object') return;
+  const entry = Object.entries(kinds).find(([short]) => settingName(backend, short) === name);
+  const kind = entry?.[1];
+  if (kind === 'yes/no' && yesOrNo(value) === undefined) {
+    throw badSetting(name, value, 'yes or no', `give one of ${BOOLEAN_WORDS}; nothing was stored`);
+  }
+  if (kind === 'positive integer' && !(plainNumber(value.trim(), true) ?? 0)) {
+    throw badSetting(name, value, 'a positive whole number', 'give a whole number above 0 (decimal digits); nothing was stored');
+  }
 }
 
 /** A setting the backend does not read is refused (unless --force): a typo would be stored and never used. */

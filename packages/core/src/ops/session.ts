@@ -147,9 +147,9 @@ export class Session {
       return false; // the full catalogue says what is wrong with the value
     }
     if (location.kind === 'sqlite') return this.openPlainReader();
-    // the plain pg reader takes no lock, so it never waits; the setting is checked all the same, as every other
-    // way into the catalogue checks it (lockWait), so that a bad value is refused whichever command reads it
-    databaseTimeoutMs(this.env);
+    // the plain pg reader takes no lock and creates no file, so it reads neither setting; they are checked all the
+    // same, as every other way into the catalogue checks them, so that a bad value is refused whichever command reads it
+    this.checkCatalogueSettings();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { openPostgresReader } = require('../catalog/reader-postgres') as typeof import('../catalog/reader-postgres');
     this.plainReader = await openPostgresReader({ url: location.url, storageDir: this.paths.storageDir, env: this.env });
@@ -162,6 +162,9 @@ export class Session {
     if (!this.plainReader && !this.databaseDisabled && this.sqliteLocation()) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { openCatalogReader } = require('../catalog/reader') as typeof import('../catalog/reader');
+      // the plain reader creates no file, so SREGISTRY_DATABASE_WAL does nothing here; a bad value is refused all
+      // the same: `images` took `maybe` silently while `pull` refused it
+      this.checkCatalogueSettings();
       this.plainReader = openCatalogReader({
         databaseFile: this.paths.databaseFile,
         storageDir: this.paths.storageDir,
@@ -169,6 +172,12 @@ export class Session {
       });
     }
     return this.plainReader !== undefined;
+  }
+
+  /** The catalogue's own settings, refused in one line (ESETTING) by every way into the catalogue alike. */
+  private checkCatalogueSettings(): void {
+    databaseTimeoutMs(this.env);
+    databaseWal(this.env);
   }
 
   /** How long the catalogue waits for another process's lock (SREGISTRY_DATABASE_TIMEOUT), told after 2 s. */

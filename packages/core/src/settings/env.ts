@@ -100,12 +100,22 @@ export interface NumberRule {
   backend?: string;
 }
 
+/**
+ * The one parser of every number setting: decimal digits (with a fraction `1.5` unless `whole`), nothing else.
+ * Number() also took `0x10` (16), `1e2` and `0b1`, so a value said "a whole number" ran as something else.
+ */
+export function plainNumber(text: string, whole = false): number | undefined {
+  if (!(whole ? /^[0-9]+$/ : /^[0-9]+(\.[0-9]+)?$/).test(text)) return undefined;
+  const n = Number(text);
+  return whole ? (Number.isSafeInteger(n) ? n : undefined) : Number.isFinite(n) ? n : undefined;
+}
+
 /** A number setting: undefined when unset or blank; a value outside `rule` is refused in one line. */
 export function numberSetting(name: string, raw: string | undefined, rule: NumberRule = {}): number | undefined {
   const text = raw?.trim();
   if (text === undefined || text === '') return undefined;
-  const n = Number(text);
-  if ((rule.whole ? Number.isSafeInteger(n) : Number.isFinite(n)) && (n > 0 || (rule.zero && n === 0))) return n;
+  const n = plainNumber(text, rule.whole);
+  if (n !== undefined && (n > 0 || (rule.zero && n === 0))) return n;
   const kind = rule.whole ? 'whole number' : 'number';
   const range = rule.zero ? '0 or more' : 'above 0';
   const expected = rule.unit ? `a number of ${rule.unit} (${range})` : rule.zero ? `a ${kind} of 0 or more` : `a positive ${kind}`;
@@ -136,8 +146,8 @@ export function databaseTimeoutMs(env: Env = process.env): number {
   const raw = env.SREGISTRY_DATABASE_TIMEOUT;
   const text = raw?.trim();
   if (text === undefined || text === '') return 30_000;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const seconds = plainNumber(text);
+  if (seconds !== undefined) return seconds * 1000;
   throw badSetting(
     'SREGISTRY_DATABASE_TIMEOUT',
     raw,

@@ -122,13 +122,16 @@ export function networkError(
     );
   }
   if (has(TIMEOUT)) {
-    const within = options.timeoutMs ? ` within ${seconds(options.timeoutMs)} s` : '';
+    const within = options.timeoutMs ? ` within ${duration(options.timeoutMs)}` : '';
     // the time really spent: retries make it several timeouts long, and the user waited all of it
     const tries = options.attempts && options.attempts > 1 ? `, ${options.attempts} attempts` : '';
-    const waited = options.waitedMs !== undefined ? ` (gave up after ${seconds(options.waitedMs)} s${tries})` : '';
+    const waited = options.waitedMs !== undefined ? ` (gave up after ${duration(options.waitedMs)}${tries})` : '';
+    // a timeout the user set may be what is too short: say which setting to raise
+    const set = process.env.SREGISTRY_HTTP_TIMEOUT_MS?.trim();
+    const raise = set ? `, or raise SREGISTRY_HTTP_TIMEOUT_MS (now ${printable(set, { max: 20 })} ms; unset, 30000)` : '';
     return make(
       `no answer from ${origin}${within}${waited}`,
-      'check your network connection and that the registry is up, then try again',
+      `check your network connection and that the registry is up, then try again${raise}`,
       'ETIMEOUT',
     );
   }
@@ -146,8 +149,10 @@ export function networkError(
   return make(`the request to ${origin} failed: ${what}`, 'try again; run with --debug for details', 'ENETWORK');
 }
 
-function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
+/** A time for a message: `16 ms` below a second (as seconds it read `0 s`), else seconds to one decimal (`2.5 s`). */
+export function duration(ms: number): string {
+  if (ms < 950) return `${Math.max(1, Math.round(ms))} ms`;
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The UserError for a URL that cannot even be parsed. */
