@@ -14,6 +14,8 @@ export interface ManifestRequest {
   /** the reference as the user wrote it, for messages */
   what: string;
   signal?: AbortSignal;
+  /** the setting that makes a filled-in https:// http (named by the host on a failed TLS handshake) */
+  plainHttpSetting?: string;
 }
 
 export function manifestUrl(base: string, user: string, tail: string): string {
@@ -35,6 +37,7 @@ export async function fetchManifest(ctx: BackendContext, request: ManifestReques
     // manifest), as every other backend's requests, so that the one setting shortens or lengthens them all
     insecure: insecure(ctx),
     signal: request.signal,
+    plainHttpSetting: request.plainHttpSetting,
     debug: (line: string) => ctx.log.debug(line),
   });
   ctx.log.debug(`hub: ${res.status} ${res.statusText} for ${url}`);

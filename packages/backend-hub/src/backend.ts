@@ -32,20 +32,6 @@ export async function labels(ctx: Ctx): Promise<SearchResult> {
   throw readOnly(ctx, 'labels');
 }
 
-/**
- * A host written in the URI cannot carry a scheme, so https is assumed; a TLS failure there most often means a
- * plain-http server (a local sregistry), and the only switch the user has is SREGISTRY_HUB_NOHTTPS.
- */
-function plainHttpHint(ctx: BackendContext, error: unknown, base: string): unknown {
-  if (!ctx.host.isUserError(error) || error.code !== 'ETLS' || !base.startsWith('https:')) return error;
-  return new ctx.host.UserError(error.message, {
-    fix: `${error.fix ? `${error.fix}; ` : ''}if the server speaks plain http, set SREGISTRY_HUB_NOHTTPS=1`,
-    code: error.code,
-    exitCode: error.exitCode,
-    cause: error,
-  });
-}
-
 export function createBackend(ctx: BackendContext): Backend {
   // Read once: a broken SREGISTRY_HUB_BASE should fail the first operation, not be silently replaced.
   let configured: ReturnType<typeof hubBase> | undefined;
@@ -61,9 +47,8 @@ export function createBackend(ctx: BackendContext): Backend {
       const target = ref.registry ? baseForRegistry(ctx, ref.registry) : base();
       const where = target.base === DEFAULT_HUB_BASE ? 'Singularity Hub' : `Singularity Hub at ${target.base}`;
       ctx.log.debug(`hub: base ${target.base} (from ${target.source})`);
-      const found = await resolveRef(ctx, target.base, where, ref, options?.signal).catch((error: unknown) => {
-        throw ref.registry ? plainHttpHint(ctx, error, target.base) : error;
-      });
+      // an https:// we filled in: the host names SREGISTRY_HUB_NOHTTPS if the TLS handshake fails
+      const found = await resolveRef(ctx, target.base, where, ref, options?.signal, target.plainHttpSetting);
       return toRemoteImage(ctx, name, ref, found);
     },
     search: (query: string | undefined) => search(ctx, query),

@@ -47,11 +47,18 @@ function attempts(ref: HubRef): Attempt[] {
   return list;
 }
 
-export async function resolveRef(ctx: BackendContext, base: string, where: string, ref: HubRef, signal?: AbortSignal): Promise<Resolution> {
+export async function resolveRef(
+  ctx: BackendContext,
+  base: string,
+  where: string,
+  ref: HubRef,
+  signal?: AbortSignal,
+  plainHttpSetting?: string,
+): Promise<Resolution> {
   const what = refText(ref);
   let mismatch: { field: string; got: string | undefined } | undefined;
   for (const attempt of attempts(ref)) {
-    const answer = await fetchManifest(ctx, { base, user: ref.user, tail: attempt.tail, what, signal });
+    const answer = await fetchManifest(ctx, { base, user: ref.user, tail: attempt.tail, what, signal, plainHttpSetting });
     if (!answer.found) continue;
     const { manifest } = answer;
     if (ref.digest) {

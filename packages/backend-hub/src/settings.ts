@@ -7,6 +7,8 @@ export interface HubBase {
   /** scheme://host[:port][/path] without a trailing `/` or `/api` */
   base: string;
   source: string;
+  /** set when https:// was put in front of an address written without a scheme: the setting that makes it http */
+  plainHttpSetting?: string;
 }
 
 /**
@@ -23,7 +25,8 @@ export function hubBase(ctx: BackendContext): HubBase {
   const raw = (fromSetting ?? legacy)?.trim();
   if (!raw) return { base: DEFAULT_HUB_BASE, source: 'default' };
   const source = fromSetting !== undefined ? 'SREGISTRY_HUB_BASE' : 'the legacy hub.base setting';
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${defaultScheme}://${raw}`;
+  const typed = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw);
+  const withScheme = typed ? raw : `${defaultScheme}://${raw}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -32,17 +35,20 @@ export function hubBase(ctx: BackendContext): HubBase {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badBase(ctx, raw, source);
   const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
-  return { base: `${url.protocol}//${url.host}${path}`, source };
+  return { base: `${url.protocol}//${url.host}${path}`, source, ...(typed ? {} : { plainHttpSetting: NOHTTPS }) };
 }
+
+const NOHTTPS = 'SREGISTRY_HUB_NOHTTPS';
 
 /** https unless SREGISTRY_HUB_NOHTTPS says otherwise (for hosts without a scheme). */
 export function scheme(ctx: BackendContext): 'http' | 'https' {
-  return ctx.settings.getBoolean('SREGISTRY_HUB_NOHTTPS') ? 'http' : 'https';
+  return ctx.settings.getBoolean(NOHTTPS) ? 'http' : 'https';
 }
 
 /** Base for a registry host named inside the URI (`shub://host[:port][/path]/user/repo`). */
 export function baseForRegistry(ctx: BackendContext, registry: string): HubBase {
-  return { base: `${scheme(ctx)}://${registry.replace(/\/+$/, '')}`, source: 'the host in the URI' };
+  // a host in the URI cannot carry a scheme: the https is always ours
+  return { base: `${scheme(ctx)}://${registry.replace(/\/+$/, '')}`, source: 'the host in the URI', plainHttpSetting: NOHTTPS };
 }
 
 function badBase(ctx: BackendContext, raw: string, source: string) {

@@ -93,4 +93,15 @@ describe('hub names through the CLI', () => {
     assert.equal(tls.stderr.split('\n').length, 2, tls.stderr);
     assert.match(tls.stderr, /^ERROR .*TLS.*SREGISTRY_HUB_NOHTTPS/);
   });
+
+  test('SREGISTRY_HUB_BASE without a scheme at a plain-http server: the TLS error names SREGISTRY_HUB_NOHTTPS', async () => {
+    const tls = await cli.run(['pull', 'shub://vsoch/hello-world'], { env: { SREGISTRY_HUB_BASE: `127.0.0.1:${hub.port}` } });
+    assert.equal(tls.code, 1);
+    assert.equal(tls.stderr.split('\n').length, 2, tls.stderr);
+    assert.match(tls.stderr, /^ERROR the TLS handshake with https:\/\/127\.0\.0\.1:\d+ failed.*export SREGISTRY_HUB_NOHTTPS=1/);
+    // typed by the user: the generic hint, no setting that would not change it
+    const typed = await cli.run(['pull', 'shub://vsoch/hello-world'], { env: { SREGISTRY_HUB_BASE: `https://127.0.0.1:${hub.port}` } });
+    assert.equal(typed.code, 1);
+    assert.doesNotMatch(typed.stderr, /NOHTTPS/);
+  });
 });

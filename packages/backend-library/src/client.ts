@@ -21,6 +21,8 @@ export interface Target {
   withheldFor?: string;
   /** that token: sent after all when the address is a front end whose Library API is that very host */
   withheldToken?: string;
+  /** set when the https:// was ours (a host in the URI): the setting that makes it http, for a failed TLS handshake */
+  plainHttpSetting?: string;
 }
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
@@ -94,7 +96,12 @@ function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withT
     const remote = remotes.all.find((r) => originOf(r.url) === wanted);
     if (remote) return { url: remote.url, token: saved ?? remote.token, source: `remote ${remote.name} of ${remote.file}` };
     const scheme = ctx.settings.getBoolean('SREGISTRY_LIBRARY_NOHTTPS') ? 'http' : 'https';
-    return { url: `${scheme}://${uriHost}`, token: saved, source: saved ? 'the URI, with the token saved for it' : 'the URI' };
+    return {
+      url: `${scheme}://${uriHost}`,
+      token: saved,
+      source: saved ? 'the URI, with the token saved for it' : 'the URI',
+      plainHttpSetting: 'SREGISTRY_LIBRARY_NOHTTPS',
+    };
   }
   if (base) {
     const remote = remotes.all.find((r) => originOf(r.url) === originOf(base));
@@ -180,6 +187,7 @@ export class LibraryClient {
     const config = await this.host.requestJson<{ libraryAPI?: { uri?: unknown } }>({
       url: `${url}/assets/config/config.prod.json`,
       insecure: this.insecure,
+      plainHttpSetting: this.target.plainHttpSetting,
       signal,
       debug: this.debug,
     });
@@ -220,6 +228,8 @@ export class LibraryClient {
     const answer = await this.host.requestJson<{ data?: { apiVersion?: unknown; version?: unknown } }>({
       url: `${api}/version`,
       insecure: this.insecure,
+      // the target's scheme only: an API its front end names is the server's word, not ours
+      plainHttpSetting: api === this.target.url ? this.target.plainHttpSetting : undefined,
       signal,
       debug: this.debug,
     });
@@ -246,6 +256,7 @@ export class LibraryClient {
       json: options.json,
       headers: this.authorization(),
       insecure: this.insecure,
+      plainHttpSetting: api === this.target.url ? this.target.plainHttpSetting : undefined,
       signal: options.signal,
       debug: this.debug,
     });

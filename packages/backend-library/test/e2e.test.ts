@@ -432,6 +432,18 @@ describe('library:// end to end', () => {
     }
   });
 
+  test('a host in the URI at a plain-http server: the TLS error names SREGISTRY_LIBRARY_NOHTTPS', async () => {
+    const uri = `library://${new URL(server.url).host}/${USER}/public/hello:latest`;
+    const r = await anon.run(['pull', uri], { env: { SREGISTRY_LIBRARY_BASE: undefined } });
+    assertOneLineError(r, /^ERROR the TLS handshake with https:\/\/127\.0\.0\.1:\d+ failed.*export SREGISTRY_LIBRARY_NOHTTPS=1/);
+    // a base the user wrote with https:// keeps the generic hint
+    const typed = await anon.run(['pull', `library://${USER}/public/hello:latest`], {
+      env: { SREGISTRY_LIBRARY_BASE: server.url.replace(/^http:/, 'https:') },
+    });
+    assertOneLineError(typed, /TLS handshake/);
+    assert.doesNotMatch(typed.stderr, /NOHTTPS/);
+  });
+
   test('library login checks the token first: refused or unreachable saves nothing; no check endpoint warns and saves', async () => {
     const fresh = await libraryHome(server, { token: false });
     const rs = await startLibraryServer({ flavour: 'registry-server', tokens: [{ token: TOKEN, owner: USER }] });

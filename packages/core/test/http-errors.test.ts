@@ -32,6 +32,15 @@ describe('networkError', () => {
     });
   }
 
+  test('a failed TLS handshake names the plain-http setting of a scheme the backend filled in, and only then', () => {
+    const named = networkError(coded('EPROTO'), URL_WITH_SECRET, { plainHttpSetting: 'SREGISTRY_HUB_NOHTTPS' });
+    assert.match(named.fix ?? '', /http:\/\/ or https:\/\/.*; if the server speaks plain http, export SREGISTRY_HUB_NOHTTPS=1$/);
+    assert.doesNotMatch(networkError(coded('EPROTO'), URL_WITH_SECRET).fix ?? '', /NOHTTPS/);
+    // other failures, and a URL already on http, get no such hint
+    assert.doesNotMatch(networkError(coded('ECONNREFUSED'), URL_WITH_SECRET, { plainHttpSetting: 'X_NOHTTPS' }).fix ?? '', /NOHTTPS/);
+    assert.doesNotMatch(networkError(coded('EPROTO'), 'http://h:1/x', { plainHttpSetting: 'X_NOHTTPS' }).fix ?? '', /NOHTTPS/);
+  });
+
   test('codes are found on nested causes and inside AggregateErrors', () => {
     const aggregate = Object.assign(new AggregateError([coded('ECONNREFUSED')], 'x'), {});
     assert.deepEqual(errorCodes(coded('ERR_BAD', aggregate)), ['ERR_BAD', 'ECONNREFUSED']);

@@ -193,6 +193,7 @@ async function transfer(
         attempts > (retries + 1) * 20
       ) {
         throw finalError(error, req.url, {
+          plainHttpSetting: req.plainHttpSetting,
           position: sink.position,
           total: resource.total,
           attempts,
@@ -470,6 +471,7 @@ interface Outcome {
   /** real time since the first attempt */
   waitedMs: number;
   speed: { limit: number; windowMs: number };
+  plainHttpSetting?: string;
 }
 
 function finalError(error: unknown, url: string, outcome: Outcome): UserError {
@@ -497,7 +499,7 @@ function finalError(error: unknown, url: string, outcome: Outcome): UserError {
       },
     );
   }
-  return networkError(error, url, { timeoutMs, waitedMs, attempts });
+  return networkError(error, url, { timeoutMs, waitedMs, attempts, plainHttpSetting: outcome.plainHttpSetting });
 }
 
 function seconds(ms: number): string {

@@ -63,7 +63,7 @@ export class TransferFault extends Error {
 export function networkError(
   error: unknown,
   url: string,
-  options: { timeoutMs?: number; waitedMs?: number; attempts?: number } = {},
+  options: { timeoutMs?: number; waitedMs?: number; attempts?: number; plainHttpSetting?: string } = {},
 ): UserError {
   const origin = urlOrigin(url);
   const codes = errorCodes(error);
@@ -108,9 +108,14 @@ export function networkError(
     );
   }
   if (codes.some((code) => code === 'EPROTO' || code.startsWith('ERR_SSL_'))) {
+    // an https:// the backend filled in: the only switch the user has is the backend's NOHTTPS setting
+    const plain =
+      options.plainHttpSetting && origin.startsWith('https:')
+        ? `; if the server speaks plain http, export ${options.plainHttpSetting}=1`
+        : '';
     return make(
       `the TLS handshake with ${origin} failed`,
-      'check that the URL scheme matches the server (http:// or https://) and the port',
+      `check that the URL scheme matches the server (http:// or https://) and the port${plain}`,
       'ETLS',
     );
   }

@@ -90,7 +90,12 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
         await sleep(wait, req.signal);
         continue;
       }
-      throw networkError(error, req.url, { timeoutMs, waitedMs: Date.now() - started, attempts: attempt + 1 });
+      throw networkError(error, req.url, {
+        timeoutMs,
+        waitedMs: Date.now() - started,
+        attempts: attempt + 1,
+        plainHttpSetting: req.plainHttpSetting,
+      });
     }
     watch.stop();
 

@@ -15,6 +15,13 @@ export interface HttpOptions {
   maxRetryAfterMs?: number;
   /** no retry starts once this many ms have passed since the first attempt (default SREGISTRY_RETRY_MAX_TIME, 300 s) */
   maxRetryTimeMs?: number;
+  /**
+   * The setting that turns the https:// of this URL into http:// (e.g. SREGISTRY_HUB_NOHTTPS), given when the
+   * backend put the scheme in front of an address written without one: a failed TLS handshake then names it
+   * in the fix, since the user never typed the https:// the generic "check the URL scheme" is about. Since 1.6.0
+   * (older hosts ignore it).
+   */
+  plainHttpSetting?: string;
 }
 
 export interface JsonRequest extends HttpOptions {

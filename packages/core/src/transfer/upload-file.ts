@@ -76,7 +76,7 @@ export async function uploadFile<T = unknown>(req: FileUploadRequest): Promise<J
     if (timeout) throw timeout;
     if (isUserError(error)) throw error;
     req.debug?.(`upload to ${redactUrl(req.url)} failed after ${watch.sent} of ${total} bytes`);
-    throw networkError(error, req.url, { timeoutMs });
+    throw networkError(error, req.url, { timeoutMs, plainHttpSetting: req.plainHttpSetting });
   } finally {
     watch.stop();
     if (source) {

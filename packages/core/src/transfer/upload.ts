@@ -88,7 +88,7 @@ export async function uploadMultipart<T = unknown>(req: UploadRequest): Promise<
     }
     if (isUserError(error)) throw error;
     req.debug?.(`upload to ${redactUrl(req.url)} failed after ${watch.sent} of ${total} bytes`);
-    throw networkError(error, req.url, { timeoutMs });
+    throw networkError(error, req.url, { timeoutMs, plainHttpSetting: req.plainHttpSetting });
   } finally {
     watch.stop();
     data.destroy();
