@@ -23,6 +23,11 @@ export interface Target {
   withheldToken?: string;
   /** set when the https:// was ours (a host in the URI): the setting that makes it http, for a failed TLS handshake */
   plainHttpSetting?: string;
+  /**
+   * where the token came from, for the fix of a refused one: SREGISTRY_LIBRARY_TOKEN (the environment, else the
+   * secrets file: told apart by the file's value) or an Apptainer remote
+   */
+  tokenFrom?: 'setting' | { remote: string; file: string };
 }
 
 type Settings = Pick<BackendContext, 'settings' | 'log'>;
@@ -87,29 +92,41 @@ function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withT
   const remotes = readRemotes(ctx.settings.get('HOME') ?? process.env.HOME, (m) => ctx.log.warn(m));
   if (uriHost) {
     const wanted = uriHost.toLowerCase();
-    if (base && originOf(base) === wanted) return { url: base, token, source: 'SREGISTRY_LIBRARY_BASE' };
+    if (base && originOf(base) === wanted) return { url: base, token, source: 'SREGISTRY_LIBRARY_BASE', tokenFrom: 'setting' };
     // `library login` for this very host: its token (only the saved one; one set for a command is not for the URI's host)
     const saved =
       withToken && savedTokenHost(ctx) === wanted
         ? ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_TOKEN')?.trim() || undefined
         : undefined;
     const remote = remotes.all.find((r) => originOf(r.url) === wanted);
-    if (remote) return { url: remote.url, token: saved ?? remote.token, source: `remote ${remote.name} of ${remote.file}` };
+    if (remote) {
+      return {
+        url: remote.url,
+        token: saved ?? remote.token,
+        source: `remote ${remote.name} of ${remote.file}`,
+        tokenFrom: saved ? 'setting' : { remote: remote.name, file: remote.file },
+      };
+    }
     const scheme = ctx.settings.getBoolean('SREGISTRY_LIBRARY_NOHTTPS') ? 'http' : 'https';
     return {
       url: `${scheme}://${uriHost}`,
       token: saved,
       source: saved ? 'the URI, with the token saved for it' : 'the URI',
       plainHttpSetting: 'SREGISTRY_LIBRARY_NOHTTPS',
+      tokenFrom: 'setting',
     };
   }
   if (base) {
     const remote = remotes.all.find((r) => originOf(r.url) === originOf(base));
-    return { url: base, token: token ?? remote?.token, source: 'SREGISTRY_LIBRARY_BASE' };
+    const tokenFrom = token || !remote ? 'setting' : { remote: remote.name, file: remote.file };
+    return { url: base, token: token ?? remote?.token, source: 'SREGISTRY_LIBRARY_BASE', tokenFrom };
   }
   const active = remotes.active;
-  if (active) return { url: active.url, token: token ?? active.token, source: `remote ${active.name} of ${active.file}` };
-  return { url: DEFAULT_REMOTE, token, source: 'the default remote' };
+  if (active) {
+    const tokenFrom = token ? 'setting' : { remote: active.name, file: active.file };
+    return { url: active.url, token: token ?? active.token, source: `remote ${active.name} of ${active.file}`, tokenFrom };
+  }
+  return { url: DEFAULT_REMOTE, token, source: 'the default remote', tokenFrom: 'setting' };
 }
 
 /**
@@ -277,11 +294,27 @@ export class LibraryClient {
       {
         fix:
           status === 401
-            ? 'the token is missing, expired or revoked: create a new one and run sregistry library login'
+            ? this.refusedTokenFix()
             : 'check that the entity is yours (or that you are an owner of the collection), or log in as its owner',
         code: status === 401 ? 'ETOKEN' : 'EPERM',
       },
     );
+  }
+
+  /**
+   * A refused token is fixed where it came from: `library login` cannot help while SREGISTRY_LIBRARY_TOKEN is set
+   * in the environment (it wins over the saved one), nor for a token Apptainer's remote.yaml holds.
+   */
+  private refusedTokenFix(): string {
+    const from = this.token === this.target.withheldToken ? 'setting' : this.target.tokenFrom;
+    if (from && from !== 'setting') {
+      return `the token of Apptainer's remote ${this.host.printable(from.remote, { max: 60 })} (${this.host.printable(from.file, { max: 120 })}) is wrong, expired or revoked: run apptainer remote login ${this.host.printable(from.remote, { max: 60 })}, or set a valid one with sregistry library login`;
+    }
+    const saved = this.ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_TOKEN')?.trim();
+    if (saved === undefined || saved !== this.token) {
+      return 'the token in SREGISTRY_LIBRARY_TOKEN (the environment, which wins over a saved token) is wrong, expired or revoked: unset it to use the saved token, or set it to a valid one';
+    }
+    return "the token saved in the secrets file's library section is wrong, expired or revoked: create a new one and run sregistry library login";
   }
 
   /**

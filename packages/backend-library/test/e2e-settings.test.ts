@@ -82,6 +82,52 @@ describe('library:// settings, delete and Ctrl-C', () => {
     assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
   });
 
+  test('a refused token is fixed where it came from: the environment, the secrets file, or remote.yaml', async () => {
+    const wrong = 'wr0ng-t0ken-env-77';
+    const h = await home();
+    const env = { SREGISTRY_LIBRARY_TOKEN: wrong };
+    // the environment wins over a saved token: library login cannot help, unsetting or replacing the variable does
+    for (const args of [
+      ['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/secret/hello:latest`],
+      ['push', small, '--name', `library://${USER}/fresh/refused:v1`],
+      ['delete', '--force', `library://${USER}/public/gone:latest`],
+      ['search', 'library://hello'],
+    ]) {
+      const r = await h.run(args, { env });
+      assertOneLineError(r, /refused the token .*SREGISTRY_LIBRARY_TOKEN \(the environment, which wins over a saved token\).*unset it/);
+      assert.doesNotMatch(r.stderr, /library login/, args[0]);
+      assert.ok(!r.stderr.includes(wrong), 'the token is not printed');
+    }
+    assert.equal((await h.run(['pull', '--no-cache', '--name', 'g.sif', `library://${USER}/public/gone:latest`])).code, 0, 'not deleted');
+
+    // saved by library login (the server then revokes it): library login with a new one
+    const saved = await home(false);
+    const login = await saved.run(['library', 'login', '--base', server.url], { input: `${TOKEN}\n` });
+    assert.equal(login.code, 0, login.stderr);
+    const secrets = path.join(saved.home, '.sregistry');
+    const file = JSON.parse(fs.readFileSync(secrets, 'utf8'));
+    file.library.SREGISTRY_LIBRARY_TOKEN = wrong;
+    fs.writeFileSync(secrets, JSON.stringify(file), { mode: 0o600 });
+    const bySaved = await saved.run(['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/secret/hello:latest`]);
+    assertOneLineError(bySaved, /refused the token .*the token saved in the secrets file's library section .*run sregistry library login/);
+
+    // Apptainer's remote.yaml: apptainer remote login for that remote
+    const remote = await home(false);
+    fs.mkdirSync(path.join(remote.home, '.apptainer'));
+    fs.writeFileSync(
+      path.join(remote.home, '.apptainer', 'remote.yaml'),
+      `Active: local\nRemotes:\n  local:\n    URI: ${new URL(server.url).host}\n    Token: ${wrong}\n    Insecure: true\n`,
+    );
+    const byRemote = await remote.run(['pull', '--no-cache', '--name', 'x.sif', `library://${USER}/secret/hello:latest`], {
+      env: { SREGISTRY_LIBRARY_BASE: undefined },
+    });
+    assertOneLineError(
+      byRemote,
+      /refused the token .*the token of Apptainer's remote local \(.*remote\.yaml\).*apptainer remote login local/,
+    );
+    assert.ok(!byRemote.stderr.includes(wrong));
+  });
+
   test('a web front end is followed to its library through config.prod.json', async () => {
     const front = http.createServer((req, res) => {
       if (req.url === '/assets/config/config.prod.json') {

@@ -78,11 +78,13 @@ test('SREGISTRY_LIBRARY_BASE and _TOKEN win; with neither, the active remote; wi
       url: 'http://127.0.0.1:9',
       token: 't',
       source: 'SREGISTRY_LIBRARY_BASE',
+      tokenFrom: 'setting',
     },
   );
   const fromRemote = chooseTarget(host, ctx({ HOME: h }), undefined);
   assert.equal(fromRemote.url, 'https://registry.example.org');
   assert.equal(fromRemote.token, 'mine-token-2');
+  assert.equal(typeof fromRemote.tokenFrom === 'object' && fromRemote.tokenFrom.remote, 'mine', 'a refused token names its remote');
   const none = chooseTarget(host, ctx({ HOME: home() }), undefined);
   assert.equal(none.url, DEFAULT_REMOTE);
   assert.equal(none.token, undefined);
