@@ -99,6 +99,9 @@ describe('library:// settings, delete and Ctrl-C', () => {
       assert.ok(!r.stderr.includes(wrong), 'the token is not printed');
     }
     assert.equal((await h.run(['pull', '--no-cache', '--name', 'g.sif', `library://${USER}/public/gone:latest`])).code, 0, 'not deleted');
+    // the server's words in our parentheses, masked without losing the closing one
+    const none = await (await home(false)).run(['delete', '--force', `library://${USER}/public/gone:latest`]);
+    assertOneLineError(none, /\(Authentication required: send Authorization: \*\*\*\)/);
 
     // saved by library login (the server then revokes it): library login with a new one
     const saved = await home(false);

@@ -95,6 +95,26 @@ describe('redactUrl', () => {
     assert.equal(redactText('set SREGISTRY_LIBRARY_TOKEN=... first'), 'set SREGISTRY_LIBRARY_TOKEN=... first');
   });
 
+  test('a masked value does not eat the closing bracket (and punctuation) of the enclosing text', async () => {
+    const { redactText } = await import('../src/transfer/redact');
+    assert.equal(
+      redactText('refused the token (HTTP 401: Authentication required: send Authorization: Bearer <token>)'),
+      'refused the token (HTTP 401: Authentication required: send Authorization: ***)',
+    );
+    assert.equal(redactText('(sent Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl).'), '(sent Authorization: ***).');
+    assert.equal(redactText('[a password=hunter2(x)] next'), '[a password=***] next');
+    assert.equal(redactText('x (token=abc123)), y'), 'x (token=***), y', 'only as many as the text opened');
+    // no open bracket before it: the value is masked whole, its last characters are not shown
+    assert.equal(redactText('password=hunter2)'), 'password=***');
+    assert.equal(redactText('Authorization: Basic dXNlcjpwYXNz).'), 'Authorization: ***');
+    assert.equal(redactText('(Authorization: Basic dXNlcjpwYXNz.)'), '(Authorization: ***)', 'a dot before the bracket stays masked');
+    // a bracket of the value's own stays masked with it
+    assert.equal(redactText('(password=a(b))'), '(password=***)');
+    for (const t of ['(Authorization: Bearer s3cr3t-t0ken-value)', '(password=s3cr3t-t0ken-value)']) {
+      assert.ok(!redactText(t).includes('s3cr3t'), t);
+    }
+  });
+
   test('urlOrigin keeps scheme, host and port only', () => {
     assert.equal(urlOrigin('http://u:p@127.0.0.1:5000/containers/1/download/s?x=1'), 'http://127.0.0.1:5000');
   });

@@ -154,7 +154,7 @@ const SIGNED_PARTS = /\b(Credential|Signature)=[^\s,&"'<>]+/gi;
 // the value is a scheme and a credential (two words at most), or for cookies the rest of the line. A backslash
 // ends it too, so text that was escaped before is not swallowed when it is redacted again.
 const HEADER_ECHO =
-  /\b(authorization|proxy-authorization|x-api-key|x-auth-token)(["']?[ \t]*[:=][ \t]*["']?)(?:[A-Za-z][\w-]*[ \t]+)?[^\s"'\\;]+/gi;
+  /\b(authorization|proxy-authorization|x-api-key|x-auth-token)(["']?[ \t]*[:=][ \t]*["']?)((?:[A-Za-z][\w-]*[ \t]+)?[^\s"'\\;]+)/gi;
 const COOKIE_ECHO = /\b(cookie|set-cookie)(["']?[ \t]*[:=][ \t]*["']?)[^\r\n"'\\]+/gi;
 // `Bearer <token>`, `Basic <base64>`, DRF's `Token <hex>`; the value must look like a credential (a digit or
 // padding in it), so prose such as "Invalid token header" stays readable.
@@ -162,11 +162,38 @@ const SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)([ \t]+)([A-Za-z0-9._~+/=:-]{
 // A credential echoed as a form field or query pair (`password=hunter2`, `access_token=…`) or as a quoted JSON
 // member (`"token": "…"`). Only these two shapes: a word after `token:` in prose ("invalid token: expired") stays.
 const SECRET_NAMES = `(?:access_|refresh_|id_|auth_|api_|client_)?(?:${CREDENTIAL_WORDS})`;
-const PAIR_SECRET = new RegExp(`\\b(${SECRET_NAMES})=[^\\s"'\\\\,;&<>]+`, 'gi');
+const PAIR_SECRET = new RegExp(`\\b(${SECRET_NAMES})=([^\\s"'\\\\,;&<>]+)`, 'gi');
 const JSON_SECRET = new RegExp(`"(${SECRET_NAMES})"([ \\t]*:[ \\t]*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi;
 /** The sentence's punctuation at the end of a URL found in text (`:`, `.`, `,`, `;`, `!`, `?`, `)`). */
 const PROSE_AFTER_URL = /[:.,;!?)]*$/;
+
+const OPENER: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
+/**
+ * The end of a masked value's match that belongs to the enclosing text: a closing bracket the value did not open
+ * while the text before it left one open (`(… send Authorization: Bearer <token>)` kept its `)`), with the
+ * sentence's punctuation after it. Nothing else is given back: a value ending in `)` or `.` with no open bracket
+ * before it stays masked whole, so a credential is never shortened to show its last characters.
+ */
+function proseTail(value: string, before: string): string {
+  let end = value.length;
+  for (;;) {
+    let at = end;
+    while (at > 1 && /[.,:!?]/.test(value[at - 1] as string)) at--;
+    const closer = value[at - 1] as string;
+    const opener = OPENER[closer];
+    if (at <= 1 || !opener) break;
+    const count = (text: string, c: string) => text.split(c).length - 1;
+    const body = value.slice(0, at);
+    const rest = value.slice(at);
+    const unbalanced = count(body, closer) > count(body, opener);
+    const openBefore = count(before, opener) - count(before, closer) > count(rest, closer);
+    if (!unbalanced || !openBefore) break;
+    end = at - 1;
+  }
+  return value.slice(end);
+}
 
 /**
  * Free text with everything credential-shaped masked: HMAC Authorization values, echoed credential headers,
@@ -186,11 +213,18 @@ export function redactText(text: string): string {
       // percent-encodes the rest (a name cut with `…` read `%E2%80%A6 (107 more characters)`)
       return `${masked === unmaskedSpelling(url) ? url : masked}${tail}`;
     })
-    .replace(HEADER_ECHO, `$1$2${MASK}`)
+    .replace(
+      HEADER_ECHO,
+      (_match, name: string, sep: string, value: string, offset: number, whole: string) =>
+        `${name}${sep}${MASK}${proseTail(value, whole.slice(0, offset))}`,
+    )
     .replace(COOKIE_ECHO, `$1$2${MASK}`)
     .replace(HMAC_VALUE, `SREGISTRY-HMAC-SHA256 ${MASK}`)
     .replace(SIGNED_PARTS, `$1=${MASK}`)
-    .replace(PAIR_SECRET, `$1=${MASK}`)
+    .replace(
+      PAIR_SECRET,
+      (_match, name: string, value: string, offset: number, whole: string) => `${name}=${MASK}${proseTail(value, whole.slice(0, offset))}`,
+    )
     .replace(JSON_SECRET, `"$1"$2"${MASK}"`)
     .replace(SCHEME_VALUE, (match, scheme: string, space: string, value: string) =>
       /[\d=]/.test(value) ? `${scheme}${space}${MASK}` : match,
