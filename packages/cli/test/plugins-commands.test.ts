@@ -121,17 +121,27 @@ test('plugins install of an npm package that is no plugin: one line naming it, a
       ),
     );
     assert.equal(published, undefined, 'npm publish');
+    const dataDir = path.join(other.home, '.local', 'share', 'sregistry');
+    const locks = [path.join(dataDir, 'package-lock.json'), path.join(dataDir, 'node_modules', '.package-lock.json')];
+    const lockText = () => locks.map((file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
     const text = await other.run(['plugins', 'install', 'notaplugin-zz9']);
     assert.equal(text.code, 1, text.stderr);
+    // only the error: not plugin-plugins' "Installing plugin notaplugin-zz9@latest... failed" before it
     assert.match(
       text.stderr,
-      /\nERROR notaplugin-zz9 is not an sregistry plugin \(its package.json has no "oclif" section\); install a backend plugin, such as @sregistry\/backend-oras .*\n$/,
+      /^ERROR notaplugin-zz9 is not an sregistry plugin \(its package.json has no "oclif" section\); install a backend plugin, such as @sregistry\/backend-oras [^\n]*\n$/,
     );
-    const dataDir = path.join(other.home, '.local', 'share', 'sregistry');
-    // npm's hidden lockfile (.package-lock.json) stays: npm ignores it once node_modules is newer
     const left = fs.readdirSync(path.join(dataDir, 'node_modules')).filter((name) => !name.startsWith('.'));
     assert.deepEqual(left, [], 'the failed install leaves nothing');
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dataDir, 'package.json'), 'utf8')).dependencies, {});
+    assert.deepEqual(lockText(), [undefined, undefined], "npm's lockfiles are as before (there were none)");
+    // lockfiles there before the install are put back as they were
+    const before = JSON.stringify({ name: 'sregistry', lockfileVersion: 3, requires: true, packages: { '': { name: 'sregistry' } } });
+    for (const file of locks) fs.writeFileSync(file, before);
+    const again = await other.run(['plugins', 'install', 'notaplugin-zz9']);
+    assert.equal(again.code, 1, again.stderr);
+    assert.deepEqual(lockText(), [before, before]);
+    assert.ok(!lockText().some((t) => t?.includes('notaplugin-zz9')));
     // npm warns on stdout of an npm_config_* it does not know (pnpm's script runner sets some): not before the document
     const json = await other.run(['plugins', 'install', 'notaplugin-zz9', '--json'], {
       env: { npm_config_verify_deps_before_run: 'false' },

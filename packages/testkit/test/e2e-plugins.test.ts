@@ -250,6 +250,8 @@ describe('plugin distribution: publish, install the CLI, install/use/uninstall p
     const r = await sregistry(['plugins', 'install', '@sregistry/backend-registry']);
     assertOk(r, 'plugins install');
     timings.push(`plugins install ${r.ms} ms`);
+    // the progress line, held while it runs off a terminal, is written whole once it ends
+    assert.match(r.stderr, /Installing plugin .*backend-registry.*@latest\.\.\. installed v\d/);
     assert.ok(r.ms < 60_000, `plugins install took ${r.ms} ms; a native build would take minutes`);
     const modules = path.join(home.env.XDG_DATA_HOME, 'sregistry', 'node_modules');
     const installed = readJson(path.join(modules, '@sregistry', 'backend-registry', 'package.json'));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from '@oclif/core';
+import { stripVTControlCharacters } from 'node:util';
+import { type Command, ux } from '@oclif/core';
 import { printable, UserError } from '@sregistry/core';
 import { type PluginsCommandClass, pluginsCommand } from '../../plugins-commands';
 
@@ -26,10 +27,16 @@ const Base = pluginsCommand('plugins:install') as unknown as Omit<PluginsCommand
 // such a package in the data folder's node_modules (it drops it from package.json only). The plugin being
 // installed is the one parsePlugin saw last: plugin-plugins installs one name at a time and stops at a failure.
 export default class PluginsInstall extends Base {
-  private current?: { input: string; parsed?: ParsedPlugin; dependencies: Set<string>; folders: Set<string> };
+  private current?: {
+    input: string;
+    parsed?: ParsedPlugin;
+    dependencies: Set<string>;
+    folders: Set<string>;
+    locks: Map<string, Buffer | undefined>;
+  };
 
   override async parsePlugin(plugins: unknown, input: string): Promise<ParsedPlugin> {
-    this.current = { input, ...this.installed() };
+    this.current = { input, ...this.installed(), locks: this.locks() };
     try {
       this.current.parsed = await super.parsePlugin(plugins, input);
       return this.current.parsed;
@@ -45,6 +52,7 @@ export default class PluginsInstall extends Base {
   }
 
   override async run(): Promise<unknown> {
+    const restoreAction = quietFailure();
     try {
       return await super.run();
     } catch (error) {
@@ -58,7 +66,22 @@ export default class PluginsInstall extends Base {
         });
       }
       throw error;
+    } finally {
+      restoreAction();
     }
+  }
+
+  /** npm's lockfiles in the data folder, as they are (undefined: absent), to put back after a failed install. */
+  private locks(): Map<string, Buffer | undefined> {
+    const locks = new Map<string, Buffer | undefined>();
+    for (const file of LOCKFILES.map((name) => path.join(this.config.dataDir, name))) {
+      try {
+        locks.set(file, fs.readFileSync(file));
+      } catch {
+        locks.set(file, undefined);
+      }
+    }
+    return locks;
   }
 
   /** The data folder's dependencies (its package.json) and top-level node_modules entries. */
@@ -84,14 +107,21 @@ export default class PluginsInstall extends Base {
 
   /**
    * Removes the package of a failed install that was not there before it: its folder, and its dependency entry when
-   * plugin-plugins left that (an install from a URL). What the package itself pulled in is pruned by npm's next
-   * install.
+   * plugin-plugins left that (an install from a URL), the top-level folders it pulled in, and npm's lockfiles as
+   * they were before.
    */
-  private removeLeftovers(before: { parsed?: ParsedPlugin; dependencies: Set<string>; folders: Set<string> }): void {
+  private removeLeftovers(before: {
+    parsed?: ParsedPlugin;
+    dependencies: Set<string>;
+    folders: Set<string>;
+    locks: Map<string, Buffer | undefined>;
+  }): void {
     const file = path.join(this.config.dataDir, 'package.json');
     const now = this.installed();
     const added = [...now.dependencies].filter((name) => !before.dependencies.has(name));
-    const names = new Set([...(before.parsed?.name ? [before.parsed.name] : []), ...added]);
+    // and what it pulled in: with the lockfiles put back (below), folders they do not list would be trusted away
+    const pulledIn = [...now.folders].filter((name) => !before.folders.has(name));
+    const names = new Set([...(before.parsed?.name ? [before.parsed.name] : []), ...added, ...pulledIn]);
     let pjson: { dependencies?: Record<string, unknown> } | undefined;
     for (const name of names) {
       if (before.folders.has(name) || before.dependencies.has(name)) continue;
@@ -102,7 +132,50 @@ export default class PluginsInstall extends Base {
       }
     }
     if (pjson) fs.writeFileSync(file, `${JSON.stringify(pjson, null, 2)}\n`);
+    // npm recorded the package (and what it pulled in) in its lockfiles: they go back to what they said before, so a
+    // later install does not see a package that is not there
+    for (const [lock, content] of before.locks) {
+      try {
+        if (content === undefined) fs.rmSync(lock, { force: true });
+        else fs.writeFileSync(lock, content);
+      } catch {
+        // a lockfile that cannot be put back is npm's to rebuild; the error the user needs is the install's
+      }
+    }
   }
+}
+
+/** npm's lockfile of the data folder and its hidden copy of what node_modules holds. */
+const LOCKFILES = ['package-lock.json', path.join('node_modules', '.package-lock.json')];
+
+/**
+ * plugin-plugins ends its progress line with "failed" before it throws, and the one-line error follows: on a
+ * terminal the line stays without the "failed"; elsewhere (where it cannot be taken back once written) the line is
+ * held until it ends, and a failure prints only the error. Returns what puts ux.action back as it was.
+ */
+function quietFailure(): () => void {
+  const action = ux.action;
+  // the wrappers are own properties over the prototype's methods: deleting them puts the originals back
+  const own = action as unknown as Record<string, unknown>;
+  if (Object.hasOwn(own, 'stop')) return () => {}; // already wrapped
+  const failed = (msg: unknown) => typeof msg === 'string' && stripVTControlCharacters(msg) === 'failed';
+  const stop = action.stop.bind(action);
+  if (action.type === 'spinner') {
+    own.stop = (msg?: string) => stop(failed(msg) ? '' : msg);
+  } else {
+    let pending: string | undefined;
+    own.start = (text: string) => {
+      pending = text;
+    };
+    own.stop = (msg = 'done') => {
+      if (pending !== undefined && !failed(msg)) process.stderr.write(`${pending}... ${msg}\n`);
+      pending = undefined;
+    };
+  }
+  return () => {
+    delete own.start;
+    delete own.stop;
+  };
 }
 
 function safeList(dir: string): string[] {
