@@ -248,3 +248,14 @@ test('the library declares its counts as positive whole numbers: 0, 1.5, 0x10 ar
   await addBackendSetting(s, 'bare', 'flag', 'maybe', false);
   await s.close();
 });
+
+test('backend add of an empty value is refused: it would read as unset and block setting it later', async () => {
+  const before = read();
+  const r = await cli.run(['backend', 'add', 'registry', 'nohttps', '']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^ERROR the value for SREGISTRY_REGISTRY_NOHTTPS is empty; give a value, or remove the setting with: sregistry backend remove registry nohttps/,
+  );
+  assert.equal(read(), before, 'nothing stored');
+});

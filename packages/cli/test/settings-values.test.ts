@@ -37,6 +37,7 @@ const REFUSED: [string, string, RegExp][] = [
   ['SREGISTRY_SPEED_LIMIT', '0b1', /not a number of bytes per second/],
   ['SREGISTRY_SPEED_LIMIT', 'abc', /not a number of bytes per second \(0 or more\)/],
   ['SREGISTRY_SPEED_LIMIT', '-1', /not a number of bytes per second/],
+  ['SREGISTRY_SPEED_LIMIT', '1.5', /not a number of bytes per second/],
   ['SREGISTRY_SPEED_TIME', 'abc', /not a number of seconds \(above 0\)/],
   ['SREGISTRY_SPEED_TIME', '0', /not a number of seconds/],
   ['SREGISTRY_SPEED_TIME', '-3', /not a number of seconds/],

@@ -182,6 +182,13 @@ export async function deactivateBackend(session: Session) {
 export async function addBackendSetting(session: Session, backend: string, variable: string, value: string, force: boolean) {
   const key = backend.toLowerCase();
   const name = settingName(key, variable);
+  // an empty value reads as unset everywhere (README): stored, it would only block setting it later
+  if (value.trim() === '') {
+    throw new UserError(`the value for ${name} is empty`, {
+      fix: `give a value, or remove the setting with: sregistry backend remove ${key} ${variable}`,
+      code: 'EUSAGE',
+    });
+  }
   checkDeclared(session, key, name, force);
   checkKind(session, key, name, value);
   // the token page's JSON spells the same settings short (`"token"` for SREGISTRY_REGISTRY_TOKEN)

@@ -25,7 +25,9 @@ export function defaultTimeoutMs(): number {
  * idle timeout alone never ends a server that drips one byte a second.
  */
 export function defaultSpeedLimit(): number {
-  return numberSetting('SREGISTRY_SPEED_LIMIT', process.env.SREGISTRY_SPEED_LIMIT, { zero: true, unit: 'bytes per second' }) ?? 1024;
+  return (
+    numberSetting('SREGISTRY_SPEED_LIMIT', process.env.SREGISTRY_SPEED_LIMIT, { whole: true, zero: true, unit: 'bytes per second' }) ?? 1024
+  );
 }
 export function defaultSpeedTimeMs(): number {
   return (numberSetting('SREGISTRY_SPEED_TIME', process.env.SREGISTRY_SPEED_TIME, { unit: 'seconds' }) ?? 60) * 1000;
