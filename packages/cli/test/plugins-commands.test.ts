@@ -142,6 +142,15 @@ test('plugins install of an npm package that is no plugin: one line naming it, a
     assert.equal(again.code, 1, again.stderr);
     assert.deepEqual(lockText(), [before, before]);
     assert.ok(!lockText().some((t) => t?.includes('notaplugin-zz9')));
+    // a version the registry does not have: npm's failure is our one line, nothing on stdout
+    const missing = await other.run(['plugins', 'install', 'notaplugin-zz9@9.9.9']);
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.equal(missing.stdout, '');
+    assert.match(
+      missing.stderr,
+      /^ERROR npm could not install notaplugin-zz9@9\.9\.9 \(it exited with code \d+: .*\); see npm's own words with: /,
+    );
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
     // npm warns on stdout of an npm_config_* it does not know (pnpm's script runner sets some): not before the document
     const json = await other.run(['plugins', 'install', 'notaplugin-zz9', '--json'], {
       env: { npm_config_verify_deps_before_run: 'false' },

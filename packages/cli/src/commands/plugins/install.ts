@@ -53,6 +53,9 @@ export default class PluginsInstall extends Base {
 
   override async run(): Promise<unknown> {
     const restoreAction = quietFailure();
+    // npm's own lines (its errors included) would go to stdout, before our one line: they are asked for by name
+    // in the fix below instead
+    process.env.SREGISTRY_NPM_LOG_LEVEL ??= 'silent';
     try {
       return await super.run();
     } catch (error) {
@@ -64,6 +67,17 @@ export default class PluginsInstall extends Base {
           fix: 'install a backend plugin, such as @sregistry/backend-oras (docs/writing-a-backend.md says what makes a package one)',
           code: 'EPLUGIN',
         });
+      }
+      const exited = /\bexited with code (\d+)$/.exec((error as Error).message ?? '');
+      if (current && exited) {
+        const name = printable(current.input);
+        throw new UserError(
+          `npm could not install ${name} (it exited with code ${exited[1]}: a version the registry does not have, a registry it cannot reach, or a failed build)`,
+          {
+            fix: `see npm's own words with: SREGISTRY_NPM_LOG_LEVEL=notice sregistry plugins install ${name}`,
+            code: 'EPLUGIN',
+          },
+        );
       }
       throw error;
     } finally {
