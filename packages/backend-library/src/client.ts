@@ -312,7 +312,11 @@ export class LibraryClient {
     }
     const saved = this.ctx.settings.fromSecretsFile?.('SREGISTRY_LIBRARY_TOKEN')?.trim();
     if (saved === undefined || saved !== this.token) {
-      return 'the token in SREGISTRY_LIBRARY_TOKEN (the environment, which wins over a saved token) is wrong, expired or revoked: unset it to use the saved token, or set it to a valid one';
+      // without a saved token, unsetting the variable only leaves none
+      const instead = saved
+        ? 'unset it to use the saved token, or set it to a valid one'
+        : 'set it to a valid one, or unset it and run sregistry library login';
+      return `the token in SREGISTRY_LIBRARY_TOKEN (the environment, which wins over a saved token) is wrong, expired or revoked: ${instead}`;
     }
     return "the token saved in the secrets file's library section is wrong, expired or revoked: create a new one and run sregistry library login";
   }
