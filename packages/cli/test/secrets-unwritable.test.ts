@@ -35,6 +35,16 @@ function home(t: { after(fn: () => void): void }): { dir: string; env: Record<st
   return { dir, env };
 }
 
+/** The CLI run in `dir` with the secrets file `secrets`, as `as` when given (root runs it as nobody). */
+function cli(dir: string, env: Record<string, string>, secrets: string, args: string[], as?: { uid: number; gid: number }) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: secrets }),
+    cwd: dir,
+    encoding: 'utf8',
+    ...(as ?? {}),
+  });
+}
+
 const CONTENT = `${JSON.stringify({ registry: { SREGISTRY_REGISTRY_USERNAME: 'kept' } }, null, 4)}\n`;
 
 test('a read-only (0444) secrets file is not replaced: one line, exit 1, the file and its mode as they were', (t) => {
@@ -42,11 +52,7 @@ test('a read-only (0444) secrets file is not replaced: one line, exit 1, the fil
   const file = path.join(dir, '.sregistry');
   fs.writeFileSync(file, CONTENT);
   fs.chmodSync(file, 0o444);
-  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub'], {
-    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const r = cli(dir, env, file, ['backend', 'activate', 'hub']);
   assert.equal(r.status, 1, r.stderr);
   assert.equal(
     r.stderr,
@@ -66,12 +72,7 @@ test('a secrets file in a folder the user cannot write: EACCES naming the folder
   if (as) for (const p of [dir, file]) fs.chownSync(p, as.uid, as.gid);
   fs.chmodSync(folder, 0o555);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub', '--json'], {
-    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
-    cwd: dir,
-    encoding: 'utf8',
-    ...(as ?? {}),
-  });
+  const r = cli(dir, env, file, ['backend', 'activate', 'hub', '--json'], as);
   assert.equal(r.status, 1, r.stderr);
   const { error } = JSON.parse(r.stdout);
   assert.equal(error.code, 'EACCES');
@@ -86,11 +87,7 @@ test('a secrets file in folders that do not exist yet: made at once, without wai
   const { dir, env } = home(t);
   const file = path.join(dir, 'new', 'deeper', 'secrets.json');
   const started = Date.now();
-  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub'], {
-    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const r = cli(dir, env, file, ['backend', 'activate', 'hub']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).SREGISTRY_CLIENT, 'hub');
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -105,12 +102,7 @@ test('a secrets file whose folder does not exist and cannot be made says so; bac
   if (as) fs.chownSync(dir, as.uid, as.gid);
   fs.chmodSync(parent, 0o555);
   const missing = path.join(parent, 'sub', 'secrets.json');
-  const r = spawnSync(process.execPath, [BIN, 'backend', 'activate', 'hub'], {
-    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: missing }),
-    cwd: dir,
-    encoding: 'utf8',
-    ...(as ?? {}),
-  });
+  const r = cli(dir, env, missing, ['backend', 'activate', 'hub'], as);
   assert.equal(r.status, 1, r.stderr);
   assert.match(
     r.stderr,
@@ -125,12 +117,7 @@ test('a secrets file whose folder does not exist and cannot be made says so; bac
   fs.writeFileSync(file, CONTENT, { mode: 0o644 });
   if (as) for (const p of [locked, file]) fs.chownSync(p, as.uid, as.gid);
   fs.chmodSync(locked, 0o555);
-  const removed = spawnSync(process.execPath, [BIN, 'backend', 'remove', 'registry', 'username'], {
-    env: cleanEnv({ ...env, SREGISTRY_CLIENT_SECRETS: file }),
-    cwd: dir,
-    encoding: 'utf8',
-    ...(as ?? {}),
-  });
+  const removed = cli(dir, env, file, ['backend', 'remove', 'registry', 'username'], as);
   assert.equal(removed.status, 1, removed.stderr);
   assert.equal(removed.stdout, '', 'no [remove] before the failure');
   assert.equal(fs.readFileSync(file, 'utf8'), CONTENT);
