@@ -28,7 +28,7 @@ import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, DEFAULT_MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from './retry';
 import { SpeedFloor } from './speed-floor';
 import { httpStatusError, isRefusedLink, isRetryableStatus, type LinkRenewal, RefusedLink, refusedLinkError } from './status-errors';
-import type { DownloadRequest, DownloadResult } from './types';
+import type { DownloadRequest, DownloadResult, SettledDownload } from './types';
 
 const PROGRESS_INTERVAL_MS = 100;
 /** Milliseconds of a monotonic clock: `performance` from node:perf_hooks would load a dozen modules for it. */
@@ -56,7 +56,7 @@ class RetryableStatus extends Error {
 export async function downloadToFile(request: DownloadRequest): Promise<DownloadResult> {
   checkUrl(request.url);
   // the transfer settings first: a bad one is refused before a file is opened or a byte is asked for
-  const req: DownloadRequest = {
+  const req: SettledDownload = {
     ...request,
     timeoutMs: request.timeoutMs ?? defaultTimeoutMs(),
     maxRetryTimeMs: request.maxRetryTimeMs ?? defaultRetryMaxTimeMs(),
@@ -100,17 +100,12 @@ export async function downloadToFile(request: DownloadRequest): Promise<Download
   }
 }
 
-async function transfer(
-  req: DownloadRequest,
-  sink: FileSink,
-  links: LinkRenewal = { renewed: false },
-  room = new DiskRoom(req.dest, req.url),
-): Promise<DownloadResult> {
+async function transfer(req: SettledDownload, sink: FileSink, links: LinkRenewal, room: DiskRoom): Promise<DownloadResult> {
   const retries = Math.max(0, req.retries ?? 4);
-  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
+  const timeoutMs = req.timeoutMs;
   const maxWait = req.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  const maxRetryTime = req.maxRetryTimeMs ?? defaultRetryMaxTimeMs();
-  const speed = { limit: req.speedLimit ?? defaultSpeedLimit(), windowMs: req.speedTimeMs ?? defaultSpeedTimeMs() };
+  const maxRetryTime = req.maxRetryTimeMs;
+  const speed = { limit: req.speedLimit, windowMs: req.speedTimeMs };
   const started = now();
   const resource: Resource = { ranges: false };
   const progress = throttle(req.onProgress);

@@ -12,17 +12,17 @@ import type { AxiosResponse } from 'axios';
 import { isUserError, UserError } from '../errors';
 import { ByteRing } from './byte-ring';
 import { DirectBody, directTarget } from './direct-get';
-import { DiskRoom } from './disk-room';
+import type { DiskRoom } from './disk-room';
 import type { FileSink } from './file-sink';
 import { preferWorkerHashing } from './hasher';
 import { HEAD_BYTES } from './head-probe';
-import { defaultTimeoutMs, getBody, headerValue, outgoingHeaders, releaseBody, withoutCredentials } from './http-client';
+import { getBody, headerValue, outgoingHeaders, releaseBody, withoutCredentials } from './http-client';
 import { IdleWatch } from './idle-watch';
 import { isTransientNetworkError, networkError, TransferFault } from './net-errors';
 import { redactUrl, urlOrigin } from './redact';
 import { backoffDelay, cancelled, sleep } from './retry';
 import { httpStatusError, isRefusedLink, isRetryableStatus, type LinkRenewal, RefusedLink, refusedLinkError } from './status-errors';
-import type { DownloadRequest, DownloadResult } from './types';
+import type { DownloadRequest, DownloadResult, SettledDownload } from './types';
 
 /** Smallest part worth a request of its own. */
 const MIN_PART = 64 * 1024;
@@ -44,10 +44,10 @@ interface Plan {
 }
 
 export async function downloadInParts(
-  req: DownloadRequest,
+  req: SettledDownload,
   sink: FileSink,
-  links: LinkRenewal = { renewed: false },
-  room = new DiskRoom(req.dest, req.url),
+  links: LinkRenewal,
+  room: DiskRoom,
 ): Promise<DownloadResult | undefined> {
   const wanted = req.parts;
   if (!wanted) return undefined;
@@ -55,7 +55,7 @@ export async function downloadInParts(
   const concurrency = Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(wanted.concurrency)));
   // one part or less: the plain stream is the same thing with fewer moving parts
   if (req.expectedSize !== undefined && req.expectedSize <= partSize) return undefined;
-  const timeoutMs = req.timeoutMs ?? defaultTimeoutMs();
+  const timeoutMs = req.timeoutMs;
 
   let probe: { response: AxiosResponse; url: string };
   try {

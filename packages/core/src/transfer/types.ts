@@ -90,6 +90,10 @@ export interface DownloadRequest extends HttpOptions {
   parts?: { size: number; concurrency: number };
 }
 
+/** A DownloadRequest with the transfer settings read (downloadToFile does it once, before any file or request). */
+export type SettledDownload = DownloadRequest &
+  Required<Pick<DownloadRequest, 'timeoutMs' | 'maxRetryTimeMs' | 'speedLimit' | 'speedTimeMs'>>;
+
 export interface DownloadResult {
   size: number;
   sha256: string;
