@@ -41,6 +41,7 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
+import { recordName } from './record-name';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { kindOf, TargetGuard } from './targets';
@@ -170,7 +171,7 @@ export class Catalog {
       // moving another record's file away would leave that record pointing at nothing
       const owner = (await this.targets.recordsUsing(source)).find((r) => !sameImage(r));
       if (owner) {
-        throw new UserError(`${options.file} is already catalogued as ${owner.uri ?? `${owner.collection}/${owner.name}:${owner.tag}`}`, {
+        throw new UserError(`${options.file} is already catalogued as ${recordName(owner)}`, {
           fix: 'add it with --copy to catalogue a second copy, or use rename to give it another name',
           code: 'ECATALOGUED',
         });
@@ -362,7 +363,7 @@ export class Catalog {
       // something else took the file's place (a folder made at its path): never deleted, --force or not
       const found = await fs.lstat(file).catch(() => undefined);
       if (found && !found.isFile() && !found.isSymbolicLink()) {
-        const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+        const uri = recordName(record);
         throw new UserError(`${file} is no longer the image ${uri} (it is ${kindOf(found)}): rmi left it alone`, {
           fix: `\`sregistry rm ${shellWord(uri)}\` drops the record and keeps what is there`,
           code: 'EFILEREPLACED',
@@ -521,7 +522,7 @@ export class Catalog {
 
   private async existingImage(record: ImageRecord, detail?: string): Promise<string> {
     if (record.image && (await isFile(record.image))) return record.image;
-    const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+    const uri = recordName(record);
     throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
   }
 }
@@ -564,7 +565,7 @@ async function requireOwnBytes(
     if (digest.sha256 !== record.version) why = "its SHA-256 is not the image's";
   }
   if (!why) return;
-  const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}${record.version ? `@${record.version}` : ''}`;
+  const uri = recordName(record, true);
   throw new UserError(`${file} is no longer the image ${uri} (${why}): ${op} left it alone`, {
     fix:
       `\`sregistry rm ${shellWord(uri)}\` drops the record and keeps the file` +
@@ -622,7 +623,7 @@ async function requireDeletable(record: ImageRecord, file: string): Promise<void
   );
   if (!denied || denied === 'ENOENT') return;
   const why = denied === 'EROFS' ? 'is on a read-only file system' : 'is not writable';
-  const uri = record.uri ?? `${record.collection}/${record.name}:${record.tag}`;
+  const uri = recordName(record);
   throw new UserError(`cannot delete ${file}: its folder ${folder} ${why}, and deleting a file changes its folder`, {
     fix: `ask the folder's owner for write permission, or \`sregistry rm ${shellWord(uri)}\` drops the record and keeps the file`,
     code: knownCode(denied, 'EACCES'),

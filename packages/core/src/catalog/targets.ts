@@ -13,6 +13,7 @@ import type { ImageRecord } from '../contracts/records';
 import { type ErrorCode, UserError } from '../errors';
 import { JOURNAL_DIR_NAME, TEMP_DIR_NAME } from '../storage/names';
 import { isTempFileName } from '../storage/temp-files';
+import { recordName } from './record-name';
 
 /** SQLite's files beside a database (rollback journal, WAL, shared memory) and our sweep marker. */
 const DATABASE_SUFFIXES = ['', '-journal', '-wal', '-shm', '-sweep'];
@@ -56,7 +57,7 @@ export class TargetGuard {
     const owners = await this.recordsUsing(file, stat);
     const other = owners.find((r) => !rules.mayOwn?.(r));
     if (other) {
-      refuse(`is the file of ${other.uri ?? `${other.collection}/${other.name}:${other.tag}`}`, 'choose another path', 'EEXIST');
+      refuse(`is the file of ${recordName(other)}`, 'choose another path', 'EEXIST');
     }
     if (owners.length === 0 && !rules.force) refuse('exists', 'remove it first, or use --force to overwrite', 'EEXIST');
   }

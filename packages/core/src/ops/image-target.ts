@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { recordName } from '../catalog/record-name';
 import { kindOf } from '../catalog/targets';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
@@ -54,7 +55,7 @@ async function recordOfFile(session: Session, file: string, shown: string): Prom
   if (session.databaseDisabled || !session.hasCatalogue()) return undefined;
   const owners = await (await session.catalog('sign')).targets.recordsUsing(file);
   if (owners.length > 1) {
-    const names = owners.map((r) => r.uri ?? `${r.collection}/${r.name}:${r.tag}`);
+    const names = owners.map((r) => recordName(r));
     throw new UserError(`${shown} is the file of ${owners.length} catalogued images (${names.slice(0, 3).join(', ')})`, {
       fix: `sign one of them by name, e.g. sregistry sign ${names[0]}`,
       code: 'EAMBIGUOUS',
