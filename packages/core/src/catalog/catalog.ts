@@ -55,6 +55,8 @@ export interface CatalogAddOptions {
   client: string;
   /** keep `file` where it is (default: move it into storage) */
   copy?: boolean;
+  /** `file`'s bytes are on disk already (its writer fsynced it and nothing wrote it since): not synced again */
+  synced?: boolean;
   /** used when the name carries no `@version`; default: SHA-256 of the file */
   version?: string;
   /** the file's SHA-256 when already known (spares a second read) */
@@ -234,7 +236,7 @@ export class Catalog {
       { op: 'add', source, dest, copy, row, ...(replaces ? { replaces } : {}) },
       async () => {
         try {
-          await this.storage.place(source, dest, { copy, signal: options.signal, noClobber: !approved });
+          await this.storage.place(source, dest, { copy, signal: options.signal, noClobber: !approved, synced: options.synced });
         } catch (error) {
           taken = isPlaceTaken(error);
           // the other command placed the very same bytes (two pulls of one image): as if this one had placed them

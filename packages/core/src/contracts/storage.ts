@@ -14,8 +14,13 @@ export interface Storage {
    * Atomically move (or copy) a file to `dest`, creating folders. With `signal`, an abort before `dest` appears
    * rejects at once with ECANCELLED and leaves `dest` as it was. With `noClobber`, a `dest` that another process
    * created meanwhile is never replaced: the place rejects with EEXIST (`isPlaceTaken`) and nothing changed.
+   * `synced` says the source's bytes are on disk already (its writer fsynced it, nothing wrote it since).
    */
-  place(source: string, dest: string, options?: { copy?: boolean; signal?: AbortSignal; noClobber?: boolean }): Promise<void>;
+  place(
+    source: string,
+    dest: string,
+    options?: { copy?: boolean; signal?: AbortSignal; noClobber?: boolean; synced?: boolean },
+  ): Promise<void>;
   /**
    * Remove leftovers of interrupted transfers: those older than `maxAgeMs`, and at once those of processes
    * of this host that are gone. `fullSweep` also walks the image folders, not only the temp folder.

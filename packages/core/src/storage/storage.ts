@@ -46,7 +46,11 @@ export function createStorage(root: string): FileStorage {
       return tempIn(tempDir, hint);
     },
 
-    place(source: string, dest: string, options?: { copy?: boolean; signal?: AbortSignal; noClobber?: boolean }): Promise<void> {
+    place(
+      source: string,
+      dest: string,
+      options?: { copy?: boolean; signal?: AbortSignal; noClobber?: boolean; synced?: boolean },
+    ): Promise<void> {
       return placeFile(source, dest, { ...options, ledger: tempDir, inStorage: isInside(absRoot, path.resolve(dest)) });
     },
 
