@@ -80,6 +80,9 @@ for (const [file, names] of Object.entries(parts)) {
   const load = () => (loaded ??= require(file));
   for (const name of names) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
 }
+// Node's ESM loader finds a CommonJS module's names by reading its source (cjs-module-lexer), which cannot see
+// the getters above: this line, never run, names them so \`import { listImages } from '@sregistry/core'\` works.
+if (0) ${[...owners(entry).keys()].map((n) => `exports.${n} = `).join('')}void 0;
 `;
   fs.writeFileSync(path.join(dist, `${entry}.js`), out);
 }

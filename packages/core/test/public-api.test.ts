@@ -31,3 +31,19 @@ test('internals are not exported from the main entry, and what is exported is th
     assert.ok(name in core, `${name} is public`);
   }
 });
+
+test('the built entry gives ES modules every public name (named imports), and CommonJS still loads parts on first use', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const entry = path.join(import.meta.dirname, '..', 'dist', 'index.js');
+  const esm = `import * as core from ${JSON.stringify(pathToFileURL(entry).href)};
+import { listImages, Session } from ${JSON.stringify(pathToFileURL(entry).href)};
+console.log(JSON.stringify({ names: Object.keys(core).filter((n) => n !== 'default' && n !== '__esModule').sort(), listImages: typeof listImages, Session: typeof Session }));`;
+  const seen = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', esm], { encoding: 'utf8' }));
+  assert.deepEqual(seen.names, Object.keys(core).sort());
+  assert.equal(seen.listImages, 'function');
+  assert.equal(seen.Session, 'function');
+  const cjs = `require(${JSON.stringify(entry)}); console.log(Object.keys(require.cache).length)`;
+  assert.equal(execFileSync(process.execPath, ['-e', cjs], { encoding: 'utf8' }).trim(), '1', 'requiring the entry loads nothing else');
+});
