@@ -577,7 +577,13 @@ export class Catalog {
   }
 
   private async existingImage(record: ImageRecord, detail?: string): Promise<string> {
-    if (record.image && (await isFile(record.image))) return record.image;
+    if (record.image) {
+      const found = await fs.stat(record.image).catch((error: NodeJS.ErrnoException) => error);
+      if (!(found instanceof Error) && found.isFile()) return record.image;
+      // another user's image in a folder closed to this one is there, not missing
+      if (found instanceof Error && (found.code === 'EACCES' || found.code === 'EPERM'))
+        throw unreachable(record, record.image, found.code);
+    }
     const uri = recordName(record);
     throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
   }
@@ -592,6 +598,14 @@ function changedMeanwhile(record: ImageRecord): UserError {
   return new UserError(`${recordName(record)} was removed, moved or renamed by another command while this one ran: nothing was changed`, {
     fix: 'see what is there now with: sregistry images',
     code: 'ECHANGED',
+  });
+}
+
+/** A record's file that this user may not reach (a folder on its path closed to them): not a missing file. */
+export function unreachable(record: ImageRecord, file: string, code: string): UserError {
+  return new UserError(`cannot reach ${file} (${recordName(record)}): permission denied (${code}) by a folder on its path`, {
+    fix: "ask the folder's owner for access, or work on an image of your own",
+    code: knownCode(code, 'EACCES'),
   });
 }
 
