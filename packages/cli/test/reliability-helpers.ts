@@ -131,6 +131,29 @@ export async function signalAtPoint(
   return { reached: paused, ...(await exited(child)) };
 }
 
+/**
+ * Runs the CLI with a hold point armed and waits until it is there: the test then runs other commands (a race at
+ * an exact step), and `resume()` lets the held one go on and gives its result.
+ */
+export async function holdAtPoint(sb: Sandbox, args: string[], point: string, options: RunOptions = {}) {
+  const resumeFile = path.join(sb.home, `.resume-${process.pid}-${Date.now()}`);
+  const { child, paused } = await runToPoint(sb, args, point, {
+    ...options,
+    env: { ...options.env, SREGISTRY_TEST_PAUSE_RESUME: resumeFile },
+  });
+  return {
+    reached: paused,
+    resume: async () => {
+      fs.writeFileSync(resumeFile, '');
+      try {
+        return await exited(child);
+      } finally {
+        fs.rmSync(resumeFile, { force: true });
+      }
+    },
+  };
+}
+
 /** Spawns the CLI with `point` armed and waits until it is reached, the CLI ends, or the time is up. */
 async function runToPoint(sb: Sandbox, args: string[], point: string, options: RunOptions & { bytes?: number }) {
   const pauseFile = path.join(sb.home, `.pause-${process.pid}-${Date.now()}`);

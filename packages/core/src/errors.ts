@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   EWRITE: 'the destination cannot be written',
   EFILECHANGED: 'the file changed while it was read (for an upload)',
   EFILEREPLACED: "the file at a record's path is no longer its image (rmi, mv and rename leave it alone)",
+  ECHANGED: 'another command moved, renamed or removed the image while this one ran, or is doing so now: nothing was changed',
   ENOAUTH: 'credentials (token, username) are not set',
   ENOCREDENTIAL: 'the registry needs a login and there is none',
   EAUTH: 'the registry’s login or token service failed or refused',

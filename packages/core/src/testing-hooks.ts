@@ -25,6 +25,8 @@ export interface PauseArm {
   file?: string;
   /** for byte-counting points (`download-bytes`, `upload-bytes`): freeze once this many bytes went through */
   bytes?: number;
+  /** for hold points: go on once this file exists (another command run meanwhile, for a race at an exact step) */
+  resume?: string;
 }
 
 /** Arms one pause point in this process (undefined disarms). For tests only. */
@@ -57,24 +59,27 @@ export function pauseAtBytes(name: string, bytes: number): void {
  * Like pausePoint, but the process stays alive to its signals: the returned promise never settles while `name` is
  * armed, so a test can send a catchable signal (Ctrl-C) at a moment that is otherwise too short to hit (a copy
  * into storage). Unarmed, it resolves at once. With `until`, it resolves when that signal aborts (the moment
- * right after a step, when the step's own check for Ctrl-C is already behind).
+ * right after a step, when the step's own check for Ctrl-C is already behind); with the arm's `resume`, when that
+ * file appears (a race: the test runs another command while this one waits between two steps).
  */
 export function holdPoint(name: string, until?: AbortSignal): Promise<void> {
-  if (armed()?.point !== name) return Promise.resolve();
+  const arm = armed();
+  if (arm?.point !== name) return Promise.resolve();
   announce(name);
-  // the interval keeps the event loop going, so signal handlers run; it ends with the process
-  const keepAlive = setInterval(() => {}, 60_000);
-  // with `until`, the command goes on once it aborts: the signal arrived right at this point
-  return new Promise<void>((resolve) =>
-    until?.addEventListener(
-      'abort',
-      () => {
-        clearInterval(keepAlive);
-        resolve();
-      },
-      { once: true },
-    ),
-  );
+  const resume = arm.resume;
+  // the interval keeps the event loop going, so signal handlers run; it ends with the process (or at the resume file)
+  let keepAlive: NodeJS.Timeout;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    keepAlive = setInterval(() => {
+      if (resume && fs.existsSync(resume)) done();
+    }, 20);
+    // with `until`, the command goes on once it aborts: the signal arrived right at this point
+    until?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function announce(what: string): void {

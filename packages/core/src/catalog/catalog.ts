@@ -17,14 +17,20 @@
  *   - move:   (mv and rename) if the old file still exists, move it again; then, if the new file exists and
  *             the row still exists, apply the recorded changes (image path, and for rename the new name).
  *   - remove: delete the row if still there, then the file unless another row uses it.
+ * Two changes of one record (mv, rename, rmi; rm writes no intent but looks too) never overlap: each reads the
+ * journal for another running change of the record once its own intent is written, and gives way (takeTurn); the
+ * row is then changed only while it is still what the command read (same id, same image path, in the statement
+ * itself), so a command that lost the race to one that finished changes nothing and says so.
  * Every intent is written only after all checks passed, so finishing it is what the user asked for:
  * recovery rolls forward, and it rolls back only the parts that cannot be finished (a half-written temp
  * copy is deleted, the untouched source stays). Each step is idempotent, so recovering twice, or two
  * processes recovering at once, is safe. Finally, temp files older than the age limit are deleted.
  */
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import type { Database, NewImageRow } from '../contracts/database';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Database, type NewImageRow, RowChanged } from '../contracts/database';
 import type { ImageName } from '../contracts/image-name';
 import type { ImageRecord } from '../contracts/records';
 import { knownCode, UserError } from '../errors';
@@ -33,7 +39,8 @@ import { fileSystemProblem } from '../storage/fs-errors';
 import { isInside } from '../storage/layout';
 import { isPlaceTaken, placeTaken } from '../storage/place';
 import { createStorage, DEFAULT_TEMP_MAX_AGE_MS, type FileStorage } from '../storage/storage';
-import { pausePoint } from '../testing-hooks';
+import { HOST_TAG } from '../storage/temp-files';
+import { holdPoint, pausePoint } from '../testing-hooks';
 import { redactUrl } from '../transfer/redact';
 import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
@@ -358,7 +365,9 @@ export class Catalog {
     const file = record.image;
     const exists = file ? await isFile(file) : false;
     if (!options.deleteFile || !file) {
-      await this.database.remove(record.id);
+      // not while another command moves or removes it, and only the row this command read
+      await this.takeTurn(record, file, async () => undefined);
+      if (!(await this.database.remove(record.id, { image: file }))) throw changedMeanwhile(record);
       return { path: file, fileRemoved: false, fileMissing: Boolean(file) && !exists };
     }
     if (!exists) {
@@ -379,6 +388,8 @@ export class Catalog {
       () => this.finishRemove(record.id, file),
       // the file goes first: while it is there and so is the row, nothing changed and nothing is left to finish
       async () => (exists && !(await isFile(file))) || (await this.database.findByImagePath(file)).every((r) => r.id !== record.id),
+      undefined,
+      { record, file },
     );
     return { path: file, fileRemoved: exists, fileMissing: !exists };
   }
@@ -456,7 +467,11 @@ export class Catalog {
           throw error;
         }
         pausePoint('move-after-place-before-row');
-        const updated = await this.database.update(record.id, changes).catch((error) => {
+        await holdPoint('move-placed-held');
+        // only while the row is what this command read: a row that `rm` dropped meanwhile is not brought back
+        // pointing at the moved file (the undo below puts the file back where rm left it)
+        const updated = await this.database.update(record.id, changes, { image: from }).catch((error) => {
+          if (error instanceof RowChanged) throw changedMeanwhile(record);
           // another command gave an image this name meanwhile: one line, and the undo below puts the file back
           if (!isUniqueViolation(error)) throw error;
           throw new UserError(`${changes.uri ?? to} already exists`, { fix: 'remove it first or choose another name', code: 'EEXIST' });
@@ -472,6 +487,7 @@ export class Catalog {
         await this.storage.place(to, from, { copy: shared });
         return true;
       },
+      { record, file: from },
     );
   }
 
@@ -483,7 +499,8 @@ export class Catalog {
   private async finishRemove(id: number, file: string): Promise<void> {
     await this.removeIfUnused(file, id);
     pausePoint('remove-after-unlink-before-row');
-    await this.database.remove(id);
+    // only the row of that file: recovery must not delete a row another command has moved since
+    await this.database.remove(id, { image: file });
   }
 
   /** Deletes a file no row (but `leaving`, on its way out) points to; kept while another row uses it. */
@@ -500,12 +517,18 @@ export class Catalog {
     work: () => Promise<T>,
     changed: () => Promise<boolean>,
     undo?: () => Promise<boolean>,
+    turn?: { record: ImageRecord; file: string },
   ): Promise<T> {
+    await holdPoint(`${intent.op}-before-intent-held`);
     // a locked, read-only or full database is found out now, while nothing has changed
     await this.database.ensureWritable();
-    // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
-    const entry = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
-    pausePoint(`${intent.op}-intent-written`);
+    const begin = async () => {
+      // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
+      const file = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
+      pausePoint(`${intent.op}-intent-written`);
+      return file;
+    };
+    const entry = turn ? ((await this.takeTurn(turn.record, turn.file, begin)) as string) : await begin();
     let result: T;
     try {
       result = await work();
@@ -522,11 +545,68 @@ export class Catalog {
     return result;
   }
 
+  /**
+   * A change of a record (mv, rename, rm, rmi) runs alone: its intent (`begin`; rm writes none) is written, then the
+   * journal is read for another running change of the same record. One found, this command gives way (its intent
+   * dropped) and looks again a little later, so that of two that started together one goes on; after a second
+   * the other is named. Then the row must still be what this command read (its id at `file`): another change
+   * that finished meanwhile moved or removed it, and this command changes nothing.
+   */
+  private async takeTurn(record: ImageRecord, file: string | null, begin: () => Promise<string | undefined>): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const entry = await begin();
+      const others = await this.journal.changing(record.id, entry ?? '');
+      const other = others[0];
+      if (!other) {
+        if (file === null || (await this.database.findByImagePath(file)).some((r) => r.id === record.id)) return entry;
+        if (entry) await this.journal.end(entry);
+        throw changedMeanwhile(record);
+      }
+      if (entry) await this.journal.end(entry);
+      if (attempt === TURN_ATTEMPTS) {
+        const what = other.op === 'move' ? 'moves or renames' : 'removes';
+        const where = other.hostTag === HOST_TAG || other.host === os.hostname() ? '' : ` on ${other.host}`;
+        throw new UserError(
+          `${recordName(record)} is being changed by another command (pid ${other.pid}${where} ${what} it): nothing was changed`,
+          { fix: 'run this again once that command has finished', code: 'ECHANGED' },
+        );
+      }
+      // random, so that two commands that gave way together do not meet again
+      await sleep(TURN_WAIT_MS * attempt * (0.5 + Math.random()));
+    }
+  }
+
   private async existingImage(record: ImageRecord, detail?: string): Promise<string> {
-    if (record.image && (await isFile(record.image))) return record.image;
+    if (record.image) {
+      const found = await fs.stat(record.image).catch((error: NodeJS.ErrnoException) => error);
+      if (!(found instanceof Error) && found.isFile()) return record.image;
+      // another user's image in a folder closed to this one is there, not missing
+      if (found instanceof Error && (found.code === 'EACCES' || found.code === 'EPERM'))
+        throw unreachable(record, record.image, found.code);
+    }
     const uri = recordName(record);
     throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
   }
+}
+
+/** How often, and how long, a change waits for another change of the same record (Catalog.takeTurn): 1 s in all. */
+const TURN_ATTEMPTS = 5;
+const TURN_WAIT_MS = 100;
+
+/** The record was moved, renamed or removed by another command between this one's read and its change. */
+function changedMeanwhile(record: ImageRecord): UserError {
+  return new UserError(`${recordName(record)} was removed, moved or renamed by another command while this one ran: nothing was changed`, {
+    fix: 'see what is there now with: sregistry images',
+    code: 'ECHANGED',
+  });
+}
+
+/** A record's file that this user may not reach (a folder on its path closed to them): not a missing file. */
+export function unreachable(record: ImageRecord, file: string, code: string): UserError {
+  return new UserError(`cannot reach ${file} (${recordName(record)}): permission denied (${code}) by a folder on its path`, {
+    fix: "ask the folder's owner for access, or work on an image of your own",
+    code: knownCode(code, 'EACCES'),
+  });
 }
 
 /** A version that is the file's own SHA-256 by construction: the bare 64 hex digits `add` writes or checks. */

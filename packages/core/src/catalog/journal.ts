@@ -131,6 +131,28 @@ export class Journal {
     return false;
   }
 
+  /**
+   * Running intents, other than `own`, that move or remove the record `id`: two such changes of one record may
+   * not overlap (each moves or deletes the file the other reads), so the later one to look gives way.
+   */
+  async changing(id: number, own: string): Promise<Intent[]> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    const found: Intent[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+      const file = path.join(this.dir, name);
+      if (file === own) continue;
+      const intent = await fs
+        .readFile(file, 'utf8')
+        .then((text) => JSON.parse(text) as Intent)
+        .catch(() => undefined);
+      if (!intent || intent.op === 'add' || intent.id !== id) continue;
+      if (await this.isRunning(file, intent)) found.push(intent);
+      // a writer that is gone: its lock, taken to find that out, is not kept (recovery takes it again)
+      else if (intent.held && this.liveness && !Journal.inFlight.has(file)) await this.liveness.release(file).catch(() => {});
+    }
+    return found;
+  }
+
   private async isRunning(file: string, intent: Intent): Promise<boolean> {
     const here = intent.hostTag === HOST_TAG && intent.pid === process.pid;
     if (here && Journal.inFlight.has(file)) return true; // ours, in progress (advisory locks are re-entrant)

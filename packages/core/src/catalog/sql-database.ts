@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager, QueryDeepPartialEntity, QueryRunner, SelectQueryBuilder } from 'typeorm';
-import type { Database, IntentLiveness, NewImageRow } from '../contracts/database';
+import { type Database, type IntentLiveness, type NewImageRow, RowChanged, type RowExpectation } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { pausePoint } from '../testing-hooks';
 import { LOCK_NOTICE_MS, type LockWait } from './db-errors';
@@ -144,7 +144,7 @@ export class SqlDatabase implements Database {
     });
   }
 
-  async update(id: number, changes: Changes): Promise<ImageRecord> {
+  async update(id: number, changes: Changes, expect?: RowExpectation): Promise<ImageRecord> {
     await this.write(async (manager) => {
       const set: Record<string, unknown> = {};
       if (changes.collection !== undefined) set.collectionId = await this.collectionId(manager, changes.collection);
@@ -153,21 +153,28 @@ export class SqlDatabase implements Database {
       }
       if (changes.metrics !== undefined) set.metrics = JSON.stringify(changes.metrics);
       if (Object.keys(set).length > 0) {
-        const result = await manager
+        const query = manager
           .createQueryBuilder()
           .update(ContainerEntity)
           .set(set as QueryDeepPartialEntity<ContainerEntity>)
-          .where('id = :id', { id })
-          .execute();
-        if (!result.affected) throw new Error(`image record ${id} does not exist`);
+          .where('id = :id', { id });
+        // one statement: in read committed it waits for a concurrent writer of the row and re-checks the condition
+        if (expect) query.andWhere(...imageIs(expect));
+        const result = await query.execute();
+        if (!result.affected) {
+          if (expect) throw new RowChanged(id);
+          throw new Error(`image record ${id} does not exist`);
+        }
       }
     }, false);
     return this.byId(id);
   }
 
-  remove(id: number): Promise<void> {
+  remove(id: number, expect?: RowExpectation): Promise<boolean> {
     return this.write(async (manager) => {
-      await manager.createQueryBuilder().delete().from(ContainerEntity).where('id = :id', { id }).execute();
+      const query = manager.createQueryBuilder().delete().from(ContainerEntity).where('id = :id', { id });
+      if (expect) query.andWhere(...imageIs(expect));
+      return Boolean((await query.execute()).affected);
     }, false);
   }
 
@@ -297,4 +304,9 @@ export class SqlDatabase implements Database {
       }, retryable),
     );
   }
+}
+
+/** The condition of a change that expects the row's image path to be what the caller read. */
+function imageIs(expect: RowExpectation): [string, Record<string, unknown>?] {
+  return expect.image === null ? ['image IS NULL'] : ['image = :expectImage', { expectImage: expect.image }];
 }

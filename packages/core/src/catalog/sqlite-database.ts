@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Database, NewImageRow } from '../contracts/database';
+import { type Database, type NewImageRow, RowChanged, type RowExpectation } from '../contracts/database';
 import type { ImageRecord } from '../contracts/records';
 import { pausePoint } from '../testing-hooks';
 import { type LockWait, withLockWait } from './db-errors';
@@ -103,19 +103,24 @@ export class SqliteDatabase implements Database {
     return this.read(() => this.all(`${RECORD} WHERE c.image LIKE :pattern ESCAPE '\\' ORDER BY c.id ASC`, { pattern }).map(rowToRecord));
   }
 
-  async update(id: number, changes: Changes): Promise<ImageRecord> {
+  async update(id: number, changes: Changes, expect?: RowExpectation): Promise<ImageRecord> {
     await this.write(() => {
       const set: Params = {};
       if (changes.collection !== undefined) set.collection_id = this.collectionId(changes.collection);
       for (const key of UPDATABLE) if (changes[key] !== undefined) set[key] = changes[key] ?? null;
       if (changes.metrics !== undefined) set.metrics = JSON.stringify(changes.metrics);
-      if (Object.keys(set).length > 0 && this.updateRow(id, set) === 0) throw new Error(`image record ${id} does not exist`);
+      if (Object.keys(set).length === 0 || this.updateRow(id, set, expect) > 0) return;
+      if (expect) throw new RowChanged(id);
+      throw new Error(`image record ${id} does not exist`);
     }, false);
     return this.byId(id);
   }
 
-  remove(id: number): Promise<void> {
-    return this.write(() => void this.run('DELETE FROM container WHERE id = :id', { id }), false);
+  remove(id: number, expect?: RowExpectation): Promise<boolean> {
+    return this.write(() => {
+      const sql = `DELETE FROM container WHERE id = :id${expect ? imageIs(expect) : ''}`;
+      return this.run(sql, { id, ...(expect?.image ? { expectImage: expect.image } : {}) }).changes > 0;
+    }, false);
   }
 
   count(): Promise<number> {
@@ -147,10 +152,10 @@ export class SqliteDatabase implements Database {
   }
 
   /** Sets columns of one container row; the number of rows changed. */
-  private updateRow(id: number, set: Params): number {
+  private updateRow(id: number, set: Params, expect?: RowExpectation): number {
     const columns = Object.keys(set);
-    const sql = `UPDATE container SET ${columns.map((c) => `${c} = :${c}`).join(', ')} WHERE id = :id`;
-    return this.run(sql, { ...set, id }).changes;
+    const sql = `UPDATE container SET ${columns.map((c) => `${c} = :${c}`).join(', ')} WHERE id = :id${expect ? imageIs(expect) : ''}`;
+    return this.run(sql, { ...set, id, ...(expect?.image ? { expectImage: expect.image } : {}) }).changes;
   }
 
   private statement(sql: string): BetterSqlite3.Statement {
@@ -204,4 +209,9 @@ export class SqliteDatabase implements Database {
       }, retryable),
     );
   }
+}
+
+/** The condition of a change that expects the row's image path to be what the caller read (`:expectImage`). */
+function imageIs(expect: RowExpectation): string {
+  return expect.image ? ' AND image = :expectImage' : ' AND image IS NULL';
 }

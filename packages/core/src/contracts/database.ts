@@ -11,6 +11,19 @@ export interface NewImageRow {
   metrics: Record<string, unknown>;
 }
 
+/** What a conditional change expects the row to still be: the image path the caller read (null: none). */
+export interface RowExpectation {
+  image: string | null;
+}
+
+/** The row is no longer what the caller read (removed, or its file moved, by another command). */
+export class RowChanged extends Error {
+  constructor(readonly id: number) {
+    super(`image record ${id} was changed or removed by another command`);
+    this.name = 'RowChanged';
+  }
+}
+
 /**
  * Whether the writer of an intent is alive, known by a lock the database holds for it (PostgreSQL's advisory
  * locks): held from before the intent is written until after it is removed, dropped by the server when the
@@ -40,11 +53,17 @@ export interface Database {
   findByImagePath(path: string): Promise<ImageRecord[]>;
   /** Rows whose image path ends in `/<fileName>` (candidates for "is this file another spelling of a row's"). */
   findByFileName(fileName: string): Promise<ImageRecord[]>;
+  /**
+   * With `expect`, the row is changed only while its image path is still `expect.image` (what the caller read), in
+   * the same statement: another command that moved or removed it meanwhile makes this throw RowChanged.
+   */
   update(
     id: number,
     changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'version' | 'image' | 'url' | 'uri' | 'client' | 'metrics'>>,
+    expect?: RowExpectation,
   ): Promise<ImageRecord>;
-  remove(id: number): Promise<void>;
+  /** Deletes the row (with `expect`, only while its image path is still `expect.image`); false when none was deleted. */
+  remove(id: number, expect?: RowExpectation): Promise<boolean>;
   /** Fails (one-line UserError) when the database cannot be written now: locked past the wait, read-only, full. */
   ensureWritable(): Promise<void>;
   count(): Promise<number>;

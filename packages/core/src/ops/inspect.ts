@@ -19,7 +19,11 @@ export async function inspectRecord(session: Session, query: string): Promise<Re
   if (file) return inspectFile(session, file);
   const record = await findRecord(session, query, 'inspect');
   const json: Record<string, unknown> = { ...recordToJson(record) };
-  if (record.image && fs.existsSync(record.image)) {
+  // another user's image in a folder closed to this one is there, not missing
+  const denied = record.image ? accessDenied(record.image) : undefined;
+  if (record.image && denied) {
+    session.out.warn(`cannot read image file ${record.image}: permission denied (${denied}) by a folder on its path`);
+  } else if (record.image && fs.existsSync(record.image)) {
     try {
       const info = await inspectImage(record.image);
       const signatures = await signatureStatus(session, info);
@@ -47,4 +51,15 @@ async function inspectFile(session: Session, given: string): Promise<Record<stri
   session.out.result(file);
   session.out.result(sortedJson(json));
   return json;
+}
+
+/** EACCES or EPERM when a folder on the path keeps this user from the file; undefined otherwise. */
+function accessDenied(file: string): string | undefined {
+  try {
+    fs.statSync(file, { bigint: true });
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? code : undefined;
+  }
 }
