@@ -563,14 +563,7 @@ export class Catalog {
         throw changedMeanwhile(record);
       }
       if (entry) await this.journal.end(entry);
-      if (attempt === TURN_ATTEMPTS) {
-        const what = other.op === 'move' ? 'moves or renames' : 'removes';
-        const where = other.hostTag === HOST_TAG || other.host === os.hostname() ? '' : ` on ${other.host}`;
-        throw new UserError(
-          `${recordName(record)} is being changed by another command (pid ${other.pid}${where} ${what} it): nothing was changed`,
-          { fix: 'run this again once that command has finished', code: 'ECHANGED' },
-        );
-      }
+      if (attempt === TURN_ATTEMPTS) throw beingChanged(record, other);
       // random, so that two commands that gave way together do not meet again
       await sleep(TURN_WAIT_MS * attempt * (0.5 + Math.random()));
     }
@@ -584,6 +577,9 @@ export class Catalog {
       if (found instanceof Error && (found.code === 'EACCES' || found.code === 'EPERM'))
         throw unreachable(record, record.image, found.code);
     }
+    // gone because an rmi is removing it right now (its file first, then its row): that command's, not missing
+    const other = (await this.journal.changing(record.id, ''))[0];
+    if (other) throw beingChanged(record, other);
     const uri = recordName(record);
     throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
   }
@@ -594,6 +590,19 @@ const TURN_ATTEMPTS = 5;
 const TURN_WAIT_MS = 100;
 
 /** The record was moved, renamed or removed by another command between this one's read and its change. */
+/** The line of a command that gave way to another running change of the same record (`other`, from the journal). */
+function beingChanged(record: ImageRecord, other: { op: string; pid: number; host?: string; hostTag?: string }): UserError {
+  const what = other.op === 'move' ? 'moves or renames' : 'removes';
+  const where = other.hostTag === HOST_TAG || other.host === os.hostname() ? '' : ` on ${other.host}`;
+  return new UserError(
+    `${recordName(record)} is being changed by another command (pid ${other.pid}${where} ${what} it): nothing was changed`,
+    {
+      fix: 'run this again once that command has finished',
+      code: 'ECHANGED',
+    },
+  );
+}
+
 function changedMeanwhile(record: ImageRecord): UserError {
   return new UserError(`${recordName(record)} was removed, moved or renamed by another command while this one ran: nothing was changed`, {
     fix: 'see what is there now with: sregistry images',
