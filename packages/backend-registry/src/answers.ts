@@ -25,6 +25,22 @@ export function isEmptyObject(value: unknown): boolean {
   return isObject(value) && Object.keys(value).length === 0;
 }
 
+/** Deeper than any real answer; what is deeper is left out (core's --json output cuts at the same depth). */
+const MAX_SHOWN_DEPTH = 64;
+
+/**
+ * A copy of a JSON answer with every string, keys included, escaped by the host's one rule for server text
+ * (uncapped): the `--json` items of search and labels are shown the way their rows are, as the other backends
+ * show theirs. Numbers, booleans and null are kept as they are.
+ */
+export function printableJson(host: Host, value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return host.printable(value, { max: 0 });
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_SHOWN_DEPTH) return `[nested deeper than ${MAX_SHOWN_DEPTH} levels: left out]`;
+  if (Array.isArray(value)) return value.map((v) => printableJson(host, v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [host.printable(k, { max: 0 }), printableJson(host, v, depth + 1)]));
+}
+
 /** DRF's `{"detail": "..."}` text, if any. */
 export function detailOf(answer: JsonResponse): string | undefined {
   const data = answer.data;

@@ -2,9 +2,6 @@
 // `/api` is handled the same way whether the registry comes from the settings or from the image name).
 import type { BackendContext, BackendSettings, ImageName } from '@sregistry/core';
 
-/** Used when neither the settings nor the name say where the registry is (the server's own DOMAIN_NAME default). */
-export const DEFAULT_BASE = 'http://127.0.0.1';
-
 export interface RegistryLocation {
   /** scheme://host[:port][/path], no trailing `/`, no `/api`: what messages name */
   root: string;
@@ -13,7 +10,7 @@ export interface RegistryLocation {
   /** `<root>/upload`, the nginx upload-module location of push step 2 */
   upload: string;
   /** where the location came from, for the debug line */
-  source: 'SREGISTRY_REGISTRY_BASE' | 'base' | 'name' | 'default';
+  source: 'SREGISTRY_REGISTRY_BASE' | 'base' | 'name';
   /** https:// was put in front of an address written without a scheme (SREGISTRY_REGISTRY_NOHTTPS would change it) */
   schemeAssumed?: boolean;
 }
@@ -82,8 +79,8 @@ export function locate(
 /**
  * The registry for one request: a host in the name (`registry.example.org/c/n`, `127.0.0.1:5000/c/n`) is the
  * user's most specific word and wins, as in the original; then SREGISTRY_REGISTRY_BASE, then the legacy
- * `base`, then http://127.0.0.1. When the name's host is the base's host, the base is used as written, so an
- * `http://` base or a path prefix is not lost to scheme completion.
+ * `base`. When the name's host is the base's host, the base is used as written, so an `http://` base or a path
+ * prefix is not lost to scheme completion. With none of the three there is no registry (client-spec §6.4 step 1).
  */
 export function registryFor(host: Host, settings: BackendSettings, name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
   const base = configuredBase(settings);
@@ -99,7 +96,18 @@ export function registryFor(host: Host, settings: BackendSettings, name?: Pick<I
     return fromName;
   }
   if (base) return locate(host, settings, base.value, base.source);
-  return locate(host, settings, DEFAULT_BASE, 'default');
+  throw noBase(host);
+}
+
+/**
+ * No address anywhere: stop before any request. A guessed local default (http://127.0.0.1) would send the user
+ * name and a signature valid for the hour to whatever listens on port 80 of a shared login node.
+ */
+function noBase(host: Host): Error {
+  return new host.UserError('You must define a base in secrets, image uri, or environment', {
+    fix: 'sregistry backend add registry base https://registry.example.org, export SREGISTRY_REGISTRY_BASE=https://registry.example.org, or name the host: registry://registry.example.org/collection/name:tag',
+    code: 'ENOBASE',
+  });
 }
 
 function sameHost(a: string, b: string): boolean {

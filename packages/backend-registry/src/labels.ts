@@ -1,6 +1,6 @@
 // labels (client-spec §6.6; unreachable in the original): label search by key, value, both or neither.
 import type { LabelQuery, SearchResult } from '@sregistry/core';
-import { isObject, unexpected } from './answers';
+import { isObject, printableJson, unexpected } from './answers';
 import type { Runtime } from './runtime';
 
 export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<SearchResult> {
@@ -24,5 +24,11 @@ export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<Sear
     // the original's two shapes: a count per label without a filter, the containers themselves with one
     return filtered ? [pair, `\n${containers.join('\n')}\n\n`] : [`N=${containers.length}`, pair];
   });
-  return { heading: 'Labels', rows, items, emptyMessage: 'No labels found.', multilineCells: filtered };
+  return {
+    heading: 'Labels',
+    rows,
+    items: items.map((item) => printableJson(rt.host, item)),
+    emptyMessage: 'No labels found.',
+    multilineCells: filtered,
+  };
 }

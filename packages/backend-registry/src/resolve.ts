@@ -43,7 +43,8 @@ export async function resolveImage(rt: Runtime, requested: ImageName, options: P
     // the download URL carries the collection's secret (it fetches private images without a token): the
     // catalogue keeps the manifest, so it keeps the URL with that part masked
     manifest: { ...data, image: rt.host.redactUrl(image), selfLink: manifest.url },
-    sourceUrl: manifest.url,
+    // the record's url is the download URL, as the original stored it (client-spec §6.4 step 7), masked the same way
+    sourceUrl: rt.host.redactUrl(image),
     insecure: rt.ctx.settings.getBoolean('SREGISTRY_HTTPS_NOVERIFY'),
   };
 }

@@ -36,11 +36,7 @@ export class Runtime {
     const location = registryFor(this.host, this.ctx.settings, name);
     if (!this.announced.has(location.root)) {
       this.announced.add(location.root);
-      this.log.debug(
-        location.source === 'default'
-          ? `no registry base is set (SREGISTRY_REGISTRY_BASE): using ${location.root}`
-          : `registry ${location.root} (from ${location.source === 'name' ? 'the image name' : location.source})`,
-      );
+      this.log.debug(`registry ${location.root} (from ${location.source === 'name' ? 'the image name' : location.source})`);
     }
     return location;
   }

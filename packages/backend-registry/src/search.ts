@@ -1,7 +1,7 @@
 // search (client-spec §6.6, with defects 1 and 3 fixed): every collection (all pages), one collection, or
 // containers by [collection/]name[:tag]. Output shapes are the original's.
 import type { ImageName, JsonResponse, SearchResult } from '@sregistry/core';
-import { isEmptyObject, isObject, unexpected } from './answers';
+import { isEmptyObject, isObject, printableJson, unexpected } from './answers';
 import { containerSearchPath, encodeCollection } from './endpoints';
 import { serverCollection } from './names';
 import type { Runtime } from './runtime';
@@ -42,13 +42,14 @@ function splitRegistry(rt: Runtime, query: string): { at: At; rest: string } {
 type Row = string[];
 
 /** `[uri, detail]` for each container of a CollectionItem. */
-function collectionRows(collection: unknown): Row[] {
+function collectionRows(rt: Runtime, collection: unknown): Row[] {
   if (!isObject(collection) || !Array.isArray(collection.containers)) return [];
-  return collection.containers.filter(isObject).map((c) => [text(c.uri), text(c.detail)]);
+  return collection.containers.filter(isObject).map((c) => [text(rt, c.uri), text(rt, c.detail)]);
 }
 
-function text(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value);
+/** A cell of server text, escaped here so that `--json` rows are as safe as the printed table (uncapped: a name shown must pull). */
+function text(rt: Runtime, value: unknown): string {
+  return value === undefined || value === null ? '' : rt.host.printable(value, { max: 0 });
 }
 
 /** The items of a list answer: DRF's paginated `{results, next}`, a plain array, or `{containers: []}`. */
@@ -87,8 +88,8 @@ async function allCollections(rt: Runtime, at?: At): Promise<SearchResult> {
   }
   return {
     heading: 'Collections',
-    rows: items.flatMap(collectionRows),
-    items,
+    rows: items.flatMap((item) => collectionRows(rt, item)),
+    items: items.map((item) => printableJson(rt.host, item)),
     // nothing was asked for, so nothing was misspelt: the registry (as anyone may see it) is empty
     emptyMessage: `No container collections found: ${location.root} has no public collections yet`,
     emptyFix: 'push one: sregistry push <file> --name collection/name:tag (private collections are not listed)',
@@ -137,7 +138,7 @@ async function oneCollection(rt: Runtime, query: string, at?: At): Promise<Searc
   }
   if (answer.status !== 200 || !isObject(answer.data)) throw unexpected(rt.host, answer, url);
   // a collection without images still exists: its heading alone, and success, as the original prints it
-  return { ...empty, rows: collectionRows(answer.data), items: [answer.data], exists: true };
+  return { ...empty, rows: collectionRows(rt, answer.data), items: [printableJson(rt.host, answer.data)], exists: true };
 }
 
 /** `[collection/]name[:tag]`, lower-cased like the server's exact-match search; `@version` is ignored. */
@@ -165,6 +166,6 @@ async function containers(rt: Runtime, query: string, at?: At): Promise<SearchRe
   if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);
   const items = itemsOf(answer.data).items.filter(isObject);
   // the original's two columns, which scripts read; the date is in --json's items
-  const rows = items.map((c) => [`${text(c.collection)}/${text(c.name)}`, text(c.tag)]);
-  return { ...empty, rows, items };
+  const rows = items.map((c) => [`${text(rt, c.collection)}/${text(rt, c.name)}`, text(rt, c.tag)]);
+  return { ...empty, rows, items: items.map((item) => printableJson(rt.host, item)) };
 }

@@ -66,14 +66,14 @@ test('a SREGISTRY_REGISTRY_NOHTTPS that is no yes/no word is refused, whether or
   }
 });
 
-test('without any base the default is http://127.0.0.1, and a debug line says so', async () => {
-  const loc = where({});
-  assert.equal(loc.root, 'http://127.0.0.1');
-  assert.equal(loc.source, 'default');
+test('without any base there is no registry: ENOBASE before any request, and no header naming one', async () => {
+  const error = await userError(() => where({}));
+  assert.equal(error.code, 'ENOBASE');
+  assert.match(error.message, /^You must define a base in secrets, image uri, or environment$/);
   const h = harness({});
   try {
-    assert.equal(h.backend.describe?.(), '[registry|http://127.0.0.1]');
-    assert.ok(h.lines.some((l) => l.level === 'debug' && /no registry base is set.*http:\/\/127\.0\.0\.1/.test(l.message)));
+    assert.equal(h.backend.describe?.(), undefined);
+    assert.deepEqual(h.lines, []);
   } finally {
     h.cleanup();
   }

@@ -36,7 +36,7 @@ function tacos() {
 }
 
 test('pull of a public image: announce, [container][new], Success! <storage path>, one catalogue row', async () => {
-  const { sha256: sha } = tacos();
+  const { sha256: sha, id } = tacos();
   const r = await e.run(['pull', 'vanessa/tacos:latest']);
   assert.equal(r.code, 0, r.stderr);
   const stored = path.join(e.storage, 'vanessa', 'tacos', `latest@${sha}.sif`);
@@ -48,6 +48,8 @@ test('pull of a public image: announce, [container][new], Success! <storage path
   assert.equal(rows[0].uri, `vanessa/tacos:latest@${sha}`);
   assert.equal(rows[0].image, stored);
   assert.equal(rows[0].client, 'registry');
+  // the manifest's download URL, as the original stored it, with the collection secret masked
+  assert.equal(rows[0].url, `${server.url}/containers/${id}/download/***`);
   assert.deepEqual(
     server.requests.filter((q) => q.method === 'GET').map((q) => q.headers.authorization),
     [undefined, undefined],
