@@ -189,6 +189,21 @@ describe('requestJson: retries', () => {
     }
   });
 
+  test('a negative or junk Retry-After on 503 is ignored: the usual backoff, not a retry storm', async () => {
+    for (const value of ['-5', 'soon', 'Sun, 06 Nov 1994 08:49:37 GMT']) {
+      const server = await serve((_req, res) => res.writeHead(503, { 'Retry-After': value }).end('down'));
+      try {
+        const started = Date.now();
+        const answer = await requestJson({ url: `${server.url}/x`, retries: 2, backoffMs: 100 });
+        assert.equal(answer.status, 503);
+        assert.equal(server.seen.length, 3);
+        assert.ok(Date.now() - started >= 100 + 200 - 5, `${value}: backed off (${Date.now() - started} ms)`);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   test('POST is never retried', async () => {
     const server = await serve((_req, res) => res.writeHead(503).end());
     try {
