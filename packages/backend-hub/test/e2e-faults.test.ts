@@ -165,4 +165,35 @@ describe('hub pull faults through the CLI', () => {
     }
     assert.deepEqual(await uris(), [`vsoch/hello-world:latest@${v}`], 'no record was added by the failures');
   });
+
+  test('a SIF cut short whose manifest has no usable version (null, "garbage", a path): refused in one line', async () => {
+    // nothing to check the bytes against but their own structure: the header's data area ends past the file
+    const cut = path.join(seeds, 'cut.sif');
+    fs.writeFileSync(cut, fs.readFileSync(seed).subarray(0, fs.statSync(seed).size - 100));
+    const listed = await uris();
+    const kept = files();
+    for (const [repo, version] of [
+      ['cut-null', null],
+      ['cut-garbage', 'garbage'],
+      ['cut-path', '../../../tmp/x'],
+    ] as const) {
+      await hub.addImage({ user: 'vsoch', repo, tag: 'latest', file: cut, manifest: { version: version as string } });
+      oneLine(
+        await cli.run(['pull', `shub://vsoch/${repo}:latest`]),
+        /^ERROR the image vsoch\/cut-[a-z]+:latest(@garbage)? from http:\/\/127\.0\.0\.1:\d+ is not a whole SIF \(the data area ends at byte \d+ but the file has only \d+ bytes \(truncated\?\)\); nothing was kept/,
+      );
+    }
+    assert.deepEqual(files(), kept, 'no file or temporary file left');
+    assert.deepEqual(await uris(), listed, 'no record added');
+  });
+
+  test('a whole SIF without a usable version: pulled, with one warning that its content could not be checked', async () => {
+    await hub.addImage({ user: 'vsoch', repo: 'no-version', tag: 'latest', file: seed, manifest: { version: 'garbage' } });
+    const r = await cli.run(['pull', 'shub://vsoch/no-version:latest']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^WARNING http:\/\/127\.0\.0\.1:\d+ gave no digest for the image: its size and format are checked, its content cannot be\n$/,
+    );
+  });
 });

@@ -83,6 +83,8 @@ function assertSafe(r: CliResult, label: string): void {
   assert.doesNotMatch(text, /SREGISTRY-HMAC-SHA256 [^*\s]|Signature=[0-9a-f]/, `${label}: printed an Authorization value`);
   for (const line of r.stderr.split('\n')) assert.ok(line.length < 5000, `${label}: a ${line.length}-character line`);
   assert.doesNotMatch(r.stderr, /^ERROR forged/m, `${label}: the server forged an error line`);
+  // --debug too: a newline in server text is escaped, never the start of a line (one that merely carries the prefix)
+  assert.doesNotMatch(r.stderr, /^(DEBUG |WARNING )?ERROR forged/m, `${label}: the server's newline started a line`);
   held++;
 }
 

@@ -41,6 +41,14 @@ before(async () => {
         })),
       },
       { name: 'other', containers: [{ name: 'x', file: Buffer.from('x\n') }] },
+      // a SIF cut short by 100 bytes: its header's data area ends past the file's end
+      {
+        name: 'cut',
+        containers: [
+          { name: 'sif', file: sif.subarray(0, sif.length - 100) },
+          { name: 'whole', file: sif },
+        ],
+      },
     ],
   });
   other = await startRegistryServer({ seed: [{ name: 'elsewhere', containers: [{ name: 'y', file: Buffer.from('y\n') }] }] });
@@ -132,6 +140,34 @@ test('a real image without Content-Length and without digest: stored, with one w
   assert.match(r.stderr, /^WARNING .*did not say how large the image is and gave no digest/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.ok(readRows(sb.dbFile).some((row) => row.tag === 't6'));
+  survived++;
+});
+
+test('a SIF cut short, with or without a digest: refused in one line, nothing kept', async () => {
+  // without a digest (version null, as a junk version) nothing else could tell; with one, the server's digest is of
+  // the damaged bytes it holds, so it matches
+  for (const faults of [{ noDigest: true }, {}] satisfies RegistryFaults[]) {
+    const before = snapshot(sb);
+    const { r } = await run(['pull', 'cut/sif'], faults);
+    assertRefused(
+      r,
+      before,
+      /^ERROR the image cut\/sif:latest from http:\/\/127\.0\.0\.1:\d+ is not a whole SIF \(the data area ends at byte \d+ but the file has only \d+ bytes \(truncated\?\)\); nothing was kept; pull it again/,
+    );
+    assert.doesNotMatch(r.stderr, /\.tmp|sregistry-/, 'the temp file is not named');
+  }
+  const json = await run(['pull', '--json', 'cut/sif'], { noDigest: true });
+  assert.equal(JSON.parse(json.r.stdout).error.code, 'EBADSIF');
+});
+
+test('a real image with Content-Length but without digest: stored, with one warning that its content is unchecked', async () => {
+  const { r } = await run(['pull', 'cut/whole'], { noDigest: true });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^WARNING http:\/\/127\.0\.0\.1:\d+ gave no digest for the image: its size and format are checked, its content cannot be\n$/,
+  );
+  assert.ok(readRows(sb.dbFile).some((row) => row.collection === 'cut' && row.name === 'whole'));
   survived++;
 });
 

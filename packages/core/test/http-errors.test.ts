@@ -80,6 +80,21 @@ describe('retry decisions', () => {
     assert.equal(parseRetryAfter(undefined), undefined);
   });
 
+  test('Retry-After that is negative, junk or a past date is absent (the caller backs off as usual)', () => {
+    const now = Date.parse('Sun, 06 Nov 1994 08:49:37 GMT');
+    // the other two HTTP-date forms, and a fraction of a second
+    assert.equal(parseRetryAfter('Sunday, 06-Nov-94 08:49:40 GMT', now), 3000);
+    // asctime has no zone: Date.parse reads it as local time, on both sides here
+    assert.equal(parseRetryAfter('Sun Nov  6 08:49:41 1994', Date.parse('Sun Nov  6 08:49:37 1994')), 4000);
+    assert.equal(parseRetryAfter('1.5'), 1500);
+    for (const junk of ['-5', '-0', '+5', '5s', '1e3', '2026-12-01', 'Infinity', 'NaN', '', '  ', '0x10', 'Sun, 99 Foo 1994']) {
+      assert.equal(parseRetryAfter(junk, now), undefined, JSON.stringify(junk));
+    }
+    // a date in the past or now: a server whose clock is behind would otherwise have every retry sent at once
+    assert.equal(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', now), undefined);
+    assert.equal(parseRetryAfter('Sat, 05 Nov 1994 08:49:37 GMT', now), undefined);
+  });
+
   test('backoff doubles and is capped at 8 s', () => {
     assert.deepEqual(
       [0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, 500)),

@@ -189,6 +189,21 @@ describe('requestJson: retries', () => {
     }
   });
 
+  test('a negative or junk Retry-After on 503 is ignored: the usual backoff, not a retry storm', async () => {
+    for (const value of ['-5', 'soon', 'Sun, 06 Nov 1994 08:49:37 GMT']) {
+      const server = await serve((_req, res) => res.writeHead(503, { 'Retry-After': value }).end('down'));
+      try {
+        const started = Date.now();
+        const answer = await requestJson({ url: `${server.url}/x`, retries: 2, backoffMs: 100 });
+        assert.equal(answer.status, 503);
+        assert.equal(server.seen.length, 3);
+        assert.ok(Date.now() - started >= 100 + 200 - 5, `${value}: backed off (${Date.now() - started} ms)`);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   test('POST is never retried', async () => {
     const server = await serve((_req, res) => res.writeHead(503).end());
     try {
@@ -443,6 +458,38 @@ describe('requestJson: TLS', () => {
       });
     } finally {
       await server.close();
+    }
+  });
+
+  test('a redirect from https to plain http is refused, and names the NOHTTPS setting the backend gave', async (t) => {
+    if (!tls) return t.skip('openssl is not available');
+    const plain = await serve((_req, res) => json(res, 200, '{"ok":1}'));
+    const secure = await serve((req, res) => {
+      if (req.url === '/up') return res.writeHead(302, { Location: `${plain.url}/x` }).end();
+      json(res, 200, '{"ok":2}');
+    }, tls);
+    try {
+      for (const plainHttpSetting of [undefined, 'SREGISTRY_HUB_NOHTTPS']) {
+        await rejectsUser(requestJson({ url: `${secure.url}/up`, insecure: true, plainHttpSetting }), (error) => {
+          assert.equal(error.code, 'EREDIRECT');
+          assert.equal(
+            error.message,
+            `${secure.url} redirected to plain http (${plain.url}): not followed, as its answer could be read and changed on the way`,
+          );
+          if (plainHttpSetting) assert.match(error.fix ?? '', /, or export SREGISTRY_HUB_NOHTTPS=1$/);
+          else assert.doesNotMatch(error.fix ?? '', /NOHTTPS/);
+        });
+      }
+      assert.equal(plain.seen.length, 0, 'the plain-http server was never asked');
+      // the other way, http to https, is followed
+      const upgraded = await serve((_req, res) => res.writeHead(301, { Location: `${secure.url}/y` }).end());
+      try {
+        assert.equal((await requestJson<{ ok: number }>({ url: `${upgraded.url}/x`, insecure: true })).data?.ok, 2);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await Promise.all([plain.close(), secure.close()]);
     }
   });
 });

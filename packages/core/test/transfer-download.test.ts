@@ -316,6 +316,22 @@ describe('downloadToFile', () => {
     }
   });
 
+  test('503 with a negative Retry-After is retried with the usual backoff, not at once', async () => {
+    const server = await serve((req, res, count) => {
+      if (count <= 3) res.writeHead(503, { 'Retry-After': '-5' }).end('busy');
+      else fileHandler({ ranges: false })(req, res, count);
+    });
+    try {
+      const started = Date.now();
+      const result = await downloadToFile({ url: `${server.url}/x`, dest: dest(), backoffMs: 50 });
+      assert.equal(result.attempts, 4);
+      assert.equal(server.requests.length, 4);
+      assert.ok(Date.now() - started >= 50 + 100 + 200 - 5, `backed off (${Date.now() - started} ms)`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('5xx that never ends is a UserError naming the status; no file left', async () => {
     const server = await serve((_req, res) => res.writeHead(500).end('<html>boom</html>'));
     try {

@@ -28,8 +28,8 @@ export function reportFailure(error: Error, session: Session | undefined, option
     // did: an ERROR line from a command that succeeds misleads whoever reads it
     if (error.exitCode === 0) session?.out.warn(errorLine(error));
     else session?.out.failure(errorLine(error));
-    if (debug && error.cause) session.out.debug(String((error.cause as Error).stack ?? error.cause));
-    if (debug) session.out.debug(String(error.stack));
+    if (debug && error.cause) session.out.debugStack(error.cause);
+    if (debug) session.out.debugStack(error);
     return error.exitCode;
   }
   if (options.json) {
@@ -37,6 +37,6 @@ export function reportFailure(error: Error, session: Session | undefined, option
     return 1;
   }
   session?.out.failure(errorLine(error));
-  if (debug) session.out.debug(String(error.stack));
+  if (debug) session.out.debugStack(error);
   return 1;
 }

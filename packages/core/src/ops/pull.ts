@@ -187,6 +187,8 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
 
   const label = transferLabel('pull', remote.name);
   const cleanup = () => discardTemp(ledger, temp);
+  // what could not be checked, said once the image is kept: a pull refused later says one line, not two
+  let unchecked: string | undefined;
   try {
     const result = await downloadToFile({
       url: remote.url,
@@ -198,7 +200,9 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       expectedSize: remote.size,
       parts: remote.parts,
       onProgress: (done, total) => emit({ type: 'progress', label, done, total }),
-      onHead: (head, announced) => checkHead(emit, remote, head, announced),
+      onHead: async (head, announced) => {
+        unchecked = await checkHead(remote, head, announced);
+      },
       signal: options.signal,
       debug: (message) => emit({ type: 'debug', message }),
     });
@@ -211,7 +215,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     let format = (await detectImageFormat(temp)).format;
     // the download's writer fsynced it (FileSink.finish); the unpacked copy below is not
     let synced = true;
-    if (remote.format === 'sif') await mustBeSif(temp, format, remote);
+    await mustBeWholeSif(temp, format, remote);
     if (format === 'gzip' && options.gunzip) {
       synced = false;
       const unpackedPath = siblingTemp(temp);
@@ -228,6 +232,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       sha256 = unpacked.sha256;
       size = unpacked.size;
       format = (await detectImageFormat(temp)).format;
+      await mustBeWholeSif(temp, format, remote);
       if (!options.noVerify && remote.manifest.expectGunzippedMd5 && unpacked.md5 !== String(remote.manifest.expectGunzippedMd5)) {
         throw new UserError(
           `the unpacked image's md5 ${unpacked.md5} does not match the service's version ${remote.manifest.expectGunzippedMd5}`,
@@ -253,6 +258,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     fs.chmodSync(temp, 0o666 & ~process.umask());
     const version = ownVersion(remote, result.sha256, emit) ?? sha256;
     const name = withVersion(remote.name, version);
+    if (unchecked) emit({ type: 'warning', message: unchecked });
     if (!catalog) {
       fs.renameSync(temp, finalPath!);
       await releaseTemp(ledger, temp);
@@ -323,24 +329,36 @@ async function refuseOtherSource(catalog: Catalog, client: string, remote: Remot
 }
 
 /**
- * A backend that promised a SIF (`remote.format`): bytes of another kind, or a SIF whose header or descriptors
- * cannot be read, are refused (the caller removes the temp file). The digest check cannot catch this: the
- * registry's digest is of whatever was pushed under the SIF type.
+ * Bytes that begin as a SIF must be a whole SIF: the header, the descriptor table, every object and the data area
+ * inside the file. Whatever the backend, a server that gives no digest (or a digest of a damaged push) leaves
+ * nothing else to stop a cut-off image from being catalogued as a success and failing at its first use. A backend
+ * that promised a SIF (`remote.format`) also has bytes of another kind refused: the registry's digest is of
+ * whatever was pushed under the SIF type. Checked with --no-verify too (the file is of no use either way); the
+ * caller removes the temp file.
  */
-async function mustBeSif(temp: string, format: string, remote: RemoteImage): Promise<void> {
+async function mustBeWholeSif(temp: string, format: string, remote: RemoteImage): Promise<void> {
+  const promised = remote.format === 'sif';
+  if (format !== 'sif' && !promised) return;
   const origin = urlOrigin(remote.url);
   const refuse = (what: string) =>
-    new UserError(`the image ${remote.name.uri} from ${origin} is not a valid SIF (${what}); nothing was kept`, {
-      fix: 'the registry holds other bytes under the SIF type: ask whoever pushed it to push a SIF again',
-      code: 'ENOTSIF',
-    });
+    promised
+      ? new UserError(`the image ${remote.name.uri} from ${origin} is not a valid SIF (${what}); nothing was kept`, {
+          fix: 'the registry holds other bytes under the SIF type: ask whoever pushed it to push a SIF again',
+          code: 'ENOTSIF',
+        })
+      : new UserError(`the image ${remote.name.uri} from ${origin} is not a whole SIF (${what}); nothing was kept`, {
+          fix: 'pull it again; if this repeats, the service holds a damaged image: ask whoever pushed it to push it again',
+          code: 'EBADSIF',
+        });
   if (format !== 'sif') throw refuse(format === 'unknown' ? 'not an image format sregistry knows' : `a ${format} file`);
-  // the SIF reader loads only for the backends that ask for this check
+  // header and descriptors only: the metadata and signature parts of the SIF reader stay unloaded for a pull
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readSif } = require('../sif/read-sif') as typeof import('../sif/read-sif');
-  await readSif(temp).catch((error: unknown) => {
+  const { checkSifStructure } = require('../sif/structure') as typeof import('../sif/structure');
+  await checkSifStructure(temp).catch((error: unknown) => {
     // the reader's reason without the temp file's path, which is not where the image will be
     const why = isUserError(error) ? / is not a valid SIF file: (.*)$/.exec(error.message)?.[1] : undefined;
+    // a SIF version this reader does not know is not a damaged file: only a promised SIF must be one it reads
+    if (!promised && why?.startsWith('unsupported SIF version')) return;
     throw refuse(why ?? 'its header cannot be read');
   });
 }
@@ -348,22 +366,23 @@ async function mustBeSif(temp: string, format: string, remote: RemoteImage): Pro
 /**
  * The first bytes of the download, before the rest is awaited. When the service gives no digest, nothing else
  * stands between the user's catalogue and a login page, an empty answer or an endless stream: so the bytes must
- * at least be an image. A body of unknown size with nothing to check it against is said so. (With a digest the
- * check at the end decides; --no-verify is the user's own choice to skip it.)
+ * at least be an image. An image that cannot be checked for its content is said so: the warning is returned, to be
+ * shown once the image is kept. (With a digest the check at the end decides; --no-verify is the user's own choice
+ * to skip it.)
  */
-async function checkHead(emit: (event: PullEvent) => void, remote: RemoteImage, head: Buffer, announced: number | undefined) {
-  if (remote.md5 || remote.sha256) return;
+async function checkHead(remote: RemoteImage, head: Buffer, announced: number | undefined): Promise<string | undefined> {
+  if (remote.md5 || remote.sha256) return undefined;
   const origin = urlOrigin(remote.url);
   const size = announced ?? remote.size ?? Number.MAX_SAFE_INTEGER;
   const info = await classifyPrefix(head, size, async (offset, length) => head.subarray(offset, offset + length));
   if (info.format !== 'unknown') {
-    if (announced === undefined && remote.size === undefined) {
-      emit({
-        type: 'warning',
-        message: `${origin} did not say how large the image is and gave no digest: nothing can check this download`,
-      });
-    }
-    return;
+    // a legacy gzip build's digest is of the unpacked image: checked with --gunzip, and the pull says to use it
+    if (remote.manifest.expectGunzippedMd5) return undefined;
+    // whatever the service put in place of a digest (null, "garbage", a path), the user is told that the content
+    // went unchecked, as the README promises
+    return announced === undefined && remote.size === undefined
+      ? `${origin} did not say how large the image is and gave no digest: nothing can check this download`
+      : `${origin} gave no digest for the image: its size and format are checked, its content cannot be`;
   }
   const what =
     head.length === 0

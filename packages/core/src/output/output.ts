@@ -78,16 +78,22 @@ export class Output {
     this.stderr.write(`${this.paint('ERROR', COLORS.red)} ${printable(message, { max: MESSAGE_MAX })}\n`);
   }
 
+  /**
+   * One debug line, whatever the message holds: a newline in it (a server's error body, a plugin's message) is
+   * escaped like any control character, so outside text cannot start a line of its own that looks like ours.
+   */
   debug(message: string): void {
     if (this.level < LEVELS.DEBUG) return;
-    // a stack trace keeps its lines, each one marked as debug output
-    const prefix = this.paint('DEBUG', COLORS.cyan);
-    this.stderr.write(
-      `${message
-        .split('\n')
-        .map((line) => `${prefix} ${printable(line, { max: MESSAGE_MAX })}`)
-        .join('\n')}\n`,
-    );
+    this.stderr.write(`${this.paint('DEBUG', COLORS.cyan)} ${printable(message, { max: MESSAGE_MAX })}\n`);
+  }
+
+  /**
+   * An error's stack under --debug: its head (the name and message, which may carry outside text and newlines) as
+   * one line, then one line per frame. Anything that is not an Error is one line.
+   */
+  debugStack(error: unknown): void {
+    if (this.level < LEVELS.DEBUG) return;
+    for (const line of stackLines(error)) this.debug(line);
   }
 
   /** Whether a progress bar may be drawn (a terminal on stderr, not quiet, not JSON). */
@@ -98,4 +104,25 @@ export class Output {
   private paint(prefix: string, color: string): string {
     return this.color ? `${color}${prefix}${COLORS.reset}` : prefix;
   }
+}
+
+/** A frame of a V8 stack trace (`    at fn (file:1:2)`). */
+const FRAME = /^\s+at\s/;
+
+/**
+ * The lines of an error's stack: the head whole (newlines and all: debug() escapes them), then the frames. The
+ * frames are the trailing run of `at` lines, so a message whose own lines look like frames stays in the head
+ * when the stack begins with the message as written.
+ */
+export function stackLines(error: unknown): string[] {
+  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
+  if (stack === undefined) return [String(error)];
+  const lines = stack.split('\n');
+  let first = lines.length;
+  while (first > 1 && FRAME.test(lines[first - 1]!)) first--;
+  const head = `${error instanceof Error ? error.name : 'Error'}: ${(error as Error).message}`;
+  // the head as the error was made (V8 writes `<name at construction>: <message>`): its lines are never frames
+  const written = [head, `Error: ${(error as Error).message}`].find((h) => stack.startsWith(`${h}\n`) || stack === h);
+  if (written !== undefined) first = Math.max(first, written.split('\n').length);
+  return [lines.slice(0, first).join('\n'), ...lines.slice(first)];
 }

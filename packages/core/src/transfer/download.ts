@@ -250,6 +250,7 @@ async function open(
     insecure: req.insecure,
     maxRedirects: req.maxRedirects,
     debug: req.debug,
+    plainHttpSetting: req.plainHttpSetting,
   });
   const status = response.status;
   const body = response.data as Body;

@@ -10,7 +10,7 @@ import { numberSetting } from '../settings/env';
 import { CORE_VERSION } from '../version';
 import { sendDirect } from './direct-send';
 import { invalidUrl } from './net-errors';
-import { redactHeaders, redactUrl } from './redact';
+import { redactHeaders, redactUrl, urlOrigin } from './redact';
 
 // The transfer settings are read when a transfer starts, not when this module loads: a bad value is refused in one
 // line naming it (settings/env.ts) as a command reaches the network, where at load time it could only be ignored.
@@ -149,6 +149,8 @@ export interface SendOptions {
   debug?: (line: string) => void;
   /** called on a redirect answer so a streamed body can be released */
   discard?: (response: AxiosResponse) => void;
+  /** the backend's NOHTTPS setting when it put the https:// in front (see HttpOptions), named in a refusal's fix */
+  plainHttpSetting?: string;
 }
 
 /**
@@ -186,10 +188,28 @@ export async function sendFollowingRedirects(
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:') throw invalidUrl(next.href);
     options.debug?.(`${response.status} redirect to ${redactUrl(next)}`);
+    if (next.protocol === 'http:' && new URL(url).protocol === 'https:') throw downgrade(url, next, options.plainHttpSetting);
     if (next.origin !== new URL(url).origin) headers = withoutCredentials(headers);
     if (response.status === 303 && method !== 'HEAD') method = 'GET';
     url = next.href;
   }
+}
+
+/**
+ * A redirect from https to plain http, refused for every request and backend: the answer (a manifest naming the
+ * download, the image, a token) could be read and changed by anyone on the way, and nothing would say so. A user
+ * who wants plain http asks for it from the start (an http:// address, or the backend's NOHTTPS setting for one
+ * written without a scheme); a downgrade half-way is never followed, whatever the settings.
+ */
+function downgrade(from: string, to: URL, plainHttpSetting: string | undefined): UserError {
+  const optIn = plainHttpSetting ? `, or export ${plainHttpSetting}=1` : '';
+  return new UserError(
+    `${urlOrigin(from)} redirected to plain http (${urlOrigin(to.href)}): not followed, as its answer could be read and changed on the way`,
+    {
+      fix: `ask the service to redirect to https; if you trust the network to that server, give its http:// address yourself${optIn}`,
+      code: 'EREDIRECT',
+    },
+  );
 }
 
 /** A download's GET: what it asks for, and where. */
@@ -201,6 +221,7 @@ export interface BodyRequest {
   insecure?: boolean;
   maxRedirects?: number;
   debug?: (line: string) => void;
+  plainHttpSetting?: string;
 }
 
 /**
@@ -219,7 +240,12 @@ export function getBody(req: BodyRequest): Promise<{ response: AxiosResponse; ur
       decompress: false,
       ...agents({ insecure: req.insecure }),
     },
-    { maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS, debug: req.debug, discard: releaseBody },
+    {
+      maxRedirects: req.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+      debug: req.debug,
+      discard: releaseBody,
+      plainHttpSetting: req.plainHttpSetting,
+    },
   );
 }
 

@@ -67,6 +67,7 @@ export async function downloadInParts(
       insecure: req.insecure,
       maxRedirects: req.maxRedirects,
       debug: req.debug,
+      plainHttpSetting: req.plainHttpSetting,
     });
   } catch (error) {
     if (req.signal?.aborted) throw cancelled(req.signal, 'download');

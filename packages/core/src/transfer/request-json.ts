@@ -64,7 +64,11 @@ export async function requestJson<T = unknown>(req: JsonRequest): Promise<JsonRe
           maxContentLength: MAX_BODY,
           ...agents({ insecure: req.insecure }),
         },
-        { maxRedirects: follow ? (req.maxRedirects ?? DEFAULT_MAX_REDIRECTS) : 0, debug: req.debug },
+        {
+          maxRedirects: follow ? (req.maxRedirects ?? DEFAULT_MAX_REDIRECTS) : 0,
+          debug: req.debug,
+          plainHttpSetting: req.plainHttpSetting,
+        },
       ));
     } catch (error) {
       watch.stop();

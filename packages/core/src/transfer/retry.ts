@@ -11,13 +11,25 @@ export function backoffDelay(retry: number, baseMs = DEFAULT_BACKOFF_MS): number
   return Math.min(baseMs * 2 ** retry, Math.max(MAX_BACKOFF_MS, baseMs));
 }
 
-/** Retry-After as ms (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+/**
+ * The start of the three HTTP-date forms (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 …`, `Sunday, 06-Nov-94 …`,
+ * `Sun Nov  6 … 1994`. Date.parse alone reads far more (`-5` is the year -5, `2` a date in 2001).
+ */
+const HTTP_DATE = /^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s/i;
+
+/**
+ * Retry-After as ms (delta-seconds, a fraction tolerated, or an HTTP date); undefined when absent or unusable,
+ * so the caller's own backoff applies. Unusable: anything else (`-5`, `soon`), and a date that is not in the
+ * future, which a server whose clock is behind ours sends on every answer: read as "now", it had every retry
+ * sent at once (six GETs in 0.16 s for `Retry-After: -5`).
+ */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (!HTTP_DATE.test(text)) return undefined;
   const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) || date <= now ? undefined : date - now;
 }
 
 /** Sleeps, or rejects with the cancellation error as soon as `signal` aborts. */
