@@ -118,12 +118,25 @@ function notInstalled(host: Host, helper: string, file: string): Error {
 /** docker-credential-helpers' answer when a host has no login ("credentials not found in native keychain"). */
 const NOT_FOUND = /credentials not found/i;
 
-function runHelper(host: Host, helper: string, registry: string, file: string, env: Env): Promise<Credential | undefined> {
-  const program = `docker-credential-${helper}`;
-  return execHelper(helper, 'get', registry, env).then((run) => {
-    if (run.missing) throw notInstalled(host, helper, file);
-    // "credentials not found" is the helper's way of saying there is no login for this host
-    if (!run.ok) return undefined;
+function runHelper(
+  host: Host,
+  store: { helper: string; key: string },
+  registry: string,
+  file: string,
+  env: Env,
+): Promise<Credential | undefined> {
+  const program = `docker-credential-${store.helper}`;
+  return execHelper(store.helper, 'get', registry, env).then((run) => {
+    if (run.missing) throw notInstalled(host, store.helper, file);
+    // "credentials not found" is the helper's way of saying there is no login for this host; any other failure
+    // is the helper's own, and docker stops there too rather than going on without the login
+    if (!run.ok && NOT_FOUND.test(run.reason)) return undefined;
+    if (!run.ok) {
+      throw new host.UserError(`${program} could not get the login for ${registry} (${helperReason(host, run.reason)})`, {
+        fix: `check that the helper works (${program} list), or remove ${store.key} from ${file}`,
+        code: 'ECREDHELPER',
+      });
+    }
     try {
       const answer = JSON.parse(run.stdout) as { Username?: string; Secret?: string };
       return answer.Username && answer.Secret ? { username: answer.Username, password: answer.Secret, source: program } : undefined;
@@ -146,16 +159,18 @@ export async function findCredential(host: Host, registry: string, env: Env = pr
   for (const file of configFiles(env)) {
     const config = readConfig(host, file);
     if (!config) continue;
-    const helper = config.credHelpers?.[registry];
-    if (helper) return runHelper(host, helper, registry, file, env);
+    // docker's order: a file that names a helper for the host (credHelpers[host], else credsStore) keeps its login
+    // there alone, and its auths entry (docker login leaves `{}`) is not read; otherwise the auths entry
+    const store = helperFor(config, registry);
+    if (store) {
+      const stored = await runHelper(host, store, registry, file, env);
+      if (stored) return stored;
+      continue;
+    }
     for (const key of keysFor(registry)) {
       const entry = config.auths?.[key];
       const found = entry && fromEntry(entry, file);
       if (found) return found;
-    }
-    if (config.credsStore) {
-      const stored = await runHelper(host, config.credsStore, registry, file, env);
-      if (stored) return stored;
     }
   }
   return undefined;

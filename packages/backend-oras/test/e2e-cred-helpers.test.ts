@@ -13,7 +13,8 @@ const available = distributionAvailable();
 /**
  * A `docker-credential-<name>` on PATH that keeps logins in a JSON file, logs each call (action and, for store, the
  * JSON it was given) and answers as docker-credential-helpers do: "credentials not found in native keychain", exit
- * 1, for a host it does not hold. With FAIL_STORE set, `store` fails printing the secret it was handed.
+ * 1, for a host it does not hold. With FAIL_STORE set, `store` fails printing the secret it was handed; with
+ * FAIL_GET, `get` fails otherwise.
  */
 function fakeHelper(
   dir: string,
@@ -38,6 +39,7 @@ if (action === 'store') {
   if (process.env.FAIL_STORE) { process.stdout.write('cannot reach the keyring to keep ' + c.Secret + '\\n'); process.exit(1); }
   held[c.ServerURL] = c; save();
 } else if (action === 'get') {
+  if (process.env.FAIL_GET) { process.stdout.write('the keyring is locked\\n'); process.exit(1); }
   const c = held[input.trim()]; if (!c) missing();
   process.stdout.write(JSON.stringify(c));
 } else if (action === 'erase') {
@@ -135,6 +137,47 @@ describe('oras logins kept by Docker credential helpers', { skip: available.ok ?
       }
     });
   }
+
+  test("docker's order: a helper named for the host (credHelpers, else credsStore) is asked and the auths entry is not read", async () => {
+    const e = await orasHome(registry, { login: false });
+    try {
+      const helper = fakeHelper(e.home, 'xyz');
+      fs.mkdirSync(path.dirname(e.dockerConfig), { recursive: true });
+      const wrong = Buffer.from(`${USER}:not-the-password`).toString('base64');
+      const pull = () => e.run(['pull', '--no-cache', '--name', 'x.sif', ref('alice/hello:v1'), '--debug'], { env: helper.env });
+      // the store holds the login; the file's plain entry (a wrong one) is not used
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ credsStore: 'xyz', auths: { [registry.host]: { auth: wrong } } }));
+      const login = await e.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], {
+        env: helper.env,
+        input: PASSWORD,
+      });
+      assert.equal(login.code, 0, login.stderr);
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ credsStore: 'xyz', auths: { [registry.host]: { auth: wrong } } }));
+      const viaStore = await pull();
+      assert.equal(viaStore.code, 0, viaStore.stderr);
+      assert.match(viaStore.stderr, /credentials for .* from docker-credential-xyz/);
+      assert.doesNotMatch(viaStore.stderr, /from .*config\.json/);
+      // credHelpers[host] comes before credsStore
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ credsStore: 'nosuchhelper', credHelpers: { [registry.host]: 'xyz' } }));
+      assert.equal((await pull()).code, 0);
+      // a store without the login: no login, as docker has it, even with a right password in auths
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ credsStore: 'xyz', auths: { [registry.host]: { auth: base64() } } }));
+      assert.equal((await e.run(['oras', 'logout', registry.host], { env: helper.env })).code, 0);
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ credsStore: 'xyz', auths: { [registry.host]: { auth: base64() } } }));
+      assertOneLineError(
+        await e.run(['pull', ref('alice/hello:v1')], { env: helper.env }),
+        /needs a login for alice\/hello, and there is none/,
+      );
+      // a helper that fails otherwise stops the command, naming it
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ credHelpers: { [registry.host]: 'xyz' } }));
+      assertOneLineError(
+        await e.run(['pull', ref('alice/hello:v1')], { env: { ...helper.env, FAIL_GET: '1' } }),
+        /docker-credential-xyz could not get the login for .* \(the keyring is locked\); check that the helper works/,
+      );
+    } finally {
+      e.cleanup();
+    }
+  });
 
   test('a helper that fails or is missing is one line naming it and the fix, without the secret; the config is kept', async () => {
     const e = await orasHome(registry, { login: false });
