@@ -57,9 +57,20 @@ function readConfig(host: Host, file: string): DockerConfig | undefined {
   throw new host.UserError(`${file} is not valid JSON`, { fix: 'fix or remove the file (it holds registry logins)', code: 'ECONFIG' });
 }
 
-/** The keys a host may be filed under (Docker writes bare hosts; older tools wrote URLs). */
-function keysFor(registry: string): string[] {
-  return [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`];
+/**
+ * The registry a Docker config key names, as docker reads keys (ConvertToHostname): older tools filed logins
+ * under URLs (`https://host/v1/`, `http://host:5000/v2/`, `host/`), so the scheme and everything from the first
+ * `/` after the host are dropped. Logins are written under the plain host.
+ */
+export function configKey(key: string): string {
+  const at = key.indexOf('://');
+  return (at >= 0 ? key.slice(at + 3) : key).split('/')[0];
+}
+
+/** The keys of `auths` that hold `registry`'s login: the plain host first, then any older spelling of it. */
+function keysFor(auths: DockerConfig['auths'], registry: string): string[] {
+  const keys = Object.keys(auths ?? {});
+  return [...keys.filter((k) => k === registry), ...keys.filter((k) => k !== registry && configKey(k) === registry)];
 }
 
 function fromEntry(entry: NonNullable<DockerConfig['auths']>[string], source: string): Credential | undefined {
@@ -167,7 +178,7 @@ export async function findCredential(host: Host, registry: string, env: Env = pr
       if (stored) return stored;
       continue;
     }
-    for (const key of keysFor(registry)) {
+    for (const key of keysFor(config.auths, registry)) {
       const entry = config.auths?.[key];
       const found = entry && fromEntry(entry, file);
       if (found) return found;
@@ -234,11 +245,9 @@ export async function updateLogin(
         });
       }
     }
-    for (const key of keysFor(registry)) {
-      if (key in auths) {
-        delete auths[key];
-        changed = true;
-      }
+    for (const key of keysFor(auths, registry)) {
+      delete auths[key];
+      changed = true;
     }
     if (login) {
       // with a helper the file keeps an empty entry (docker's: the login is the helper's), else the login itself

@@ -179,6 +179,27 @@ describe('oras logins kept by Docker credential helpers', { skip: available.ok ?
     }
   });
 
+  test('auths keys in older spellings (a URL, a trailing path) are read as the host, and logout removes them', async () => {
+    const e = await orasHome(registry, { login: false });
+    try {
+      fs.mkdirSync(path.dirname(e.dockerConfig), { recursive: true });
+      for (const key of [`http://${registry.host}/v2/`, `${registry.host}/`, `https://${registry.host}`, `https://${registry.host}/v1/`]) {
+        fs.writeFileSync(e.dockerConfig, JSON.stringify({ auths: { [key]: { auth: base64() }, 'ghcr.io': { auth: 'eDp5' } } }));
+        const pulled = await e.run(['pull', '--no-cache', '--name', 'x.sif', ref('alice/hello:v1')]);
+        assert.equal(pulled.code, 0, `${key}: ${pulled.stderr}`);
+        const logout = await e.run(['oras', 'logout', registry.host]);
+        assert.match(logout.stdout, /Removed login credentials/, `${key}: ${logout.stderr}`);
+        assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(e.dockerConfig, 'utf8')).auths), ['ghcr.io'], key);
+      }
+      // another port of the same host is another registry
+      const port = Number(registry.host.split(':').pop());
+      fs.writeFileSync(e.dockerConfig, JSON.stringify({ auths: { [`http://127.0.0.1:${port + 1}/v2/`]: { auth: base64() } } }));
+      assertOneLineError(await e.run(['pull', ref('alice/hello:v1')]), /needs a login for alice\/hello, and there is none/);
+    } finally {
+      e.cleanup();
+    }
+  });
+
   test('a helper that fails or is missing is one line naming it and the fix, without the secret; the config is kept', async () => {
     const e = await orasHome(registry, { login: false });
     try {
