@@ -87,13 +87,22 @@ function pickFromIndex(host: Host, ref: OciReference, index: Manifest, asked: st
         .map((m) => host.printable(`${m.platform?.os ?? 'linux'}/${m.platform?.architecture}`, { max: 40 })),
     ),
   ];
+  // --arch selects among linux manifests only: a windows/amd64 entry is no choice to offer
+  const choices = [
+    ...new Set(
+      entries
+        .filter((m) => m.platform?.architecture && (!m.platform.os || m.platform.os === 'linux'))
+        .map((m) => host.printable(m.platform?.architecture, { max: 40 })),
+    ),
+  ];
   if (match.length === 0) {
+    const pin = `oras://${ref.host}/${ref.repository}@sha256:<digest>`;
     throw new host.UserError(
       `${ref.display} has no manifest for linux/${host.printable(arch, { max: 40 })}; it has ${platforms.join(', ') || 'no platforms named'}`,
       {
-        fix: platforms.length
-          ? `pull another architecture with --arch (${platforms.map((p) => p.replace(/^.*\//, '')).join(', ')}), or one manifest by digest: oras://${ref.host}/${ref.repository}@sha256:<digest>`
-          : `pull one manifest by digest: oras://${ref.host}/${ref.repository}@sha256:<digest>`,
+        fix: choices.length
+          ? `pull another architecture with --arch (${choices.join(', ')}), or one manifest by digest: ${pin}`
+          : `pull one manifest by digest: ${pin}`,
         code: 'ENOTFOUND',
       },
     );

@@ -206,6 +206,25 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       await e.run(['pull', '--arch', 'arm64', ref('multi/arch:amd-index')]),
       /has no manifest for linux\/arm64; it has linux\/amd64/,
     );
+    // --arch selects linux manifests only: the fix offers no architecture that only another OS has
+    const ppc = path.join(e.home, 'ppc.sif');
+    await writeSif(ppc, { partition: { data: Buffer.alloc(8192, 3), arch: 'ppc64le' } });
+    const p = await pushByHand(registry, 'multi/arch', 'ppc64le-only', ppc);
+    await pushIndexByHand(registry, 'multi/arch', 'mixed', [
+      { digest: p.manifestDigest, size: p.manifestSize, architecture: 'ppc64le' },
+      { digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64', os: 'windows' },
+    ]);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'amd64', ref('multi/arch:mixed')]),
+      /has no manifest for linux\/amd64; it has linux\/ppc64le, windows\/amd64; pull another architecture with --arch \(ppc64le\), or one manifest by digest: /,
+    );
+    await pushIndexByHand(registry, 'multi/arch', 'windows', [
+      { digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64', os: 'windows' },
+    ]);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'amd64', ref('multi/arch:windows')]),
+      /has no manifest for linux\/amd64; it has windows\/amd64; pull one manifest by digest: oras:\/\//,
+    );
     assert.deepEqual(filesUnder(e.storage), before, 'nothing kept');
   });
 
