@@ -136,6 +136,9 @@ export class OciClient {
       answer = await ping();
       if (answer.status === 401) throw await this.refused(answer, 'login');
     }
+    // a web server answers /v2/ with its page: saving a login for it would only fail later
+    if (answer.status === 200 && (/html/i.test(String(answer.headers['content-type'] ?? '')) || /^\s*</.test(answer.text)))
+      throw this.notRegistry(answer, 'GET /v2/');
     if (answer.status !== 200) {
       throw new this.host.UserError(`${this.registry} answered ${answer.status} to /v2/: it does not look like an OCI registry`, {
         fix: 'check the host and port (a registry answers GET /v2/ with 200 or 401)',
@@ -256,6 +259,26 @@ export class OciClient {
         code: 'EAUTH',
       },
     );
+  }
+
+  /**
+   * An answer that is no OCI registry API answer (a web server's HTML page, a proxy's text) where the API promises
+   * JSON: one line that says so and points at the address, instead of a status or an empty list that hides it.
+   */
+  notRegistry(answer: Pick<JsonResponse, 'headers' | 'text' | 'status'>, what: string): Error {
+    const type = String(answer.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    const html = /html/i.test(type) || /^\s*</.test(answer.text);
+    const kind = html
+      ? 'an HTML page'
+      : answer.text.trim() === ''
+        ? 'an empty body'
+        : `${type ? this.host.printable(type, { max: 60 }) : 'text'} that is not JSON`;
+    return new this.host.UserError(`${this.registry} sent ${kind} (HTTP ${answer.status}) for ${what}, not an OCI registry API answer`, {
+      fix: `check the address: ${this.registry} must be the registry itself (it answers GET /v2/ with JSON, 200 or 401), not a web server or proxy page`,
+      code: 'EBADANSWER',
+    });
   }
 
   /** core's fix for a failed connection, in oras words: there is no base URL, the host is in the reference. */

@@ -50,7 +50,10 @@ export async function fetchManifest(
       code: 'EPERM',
     });
   }
-  if (answer.status !== 200 || !answer.isJson || !answer.data || typeof answer.data !== 'object') {
+  const isObject = answer.isJson && answer.data !== null && typeof answer.data === 'object' && !Array.isArray(answer.data);
+  // a 200 that is no manifest (a web server's page) is the address's fault, not a status to look into
+  if (answer.status === 200 && !isObject) throw client.notRegistry(answer, `the manifest of ${ref.display}`);
+  if (answer.status !== 200 || !isObject) {
     const { code, message } = registryError(host, answer);
     throw new host.UserError(
       `${client.registry} answered ${answer.status} for the manifest of ${ref.display}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
@@ -67,7 +70,7 @@ export async function fetchManifest(
       code: 'EDIGEST',
     });
   }
-  return { manifest: answer.data, digest, answer };
+  return { manifest: answer.data as Manifest, digest, answer };
 }
 
 /**
