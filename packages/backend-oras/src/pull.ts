@@ -126,7 +126,8 @@ export async function resolveImage(
   const { signal } = options;
   let got = await fetchManifest(host, client, ref, ref.digest ?? ref.tag, signal);
   const type = got.manifest.mediaType ?? got.answer.headers['content-type'];
-  if (type === INDEX_MEDIA_TYPE || type === DOCKER_LIST || Array.isArray(got.manifest.manifests)) {
+  const isIndex = type === INDEX_MEDIA_TYPE || type === DOCKER_LIST || Array.isArray(got.manifest.manifests);
+  if (isIndex) {
     const chosen = pickFromIndex(host, ref, got.manifest, options.arch);
     got = await fetchManifest(host, client, ref, String(chosen.digest), signal);
   }
@@ -184,6 +185,8 @@ export async function resolveImage(
       const m = record.metrics.manifest as { registry?: unknown; repository?: unknown };
       return `${String(m.registry)}/${String(m.repository)}:${held}`;
     },
+    // one manifest, not an index: --arch chose nothing, so core warns when the SIF is built for another one
+    ...(options.arch && !isIndex ? { expectArch: options.arch } : {}),
   };
 }
 
