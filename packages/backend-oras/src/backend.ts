@@ -55,7 +55,10 @@ async function listAll(
         },
       );
     }
-    const list = page.data?.[key];
+    // an answer without JSON (a web server's page) is no empty listing: it is the wrong address
+    if (!page.isJson || page.data === null || typeof page.data !== 'object' || Array.isArray(page.data))
+      throw client.notRegistry(page, `the listing of ${what}`);
+    const list = page.data[key];
     if (Array.isArray(list)) items.push(...list.filter((x): x is string => typeof x === 'string'));
     url = nextPage(page.headers.link, client.base);
   }

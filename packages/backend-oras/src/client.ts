@@ -103,6 +103,7 @@ export class OciClient {
           debug: (l) => this.ctx.log.debug(l),
           headers: this.headers(scope, rest.headers),
         })
+        .then((got) => this.httpToHttps(got))
         .catch((error: unknown) => {
           throw this.transportHint(error);
         });
@@ -127,6 +128,7 @@ export class OciClient {
           debug: (l) => this.ctx.log.debug(l),
           headers: this.headers('login'),
         })
+        .then((got) => this.httpToHttps(got))
         .catch((error: unknown) => {
           throw this.transportHint(error);
         });
@@ -136,6 +138,9 @@ export class OciClient {
       answer = await ping();
       if (answer.status === 401) throw await this.refused(answer, 'login');
     }
+    // a web server answers /v2/ with its page: saving a login for it would only fail later
+    if (answer.status === 200 && (/html/i.test(String(answer.headers['content-type'] ?? '')) || /^\s*</.test(answer.text)))
+      throw this.notRegistry(answer, 'GET /v2/');
     if (answer.status !== 200) {
       throw new this.host.UserError(`${this.registry} answered ${answer.status} to /v2/: it does not look like an OCI registry`, {
         fix: 'check the host and port (a registry answers GET /v2/ with 200 or 401)',
@@ -258,12 +263,51 @@ export class OciClient {
     );
   }
 
+  /**
+   * An answer that is no OCI registry API answer (a web server's HTML page, a proxy's text) where the API promises
+   * JSON: one line that says so and points at the address, instead of a status or an empty list that hides it.
+   */
+  notRegistry(answer: Pick<JsonResponse, 'headers' | 'text' | 'status'>, what: string): Error {
+    const type = String(answer.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    const html = /html/i.test(type) || /^\s*</.test(answer.text);
+    const kind = html
+      ? 'an HTML page'
+      : answer.text.trim() === ''
+        ? 'an empty body'
+        : `${type ? this.host.printable(type, { max: 60 }) : 'text'} that is not JSON`;
+    return new this.host.UserError(`${this.registry} sent ${kind} (HTTP ${answer.status}) for ${what}, not an OCI registry API answer`, {
+      fix: `check the address: ${this.registry} must be the registry itself (it answers GET /v2/ with JSON, 200 or 401), not a web server or proxy page`,
+      code: 'EBADANSWER',
+    });
+  }
+
+  /**
+   * Plain http to a TLS port (SREGISTRY_ORAS_NOHTTPS=true against an https registry): Go's servers, Distribution's
+   * among them, answer 400 "Client sent an HTTP request to an HTTPS server", which would otherwise read as a
+   * refusal of the request itself.
+   */
+  private httpToHttps<T extends Pick<JsonResponse, 'status' | 'text'>>(answer: T): T {
+    if (this.base.startsWith('http:') && answer.status === 400 && /Client sent an HTTP request to an HTTPS server/i.test(answer.text)) {
+      throw new this.host.UserError(`${this.registry} speaks https on this port, and SREGISTRY_ORAS_NOHTTPS=true sent it plain http`, {
+        fix: 'unset SREGISTRY_ORAS_NOHTTPS (it is for plain-http registries); for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>',
+        code: 'ETLS',
+      });
+    }
+    return answer;
+  }
+
   /** core's fix for a failed connection, in oras words: there is no base URL, the host is in the reference. */
   private transportHint(error: unknown, tokenService = false): unknown {
     if (!this.host.isUserError(error)) return error;
     const replace = (fix: string) => new this.host.UserError(error.message, { fix, code: error.code, cause: error });
     if (error.code === 'ETLS' && this.base.startsWith('https:'))
       return replace('for a private CA set NODE_EXTRA_CA_CERTS=<ca.pem>; for a plain-http registry set SREGISTRY_ORAS_NOHTTPS=true');
+    // plain http to a TLS port: a HEAD's answer (the 400 httpToHttps reads, whose body a HEAD must not have) does
+    // not even parse as HTTP
+    if (error.code === 'ENETWORK' && this.base.startsWith('http:') && /did not answer with valid HTTP/.test(error.message))
+      return replace(`check the host and port (${this.registry}); if that port speaks https, unset SREGISTRY_ORAS_NOHTTPS`);
     if (error.code !== 'ENETWORK' || !/\bbase URL\b/.test(error.fix ?? '')) return error;
     if (tokenService)
       return replace(`check your network; ${this.registry} names this token service: tell its administrator if it stays down`);

@@ -50,7 +50,10 @@ export async function fetchManifest(
       code: 'EPERM',
     });
   }
-  if (answer.status !== 200 || !answer.isJson || !answer.data || typeof answer.data !== 'object') {
+  const isObject = answer.isJson && answer.data !== null && typeof answer.data === 'object' && !Array.isArray(answer.data);
+  // a 200 that is no manifest (a web server's page) is the address's fault, not a status to look into
+  if (answer.status === 200 && !isObject) throw client.notRegistry(answer, `the manifest of ${ref.display}`);
+  if (answer.status !== 200 || !isObject) {
     const { code, message } = registryError(host, answer);
     throw new host.UserError(
       `${client.registry} answered ${answer.status} for the manifest of ${ref.display}${code ? ` (${code}${message ? `: ${message}` : ''})` : ''}`,
@@ -67,7 +70,7 @@ export async function fetchManifest(
       code: 'EDIGEST',
     });
   }
-  return { manifest: answer.data, digest, answer };
+  return { manifest: answer.data as Manifest, digest, answer };
 }
 
 /**
@@ -87,13 +90,22 @@ function pickFromIndex(host: Host, ref: OciReference, index: Manifest, asked: st
         .map((m) => host.printable(`${m.platform?.os ?? 'linux'}/${m.platform?.architecture}`, { max: 40 })),
     ),
   ];
+  // --arch selects among linux manifests only: a windows/amd64 entry is no choice to offer
+  const choices = [
+    ...new Set(
+      entries
+        .filter((m) => m.platform?.architecture && (!m.platform.os || m.platform.os === 'linux'))
+        .map((m) => host.printable(m.platform?.architecture, { max: 40 })),
+    ),
+  ];
   if (match.length === 0) {
+    const pin = `oras://${ref.host}/${ref.repository}@sha256:<digest>`;
     throw new host.UserError(
       `${ref.display} has no manifest for linux/${host.printable(arch, { max: 40 })}; it has ${platforms.join(', ') || 'no platforms named'}`,
       {
-        fix: platforms.length
-          ? `pull another architecture with --arch (${platforms.map((p) => p.replace(/^.*\//, '')).join(', ')}), or one manifest by digest: oras://${ref.host}/${ref.repository}@sha256:<digest>`
-          : `pull one manifest by digest: oras://${ref.host}/${ref.repository}@sha256:<digest>`,
+        fix: choices.length
+          ? `pull another architecture with --arch (${choices.join(', ')}), or one manifest by digest: ${pin}`
+          : `pull one manifest by digest: ${pin}`,
         code: 'ENOTFOUND',
       },
     );
@@ -114,7 +126,8 @@ export async function resolveImage(
   const { signal } = options;
   let got = await fetchManifest(host, client, ref, ref.digest ?? ref.tag, signal);
   const type = got.manifest.mediaType ?? got.answer.headers['content-type'];
-  if (type === INDEX_MEDIA_TYPE || type === DOCKER_LIST || Array.isArray(got.manifest.manifests)) {
+  const isIndex = type === INDEX_MEDIA_TYPE || type === DOCKER_LIST || Array.isArray(got.manifest.manifests);
+  if (isIndex) {
     const chosen = pickFromIndex(host, ref, got.manifest, options.arch);
     got = await fetchManifest(host, client, ref, String(chosen.digest), signal);
   }
@@ -172,6 +185,8 @@ export async function resolveImage(
       const m = record.metrics.manifest as { registry?: unknown; repository?: unknown };
       return `${String(m.registry)}/${String(m.repository)}:${held}`;
     },
+    // one manifest, not an index: --arch chose nothing, so core warns when the SIF is built for another one
+    ...(options.arch && !isIndex ? { expectArch: options.arch } : {}),
   };
 }
 

@@ -50,6 +50,31 @@ describe('oras over TLS with a private CA', { skip }, () => {
     const r = await e.run(['pull', `oras://${registry.host}/secure/tls:v1`], { env: { NODE_EXTRA_CA_CERTS: undefined } });
     assertOneLineError(r, /NODE_EXTRA_CA_CERTS.*SREGISTRY_ORAS_NOHTTPS/);
   });
+
+  test('SREGISTRY_ORAS_NOHTTPS=true against the TLS port: one line saying the port speaks https', async () => {
+    const env = { SREGISTRY_ORAS_NOHTTPS: 'true' };
+    const speaksHttps = new RegExp(
+      `^ERROR ${registry.host} speaks https on this port, and SREGISTRY_ORAS_NOHTTPS=true sent it plain http; unset SREGISTRY_ORAS_NOHTTPS`,
+    );
+    const pull = await e.run(['pull', `oras://${registry.host}/secure/tls:v1`], { env });
+    assertOneLineError(pull, speaksHttps);
+    assert.doesNotMatch(pull.stderr, /answered 400/);
+    const image = path.join(e.home, 'plain.sif');
+    await sampleSif(image);
+    // the push's first request is a HEAD, whose answer (with the 400's body) does not parse as HTTP at all
+    assertOneLineError(
+      await e.run(['push', image, '--name', `oras://${registry.host}/secure/plain:v1`], { env }),
+      /; check the host and port \(.*\); if that port speaks https, unset SREGISTRY_ORAS_NOHTTPS$/,
+    );
+    const other = await orasHome(registry, { login: false });
+    try {
+      const login = await other.run(['oras', 'login', registry.host, '--username', USER, '--password-stdin'], { env, input: PASSWORD });
+      assertOneLineError(login, speaksHttps);
+      assert.ok(!fs.existsSync(other.dockerConfig), 'no login saved');
+    } finally {
+      other.cleanup();
+    }
+  });
 });
 
 describe('oras with token auth (and deletes disabled)', { skip }, () => {

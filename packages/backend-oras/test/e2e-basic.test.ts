@@ -206,6 +206,38 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
       await e.run(['pull', '--arch', 'arm64', ref('multi/arch:amd-index')]),
       /has no manifest for linux\/arm64; it has linux\/amd64/,
     );
+    // one manifest, not an index: --arch cannot choose, so a SIF built for another architecture is pulled with a warning
+    const plain = await e.run(['pull', '--arch', 'amd64', '--no-cache', '--name', 'plain-arm.sif', ref('multi/arch:arm64-only')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(
+      plain.stderr,
+      /^WARNING --arch amd64 could not choose: .*multi\/arch:arm64-only.* is a single image, not one per architecture, and it is built for arm64$/m,
+    );
+    assert.equal(fileSha256(path.join(e.work, 'plain-arm.sif')), fileSha256(arm));
+    for (const args of [['--arch', 'arm64'], []]) {
+      const same = await e.run(['pull', ...args, '--no-cache', '--name', 'plain-arm.sif', '--force', ref('multi/arch:arm64-only')]);
+      assert.equal(same.code, 0, same.stderr);
+      assert.doesNotMatch(same.stderr, /WARNING/, `${args}: the SIF is what was asked for`);
+    }
+    // --arch selects linux manifests only: the fix offers no architecture that only another OS has
+    const ppc = path.join(e.home, 'ppc.sif');
+    await writeSif(ppc, { partition: { data: Buffer.alloc(8192, 3), arch: 'ppc64le' } });
+    const p = await pushByHand(registry, 'multi/arch', 'ppc64le-only', ppc);
+    await pushIndexByHand(registry, 'multi/arch', 'mixed', [
+      { digest: p.manifestDigest, size: p.manifestSize, architecture: 'ppc64le' },
+      { digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64', os: 'windows' },
+    ]);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'amd64', ref('multi/arch:mixed')]),
+      /has no manifest for linux\/amd64; it has linux\/ppc64le, windows\/amd64; pull another architecture with --arch \(ppc64le\), or one manifest by digest: /,
+    );
+    await pushIndexByHand(registry, 'multi/arch', 'windows', [
+      { digest: b.manifestDigest, size: b.manifestSize, architecture: 'amd64', os: 'windows' },
+    ]);
+    assertOneLineError(
+      await e.run(['pull', '--arch', 'amd64', ref('multi/arch:windows')]),
+      /has no manifest for linux\/amd64; it has windows\/amd64; pull one manifest by digest: oras:\/\//,
+    );
     assert.deepEqual(filesUnder(e.storage), before, 'nothing kept');
   });
 

@@ -81,6 +81,12 @@ export interface RemoteImage {
    * name and `get` of it would give whichever was catalogued last. Since host API 1.5.0 (an older core ignores it).
    */
   otherSource?(record: ImageRecord): string | undefined;
+  /**
+   * The architecture `pull --arch` asked for, when the service could not choose by it (it holds one image under
+   * the name, not one per architecture): after the download core reads the SIF's architecture and warns when it
+   * names another, so that the flag is not silently ignored. Since host API 1.7.0 (an older core ignores it).
+   */
+  expectArch?: string;
 }
 
 export interface PullOptions {

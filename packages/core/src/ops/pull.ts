@@ -246,6 +246,7 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
       emit({ type: 'warning', message: 'this is a gzip-compressed legacy image; pull it with --gunzip to store it unpacked' });
     }
 
+    if (remote.expectArch && format === 'sif') await warnOtherArch(emit, temp, remote, remote.expectArch);
     if (verify) {
       // the signature code (OpenPGP, DSSE, the keyring) loads only for pulls that verify signatures
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -360,6 +361,22 @@ async function mustBeWholeSif(temp: string, format: string, remote: RemoteImage)
     // a SIF version this reader does not know is not a damaged file: only a promised SIF must be one it reads
     if (!promised && why?.startsWith('unsupported SIF version')) return;
     throw refuse(why ?? 'its header cannot be read');
+  });
+}
+
+/**
+ * `pull --arch` for an image the service could not choose by architecture (`remote.expectArch`): a SIF built for
+ * another architecture is kept, as asked, but the user hears that the flag did not pick it.
+ */
+async function warnOtherArch(emit: (event: PullEvent) => void, temp: string, remote: RemoteImage, asked: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readSif } = require('../sif/read-sif') as typeof import('../sif/read-sif');
+  const arch = (await readSif(temp).catch(() => undefined))?.arch;
+  // a SIF that names no architecture (or one this reader does not know) is not said to differ
+  if (!arch || !/^[a-z0-9_]+$/.test(arch) || arch === asked.toLowerCase()) return;
+  emit({
+    type: 'warning',
+    message: `--arch ${printable(asked, { max: 40 })} could not choose: ${printable(remote.name.uri)} from ${urlOrigin(remote.url)} is a single image, not one per architecture, and it is built for ${arch}`,
   });
 }
 

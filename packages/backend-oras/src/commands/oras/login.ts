@@ -21,7 +21,8 @@ export default class OrasLogin extends SregistryCommand {
   static override description =
     'The registry is asked first (GET /v2/, with Basic auth or its token service, as docker login does): a wrong ' +
     'password is refused and saves nothing. The login goes into $DOCKER_CONFIG/config.json, else ~/.docker/config.json, ' +
-    'rewritten atomically with mode 0600; its other entries are kept.';
+    'rewritten atomically with mode 0600; its other entries are kept. When that file names a credential helper for ' +
+    'the registry (credHelpers, else credsStore), the login is stored by docker-credential-<name> instead, as docker does.';
   static override args = { registry: Args.string({ required: true, description: 'registry host[:port], e.g. ghcr.io' }) };
   static override flags = {
     username: Flags.string({ char: 'u', required: true, description: 'user name' }),
@@ -64,8 +65,8 @@ export default class OrasLogin extends SregistryCommand {
     const login = { username: flags.username, password, source: 'standard input' };
     const settings = { settings: this.session.settingsFor('oras'), log: this.session.logger() };
     await new OciClient(host, settings, registry, process.env, login).checkLogin();
-    const { file } = await updateLogin(host, registry, { username: flags.username, password });
-    this.session.out.result(`Login Succeeded (${registry}, saved in ${file})`);
-    return { registry, username: flags.username, file };
+    const { file, helper } = await updateLogin(host, registry, { username: flags.username, password });
+    this.session.out.result(`Login Succeeded (${registry}, saved ${helper ? `by ${helper}, named in` : 'in'} ${file})`);
+    return { registry, username: flags.username, file, ...(helper ? { helper } : {}) };
   }
 }
