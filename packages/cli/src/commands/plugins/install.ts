@@ -33,12 +33,17 @@ export default class PluginsInstall extends Base {
     dependencies: Set<string>;
     folders: Set<string>;
     locks: Map<string, Buffer | undefined>;
+    /** a plugin installed before (an upgrade, a reinstall): the data folder as it was, put back if this fails */
+    previous?: { pjson: Buffer; snapshot: string };
   };
 
   override async parsePlugin(plugins: unknown, input: string): Promise<ParsedPlugin> {
+    this.dropSnapshot();
     this.current = { input, ...this.installed(), locks: this.locks() };
     try {
       this.current.parsed = await super.parsePlugin(plugins, input);
+      const name = this.current.parsed.name;
+      if (name && this.current.dependencies.has(name)) this.keepPrevious(plugins as PluginsLike, name);
       return this.current.parsed;
     } catch (error) {
       if ((error as Error).message === 'Invalid npm package name.') {
@@ -57,10 +62,13 @@ export default class PluginsInstall extends Base {
     // in the fix below instead
     process.env.SREGISTRY_NPM_LOG_LEVEL ??= 'silent';
     try {
-      return await super.run();
+      const result = await super.run();
+      this.dropSnapshot();
+      return result;
     } catch (error) {
       const current = this.current;
-      if (current) this.removeLeftovers(current);
+      if (current?.previous) this.restorePrevious(current);
+      else if (current) this.removeLeftovers(current);
       if (current && (error as Error).message === 'plugin is invalid') {
         const name = printable(current.parsed?.name ?? current.parsed?.url ?? current.input);
         throw new UserError(`${name} is not an sregistry plugin (its package.json has no "oclif" section)`, {
@@ -83,6 +91,55 @@ export default class PluginsInstall extends Base {
     } finally {
       restoreAction();
     }
+  }
+
+  /**
+   * plugin-plugins answers a failed install by uninstalling the package (`npm uninstall`, and its entry in
+   * package.json), which for a plugin that was installed before (`plugins install x@<a version that does not exist>`)
+   * removes the working copy. Here that uninstall is skipped for it, and the data folder's node_modules is kept as
+   * hard links (cheap: no bytes are copied; npm replaces folders rather than writing into files) with package.json,
+   * so a failure puts everything back as it was, whatever npm had done by then.
+   */
+  private keepPrevious(plugins: PluginsLike, name: string): void {
+    const current = this.current;
+    if (!current) return;
+    const dataDir = this.config.dataDir;
+    const snapshot = fs.mkdtempSync(path.join(dataDir, '.install-backup-'));
+    try {
+      const modules = path.join(dataDir, 'node_modules');
+      if (fs.existsSync(modules)) linkTree(modules, path.join(snapshot, 'node_modules'));
+      current.previous = { pjson: fs.readFileSync(path.join(dataDir, 'package.json')), snapshot };
+    } catch (error) {
+      fs.rmSync(snapshot, { recursive: true, force: true });
+      throw error;
+    }
+    if (typeof plugins.uninstall === 'function') {
+      const uninstall = plugins.uninstall.bind(plugins);
+      plugins.uninstall = async (which: string) => (which === name ? undefined : uninstall(which));
+    }
+  }
+
+  /** The data folder as keepPrevious saw it: node_modules, package.json and npm's lockfiles. */
+  private restorePrevious(current: NonNullable<PluginsInstall['current']>): void {
+    const previous = current.previous;
+    if (!previous) return;
+    const dataDir = this.config.dataDir;
+    const modules = path.join(dataDir, 'node_modules');
+    const kept = path.join(previous.snapshot, 'node_modules');
+    if (fs.existsSync(kept)) {
+      fs.rmSync(modules, { recursive: true, force: true });
+      fs.renameSync(kept, modules);
+    }
+    fs.writeFileSync(path.join(dataDir, 'package.json'), previous.pjson);
+    this.putLocksBack(current.locks);
+    this.dropSnapshot();
+  }
+
+  private dropSnapshot(): void {
+    const previous = this.current?.previous;
+    if (!previous) return;
+    fs.rmSync(previous.snapshot, { recursive: true, force: true });
+    this.current = { ...(this.current as NonNullable<PluginsInstall['current']>), previous: undefined };
   }
 
   /** npm's lockfiles in the data folder, as they are (undefined: absent), to put back after a failed install. */
@@ -148,12 +205,39 @@ export default class PluginsInstall extends Base {
     if (pjson) fs.writeFileSync(file, `${JSON.stringify(pjson, null, 2)}\n`);
     // npm recorded the package (and what it pulled in) in its lockfiles: they go back to what they said before, so a
     // later install does not see a package that is not there
-    for (const [lock, content] of before.locks) {
+    this.putLocksBack(before.locks);
+  }
+
+  private putLocksBack(locks: Map<string, Buffer | undefined>): void {
+    for (const [lock, content] of locks) {
       try {
         if (content === undefined) fs.rmSync(lock, { force: true });
         else fs.writeFileSync(lock, content);
       } catch {
         // a lockfile that cannot be put back is npm's to rebuild; the error the user needs is the install's
+      }
+    }
+  }
+}
+
+/** What install uses of plugin-plugins' Plugins object (the one its install command passes to parsePlugin). */
+interface PluginsLike {
+  uninstall?: (name: string) => Promise<unknown>;
+}
+
+/** A copy of `src` at `dest` made of hard links (a copy of a file where a link cannot be made), symlinks as they are. */
+function linkTree(src: string, dest: string): void {
+  fs.mkdirSync(dest, { recursive: true });
+  for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
+    const from = path.join(src, entry.name);
+    const to = path.join(dest, entry.name);
+    if (entry.isDirectory()) linkTree(from, to);
+    else if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), to);
+    else {
+      try {
+        fs.linkSync(from, to);
+      } catch {
+        fs.copyFileSync(from, to);
       }
     }
   }
