@@ -122,3 +122,53 @@ describe('push through core’s command', { timeout: 600_000 }, () => {
     assert.match(del.stderr, /^ERROR delete is not implemented for shelf; /);
   });
 });
+
+describe('a plugin made for another core that registers the same push command', { timeout: 600_000 }, () => {
+  const cli = cliInTempHome();
+  let shelf: Awaited<ReturnType<typeof startShelf>>;
+  const image = path.join(cli.home, 'tool.sif');
+
+  before(async () => {
+    shelf = await startShelf();
+    await sampleSif(image);
+  });
+  after(async () => {
+    cli.cleanup();
+    await shelf?.close();
+  });
+
+  test('does not take push from the plugins that fit, whichever is linked first', async () => {
+    const env = { SREGISTRY_SHELF_BASE: shelf.url, SREGISTRY_INCOMPAT_BASE: shelf.url };
+    // the shelf again, as a plugin for a core that does not exist yet: its backend and its command are unusable
+    const incompat = path.join(cli.home, 'p-incompat');
+    fs.cpSync(SHELF_FIXTURE, incompat, { recursive: true });
+    const pjson = JSON.parse(fs.readFileSync(path.join(incompat, 'package.json'), 'utf8'));
+    Object.assign(pjson, { name: 'p-incompat', version: '0.2.0', sregistry: { backends: { incompat: './backend.js' } } });
+    pjson.peerDependencies = { '@sregistry/core': '>=2.0.0 <3' };
+    fs.writeFileSync(path.join(incompat, 'package.json'), JSON.stringify(pjson));
+    const good = path.join(cli.home, 'backend-shelf');
+    fs.cpSync(SHELF_FIXTURE, good, { recursive: true });
+    for (const [first, second, tag] of [
+      [incompat, good, 'v1'],
+      [good, incompat, 'v2'],
+    ] as const) {
+      for (const folder of [first, second]) {
+        const link = await cli.run(['plugins', 'link', folder, '--no-install']);
+        assert.equal(link.code, 0, link.stdout + link.stderr);
+      }
+      const toShelf = await cli.run(['push', image, '--name', `shelf://team/tool:${tag}`], { env });
+      assert.equal(toShelf.code, 0, toShelf.stdout + toShelf.stderr);
+      assert.ok(shelf.shelved.has(`team/tool:${tag}`));
+      const toIncompat = await cli.run(['push', image, '--name', 'incompat://team/tool:v1'], { env });
+      assert.equal(toIncompat.code, 1, toIncompat.stdout + toIncompat.stderr);
+      assert.match(
+        toIncompat.stderr,
+        /^ERROR The backend "incompat" cannot be used: p-incompat@0\.2\.0 needs @sregistry\/core >=2\.0\.0 <3, but the installed core is /,
+      );
+      assert.equal(toIncompat.stderr.trim().split('\n').length, 1, toIncompat.stderr);
+      for (const name of ['p-incompat', 'sregistry-backend-shelf']) {
+        assert.equal((await cli.run(['plugins', 'unlink', name])).code, 0);
+      }
+    }
+  });
+});
