@@ -59,6 +59,16 @@ describe('broken plugins', { timeout: 300_000 }, () => {
         },
       ),
       plugin(at('p-arr'), { name: 'p-arr', sregistry: { backends: ['x'] } }),
+      // linked in the order that would make the later-sorting one win if link order decided
+      ...['b', 'a'].map((which) =>
+        plugin(
+          at(`p-twin-${which}`),
+          { name: `p-twin-${which}`, sregistry: { backends: { twin: './b.js' } } },
+          {
+            'b.js': `module.exports={createBackend:(ctx)=>({name:ctx.name,async resolve(){throw new ctx.host.UserError("twin ${which} answers",{fix:"-"})}})};`,
+          },
+        ),
+      ),
       brokenRegistryCopy(at('reg-broken'), { manifest: false }),
     ];
     for (const dir of plugins) {
@@ -74,6 +84,19 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     assert.equal(error.code, 'EPLUGIN');
     assert.equal(error.message, 'The backend "throwc" from p-throwcreate failed to start (TypeError: cannot read x of undefined)');
     assert.equal(error.fix, `fix the folder ${at('p-throwcreate')} or run: sregistry plugins unlink p-throwcreate`);
+  });
+
+  test('two linked plugins declaring one backend: the first by package name is used, and both are named', async () => {
+    const line =
+      /^WARNING the plugins p-twin-a and p-twin-b \(link\) each declare the backend "twin"; p-twin-a is used \(the first by package name\), to keep one remove the other: sregistry plugins unlink p-twin-b$/m;
+    const ls = await cli.run(['backend', 'ls']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stderr, line);
+    assert.match(ls.stdout, /^twin\s.*p-twin-a@1\.0\.0 \(link\)/m);
+    const pull = await cli.run(['pull', 'twin://a/b']);
+    assert.equal(pull.code, 1, pull.stderr);
+    assert.match(pull.stderr, line);
+    assert.match(pull.stderr, /^ERROR twin a answers/m);
   });
 
   test('a missing backend module is one line without Node’s require stack, in errors and in backend ls', async () => {
@@ -98,7 +121,11 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     assert.ok(names.includes('fine'), 'a valid name of the same plugin is kept');
     for (const bad of ['http', 'bad', '0']) assert.ok(!names.includes(bad), `${bad} is not listed: ${ls.stdout}`);
     // in the plugins' load order, which is oclif's
-    const warnings = ls.stderr.trim().split('\n').sort();
+    const warnings = ls.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.includes('"twin"'))
+      .sort();
     assert.deepEqual(warnings, [
       'WARNING the plugin p-arr (link) declares "sregistry.backends" as something other than an object of name → module, and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-arr',
       'WARNING the plugin p-http (link) declares the backend "Bad Name", which is not a name (a letter, then letters, digits, - or _), and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',

@@ -34,6 +34,8 @@ export interface BackendEntry {
   root?: string;
   /** set when the plugin's peer range on @sregistry/core excludes the installed core: it is never loaded */
   mismatch?: CoreMismatch;
+  /** plugins of the same standing (both linked, both installed) that declare the same name and are not used */
+  shadowed?: { plugin: string; source: string }[];
 }
 
 /** A backend declaration that is not taken: the plugin and why, for `backend ls`. */
@@ -119,11 +121,27 @@ export function discoverBackends(plugins: Iterable<PluginLike>, refused: Refused
     }
   }
   // A user-installed or linked plugin overrides one shipped with the CLI (oclif's own precedence), unless it
-  // does not fit the installed core and another plugin that fits provides the same backend.
+  // does not fit the installed core and another plugin that fits provides the same backend. Of two with the same
+  // standing (both linked, both installed) the one whose package name sorts first wins: the order oclif loads them
+  // in is the order they were linked or installed, which nobody can see; the other is named by shadowLine.
   const rank = (e: BackendEntry) => (e.mismatch ? 3 : 0) + (e.source === 'link' ? 0 : e.source === 'user' ? 1 : 2);
+  const byPlugin = (a: BackendEntry, b: BackendEntry) => (a.plugin < b.plugin ? -1 : a.plugin > b.plugin ? 1 : 0);
   const byName = new Map<string, BackendEntry>();
-  for (const entry of found.sort((a, b) => rank(a) - rank(b))) {
-    if (!byName.has(entry.name)) byName.set(entry.name, entry);
+  for (const entry of found.sort((a, b) => rank(a) - rank(b) || byPlugin(a, b))) {
+    const chosen = byName.get(entry.name);
+    if (!chosen) byName.set(entry.name, entry);
+    else if (rank(chosen) === rank(entry) && chosen.plugin !== entry.plugin) {
+      chosen.shadowed = [...(chosen.shadowed ?? []), { plugin: entry.plugin, source: entry.source }];
+    }
   }
   return [...byName.values()].sort((a, b) => compareLikeLocale(a.name, b.name));
+}
+
+/** The warning for a backend name that two plugins of the same standing declare, or undefined when only one does. */
+export function shadowLine(entry: Pick<BackendEntry, 'name' | 'plugin' | 'source' | 'shadowed'>): string | undefined {
+  const others = entry.shadowed ?? [];
+  if (others.length === 0) return undefined;
+  const names = [entry.plugin, ...others.map((o) => o.plugin)];
+  const stop = others.map((o) => `sregistry plugins ${o.source === 'link' ? 'unlink' : 'uninstall'} ${o.plugin}`).join(', ');
+  return `the plugins ${names.join(' and ')} (${entry.source}) each declare the backend "${entry.name}"; ${entry.plugin} is used (the first by package name), to keep one remove the other: ${stop}`;
 }

@@ -1,4 +1,5 @@
 import { mismatchLine } from '../backends/compat';
+import { shadowLine } from '../backends/discover';
 import { installHint, KNOWN_BACKEND_PACKAGES } from '../backends/packages';
 import { removalCommand } from '../backends/plugin-fixes';
 import type { BackendSettings } from '../contracts/backend';
@@ -80,6 +81,10 @@ export async function listBackends(session: Session) {
   }
   for (const name of configured) {
     if (!session.backends.has(name)) session.out.result(`${name.padEnd(12)} (configured in secrets, not installed: ${installHint(name)})`);
+  }
+  for (const entry of session.backends.list()) {
+    const shadowed = 'modulePath' in entry ? shadowLine(entry) : undefined;
+    if (shadowed) session.out.warn(printable(shadowed, { max: 0 }));
   }
   for (const r of session.backends.refused) {
     // the plugin's package.json is its author's to fix: the user can only stop using it

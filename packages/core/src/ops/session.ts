@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { shadowLine } from '../backends/discover';
 import { installHint } from '../backends/packages';
 import { BackendRegistry } from '../backends/registry';
 import { type Selection, selectBackend } from '../backends/select';
@@ -11,6 +12,7 @@ import type { ImageName } from '../contracts/image-name';
 import { isUserError, UserError } from '../errors';
 import { levelFromEnv } from '../output/levels';
 import { Output } from '../output/output';
+import { printable } from '../output/untrusted';
 import { backendSettings } from '../settings/backend-settings';
 import { databaseDisabled, databaseTimeoutMs, databaseWal, type Env, type Paths, resolvePaths } from '../settings/env';
 import type { SecretsFile } from '../settings/secrets';
@@ -252,6 +254,9 @@ export class Session {
   async backend(uri?: string): Promise<ActiveBackend> {
     const { name, reason } = this.selection(uri);
     this.out.debug(`backend ${name} (chosen by ${reason})`);
+    const entry = this.backends.entry(name);
+    const shadowed = entry && 'modulePath' in entry ? shadowLine(entry) : undefined;
+    if (shadowed) this.out.warn(printable(shadowed, { max: 0 }));
     const mod = this.backends.module(name);
     const backend = await this.backends.create(name, { settings: this.settingsFor(name), log: this.logger() });
     const parseDefaults = mod.parseOptions ?? {};
