@@ -49,6 +49,19 @@ describe('broken plugins', { timeout: 300_000 }, () => {
           'b.js': 'module.exports = { createBackend() { throw new TypeError("cannot read x of undefined"); } };',
         },
       ),
+      plugin(
+        at('p-garbage'),
+        {
+          name: 'p-garbage',
+          sregistry: { backends: { gobj: './obj.js', gnull: './null.js', gnum: './num.js', gstr: './str.js' } },
+        },
+        {
+          'obj.js': "module.exports = { createBackend: () => ({ resolve: 'x' }) };",
+          'null.js': 'module.exports = { createBackend: () => null };',
+          'num.js': 'module.exports = { createBackend: async () => 42 };',
+          'str.js': "module.exports = { createBackend: () => 'hello' };",
+        },
+      ),
       plugin(at('p-missing'), { name: 'p-missing', sregistry: { backends: { missingmod: './nope.js' } } }),
       plugin(
         at('p-http'),
@@ -86,6 +99,32 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     assert.equal(error.fix, `fix the folder ${at('p-throwcreate')} or run: sregistry plugins unlink p-throwcreate`);
   });
 
+  test('a createBackend that returns no backend is the plugin’s failure (EPLUGIN), and backend ls says it is unusable', async () => {
+    const fix = `fix the folder ${at('p-garbage')} or run: sregistry plugins unlink p-garbage`;
+    for (const [name, problem] of [
+      ['gobj', 'returned an object whose resolve is a string, not a function'],
+      ['gnull', 'returned null'],
+      ['gnum', 'returned a number instead of an object'],
+      ['gstr', 'returned a string instead of an object'],
+    ]) {
+      const r = await cli.run(['pull', `${name}://a/b`, '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const { error } = JSON.parse(r.stdout) as { error: { message: string; fix: string; code: string } };
+      assert.deepEqual(error, {
+        ...error,
+        message: `The backend "${name}" from p-garbage gave no usable backend (createBackend ${problem})`,
+        fix,
+        code: 'EPLUGIN',
+      });
+    }
+    const ls = await cli.run(['backend', 'ls', '--json']);
+    const rows = JSON.parse(ls.stdout) as { name: string; usable: boolean }[];
+    for (const name of ['gobj', 'gnull', 'gnum', 'gstr', 'throwc', 'missingmod']) {
+      assert.equal(rows.find((row) => row.name === name)?.usable, false, name);
+    }
+    assert.equal(rows.find((row) => row.name === 'fine')?.usable, true);
+  });
+
   test('two linked plugins declaring one backend: the first by package name is used, and both are named', async () => {
     const line =
       /^WARNING the plugins p-twin-a and p-twin-b \(link\) each declare the backend "twin"; p-twin-a is used \(the first by package name\), to keep one remove the other: sregistry plugins unlink p-twin-b$/m;
@@ -111,7 +150,7 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     assert.doesNotMatch(ls.stdout + ls.stderr, /Require stack|\\u000a/);
     assert.match(
       ls.stdout,
-      /^missingmod .* ! The backend "missingmod" from p-missing could not be loaded \(Cannot find module '[^']+'\)$/m,
+      /^missingmod\s+unusable: The backend "missingmod" from p-missing could not be loaded \(Cannot find module '[^']+'\) \(link\)$/m,
     );
   });
 

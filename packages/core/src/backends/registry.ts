@@ -100,8 +100,9 @@ export class BackendRegistry {
   /** Creates a backend with its context (backendContext), so every backend sees the same host API. */
   async create(name: string, context: Pick<BackendContext, 'settings' | 'log'>): Promise<Backend> {
     const mod = this.module(name);
+    let backend: Backend;
     try {
-      return await mod.createBackend(backendContext(name, context));
+      backend = await mod.createBackend(backendContext(name, context));
     } catch (error) {
       const entry = this.entries.get(name.toLowerCase());
       // a plugin's refusal (a UserError) stands; anything else is the plugin's bug, not sregistry's (EINTERNAL)
@@ -112,5 +113,38 @@ export class BackendRegistry {
         cause: error,
       });
     }
+    // what it returned is used as a Backend at once: anything else would fail later as sregistry's own bug
+    // ("x.resolve is not a function") or as a misleading "pull is not implemented"
+    const problem = backendProblem(backend);
+    if (problem) {
+      const entry = this.entries.get(name.toLowerCase());
+      const origin = entry && 'modulePath' in entry ? entry : undefined;
+      throw new UserError(`The backend "${name}" from ${entry?.plugin ?? 'inline'} gave no usable backend (createBackend ${problem})`, {
+        fix: origin
+          ? brokenPluginFix({ name: origin.plugin, source: origin.source, root: origin.root })
+          : 'createBackend must return an object whose operations are functions (docs/writing-a-backend.md §1)',
+        code: 'EPLUGIN',
+      });
+    }
+    return backend;
   }
+}
+
+/** The members of a Backend that, when present, are called. */
+const OPERATIONS = ['resolve', 'push', 'search', 'labels', 'delete', 'describe'] as const;
+
+/** Why what createBackend returned is not a Backend, or undefined when it is one. */
+function backendProblem(backend: unknown): string | undefined {
+  if (backend === null) return 'returned null';
+  if (typeof backend !== 'object') return `returned ${backend === undefined ? 'nothing' : `a ${typeof backend}`} instead of an object`;
+  for (const member of OPERATIONS) {
+    const value = (backend as Record<string, unknown>)[member];
+    if (value !== undefined && typeof value !== 'function')
+      return `returned an object whose ${member} is a ${value === null ? 'null' : typeof value}, not a function`;
+  }
+  const capabilities = (backend as { capabilities?: unknown }).capabilities;
+  if (capabilities !== undefined && !(Array.isArray(capabilities) && capabilities.every((c) => typeof c === 'string'))) {
+    return 'returned an object whose capabilities is not a list of names';
+  }
+  return undefined;
 }

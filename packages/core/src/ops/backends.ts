@@ -4,7 +4,7 @@ import { installHint, KNOWN_BACKEND_PACKAGES } from '../backends/packages';
 import { removalCommand } from '../backends/plugin-fixes';
 import type { BackendSettings } from '../contracts/backend';
 import { capabilitiesOf } from '../contracts/backend';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
 import { nearest } from '../output/suggest';
 import { printable } from '../output/untrusted';
 import { backendSettings, settingName } from '../settings/backend-settings';
@@ -55,6 +55,7 @@ export async function listBackends(session: Session) {
       rows.push(row(false));
       continue;
     }
+    let usable = true;
     try {
       // a broken secrets file must not hide what is installed: fall back to no settings
       const settings = safe(() => {
@@ -65,8 +66,11 @@ export async function listBackends(session: Session) {
       capabilities = capabilitiesOf(backend);
     } catch (error) {
       problem = (error as Error).message;
+      // a refusal of the backend's own (a setting not set yet) leaves it usable once that is fixed; a module that
+      // cannot be loaded, has no createBackend, or whose createBackend throws or returns no backend cannot start
+      usable = isUserError(error) && error.code !== 'EPLUGIN';
     }
-    rows.push(row(true));
+    rows.push(row(usable));
   }
   session.out.result('Backends Installed');
   for (const r of rows) {
