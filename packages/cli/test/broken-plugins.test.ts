@@ -65,7 +65,7 @@ describe('broken plugins', { timeout: 300_000 }, () => {
       plugin(at('p-missing'), { name: 'p-missing', sregistry: { backends: { missingmod: './nope.js' } } }),
       plugin(
         at('p-http'),
-        { name: 'p-http', sregistry: { backends: { http: './b.js', 'Bad Name': './b.js', fine: './b.js' } } },
+        { name: 'p-http', sregistry: { backends: { http: './b.js', 'Bad Name': './b.js', Bad_Name: './b.js', fine: './b.js' } } },
         {
           'b.js':
             'module.exports={createBackend:(ctx)=>({name:ctx.name,async resolve(){throw new ctx.host.UserError("captured by p-http",{fix:"-"})}})};',
@@ -158,7 +158,7 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     const ls = await cli.run(['backend', 'ls']);
     const names = ls.stdout.split('\n').map((l) => l.split(/\s+/)[0]);
     assert.ok(names.includes('fine'), 'a valid name of the same plugin is kept');
-    for (const bad of ['http', 'bad', '0']) assert.ok(!names.includes(bad), `${bad} is not listed: ${ls.stdout}`);
+    for (const bad of ['http', 'bad', 'bad_name', 'Bad_Name', '0']) assert.ok(!names.includes(bad), `${bad} is not listed: ${ls.stdout}`);
     // in the plugins' load order, which is oclif's
     const warnings = ls.stderr
       .trim()
@@ -167,11 +167,15 @@ describe('broken plugins', { timeout: 300_000 }, () => {
       .sort();
     assert.deepEqual(warnings, [
       'WARNING the plugin p-arr (link) declares "sregistry.backends" as something other than an object of name → module, and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-arr',
-      'WARNING the plugin p-http (link) declares the backend "Bad Name", which is not a name (a letter, then letters, digits, - or _), and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
+      'WARNING the plugin p-http (link) declares the backend "Bad Name", which is not a name (a letter, then lower-case letters, digits or -), and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
+      'WARNING the plugin p-http (link) declares the backend "Bad_Name", which is not a name (a letter, then lower-case letters, digits or -), and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
       'WARNING the plugin p-http (link) declares the backend "http", which is a URL scheme the CLI handles itself, and that is ignored; its author must fix its package.json, or remove it: sregistry plugins unlink p-http',
     ]);
     const pull = await cli.run(['pull', 'http://127.0.0.1:1/a.sif']);
     assert.doesNotMatch(pull.stdout + pull.stderr, /captured by p-http|\[client\|http\]/);
+    const pullBad = await cli.run(['pull', 'bad_name://a/b']);
+    assert.equal(pullBad.code, 1);
+    assert.doesNotMatch(pullBad.stdout + pullBad.stderr, /captured by p-http/);
     const activate = await cli.run(['backend', 'activate', 'bad name']);
     assert.equal(activate.code, 1);
     assert.match(activate.stderr, /^ERROR bad name is not installed/);

@@ -45,10 +45,11 @@ export interface RefusedDeclaration {
   problem: string;
 }
 
-// A backend name is what a URI's scheme or SREGISTRY_CLIENT selects (uri/scheme.ts lower-cases a scheme and turns
-// `_` into `-`; `_` stays allowed, as plugins written before this check may use it); URL schemes the CLI handles
-// itself never select a plugin.
-const BACKEND_NAME = /^[a-z][a-z0-9_-]*$/;
+// A backend name is what a URI's scheme or SREGISTRY_CLIENT selects. uri/scheme.ts lower-cases a scheme and turns
+// `_` into `-`, so a declared name with an upper-case letter or `_` could never be selected by its own spelling
+// (`Bad_Name` would be listed as `bad_name` and `bad_name://` would ask for `bad-name`): such a name is refused
+// as written, not changed. URL schemes the CLI handles itself never select a plugin.
+const BACKEND_NAME = /^[a-z][a-z0-9-]*$/;
 const NOT_BACKEND_NAMES = new Set(['http', 'https', 'file']);
 
 /** Why a declared name or scheme cannot be one, or undefined when it can. */
@@ -56,7 +57,7 @@ function badName(name: unknown): string | undefined {
   if (typeof name !== 'string') return `a ${typeof name} where a name is needed`;
   const shown = JSON.stringify(name.slice(0, 40));
   if (NOT_BACKEND_NAMES.has(name.toLowerCase())) return `${shown}, which is a URL scheme the CLI handles itself`;
-  if (!BACKEND_NAME.test(name.toLowerCase())) return `${shown}, which is not a name (a letter, then letters, digits, - or _)`;
+  if (!BACKEND_NAME.test(name)) return `${shown}, which is not a name (a letter, then lower-case letters, digits or -)`;
   return undefined;
 }
 
@@ -78,12 +79,12 @@ function readDeclaration(
     if (problem) return { problem: `declares for "${name}" the scheme ${problem}` };
   }
   const description = typeof spec.description === 'string' ? spec.description : undefined;
-  return { spec: { module: spec.module, schemes: schemes.map((s: string) => s.toLowerCase()), description } };
+  return { spec: { module: spec.module, schemes: schemes as string[], description } };
 }
 
 /**
  * Reads backend declarations from oclif plugins (or any package list) without loading their code. A declaration
- * that cannot be used (a name such as `http` or `Bad Name`, a list where names are needed, no module) is not
+ * that cannot be used (a name such as `http`, `Bad Name` or `Bad_Name`, a list where names are needed, no module) is not
  * taken, so it can select nothing; it is added to `refused` instead.
  */
 export function discoverBackends(plugins: Iterable<PluginLike>, refused: RefusedDeclaration[] = []): BackendEntry[] {
@@ -108,7 +109,7 @@ export function discoverBackends(plugins: Iterable<PluginLike>, refused: Refused
         continue;
       }
       found.push({
-        name: name.toLowerCase(),
+        name,
         modulePath: path.resolve(plugin.root, read.spec.module),
         schemes: read.spec.schemes,
         description: read.spec.description,
