@@ -62,6 +62,7 @@ describe('broken plugins', { timeout: 300_000 }, () => {
           'str.js': "module.exports = { createBackend: () => 'hello' };",
         },
       ),
+      plugin(at('p-nocreate'), { name: 'p-nocreate', sregistry: { backends: { nocreate: './b.js' } } }, { 'b.js': 'module.exports = {};' }),
       plugin(at('p-missing'), { name: 'p-missing', sregistry: { backends: { missingmod: './nope.js' } } }),
       plugin(
         at('p-http'),
@@ -97,6 +98,17 @@ describe('broken plugins', { timeout: 300_000 }, () => {
     assert.equal(error.code, 'EPLUGIN');
     assert.equal(error.message, 'The backend "throwc" from p-throwcreate failed to start (TypeError: cannot read x of undefined)');
     assert.equal(error.fix, `fix the folder ${at('p-throwcreate')} or run: sregistry plugins unlink p-throwcreate`);
+  });
+
+  test('a module without createBackend names the plugin, its folder and the unlink command', async () => {
+    const r = await cli.run(['pull', 'nocreate://a/b']);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `ERROR The backend "nocreate" from p-nocreate does not export createBackend(); fix the folder ${at('p-nocreate')} or run: sregistry plugins unlink p-nocreate\n`,
+    );
+    const ls = await cli.run(['backend', 'ls', '--json']);
+    assert.equal((JSON.parse(ls.stdout) as { name: string; usable: boolean }[]).find((row) => row.name === 'nocreate')?.usable, false);
   });
 
   test('a createBackend that returns no backend is the plugin’s failure (EPLUGIN), and backend ls says it is unusable', async () => {

@@ -88,8 +88,10 @@ export class BackendRegistry {
       });
     }
     if (typeof mod?.createBackend !== 'function') {
+      // the plugin's author fixes the module (the contract is docs/writing-a-backend.md §1); the user can only
+      // fix a linked folder or stop using the plugin, as for any module that cannot be loaded
       throw new UserError(`The backend "${name}" from ${entry.plugin} does not export createBackend()`, {
-        fix: 'see docs/writing-a-backend.md for the contract',
+        fix: brokenPluginFix({ name: entry.plugin, source: entry.source, root: entry.root }),
         code: 'EPLUGIN',
       });
     }
