@@ -94,3 +94,30 @@ test('a failed install of an installed plugin leaves the installed one exactly a
     'no backup is left behind',
   );
 });
+
+test('a registry that cannot be reached is said so at once, naming it; a missing package names the registry asked', async () => {
+  const fresh = cliInTempHome({ npm_config_registry: verdaccio.url });
+  try {
+    const started = Date.now();
+    const r = await fresh.run(['plugins', 'install', 'sregistry-backend-demo'], { env: { SREGISTRY_NPM_REGISTRY: 'http://127.0.0.1:9/' } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      'ERROR the npm registry http://127.0.0.1:9/ could not be reached (ECONNREFUSED); check the address and the network, or set SREGISTRY_NPM_REGISTRY=<url> to the registry that holds sregistry-backend-demo\n',
+    );
+    // npm's own retries would take about 70 s
+    assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
+    const json = await fresh.run(['plugins', 'install', 'sregistry-backend-demo', '--json'], {
+      env: { SREGISTRY_NPM_REGISTRY: 'http://127.0.0.1:9/' },
+    });
+    assert.equal(JSON.parse(json.stdout).error.code, 'ENETWORK');
+    const missing = await fresh.run(['plugins', 'install', 'sregistry-backend-nope']);
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.equal(
+      missing.stderr,
+      `ERROR sregistry-backend-nope does not exist in the npm registry ${verdaccio.url}; check the name, or set SREGISTRY_NPM_REGISTRY=<url> to the registry that holds it\n`,
+    );
+  } finally {
+    fresh.cleanup();
+  }
+});

@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { type Command, ux } from '@oclif/core';
-import { printable, UserError } from '@sregistry/core';
+import { printable, redactUrl, UserError } from '@sregistry/core';
 import { type PluginsCommandClass, pluginsCommand } from '../../plugins-commands';
 
 /** What plugin-plugins' parsePlugin makes of one name given: an npm package (with its tag) or a URL. */
@@ -40,6 +41,7 @@ export default class PluginsInstall extends Base {
   override async parsePlugin(plugins: unknown, input: string): Promise<ParsedPlugin> {
     this.dropSnapshot();
     this.current = { input, ...this.installed(), locks: this.locks() };
+    this.askRegistryOurselves(plugins as PluginsLike);
     try {
       this.current.parsed = await super.parsePlugin(plugins, input);
       const name = this.current.parsed.name;
@@ -61,6 +63,10 @@ export default class PluginsInstall extends Base {
     // npm's own lines (its errors included) would go to stdout, before our one line: they are asked for by name
     // in the fix below instead
     process.env.SREGISTRY_NPM_LOG_LEVEL ??= 'silent';
+    // npm's defaults wait about 70 s (two retries, 10 s then 60 s apart) before it says a registry that refuses
+    // connections cannot be reached, and up to 15 min for one that never answers: bounded unless the user set them
+    // (docs/writing-a-backend.md §4)
+    for (const [key, value] of Object.entries(NPM_FETCH_LIMITS)) process.env[key] ??= value;
     try {
       const result = await super.run();
       this.dropSnapshot();
@@ -91,6 +97,44 @@ export default class PluginsInstall extends Base {
     } finally {
       restoreAction();
     }
+  }
+
+  /**
+   * plugin-plugins asks the registry for the package with `npm view` and, when that fails for any reason, says the
+   * package "does not exist in the registry". npm says why in its --json error: a registry that cannot be reached
+   * (refused, unknown host, timed out) is said so, naming it, and a missing package names the registry asked.
+   */
+  private askRegistryOurselves(plugins: PluginsLike): void {
+    const npm = plugins.npm;
+    if (typeof plugins.npmHasPackage !== 'function' || !npm || typeof npm.findNpm !== 'function') return;
+    const findNpm = npm.findNpm.bind(npm);
+    const config = this.config as typeof this.config & { npmRegistry?: string };
+    const dataDir = this.config.dataDir;
+    plugins.npmHasPackage = async (name: string, throwOnNotFound = false) => {
+      const bin = await findNpm();
+      const args = ['view', name, 'name', '--json', '--loglevel=silent'];
+      if (config.npmRegistry) args.push(`--registry=${config.npmRegistry}`);
+      const answer = await viewPackage(bin, args, dataDir);
+      if (answer.ok) return true;
+      if (!throwOnNotFound) return false;
+      const registry = registryShown(config.npmRegistry ?? process.env.npm_config_registry, answer.summary);
+      if (answer.code && UNREACHABLE.has(answer.code)) {
+        throw new UserError(`the npm registry ${registry} could not be reached (${printable(answer.code)})`, {
+          fix: `check the address and the network, or set SREGISTRY_NPM_REGISTRY=<url> to the registry that holds ${printable(name)}`,
+          code: 'ENETWORK',
+        });
+      }
+      if (answer.code === 'E404' || answer.code === undefined) {
+        throw new UserError(`${printable(name)} does not exist in the npm registry ${registry}`, {
+          fix: 'check the name, or set SREGISTRY_NPM_REGISTRY=<url> to the registry that holds it',
+          code: 'ENOTFOUND',
+        });
+      }
+      throw new UserError(`the npm registry ${registry} refused to answer for ${printable(name)} (${printable(answer.code)})`, {
+        fix: `see npm's own words with: npm view ${printable(name)}${config.npmRegistry ? ' --registry <SREGISTRY_NPM_REGISTRY>' : ''}`,
+        code: 'EPLUGIN',
+      });
+    };
   }
 
   /**
@@ -223,6 +267,56 @@ export default class PluginsInstall extends Base {
 /** What install uses of plugin-plugins' Plugins object (the one its install command passes to parsePlugin). */
 interface PluginsLike {
   uninstall?: (name: string) => Promise<unknown>;
+  npmHasPackage?: (name: string, throwOnNotFound?: boolean) => Promise<boolean>;
+  npm?: { findNpm?: () => Promise<string> };
+}
+
+/** npm's fetch settings for `plugins install` when the user set none: one quick retry, a minute per request. */
+const NPM_FETCH_LIMITS: Record<string, string> = {
+  npm_config_fetch_retries: '1',
+  npm_config_fetch_retry_mintimeout: '1000',
+  npm_config_fetch_retry_maxtimeout: '5000',
+  npm_config_fetch_timeout: '60000',
+};
+
+/** npm's error codes for a registry that cannot be reached. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_TIMEOUT',
+  'FETCH_ERROR',
+]);
+
+/** `npm view … --json`: whether it found the package, else npm's error code and summary. */
+function viewPackage(bin: string, args: string[], cwd: string): Promise<{ ok: boolean; code?: string; summary?: string }> {
+  const [file, argv] = bin.endsWith('.js') ? [process.execPath, [bin, ...args]] : [bin, args];
+  return new Promise((resolve) => {
+    execFile(file, argv, { cwd, env: process.env, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
+      if (!error) return resolve({ ok: true });
+      try {
+        const parsed = JSON.parse(String(stdout)) as { error?: { code?: unknown; summary?: unknown } };
+        const code = typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
+        const summary = typeof parsed.error?.summary === 'string' ? parsed.error.summary : undefined;
+        resolve({ ok: false, code, summary });
+      } catch {
+        resolve({ ok: false });
+      }
+    });
+  });
+}
+
+/** The registry asked, as it may be shown: the one given, else the one in npm's "request to <url> failed". */
+function registryShown(given: string | undefined, summary: string | undefined): string {
+  let url = given;
+  const requested = summary ? /\brequest to (\S+) failed\b/.exec(summary)?.[1] : undefined;
+  if (!url && requested) url = requested.slice(0, requested.lastIndexOf('/') + 1);
+  return url ? printable(redactUrl(url)) : "(npm's configured one)";
 }
 
 /** A copy of `src` at `dest` made of hard links (a copy of a file where a link cannot be made), symlinks as they are. */
