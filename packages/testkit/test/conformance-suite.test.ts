@@ -45,6 +45,22 @@ const VARIANTS: Record<string, { module: BackendModule; fails: string }> = {
     },
     fails: 'the module exports createBackend',
   },
+  // a refusal that quotes the token it was given: the check fails, and the report never repeats the token
+  'leaks-secret-in-error': {
+    module: {
+      async createBackend(ctx: BackendContext): Promise<Backend> {
+        const inner = await folder.createBackend(ctx);
+        return {
+          ...inner,
+          async resolve(name, options) {
+            if (name.tag === 'nope') throw new Error(`token ${ctx.settings.get('SREGISTRY_FOLDER_TOKEN')} rejected at /library/tacos`);
+            return inner.resolve!(name, options);
+          },
+        };
+      },
+    },
+    fails: 'a missing image fails with one line',
+  },
 };
 
 /** The suite on one broken backend, against a folder holding library/tacos/latest.sif. */
@@ -86,6 +102,12 @@ for (const [name, { module, fails }] of Object.entries(VARIANTS)) {
     );
     assert.match(report.summary, new RegExp(`^not ok - ${fails}`, 'm'));
     for (const failure of report.failures) assert.ok(failure.error instanceof Error, `${failure.name} carries its error`);
+    // what ends up in CI logs never holds the token the suite gave the backend
+    assert.ok(!report.summary.includes(TOKEN), report.summary);
+    for (const failure of report.failures) {
+      assert.ok(!`${failure.error?.message}\n${failure.error?.stack}`.includes(TOKEN), `${failure.name}: ${failure.error?.message}`);
+    }
+    if (name === 'leaks-secret-in-error') assert.match(report.summary, /token \*\*\* rejected at/);
   });
 }
 

@@ -83,13 +83,15 @@ export function conformanceSuite(options: ConformanceOptions): ConformanceSuite 
   const { name, module } = options;
   const timeout = options.timeoutMs ?? 60_000;
   const checks: ConformanceCheck[] = [];
+  let secrets: string[] = [];
+  // A check's error ends up in CI logs (the report's summary, a runner's output): the secrets the suite hands the
+  // backend are masked in every one, whatever the backend (or an assertion quoting it) put into its message.
   const test = (title: string, _options: { timeout: number }, run: () => Promise<void>) => {
-    checks.push({ name: title, timeoutMs: timeout, run });
+    checks.push({ name: title, timeoutMs: timeout, run: () => run().catch((error: unknown) => Promise.reject(masked(error, secrets))) });
   };
 
   let service: ConformanceService;
   let box: Sandbox;
-  let secrets: string[] = [];
   let first: Promise<{ result: Core.PullResult; out: Captured }> | undefined;
 
   const setUp = async () => {
@@ -318,6 +320,45 @@ export async function checkBackendConformance(options: ConformanceOptions): Prom
     .map((r) => (r.ok ? `ok - ${r.name}` : `not ok - ${r.name}: ${String(r.error?.message ?? r.error).split('\n')[0]}`))
     .join('\n');
   return { backend: options.name, ok: failures.length === 0, results, failures, summary };
+}
+
+/** `text` with every secret replaced by `***`. */
+function maskSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('***');
+  return out;
+}
+
+/**
+ * The error as it may be shown: the same error when it holds no secret, else a new one of the same kind (an
+ * AssertionError stays one) with the secrets masked in its message and stack, and without what would quote them
+ * again (an assertion's actual and expected values, the cause).
+ */
+function masked(error: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) return error;
+  const err = error instanceof Error ? error : new Error(String(error));
+  const texts = [
+    err.message,
+    err.stack ?? '',
+    safeJson((err as { actual?: unknown }).actual),
+    safeJson((err as { expected?: unknown }).expected),
+  ];
+  const causeText = err.cause instanceof Error ? `${err.cause.message}\n${err.cause.stack ?? ''}` : safeJson(err.cause);
+  if (!secrets.some((secret) => secret && [...texts, causeText].some((t) => t.includes(secret)))) return error;
+  const message = maskSecrets(err.message, secrets);
+  const copy = err instanceof assert.AssertionError ? new assert.AssertionError({ message }) : new Error(message);
+  if (err.name !== copy.name) copy.name = err.name;
+  copy.stack = maskSecrets(err.stack ?? `${err.name}: ${err.message}`, secrets);
+  return copy;
+}
+
+function safeJson(value: unknown): string {
+  if (value === undefined) return '';
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
 }
 
 function asError(error: unknown): Error {
