@@ -313,3 +313,43 @@ test('a group the image does not have: the fix names inspect of that file, which
     [1],
   );
 });
+
+async function lockedKey(passphrase: string, name: string): Promise<{ privateFile: string; publicFile: string }> {
+  const { privateKey, publicKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name, email: `${name}@example.org` }],
+    passphrase,
+    format: 'armored',
+  });
+  const privateFile = file(`${name}-private.asc`);
+  const publicFile = file(`${name}-public.asc`);
+  fs.writeFileSync(privateFile, privateKey);
+  fs.writeFileSync(publicFile, publicKey);
+  return { privateFile, publicFile };
+}
+
+test('two locked keys take one line of stdin each, in --key order; too few lines is ENOPASSPHRASE, never a silent exit 0', async () => {
+  const bob = await lockedKey('s3cr3t-PASS', 'bob');
+  const carol = await lockedKey('other-PASS', 'carol');
+  const image = copyUnsigned();
+
+  const short = await cli.run(['sign', image, '-k', bob.privateFile, '-k', carol.privateFile, '--json'], { input: 's3cr3t-PASS\n' });
+  assert.equal(short.code, 1, short.stdout + short.stderr);
+  assert.equal(JSON.parse(short.stdout).error.code, 'ENOPASSPHRASE');
+  assert.equal(JSON.parse(short.stdout).error.message, `no passphrase given on stdin for ${carol.privateFile}`);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+
+  const signed = await cli.run(['sign', image, '-k', bob.privateFile, '-k', carol.privateFile, '--json'], {
+    input: 's3cr3t-PASS\nother-PASS\n',
+  });
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  assert.equal(JSON.parse(signed.stdout).signatures.length, 2);
+  for (const key of [bob, carol])
+    assert.equal((await cli.run(['verify', image, '--key', key.publicFile, '--key', bob.publicFile, '--key', carol.publicFile])).code, 0);
+
+  // the same locked key twice signs once and is asked for once
+  const again = copyUnsigned();
+  const twice = await cli.run(['sign', again, '-k', bob.privateFile, '-k', bob.privateFile, '--json'], { input: 's3cr3t-PASS\n' });
+  assert.equal(twice.code, 0, twice.stdout + twice.stderr);
+  assert.equal(JSON.parse(twice.stdout).signatures.length, 1);
+});

@@ -34,9 +34,13 @@ export interface SignImageResult {
   version?: string;
 }
 
-/** The private keys in the --key files, OpenPGP ones unlocked (passphrase asked once per locked key). */
+/**
+ * The private keys in the --key files, OpenPGP ones unlocked: a passphrase is asked once per locked key, in the
+ * order the keys are given (one line of stdin each). A key given twice signs once and is asked for once.
+ */
 async function signingKeys(session: Session, files: readonly string[], signal?: AbortSignal): Promise<SigningKey[]> {
   const keys: SigningKey[] = [];
+  const seen = new Set<string>();
   for (const file of files) {
     for (const parsed of await parseKeys(await readKeyFile(file), file)) {
       if (!parsed.summary.private) {
@@ -45,6 +49,8 @@ async function signingKeys(session: Session, files: readonly string[], signal?: 
           code: 'ENOPRIVATE',
         });
       }
+      if (seen.has(parsed.summary.id)) continue;
+      seen.add(parsed.summary.id);
       if (parsed.format === 'pem') keys.push({ format: 'pem', key: parsed.key as KeyObject });
       else keys.push({ format: 'openpgp', key: await unlocked(session, parsed.key as PgpPrivateKey, file, signal) });
     }
