@@ -353,3 +353,55 @@ test('two locked keys take one line of stdin each, in --key order; too few lines
   assert.equal(twice.code, 0, twice.stdout + twice.stderr);
   assert.equal(JSON.parse(twice.stdout).signatures.length, 1);
 });
+
+test('sign keeps the owner and group of the image; one it cannot keep them for is refused before anything is replaced', {
+  skip: process.getuid?.() !== 0 ? 'needs root (to make files of another user)' : false,
+}, async () => {
+  // a folder outside the run's private TMPDIR: the unprivileged user must be able to reach it
+  const dir = fs.mkdtempSync('/tmp/sregistry-owner-');
+  try {
+    fs.chmodSync(dir, 0o755);
+    fs.chownSync(dir, 65534, 65534);
+    const keyFile = path.join(dir, 'key.pem');
+    fs.writeFileSync(keyFile, crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    fs.chownSync(keyFile, 65534, 65534);
+
+    // as root, a file of nobody stays nobody's
+    const theirs = path.join(dir, 'theirs.sif');
+    fs.copyFileSync(UNSIGNED, theirs);
+    fs.chownSync(theirs, 65534, 65534);
+    fs.chmodSync(theirs, 0o640);
+    const signed = await cli.run(['sign', theirs, '--key', keyFile]);
+    assert.equal(signed.code, 0, signed.stderr);
+    const st = fs.statSync(theirs);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [65534, 65534, 0o640]);
+
+    // as nobody (in no other group), a file of group 100 cannot keep its group: refused, nothing replaced
+    const shared = path.join(dir, 'shared.sif');
+    fs.copyFileSync(UNSIGNED, shared);
+    fs.chownSync(shared, 65534, 100);
+    fs.chmodSync(shared, 0o640);
+    const command = [process.execPath, path.resolve(__dirname, '..', 'bin', 'run.js'), 'sign', shared, '--key', keyFile];
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command], {
+      // the test home's folders are root's: the same layout in the folder nobody can write
+      env: cleanEnv(Object.fromEntries(Object.entries(cli.env).map(([k, v]) => [k, String(v).replaceAll(cli.home, dir)]))),
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr.trim(),
+      new RegExp(
+        `^ERROR cannot keep the owner and group of ${shared.replace(/[.]/g, '\\.')} \\(\\w+:\\w+\\): its new copy would be \\w+:\\w+; `,
+      ),
+    );
+    assert.equal(sha256(shared), sha256(UNSIGNED));
+    assert.equal(fs.statSync(shared).gid, 100);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('.sregistry-')),
+      [],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
