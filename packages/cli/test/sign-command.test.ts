@@ -405,3 +405,32 @@ test('sign keeps the owner and group of the image; one it cannot keep them for i
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two signs of one file at once: the second waits for the first, and both signatures are kept (a file, a catalogued image)', async () => {
+  const hold = path.join(__dirname, 'fixtures', 'hold-after-copy-until.cjs');
+  const keys = crypto.generateKeyPairSync('ed25519');
+  const keyFile = file('private.pem');
+  const publicFile = file('public.pem');
+  fs.writeFileSync(keyFile, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  fs.writeFileSync(publicFile, keys.publicKey.export({ format: 'pem', type: 'spki' }));
+  assert.equal((await cli.run(['add', copyUnsigned(), '--name', 'race/tool:v1'])).code, 0);
+  for (const target of [copyUnsigned(), 'race/tool:v1']) {
+    const copied = file('copied');
+    const release = file('release');
+    const first = cli.run(['sign', target, '--key', keyFile], {
+      env: { NODE_OPTIONS: `--require ${hold}`, HOLD_AFTER_COPY_FILE: copied, HOLD_RELEASE_FILE: release },
+    });
+    while (!fs.existsSync(copied)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = cli.run(['sign', target, '--key', keyFile]);
+    // the second is waiting for the lock while the first holds its copy
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    fs.writeFileSync(release, '');
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const verified = await cli.run(['verify', target, '--key', publicFile, '--json']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.equal(JSON.parse(verified.stdout).signatures.length, 2, target);
+  }
+  assert.equal(JSON.parse((await cli.run(['images', 'race/tool', '--json'])).stdout).length, 1);
+});

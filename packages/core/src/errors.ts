@@ -52,7 +52,7 @@ export const ERROR_CODES = {
   ENOSPC: 'no space left on the disk',
   EDQUOT: 'the disk quota is reached',
   EWRITE: 'the destination cannot be written',
-  EFILECHANGED: 'the file changed while it was read (for an upload)',
+  EFILECHANGED: 'the file changed while it was read (for an upload), or another command is changing it (sign)',
   EFILEREPLACED: "the file at a record's path is no longer its image (rmi, mv and rename leave it alone)",
   ENOAUTH: 'credentials (token, username) are not set',
   ENOCREDENTIAL: 'the registry needs a login and there is none',

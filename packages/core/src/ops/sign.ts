@@ -4,6 +4,7 @@ import { sha256File } from '../catalog/hash';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
+import { withFileLock } from '../settings/file-lock';
 import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
 import { discardTemp, noteTemp, tempBeside } from '../storage/temp-files';
 import { cancelled } from '../transfer/retry';
@@ -74,8 +75,53 @@ async function unlocked(session: Session, key: PgpPrivateKey, file: string, sign
  * that was the file's SHA-256 becomes the new file's SHA-256 (and the file moves to that version's path).
  */
 export async function signImage(session: Session, options: SignImageOptions): Promise<SignImageResult> {
-  const { file, record } = await imageTarget(session, options.target, 'sign');
+  const first = await imageTarget(session, options.target, 'sign');
+  // passphrases are asked before the lock is taken: nobody waits on a prompt
   const keys = await signingKeys(session, options.keyFiles, options.signal);
+  return lockedSign(session, options, keys, first.file, 0);
+}
+
+/**
+ * Two signs of one file at once each copied the unsigned file and renamed their copy over it: the second rename
+ * dropped the first signature, and both said they had signed. One at a time, under the file's lock (a
+ * `<file>.lock` folder beside it); the second waits for the first (a few seconds at most, then one line says who
+ * holds it) and reads the target again, as the first left it: a catalogued image may have moved to a new path.
+ */
+async function lockedSign(
+  session: Session,
+  options: SignImageOptions,
+  keys: SigningKey[],
+  locked: string,
+  moves: number,
+): Promise<SignImageResult> {
+  const shown = printable(options.target);
+  const next = await withFileLock(
+    locked,
+    async () => {
+      const { file, record } = await imageTarget(session, options.target, 'sign');
+      if (file !== locked) return file;
+      return signTarget(session, options, keys, file, record);
+    },
+    printable(locked),
+    'EFILECHANGED',
+  );
+  if (typeof next !== 'string') return next;
+  if (moves >= 3) {
+    throw new UserError(`${shown} keeps moving while it is signed by other commands`, {
+      fix: 'run the command again',
+      code: 'EFILECHANGED',
+    });
+  }
+  return lockedSign(session, options, keys, next, moves + 1);
+}
+
+async function signTarget(
+  session: Session,
+  options: SignImageOptions,
+  keys: SigningKey[],
+  file: string,
+  record: ImageRecord | undefined,
+): Promise<SignImageResult> {
   if (!record) {
     const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, signal: options.signal });
     report(session, signatures, file);
