@@ -434,3 +434,57 @@ test('two signs of one file at once: the second waits for the first, and both si
   }
   assert.equal(JSON.parse((await cli.run(['images', 'race/tool', '--json'])).stdout).length, 1);
 });
+
+test('keys that cannot sign: an expired one is refused in one line; a certify-only primary signs with its signing subkey', async () => {
+  const { privateKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'Old' }],
+    date: new Date(Date.now() - 3 * 86400_000),
+    keyExpirationTime: 3600,
+    format: 'armored',
+  });
+  const expired = file('expired.asc');
+  fs.writeFileSync(expired, privateKey);
+  const image = copyUnsigned();
+  const r = await cli.run(['sign', image, '--key', expired, '--json']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const { error } = JSON.parse(r.stdout);
+  assert.equal(error.code, 'EBADKEY');
+  assert.match(
+    error.message,
+    new RegExp(`^the OpenPGP key in ${expired.replace(/[.]/g, '\\.')} \\([0-9A-F]{40}\\) expired on \\d{4}-\\d\\d-\\d\\d$`),
+  );
+  assert.match(error.fix, /gpg --quick-set-expire/);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+
+  // gpg's usual layout (a primary that only certifies, a subkey that signs): openpgp.js cannot make one
+  if (spawnSync('gpg', ['--version']).status !== 0) return;
+  const home = file('gnupg');
+  fs.mkdirSync(home, { mode: 0o700 });
+  const gpg = (...args: string[]) =>
+    spawnSync('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8' });
+  assert.equal(gpg('--quick-gen-key', 'Cert Only <c@example.org>', 'ed25519', 'cert', 'never').status, 0);
+  const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg('--list-keys', '--with-colons').stdout)![1]!;
+  assert.equal(gpg('--quick-add-key', fpr, 'ed25519', 'sign', 'never').status, 0);
+  const privateFile = file('cert-only.asc');
+  const publicFile = file('cert-only-public.asc');
+  fs.writeFileSync(privateFile, gpg('--armor', '--export-secret-keys', fpr).stdout);
+  fs.writeFileSync(publicFile, gpg('--armor', '--export', fpr).stdout);
+  const signed = await cli.run(['sign', image, '--key', privateFile, '--json']);
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  assert.deepEqual(JSON.parse(signed.stdout).signatures[0].keys, [fpr]);
+  const verified = await cli.run(['verify', image, '--key', publicFile, '--json']);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  assert.equal(JSON.parse(verified.stdout).signatures[0].entity, fpr);
+});
+
+test('a file name of 254 bytes signs: the temp name beside it is shortened to fit NAME_MAX', async () => {
+  const dir = file('long');
+  fs.mkdirSync(dir);
+  const image = path.join(dir, `${'x'.repeat(250)}.sif`);
+  fs.copyFileSync(UNSIGNED, image);
+  const signed = await cli.run(['sign', image, '--key', pemKey()]);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.notEqual(sha256(image), sha256(UNSIGNED));
+  assert.deepEqual(fs.readdirSync(dir), [path.basename(image)]);
+});

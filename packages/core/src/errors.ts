@@ -79,7 +79,8 @@ export const ERROR_CODES = {
   ESIFFULL: 'the SIF file has no free descriptor slot',
   ENOKEY: 'no signing key was given, or the keyring has no such key',
   ENOKEYFILE: 'the key file does not exist or cannot be read',
-  EBADKEY: 'the key file cannot be used (not a key, encrypted PEM, unsupported type)',
+  EBADKEY:
+    'the key file cannot be used (not a key, encrypted PEM, unsupported type, an OpenPGP key that cannot sign: expired, revoked, no signing key)',
   ENOPRIVATE: 'a public key was given where a private key is needed',
   EPASSPHRASE: 'the passphrase of the key is wrong',
   ENOPASSPHRASE: 'a locked key needs a passphrase and none was given (an empty answer, Ctrl-D, nothing on stdin)',

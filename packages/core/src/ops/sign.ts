@@ -5,7 +5,7 @@ import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
 import { withFileLock } from '../settings/file-lock';
-import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
+import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signingKeyId, signSif } from '../sif/signature/index';
 import { discardTemp, noteTemp, tempBeside } from '../storage/temp-files';
 import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
@@ -60,12 +60,41 @@ async function signingKeys(session: Session, files: readonly string[], signal?: 
 }
 
 async function unlocked(session: Session, key: PgpPrivateKey, file: string, signal?: AbortSignal): Promise<PgpPrivateKey> {
+  await canSign(key, file);
   if (key.isDecrypted()) return key;
   const passphrase = await readPassphrase(file, { signal, debug: (message) => session.out.debug(message) });
   try {
     return await openpgp().decryptKey({ privateKey: key, passphrase });
   } catch {
     throw new UserError(`the passphrase for ${file} is wrong`, { fix: 'type it again, or give it on stdin', code: 'EPASSPHRASE' });
+  }
+}
+
+/**
+ * An OpenPGP key that cannot sign today (expired, revoked, no key with the signing flag) is refused in one line
+ * before its passphrase is asked: openpgp.js would only say so mid-signing, as an unexpected failure.
+ */
+async function canSign(key: PgpPrivateKey, file: string): Promise<void> {
+  try {
+    await signingKeyId(key);
+    return;
+  } catch (error) {
+    const fingerprint = key.getFingerprint().toUpperCase();
+    const what = `the OpenPGP key in ${file} (${fingerprint})`;
+    if (await key.isRevoked().catch(() => false)) {
+      throw new UserError(`${what} is revoked`, { fix: 'sign with another key', code: 'EBADKEY' });
+    }
+    const expires = await key.getExpirationTime().catch(() => null);
+    if (expires instanceof Date && expires.getTime() <= Date.now()) {
+      throw new UserError(`${what} expired on ${expires.toISOString().slice(0, 10)}`, {
+        fix: `extend it (gpg --quick-set-expire ${fingerprint} 1y, then export it again), or sign with another key`,
+        code: 'EBADKEY',
+      });
+    }
+    throw new UserError(`${what} has no key that may sign today (${printable((error as Error).message)})`, {
+      fix: `add a signing subkey (gpg --quick-add-key ${fingerprint} ed25519 sign), or sign with another key`,
+      code: 'EBADKEY',
+    });
   }
 }
 

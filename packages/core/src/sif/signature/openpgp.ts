@@ -110,6 +110,19 @@ export interface ClearsignOptions {
   date?: Date;
 }
 
+/**
+ * The key that signs for `key`: its primary key, as Go's signer (§3.1), or, when the primary may only certify (a
+ * common gpg layout), its signing subkey; the descriptor names the primary's fingerprint either way, which is what
+ * Go compares (§7). Throws openpgp.js's error when neither can sign today (expired, revoked, no signing key).
+ */
+export async function signingKeyId(key: PgpPrivateKey, date = new Date()): Promise<InstanceType<OpenPGP['KeyID']>> {
+  try {
+    return (await key.getSigningKey(key.getKeyID(), date)).getKeyID();
+  } catch {
+    return (await key.getSigningKey(undefined, date)).getKeyID();
+  }
+}
+
 /** Descriptor HashType (§1.3) of the OpenPGP hash algorithms a signature can be made with. */
 const HASH_TYPES: Record<string, number> = { sha256: 1, sha384: 2, sha512: 3 };
 
@@ -131,7 +144,7 @@ export async function clearsign(options: ClearsignOptions): Promise<Clearsigned>
   const armored = await pgp.sign({
     message,
     signingKeys: options.key,
-    signingKeyIDs: options.key.getKeyID(),
+    signingKeyIDs: await signingKeyId(options.key, options.date),
     date: options.date,
     config: {
       preferredHashAlgorithm: pgp.enums.hash.sha256,
