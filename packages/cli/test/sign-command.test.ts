@@ -488,3 +488,25 @@ test('a file name of 254 bytes signs: the temp name beside it is shortened to fi
   assert.notEqual(sha256(image), sha256(UNSIGNED));
   assert.deepEqual(fs.readdirSync(dir), [path.basename(image)]);
 });
+
+test('a key file that is a FIFO is refused in one line by verify, sign and key import, without waiting on it', async () => {
+  const fifo = file('fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const image = copyUnsigned();
+  for (const [args, flag] of [
+    [['verify', image, '-k', fifo], '--key'],
+    [['sign', image, '-k', fifo], '--key'],
+    [['key', 'import', fifo], 'key import'],
+  ] as const) {
+    const started = Date.now();
+    const r = await cli.run([...args, '--json']);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    const { error } = JSON.parse(r.stdout);
+    assert.deepEqual(
+      { message: error.message, fix: error.fix, code: error.code },
+      { message: `${fifo} is a FIFO, not a regular file`, fix: `give the path of a key file to ${flag}`, code: 'ENOTFILE' },
+    );
+    assert.ok(Date.now() - started < 10_000);
+  }
+  assert.equal(sha256(image), sha256(UNSIGNED));
+});
