@@ -200,6 +200,7 @@ test('sign in a folder that cannot be written: one EACCES line naming the folder
   fs.mkdirSync(dir);
   const image = path.join(dir, 'r.sif');
   fs.copyFileSync(UNSIGNED, image);
+  fs.chmodSync(image, 0o644); // the image may be written: only its folder may not (the fixture is 0444)
   fs.chmodSync(dir, 0o555);
   try {
     const result = runUnprivileged(['sign', image, '--key', keyFile, '--json']);
@@ -220,6 +221,7 @@ test('sign of a catalogued image whose folder cannot be written: the folder is n
   assert.equal((await cli.run(['add', copyUnsigned(), '--name', 'locked/tool:v1'])).code, 0);
   const stored = JSON.parse((await cli.run(['inspect', 'locked/tool:v1', '--json'])).stdout).image as string;
   const dir = path.dirname(stored);
+  fs.chmodSync(stored, 0o644); // the image may be written: only its folder may not (the fixture is 0444)
   fs.chmodSync(dir, 0o555);
   try {
     const result = runUnprivileged(['sign', 'locked/tool:v1', '--key', keyFile]);
@@ -509,4 +511,27 @@ test('a key file that is a FIFO is refused in one line by verify, sign and key i
     assert.ok(Date.now() - started < 10_000);
   }
   assert.equal(sha256(image), sha256(UNSIGNED));
+});
+
+test('a read-only image (0444) in a writable folder: one line naming the file and its mode, nothing replaced; root replaces it', async () => {
+  const keyFile = pemKey();
+  const dir = file('ro');
+  fs.mkdirSync(dir);
+  const image = path.join(dir, 'ro.sif');
+  fs.copyFileSync(UNSIGNED, image);
+  fs.chmodSync(image, 0o444);
+  const result = runUnprivileged(['sign', image, '--key', keyFile, '--json']);
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  const { error } = JSON.parse(result.stdout);
+  assert.deepEqual(
+    { message: error.message, code: error.code },
+    { message: `${image} is read-only for you (mode 0444): it was not changed`, code: 'EACCES' },
+  );
+  assert.match(error.fix, /chmod u\+w/);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+  assert.deepEqual(fs.readdirSync(dir), ['ro.sif']);
+  if (process.getuid?.() !== 0) return;
+  const asRoot = await cli.run(['sign', image, '--key', keyFile]);
+  assert.equal(asRoot.code, 0, asRoot.stderr);
+  assert.equal(fs.statSync(image).mode & 0o777, 0o444, 'the mode is kept');
 });

@@ -2,6 +2,7 @@ import { constants, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors';
+import { shellWord } from '../output/shell-word';
 import { syncDir } from '../settings/atomic-write';
 import { pausePoint } from '../testing-hooks';
 import { cancelled } from '../transfer/retry';
@@ -53,6 +54,7 @@ export async function patchedCopy(source: string, copy: string, patch: Patch, op
   try {
     stop();
     const original = await fs.stat(path.resolve(source));
+    await refuseReadOnly(source, original.mode);
     await fs.copyFile(path.resolve(source), copy, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     // a large copy takes seconds: a Ctrl-C meanwhile is seen here, before the copy is opened and patched
     stop();
@@ -70,6 +72,25 @@ export async function patchedCopy(source: string, copy: string, patch: Patch, op
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await fs.rm(copy, { force: true });
     throw await fileSystemProblem(error);
   }
+}
+
+/**
+ * A file this user may not write (mode 0444, or another's 0644) is not replaced: the rename would do it (it needs
+ * only the folder's permission) and the copy's EACCES blamed the folder. Said of the file itself, with its mode.
+ * Root may write any file, and replaces a 0444 one as it could write into it (its mode is kept).
+ */
+async function refuseReadOnly(source: string, mode: number): Promise<void> {
+  if (
+    await fs.access(source, constants.W_OK).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  throw new UserError(`${source} is read-only for you (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): it was not changed`, {
+    fix: `make it writable first (chmod u+w ${shellWord(source)}), or work on a copy`,
+    code: 'EACCES',
+  });
 }
 
 /**
