@@ -3,6 +3,7 @@ import { shellWord } from '../output/shell-word';
 import { printable } from '../output/untrusted';
 import { pullVerify } from '../settings/env';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
+import { cancelled } from '../transfer/retry';
 import { imageTarget } from './image-target';
 import { verificationKeys } from './keys';
 import type { Session } from './session';
@@ -15,6 +16,8 @@ export interface VerifyImageOptions {
   keyFiles?: readonly string[];
   selection?: VerifySelection;
   legacy?: boolean;
+  /** the command's Ctrl-C (ops/interrupt.ts): ends the command with its cancel line (ECANCELLED), as sign's does */
+  signal?: AbortSignal;
 }
 
 /** The fix shown after each kind of failure. */
@@ -71,7 +74,9 @@ export function verifyFailure(report: VerifyReport, shown: string): UserError {
 export async function verifyImage(session: Session, options: VerifyImageOptions): Promise<VerifyReport> {
   const { file } = await imageTarget(session, options.target, 'verify');
   const keys = await verificationKeys(session, options.keyFiles ?? []);
-  const report = await verifySif(file, { keys, selection: options.selection, legacy: options.legacy });
+  const report = await verifySif(file, { keys, selection: options.selection, legacy: options.legacy, signal: options.signal });
+  // a Ctrl-C after the last read (or before the first) is still a cancelled command, not a result
+  if (options.signal?.aborted) throw cancelled(options.signal, 'verify');
   const shown = printable(options.target);
   if (!report.verified) throw verifyFailure(report, shown);
   for (const signature of report.signatures) for (const line of signatureLines(signature)) session.out.result(line);
