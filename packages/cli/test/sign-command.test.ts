@@ -535,3 +535,48 @@ test('a read-only image (0444) in a writable folder: one line naming the file an
   assert.equal(asRoot.code, 0, asRoot.stderr);
   assert.equal(fs.statSync(image).mode & 0o777, 0o444, 'the mode is kept');
 });
+
+test('verify and sign details: a revoked key is said to be revoked, user ids are escaped in --json, a broken local SIF is not told to pull, --group twice signs once', async () => {
+  const { privateKey, publicKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'Evil \u001b[31mRed', email: 'evil@example.org' }],
+    format: 'object',
+  });
+  const privateFile = file('private.asc');
+  const publicFile = file('public.asc');
+  fs.writeFileSync(privateFile, privateKey.armor());
+  fs.writeFileSync(publicFile, publicKey.armor());
+  const image = copyUnsigned();
+  const signed = await cli.run(['sign', image, '--key', privateFile, '--group', '1', '--group', '1', '--json']);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.equal(JSON.parse(signed.stdout).signatures.length, 1, 'one signature for a group given twice');
+
+  const verified = await cli.run(['verify', image, '--key', publicFile, '--json']);
+  assert.equal(verified.code, 0, verified.stderr);
+  const identity = JSON.parse(verified.stdout).signatures[0].signers[0].identity as string;
+  assert.ok(!identity.includes('\u001b'), identity);
+  assert.match(identity, /Evil \\u001b\[31mRed/);
+
+  const { publicKey: revoked } = await openpgp().revokeKey({ key: privateKey, format: 'armored' });
+  const revokedFile = file('revoked.asc');
+  fs.writeFileSync(revokedFile, revoked);
+  const refused = await cli.run(['verify', image, '--key', revokedFile, '--json']);
+  assert.equal(refused.code, 1, refused.stdout);
+  const { error } = JSON.parse(refused.stdout);
+  assert.equal(error.code, 'EVERIFY_UNKNOWN_KEY');
+  assert.match(error.message, /revoked/);
+  assert.match(error.fix, /^the signer's key is revoked or expired/);
+
+  const broken = file('broken.sif');
+  fs.writeFileSync(broken, fs.readFileSync(UNSIGNED).subarray(0, 200));
+  for (const args of [
+    ['verify', broken],
+    ['sign', broken, '--key', privateFile],
+  ]) {
+    const r = await cli.run([...args, '--json']);
+    assert.equal(r.code, 1, r.stdout);
+    const e = JSON.parse(r.stdout).error;
+    assert.equal(e.code, 'EBADSIF', args[0]);
+    assert.doesNotMatch(e.fix, /pull/, args[0]);
+  }
+});

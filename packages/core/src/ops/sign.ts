@@ -10,7 +10,7 @@ import { discardTemp, noteTemp, tempBeside } from '../storage/temp-files';
 import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { nestedName } from './find-record';
-import { imageTarget } from './image-target';
+import { imageTarget, withSifFix } from './image-target';
 import { readKeyFile } from './keys';
 import { readPassphrase } from './passphrase';
 import type { Session } from './session';
@@ -129,7 +129,7 @@ async function lockedSign(
     async () => {
       const { file, record } = await imageTarget(session, options.target, 'sign');
       if (file !== locked) return file;
-      return signTarget(session, options, keys, file, record);
+      return withSifFix(record, () => signTarget(session, options, keys, file, record));
     },
     printable(locked),
     'EFILECHANGED',

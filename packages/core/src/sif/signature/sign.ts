@@ -45,7 +45,8 @@ export async function signSif(path: string, options: SignOptions): Promise<Signe
   const { layout, signatures, report } = await withImageFile(path, undefined, async (file) => {
     const layout = await readLayout(file);
     const hasher = new ObjectHasher(file);
-    const groups = options.groups ?? groupIds(layout);
+    // a group given twice (--group 1 --group 1) is signed once, not with two identical signatures
+    const groups = options.groups ? [...new Set(options.groups)] : groupIds(layout);
     if (groups.length === 0) {
       throw new UserError(`${path} has no object groups to sign`, {
         fix: 'an image built by Apptainer or SingularityCE has one',
