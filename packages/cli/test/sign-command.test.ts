@@ -200,6 +200,7 @@ test('sign in a folder that cannot be written: one EACCES line naming the folder
   fs.mkdirSync(dir);
   const image = path.join(dir, 'r.sif');
   fs.copyFileSync(UNSIGNED, image);
+  fs.chmodSync(image, 0o644); // the image may be written: only its folder may not (the fixture is 0444)
   fs.chmodSync(dir, 0o555);
   try {
     const result = runUnprivileged(['sign', image, '--key', keyFile, '--json']);
@@ -220,6 +221,7 @@ test('sign of a catalogued image whose folder cannot be written: the folder is n
   assert.equal((await cli.run(['add', copyUnsigned(), '--name', 'locked/tool:v1'])).code, 0);
   const stored = JSON.parse((await cli.run(['inspect', 'locked/tool:v1', '--json'])).stdout).image as string;
   const dir = path.dirname(stored);
+  fs.chmodSync(stored, 0o644); // the image may be written: only its folder may not (the fixture is 0444)
   fs.chmodSync(dir, 0o555);
   try {
     const result = runUnprivileged(['sign', 'locked/tool:v1', '--key', keyFile]);
@@ -312,4 +314,269 @@ test('a group the image does not have: the fix names inspect of that file, which
     [...groups].filter((g) => g !== null),
     [1],
   );
+});
+
+async function lockedKey(passphrase: string, name: string): Promise<{ privateFile: string; publicFile: string }> {
+  const { privateKey, publicKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name, email: `${name}@example.org` }],
+    passphrase,
+    format: 'armored',
+  });
+  const privateFile = file(`${name}-private.asc`);
+  const publicFile = file(`${name}-public.asc`);
+  fs.writeFileSync(privateFile, privateKey);
+  fs.writeFileSync(publicFile, publicKey);
+  return { privateFile, publicFile };
+}
+
+test('two locked keys take one line of stdin each, in --key order; too few lines is ENOPASSPHRASE, never a silent exit 0', async () => {
+  const bob = await lockedKey('s3cr3t-PASS', 'bob');
+  const carol = await lockedKey('other-PASS', 'carol');
+  const image = copyUnsigned();
+
+  const short = await cli.run(['sign', image, '-k', bob.privateFile, '-k', carol.privateFile, '--json'], { input: 's3cr3t-PASS\n' });
+  assert.equal(short.code, 1, short.stdout + short.stderr);
+  assert.equal(JSON.parse(short.stdout).error.code, 'ENOPASSPHRASE');
+  assert.equal(JSON.parse(short.stdout).error.message, `no passphrase given on stdin for ${carol.privateFile}`);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+
+  const signed = await cli.run(['sign', image, '-k', bob.privateFile, '-k', carol.privateFile, '--json'], {
+    input: 's3cr3t-PASS\nother-PASS\n',
+  });
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  assert.equal(JSON.parse(signed.stdout).signatures.length, 2);
+  for (const key of [bob, carol])
+    assert.equal((await cli.run(['verify', image, '--key', key.publicFile, '--key', bob.publicFile, '--key', carol.publicFile])).code, 0);
+
+  // the same locked key twice signs once and is asked for once
+  const again = copyUnsigned();
+  const twice = await cli.run(['sign', again, '-k', bob.privateFile, '-k', bob.privateFile, '--json'], { input: 's3cr3t-PASS\n' });
+  assert.equal(twice.code, 0, twice.stdout + twice.stderr);
+  assert.equal(JSON.parse(twice.stdout).signatures.length, 1);
+});
+
+test('sign keeps the owner and group of the image; one it cannot keep them for is refused before anything is replaced', {
+  skip: process.getuid?.() !== 0 ? 'needs root (to make files of another user)' : false,
+}, async () => {
+  // a folder outside the run's private TMPDIR: the unprivileged user must be able to reach it
+  const dir = fs.mkdtempSync('/tmp/sregistry-owner-');
+  try {
+    fs.chmodSync(dir, 0o755);
+    fs.chownSync(dir, 65534, 65534);
+    const keyFile = path.join(dir, 'key.pem');
+    fs.writeFileSync(keyFile, crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    fs.chownSync(keyFile, 65534, 65534);
+
+    // as root, a file of nobody stays nobody's
+    const theirs = path.join(dir, 'theirs.sif');
+    fs.copyFileSync(UNSIGNED, theirs);
+    fs.chownSync(theirs, 65534, 65534);
+    fs.chmodSync(theirs, 0o640);
+    const signed = await cli.run(['sign', theirs, '--key', keyFile]);
+    assert.equal(signed.code, 0, signed.stderr);
+    const st = fs.statSync(theirs);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [65534, 65534, 0o640]);
+
+    // as nobody (in no other group), a file of group 100 cannot keep its group: refused, nothing replaced
+    const shared = path.join(dir, 'shared.sif');
+    fs.copyFileSync(UNSIGNED, shared);
+    fs.chownSync(shared, 65534, 100);
+    fs.chmodSync(shared, 0o640);
+    const command = [process.execPath, path.resolve(__dirname, '..', 'bin', 'run.js'), 'sign', shared, '--key', keyFile];
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command], {
+      // the test home's folders are root's: the same layout in the folder nobody can write
+      env: cleanEnv(Object.fromEntries(Object.entries(cli.env).map(([k, v]) => [k, String(v).replaceAll(cli.home, dir)]))),
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr.trim(),
+      new RegExp(
+        `^ERROR cannot keep the owner and group of ${shared.replace(/[.]/g, '\\.')} \\(\\w+:\\w+\\): its new copy would be \\w+:\\w+; `,
+      ),
+    );
+    assert.equal(sha256(shared), sha256(UNSIGNED));
+    assert.equal(fs.statSync(shared).gid, 100);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('.sregistry-')),
+      [],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two signs of one file at once: the second waits for the first, and both signatures are kept (a file, a catalogued image)', async () => {
+  const hold = path.join(__dirname, 'fixtures', 'hold-after-copy-until.cjs');
+  const keys = crypto.generateKeyPairSync('ed25519');
+  const keyFile = file('private.pem');
+  const publicFile = file('public.pem');
+  fs.writeFileSync(keyFile, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  fs.writeFileSync(publicFile, keys.publicKey.export({ format: 'pem', type: 'spki' }));
+  assert.equal((await cli.run(['add', copyUnsigned(), '--name', 'race/tool:v1'])).code, 0);
+  for (const target of [copyUnsigned(), 'race/tool:v1']) {
+    const copied = file('copied');
+    const release = file('release');
+    const first = cli.run(['sign', target, '--key', keyFile], {
+      env: { NODE_OPTIONS: `--require ${hold}`, HOLD_AFTER_COPY_FILE: copied, HOLD_RELEASE_FILE: release },
+    });
+    while (!fs.existsSync(copied)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = cli.run(['sign', target, '--key', keyFile]);
+    // the second is waiting for the lock while the first holds its copy
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    fs.writeFileSync(release, '');
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const verified = await cli.run(['verify', target, '--key', publicFile, '--json']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.equal(JSON.parse(verified.stdout).signatures.length, 2, target);
+  }
+  assert.equal(JSON.parse((await cli.run(['images', 'race/tool', '--json'])).stdout).length, 1);
+});
+
+test('keys that cannot sign: an expired one is refused in one line; a certify-only primary signs with its signing subkey', async () => {
+  const { privateKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'Old' }],
+    date: new Date(Date.now() - 3 * 86400_000),
+    keyExpirationTime: 3600,
+    format: 'armored',
+  });
+  const expired = file('expired.asc');
+  fs.writeFileSync(expired, privateKey);
+  const image = copyUnsigned();
+  const r = await cli.run(['sign', image, '--key', expired, '--json']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const { error } = JSON.parse(r.stdout);
+  assert.equal(error.code, 'EBADKEY');
+  assert.match(
+    error.message,
+    new RegExp(`^the OpenPGP key in ${expired.replace(/[.]/g, '\\.')} \\([0-9A-F]{40}\\) expired on \\d{4}-\\d\\d-\\d\\d$`),
+  );
+  assert.match(error.fix, /gpg --quick-set-expire/);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+
+  // gpg's usual layout (a primary that only certifies, a subkey that signs): openpgp.js cannot make one
+  if (spawnSync('gpg', ['--version']).status !== 0) return;
+  const home = file('gnupg');
+  fs.mkdirSync(home, { mode: 0o700 });
+  const gpg = (...args: string[]) =>
+    spawnSync('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8' });
+  assert.equal(gpg('--quick-gen-key', 'Cert Only <c@example.org>', 'ed25519', 'cert', 'never').status, 0);
+  const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg('--list-keys', '--with-colons').stdout)![1]!;
+  assert.equal(gpg('--quick-add-key', fpr, 'ed25519', 'sign', 'never').status, 0);
+  const privateFile = file('cert-only.asc');
+  const publicFile = file('cert-only-public.asc');
+  fs.writeFileSync(privateFile, gpg('--armor', '--export-secret-keys', fpr).stdout);
+  fs.writeFileSync(publicFile, gpg('--armor', '--export', fpr).stdout);
+  const signed = await cli.run(['sign', image, '--key', privateFile, '--json']);
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  assert.deepEqual(JSON.parse(signed.stdout).signatures[0].keys, [fpr]);
+  const verified = await cli.run(['verify', image, '--key', publicFile, '--json']);
+  assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  assert.equal(JSON.parse(verified.stdout).signatures[0].entity, fpr);
+});
+
+test('a file name of 254 bytes signs: the temp name beside it is shortened to fit NAME_MAX', async () => {
+  const dir = file('long');
+  fs.mkdirSync(dir);
+  const image = path.join(dir, `${'x'.repeat(250)}.sif`);
+  fs.copyFileSync(UNSIGNED, image);
+  const signed = await cli.run(['sign', image, '--key', pemKey()]);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.notEqual(sha256(image), sha256(UNSIGNED));
+  assert.deepEqual(fs.readdirSync(dir), [path.basename(image)]);
+});
+
+test('a key file that is a FIFO is refused in one line by verify, sign and key import, without waiting on it', async () => {
+  const fifo = file('fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const image = copyUnsigned();
+  for (const [args, flag] of [
+    [['verify', image, '-k', fifo], '--key'],
+    [['sign', image, '-k', fifo], '--key'],
+    [['key', 'import', fifo], 'key import'],
+  ] as const) {
+    const started = Date.now();
+    const r = await cli.run([...args, '--json']);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    const { error } = JSON.parse(r.stdout);
+    assert.deepEqual(
+      { message: error.message, fix: error.fix, code: error.code },
+      { message: `${fifo} is a FIFO, not a regular file`, fix: `give the path of a key file to ${flag}`, code: 'ENOTFILE' },
+    );
+    assert.ok(Date.now() - started < 10_000);
+  }
+  assert.equal(sha256(image), sha256(UNSIGNED));
+});
+
+test('a read-only image (0444) in a writable folder: one line naming the file and its mode, nothing replaced; root replaces it', async () => {
+  const keyFile = pemKey();
+  const dir = file('ro');
+  fs.mkdirSync(dir);
+  const image = path.join(dir, 'ro.sif');
+  fs.copyFileSync(UNSIGNED, image);
+  fs.chmodSync(image, 0o444);
+  const result = runUnprivileged(['sign', image, '--key', keyFile, '--json']);
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  const { error } = JSON.parse(result.stdout);
+  assert.deepEqual(
+    { message: error.message, code: error.code },
+    { message: `${image} is read-only for you (mode 0444): it was not changed`, code: 'EACCES' },
+  );
+  assert.match(error.fix, /chmod u\+w/);
+  assert.equal(sha256(image), sha256(UNSIGNED));
+  assert.deepEqual(fs.readdirSync(dir), ['ro.sif']);
+  if (process.getuid?.() !== 0) return;
+  const asRoot = await cli.run(['sign', image, '--key', keyFile]);
+  assert.equal(asRoot.code, 0, asRoot.stderr);
+  assert.equal(fs.statSync(image).mode & 0o777, 0o444, 'the mode is kept');
+});
+
+test('verify and sign details: a revoked key is said to be revoked, user ids are escaped in --json, a broken local SIF is not told to pull, --group twice signs once', async () => {
+  const { privateKey, publicKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'Evil \u001b[31mRed', email: 'evil@example.org' }],
+    format: 'object',
+  });
+  const privateFile = file('private.asc');
+  const publicFile = file('public.asc');
+  fs.writeFileSync(privateFile, privateKey.armor());
+  fs.writeFileSync(publicFile, publicKey.armor());
+  const image = copyUnsigned();
+  const signed = await cli.run(['sign', image, '--key', privateFile, '--group', '1', '--group', '1', '--json']);
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.equal(JSON.parse(signed.stdout).signatures.length, 1, 'one signature for a group given twice');
+
+  const verified = await cli.run(['verify', image, '--key', publicFile, '--json']);
+  assert.equal(verified.code, 0, verified.stderr);
+  const identity = JSON.parse(verified.stdout).signatures[0].signers[0].identity as string;
+  assert.ok(!identity.includes('\u001b'), identity);
+  assert.match(identity, /Evil \\u001b\[31mRed/);
+
+  const { publicKey: revoked } = await openpgp().revokeKey({ key: privateKey, format: 'armored' });
+  const revokedFile = file('revoked.asc');
+  fs.writeFileSync(revokedFile, revoked);
+  const refused = await cli.run(['verify', image, '--key', revokedFile, '--json']);
+  assert.equal(refused.code, 1, refused.stdout);
+  const { error } = JSON.parse(refused.stdout);
+  assert.equal(error.code, 'EVERIFY_UNKNOWN_KEY');
+  assert.match(error.message, /revoked/);
+  assert.match(error.fix, /^the signer's key is revoked or expired/);
+
+  const broken = file('broken.sif');
+  fs.writeFileSync(broken, fs.readFileSync(UNSIGNED).subarray(0, 200));
+  for (const args of [
+    ['verify', broken],
+    ['sign', broken, '--key', privateFile],
+  ]) {
+    const r = await cli.run([...args, '--json']);
+    assert.equal(r.code, 1, r.stdout);
+    const e = JSON.parse(r.stdout).error;
+    assert.equal(e.code, 'EBADSIF', args[0]);
+    assert.doesNotMatch(e.fix, /pull/, args[0]);
+  }
 });

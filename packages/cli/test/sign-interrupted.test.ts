@@ -130,3 +130,24 @@ test('Ctrl-C while the temp copy of the image exists: it is removed, ECANCELLED,
   assert.deepEqual(fs.readdirSync(dir), ['image.sif'], 'no temp left beside the image');
   assert.equal(sha256(image), sha256(UNSIGNED));
 });
+
+for (const json of [false, true]) {
+  test(`Ctrl-C while verify hashes the image: ECANCELLED, exit 130, the cancel line as sign's${json ? ' (--json envelope)' : ''}`, async () => {
+    const signed = path.join(path.dirname(UNSIGNED), 'one-group-signed-dsse.sif');
+    const publicKey = path.join(path.dirname(UNSIGNED), 'ed25519-public.pem');
+    const reading = path.join(sb.home, `reading-${n++}`);
+    const r = await signalWhen(
+      sb,
+      ['verify', signed, '--key', publicKey, ...(json ? ['--json'] : [])],
+      async () => {
+        while (!fs.existsSync(reading)) await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+      'SIGINT',
+      { env: { NODE_OPTIONS: `--require ${path.join(__dirname, 'fixtures', 'hold-object-read.cjs')}`, HOLD_READ_FILE: reading } },
+    );
+    assert.ok(r.sent, `verify ended before the signal (exit ${r.code}): ${r.stderr}`);
+    assert.equal(r.code, 130, r.stdout + r.stderr);
+    if (json) assert.deepEqual(JSON.parse(r.stdout), { error: { message: 'verify cancelled', code: 'ECANCELLED', exitCode: 130 } });
+    else assert.equal(r.stderr.trim(), 'ERROR verify cancelled');
+  });
+}

@@ -52,7 +52,7 @@ export const ERROR_CODES = {
   ENOSPC: 'no space left on the disk',
   EDQUOT: 'the disk quota is reached',
   EWRITE: 'the destination cannot be written',
-  EFILECHANGED: 'the file changed while it was read (for an upload)',
+  EFILECHANGED: 'the file changed while it was read (for an upload), or another command is changing it (sign)',
   EFILEREPLACED: "the file at a record's path is no longer its image (rmi, mv and rename leave it alone)",
   ECHANGED: 'another command moved, renamed or removed the image while this one ran, or is doing so now: nothing was changed',
   ENOAUTH: 'credentials (token, username) are not set',
@@ -80,7 +80,8 @@ export const ERROR_CODES = {
   ESIFFULL: 'the SIF file has no free descriptor slot',
   ENOKEY: 'no signing key was given, or the keyring has no such key',
   ENOKEYFILE: 'the key file does not exist or cannot be read',
-  EBADKEY: 'the key file cannot be used (not a key, encrypted PEM, unsupported type)',
+  EBADKEY:
+    'the key file cannot be used (not a key, encrypted PEM, unsupported type, an OpenPGP key that cannot sign: expired, revoked, no signing key)',
   ENOPRIVATE: 'a public key was given where a private key is needed',
   EPASSPHRASE: 'the passphrase of the key is wrong',
   ENOPASSPHRASE: 'a locked key needs a passphrase and none was given (an empty answer, Ctrl-D, nothing on stdin)',

@@ -169,3 +169,27 @@ test('a failed signing leaves the image as it was and no temp file', async () =>
     [],
   );
 });
+
+test("OpenPGP: the descriptor's HashType is the hash the armor names, for Ed25519 (SHA-512) and RSA (SHA-256) keys", async () => {
+  const names: Record<number, string> = { 1: 'SHA256', 2: 'SHA384', 3: 'SHA512' };
+  for (const [type, expected] of [
+    ['ecc', 'SHA512'],
+    ['rsa', 'SHA256'],
+  ] as const) {
+    const file = await unsignedCopy();
+    const { privateKey: key } = await openpgp().generateKey({ type, rsaBits: 2048, userIDs: [{ name: type }], format: 'object' });
+    await signSif(file, { keys: [{ format: 'openpgp', key }] });
+    const [text] = await signatureTexts(file);
+    const armorHash = /^Hash: (\S+)$/m.exec(text!)?.[1];
+    const bytes = await fs.readFile(file);
+    const layout = await withImageFile(file, undefined, readLayout);
+    const descriptor = layout.descriptors.find((d) => d.signature)!;
+    const hashType = bytes.readInt32LE(layout.header.descriptorsOffset + (descriptor.id - 1) * 585 + 201);
+    assert.equal(armorHash, expected, type);
+    assert.equal(names[hashType], armorHash, `${type}: descriptor HashType ${hashType}, armor Hash: ${armorHash}`);
+    const keys = emptyKeyMaterial();
+    addToMaterial(keys, await parseKeys(Buffer.from(key.toPublic().armor()), type), type);
+    const report = await verifySif(file, { keys });
+    assert.equal(report.verified, true, report.message);
+  }
+});

@@ -4,7 +4,7 @@ export default class Sign extends SregistryCommand {
   static override summary = 'Sign an image with an OpenPGP private key (clear-signed) or a PEM private key (DSSE), as Apptainer does.';
   static override description =
     'Adds one signature per object group (all groups unless --group) and replaces the file atomically. A locked ' +
-    'OpenPGP key asks for its passphrase on the terminal, or reads it from the first line of stdin. A catalogued ' +
+    'OpenPGP key asks for its passphrase on the terminal, or reads a line of stdin (one per locked key, in --key order). A catalogued ' +
     "image's record follows: a version that was the file's SHA-256 becomes the signed file's.";
   static override args = {
     image: Args.string({ required: true, description: 'image file, or collection/name[:tag][@version] of a catalogued image' }),

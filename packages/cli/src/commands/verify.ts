@@ -37,6 +37,7 @@ export default class Verify extends SregistryCommand {
       keyFiles: flags.key,
       legacy: flags.legacy,
       selection: hostCore().verifySelection(flags),
+      signal: this.signal,
     });
   }
 }

@@ -32,8 +32,20 @@ export abstract class SregistryCommand extends Command {
     return this.interrupt.signal;
   }
 
+  /**
+   * Node exits 0 when nothing is left to do, even while the command's own promise is still pending (it waited for
+   * an event that can no longer come: an 'end' of a stdin that ended already). A command that ends so did not do
+   * its work: it must not look like a success.
+   */
+  private readonly unfinished = () => {
+    const json = this.jsonEnabled();
+    const error = new Error(`${this.id ?? 'the command'} stopped before finishing (it was left waiting for something that never came)`);
+    process.exitCode = reportFailure(error, this.session, { json, writeJson: (document) => this.logJson(document) });
+  };
+
   override async init(): Promise<void> {
     await super.init();
+    process.once('beforeExit', this.unfinished);
     const before = this.argv.includes('--') ? this.argv.slice(0, this.argv.indexOf('--')) : this.argv;
     const debug = before.includes('--debug');
     const quiet = before.includes('--quiet') || before.includes('-q');
@@ -94,6 +106,7 @@ export abstract class SregistryCommand extends Command {
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
+    process.off('beforeExit', this.unfinished);
     this.interrupt.release();
     await this.session?.close().catch(() => {});
     const result = await super.finally(error);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../settings/atomic-write';
 import { addToMaterial, emptyKeyMaterial, type KeyMaterial, type KeySummary, type ParsedKey, parseKeys } from '../sif/signature/index';
+import { readRegularFile } from '../storage/regular-file';
 
 export interface KeyringEntry extends KeySummary {
   file: string;
@@ -22,9 +23,9 @@ export class Keyring {
     for (const name of await this.files()) {
       const file = path.join(this.dir, name);
       try {
-        for (const parsed of await parseKeys(await fs.readFile(file), file)) entries.push({ ...parsed.summary, private: false, file });
+        for (const parsed of await parseKeys(await readRegularFile(file), file)) entries.push({ ...parsed.summary, private: false, file });
       } catch {
-        // a file that is not a key is left alone (and not offered for verification)
+        // a file that is not a key (or not a file: a FIFO would hang the read) is left alone, not offered for verification
       }
     }
     return entries;
@@ -36,7 +37,7 @@ export class Keyring {
     for (const name of await this.files()) {
       const file = path.join(this.dir, name);
       try {
-        addToMaterial(material, await parseKeys(await fs.readFile(file), file), `keyring ${name}`);
+        addToMaterial(material, await parseKeys(await readRegularFile(file), file), `keyring ${name}`);
       } catch {
         // as in list(): skipped
       }

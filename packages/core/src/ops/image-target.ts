@@ -3,7 +3,7 @@ import path from 'node:path';
 import { recordName } from '../catalog/record-name';
 import { kindOf } from '../catalog/targets';
 import type { ImageRecord } from '../contracts/records';
-import { UserError } from '../errors';
+import { isUserError, UserError } from '../errors';
 import { findRecord } from './find-record';
 import type { Session } from './session';
 
@@ -62,4 +62,22 @@ async function recordOfFile(session: Session, file: string, shown: string): Prom
     });
   }
   return owners[0];
+}
+
+/**
+ * `work` on the image, with a broken SIF's fix fitted to where the file came from: "pull it again with --force" is
+ * for an image a pull catalogued (it has a source URL); a local file, or one added by hand, can only be built or
+ * copied again.
+ */
+export async function withSifFix<T>(record: ImageRecord | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isUserError(error) || error.code !== 'EBADSIF' || record?.url) throw error;
+    throw new UserError(error.message, {
+      fix: 'build the image again, or copy it again from where it came from',
+      code: 'EBADSIF',
+      cause: error,
+    });
+  }
 }

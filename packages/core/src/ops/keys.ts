@@ -1,14 +1,13 @@
-import fs from 'node:fs/promises';
 import { UserError } from '../errors';
 import { Keyring, type KeyringEntry } from '../keys/keyring';
 import { tableLines } from '../output/format';
 import { printable } from '../output/untrusted';
 import { addToMaterial, type KeyMaterial, type KeySummary, parseKeys } from '../sif/signature/index';
+import { NotRegularFile, readRegularFile } from '../storage/regular-file';
 import type { Session } from './session';
 
 export const keyringOf = (session: Session): Keyring => new Keyring(session.paths.keysDir);
 
-/** Reads a key file named on the command line, or says in one line why it cannot. */
 /**
  * The bytes of a key file. `given` says where the path came from (`--key`, `key import`), for the fix to name
  * what the user typed; an empty path is a usage error, never looked up.
@@ -18,8 +17,12 @@ export async function readKeyFile(file: string, given = '--key'): Promise<Buffer
     throw new UserError(`the key file given to ${given} is empty`, { fix: 'give the path of a key file', code: 'EUSAGE' });
   }
   try {
-    return await fs.readFile(file);
+    return await readRegularFile(file);
   } catch (error) {
+    // a FIFO would hang the read; a folder or device is no key either (the image path is refused the same way)
+    if (error instanceof NotRegularFile) {
+      throw new UserError(error.message, { fix: `give the path of a key file to ${given}`, code: 'ENOTFILE' });
+    }
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `key file ${file} does not exist` : `cannot read key file ${file} (${code})`, {
       fix: `check the path given to ${given}`,

@@ -14,52 +14,98 @@ export interface PassphraseOptions {
 
 /**
  * The passphrase of the locked key in `keyFile`: asked on the terminal without echo when stdin is one, otherwise
- * the first line of stdin (`echo "$PASS" | sregistry sign …`, or a file redirected in). It is never printed or
- * logged. Ctrl-C cancels the command (ECANCELLED, exit 130); no answer (Ctrl-D, an empty line, nothing on stdin)
- * is refused as such, not tried as a passphrase that would then be called wrong.
+ * the next line of stdin (`echo "$PASS" | sregistry sign …`, or a file redirected in): the first locked key takes
+ * the first line, the second the second line, and so on, in the order the keys are given. It is never printed or
+ * logged. Ctrl-C cancels the command (ECANCELLED, exit 130); no answer (Ctrl-D, an empty line, nothing on stdin,
+ * fewer lines than locked keys) is refused as such, not tried as a passphrase that would then be called wrong.
  */
 export async function readPassphrase(keyFile: string, options: PassphraseOptions = {}): Promise<string> {
   const input = options.input ?? process.stdin;
   const terminal = input.isTTY === true;
   const answer = await (terminal
     ? askHidden(`Passphrase for ${printable(keyFile)}: `, input, options.signal)
-    : firstLine(input, options.signal, () => options.debug?.(`reading the passphrase for ${printable(keyFile)} from stdin`)));
+    : linesOf(input).next(options.signal, () => options.debug?.(`reading the passphrase for ${printable(keyFile)} from stdin`)));
   if (answer) return answer;
   throw new UserError(`no passphrase given ${terminal ? 'at the prompt' : 'on stdin'} for ${keyFile}`, {
     fix: terminal
       ? 'the key is locked: type its passphrase, or give it as the first line of stdin'
-      : 'give it as the first line of stdin (echo "$PASS" | sregistry sign …), or run on a terminal to be asked',
+      : 'give it as the first line of stdin (echo "$PASS" | sregistry sign …; one line per locked key, in --key order), or run on a terminal to be asked',
     code: 'ENOPASSPHRASE',
   });
 }
 
-/** The first line of a piped or redirected stdin ('' when it ends first). */
-function firstLine(input: NodeJS.ReadStream, signal: AbortSignal | undefined, onWait: () => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const finish = (settle: () => void) => {
-      input.off('data', onData);
-      input.off('end', onEnd);
-      input.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-      // the rest of stdin is not ours to read; paused, it no longer keeps the process alive
-      input.pause();
-      settle();
-    };
-    const onData = (chunk: Buffer | string) => {
-      text += String(chunk);
-      if (text.includes('\n')) finish(() => resolve(text.split(/\r?\n/)[0] ?? ''));
-    };
-    const onEnd = () => finish(() => resolve(text.split(/\r?\n/)[0] ?? ''));
-    const onError = (error: Error) => finish(() => reject(error));
-    const onAbort = () => finish(() => reject(cancelledSign(signal)));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    input.on('data', onData);
-    input.once('end', onEnd);
-    input.once('error', onError);
-    onWait();
-  });
+/**
+ * The lines of a piped or redirected stdin, handed out one at a time. One reader per stream for the whole process:
+ * the text that arrived after the first line is kept for the next key (a second reader would wait for a stream
+ * that has ended already, for an 'end' that never comes again, and the process would run out of work and exit 0
+ * without signing).
+ */
+class StdinLines {
+  private text = '';
+  private ended = false;
+  private failure?: Error;
+  /** the pending next(), told when something arrived */
+  private wake?: () => void;
+
+  constructor(private readonly input: NodeJS.ReadStream) {
+    // listening for good: the 'end' of a stream that ended between two keys would otherwise go unseen
+    input.on('data', (chunk: Buffer | string) => {
+      this.text += String(chunk);
+      this.wake?.();
+    });
+    input.once('end', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+    input.once('error', (error: Error) => {
+      this.failure = error;
+      this.wake?.();
+    });
+    input.pause();
+  }
+
+  /** The next line ('' once stdin has ended without one). */
+  next(signal: AbortSignal | undefined, onWait: () => void): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => finish(() => reject(cancelled(signal ?? AbortSignal.abort(), 'sign')));
+      let done = false;
+      const finish = (settle: () => void) => {
+        done = true;
+        this.wake = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        // the rest of stdin waits for the next key; paused, it no longer keeps the process alive
+        this.input.pause();
+        settle();
+      };
+      const check = () => {
+        const end = this.text.indexOf('\n');
+        if (end !== -1) {
+          const line = this.text.slice(0, end).replace(/\r$/, '');
+          this.text = this.text.slice(end + 1);
+          return finish(() => resolve(line));
+        }
+        if (this.failure) return finish(() => reject(this.failure));
+        if (this.ended || this.input.readableEnded) {
+          const line = this.text.replace(/\r$/, '');
+          this.text = '';
+          return finish(() => resolve(line));
+        }
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      onWait();
+      this.wake = check;
+      check();
+      if (!done) this.input.resume();
+    });
+  }
+}
+
+const readers = new WeakMap<NodeJS.ReadStream, StdinLines>();
+function linesOf(input: NodeJS.ReadStream): StdinLines {
+  const reader = readers.get(input) ?? new StdinLines(input);
+  readers.set(input, reader);
+  return reader;
 }
 
 /**

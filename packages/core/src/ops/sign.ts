@@ -4,12 +4,13 @@ import { sha256File } from '../catalog/hash';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
 import { printable } from '../output/untrusted';
-import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signSif } from '../sif/signature/index';
+import { withFileLock } from '../settings/file-lock';
+import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signingKeyId, signSif } from '../sif/signature/index';
 import { discardTemp, noteTemp, tempBeside } from '../storage/temp-files';
 import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { nestedName } from './find-record';
-import { imageTarget } from './image-target';
+import { imageTarget, withSifFix } from './image-target';
 import { readKeyFile } from './keys';
 import { readPassphrase } from './passphrase';
 import type { Session } from './session';
@@ -34,9 +35,13 @@ export interface SignImageResult {
   version?: string;
 }
 
-/** The private keys in the --key files, OpenPGP ones unlocked (passphrase asked once per locked key). */
+/**
+ * The private keys in the --key files, OpenPGP ones unlocked: a passphrase is asked once per locked key, in the
+ * order the keys are given (one line of stdin each). A key given twice signs once and is asked for once.
+ */
 async function signingKeys(session: Session, files: readonly string[], signal?: AbortSignal): Promise<SigningKey[]> {
   const keys: SigningKey[] = [];
+  const seen = new Set<string>();
   for (const file of files) {
     for (const parsed of await parseKeys(await readKeyFile(file), file)) {
       if (!parsed.summary.private) {
@@ -45,6 +50,8 @@ async function signingKeys(session: Session, files: readonly string[], signal?: 
           code: 'ENOPRIVATE',
         });
       }
+      if (seen.has(parsed.summary.id)) continue;
+      seen.add(parsed.summary.id);
       if (parsed.format === 'pem') keys.push({ format: 'pem', key: parsed.key as KeyObject });
       else keys.push({ format: 'openpgp', key: await unlocked(session, parsed.key as PgpPrivateKey, file, signal) });
     }
@@ -53,6 +60,7 @@ async function signingKeys(session: Session, files: readonly string[], signal?: 
 }
 
 async function unlocked(session: Session, key: PgpPrivateKey, file: string, signal?: AbortSignal): Promise<PgpPrivateKey> {
+  await canSign(key, file);
   if (key.isDecrypted()) return key;
   const passphrase = await readPassphrase(file, { signal, debug: (message) => session.out.debug(message) });
   try {
@@ -63,13 +71,86 @@ async function unlocked(session: Session, key: PgpPrivateKey, file: string, sign
 }
 
 /**
+ * An OpenPGP key that cannot sign today (expired, revoked, no key with the signing flag) is refused in one line
+ * before its passphrase is asked: openpgp.js would only say so mid-signing, as an unexpected failure.
+ */
+async function canSign(key: PgpPrivateKey, file: string): Promise<void> {
+  try {
+    await signingKeyId(key);
+    return;
+  } catch (error) {
+    const fingerprint = key.getFingerprint().toUpperCase();
+    const what = `the OpenPGP key in ${file} (${fingerprint})`;
+    if (await key.isRevoked().catch(() => false)) {
+      throw new UserError(`${what} is revoked`, { fix: 'sign with another key', code: 'EBADKEY' });
+    }
+    const expires = await key.getExpirationTime().catch(() => null);
+    if (expires instanceof Date && expires.getTime() <= Date.now()) {
+      throw new UserError(`${what} expired on ${expires.toISOString().slice(0, 10)}`, {
+        fix: `extend it (gpg --quick-set-expire ${fingerprint} 1y, then export it again), or sign with another key`,
+        code: 'EBADKEY',
+      });
+    }
+    throw new UserError(`${what} has no key that may sign today (${printable((error as Error).message)})`, {
+      fix: `add a signing subkey (gpg --quick-add-key ${fingerprint} ed25519 sign), or sign with another key`,
+      code: 'EBADKEY',
+    });
+  }
+}
+
+/**
  * `sign <file-or-uri> --key FILE…`: appends a signature object per group (OpenPGP keys) or one DSSE envelope per
  * group (PEM keys) and replaces the file atomically. A catalogued image keeps its record consistent: a version
  * that was the file's SHA-256 becomes the new file's SHA-256 (and the file moves to that version's path).
  */
 export async function signImage(session: Session, options: SignImageOptions): Promise<SignImageResult> {
-  const { file, record } = await imageTarget(session, options.target, 'sign');
+  const first = await imageTarget(session, options.target, 'sign');
+  // passphrases are asked before the lock is taken: nobody waits on a prompt
   const keys = await signingKeys(session, options.keyFiles, options.signal);
+  return lockedSign(session, options, keys, first.file, 0);
+}
+
+/**
+ * Two signs of one file at once each copied the unsigned file and renamed their copy over it: the second rename
+ * dropped the first signature, and both said they had signed. One at a time, under the file's lock (a
+ * `<file>.lock` folder beside it); the second waits for the first (a few seconds at most, then one line says who
+ * holds it) and reads the target again, as the first left it: a catalogued image may have moved to a new path.
+ */
+async function lockedSign(
+  session: Session,
+  options: SignImageOptions,
+  keys: SigningKey[],
+  locked: string,
+  moves: number,
+): Promise<SignImageResult> {
+  const shown = printable(options.target);
+  const next = await withFileLock(
+    locked,
+    async () => {
+      const { file, record } = await imageTarget(session, options.target, 'sign');
+      if (file !== locked) return file;
+      return withSifFix(record, () => signTarget(session, options, keys, file, record));
+    },
+    printable(locked),
+    'EFILECHANGED',
+  );
+  if (typeof next !== 'string') return next;
+  if (moves >= 3) {
+    throw new UserError(`${shown} keeps moving while it is signed by other commands`, {
+      fix: 'run the command again',
+      code: 'EFILECHANGED',
+    });
+  }
+  return lockedSign(session, options, keys, next, moves + 1);
+}
+
+async function signTarget(
+  session: Session,
+  options: SignImageOptions,
+  keys: SigningKey[],
+  file: string,
+  record: ImageRecord | undefined,
+): Promise<SignImageResult> {
   if (!record) {
     const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, signal: options.signal });
     report(session, signatures, file);

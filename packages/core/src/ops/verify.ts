@@ -3,7 +3,8 @@ import { shellWord } from '../output/shell-word';
 import { printable } from '../output/untrusted';
 import { pullVerify } from '../settings/env';
 import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
-import { imageTarget } from './image-target';
+import { cancelled } from '../transfer/retry';
+import { imageTarget, withSifFix } from './image-target';
 import { verificationKeys } from './keys';
 import type { Session } from './session';
 import { signatureLines } from './signature-lines';
@@ -15,16 +16,22 @@ export interface VerifyImageOptions {
   keyFiles?: readonly string[];
   selection?: VerifySelection;
   legacy?: boolean;
+  /** the command's Ctrl-C (ops/interrupt.ts): ends the command with its cancel line (ECANCELLED), as sign's does */
+  signal?: AbortSignal;
 }
 
 /** The fix shown after each kind of failure. */
-const FIXES: Record<VerifyProblem, (file: string) => string> = {
+const FIXES: Record<VerifyProblem, (file: string, report: VerifyReport) => string> = {
   unsigned: (file) => `sign it with: sregistry sign ${shellWord(file)} --key FILE`,
   'legacy-only': () => 'add --legacy to accept them',
   'not-covered': () => 'sign the whole image (sregistry sign), or verify a signed part with --group N or --object N',
   'not-found': (file) => `list the objects and groups with: sregistry inspect ${shellWord(file)}`,
   tampered: () => 'do not use this image: get it again from a source you trust',
-  'unknown-key': () => "pass the signer's public key with --key FILE, or keep it with: sregistry key import FILE",
+  'unknown-key': (_file, report) =>
+    // the key was given (or kept) and found: what it needs is renewing, not passing again
+    /\b(revoked|expired)\b/i.test(report.message ?? '')
+      ? "the signer's key is revoked or expired: get its current public key from the signer (sregistry key import FILE), or do not trust the image"
+      : "pass the signer's public key with --key FILE, or keep it with: sregistry key import FILE",
   unsupported: () => 'only OpenPGP clear-signed and DSSE signatures (and legacy ones with --legacy) can be verified',
   'invalid-image': () => 'check the file',
 };
@@ -57,7 +64,7 @@ export function verifyFailure(report: VerifyReport, shown: string): UserError {
   const problem = report.problem ?? 'tampered';
   const message = WHAT[problem] ? `${shown} ${WHAT[problem]}: ${report.message}` : `${shown} ${report.message}`;
   return new UserError(printable(message, { max: 0 }), {
-    fix: FIXES[problem](shown),
+    fix: FIXES[problem](shown, report),
     code: CODES[problem],
     data: { verify: report },
   });
@@ -69,14 +76,35 @@ export function verifyFailure(report: VerifyReport, shown: string): UserError {
  * --json the report comes with the error.
  */
 export async function verifyImage(session: Session, options: VerifyImageOptions): Promise<VerifyReport> {
-  const { file } = await imageTarget(session, options.target, 'verify');
+  const { file, record } = await imageTarget(session, options.target, 'verify');
   const keys = await verificationKeys(session, options.keyFiles ?? []);
-  const report = await verifySif(file, { keys, selection: options.selection, legacy: options.legacy });
+  const report = printableReport(
+    await withSifFix(record, () => verifySif(file, { keys, selection: options.selection, legacy: options.legacy, signal: options.signal })),
+  );
+  // a Ctrl-C after the last read (or before the first) is still a cancelled command, not a result
+  if (options.signal?.aborted) throw cancelled(options.signal, 'verify');
   const shown = printable(options.target);
   if (!report.verified) throw verifyFailure(report, shown);
   for (const signature of report.signatures) for (const line of signatureLines(signature)) session.out.result(line);
   session.out.info(`Verified signature(s) from image '${shown}'`);
   return report;
+}
+
+/**
+ * The report's texts escaped as the error line is: a signature's message (openpgp.js's words about the file's
+ * bytes) and a signer's user id come from the image and the keys, and may carry control characters.
+ */
+export function printableReport(report: VerifyReport): VerifyReport {
+  const text = (value: string | undefined) => (value === undefined ? undefined : printable(value, { max: 0 }));
+  return {
+    ...report,
+    ...(report.message === undefined ? {} : { message: text(report.message) }),
+    signatures: report.signatures.map((s) => ({
+      ...s,
+      ...(s.message === undefined ? {} : { message: text(s.message) }),
+      signers: s.signers.map((k) => ({ ...k, identity: k.identity === null ? null : printable(k.identity, { max: 0 }) })),
+    })),
+  };
 }
 
 /** --all / --group N / --object N as a selection (the flags are exclusive; none is the default). */
@@ -98,7 +126,7 @@ export async function verifyPulled(
   options: { verify?: boolean; keyFiles?: readonly string[] },
 ): Promise<string | undefined> {
   if (!(options.verify ?? pullVerify(session.env))) return undefined;
-  const report = await verifySif(file, { keys: await verificationKeys(session, options.keyFiles ?? []) });
+  const report = printableReport(await verifySif(file, { keys: await verificationKeys(session, options.keyFiles ?? []) }));
   if (!report.verified) {
     const failure = verifyFailure(report, printable(shown));
     const fix =

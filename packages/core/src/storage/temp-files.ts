@@ -56,7 +56,7 @@ const LEGACY_NAMES = [
   /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/, // atomic writes
 ];
 const NOTE_BASE = '@note';
-/** what the scheme adds to a base name at most (pid ≤ 7 digits, 8-hex token): 215 bytes of name still fit NAME_MAX */
+/** what storage keeps its own file names short by (a longer base is shortened in the temp name: tempBase) */
 export const TEMP_NAME_OVERHEAD = 40;
 
 export interface TempOwner {
@@ -68,7 +68,27 @@ export interface TempOwner {
 
 /** `.<base>.sregistry-<host>-<pid>-<token>.tmp`; pid and token are given only by tests that fake a leftover. */
 export function tempName(base: string, owner: { pid?: number; token?: string } = {}): string {
-  return `.${base}.sregistry-${HOST_TAG}-${owner.pid ?? process.pid}-${owner.token ?? randomBytes(4).toString('hex')}.tmp`;
+  return `.${tempBase(base)}.sregistry-${HOST_TAG}-${owner.pid ?? process.pid}-${owner.token ?? randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** What the scheme adds to a base: `.` + `.sregistry-` + host tag + `-` + pid (≤ 7 digits) + `-` + token + `.tmp`. */
+const SCHEME_BYTES = 1 + 11 + 8 + 1 + 7 + 1 + 8 + 4;
+/** NAME_MAX: the longest file name Linux and macOS file systems take, in bytes */
+const NAME_MAX = 255;
+
+/**
+ * The base as it goes into a temp name: the file name itself, or, when a temp of that name would pass NAME_MAX (a
+ * valid file name of up to 255 bytes), its start and a hash of the whole, which keeps temps of two long names
+ * that start alike apart.
+ */
+export function tempBase(base: string): string {
+  const room = NAME_MAX - SCHEME_BYTES;
+  if (Buffer.byteLength(base) <= room) return base;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  let start = base;
+  // cut whole characters, never half a UTF-8 sequence
+  while (Buffer.byteLength(start) > room - hash.length - 1) start = start.slice(0, -1);
+  return `${start}~${hash}`;
 }
 
 /** A temp path beside `dest` (same folder, so the final rename is atomic). */
@@ -195,7 +215,7 @@ export async function removeStaleTempsBeside(dest: string, maxAgeMs = DEFAULT_TE
   const names = await fs.readdir(path.dirname(dest)).catch(() => [] as string[]);
   let removed = 0;
   for (const name of names) {
-    if (parseTempName(name)?.base !== base && !(isTempFileName(name) && name.startsWith(`.${base}.`))) continue;
+    if (parseTempName(name)?.base !== tempBase(base) && !(isTempFileName(name) && name.startsWith(`.${base}.`))) continue;
     if (await removeIfStale(path.join(path.dirname(dest), name), maxAgeMs)) removed++;
   }
   return removed;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cancelled } from '../../transfer/retry';
 import { D, EXTRA_SIZE, H, NAME_SIZE } from '../constants';
 import type { ImageFile } from '../file-reader';
 import type { SifDescriptor } from '../types';
@@ -89,7 +90,11 @@ const CHUNK = 4 * 1024 * 1024;
 export class ObjectHasher {
   private readonly cache = new Map<string, Promise<string>>();
 
-  constructor(private readonly file: ImageFile) {}
+  constructor(
+    private readonly file: ImageFile,
+    /** Ctrl-C: a large object takes seconds to hash; the hashing stops at its next read (ECANCELLED) */
+    private readonly signal?: AbortSignal,
+  ) {}
 
   /** Hex digest of the concatenation of `ranges` (legacy group signatures hash several objects as one). */
   digest(nodeAlgorithm: string, ranges: { offset: number; size: number }[]): Promise<string> {
@@ -117,6 +122,7 @@ export class ObjectHasher {
       let pending = position < end ? this.file.readInto(buffers[turn]!, position, Math.min(CHUNK, end - position)) : null;
       while (pending) {
         const chunk = await pending;
+        if (this.signal?.aborted) throw cancelled(this.signal, 'verify');
         position += chunk.length;
         turn ^= 1;
         pending = position < end && chunk.length > 0 ? this.file.readInto(buffers[turn]!, position, Math.min(CHUNK, end - position)) : null;

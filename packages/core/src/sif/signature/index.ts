@@ -7,7 +7,7 @@ export { DSSE_PAYLOAD_TYPE, detectSignatureFormat } from './envelope';
 export { addToMaterial, emptyKeyMaterial, type KeyMaterial, type KeySummary, type ParsedKey, parseKeys } from './keys';
 export { readLayout, type SifLayout } from './layout';
 export { metadataJson } from './metadata';
-export { openpgp, type PgpPrivateKey } from './openpgp';
+export { openpgp, type PgpPrivateKey, signingKeyId } from './openpgp';
 export { type SignedObject, type SigningKey, type SignOptions, signSif } from './sign';
 export type * from './types';
 export { type VerifyOptions, verifySif } from './verify';

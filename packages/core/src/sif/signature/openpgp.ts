@@ -111,27 +111,61 @@ export interface ClearsignOptions {
 }
 
 /**
- * Clear-signs `text` the way Go's signer does: SHA-256, no salt notation, signed by the primary key, armor with
- * no checksum line and no trailing newline (§3.1).
+ * The key that signs for `key`: its primary key, as Go's signer (§3.1), or, when the primary may only certify (a
+ * common gpg layout), its signing subkey; the descriptor names the primary's fingerprint either way, which is what
+ * Go compares (§7). Throws openpgp.js's error when neither can sign today (expired, revoked, no signing key).
  */
-export async function clearsign(options: ClearsignOptions): Promise<string> {
+export async function signingKeyId(key: PgpPrivateKey, date = new Date()): Promise<InstanceType<OpenPGP['KeyID']>> {
+  try {
+    return (await key.getSigningKey(key.getKeyID(), date)).getKeyID();
+  } catch {
+    return (await key.getSigningKey(undefined, date)).getKeyID();
+  }
+}
+
+/** Descriptor HashType (§1.3) of the OpenPGP hash algorithms a signature can be made with. */
+const HASH_TYPES: Record<string, number> = { sha256: 1, sha384: 2, sha512: 3 };
+
+export interface Clearsigned {
+  armored: string;
+  /** the descriptor HashType of the hash the signature was made with */
+  hashType: number;
+}
+
+/**
+ * Clear-signs `text` the way Go's signer does: SHA-256, no salt notation, signed by the primary key, armor with
+ * no checksum line and no trailing newline (§3.1). openpgp.js keeps to SHA-256 for RSA keys but signs with an
+ * Ed25519 (and other ECC) key using at least the curve's hash, SHA-512 for Ed25519, whatever it is asked: the
+ * hash actually used is read back from the signature, for the descriptor to record it (§7).
+ */
+export async function clearsign(options: ClearsignOptions): Promise<Clearsigned> {
   const pgp = openpgp();
   const message = await pgp.createCleartextMessage({ text: options.text });
   const armored = await pgp.sign({
     message,
     signingKeys: options.key,
-    signingKeyIDs: options.key.getKeyID(),
+    signingKeyIDs: await signingKeyId(options.key, options.date),
     date: options.date,
     config: {
       preferredHashAlgorithm: pgp.enums.hash.sha256,
       nonDeterministicSignaturesViaNotation: false,
     },
   });
-  return armored
-    .split('\n')
-    .filter((line) => !/^=[A-Za-z0-9+/]{4}$/.test(line))
-    .join('\n')
-    .replace(/\n+$/, '');
+  const signed = await pgp.readCleartextMessage({ cleartextMessage: armored });
+  // the signature's packets are there at run time; openpgp.js's types do not declare them
+  const packets = (signed as unknown as { signature: { packets: { hashAlgorithm?: number }[] } }).signature.packets;
+  const algorithm = packets[0]?.hashAlgorithm;
+  const name = algorithm === undefined ? undefined : pgp.enums.read(pgp.enums.hash, algorithm);
+  const hashType = name === undefined ? undefined : HASH_TYPES[name];
+  if (hashType === undefined) throw new Error(`openpgp.js signed with hash ${name ?? algorithm}, which a SIF descriptor cannot record`);
+  return {
+    armored: armored
+      .split('\n')
+      .filter((line) => !/^=[A-Za-z0-9+/]{4}$/.test(line))
+      .join('\n')
+      .replace(/\n+$/, ''),
+    hashType,
+  };
 }
 
 /** `rsa2048`, `ed25519`, `ecdsa-p256`…: openpgp.js's algorithm names (rsaEncryptSign, eddsaLegacy) made plain. */

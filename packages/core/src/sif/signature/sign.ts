@@ -33,7 +33,7 @@ export interface SignedObject {
   objects: number[];
 }
 
-/** SHA-256, what the reference signer writes for both formats (§1.3). */
+/** SHA-256, what the reference signer writes for DSSE envelopes (§1.3; OpenPGP ones record the hash they used). */
 const HASH_SHA256 = 1;
 
 /**
@@ -45,7 +45,8 @@ export async function signSif(path: string, options: SignOptions): Promise<Signe
   const { layout, signatures, report } = await withImageFile(path, undefined, async (file) => {
     const layout = await readLayout(file);
     const hasher = new ObjectHasher(file);
-    const groups = options.groups ?? groupIds(layout);
+    // a group given twice (--group 1 --group 1) is signed once, not with two identical signatures
+    const groups = options.groups ? [...new Set(options.groups)] : groupIds(layout);
     if (groups.length === 0) {
       throw new UserError(`${path} has no object groups to sign`, {
         fix: 'an image built by Apptainer or SingularityCE has one',
@@ -66,8 +67,9 @@ export async function signSif(path: string, options: SignOptions): Promise<Signe
       const json = await metadataJson(layout, hasher, members);
       const objects = members.map((d) => d.id).sort((a, b) => a - b);
       for (const key of pgpKeys) {
-        const data = Buffer.from(await clearsign({ text: json, key }), 'utf8');
-        signatures.push({ data, groupId, hashType: HASH_SHA256, entity: Buffer.from(key.getFingerprint(), 'hex').subarray(0, 20) });
+        const { armored, hashType } = await clearsign({ text: json, key });
+        const data = Buffer.from(armored, 'utf8');
+        signatures.push({ data, groupId, hashType, entity: Buffer.from(key.getFingerprint(), 'hex').subarray(0, 20) });
         report.push({ groupId, format: 'pgp', keys: [key.getFingerprint().toUpperCase()], objects });
       }
       if (pemKeys.length > 0) {

@@ -18,6 +18,8 @@ export interface VerifyOptions {
   selection?: VerifySelection;
   /** check legacy signatures instead of metadata ones (they protect object data only) */
   legacy?: boolean;
+  /** Ctrl-C: hashing stops at its next read (ECANCELLED) */
+  signal?: AbortSignal;
 }
 
 /** Signature objects are small text; anything this large is not one. */
@@ -48,7 +50,7 @@ async function verifyOpen(file: ImageFile, options: VerifyOptions): Promise<Veri
   const selection = options.selection ?? { kind: 'default' };
   const legacy = options.legacy ?? false;
   const layout = await readLayout(file);
-  const hasher = new ObjectHasher(file);
+  const hasher = new ObjectHasher(file, options.signal);
   const report: VerifyReport = { path: file.path, selection, legacy, verified: false, signatures: [] };
 
   const signatureObjects = layout.descriptors.filter((d) => d.signature);
