@@ -16,7 +16,8 @@ export const ERROR_CODES = {
   ESECRETS: 'the secrets file cannot be used (not a regular file, too large, not JSON)',
   ECONFIG: 'a configuration file of another tool (such as a registry login file) cannot be read',
   EDISABLED: 'the local database is needed but SREGISTRY_DISABLE turns it off',
-  EDBURL: 'SREGISTRY_DATABASE is neither a folder nor a supported database URL (postgresql://…)',
+  EDBURL:
+    'SREGISTRY_DATABASE is neither a folder nor a supported database URL (postgresql://…), or is a URL with a mistyped scheme separator or an unencoded password',
   EDBPATH: 'the database folder does not exist or is a file',
   EDBPERM: 'the database folder or file cannot be written',
   EDBLOCKED: 'another process holds the catalogue database’s lock past the timeout (SREGISTRY_DATABASE_TIMEOUT)',
