@@ -1,5 +1,5 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { catalogTables, createMissingTables } from '../schema';
+import { catalogTables, checkExistingTables, createMissingTables } from '../schema';
 import { discardConnection } from './session';
 
 /**
@@ -47,6 +47,8 @@ export async function migrateOnce(dataSource: DataSource): Promise<void> {
     if (await upToDate(lock)) return;
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
     held = true;
+    // another program's tables of these names: refused before TypeORM creates its migrations table
+    await checkExistingTables(lock, 'postgres');
     await dataSource.runMigrations({ transaction: 'each' });
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
     held = false;
