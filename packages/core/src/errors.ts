@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   EDBLOCKED: 'another process holds the catalogue database’s lock past the timeout (SREGISTRY_DATABASE_TIMEOUT)',
   EDBIO: 'the catalogue database could not be written (disk full or failing)',
   EDBCORRUPT: 'the database file is not a usable sregistry database',
-  EDBSCHEMA: 'the database file is a SQLite database of another program',
+  EDBSCHEMA: 'the database holds tables of another program or of another shape, or a schema of a newer sregistry',
   ESQLITEDRIVER: 'the SQLite module (better-sqlite3) cannot be loaded',
   EDBUNREACHABLE: 'the PostgreSQL server of the catalogue cannot be reached, or went away mid-command',
   EDBAUTH: 'the PostgreSQL server refused the login (user, password, pg_hba.conf)',
