@@ -45,6 +45,7 @@ import { recordName } from './record-name';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { kindOf, TargetGuard } from './targets';
+import { formatTimestamp } from './timestamp';
 import { openPostgresDatabase } from './typeorm-lazy';
 
 export interface CatalogAddOptions {
@@ -65,6 +66,8 @@ export interface CatalogAddOptions {
   url?: string;
   /** extra metadata (e.g. a server manifest), merged over the name fields */
   metrics?: Record<string, unknown>;
+  /** when a new row was first catalogued (a copy keeps its original's; null: unknown); default now */
+  createdAt?: Date | null;
   /** custom destination instead of the storage path */
   dest?: string;
   /** what a refused destination is called in the message (`pull --name`, `add`) */
@@ -226,6 +229,7 @@ export class Catalog {
       url: options.url !== undefined ? redactUrl(options.url) : options.name.url,
       client: options.client,
       metrics: { ...nameMetrics(options.name), ...options.metrics },
+      ...(options.createdAt === undefined ? {} : { createdAt: options.createdAt && formatTimestamp(options.createdAt) }),
     };
     if (!copy) await requireMovable(options.file, source);
     const destExisted = await isFile(dest);

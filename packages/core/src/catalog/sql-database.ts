@@ -106,7 +106,7 @@ export class SqlDatabase implements Database {
           .insert()
           .into(ContainerEntity)
           .values({ createdAt: () => ':createdAt', ...newRowColumns(row, collectionId) })
-          .setParameter('createdAt', formatTimestamp())
+          .setParameter('createdAt', row.createdAt === undefined ? formatTimestamp() : row.createdAt)
           .updateEntity(false);
         // PostgreSQL reports only what RETURNING asks for
         insert.returning('id');
