@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type PostgresHandle, postgresAvailable, sampleSif, sharedPostgres } from '@sregistry/testkit';
+import { openRawDatabase, type PostgresHandle, postgresAvailable, sampleSif, sharedPostgres } from '@sregistry/testkit';
 import { cliInTempHome } from './helpers';
 
 const available = postgresAvailable();
@@ -103,5 +103,44 @@ describe('catalog migrate with PostgreSQL', { skip }, () => {
     for (const f of files) assert.ok(fs.existsSync(f), f);
     const stored = fs.readdirSync(path.join(storage, 'lab', 'common')).filter((n) => !n.startsWith('.'));
     assert.equal(stored.length, 1, stored.join(', '));
+  });
+
+  test('the copies keep their created_at, both ways (a NULL one stays NULL)', async () => {
+    const carol = await userWith([
+      ['old.sif', 'lab/old:v1'],
+      ['undated.sif', 'lab/undated:v1'],
+    ]);
+    const exported = fs.mkdtempSync(path.join(path.dirname(carol.home), 'sregistry-exported-'));
+    try {
+      const db = openRawDatabase(path.join(carol.home, '.singularity', 'sregistry.db'));
+      try {
+        db.prepare("UPDATE container SET created_at = '2021-02-03 04:05:06' WHERE name = 'old'").run();
+        db.prepare("UPDATE container SET created_at = NULL WHERE name = 'undated'").run();
+      } finally {
+        db.close();
+      }
+      const dates = async (env: Record<string, string>) => {
+        const r = await carol.run(['images', '--json'], { env });
+        assert.equal(r.code, 0, r.stderr);
+        return (JSON.parse(r.stdout) as { name: string; created_at: string | null }[]).map((i) => [i.name, i.created_at]);
+      };
+      const expected = [
+        ['old', '2021-02-03 04:05:06'],
+        ['undated', null],
+      ];
+      const team = await pg.createDatabase();
+      const storage = path.join(shared, 'dated');
+      const into = await carol.run(['catalog', 'migrate', '--to', team, '--storage', storage]);
+      assert.equal(into.code, 0, into.stderr);
+      assert.deepEqual(await dates({ SREGISTRY_DATABASE: team, SREGISTRY_STORAGE: storage }), expected);
+      const back = await carol.run(['catalog', 'migrate', '--to', exported, '--storage', path.join(exported, 'shub')], {
+        env: { SREGISTRY_DATABASE: team, SREGISTRY_STORAGE: storage },
+      });
+      assert.equal(back.code, 0, back.stderr);
+      assert.deepEqual(await dates({ SREGISTRY_DATABASE: exported, SREGISTRY_STORAGE: path.join(exported, 'shub') }), expected);
+    } finally {
+      carol.cleanup();
+      fs.rmSync(exported, { recursive: true, force: true });
+    }
   });
 });

@@ -35,7 +35,33 @@ const URLS = [
       /^ERROR SREGISTRY_DATABASE is not a valid PostgreSQL URL \(port 99999 is not a port number from 1 to 65535\); write it as postgresql:\/\/user@host\[:port\]\/database \(/,
   },
   { value: `http://user:${SECRET}@example.org/`, expect: /^ERROR SREGISTRY_DATABASE is a http: URL/ },
-  { value: `postgresql:/alice:${SECRET}@db/team`, expect: /^ERROR SREGISTRY_DATABASE is not a valid PostgreSQL URL/ },
+  {
+    value: `postgresql:/alice:${SECRET}@db/team`,
+    expect: /^ERROR SREGISTRY_DATABASE starts with postgresql but not postgresql:\/\/: a URL with a mistyped/,
+  },
+  // a mistyped scheme separator: no relative folder holding the password (./postgresql/bob:<password>@…)
+  {
+    value: `postgresql//bob:${SECRET}@127.0.0.1:44295/sregistry`,
+    expect:
+      /^ERROR SREGISTRY_DATABASE starts with postgresql but not postgresql:\/\/: a URL with a mistyped scheme separator, not a folder; write it as/,
+  },
+  { value: `postgres:bob:${SECRET}@db/team`, expect: /^ERROR SREGISTRY_DATABASE starts with postgres but not postgres:\/\// },
+  { value: `mysql//root:${SECRET}@db/team`, expect: /^ERROR SREGISTRY_DATABASE starts with mysql but not mysql:\/\// },
+  {
+    value: `dbs/bob:${SECRET}@db.example.org/team`,
+    expect: /^ERROR SREGISTRY_DATABASE has a user:password@host part: a URL with a mistyped/,
+  },
+  // an unencoded # ? / or @ in the password: what the parser took for a host or port is the password's text
+  ...[
+    `bob:${SECRET}#defghijk@127.0.0.1:44295/sregistry`,
+    `bob:${SECRET}?defghijk@127.0.0.1:44295/sregistry`,
+    `bob:abc@def:${SECRET}/lmn@127.0.0.1:44295/x`,
+    `bob:12/${SECRET}@db/team`,
+  ].map((rest) => ({
+    value: `postgresql://${rest}`,
+    expect:
+      /^ERROR SREGISTRY_DATABASE is a malformed PostgreSQL URL \(its host and port cannot be told from its user part\); a password with @ : \/ \? # % must be percent-encoded/,
+  })),
 ];
 
 for (const { value, expect } of URLS) {

@@ -3,10 +3,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MIGRATIONS } from '../src/catalog/postgres/migrations';
-import { LATEST_MIGRATION } from '../src/catalog/reader-postgres';
+import { KNOWN_MIGRATIONS, LATEST_MIGRATION } from '../src/catalog/reader-postgres';
 
 test("the reader's latest migration is the catalogue's last", () => {
   const Last = MIGRATIONS.at(-1);
   assert.ok(Last);
   assert.equal(new Last().name, LATEST_MIGRATION);
+});
+
+test("the reader's known migrations are the catalogue's, in order", () => {
+  assert.deepEqual(
+    MIGRATIONS.map((M) => new M().name),
+    KNOWN_MIGRATIONS,
+  );
 });

@@ -26,6 +26,7 @@
  * copy is deleted, the untouched source stays). Each step is idempotent, so recovering twice, or two
  * processes recovering at once, is safe. Finally, temp files older than the age limit are deleted.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,7 @@ import { recordName } from './record-name';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { kindOf, TargetGuard } from './targets';
+import { formatTimestamp } from './timestamp';
 import { openPostgresDatabase } from './typeorm-lazy';
 
 export interface CatalogAddOptions {
@@ -72,6 +74,8 @@ export interface CatalogAddOptions {
   url?: string;
   /** extra metadata (e.g. a server manifest), merged over the name fields */
   metrics?: Record<string, unknown>;
+  /** when a new row was first catalogued (a copy keeps its original's; null: unknown); default now */
+  createdAt?: Date | null;
   /** custom destination instead of the storage path */
   dest?: string;
   /** what a refused destination is called in the message (`pull --name`, `add`) */
@@ -109,6 +113,8 @@ export interface RecoveryReport {
   tempFiles: number;
   /** true when the whole storage tree was walked (after a crash, or when the daily sweep was due) */
   swept: boolean;
+  /** true when storage has no `.tmp` yet: nothing was ever written there, so nothing is left to sweep */
+  untouched?: boolean;
   /** intents that could not be finished now (kept for the next recovery) */
   failed: { file: string; error: string }[];
 }
@@ -138,7 +144,7 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
   const catalog = new Catalog(database, createStorage(options.storageDir), { databaseFile });
   try {
     const report = await catalog.recover(options.tempMaxAgeMs, { sweepMarker: sweepMarkerFor(options.storageDir) });
-    if (report.swept && databaseFile) removeLegacyMarker(databaseFile);
+    if ((report.swept || report.untouched) && databaseFile) removeLegacyMarker(databaseFile);
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
@@ -148,6 +154,13 @@ export async function openCatalog(options: OpenCatalogOptions): Promise<Catalog>
 
 export class Catalog {
   private readonly journal: Journal;
+  /**
+   * The sweep marker to write once this process has made `<storage>/.tmp` (its first intent): a storage without
+   * it held no temp of ours, so there is nothing to sweep, and the marker lets the next reads take the plain
+   * reader. A crash after that leaves the intent, and the next open sweeps. A read never makes the folder
+   * (sweep-marker.ts), so it writes no marker either.
+   */
+  private markOnFirstWrite: string | undefined;
   /** what a command may write to (never the database, storage's hidden folders or another image's file) */
   readonly targets: TargetGuard;
 
@@ -233,6 +246,7 @@ export class Catalog {
       url: options.url !== undefined ? redactUrl(options.url) : options.name.url,
       client: options.client,
       metrics: { ...nameMetrics(options.name), ...options.metrics },
+      ...(options.createdAt === undefined ? {} : { createdAt: options.createdAt && formatTimestamp(options.createdAt) }),
     };
     if (!copy) await requireMovable(options.file, source);
     const destExisted = await isFile(dest);
@@ -411,10 +425,12 @@ export class Catalog {
     }
     // Temp files next to images need a walk of every image folder: done after a crash, and otherwise at most
     // once a day (the marker's mtime), so opening a catalogue of 10,000 images stays cheap.
+    const untouched = !existsSync(this.storage.tempDir);
+    if (untouched) this.markOnFirstWrite = options.sweepMarker;
     const fullSweep = pending.length > 0 || (options.sweepMarker ? sweepDue(options.sweepMarker, tempMaxAgeMs) : true);
     const tempFiles = await this.storage.cleanTemp(tempMaxAgeMs, { fullSweep });
     if (fullSweep && options.sweepMarker) markSwept(options.sweepMarker);
-    return { intents: pending.length - failed.length, tempFiles, swept: fullSweep, failed };
+    return { intents: pending.length - failed.length, tempFiles, swept: fullSweep, failed, ...(untouched ? { untouched } : {}) };
   }
 
   close(): Promise<void> {
@@ -525,6 +541,10 @@ export class Catalog {
     const begin = async () => {
       // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
       const file = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
+      if (this.markOnFirstWrite) {
+        markSwept(this.markOnFirstWrite);
+        this.markOnFirstWrite = undefined;
+      }
       pausePoint(`${intent.op}-intent-written`);
       return file;
     };

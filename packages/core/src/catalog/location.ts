@@ -59,7 +59,8 @@ const URL_LIKE = /^([A-Za-z][A-Za-z0-9+.-]+):\//;
 
 /** Whether SREGISTRY_DATABASE's value is meant as a URL rather than a folder. */
 export function looksLikeUrl(value: string): boolean {
-  return URL_LIKE.test(value.trim());
+  const trimmed = value.trim();
+  return URL_LIKE.test(trimmed) || mistypedUrl(trimmed) !== undefined;
 }
 
 /** Where the catalogue lives. Throws a one-line UserError (code EDBURL) for a value that is neither. */
@@ -68,7 +69,10 @@ export function parseDatabaseLocation(value: string | undefined, env: Env = proc
   const trimmed = value?.trim();
   if (!trimmed) return sqliteLocation(path.join(home, '.singularity'));
   const scheme = URL_LIKE.exec(trimmed)?.[1].toLowerCase();
-  if (scheme === undefined) return sqliteLocation(path.resolve(expandHome(trimmed, home)));
+  if (scheme === undefined) {
+    refuseMistypedUrl(trimmed);
+    return sqliteLocation(path.resolve(expandHome(trimmed, home)));
+  }
   if (scheme === 'postgresql' || scheme === 'postgres') return postgresLocation(trimmed, env);
   // name the scheme only: the rest of the value may hold a password
   if (scheme === 'sqlite') {
@@ -91,6 +95,43 @@ export function parseDatabaseLocation(value: string | undefined, env: Env = proc
   });
 }
 
+/** `postgresql//…`, `postgres:host/db`: a PostgreSQL URL whose `://` was mistyped (a folder is not named so). */
+const MISTYPED_POSTGRES = /^(postgres(?:ql)?)(?:\/\/|:(?!\/))/i;
+/** `mysql//root@host/db`: a scheme, then `//` without the colon, then a user part. */
+const MISTYPED_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]+)\/\/[^/]*@/;
+/**
+ * `user:password@host` in one path segment (or with the password's `/` across two): credentials, not a folder.
+ * A folder of that shape would put a password on disk and in every message naming the folder.
+ */
+const CREDENTIALS_LIKE = /(?:^|\/)[^/:@]+:[^@]*@[^/@]+/;
+
+/**
+ * A value that is not a URL (no `<scheme>:/`) but looks like one mistyped is refused rather than taken for a
+ * relative folder: that once made `./postgresql/bob:<password>@host/…/sregistry.db` and printed the password in
+ * the folder's error. Names the scheme at most, never the rest (it may hold a password).
+ */
+function refuseMistypedUrl(value: string): void {
+  const mistyped = mistypedUrl(value);
+  if (mistyped === undefined) return;
+  throw mistypedSeparator(mistyped.scheme);
+}
+
+function mistypedSeparator(scheme: string): UserError {
+  const name = printable(scheme.toLowerCase(), { max: 20 });
+  const what = scheme === '' ? 'has a user:password@host part' : `starts with ${name} but not ${name}://`;
+  return new UserError(`SREGISTRY_DATABASE ${what}: a URL with a mistyped scheme separator, not a folder`, {
+    fix: 'write it as postgresql://user@host[:port]/database (the password in PGPASSWORD or ~/.pgpass), or give a folder',
+    code: 'EDBURL',
+  });
+}
+
+/** The scheme of a mistyped URL ('' when only its user:password@host shows it is one); undefined for a folder. */
+function mistypedUrl(value: string): { scheme: string } | undefined {
+  const scheme = MISTYPED_POSTGRES.exec(value)?.[1] ?? MISTYPED_SCHEME.exec(value)?.[1];
+  if (scheme !== undefined) return { scheme: scheme.toLowerCase() };
+  return CREDENTIALS_LIKE.test(value) ? { scheme: '' } : undefined;
+}
+
 function sqliteLocation(folder: string): SqliteLocation {
   const file = path.join(folder, 'sregistry.db');
   return { kind: 'sqlite', folder, file, announce: `sqlite:///${file}` };
@@ -105,18 +146,25 @@ function expandHome(p: string, home: string): string {
 function postgresLocation(value: string, env: Env): PostgresLocation {
   // WHATWG URL parsing, not pg-connection-string: that one reads the sslcert/sslkey files and emits driver
   // warnings while parsing, and the driver parses the connection string itself when it connects
+  // `postgresql:/…` parses as a path, which would take the user:password part for the database name
+  const separator = /^([a-z]+):(\/*)/i.exec(value);
+  if (separator && separator[2].length < 2) throw mistypedSeparator(separator[1]);
   let url: URL;
   try {
-    // `postgresql:/…` parses as a path, which would take the user:password part for the database name
-    if (!/^[a-z]+:\/\//i.test(value)) throw new Error('no //');
     url = new URL(value);
   } catch {
+    // with a user part, what the parser took for a host or port may be a password's text (an unencoded # ? / or @
+    // ends it early): echo none of it
+    if (!userinfoInAuthority(value)) throw malformedWithUserinfo();
     throw new UserError(`SREGISTRY_DATABASE is not a valid PostgreSQL URL${malformedPart(value)}`, {
       // not `user[:password]@`: output redaction reads that as credentials and takes out ":password]"
       fix: 'write it as postgresql://user@host[:port]/database (the password in PGPASSWORD or ~/.pgpass, or after user: with @ : / percent-encoded)',
       code: 'EDBURL',
     });
   }
+  // an @ beyond the authority (in the path, query or fragment): the password had an unencoded / ? or #, so the
+  // parsed host and port are a piece of it
+  if (`${url.pathname}${url.search}${url.hash}`.includes('@')) throw malformedWithUserinfo();
   const bad = (what: string, fix: string): never => {
     throw new UserError(`SREGISTRY_DATABASE ${redactedOf(url)}: ${what}`, { fix, code: 'EDBURL' });
   };
@@ -207,6 +255,24 @@ function redactedOf(url: URL): string {
   const user = url.username ? `${url.username}@` : '';
   const database = url.pathname.includes('@') ? '' : url.pathname;
   return `postgresql://${user}${url.host}${database}`;
+}
+
+/**
+ * Whether every @ of the value is in its authority (before the first / ? or #), so that what follows the last one
+ * is the host and port as written; true without any @. A password with an unencoded / ? or # leaves an @ behind.
+ */
+function userinfoInAuthority(value: string): boolean {
+  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(value)?.[1];
+  const count = (text: string) => text.split('@').length - 1;
+  return count(value) === 0 || (authority !== undefined && count(authority) === count(value));
+}
+
+/** A URL with a user part that does not parse as one: no part of it is echoed (any of it may be the password). */
+function malformedWithUserinfo(): UserError {
+  return new UserError('SREGISTRY_DATABASE is a malformed PostgreSQL URL (its host and port cannot be told from its user part)', {
+    fix: 'a password with @ : / ? # % must be percent-encoded (%40 %3A %2F %3F %23 %25), or kept in PGPASSWORD or ~/.pgpass: postgresql://user@host[:port]/database',
+    code: 'EDBURL',
+  });
 }
 
 /** What is wrong in a value the URL parser refused, when it is the host or the port: ` (port 99999 …)`. */

@@ -14,10 +14,12 @@ import { type CatalogReader, type ListOptions, SELECT, storageNeedsUpkeep } from
 import { type RawRecordRow, rowToRecord } from './row-mapping';
 
 /**
- * The last schema migration (postgres/migrations.ts, not imported here: it loads TypeORM). A database without it
- * recorded is the full catalogue's to migrate; a test keeps the two the same.
+ * The schema migrations, oldest first (postgres/migrations.ts, not imported here: it loads TypeORM). A database
+ * without the last recorded is the full catalogue's to migrate, and one with a migration not in this list (made by
+ * a newer sregistry) the full catalogue's to refuse; a test keeps the two lists the same.
  */
-export const LATEST_MIGRATION = 'CreateCatalogTables1764633600000';
+export const KNOWN_MIGRATIONS = ['CreateCatalogTables1764633600000'];
+export const LATEST_MIGRATION = KNOWN_MIGRATIONS[KNOWN_MIGRATIONS.length - 1];
 const MIGRATIONS_TABLE = 'sregistry_migrations';
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -45,8 +47,12 @@ export async function openPostgresReader(options: {
          AND to_regclass('${MIGRATIONS_TABLE}') IS NOT NULL AS ready`,
     );
     if (!ready.rows[0]?.ready) throw new Error('no catalogue tables yet');
-    const migrated = await client.query(`SELECT 1 FROM "${MIGRATIONS_TABLE}" WHERE name = $1`, [LATEST_MIGRATION]);
-    if (migrated.rowCount === 0) throw new Error('schema migration pending');
+    const migrated = await client.query<{ latest: boolean | null; known: boolean | null }>(
+      `SELECT bool_or(name = $1) AS latest, bool_and(name = ANY($2)) AS known FROM "${MIGRATIONS_TABLE}"`,
+      [LATEST_MIGRATION, KNOWN_MIGRATIONS],
+    );
+    if (migrated.rows[0]?.latest !== true) throw new Error('schema migration pending');
+    if (migrated.rows[0]?.known !== true) throw new Error('schema of a newer sregistry');
     return new PostgresReader(client);
   } catch {
     await client?.end().catch(() => {});

@@ -7,7 +7,7 @@ export function recordToJson(record: ImageRecord): ImageRecordJson {
     client: record.client,
     collection: record.collection,
     collection_id: record.collectionId,
-    created_at: formatTimestamp(record.createdAt),
+    created_at: record.createdAt ? formatTimestamp(record.createdAt) : null,
     id: record.id,
     image: record.image,
     metrics: record.metrics,

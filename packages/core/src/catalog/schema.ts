@@ -96,3 +96,15 @@ async function missingTables(runner: QueryRunner, dialect: Dialect): Promise<Tab
 export async function createMissingTables(runner: QueryRunner, dialect: Dialect): Promise<void> {
   for (const table of await missingTables(runner, dialect)) await runner.createTable(table, false, true, true);
 }
+
+/**
+ * Fails (no such column) unless every catalogue table that exists has the catalogue's columns; creates nothing.
+ * Run before the PostgreSQL migration, whose record table TypeORM creates before the migration's own transaction:
+ * a database of another program is then refused with nothing of sregistry's left in it.
+ */
+export async function checkExistingTables(runner: QueryRunner, dialect: Dialect): Promise<void> {
+  for (const table of catalogTables(dialect)) {
+    if (!(await runner.hasTable(table.name))) continue;
+    await runner.query(`SELECT ${table.columns.map((c) => c.name).join(', ')} FROM ${table.name} LIMIT 0`);
+  }
+}

@@ -7,7 +7,7 @@ import { LOCK_NOTICE_MS, type LockWait } from './db-errors';
 import { CollectionEntity, ContainerEntity } from './entities';
 import { isListAll, MATCH_SQL_POSTGRES, matchParameters } from './match';
 import { Mutex } from './mutex';
-import { isBusy, isUniqueViolation, withRetry } from './retry';
+import { errorCode, isBusy, isUniqueViolation, withRetry } from './retry';
 import { newRowColumns, type RawRecordRow, rowToRecord, rowToUpdate, upsertChanges } from './row-mapping';
 import { formatTimestamp } from './timestamp';
 
@@ -75,32 +75,45 @@ export class SqlDatabase implements Database {
   }
 
   upsert(row: NewImageRow): Promise<{ record: ImageRecord; created: boolean }> {
-    return this.write(async (manager) => {
-      // The first statement writes, so the transaction takes the write lock before it reads anything and
-      // the reads below see the latest rows (no stale snapshot, whatever the journal mode).
-      const collectionId = await this.collectionId(manager, row.collection);
-      const candidates = await this.select(manager)
-        .where('c.collection_id = :collectionId', { collectionId })
-        .andWhere('c.name = :name AND c.tag = :tag AND c.version = :version', { name: row.name, tag: row.tag, version: row.version })
-        .getRawMany<RawRecordRow>();
-      const existing = rowToUpdate(candidates, row);
-      if (existing) {
-        const set: QueryDeepPartialEntity<ContainerEntity> = upsertChanges(existing, row);
-        await manager.createQueryBuilder().update(ContainerEntity).set(set).where('id = :id', { id: existing.id }).execute();
-        return { id: Number(existing.id), created: false };
-      }
-      const insert = manager
-        .createQueryBuilder()
-        .insert()
-        .into(ContainerEntity)
-        .values({ createdAt: () => ':createdAt', ...newRowColumns(row, collectionId) })
-        .setParameter('createdAt', formatTimestamp())
-        .updateEntity(false);
-      // PostgreSQL reports only what RETURNING asks for
-      insert.returning('id');
-      const result = await insert.execute();
-      return { id: Number((result.raw as { id: number }[])[0]?.id), created: true };
-    }).then(async ({ id, created }) => ({ record: await this.byId(id), created }));
+    const columns = newRowColumns(row, 0);
+    const values = {
+      'collection.name': row.collection,
+      'container.name': columns.name,
+      'container.tag': columns.tag,
+      'container.version': columns.version,
+      'container.image': columns.image,
+      'container.url': columns.url,
+      'container.uri': columns.uri,
+      'container.client': columns.client,
+    };
+    return this.write(async (manager) =>
+      this.namingTooLong(values, async () => {
+        // The first statement writes, so the transaction takes the write lock before it reads anything and
+        // the reads below see the latest rows (no stale snapshot, whatever the journal mode).
+        const collectionId = await this.collectionId(manager, row.collection);
+        const candidates = await this.select(manager)
+          .where('c.collection_id = :collectionId', { collectionId })
+          .andWhere('c.name = :name AND c.tag = :tag AND c.version = :version', { name: row.name, tag: row.tag, version: row.version })
+          .getRawMany<RawRecordRow>();
+        const existing = rowToUpdate(candidates, row);
+        if (existing) {
+          const set: QueryDeepPartialEntity<ContainerEntity> = upsertChanges(existing, row);
+          await manager.createQueryBuilder().update(ContainerEntity).set(set).where('id = :id', { id: existing.id }).execute();
+          return { id: Number(existing.id), created: false };
+        }
+        const insert = manager
+          .createQueryBuilder()
+          .insert()
+          .into(ContainerEntity)
+          .values({ createdAt: () => ':createdAt', ...newRowColumns(row, collectionId) })
+          .setParameter('createdAt', row.createdAt === undefined ? formatTimestamp() : row.createdAt)
+          .updateEntity(false);
+        // PostgreSQL reports only what RETURNING asks for
+        insert.returning('id');
+        const result = await insert.execute();
+        return { id: Number((result.raw as { id: number }[])[0]?.id), created: true };
+      }),
+    ).then(async ({ id, created }) => ({ record: await this.byId(id), created }));
   }
 
   find(query: { collection: string; name: string; tag: string; version?: string }): Promise<ImageRecord | undefined> {
@@ -145,28 +158,35 @@ export class SqlDatabase implements Database {
   }
 
   async update(id: number, changes: Changes, expect?: RowExpectation): Promise<ImageRecord> {
-    await this.write(async (manager) => {
-      const set: Record<string, unknown> = {};
-      if (changes.collection !== undefined) set.collectionId = await this.collectionId(manager, changes.collection);
-      for (const key of ['name', 'tag', 'version', 'image', 'url', 'uri', 'client'] as const) {
-        if (changes[key] !== undefined) set[key] = changes[key];
-      }
-      if (changes.metrics !== undefined) set.metrics = JSON.stringify(changes.metrics);
-      if (Object.keys(set).length > 0) {
-        const query = manager
-          .createQueryBuilder()
-          .update(ContainerEntity)
-          .set(set as QueryDeepPartialEntity<ContainerEntity>)
-          .where('id = :id', { id });
-        // one statement: in read committed it waits for a concurrent writer of the row and re-checks the condition
-        if (expect) query.andWhere(...imageIs(expect));
-        const result = await query.execute();
-        if (!result.affected) {
-          if (expect) throw new RowChanged(id);
-          throw new Error(`image record ${id} does not exist`);
-        }
-      }
-    }, false);
+    const values = Object.fromEntries(
+      (['name', 'tag', 'version', 'image', 'url', 'uri', 'client'] as const).map((key) => [`container.${key}`, changes[key]]),
+    );
+    await this.write(
+      async (manager) =>
+        this.namingTooLong({ ...values, 'collection.name': changes.collection }, async () => {
+          const set: Record<string, unknown> = {};
+          if (changes.collection !== undefined) set.collectionId = await this.collectionId(manager, changes.collection);
+          for (const key of ['name', 'tag', 'version', 'image', 'url', 'uri', 'client'] as const) {
+            if (changes[key] !== undefined) set[key] = changes[key];
+          }
+          if (changes.metrics !== undefined) set.metrics = JSON.stringify(changes.metrics);
+          if (Object.keys(set).length > 0) {
+            const query = manager
+              .createQueryBuilder()
+              .update(ContainerEntity)
+              .set(set as QueryDeepPartialEntity<ContainerEntity>)
+              .where('id = :id', { id });
+            // one statement: in read committed it waits for a concurrent writer of the row and re-checks the condition
+            if (expect) query.andWhere(...imageIs(expect));
+            const result = await query.execute();
+            if (!result.affected) {
+              if (expect) throw new RowChanged(id);
+              throw new Error(`image record ${id} does not exist`);
+            }
+          }
+        }),
+      false,
+    );
     return this.byId(id);
   }
 
@@ -187,6 +207,32 @@ export class SqlDatabase implements Database {
       await this.engine.liveness?.close().catch(() => {});
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     });
+  }
+
+  /**
+   * PostgreSQL's "value too long for type character varying(N)" (22001) names no column: the columns of `values`
+   * longer than N that are varchar(N) in this database are put on the error (`tooLongColumns`), so the message
+   * names the one at fault (a table changed by hand may have narrowed any of them), not a guess.
+   */
+  private async namingTooLong<T>(values: Record<string, string | null | undefined>, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const limit = /character varying\((\d+)\)/.exec(String((error as Error)?.message ?? ''))?.[1];
+      if (errorCode(error) !== '22001' || limit === undefined) throw error;
+      const longer = Object.keys(values).filter((column) => (values[column]?.length ?? 0) > Number(limit));
+      // asked on another connection of the pool: this transaction is aborted
+      const narrow = (await this.dataSource
+        .query(
+          `SELECT table_name || '.' || column_name AS column FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name IN ('collection', 'container') AND character_maximum_length = $1`,
+          [Number(limit)],
+        )
+        .catch(() => [])) as { column: string }[];
+      const columns = longer.filter((column) => narrow.some((row) => row.column === column));
+      if (columns.length > 0) Object.assign(error as object, { tooLongColumns: columns, tooLongLimit: Number(limit) });
+      throw error;
+    }
   }
 
   private async byId(id: number): Promise<ImageRecord> {

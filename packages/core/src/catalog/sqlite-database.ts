@@ -65,7 +65,7 @@ export class SqliteDatabase implements Database {
       const inserted = this.run(
         `INSERT INTO container (created_at, metrics, name, tag, image, url, uri, client, version, collection_id)
           VALUES (:createdAt, :metrics, :name, :tag, :image, :url, :uri, :client, :version, :collectionId)`,
-        { createdAt: formatTimestamp(), ...newRowColumns(row, collectionId) },
+        { createdAt: row.createdAt === undefined ? formatTimestamp() : row.createdAt, ...newRowColumns(row, collectionId) },
       );
       return { id: Number(inserted.lastInsertRowid), created: true };
     }).then(async ({ id, created }) => ({ record: await this.byId(id), created }));

@@ -3,8 +3,11 @@ export function formatTimestamp(date: Date = new Date()): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** Reads the stored text back as UTC (SQLite's CURRENT_TIMESTAMP and the Python client write UTC). */
-export function parseTimestamp(value: unknown): Date {
+/**
+ * Reads the stored text back as UTC (SQLite's CURRENT_TIMESTAMP and the Python client write UTC); null for a row
+ * without a date (the original's column allows NULL), which lists with an empty date rather than as 1970.
+ */
+export function parseTimestamp(value: unknown): Date | null {
   if (value instanceof Date) return value;
   if (typeof value === 'string') {
     const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?/.exec(value);
@@ -13,5 +16,5 @@ export function parseTimestamp(value: unknown): Date {
       return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), ms));
     }
   }
-  return new Date(0); // a row without a date sorts and prints as the epoch rather than crashing a listing
+  return null;
 }

@@ -9,6 +9,11 @@ export interface NewImageRow {
   url: string | null;
   client: string;
   metrics: Record<string, unknown>;
+  /**
+   * `created_at` of a new row, as stored (`YYYY-MM-DD HH:MM:SS`, UTC; null for none): a copy (catalog migrate)
+   * keeps its original's. Undefined: now. An existing row keeps its own.
+   */
+  createdAt?: string | null;
 }
 
 /** What a conditional change expects the row to still be: the image path the caller read (null: none). */

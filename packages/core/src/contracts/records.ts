@@ -13,7 +13,8 @@ export interface ImageRecord {
   uri: string | null;
   client: string;
   metrics: Record<string, unknown>;
-  createdAt: Date;
+  /** null for a row without a date (the original's `created_at` allows NULL) */
+  createdAt: Date | null;
 }
 
 /** The public form of a record, as `inspect` prints it (the original's keys and shapes). */
@@ -21,7 +22,8 @@ export interface ImageRecordJson {
   client: string;
   collection: string;
   collection_id: number;
-  created_at: string;
+  /** null for a row without a date */
+  created_at: string | null;
   id: number;
   image: string | null;
   metrics: Record<string, unknown>;

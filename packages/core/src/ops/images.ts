@@ -39,7 +39,8 @@ export async function showImages(session: Session, terms: string[]): Promise<Ima
     for (const r of records) {
       if (index === 0) session.out.heading(HEADER);
       const uri = `${r.collection}/${r.name}:${r.tag}${r.version ? `@${r.version}` : ''}`;
-      lines.push(tableRow(index++, [longDate(r.createdAt), `   [${r.client}]`, uri]));
+      // a row without a date (NULL created_at) has an empty date cell, not January 01, 1970
+      lines.push(tableRow(index++, [r.createdAt ? longDate(r.createdAt) : '', `   [${r.client}]`, uri]));
       if (lines.length === ROWS_PER_WRITE) {
         session.out.result(lines.join('\n'));
         lines = [];

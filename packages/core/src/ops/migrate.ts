@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/index';
+import { formatTimestamp } from '../catalog/lazy';
 import { type DatabaseLocation, parseDatabaseLocation } from '../catalog/location';
 import type { CatalogView } from '../catalog/reader';
 import type { ImageName } from '../contracts/image-name';
@@ -122,9 +123,11 @@ async function copyRecord(record: ImageRecord, view: CatalogView, into: Catalog 
     client: record.client,
     metrics: record.metrics,
   };
+  // the copy was catalogued when its original was, not now (the date `images` shows)
+  const createdAt = record.createdAt;
   if (record.image === null) {
     // a row that only knows a URL: nothing to place
-    await into.database.upsert({ ...row, image: null });
+    await into.database.upsert({ ...row, image: null, createdAt: createdAt && formatTimestamp(createdAt) });
   } else {
     await into.add({
       file: record.image,
@@ -134,6 +137,7 @@ async function copyRecord(record: ImageRecord, view: CatalogView, into: Catalog 
       client: record.client,
       url: record.url ?? undefined,
       metrics: record.metrics,
+      createdAt,
     });
   }
   return 'copied';

@@ -1,5 +1,7 @@
 import { type ErrorCode, UserError } from '../../errors';
+import { printable } from '../../output/untrusted';
 import { errorCode, isBusy } from '../retry';
+import { NewerSchemaError } from './newer-schema';
 import { NoPasswordError, type PostgresTarget, scrub } from './target';
 
 /** Lost or never made connections: errno codes of the socket, SQLSTATE classes 08 and 57P. */
@@ -39,6 +41,13 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
   const cause = scrubbed(target, error);
   const make = (text: string, fix: string, userCode: ErrorCode) => new UserError(text, { fix, code: userCode, cause });
   const user = target.user || 'this user';
+  if (error instanceof NewerSchemaError) {
+    return make(
+      `the catalogue database ${db} was made by a newer sregistry (migration ${printable(error.migration, { max: 80 })} is unknown to this version)`,
+      'upgrade sregistry',
+      'EDBSCHEMA',
+    );
+  }
   if (error instanceof NoPasswordError) {
     // a password file that was skipped has been warned about once already (Session.catalog)
     return make(`no password for ${user} at ${db}`, 'set it in ~/.pgpass (mode 0600) or PGPASSWORD', 'EDBAUTH');
@@ -94,6 +103,15 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
     );
   }
   if (code === '22001') {
+    const { tooLongColumns: columns, tooLongLimit: limit } = error as { tooLongColumns?: string[]; tooLongLimit?: number };
+    if (columns && columns.length > 0 && !columns.includes('container.image')) {
+      const what = columns.map((c) => TOO_LONG_WHAT[c] ?? c).join(' or ');
+      return make(
+        `a value is too long for the catalogue's column ${columns.join(', ')} in ${db} (${reason})`,
+        `${columns.join(' and ')} ${columns.length > 1 ? 'allow' : 'allows'} ${limit} characters in this database: use a shorter ${what}, or ask its owner to widen the column`,
+        'EDBSCHEMA',
+      );
+    }
     return make(
       `a value is too long for the catalogue's columns in ${db} (${reason})`,
       "the original's schema allows 250 characters for an image path: use a shorter SREGISTRY_STORAGE or image name",
@@ -109,6 +127,17 @@ export function postgresProblem(target: PostgresTarget, error: unknown, lock?: {
   }
   return cause;
 }
+
+/** What the user gave that went into a column, for the fix of a value too long for it. */
+const TOO_LONG_WHAT: Record<string, string> = {
+  'collection.name': 'collection name',
+  'container.name': 'image name',
+  'container.tag': 'tag',
+  'container.version': 'version',
+  'container.url': 'URL',
+  'container.uri': 'name (collection/name:tag@version)',
+  'container.client': 'client name',
+};
 
 /** The error itself when no secret is in it; otherwise a copy whose message and stack have them masked. */
 export function scrubbed(target: PostgresTarget, error: unknown): unknown {

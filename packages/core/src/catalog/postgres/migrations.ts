@@ -1,5 +1,6 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { catalogTables, createMissingTables } from '../schema';
+import { catalogTables, checkExistingTables, createMissingTables } from '../schema';
+import { NewerSchemaError } from './newer-schema';
 import { discardConnection } from './session';
 
 /**
@@ -47,6 +48,8 @@ export async function migrateOnce(dataSource: DataSource): Promise<void> {
     if (await upToDate(lock)) return;
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
     held = true;
+    // another program's tables of these names: refused before TypeORM creates its migrations table
+    await checkExistingTables(lock, 'postgres');
     await dataSource.runMigrations({ transaction: 'each' });
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
     held = false;
@@ -56,11 +59,17 @@ export async function migrateOnce(dataSource: DataSource): Promise<void> {
   }
 }
 
-/** True when every migration is recorded; one query, no table created. */
+/**
+ * True when every migration is recorded; one query, no table created. Throws NewerSchemaError when one recorded is
+ * not this version's.
+ */
 async function upToDate(runner: QueryRunner): Promise<boolean> {
   const [found] = (await runner.query('SELECT to_regclass($1) IS NOT NULL AS present', [MIGRATIONS_TABLE])) as { present: boolean }[];
   if (!found?.present) return false;
-  const done = (await runner.query(`SELECT name FROM "${MIGRATIONS_TABLE}"`)) as { name: string }[];
+  const done = (await runner.query(`SELECT name FROM "${MIGRATIONS_TABLE}" ORDER BY id`)) as { name: string }[];
+  const known = new Set(MIGRATIONS.map((M) => new M().name));
+  const unknown = done.find((r) => !known.has(r.name));
+  if (unknown) throw new NewerSchemaError(unknown.name);
   const names = new Set(done.map((r) => r.name));
   return MIGRATIONS.every((M) => names.has(new M().name));
 }

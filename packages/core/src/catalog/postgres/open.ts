@@ -1,4 +1,4 @@
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type Logger } from 'typeorm';
 import type { Database } from '../../contracts/database';
 import { UserError } from '../../errors';
 import { printable } from '../../output/untrusted';
@@ -17,6 +17,15 @@ export interface OpenPostgresOptions {
   /** where PGPASSWORD comes from (its value is masked in every message) */
   env?: Record<string, string | undefined>;
 }
+
+const SILENT_LOGGER: Logger = {
+  logQuery: () => {},
+  logQueryError: () => {},
+  logQuerySlow: () => {},
+  logSchemaBuild: () => {},
+  logMigration: () => {},
+  log: () => {},
+};
 
 /** A server that does not answer in this time (a black-holed host) fails in one line instead of hanging. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -43,6 +52,9 @@ export async function openPostgresDatabase(url: string, options: OpenPostgresOpt
     migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,
     logging: false,
+    // TypeORM writes some lines whatever `logging` says (a failed migration, to stdout): a command's output is
+    // its own, so every failure reaches the user as the one line postgresProblem makes, and nothing else
+    logger: SILENT_LOGGER,
     applicationName: 'sregistry',
     connectTimeoutMS: CONNECT_TIMEOUT_MS,
     // one connection for the rows, one for the intents' locks, one for the migration lock
