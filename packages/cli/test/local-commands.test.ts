@@ -365,38 +365,38 @@ test('SREGISTRY_DATABASE and SREGISTRY_STORAGE move the catalogue', async () => 
 });
 
 test('a command from a plugin that is not installed is an install hint naming the plugins that offer it', async () => {
+  // the CLI runs from this checkout, so the hint links the checkout's plugin folders (packages/backend-<name>)
+  const packages = path.resolve(__dirname, '..', '..');
+  const link = (name: string) => `sregistry plugins link ${path.join(packages, `backend-${name}`)} --no-install`;
   const push = await cli.run(['push', 'x.sif', '--name', 'a/b']);
   assert.equal(push.code, 1);
   assert.equal(
     push.stderr.trim(),
-    'ERROR "push" comes with the backend plugins that can push, and none is installed; run: sregistry plugins install @sregistry/backend-library (for library://), @sregistry/backend-oras (for oras://) or @sregistry/backend-registry (for registry://)',
+    `ERROR "push" comes with the backend plugins that can push, and none is installed; run: ${link('library')} (for library://), ${link('oras')} (for oras://) or ${link('registry')} (for registry://)`,
   );
   const oras = await cli.run(['oras', 'login', 'registry.example.org']);
   assert.deepEqual(
     { code: oras.code, stderr: oras.stderr },
     {
       code: 1,
-      stderr:
-        'ERROR "oras" commands come with @sregistry/backend-oras, which is not installed; run: sregistry plugins install @sregistry/backend-oras\n',
+      stderr: `ERROR "oras" commands come with @sregistry/backend-oras, which is not installed; run: ${link('oras')}\n`,
     },
   );
   const orasJson = JSON.parse((await cli.run(['oras', 'login', 'registry.example.org', '--json'])).stdout);
   assert.deepEqual([orasJson.error.code, orasJson.error.exitCode], ['ENOBACKEND', 1], 'a missing plugin is no usage error');
   const remove = await cli.run(['delete', 'a/b']);
   assert.equal(remove.code, 1);
-  assert.match(
+  assert.ok(
+    remove.stderr.startsWith(
+      `ERROR "delete" comes with the backend plugins that can delete, and none is installed; run: ${link('library')} (for library://), ${link('oras')} (for oras://) or ${link('registry')}`,
+    ),
     remove.stderr,
-    /^ERROR "delete" comes with the backend plugins that can delete, and none is installed; run: sregistry plugins install @sregistry\/backend-library \(for library:\/\/\), @sregistry\/backend-oras \(for oras:\/\/\) or @sregistry\/backend-registry/,
   );
   // a scheme whose backend is not installed names the plugin to install, for each first-party backend
-  for (const [scheme, plugin] of [
-    ['library', '@sregistry/backend-library'],
-    ['oras', '@sregistry/backend-oras'],
-    ['registry', '@sregistry/backend-registry'],
-  ]) {
+  for (const scheme of ['library', 'oras', 'registry']) {
     const pull = await cli.run(['pull', `${scheme}://team/tools:v1`]);
     assert.equal(pull.code, 1);
-    assert.match(pull.stderr, new RegExp(`^ERROR .*"?${scheme}"? is not installed; run: sregistry plugins install ${plugin}\\n$`));
+    assert.equal(pull.stderr, `ERROR The backend "${scheme}" is not installed; run: ${link(scheme)}\n`);
   }
   const typo = await cli.run(['pul', 'x']);
   assert.equal(typo.code, 2);

@@ -1,6 +1,6 @@
 import { type Hook, toConfiguredId } from '@oclif/core';
 import { printable } from '@sregistry/core';
-import { jsonError, KNOWN_BACKEND_PACKAGES, nearest, pluginsOffering } from '@sregistry/core/command';
+import { installFix, installHint, jsonError, KNOWN_BACKEND_PACKAGES, nearest, pluginsOffering } from '@sregistry/core/command';
 import { GLOBAL_FLAGS } from '../global-flags';
 
 // Commands that every plugin whose backend has the capability registers (core's PushCommand, DeleteCommand), so a
@@ -56,11 +56,9 @@ const hook: Hook.CommandNotFound = async function (options) {
   const capability = PLUGIN_COMMANDS[first];
   if (capability) {
     const offering = pluginsOffering(capability, config.plugins.keys());
-    const listed = offering.map((b) => `${b.package} (for ${b.name}://)`);
-    const choices = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed.at(-1)}` : (listed[0] ?? '');
     fail(
       `"${first}" comes with the backend plugins that can ${capability}, and none is installed`,
-      choices ? `run: sregistry plugins install ${choices}` : 'install a backend plugin that can (sregistry plugins install <package>)',
+      offering.length > 0 ? installFix(offering) : 'install a backend plugin that can (sregistry plugins install <package>)',
       1,
     );
     return;
@@ -68,7 +66,7 @@ const hook: Hook.CommandNotFound = async function (options) {
   // a first-party plugin's own topic (`oras login`) when that plugin is not installed
   const pkg = Object.hasOwn(KNOWN_BACKEND_PACKAGES, first) ? KNOWN_BACKEND_PACKAGES[first] : undefined;
   if (pkg && !config.plugins.has(pkg) && !config.findTopic(first)) {
-    fail(`"${first}" commands come with ${pkg}, which is not installed`, `run: sregistry plugins install ${pkg}`, 1);
+    fail(`"${first}" commands come with ${pkg}, which is not installed`, installHint(first), 1);
     return;
   }
   const commands = visibleCommandIds(config, { aliases: true });

@@ -148,9 +148,8 @@ export async function activateBackend(session: Session, name: string, force = fa
   if (!session.backends.has(key)) {
     // an active backend that is not there breaks every remote command: only on purpose
     const installed = `installed backends: ${session.backends.names().join(', ') || 'none'}`;
-    const pkg = KNOWN_BACKEND_PACKAGES[key];
-    const install = pkg
-      ? `run: sregistry plugins install ${pkg}`
+    const install = KNOWN_BACKEND_PACKAGES[key]
+      ? installHint(key)
       : 'install the plugin that provides it (sregistry plugins install <package>)';
     if (!force) {
       throw new UserError(`${key} is not installed`, {
