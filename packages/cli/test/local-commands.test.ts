@@ -208,12 +208,30 @@ test('mv and rename of an image whose file is gone: a warning and exit 0, as the
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^WARNING gone\/one:t@v1 not found; /m, args.join(' '));
     assert.doesNotMatch(r.stderr, /ERROR/, args.join(' '));
+    // "not found" once: the fix says what is missing and what to do
+    assert.equal(r.stderr.match(/not found/gi)?.length, 1, r.stderr);
   }
+  const renamed = await cli.run(['rename', 'gone/one:t@v1', 'gone/two:t']);
+  assert.equal(renamed.stderr, 'WARNING gone/one:t@v1 not found; its file is missing; pull it again, then rename it\n');
   // rm of it does not claim to keep a file that is not there
   const rm = await cli.run(['rm', 'gone/one:t@v1']);
   assert.equal(rm.code, 0, rm.stderr);
   assert.doesNotMatch(rm.stdout, /the file is kept/);
   assert.match(rm.stderr, /^WARNING image file .* did not exist on the file system$/m);
+});
+
+test('mv and rename of a name not in the catalogue: ENOTFOUND, exit 1 (the original warned and exited 0)', async () => {
+  // nothing was moved: a script must not go on as if it had been (docs/differences-from-the-original.md)
+  for (const args of [
+    ['mv', 'nothere/x', `${cli.home}/`],
+    ['rename', 'nothere/x', 'a/b'],
+  ]) {
+    const r = await cli.run(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.stderr, 'ERROR image nothere/x not found in database; list what is there with: sregistry images\n');
+    const json = JSON.parse((await cli.run([...args, '--json'])).stdout);
+    assert.deepEqual([json.error.code, json.error.exitCode], ['ENOTFOUND', 1]);
+  }
 });
 
 test('shell --json: the REPL talks on stderr; stdout is the one document, once it ends', async () => {
