@@ -137,7 +137,12 @@ for (const input of HOSTILE) {
     assert.throws(
       () => parseImageName(input),
       (error: unknown) =>
-        isUserError(error) && error.code === 'EBADNAME' && !error.line.includes('\n') && /Invalid image name/.test(error.message),
+        isUserError(error) &&
+        // an empty value is a usage error (docs/errors.md), exit 2; a bad one is EBADNAME
+        error.code === (input.trim() === '' ? 'EUSAGE' : 'EBADNAME') &&
+        error.exitCode === (input.trim() === '' ? 2 : 1) &&
+        !error.line.includes('\n') &&
+        /Invalid image name/.test(error.message),
     );
   });
 }

@@ -82,7 +82,13 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   // every refusal tells the form the backend's names take (options.example), else collection/name[:tag][@version]
   const bad = (problem: string, shown = input): never => refuse(shown, problem, options.example);
   const part = (kind: keyof typeof LIMITS, value: string) => checkPart(input, kind, value, options.example);
-  if (typeof input !== 'string' || input.trim() === '') bad('the name is empty', String(input ?? ''));
+  // an empty argument (an unset variable) is a usage error, as every other empty value is (docs/errors.md)
+  if (typeof input !== 'string' || input.trim() === '') {
+    throw new UserError(`Invalid image name "${printable(String(input ?? ''), { max: 80 })}": the name is empty`, {
+      fix: `use ${options.example ?? NAME_EXAMPLE}`,
+      code: 'EUSAGE',
+    });
+  }
   if (/[\u0000-\u001f\u007f]/.test(input)) bad('it contains a control character');
   if (/\s/.test(input)) bad('it contains white space');
 
