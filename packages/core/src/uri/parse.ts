@@ -170,6 +170,14 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     if (options.digestVersions && !digest && version.startsWith('sha256:')) {
       bad(`"@${version}" is not a digest: pin one as @sha256:<64 hex digits>`);
     }
+    // the Registry Server and the Library API spell a digest version with a dot (`sha256.<hex>`); an OCI-style
+    // `sha256:<hex>` is that version mistyped: the fix is the whole name, spelt as they take it
+    if (!digest && /^sha256:[0-9a-f]{64}$/.test(version)) {
+      throw new UserError('Invalid image name: a digest version is written sha256.<hex>, with a dot', {
+        fix: `use ${printable(input.replace(/@sha256:/i, '@sha256.'), { max: 200 })}`,
+        code: 'EBADNAME',
+      });
+    }
     if (!digest && /[/:@]/.test(version)) bad(`the version "${version}" contains "/", ":" or "@"`);
   }
   // `./n` or `.tmp/x` is a path, not a host: never look up "." or ".tmp" on the network
