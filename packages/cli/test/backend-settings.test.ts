@@ -37,6 +37,21 @@ test('backend activate refuses a backend that is not installed, listing the inst
     registry.stderr.includes(`run: sregistry plugins link ${folder} --no-install, or activate it anyway with --force`),
     registry.stderr,
   );
+  // a misspelt backend gets the one meant, and how to have it
+  const typo = await cli.run(['backend', 'activate', 'regsitry']);
+  assert.deepEqual(
+    { code: typo.code, stderr: typo.stderr },
+    {
+      code: 1,
+      stderr: `ERROR regsitry is not installed; did you mean registry? installed backends: hub; run: sregistry plugins link ${folder} --no-install, then: sregistry backend activate registry (or activate regsitry anyway with --force)\n`,
+    },
+  );
+  const installedTypo = await cli.run(['backend', 'activate', 'hbu']);
+  assert.equal(
+    installedTypo.stderr,
+    'ERROR hbu is not installed; did you mean hub? run: sregistry backend activate hub (or activate hbu anyway with --force)\n',
+  );
+  assert.equal(read(), before, 'the secrets file is untouched');
   const forced = await cli.run(['backend', 'activate', 'nosuch', '--force']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /^WARNING nosuch is not installed yet/);

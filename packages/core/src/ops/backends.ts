@@ -152,10 +152,17 @@ export async function activateBackend(session: Session, name: string, force = fa
       ? installHint(key)
       : 'install the plugin that provides it (sregistry plugins install <package>)';
     if (!force) {
-      throw new UserError(`${key} is not installed`, {
-        fix: `${installed}; ${install}, or activate it anyway with --force`,
-        code: 'ENOBACKEND',
-      });
+      // a misspelt name (`regsitry`) gets the backend meant, and how to have it
+      const guess = KNOWN_BACKEND_PACKAGES[key]
+        ? undefined
+        : nearest(key, [...session.backends.names(), ...Object.keys(KNOWN_BACKEND_PACKAGES)]);
+      const fix =
+        guess === undefined
+          ? `${installed}; ${install}, or activate it anyway with --force`
+          : session.backends.has(guess)
+            ? `did you mean ${guess}? run: sregistry backend activate ${guess} (or activate ${key} anyway with --force)`
+            : `did you mean ${guess}? ${installed}; ${installHint(guess)}, then: sregistry backend activate ${guess} (or activate ${key} anyway with --force)`;
+      throw new UserError(`${key} is not installed`, { fix, code: 'ENOBACKEND' });
     }
     session.out.warn(`${key} is not installed yet (${installHint(key)})`);
   }
