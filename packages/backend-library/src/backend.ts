@@ -167,5 +167,7 @@ async function search(
     rows,
     items,
     emptyMessage: `Nothing in ${where} matches "${host.printable(value, { max: 60 })}"`,
+    // a library search takes 3 characters or more and cannot list everything: core's default advice would not work
+    emptyFix: 'check the spelling, or search for a shorter part of the name (3 characters at least)',
   };
 }

@@ -21,6 +21,11 @@ export interface Target {
   withheldFor?: string;
   /** that token: sent after all when the address is a front end whose Library API is that very host */
   withheldToken?: string;
+  /**
+   * set when a host the URI names chose the server (not SREGISTRY_LIBRARY_BASE): SREGISTRY_LIBRARY_TOKEN never goes
+   * there, so the fix for a missing token is a login saved for that host
+   */
+  namedByUri?: boolean;
   /** set when the https:// was ours (a host in the URI): the setting that makes it http, for a failed TLS handshake */
   plainHttpSetting?: string;
   /**
@@ -105,6 +110,7 @@ function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withT
         token: saved ?? remote.token,
         source: `remote ${remote.name} of ${remote.file}`,
         tokenFrom: saved ? 'setting' : { remote: remote.name, file: remote.file },
+        namedByUri: true,
       };
     }
     const scheme = ctx.settings.getBoolean('SREGISTRY_LIBRARY_NOHTTPS') ? 'http' : 'https';
@@ -114,6 +120,7 @@ function targetFor(host: Host, ctx: Settings, uriHost: string | undefined, withT
       source: saved ? 'the URI, with the token saved for it' : 'the URI',
       plainHttpSetting: 'SREGISTRY_LIBRARY_NOHTTPS',
       tokenFrom: 'setting',
+      namedByUri: true,
     };
   }
   if (base) {
@@ -327,9 +334,17 @@ export class LibraryClient {
    */
   loginHint(): string {
     const withheld = this.target.withheldFor;
-    return withheld
-      ? `the saved token is for ${withheld}, not this server: echo "$TOKEN" | sregistry library login --base ${this.host.redactUrl(this.target.url)} (or set SREGISTRY_LIBRARY_TOKEN)`
-      : 'echo "$TOKEN" | sregistry library login (or set SREGISTRY_LIBRARY_TOKEN)';
+    const url = this.host.redactUrl(this.target.url);
+    if (withheld) {
+      return `the saved token is for ${withheld}, not this server: echo "$TOKEN" | sregistry library login --base ${url} (or set SREGISTRY_LIBRARY_TOKEN)`;
+    }
+    // SREGISTRY_LIBRARY_TOKEN goes where SREGISTRY_LIBRARY_BASE points, never to a host a URI names (docs/library-backend.md)
+    if (this.target.namedByUri) {
+      // as typed: `https://host`, not the URL parser's `https://host/`
+      const base = url.replace(/^([a-z]+:\/\/[^/]+)\/$/i, '$1');
+      return `echo "$TOKEN" | sregistry library login --base ${base} (a token in SREGISTRY_LIBRARY_TOKEN goes to a host the URI names only with SREGISTRY_LIBRARY_BASE=${base})`;
+    }
+    return 'echo "$TOKEN" | sregistry library login (or set SREGISTRY_LIBRARY_TOKEN)';
   }
 
   /** Any other unexpected answer. */

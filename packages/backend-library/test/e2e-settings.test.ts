@@ -135,6 +135,42 @@ describe('library:// settings, delete and Ctrl-C', () => {
     assert.ok(!byRemote.stderr.includes(wrong));
   });
 
+  test('advice that works: a private image at a host the URI names, a search with no match, a digest spelt with ":"', async () => {
+    const h = await home();
+    const hostPart = new URL(server.url).host;
+    const uri = `library://${hostPart}/${USER}/secret/hello:latest`;
+    // SREGISTRY_LIBRARY_TOKEN is set, but never goes to a host a URI names: the fix must not offer it alone
+    const env = { SREGISTRY_LIBRARY_BASE: undefined, SREGISTRY_LIBRARY_NOHTTPS: '1' };
+    const denied = await h.run(['pull', '--no-cache', '--name', 'x.sif', uri], { env });
+    assertOneLineError(denied, /is not in the library \(or it is private\)/);
+    const fix = `echo "$TOKEN" | sregistry library login --base ${server.url} (a token in SREGISTRY_LIBRARY_TOKEN goes to a host the URI names only with SREGISTRY_LIBRARY_BASE=${server.url})`;
+    assert.ok(denied.stderr.trimEnd().endsWith(fix), denied.stderr);
+    // both ways it offers work
+    const withBase = await h.run(['pull', '--no-cache', '--name', 'base.sif', uri], {
+      env: { ...env, SREGISTRY_LIBRARY_BASE: server.url },
+    });
+    assert.equal(withBase.code, 0, withBase.stderr);
+    const login = await h.run(['library', 'login', '--base', server.url], {
+      env: { ...env, SREGISTRY_LIBRARY_TOKEN: undefined },
+      input: `${TOKEN}\n`,
+    });
+    assert.equal(login.code, 0, login.stderr);
+    const afterLogin = await h.run(['pull', '--no-cache', '--name', 'login.sif', uri], { env });
+    assert.equal(afterLogin.code, 0, afterLogin.stderr);
+
+    // no match: the advice is a search the library takes (3 characters at least), not "nothing to list everything"
+    const none = await h.run(['search', 'library://zzzz']);
+    assertOneLineError(none, /matches "zzzz"; check the spelling, or search for a shorter part of the name \(3 characters at least\)$/);
+    assert.doesNotMatch(none.stderr, /nothing to list everything/);
+
+    // an OCI-style digest: the library spelling, whole, and it pulls
+    const hex = fileSha256(small);
+    const colon = await h.run(['pull', '--no-cache', '--name', 'pin.sif', `library://${USER}/public/gone@sha256:${hex}`]);
+    assertOneLineError(colon, new RegExp(`sha256\\.<hex>, with a dot; use library://${USER}/public/gone@sha256\\.${hex}$`));
+    const dot = await h.run(['pull', '--no-cache', '--name', 'pin.sif', `library://${USER}/public/gone@sha256.${hex}`]);
+    assert.equal(dot.code, 0, dot.stderr);
+  });
+
   test('a web front end is followed to its library through config.prod.json', async () => {
     const front = http.createServer((req, res) => {
       if (req.url === '/assets/config/config.prod.json') {

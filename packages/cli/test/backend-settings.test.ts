@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import type { BackendModule } from '@sregistry/core';
 import { activateBackend, addBackendSetting, BackendRegistry, Output, Session, showBackend } from '@sregistry/core';
+import { sampleSif } from '@sregistry/testkit';
 import * as libraryModule from '../../backend-library/src/backend';
 import * as registryModule from '../../backend-registry/src/backend';
 import { cliInTempHome } from './helpers';
@@ -31,7 +32,26 @@ test('backend activate refuses a backend that is not installed, listing the inst
   );
   assert.equal(read(), before, 'the secrets file is untouched');
   const registry = await cli.run(['backend', 'activate', 'registry']);
-  assert.match(registry.stderr, /run: sregistry plugins install @sregistry\/backend-registry, or activate it anyway with --force/);
+  const folder = path.resolve(__dirname, '..', '..', 'backend-registry');
+  assert.ok(
+    registry.stderr.includes(`run: sregistry plugins link ${folder} --no-install, or activate it anyway with --force`),
+    registry.stderr,
+  );
+  // a misspelt backend gets the one meant, and how to have it
+  const typo = await cli.run(['backend', 'activate', 'regsitry']);
+  assert.deepEqual(
+    { code: typo.code, stderr: typo.stderr },
+    {
+      code: 1,
+      stderr: `ERROR regsitry is not installed; did you mean registry? installed backends: hub; run: sregistry plugins link ${folder} --no-install, then: sregistry backend activate registry (or activate regsitry anyway with --force)\n`,
+    },
+  );
+  const installedTypo = await cli.run(['backend', 'activate', 'hbu']);
+  assert.equal(
+    installedTypo.stderr,
+    'ERROR hbu is not installed; did you mean hub? run: sregistry backend activate hub (or activate hbu anyway with --force)\n',
+  );
+  assert.equal(read(), before, 'the secrets file is untouched');
   const forced = await cli.run(['backend', 'activate', 'nosuch', '--force']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /^WARNING nosuch is not installed yet/);
@@ -190,6 +210,34 @@ test('backend with no action prints its help, exit 0; backend delete of an unkno
     { code: 1, stdout: '', stderr: 'ERROR regsitry is not a known client; list configured backends with: sregistry backend status\n' },
   );
   assert.equal(read(), before, 'the secrets file is untouched');
+});
+
+// docs/differences-from-the-original.md lists each of these (the original exits 0 for all but --debug alone)
+test('backend ls of an unknown name, activate/delete with no name, add with SREGISTRY_DISABLE: errors, nothing written', async () => {
+  const before = read();
+  const ls = await cli.run(['backend', 'ls', 'nope']);
+  assert.equal(ls.code, 1, ls.stderr);
+  for (const action of ['activate', 'delete']) {
+    const r = await cli.run(['backend', action]);
+    assert.deepEqual(
+      { code: r.code, stderr: r.stderr },
+      { code: 2, stderr: `ERROR missing argument BACKEND; usage: sregistry backend ${action} BACKEND (see --help)\n` },
+    );
+  }
+  assert.equal(read(), before, 'the secrets file is untouched');
+  const file = path.join(cli.home, 'disabled.sif');
+  await sampleSif(file);
+  const add = await cli.run(['add', file, '--name', 'x/y'], { env: { SREGISTRY_DISABLE: 'yes' } });
+  assert.deepEqual(
+    { code: add.code, stdout: add.stdout, stderr: add.stderr },
+    {
+      code: 1,
+      stdout: '',
+      stderr:
+        'ERROR add needs the local database, which SREGISTRY_DISABLE turns off; unset SREGISTRY_DISABLE (and SINGULARITY_DISABLE_CACHE)\n',
+    },
+  );
+  assert.ok(fs.existsSync(file), 'the file is left where it was');
 });
 
 test('backend add refuses a value of the wrong kind for a setting the backend declares a kind of, in one line, nothing written', async () => {

@@ -54,6 +54,8 @@ const SAME_AS_OCLIF: string[][] = [
   ['images', '--json'],
   ['images', 'ub'],
   ['images', 'ubuntu', 'tacos', 'nomatch'],
+  ['images', '--json', 'tacos', 'tacos', 'nomatch'],
+  ['images', '--json', 'tacos'],
   ['images', '*', '-q'],
   ['images', 'nomatch'],
   ['get', 'vanessa/tacos'],
@@ -75,6 +77,23 @@ for (const args of SAME_AS_OCLIF) {
     assert.deepEqual(fast, full);
   });
 }
+
+test('images --json: one list for none or one query; one {query, items} per query for several, as search --json', async () => {
+  const uris = (items: { uri: string }[]) => items.map((r) => r.uri.split('@')[0]);
+  const one = JSON.parse((await cli.run(['images', '--json', 'tacos'])).stdout);
+  assert.deepEqual(uris(one), ['vanessa/tacos:latest']);
+  const several = JSON.parse((await cli.run(['images', '--json', 'tacos', 'tacos', 'nomatch'])).stdout);
+  assert.deepEqual(
+    several.map((d: { query: string; items: { uri: string }[] }) => [d.query, uris(d.items)]),
+    [
+      ['tacos', ['vanessa/tacos:latest']],
+      ['tacos', ['vanessa/tacos:latest']],
+      ['nomatch', []],
+    ],
+  );
+  // "*" lists everything, as one query of none: the plain list
+  assert.equal(JSON.parse((await cli.run(['images', '--json', '*', 'tacos'])).stdout)[0].collection, 'vanessa');
+});
 
 test('backend status: the same output and exit code with and without oclif for a configured, damaged or missing secrets file', async () => {
   const configured = path.join(cli.home, 'configured-secrets.json');

@@ -2,9 +2,12 @@
 // its code, with the checkout's backend plugins linked as the README says. A command must answer `--help`
 // (exit 0), and every long flag the README writes beside it must be one of that command's flags.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { cleanEnv } from '../../testkit/src/cli-runner';
 import { cliInTempHome } from './helpers';
 
 const README = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'README.md'), 'utf8');
@@ -93,4 +96,43 @@ test('every command the README shows answers --help, with the flags the README g
     }
   }
   assert.deepEqual(problems, []);
+});
+
+/** The bash block of a README section, as a reader copies it. */
+function bashBlock(heading: string): string {
+  const section = README.slice(README.indexOf(heading));
+  const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, `a bash block under ${heading}`);
+  return block;
+}
+
+test('"Trying the CLI by hand" works pasted verbatim, in order, from the checkout', async () => {
+  const root = path.resolve(PACKAGES, '..');
+  // the block makes its own HOME with mktemp: inside a folder of this test's, removed after it
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-by-hand-'));
+  try {
+    // a pasted block runs in an interactive shell, where aliases work; `bash script` needs them turned on
+    const script = path.join(tmp, 'by-hand.sh');
+    fs.writeFileSync(script, `shopt -s expand_aliases\nset -e\n${bashBlock('### Trying the CLI by hand')}\nwait\necho done-by-hand\n`);
+    const env = cleanEnv({
+      TMPDIR: tmp,
+      XDG_DATA_HOME: undefined,
+      XDG_CACHE_HOME: undefined,
+      XDG_CONFIG_HOME: undefined,
+      XDG_STATE_HOME: undefined,
+    });
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', [script], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /me\/mine/, 'search lists the image served with --image');
+    assert.match(r.stdout, /^Success! .*\/me\/mine\/v1@/m, 'pull stores it');
+    assert.match(r.stdout, /^1 .*\tme\/mine:v1@/m, 'images lists it');
+    assert.ok(r.stdout.trimEnd().endsWith('done-by-hand'), r.stdout);
+    assert.doesNotMatch(r.stderr, /ERROR|not a file/, r.stderr);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -76,8 +76,8 @@ async function run(args: string[], faults: RegistryFaults = {}, env: Record<stri
 }
 
 /** Exit 1, one `ERROR …; fix` line matching `pattern`, nothing stored and no partial file left. */
-function assertRefused(r: CliResult, before: string, pattern: RegExp): void {
-  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+function assertRefused(r: CliResult, before: string, pattern: RegExp, exit = 1): void {
+  assert.equal(r.code, exit, `${r.stdout}\n${r.stderr}`);
   assert.equal(oneErrorLine(r), undefined);
   assert.match(r.stderr, pattern);
   assert.equal(snapshot(sb), before, 'nothing changed');
@@ -251,18 +251,19 @@ test('bad input: push --tag "", push of a FIFO, /dev/zero or a folder, pull ./n'
   const fifo = path.join(sb.home, 'pipe.sif');
   execFileSync('mkfifo', [fifo]);
   fs.mkdirSync(path.join(sb.home, 'folder.sif'));
-  const cases: [string[], RegExp][] = [
-    [['push', 'push.sif', '--name', `${USER}/x:v1`, '--tag', ''], /the tag given with --tag is empty/],
+  const cases: [string[], RegExp, number?][] = [
+    // an empty value is a usage error (docs/errors.md: EUSAGE)
+    [['push', 'push.sif', '--name', `${USER}/x:v1`, '--tag', ''], /the tag given with --tag is empty/, 2],
     [['push', fifo, '--name', `${USER}/x:v1`], /pipe\.sif is a named pipe \(FIFO\), not an image file/],
     [['push', '/dev/zero', '--name', `${USER}/x:v1`], /\/dev\/zero is a device, not an image file/],
     [['push', 'folder.sif', '--name', `${USER}/x:v1`], /folder\.sif is a folder, not an image file/],
     [['pull', './n'], /the registry "\." is not a host/],
   ];
   const first = server.requests.length;
-  for (const [args, pattern] of cases) {
+  for (const [args, pattern, exit] of cases) {
     const before = snapshot(sb);
     const { r } = await run(args);
-    assertRefused(r, before, pattern);
+    assertRefused(r, before, pattern, exit);
   }
   assert.equal(server.requests.length, first, 'none of them reached the registry');
   fs.rmSync(fifo);

@@ -77,7 +77,7 @@ export const ERROR_CODES = {
   EVERSION: 'the version (digest) is not the one asked for, or not a valid one',
   ENOTIMAGE: 'the download is not a container image and there is no digest to check it against',
   ENOTSIF: 'the file is not a SIF image',
-  EBADSIF: 'the file is not a valid SIF file',
+  EBADSIF: 'the file is not a valid SIF file (also a pulled image that begins as a SIF but is cut short or damaged)',
   ESIFFULL: 'the SIF file has no free descriptor slot',
   ENOKEY: 'no signing key was given, or the keyring has no such key',
   ENOKEYFILE: 'the key file does not exist or cannot be read',

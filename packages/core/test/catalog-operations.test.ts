@@ -186,8 +186,12 @@ eachDatabase(
     assert.deepEqual(uris(await catalog.list('18.04')), ['library/ubuntu:18.04'], 'tag substring');
     assert.deepEqual(uris(await catalog.list('vsoch/')), ['vsoch/hello-world:v1'], 'uri substring');
     assert.deepEqual(uris(await catalog.list('ub')), ['library/ubuntu:18.04', 'vanessa/ub_x:dev']);
-    assert.deepEqual(uris(await catalog.list('b_')), ['vanessa/ub_x:dev'], '"_" is literal, not a wildcard');
-    assert.deepEqual(uris(await catalog.list('%')), [], '"%" is literal');
+    // the original's LIKE '%q%': "_" is any one character, "%" any run (client-spec §2.4); a backslash is literal
+    assert.deepEqual(uris(await catalog.list('ub_')), ['library/ubuntu:18.04', 'vanessa/ub_x:dev'], '"_" is a wildcard');
+    assert.deepEqual(uris(await catalog.list('_')), uris(await catalog.list()), '"_" matches every row');
+    assert.deepEqual(uris(await catalog.list('%')), uris(await catalog.list()), '"%" matches every row');
+    assert.deepEqual(uris(await catalog.list('hello%v1')), ['vsoch/hello-world:v1']);
+    assert.deepEqual(await catalog.list('ub\\_'), [], 'a backslash is literal');
     assert.deepEqual(await catalog.list('nomatch'), []);
   },
 );

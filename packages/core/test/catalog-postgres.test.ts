@@ -98,7 +98,12 @@ test('on PostgreSQL, add, find and list work as on SQLite; created_at is the ori
     ['hello-world'],
     'images <term> ignores case, as SQLite does',
   );
-  assert.deepEqual(await catalog.list('hello_'), [], 'an underscore is literal');
+  assert.deepEqual(
+    (await catalog.list('hello_')).map((r) => r.name),
+    ['hello-world'],
+    'an underscore is any one character, as in the original (SQLite) LIKE',
+  );
+  assert.deepEqual(await catalog.list('hello\\'), [], 'a backslash is literal, not PostgreSQL LIKE escape');
   const [raw] = await db.query('SELECT created_at::text AS t, uri FROM container');
   assert.match(String(raw?.t), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   assert.equal(raw?.uri, `vsoch/hello-world:v1@${HELLO_SHA256}`);

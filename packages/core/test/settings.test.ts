@@ -174,7 +174,7 @@ test('backend selection: scheme, then SREGISTRY_CLIENT, then the secrets file, t
   );
   assert.throws(
     () => new BackendRegistry().module('registry'),
-    (e: unknown) => isUserError(e) && /sregistry plugins install @sregistry\/backend-registry/.test(e.line),
+    (e: unknown) => isUserError(e) && /sregistry plugins link \S*\/packages\/backend-registry --no-install/.test(e.line),
   );
 });
 

@@ -137,7 +137,12 @@ for (const input of HOSTILE) {
     assert.throws(
       () => parseImageName(input),
       (error: unknown) =>
-        isUserError(error) && error.code === 'EBADNAME' && !error.line.includes('\n') && /Invalid image name/.test(error.message),
+        isUserError(error) &&
+        // an empty value is a usage error (docs/errors.md), exit 2; a bad one is EBADNAME
+        error.code === (input.trim() === '' ? 'EUSAGE' : 'EBADNAME') &&
+        error.exitCode === (input.trim() === '' ? 2 : 1) &&
+        !error.line.includes('\n') &&
+        /Invalid image name/.test(error.message),
     );
   });
 }
@@ -149,7 +154,10 @@ test('digestVersions: a content digest is a version only when the backend asks f
   assert.equal(n.collection, 'org');
   assert.equal(n.image, 'sif');
   assert.equal(n.version, `sha256:${hex}`);
-  assert.throws(() => parseImageName(`org/sif@sha256:${hex}`), /contains "\/", ":" or "@"/);
+  assert.throws(
+    () => parseImageName(`org/sif@sha256:${hex}`),
+    (e: unknown) => isUserError(e) && e.line.endsWith(`with a dot; use org/sif@sha256.${hex}`),
+  );
   for (const bad of ['sha256:short', `md5:${hex.slice(0, 32)}`, `sha256:${hex}/x`]) {
     assert.throws(
       () => parseImageName(`org/sif@${bad}`, { digestVersions: true }),
@@ -185,4 +193,17 @@ test('user:password@ before the host is one line about credentials, never echoin
   // an @version without a host before it is still a version
   assert.equal(parseImageName('library://tacos:v1@abc').version, 'abc');
   assert.equal(parseImageName('oras://ghcr.io/org/x@sha256:'.concat('b'.repeat(64)), { digestVersions: true }).registry, 'ghcr.io');
+});
+
+test('a digest version spelt sha256:<hex> (OCI style) is answered with the name spelt sha256.<hex>, whole', () => {
+  const hex = 'ab'.repeat(32);
+  assert.throws(
+    () => parseImageName(`registry://vanessa/tacos:latest@sha256:${hex}`),
+    (e: unknown) =>
+      isUserError(e) &&
+      e.code === 'EBADNAME' &&
+      e.line ===
+        `Invalid image name: a digest version is written sha256.<hex>, with a dot; use registry://vanessa/tacos:latest@sha256.${hex}`,
+  );
+  assert.equal(parseImageName(`vanessa/tacos@sha256.${hex}`).version, `sha256.${hex}`);
 });

@@ -374,7 +374,7 @@ describe('plugin distribution: publish, install the CLI, install/use/uninstall p
     assert.ok(!fs.existsSync(path.join(home.env.XDG_DATA_HOME, 'sregistry', 'node_modules', '@sregistry', 'backend-registry')));
     const pull = await sregistry(['pull', 'x/y'], { SREGISTRY_CLIENT: 'registry' });
     assert.equal(pull.code, 1, pull.stdout + pull.stderr);
-    assert.match(pull.stderr, /run: sregistry plugins install @sregistry\/backend-registry/);
+    assert.match(pull.stderr, /run: sregistry plugins install @sregistry\/backend-registry, with SREGISTRY_NPM_REGISTRY=<url>/);
   });
 
   test('a third-party backend (the folder example) links and pulls with the host core', async () => {

@@ -1,21 +1,19 @@
 import { type Hook, toConfiguredId } from '@oclif/core';
 import { printable } from '@sregistry/core';
-import { jsonError, KNOWN_BACKEND_PACKAGES, nearest, pluginsOffering } from '@sregistry/core/command';
+import { installFix, installHint, jsonError, KNOWN_BACKEND_PACKAGES, nearest, pluginsOffering } from '@sregistry/core/command';
 import { GLOBAL_FLAGS } from '../global-flags';
 
 // Commands that every plugin whose backend has the capability registers (core's PushCommand, DeleteCommand), so a
 // missing one is an install hint naming the plugins that offer it, not "not found".
 const PLUGIN_COMMANDS: Record<string, 'push' | 'delete'> = { push: 'push', delete: 'delete' };
 
-type Context = Hook.Context;
 type Config = Parameters<Hook.CommandNotFound>[0]['config'];
 
 /**
  * An unknown command gets one line (ERROR <problem>; <fix>, exit 2), or the JSON error envelope under --json:
  * flags with no command say so, words after a command without arguments are unexpected arguments,
  * a missing plugin command names its plugin, a topic's unknown subcommand names the subcommand and lists the
- * topic's commands, anything else suggests the nearest command. On an interactive terminal a plain typo goes to
- * @oclif/plugin-not-found, which asks "Did you mean …?" and runs the answer.
+ * topic's commands, anything else suggests the nearest command, on a terminal as anywhere (no prompt).
  */
 const hook: Hook.CommandNotFound = async function (options) {
   const { config, id } = options;
@@ -41,7 +39,14 @@ const hook: Hook.CommandNotFound = async function (options) {
     const given = [first, ...argv.filter((a) => a.startsWith('-'))];
     const unknown = given.find((flag) => !GLOBAL_FLAGS.has(flag));
     const usage = `usage: ${config.bin} <command> [flags] (see: ${config.bin} help)`;
-    fail(unknown ? `unknown flag ${unknown} before the command` : 'no command given', usage, 2);
+    // `--jsn images` is a typo of --json, as `images --jsn` is answered
+    const guess = unknown?.startsWith('--')
+      ? nearest(
+          unknown.split('=')[0] as string,
+          [...GLOBAL_FLAGS].filter((f) => f.startsWith('--')),
+        )
+      : undefined;
+    fail(unknown ? `unknown flag ${unknown} before the command` : 'no command given', guess ? `did you mean ${guess}? ${usage}` : usage, 2);
     return;
   }
   // oclif joins the words after a command that takes no arguments into the id (`backend status extra` →
@@ -56,11 +61,9 @@ const hook: Hook.CommandNotFound = async function (options) {
   const capability = PLUGIN_COMMANDS[first];
   if (capability) {
     const offering = pluginsOffering(capability, config.plugins.keys());
-    const listed = offering.map((b) => `${b.package} (for ${b.name}://)`);
-    const choices = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed.at(-1)}` : (listed[0] ?? '');
     fail(
       `"${first}" comes with the backend plugins that can ${capability}, and none is installed`,
-      choices ? `run: sregistry plugins install ${choices}` : 'install a backend plugin that can (sregistry plugins install <package>)',
+      offering.length > 0 ? installFix(offering) : 'install a backend plugin that can (sregistry plugins install <package>)',
       1,
     );
     return;
@@ -68,7 +71,7 @@ const hook: Hook.CommandNotFound = async function (options) {
   // a first-party plugin's own topic (`oras login`) when that plugin is not installed
   const pkg = Object.hasOwn(KNOWN_BACKEND_PACKAGES, first) ? KNOWN_BACKEND_PACKAGES[first] : undefined;
   if (pkg && !config.plugins.has(pkg) && !config.findTopic(first)) {
-    fail(`"${first}" commands come with ${pkg}, which is not installed`, `run: sregistry plugins install ${pkg}`, 1);
+    fail(`"${first}" commands come with ${pkg}, which is not installed`, installHint(first), 1);
     return;
   }
   const commands = visibleCommandIds(config, { aliases: true });
@@ -82,15 +85,9 @@ const hook: Hook.CommandNotFound = async function (options) {
     fail(`${first} has no command "${second}"`, `${hint}${first} commands: ${list} (see: ${config.bin} help ${first})`, 2);
     return;
   }
+  // one line on a terminal too: a prompt that runs the guess would run a command nobody typed, and its "no"
+  // ended in oclif's multi-line "Error: Run sregistry help"
   const guess = nearest(first, [...commands, ...Object.keys(PLUGIN_COMMANDS)]);
-  // help asked for a typo (`help imgaes`) gets the line, not the prompt that would run the guessed command
-  const forHelp = argv.includes('--help');
-  if (guess && !json && !forHelp && process.stdin.isTTY && process.stderr.isTTY) {
-    // plugin-not-found's prompt; its "run help" error keeps our usage exit code
-    const { default: prompt } = (await import('@oclif/plugin-not-found')) as { default: Hook.CommandNotFound };
-    const context: Context = { ...this, error: (message: string | Error) => this.error(message, { exit: 2 }) };
-    return prompt.call(context, options);
-  }
   const help = `${config.bin} help`;
   const fix = guess ? `did you mean "${shown(guess)}"? (see: ${help})` : `see: ${help}`;
   fail(`${first} is not a ${config.bin} command`, fix, 2);

@@ -9,7 +9,8 @@
  *   columns instead of whole rows with their metrics, then the matching ids by primary key. 2.6 ms instead of
  *   7 ms at 10,000 rows, 46 instead of 141 ms at 100,000. Databases the Python client created have no such
  *   index (they are never altered); the same query then scans the table.
- * - An escaped LIKE: `%` or `_` in the term are literal.
+ * - `%` and `_` in the term are LIKE's wildcards, as in the original's `LIKE '%q%'` (`images _` lists every row);
+ *   only a backslash is escaped, so it stays literal in PostgreSQL too (its LIKE escapes with one by default).
  */
 export const MATCH_SQL =
   "c.id IN (SELECT id FROM container WHERE name = :term OR name LIKE :pattern ESCAPE '\\' OR tag LIKE :pattern ESCAPE '\\' OR uri LIKE :pattern ESCAPE '\\')";
@@ -28,7 +29,7 @@ export function matchSql(dialect: 'sqlite' | 'postgres'): string {
 export const MATCH_INDEX = 'sregistry_container_match';
 
 export function matchParameters(term: string): { term: string; pattern: string } {
-  return { term, pattern: `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
+  return { term, pattern: `%${term.toLowerCase().replace(/\\/g, '\\\\')}%` };
 }
 
 /** No term, `''` and `*` list everything, as in the original. */

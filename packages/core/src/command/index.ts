@@ -2,7 +2,7 @@
 // importing @sregistry/core from a plain script never loads oclif.
 export { Args, Flags } from '@oclif/core';
 export { backendHost } from '../backends/host';
-export { KNOWN_BACKEND_PACKAGES, pluginsOffering } from '../backends/packages';
+export { installFix, installHint, KNOWN_BACKEND_PACKAGES, pluginsOffering } from '../backends/packages';
 export { nearest } from '../output/suggest';
 export { jsonError, parseErrorLine, SregistryCommand, usageFailure } from './base';
 export { DeleteCommand } from './delete';

@@ -157,15 +157,21 @@ export async function activateBackend(session: Session, name: string, force = fa
   if (!session.backends.has(key)) {
     // an active backend that is not there breaks every remote command: only on purpose
     const installed = `installed backends: ${session.backends.names().join(', ') || 'none'}`;
-    const pkg = KNOWN_BACKEND_PACKAGES[key];
-    const install = pkg
-      ? `run: sregistry plugins install ${pkg}`
+    const install = KNOWN_BACKEND_PACKAGES[key]
+      ? installHint(key)
       : 'install the plugin that provides it (sregistry plugins install <package>)';
     if (!force) {
-      throw new UserError(`${key} is not installed`, {
-        fix: `${installed}; ${install}, or activate it anyway with --force`,
-        code: 'ENOBACKEND',
-      });
+      // a misspelt name (`regsitry`) gets the backend meant, and how to have it
+      const guess = KNOWN_BACKEND_PACKAGES[key]
+        ? undefined
+        : nearest(key, [...session.backends.names(), ...Object.keys(KNOWN_BACKEND_PACKAGES)]);
+      const fix =
+        guess === undefined
+          ? `${installed}; ${install}, or activate it anyway with --force`
+          : session.backends.has(guess)
+            ? `did you mean ${guess}? run: sregistry backend activate ${guess} (or activate ${key} anyway with --force)`
+            : `did you mean ${guess}? ${installed}; ${installHint(guess)}, then: sregistry backend activate ${guess} (or activate ${key} anyway with --force)`;
+      throw new UserError(`${key} is not installed`, { fix, code: 'ENOBACKEND' });
     }
     session.out.warn(`${key} is not installed yet (${installHint(key)})`);
   }

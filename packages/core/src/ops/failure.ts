@@ -18,8 +18,8 @@ export interface FailureOptions {
 export function reportFailure(error: Error, session: Session | undefined, options: FailureOptions): number {
   const debug = session !== undefined && session.out.level >= LEVELS.DEBUG;
   if (isUserError(error)) {
-    // a mistyped name is not about which backend was used
-    if (error.code !== 'EBADNAME') session?.warnIfOtherConfigured();
+    // a mistyped name or an empty value (a usage error) is not about which backend was used
+    if (error.code !== 'EBADNAME' && error.code !== 'EUSAGE') session?.warnIfOtherConfigured();
     if (options.json) {
       options.writeJson({ ...error.data, ...errorJson(error.message, { fix: error.fix, code: error.code, exitCode: error.exitCode }) });
       return error.exitCode;

@@ -22,12 +22,26 @@ export async function listImages(session: Session, terms: string[] = []): Promis
   return all;
 }
 
+/** One query's records in `images --json` of several queries. */
+export interface ImagesQueryDocument {
+  query: string;
+  items: ImageRecordJson[];
+}
+
 /**
  * `images [query...]` as the CLI shows it: the original's table, streamed so memory stays flat however large
- * the catalogue; with --json nothing is printed here and the records are returned for the JSON document.
+ * the catalogue; with --json nothing is printed here and the records are returned for the JSON document: one
+ * list for none or one query (the shape scripts read), one `{query, items}` per query for several, as the text
+ * shows one listing per query and `search --json` one document per query.
  */
-export async function showImages(session: Session, terms: string[]): Promise<ImageRecordJson[]> {
-  if (session.out.json) return listImages(session, terms);
+export async function showImages(session: Session, terms: string[]): Promise<ImageRecordJson[] | ImagesQueryDocument[]> {
+  if (session.out.json) {
+    const queries = terms.filter((t) => !isListAll(t));
+    if (queries.length < 2) return listImages(session, terms);
+    const documents: ImagesQueryDocument[] = [];
+    for (const query of queries) documents.push({ query, items: await listImages(session, [query]) });
+    return documents;
+  }
   const catalog = await session.catalogView('listing images');
   const queries = terms.filter((t) => !isListAll(t));
   const groups = queries.length === 0 ? [undefined] : queries;

@@ -88,7 +88,7 @@ export async function pushImage(session: Session, options: PushOptions) {
   if (options.tag !== undefined && options.tag.trim() === '') {
     throw new UserError('the tag given with --tag is empty', {
       fix: 'give a tag, e.g. --tag latest, or leave --tag out',
-      code: 'EBADNAME',
+      code: 'EUSAGE',
     });
   }
   const file = path.resolve(options.file);

@@ -13,8 +13,8 @@ import { Session } from './session';
 
 /**
  * `shell [backend]`: a Node REPL with `client`, as the original's Python shell had: client.speak(),
- * client.client_name, await client.pull(uri), await client.search(q) (rows as arrays), client.inspect(uri),
- * client.images(). Calls made from the REPL print nothing themselves; they return values. Under --json the REPL
+ * client.client_name, await client.pull(uri), await client.search(q) (rows as arrays), await client.inspect(uri),
+ * await client.images(). Calls made from the REPL print nothing themselves; they return values. Under --json the REPL
  * talks on stderr and the command's one document, once the REPL ends, says which backend and database it used.
  */
 export async function openShell(session: Session, backendName?: string): Promise<{ backend: string; database: string }> {

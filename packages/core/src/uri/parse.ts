@@ -82,7 +82,13 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
   // every refusal tells the form the backend's names take (options.example), else collection/name[:tag][@version]
   const bad = (problem: string, shown = input): never => refuse(shown, problem, options.example);
   const part = (kind: keyof typeof LIMITS, value: string) => checkPart(input, kind, value, options.example);
-  if (typeof input !== 'string' || input.trim() === '') bad('the name is empty', String(input ?? ''));
+  // an empty argument (an unset variable) is a usage error, as every other empty value is (docs/errors.md)
+  if (typeof input !== 'string' || input.trim() === '') {
+    throw new UserError(`Invalid image name "${printable(String(input ?? ''), { max: 80 })}": the name is empty`, {
+      fix: `use ${options.example ?? NAME_EXAMPLE}`,
+      code: 'EUSAGE',
+    });
+  }
   if (/[\u0000-\u001f\u007f]/.test(input)) bad('it contains a control character');
   if (/\s/.test(input)) bad('it contains white space');
 
@@ -163,6 +169,14 @@ export function parseImageName(input: string, options: ParseOptions = {}): Image
     const digest = options.digestVersions && /^sha256:[0-9a-f]{64}$/.test(version);
     if (options.digestVersions && !digest && version.startsWith('sha256:')) {
       bad(`"@${version}" is not a digest: pin one as @sha256:<64 hex digits>`);
+    }
+    // the Registry Server and the Library API spell a digest version with a dot (`sha256.<hex>`); an OCI-style
+    // `sha256:<hex>` is that version mistyped: the fix is the whole name, spelt as they take it
+    if (!digest && /^sha256:[0-9a-f]{64}$/.test(version)) {
+      throw new UserError('Invalid image name: a digest version is written sha256.<hex>, with a dot', {
+        fix: `use ${printable(input.replace(/@sha256:/i, '@sha256.'), { max: 200 })}`,
+        code: 'EBADNAME',
+      });
     }
     if (!digest && /[/:@]/.test(version)) bad(`the version "${version}" contains "/", ":" or "@"`);
   }
