@@ -3,7 +3,6 @@
 // the CLI trusts through NODE_EXTRA_CA_CERTS, and a plain-http one that must never be asked. A redirect that stays
 // on https is followed as before.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -11,10 +10,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { sampleSif } from '@sregistry/testkit';
+import { makeCertificates, sampleSif, type TestCertificates } from '@sregistry/testkit';
 import { layout, linkedPluginData, oneErrorLine, type Sandbox, sandbox, snapshot } from './reliability-helpers';
 
 let dir: string;
+let certs: TestCertificates;
 let tlsServer: https.Server;
 let plainServer: http.Server;
 let secure: string;
@@ -29,29 +29,7 @@ const manifest = (name: string, image: string) =>
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-downgrade-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  certs = makeCertificates(path.join(dir, 'certs'));
   sif = fs.readFileSync((await sampleSif(path.join(dir, 'x.sif'))).path);
   // the plain-http server would answer everything (the manifest, the image): any request it gets is a failure
   plainServer = http.createServer((req, res) => {
@@ -59,28 +37,25 @@ before(async () => {
     if (req.url?.startsWith('/api/')) return res.writeHead(200, { 'Content-Type': 'application/json' }).end(manifest('n', `${plain}/file`));
     res.writeHead(200, { 'Content-Length': sif.length }).end(sif);
   });
-  tlsServer = https.createServer(
-    { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) },
-    (req, res) => {
-      const url = req.url ?? '';
-      const json = (body: string) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
-      if (url.startsWith('/api/container/coll/downgrade')) return res.writeHead(302, { Location: `${plain}${url}` }).end();
-      if (url.startsWith('/api/container/coll/dl-downgrade')) return json(manifest('dl-downgrade', `${secure}/to-plain`));
-      if (url.startsWith('/api/container/coll/fine')) return res.writeHead(302, { Location: `${secure}/moved${url}` }).end();
-      if (url.startsWith('/moved/api/container/coll/fine')) return json(manifest('fine', `${secure}/to-secure`));
-      if (url === '/to-plain') return res.writeHead(302, { Location: `${plain}/file` }).end();
-      if (url === '/to-secure') return res.writeHead(302, { Location: `${secure}/file` }).end();
-      if (url === '/file') return res.writeHead(200, { 'Content-Length': sif.length }).end(sif);
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"detail":"Not found."}');
-    },
-  );
+  tlsServer = https.createServer({ key: fs.readFileSync(certs.serverKey), cert: fs.readFileSync(certs.serverCert) }, (req, res) => {
+    const url = req.url ?? '';
+    const json = (body: string) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+    if (url.startsWith('/api/container/coll/downgrade')) return res.writeHead(302, { Location: `${plain}${url}` }).end();
+    if (url.startsWith('/api/container/coll/dl-downgrade')) return json(manifest('dl-downgrade', `${secure}/to-plain`));
+    if (url.startsWith('/api/container/coll/fine')) return res.writeHead(302, { Location: `${secure}/moved${url}` }).end();
+    if (url.startsWith('/moved/api/container/coll/fine')) return json(manifest('fine', `${secure}/to-secure`));
+    if (url === '/to-plain') return res.writeHead(302, { Location: `${plain}/file` }).end();
+    if (url === '/to-secure') return res.writeHead(302, { Location: `${secure}/file` }).end();
+    if (url === '/file') return res.writeHead(200, { 'Content-Length': sif.length }).end(sif);
+    res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"detail":"Not found."}');
+  });
   for (const server of [plainServer, tlsServer]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   plain = `http://127.0.0.1:${(plainServer.address() as AddressInfo).port}`;
   secure = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
   plugins = await linkedPluginData();
   sb = sandbox({
     pluginData: plugins.dir,
-    env: { SREGISTRY_CLIENT: 'registry', SREGISTRY_REGISTRY_BASE: secure, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') },
+    env: { SREGISTRY_CLIENT: 'registry', SREGISTRY_REGISTRY_BASE: secure, NODE_EXTRA_CA_CERTS: certs.caFile },
   });
 });
 after(async () => {
