@@ -343,7 +343,7 @@ export class Catalog {
    * the storage path of the new name.
    */
   async rename(record: ImageRecord, newName: ImageName, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<ImageRecord> {
-    const from = await this.existingImage(record, 'Not found! Please pull it and then rename to the appropriate location.');
+    const from = await this.existingImage(record, 'its file is missing; pull it again, then rename it');
     await requireOwnBytes(record, from, 'rename', this.storage.contains(from), options.signal);
     // a rename keeps the version (it names the bytes): another one asked for is refused, not dropped in silence
     if (newName.version && newName.version.toLowerCase() !== (record.version ?? '').toLowerCase()) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { recordToJson } from '../catalog/record-json';
 import type { ImageRecordJson } from '../contracts/records';
-import { isUserError, UserError } from '../errors';
+import { UserError } from '../errors';
 import { announceLocal } from './announce';
 import { findRecord } from './find-record';
 import type { Session } from './session';
@@ -38,14 +38,7 @@ export async function renameImage(
   const before = record.image;
   if (newName.trim() === '') throw new UserError('the new name is empty', { fix: 'give collection/name[:tag]', code: 'EUSAGE' });
   const target = session.parseNewLocal(newName, 'the new name');
-  const updated = await catalog.rename(record, target, options).catch((err: unknown) => {
-    // the catalogue says "<uri> not found" with the original's "Not found! Please pull …" as the fix, which says
-    // "not found" twice on one line: the fix says what is missing and what to do instead
-    if (isUserError(err) && err.code === 'ENOFILE' && err.exitCode === 0) {
-      throw new UserError(err.message, { fix: 'its file is missing; pull it again, then rename it', code: 'ENOFILE', exitCode: 0 });
-    }
-    throw err;
-  });
+  const updated = await catalog.rename(record, target, options);
   session.out.result(`[rename] ${before ? path.basename(before) : query} => ${updated.image}`);
   return recordToJson(updated);
 }
