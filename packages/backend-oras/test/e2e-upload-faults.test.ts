@@ -36,6 +36,13 @@ interface Fault {
   holdAnswer?: { method: string; ms: number };
   /** set when such an answer is being held */
   answerHeld?: boolean;
+  /**
+   * pass the next blob HEAD (the duplicate check) on only once a blob PATCH has begun (5 s at most): the order a
+   * slow link gives, whatever the load on the machine that hashes the file
+   */
+  headAfterPatch?: boolean;
+  /** set when a blob PATCH begins (the test clears it as it arms headAfterPatch) */
+  patchBegun?: boolean;
 }
 
 interface Seen {
@@ -46,6 +53,10 @@ interface Seen {
 
 function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Server> {
   const upstream = new URL(target);
+  const patchBegun = () => {
+    fault.patchBegun = true;
+    server.emit('patch');
+  };
   const server = http.createServer((req, res) => {
     const method = req.method ?? '';
     const url = req.url ?? '';
@@ -86,6 +97,30 @@ function startProxy(target: string, fault: Fault, seen: Seen[]): Promise<http.Se
         if (received >= 256 * 1024) drop();
       });
       req.on('end', drop);
+      return;
+    }
+    if (method === 'PATCH' && url.includes('/blobs/uploads/')) patchBegun();
+    if (method === 'HEAD' && /\/blobs\/sha256:/.test(url) && fault.headAfterPatch) {
+      fault.headAfterPatch = false;
+      const go = () => {
+        clearTimeout(timer);
+        server.off('patch', go);
+        req.pipe(
+          http
+            .request(
+              { host: upstream.hostname, port: upstream.port, method, path: url, headers: { ...req.headers, host: upstream.host } },
+              (reply) => {
+                seen.push({ method, url, status: reply.statusCode ?? 0 });
+                res.writeHead(reply.statusCode ?? 502, reply.headers);
+                reply.pipe(res);
+              },
+            )
+            .on('error', () => res.destroy()),
+        );
+      };
+      const timer = setTimeout(go, 5000);
+      if (fault.patchBegun) go();
+      else server.on('patch', go);
       return;
     }
     let hold = 0;
@@ -303,6 +338,8 @@ describe('oras upload faults', { skip: available.ok ? false : available.reason }
     // the PATCH body waits in the proxy long enough for the hash and the HEAD to finish first
     fault.holdPatch = 1;
     fault.holdMs = 1500;
+    fault.headAfterPatch = true;
+    fault.patchBegun = false;
     const mark = seen.length;
     const r = await e.run(['push', file, '--name', `oras://${host}/alice/largeknown:v2`, '--json', '--debug']);
     assert.equal(r.code, 0, r.stderr);
