@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { type Command, Errors, type Interfaces, ux } from '@oclif/core';
 import { type ErrorCode, errorJson, isUserError, jsonText, printable } from '@sregistry/core';
 import { parseErrorLine, SregistryCommand, usageFailure } from '@sregistry/core/command';
+import { dropStaleBackups } from './install-backups';
 import { invokedId } from './plugins-invocation';
 
 type FlagOutput = { [name: string]: unknown };
@@ -66,6 +67,7 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
       // level is silent: under --json they would come before the one document (npm warns, for one, of every
       // npm_config_* variable it does not know, as package managers' script runners set them)
       if (this.jsonEnabled()) process.env.SREGISTRY_NPM_LOG_LEVEL ??= 'silent';
+      dropStaleBackups(this.config.dataDir);
       const result = await super.run();
       if (result !== undefined || !this.jsonEnabled()) return result;
       // as typed: `plugins unlink` is not reported as `plugins uninstall`
