@@ -68,10 +68,12 @@ export async function pushImage(
       retries: hasRetryPolicy(host) ? 0 : undefined,
       signal: request.signal,
     });
-    if (put.status === 201 || put.status === 200) {
+    if (put.status === 201) {
       stated = put.headers['docker-content-digest'];
       return;
     }
+    const off = offSpec(host, client, put, 201, `the manifest PUT for ${ref.display}`);
+    if (off) throw off;
     const refused = refusedStep(host, client, `the manifest for ${ref.display}`, put.status, registryError(host, put));
     throw retryableStatus(host, put.status) ? new Retryable(refused, put.headers['retry-after']) : refused;
   });
@@ -92,6 +94,31 @@ export async function pushImage(
     details: { reference, digest, size: request.size, layer, blobUploaded: uploaded, config: digestOf(CONFIG) },
   };
 }
+
+/**
+ * A success that is no registry's: a web server or portal answers every path with 200 and its page, which read as
+ * success would make a push that stored nothing report "Pushed". HTML or another 2xx than the spec's is one line
+ * (EBADANSWER); an error status keeps its own line (and its retries: a proxy's 502 page is transient).
+ */
+function offSpec(
+  host: Host,
+  client: OciClient,
+  answer: Pick<RawAnswer, 'status' | 'headers' | 'text'>,
+  expected: number,
+  what: string,
+): Error | undefined {
+  if (answer.status < 200 || answer.status >= 300) return undefined;
+  const seen = { status: answer.status, text: answer.text, headers: answer.headers as Record<string, string> };
+  if (isHtml(answer)) return client.notRegistry(seen, what);
+  if (answer.status === expected) return undefined;
+  return new host.UserError(`${client.registry} answered ${answer.status} to ${what}, not ${expected} as an OCI registry does`, {
+    fix: `check the address: ${client.registry} must be the registry itself (it answers GET /v2/ with JSON, 200 or 401), not a web server or proxy`,
+    code: 'EBADANSWER',
+  });
+}
+
+const isHtml = (answer: Pick<RawAnswer, 'headers' | 'text'>) =>
+  /html/i.test(String(answer.headers['content-type'] ?? '')) || /^\s*</.test(answer.text ?? '');
 
 function refusedStep(host: Host, client: OciClient, what: string, status: number, error: { code?: string; message?: string }): Error {
   const said = error.code ? `${error.code}${error.message ? `: ${error.message}` : ''}` : `HTTP ${status}`;
@@ -198,7 +225,14 @@ async function blobPresent(
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
   const head = await client.json(scope, { method: 'HEAD', path: `/v2/${ref.repository}/blobs/${digest}`, signal });
-  return head.status === 200 && Number(head.headers['content-length'] ?? size) === size;
+  if (head.status !== 200) return false;
+  // a 200 alone is no proof: a web server answers every path with its page, and the push would then skip the
+  // upload and "succeed" with nothing stored. Distribution always names the digest it has; without that header
+  // only a non-HTML answer of exactly the blob's size counts.
+  const stated = head.headers['docker-content-digest'];
+  if (stated) return stated === digest;
+  const length = head.headers['content-length'];
+  return !isHtml(head) && length !== undefined && length !== '' && Number(length) === size;
 }
 
 /**
@@ -300,6 +334,8 @@ async function uploadSession(
   const { signal, stopWhen } = plan;
   if (stopWhen?.aborted) return 'dropped';
   const started = await openSession(host, client, ref, scope, signal);
+  const off = offSpec(host, client, started, 202, `the upload POST for ${ref.repository}`);
+  if (off) throw off;
   if (started.status !== 202 || !started.headers.location) {
     const refused = refusedStep(host, client, `an upload to ${ref.repository}`, started.status, registryError(host, started));
     throw failed(host, started.status, refused, started.headers['retry-after']);
@@ -427,6 +463,8 @@ async function sendBlob(
     });
   }
   if (done.status !== 201) {
+    const off = offSpec(host, client, done, 201, `the closing PUT of ${digest}`);
+    if (off) throw off;
     const error = errorOf(host, done.text);
     if (error.code === 'DIGEST_INVALID') {
       throw new host.UserError(`${client.registry} received other bytes than ${digest}`, {

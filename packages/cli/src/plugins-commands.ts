@@ -5,8 +5,9 @@
 // core plugin also has (packages/cli/test/plugins-commands.test.ts fails if that stops being so).
 import { stripVTControlCharacters } from 'node:util';
 import { type Command, Errors, type Interfaces, ux } from '@oclif/core';
-import { type ErrorCode, errorJson, isUserError, jsonText, printable } from '@sregistry/core';
+import { type ErrorCode, errorJson, isUserError, jsonText, printable, UserError } from '@sregistry/core';
 import { parseErrorLine, SregistryCommand, usageFailure } from '@sregistry/core/command';
+import { dropStaleBackups } from './install-backups';
 import { invokedId } from './plugins-invocation';
 
 type FlagOutput = { [name: string]: unknown };
@@ -66,6 +67,8 @@ export function pluginsCommand(id: PluginsCommandId): PluginsCommandClass {
       // level is silent: under --json they would come before the one document (npm warns, for one, of every
       // npm_config_* variable it does not know, as package managers' script runners set them)
       if (this.jsonEnabled()) process.env.SREGISTRY_NPM_LOG_LEVEL ??= 'silent';
+      if (this.id === 'plugins:install' || this.id === 'plugins:update') checkNpmRegistry(process.env.SREGISTRY_NPM_REGISTRY);
+      dropStaleBackups(this.config.dataDir);
       const result = await super.run();
       if (result !== undefined || !this.jsonEnabled()) return result;
       // as typed: `plugins unlink` is not reported as `plugins uninstall`
@@ -109,6 +112,24 @@ interface Failure {
   fix: string;
   code: ErrorCode;
   exitCode: number;
+}
+
+/**
+ * SREGISTRY_NPM_REGISTRY goes to npm as --registry: a value that is no http(s) URL would come back as "<package>
+ * does not exist in the npm registry <value>", blaming the package. A value with an @ may hold a password: not shown.
+ */
+function checkNpmRegistry(raw: string | undefined): void {
+  if (!raw) return;
+  try {
+    if (['http:', 'https:'].includes(new URL(raw).protocol)) return;
+  } catch {
+    // not a URL at all
+  }
+  const shown = raw.includes('@') ? '(not shown: it has an @)' : `"${printable(raw.trim(), { max: 60 })}"`;
+  throw new UserError(`SREGISTRY_NPM_REGISTRY is ${shown}, not an http(s) URL`, {
+    fix: "set it to the npm registry's address, such as https://registry.npmjs.org/, or unset it",
+    code: 'ESETTING',
+  });
 }
 
 /** A parse error is a usage error (exit 2); anything else plugin-plugins throws is its one-line failure (exit 1). */

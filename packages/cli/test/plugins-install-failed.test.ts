@@ -121,3 +121,17 @@ test('a registry that cannot be reached is said so at once, naming it; a missing
     fresh.cleanup();
   }
 });
+
+test('an SREGISTRY_NPM_REGISTRY that is no http(s) URL is one line naming the setting (ESETTING), before npm is asked', async () => {
+  const r = await cli.run(['plugins', 'install', 'x', '--json'], { env: { SREGISTRY_NPM_REGISTRY: 'not a url' } });
+  assert.equal(r.code, 1, r.stderr);
+  const error = JSON.parse(r.stdout).error;
+  assert.equal(error.code, 'ESETTING');
+  assert.equal(error.message, 'SREGISTRY_NPM_REGISTRY is "not a url", not an http(s) URL');
+  const text = await cli.run(['plugins', 'update'], { env: { SREGISTRY_NPM_REGISTRY: 'ftp://me:s3cret@host/' } });
+  assert.equal(text.code, 1, text.stderr);
+  assert.equal(
+    text.stderr,
+    "ERROR SREGISTRY_NPM_REGISTRY is (not shown: it has an @), not an http(s) URL; set it to the npm registry's address, such as https://registry.npmjs.org/, or unset it\n",
+  );
+});

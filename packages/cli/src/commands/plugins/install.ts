@@ -1,9 +1,12 @@
-import { execFile } from 'node:child_process';
+import childProcess, { type ChildProcess, execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { type Command, ux } from '@oclif/core';
 import { printable, redactUrl, UserError } from '@sregistry/core';
+import { Interrupt } from '@sregistry/core/local';
+import { backupPrefix } from '../../install-backups';
 import { type PluginsCommandClass, pluginsCommand } from '../../plugins-commands';
 
 /** What plugin-plugins' parsePlugin makes of one name given: an npm package (with its tag) or a URL. */
@@ -44,6 +47,7 @@ export default class PluginsInstall extends Base {
     this.askRegistryOurselves(plugins as PluginsLike);
     try {
       this.current.parsed = await super.parsePlugin(plugins, input);
+      if (this.cancel?.aborted) throw cancelled();
       const name = this.current.parsed.name;
       if (name && this.current.dependencies.has(name)) this.keepPrevious(plugins as PluginsLike, name);
       return this.current.parsed;
@@ -67,6 +71,21 @@ export default class PluginsInstall extends Base {
     // connections cannot be reached, and up to 15 min for one that never answers: bounded unless the user set them
     // (docs/writing-a-backend.md §4)
     for (const [key, value] of Object.entries(NPM_FETCH_LIMITS)) process.env[key] ??= value;
+    // Ctrl-C: npm is stopped (a signal sent to this process alone does not reach it), and the failure path below
+    // puts the data folder back and removes the backup, instead of a silent death that leaves both half-done
+    const interrupt = new Interrupt();
+    this.cancel = interrupt.signal;
+    const npm = trackChildren(this.cancel);
+    // npm takes a SIGINT as "roll back at the next step", which waits for the download in flight, however long:
+    // what it leaves is undone here anyway (the backup goes back), so after a moment it is ended
+    const stopNpm = () => {
+      const running = () => [...npm.children].filter((child) => child.exitCode === null && child.signalCode === null);
+      for (const child of running()) child.kill('SIGINT');
+      setTimeout(() => {
+        for (const child of running()) child.kill('SIGKILL');
+      }, NPM_STOP_MS).unref();
+    };
+    this.cancel.addEventListener('abort', stopNpm, { once: true });
     try {
       const result = await super.run();
       this.dropSnapshot();
@@ -75,6 +94,7 @@ export default class PluginsInstall extends Base {
       const current = this.current;
       if (current?.previous) this.restorePrevious(current);
       else if (current) this.removeLeftovers(current);
+      if (this.cancel.aborted) throw cancelled();
       if (current && (error as Error).message === 'plugin is invalid') {
         const name = printable(current.parsed?.name ?? current.parsed?.url ?? current.input);
         throw new UserError(`${name} is not an sregistry plugin (its package.json has no "oclif" section)`, {
@@ -95,9 +115,14 @@ export default class PluginsInstall extends Base {
       }
       throw error;
     } finally {
+      this.cancel.removeEventListener('abort', stopNpm);
+      npm.restore();
+      interrupt.release();
       restoreAction();
     }
   }
+
+  private cancel?: AbortSignal;
 
   /**
    * plugin-plugins asks the registry for the package with `npm view` and, when that fails for any reason, says the
@@ -148,7 +173,7 @@ export default class PluginsInstall extends Base {
     const current = this.current;
     if (!current) return;
     const dataDir = this.config.dataDir;
-    const snapshot = fs.mkdtempSync(path.join(dataDir, '.install-backup-'));
+    const snapshot = fs.mkdtempSync(backupPrefix(dataDir));
     try {
       const modules = path.join(dataDir, 'node_modules');
       if (fs.existsSync(modules)) linkTree(modules, path.join(snapshot, 'node_modules'));
@@ -262,6 +287,43 @@ export default class PluginsInstall extends Base {
       }
     }
   }
+}
+
+/** How long npm has to stop on a Ctrl-C before it is killed. */
+const NPM_STOP_MS = 1500;
+
+const cancelled = () =>
+  new UserError('plugins install cancelled', {
+    fix: 'the installed plugins are as they were; run the install again to install it',
+    code: 'ECANCELLED',
+    exitCode: 130,
+  });
+
+/**
+ * The child processes spawned while it is in place (plugin-plugins runs npm with child_process.spawn and keeps the
+ * handle to itself). It imports spawn as an ES module: syncBuiltinESMExports carries the wrapper to that binding.
+ */
+function trackChildren(cancel: AbortSignal): { children: Set<ChildProcess>; restore: () => void } {
+  const children = new Set<ChildProcess>();
+  const original = childProcess.spawn;
+  const wrapped = ((...args: Parameters<typeof original>) => {
+    const child = original(...args);
+    // started after the Ctrl-C (the backup was being made): it stops at once too
+    if (cancel.aborted) child.kill('SIGINT');
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  }) as typeof original;
+  childProcess.spawn = wrapped;
+  syncBuiltinESMExports();
+  return {
+    children,
+    restore: () => {
+      if (childProcess.spawn !== wrapped) return;
+      childProcess.spawn = original;
+      syncBuiltinESMExports();
+    },
+  };
 }
 
 /** What install uses of plugin-plugins' Plugins object (the one its install command passes to parsePlugin). */
