@@ -20,6 +20,9 @@ export async function imageTarget(session: Session, target: string, purpose: str
   }
   const record = await findRecord(session, target, purpose);
   if (!record.image || !fs.existsSync(record.image)) {
+    // removed by an rmi that is still running (its file, then its row): that command's change, not a missing file
+    const running = await (await session.catalog(purpose)).runningChange(record);
+    if (running) throw running;
     throw new UserError(`the file of ${record.uri ?? target} is missing`, { fix: 'pull or add the image again', code: 'ENOFILE' });
   }
   return { file: record.image, record };
