@@ -128,10 +128,20 @@ async function lockedSign(
   const shown = printable(options.target);
   const next = await withFileLock(
     locked,
-    async () => {
+    async (lock) => {
       const { file, record } = await imageTarget(session, options.target, 'sign');
       if (file !== locked) return file;
-      return withSifFix(record, () => signTarget(session, options, keys, file, record));
+      // stopped (kill -STOP) past the lock's stale time, another sign may have taken the lock over and signed: this
+      // one then replaces nothing (its copy would drop that signature) and ends in one EFILECHANGED line
+      const held: Signing = {
+        ...options,
+        signal: options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal,
+        beforeReplace: async () => {
+          await holdPoint('sign-before-replace-held');
+          await lock.check();
+        },
+      };
+      return withSifFix(record, () => signTarget(session, held, keys, file, record));
     },
     printable(locked),
     'EFILECHANGED',
@@ -146,15 +156,24 @@ async function lockedSign(
   return lockedSign(session, options, keys, next, moves + 1);
 }
 
+/** The options under the image's lock: `beforeReplace` refuses to replace it once the lock is another's. */
+type Signing = SignImageOptions & { beforeReplace: () => Promise<void> };
+
 async function signTarget(
   session: Session,
-  options: SignImageOptions,
+  options: Signing,
   keys: SigningKey[],
   file: string,
   record: ImageRecord | undefined,
 ): Promise<SignImageResult> {
   if (!record) {
-    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, signal: options.signal });
+    const signatures = await signSif(file, {
+      keys,
+      groups: options.groups,
+      rsaPss: options.rsaPss,
+      signal: options.signal,
+      beforeReplace: options.beforeReplace,
+    });
     report(session, signatures, file);
     return { path: file, signatures };
   }
@@ -166,7 +185,7 @@ async function signCatalogued(
   record: ImageRecord,
   file: string,
   keys: SigningKey[],
-  options: SignImageOptions,
+  options: Signing,
 ): Promise<SignImageResult> {
   const catalog = await session.catalog('sign');
   await holdPoint('sign-before-turn-held');
@@ -181,7 +200,7 @@ async function signUnderTurn(
   record: ImageRecord,
   file: string,
   keys: SigningKey[],
-  options: SignImageOptions,
+  options: Signing,
   unchanged: () => Promise<void>,
 ): Promise<SignImageResult> {
   const contentVersion = /^[0-9a-f]{64}$/.test(record.version ?? '') && (await sha256File(file)) === record.version;
@@ -197,6 +216,7 @@ async function signUnderTurn(
     if (options.signal?.aborted) throw cancelled(options.signal, 'sign');
     // the row must still be the one read: one an rm dropped is not brought back as the signed image
     await unchanged();
+    await options.beforeReplace();
     const version = contentVersion ? sha256 : (record.version ?? sha256);
     const parsed = session.parseLocal(`${record.collection}/${record.name}:${record.tag}`);
     // a two-level collection (library://'s <entity>/<collection>) parses as registry/collection: fold it back
