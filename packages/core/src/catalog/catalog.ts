@@ -51,7 +51,7 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
-import { recordName } from './record-name';
+import { recordName, unreachable } from './record-name';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { kindOf, TargetGuard } from './targets';
@@ -382,6 +382,15 @@ export class Catalog {
   async remove(record: ImageRecord, options: { deleteFile: boolean; force?: boolean }): Promise<CatalogRemoveResult> {
     const file = record.image;
     const exists = file ? await isFile(file) : false;
+    if (file && !exists) {
+      // behind a folder closed to this user the file is there, not missing: rm would say it "did not exist", and
+      // rmi could not delete it
+      const denied = await fs.stat(file).then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => (error.code === 'EACCES' || error.code === 'EPERM' ? error.code : undefined),
+      );
+      if (denied) throw unreachable(record, file, denied);
+    }
     if (!options.deleteFile || !file) {
       // not while another command moves or removes it, and only the row this command read
       await this.takeTurn(record, file, async () => undefined);
@@ -671,13 +680,8 @@ function changedMeanwhile(record: ImageRecord): UserError {
   });
 }
 
-/** A record's file that this user may not reach (a folder on its path closed to them): not a missing file. */
-export function unreachable(record: ImageRecord, file: string, code: string): UserError {
-  return new UserError(`cannot reach ${file} (${recordName(record)}): permission denied (${code}) by a folder on its path`, {
-    fix: "ask the folder's owner for access, or work on an image of your own",
-    code: knownCode(code, 'EACCES'),
-  });
-}
+// kept beside recordName, so that sign and verify say it without loading the catalogue
+export { unreachable };
 
 /** A version that is the file's own SHA-256 by construction: the bare 64 hex digits `add` writes or checks. */
 const OWN_DIGEST_VERSION = /^[0-9a-f]{64}$/;
