@@ -13,12 +13,14 @@ before(async () => {
     images: [
       { collection: 'lab', name: 'undated', tag: 'v1', content: 'no date' },
       { collection: 'lab', name: 'dated', tag: 'v1', content: 'a date' },
+      { collection: 'lab', name: 'garbled', tag: 'v1', content: 'no real date' },
     ],
   });
   const db = openRawDatabase(home.databaseFile);
   try {
     db.prepare("UPDATE container SET created_at = NULL WHERE name = 'undated'").run();
     db.prepare("UPDATE container SET created_at = '2024-03-05 06:07:08' WHERE name = 'dated'").run();
+    db.prepare("UPDATE container SET created_at = '2026-13-45 99:99:99' WHERE name = 'garbled'").run();
   } finally {
     db.close();
   }
@@ -54,6 +56,21 @@ test('inspect and images --json: created_at is null', async () => {
     [
       ['undated', null],
       ['dated', '2024-03-05 06:07:08'],
+      ['garbled', null],
     ],
   );
+});
+
+// fields out of range were rolled over by Date.UTC: '2026-13-45 99:99:99' listed as February 18, 2027
+test('a created_at with out-of-range fields is no date: an empty cell and null, never a rolled-over date', async () => {
+  const r = await cli.run(['images']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /2027/);
+  assert.ok(
+    r.stdout.split('\n').some((line) => /^3 {2}\t {3}\[hub\]\tlab\/garbled:v1@/.test(line)),
+    r.stdout,
+  );
+  const inspect = await cli.run(['inspect', 'lab/garbled:v1']);
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.equal(JSON.parse(inspect.stdout.slice(inspect.stdout.indexOf('\n{') + 1)).created_at, null);
 });

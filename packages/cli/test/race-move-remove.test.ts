@@ -3,6 +3,7 @@
 // steps (testing-hooks holdPoint, resumed by the test) while the other runs whole, on SQLite and, where a
 // PostgreSQL server can be started, on the team catalogue.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,7 +69,7 @@ function oneError(stderr: string, pattern: RegExp): void {
 }
 
 const BUSY =
-  /^ERROR cc\/img:1@\S+ is being changed by another command \(pid \d+ (moves or renames|removes) it\): nothing was changed; run this again once that command has finished$/m;
+  /^ERROR cc\/img:1@\S+ is being changed by another command \(pid \d+ (moves or renames|removes|signs) it\): nothing was changed; run this again once that command has finished$/m;
 const CHANGED =
   /^ERROR cc\/img:1@\S+ was removed, moved or renamed by another command while this one ran: nothing was changed; see what is there now with: sregistry images$/m;
 
@@ -150,4 +151,63 @@ for (const kind of KINDS) {
       assert.ok(!names.includes('cc/img:1'));
     }
   });
+
+  // sign of a catalogued image takes the record's turn too: before, an rmi, mv or rename that ran while sign made
+  // its signed copy was followed by sign adding the signed file as a new row (the removed name back, or a second row)
+  for (const [command, args] of [
+    ['rmi', ['rmi', 'cc/img:1']],
+    ['mv', ['mv', 'cc/img:1', 'elsewhere/']],
+    ['rename', ['rename', 'cc/img:1', 'cc/renamed:1']],
+  ] as const) {
+    test(`${kind}: ${command} while a sign has made its signed copy gives way; the sign finishes`, { skip }, async () => {
+      const { sb, storage, dir } = await catalogue(kind);
+      const key = signingKey(sb);
+      const held = await holdAtPoint(sb, ['sign', 'cc/img:1', '--key', key], 'sign-signed-held');
+      assert.ok(held.reached);
+      const other = await sb.run([...args]);
+      assert.equal(other.code, 1, other.stdout + other.stderr);
+      oneError(other.stderr, BUSY);
+      assert.match(other.stderr, /signs it/);
+      const signed = await held.resume();
+      assert.equal(signed.code, 0, signed.stderr);
+      assert.deepEqual(await state(sb, storage, dir), ['cc/img:1']);
+      const verified = await sb.run(['verify', 'cc/img:1', '--key', `${key}.pub`]);
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    });
+
+    test(`${kind}: a ${command} that finished while a sign was about to take its turn: the sign changes nothing and says so`, {
+      skip,
+    }, async () => {
+      const { sb, storage, dir } = await catalogue(kind);
+      const held = await holdAtPoint(sb, ['sign', 'cc/img:1', '--key', signingKey(sb)], 'sign-before-turn-held');
+      assert.ok(held.reached);
+      const other = await sb.run([...args]);
+      assert.equal(other.code, 0, other.stderr);
+      const signed = await held.resume();
+      assert.equal(signed.code, 1, signed.stdout + signed.stderr);
+      oneError(signed.stderr, CHANGED);
+      assert.deepEqual(await state(sb, storage, dir), { rmi: [], mv: ['cc/img:1'], rename: ['cc/renamed:1'] }[command]);
+    });
+  }
+
+  test(`${kind}: sign while an mv has moved the file but not its row gives way; the mv finishes, unsigned`, { skip }, async () => {
+    const { sb, storage, dir } = await catalogue(kind);
+    const held = await holdAtPoint(sb, ['mv', 'cc/img:1', 'elsewhere/'], 'move-placed-held');
+    assert.ok(held.reached);
+    const signed = await sb.run(['sign', 'cc/img:1', '--key', signingKey(sb)]);
+    assert.equal(signed.code, 1, signed.stdout + signed.stderr);
+    oneError(signed.stderr, BUSY);
+    const moved = await held.resume();
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.deepEqual(await state(sb, storage, dir), ['cc/img:1']);
+  });
+}
+
+/** An Ed25519 PEM key in the sandbox's home (its public key beside it, as `<file>.pub`). */
+function signingKey(sb: Sandbox): string {
+  const file = path.join(sb.home, 'ed.pem');
+  const keys = crypto.generateKeyPairSync('ed25519');
+  fs.writeFileSync(file, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  fs.writeFileSync(`${file}.pub`, keys.publicKey.export({ format: 'pem', type: 'spki' }));
+  return file;
 }

@@ -143,6 +143,7 @@ export async function holdAtPoint(sb: Sandbox, args: string[], point: string, op
   });
   return {
     reached: paused,
+    pid: child.pid as number,
     resume: async () => {
       fs.writeFileSync(resumeFile, '');
       try {

@@ -339,6 +339,8 @@ test('two locked keys take one line of stdin each, in --key order; too few lines
   assert.equal(short.code, 1, short.stdout + short.stderr);
   assert.equal(JSON.parse(short.stdout).error.code, 'ENOPASSPHRASE');
   assert.equal(JSON.parse(short.stdout).error.message, `no passphrase given on stdin for ${carol.privateFile}`);
+  // carol's passphrase is the second line: the fix names that one, not "the first"
+  assert.match(JSON.parse(short.stdout).error.fix, /^give it as the second line of stdin /);
   assert.equal(sha256(image), sha256(UNSIGNED));
 
   const signed = await cli.run(['sign', image, '-k', bob.privateFile, '-k', carol.privateFile, '--json'], {

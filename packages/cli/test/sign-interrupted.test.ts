@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { cleanEnv, runInPty } from '@sregistry/testkit';
 import { openpgp } from '../../core/src/sif/signature/index';
 import { BIN } from './helpers';
-import { type Sandbox, sandbox, signalWhen } from './reliability-helpers';
+import { holdAtPoint, type Sandbox, sandbox, signalWhen } from './reliability-helpers';
 
 const UNSIGNED = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'sif-signatures', 'one-group.sif');
 const HOLD_AFTER_COPY = path.join(__dirname, 'fixtures', 'hold-after-copy.cjs');
@@ -151,3 +151,37 @@ for (const json of [false, true]) {
     else assert.equal(r.stderr.trim(), 'ERROR verify cancelled');
   });
 }
+
+test('a sign stopped (kill -STOP) past its lock stale time, whose lock another sign took over: EFILECHANGED in one line, that sign kept', async () => {
+  const { dir, image } = lonelyImage();
+  const keys = [1, 2].map((i) => {
+    const pair = crypto.generateKeyPairSync('ed25519');
+    const file = path.join(dir, `..`, `stopped-${n}-${i}.pem`);
+    fs.writeFileSync(file, pair.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    fs.writeFileSync(`${file}.pub`, pair.publicKey.export({ format: 'pem', type: 'spki' }));
+    return file;
+  });
+  const held = await holdAtPoint(sb, ['sign', image, '--key', keys[0]], 'sign-before-replace-held');
+  assert.ok(held.reached);
+  process.kill(held.pid, 'SIGSTOP');
+  let first: Awaited<ReturnType<typeof held.resume>>;
+  try {
+    // waits for the stopped sign's lock to go stale (10 s), takes it over and signs
+    const second = await sb.run(['sign', image, '--key', keys[1]]);
+    assert.equal(second.code, 0, second.stderr);
+  } finally {
+    const resumed = held.resume();
+    process.kill(held.pid, 'SIGCONT');
+    first = await resumed;
+  }
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  assert.equal(first.stderr.trim().split('\n').length, 1, first.stderr);
+  assert.match(
+    first.stderr,
+    /^ERROR the lock of .*image\.sif \(.*image\.sif\.lock\) was taken over by another command while this one was stopped: nothing was changed; run it again$/m,
+  );
+  assert.doesNotMatch(first.stderr, /ECOMPROMISED|at /);
+  assert.equal((await sb.run(['verify', image, '--key', `${keys[1]}.pub`])).code, 0, 'the second signature is kept');
+  assert.notEqual((await sb.run(['verify', image, '--key', `${keys[0]}.pub`])).code, 0, 'the stopped sign added nothing');
+  assert.deepEqual(fs.readdirSync(dir), ['image.sif']);
+});

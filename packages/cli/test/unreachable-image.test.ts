@@ -3,6 +3,7 @@
 // the file as they were. Permissions bind only a user who is not root, so as root the CLI runs as `nobody`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -15,7 +16,7 @@ function account(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-test('inspect, mv and rename of an image behind a folder closed to the user say permission denied (EACCES)', async (t) => {
+test('inspect, mv, rename, sign, verify, rm and rmi of an image behind a folder closed to the user say permission denied (EACCES)', async (t) => {
   const as = account();
   // the other account must reach the home: the test runner's temp folder is closed to others
   const home = fs.mkdtempSync('/tmp/sregistry-unreachable-test-');
@@ -38,6 +39,9 @@ test('inspect, mv and rename of an image behind a folder closed to the user say 
   assert.equal((await run(['mv', 'c/n:v1', 'closed/'])).code, 0);
   const image = path.join(closed, fs.readdirSync(closed)[0] as string);
   fs.mkdirSync(path.join(home, 'mine'));
+  const keys = crypto.generateKeyPairSync('ed25519');
+  fs.writeFileSync(path.join(home, 'ed.pem'), keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  fs.writeFileSync(path.join(home, 'ed.pub'), keys.publicKey.export({ format: 'pem', type: 'spki' }));
   if (as) {
     // everything is the user's, except the folder holding the image, which is root's and closed
     for (const p of [home, ...fs.readdirSync(home, { recursive: true }).map((n) => path.join(home, String(n)))])
@@ -56,9 +60,14 @@ test('inspect, mv and rename of an image behind a folder closed to the user say 
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.equal(inspect.stderr, `WARNING cannot read image file ${image}: permission denied (EACCES) by a folder on its path\n`);
 
+  // sign, verify, rm and rmi said the file was missing ("pull or add the image again"; rm: "did not exist")
   for (const args of [
     ['mv', 'c/n:v1', 'mine/'],
     ['rename', 'c/n:v1', 'c/other:v1'],
+    ['sign', 'c/n:v1', '--key', 'ed.pem'],
+    ['verify', 'c/n:v1', '--key', 'ed.pub'],
+    ['rm', 'c/n:v1'],
+    ['rmi', 'c/n:v1'],
   ]) {
     const r = cli(args);
     assert.equal(r.status, 1, `${args[0]}: ${r.stdout}${r.stderr}`);

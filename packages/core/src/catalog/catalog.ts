@@ -17,7 +17,9 @@
  *   - move:   (mv and rename) if the old file still exists, move it again; then, if the new file exists and
  *             the row still exists, apply the recorded changes (image path, and for rename the new name).
  *   - remove: delete the row if still there, then the file unless another row uses it.
- * Two changes of one record (mv, rename, rmi; rm writes no intent but looks too) never overlap: each reads the
+ *   - sign:   nothing: it only holds the record's turn; its add and remove have intents of their own, and its
+ *             signed temp copy is in the temp ledger, which the sweep empties.
+ * Two changes of one record (mv, rename, rmi, sign; rm writes no intent but looks too) never overlap: each reads the
  * journal for another running change of the record once its own intent is written, and gives way (takeTurn); the
  * row is then changed only while it is still what the command read (same id, same image path, in the statement
  * itself), so a command that lost the race to one that finished changes nothing and says so.
@@ -49,7 +51,7 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
-import { recordName } from './record-name';
+import { recordName, unreachable } from './record-name';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
 import { kindOf, TargetGuard } from './targets';
@@ -163,6 +165,8 @@ export class Catalog {
   private markOnFirstWrite: string | undefined;
   /** what a command may write to (never the database, storage's hidden folders or another image's file) */
   readonly targets: TargetGuard;
+  /** this process's sign intents (signing()): the add and remove it makes under them do not give way to them */
+  private readonly ownTurns = new Set<string>();
 
   constructor(
     readonly database: Database,
@@ -378,6 +382,15 @@ export class Catalog {
   async remove(record: ImageRecord, options: { deleteFile: boolean; force?: boolean }): Promise<CatalogRemoveResult> {
     const file = record.image;
     const exists = file ? await isFile(file) : false;
+    if (file && !exists) {
+      // behind a folder closed to this user the file is there, not missing: rm would say it "did not exist", and
+      // rmi could not delete it
+      const denied = await fs.stat(file).then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => (error.code === 'EACCES' || error.code === 'EPERM' ? error.code : undefined),
+      );
+      if (denied) throw unreachable(record, file, denied);
+    }
     if (!options.deleteFile || !file) {
       // not while another command moves or removes it, and only the row this command read
       await this.takeTurn(record, file, async () => undefined);
@@ -406,6 +419,38 @@ export class Catalog {
       { record, file },
     );
     return { path: file, fileRemoved: exists, fileMissing: !exists };
+  }
+
+  /**
+   * sign of a catalogued image: `work` (make the signed copy, then replace the record's file and row with it) runs
+   * as the record's one change, as mv, rename, rm and rmi do. Its intent is written and the journal read first:
+   * another running change of the record makes sign give way (ECHANGED, nothing made yet), and while sign runs
+   * those give way to it. Without it, an rmi that finished mid-sign was followed by sign adding the signed file
+   * under the removed name, and a mv or rename by a second row. `work` calls `unchanged()` right before it
+   * changes the catalogue: a change that finished before sign's turn (rm, which writes no intent) fails it there.
+   */
+  async signing<T>(record: ImageRecord, file: string, work: (unchanged: () => Promise<void>) => Promise<T>): Promise<T> {
+    await this.database.ensureWritable();
+    const entry = (await this.takeTurn(record, file, () => this.beginIntent({ op: 'sign', id: record.id, file }))) as string;
+    this.ownTurns.add(entry);
+    const unchanged = async () => {
+      if (!(await this.database.findByImagePath(file)).some((r) => r.id === record.id)) throw changedMeanwhile(record);
+    };
+    try {
+      return await work(unchanged);
+    } finally {
+      this.ownTurns.delete(entry);
+      await this.journal.end(entry);
+    }
+  }
+
+  /**
+   * For a record whose file is not where the row says: the error of the running change of it (an rmi removing its
+   * file, then its row), if one runs; undefined otherwise (the file is missing).
+   */
+  async runningChange(record: ImageRecord): Promise<UserError | undefined> {
+    const other = (await this.journal.changing(record.id, [...this.ownTurns]))[0];
+    return other ? beingChanged(record, other) : undefined;
   }
 
   /** Finishes what interrupted processes left (see the top of this file) and removes stale temp files. */
@@ -456,6 +501,8 @@ export class Catalog {
         return;
       case 'remove':
         await this.finishRemove(intent.id, intent.file);
+        return;
+      case 'sign':
         return;
     }
   }
@@ -538,16 +585,7 @@ export class Catalog {
     await holdPoint(`${intent.op}-before-intent-held`);
     // a locked, read-only or full database is found out now, while nothing has changed
     await this.database.ensureWritable();
-    const begin = async () => {
-      // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
-      const file = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
-      if (this.markOnFirstWrite) {
-        markSwept(this.markOnFirstWrite);
-        this.markOnFirstWrite = undefined;
-      }
-      pausePoint(`${intent.op}-intent-written`);
-      return file;
-    };
+    const begin = () => this.beginIntent(intent);
     const entry = turn ? ((await this.takeTurn(turn.record, turn.file, begin)) as string) : await begin();
     let result: T;
     try {
@@ -565,8 +603,19 @@ export class Catalog {
     return result;
   }
 
+  private async beginIntent(intent: IntentBody): Promise<string> {
+    // disk full, read-only or a file in the way: one line the user can act on, not "unexpected failure"
+    const file = await this.journal.begin(intent).catch(async (error) => Promise.reject(await fileSystemProblem(error)));
+    if (this.markOnFirstWrite) {
+      markSwept(this.markOnFirstWrite);
+      this.markOnFirstWrite = undefined;
+    }
+    pausePoint(`${intent.op}-intent-written`);
+    return file;
+  }
+
   /**
-   * A change of a record (mv, rename, rm, rmi) runs alone: its intent (`begin`; rm writes none) is written, then the
+   * A change of a record (mv, rename, rm, rmi, sign) runs alone: its intent (`begin`; rm writes none) is written, then the
    * journal is read for another running change of the same record. One found, this command gives way (its intent
    * dropped) and looks again a little later, so that of two that started together one goes on; after a second
    * the other is named. Then the row must still be what this command read (its id at `file`): another change
@@ -575,7 +624,8 @@ export class Catalog {
   private async takeTurn(record: ImageRecord, file: string | null, begin: () => Promise<string | undefined>): Promise<string | undefined> {
     for (let attempt = 1; ; attempt++) {
       const entry = await begin();
-      const others = await this.journal.changing(record.id, entry ?? '');
+      // this process's own sign of the record is not another change: its add and remove run under it
+      const others = await this.journal.changing(record.id, [entry ?? '', ...this.ownTurns]);
       const other = others[0];
       if (!other) {
         if (file === null || (await this.database.findByImagePath(file)).some((r) => r.id === record.id)) return entry;
@@ -598,8 +648,8 @@ export class Catalog {
         throw unreachable(record, record.image, found.code);
     }
     // gone because an rmi is removing it right now (its file first, then its row): that command's, not missing
-    const other = (await this.journal.changing(record.id, ''))[0];
-    if (other) throw beingChanged(record, other);
+    const other = await this.runningChange(record);
+    if (other) throw other;
     const uri = recordName(record);
     throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
   }
@@ -612,7 +662,7 @@ const TURN_WAIT_MS = 100;
 /** The record was moved, renamed or removed by another command between this one's read and its change. */
 /** The line of a command that gave way to another running change of the same record (`other`, from the journal). */
 function beingChanged(record: ImageRecord, other: { op: string; pid: number; host?: string; hostTag?: string }): UserError {
-  const what = other.op === 'move' ? 'moves or renames' : 'removes';
+  const what = other.op === 'move' ? 'moves or renames' : other.op === 'sign' ? 'signs' : 'removes';
   const where = other.hostTag === HOST_TAG || other.host === os.hostname() ? '' : ` on ${other.host}`;
   return new UserError(
     `${recordName(record)} is being changed by another command (pid ${other.pid}${where} ${what} it): nothing was changed`,
@@ -630,13 +680,8 @@ function changedMeanwhile(record: ImageRecord): UserError {
   });
 }
 
-/** A record's file that this user may not reach (a folder on its path closed to them): not a missing file. */
-export function unreachable(record: ImageRecord, file: string, code: string): UserError {
-  return new UserError(`cannot reach ${file} (${recordName(record)}): permission denied (${code}) by a folder on its path`, {
-    fix: "ask the folder's owner for access, or work on an image of your own",
-    code: knownCode(code, 'EACCES'),
-  });
-}
+// kept beside recordName, so that sign and verify say it without loading the catalogue
+export { unreachable };
 
 /** A version that is the file's own SHA-256 by construction: the bare 64 hex digits `add` writes or checks. */
 const OWN_DIGEST_VERSION = /^[0-9a-f]{64}$/;

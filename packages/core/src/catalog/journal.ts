@@ -18,7 +18,12 @@ export type IntentBody =
       to: string;
       changes: Partial<Pick<ImageRecord, 'collection' | 'name' | 'tag' | 'uri' | 'image'>>;
     }
-  | { op: 'remove'; id: number; file: string };
+  | { op: 'remove'; id: number; file: string }
+  /**
+   * sign's turn on a record (from before its signed copy is made until its row and file are replaced): it changes
+   * nothing itself (its add and remove write their own intents), it only makes mv, rename, rm and rmi give way
+   */
+  | { op: 'sign'; id: number; file: string };
 
 /**
  * `hostTag`: where the writer's pid means the writer (temp-files.ts's HOST_TAG: host name, boot, pid namespace), so
@@ -132,15 +137,17 @@ export class Journal {
   }
 
   /**
-   * Running intents, other than `own`, that move or remove the record `id`: two such changes of one record may
-   * not overlap (each moves or deletes the file the other reads), so the later one to look gives way.
+   * Running intents, other than `own` (one or several of this command's), that move, remove or sign the record `id`:
+   * two such changes of one record may not overlap (each moves, deletes or replaces the file the other reads), so
+   * the later one to look gives way.
    */
-  async changing(id: number, own: string): Promise<Intent[]> {
+  async changing(id: number, own: string | readonly string[]): Promise<Intent[]> {
+    const mine = typeof own === 'string' ? [own] : own;
     const names = await fs.readdir(this.dir).catch(() => [] as string[]);
     const found: Intent[] = [];
     for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
       const file = path.join(this.dir, name);
-      if (file === own) continue;
+      if (mine.includes(file)) continue;
       const intent = await fs
         .readFile(file, 'utf8')
         .then((text) => JSON.parse(text) as Intent)

@@ -102,7 +102,9 @@ export interface BackendHost {
    * Runs `work` holding `file`'s lock (`<file>.lock`, the one the secrets file uses), so two commands that read,
    * change and write back one file at once do not lose a change: read the file inside `work`. It waits a few
    * seconds for another holder, then fails in one line (`what` names the file, `code` defaults to EUSER); where no
-   * lock can be made (a read-only or missing folder) `work` runs unlocked. Since 1.4.0.
+   * lock can be made (a read-only or missing folder) `work` runs unlocked. Since 1.4.0. A lock another command took
+   * over while this one was stopped (kill -STOP past its 10 s stale time) fails the command in one line (`code`)
+   * once `work` is done, rather than with proper-lockfile's uncaught ECOMPROMISED.
    */
   withFileLock<T>(file: string, work: () => Promise<T>, options?: { what?: string; code?: ErrorCode }): Promise<T>;
 

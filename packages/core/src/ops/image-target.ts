@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { recordName } from '../catalog/record-name';
+import { recordName, unreachable } from '../catalog/record-name';
 import { kindOf } from '../catalog/targets';
 import type { ImageRecord } from '../contracts/records';
 import { isUserError, UserError } from '../errors';
@@ -20,6 +20,12 @@ export async function imageTarget(session: Session, target: string, purpose: str
   }
   const record = await findRecord(session, target, purpose);
   if (!record.image || !fs.existsSync(record.image)) {
+    // a folder on its path closed to this user: the file is there, out of reach (as mv and rename say)
+    const denied = record.image ? accessDenied(record.image) : undefined;
+    if (record.image && denied) throw unreachable(record, record.image, denied);
+    // removed by an rmi that is still running (its file, then its row): that command's change, not a missing file
+    const running = await (await session.catalog(purpose)).runningChange(record);
+    if (running) throw running;
     throw new UserError(`the file of ${record.uri ?? target} is missing`, { fix: 'pull or add the image again', code: 'ENOFILE' });
   }
   return { file: record.image, record };
@@ -79,5 +85,16 @@ export async function withSifFix<T>(record: ImageRecord | undefined, work: () =>
       code: 'EBADSIF',
       cause: error,
     });
+  }
+}
+
+/** EACCES or EPERM when a folder on `file`'s path bars this user from it; undefined when it is simply not there. */
+function accessDenied(file: string): string | undefined {
+  try {
+    fs.statSync(file);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? code : undefined;
   }
 }

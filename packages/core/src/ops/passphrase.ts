@@ -22,16 +22,26 @@ export interface PassphraseOptions {
 export async function readPassphrase(keyFile: string, options: PassphraseOptions = {}): Promise<string> {
   const input = options.input ?? process.stdin;
   const terminal = input.isTTY === true;
+  // the line of stdin this key takes: the second locked key needs the second line, not "the first"
+  const line = (asked.get(input) ?? 0) + 1;
+  asked.set(input, line);
   const answer = await (terminal
     ? askHidden(`Passphrase for ${printable(keyFile)}: `, input, options.signal)
     : linesOf(input).next(options.signal, () => options.debug?.(`reading the passphrase for ${printable(keyFile)} from stdin`)));
   if (answer) return answer;
   throw new UserError(`no passphrase given ${terminal ? 'at the prompt' : 'on stdin'} for ${keyFile}`, {
     fix: terminal
-      ? 'the key is locked: type its passphrase, or give it as the first line of stdin'
-      : 'give it as the first line of stdin (echo "$PASS" | sregistry sign …; one line per locked key, in --key order), or run on a terminal to be asked',
+      ? `the key is locked: type its passphrase, or give it as the ${ordinal(line)} line of stdin`
+      : `give it as the ${ordinal(line)} line of stdin (echo "$PASS" | sregistry sign …; one line per locked key, in --key order), or run on a terminal to be asked`,
     code: 'ENOPASSPHRASE',
   });
+}
+
+/** How many passphrases were asked of each input so far (one line of stdin each, in --key order). */
+const asked = new WeakMap<NodeJS.ReadStream, number>();
+
+function ordinal(n: number): string {
+  return ['first', 'second', 'third', 'fourth', 'fifth'][n - 1] ?? `${n}th`;
 }
 
 /**

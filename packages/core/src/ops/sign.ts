@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
+import type { Catalog } from '../catalog/catalog';
 import { sha256File } from '../catalog/hash';
 import type { ImageRecord } from '../contracts/records';
 import { UserError } from '../errors';
@@ -7,6 +8,7 @@ import { printable } from '../output/untrusted';
 import { withFileLock } from '../settings/file-lock';
 import { openpgp, type PgpPrivateKey, parseKeys, type SignedObject, type SigningKey, signingKeyId, signSif } from '../sif/signature/index';
 import { discardTemp, noteTemp, tempBeside } from '../storage/temp-files';
+import { holdPoint } from '../testing-hooks';
 import { cancelled } from '../transfer/retry';
 import { withVersion } from '../uri/parse';
 import { nestedName } from './find-record';
@@ -126,10 +128,20 @@ async function lockedSign(
   const shown = printable(options.target);
   const next = await withFileLock(
     locked,
-    async () => {
+    async (lock) => {
       const { file, record } = await imageTarget(session, options.target, 'sign');
       if (file !== locked) return file;
-      return withSifFix(record, () => signTarget(session, options, keys, file, record));
+      // stopped (kill -STOP) past the lock's stale time, another sign may have taken the lock over and signed: this
+      // one then replaces nothing (its copy would drop that signature) and ends in one EFILECHANGED line
+      const held: Signing = {
+        ...options,
+        signal: options.signal ? AbortSignal.any([options.signal, lock.signal]) : lock.signal,
+        beforeReplace: async () => {
+          await holdPoint('sign-before-replace-held');
+          await lock.check();
+        },
+      };
+      return withSifFix(record, () => signTarget(session, held, keys, file, record));
     },
     printable(locked),
     'EFILECHANGED',
@@ -144,15 +156,24 @@ async function lockedSign(
   return lockedSign(session, options, keys, next, moves + 1);
 }
 
+/** The options under the image's lock: `beforeReplace` refuses to replace it once the lock is another's. */
+type Signing = SignImageOptions & { beforeReplace: () => Promise<void> };
+
 async function signTarget(
   session: Session,
-  options: SignImageOptions,
+  options: Signing,
   keys: SigningKey[],
   file: string,
   record: ImageRecord | undefined,
 ): Promise<SignImageResult> {
   if (!record) {
-    const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, signal: options.signal });
+    const signatures = await signSif(file, {
+      keys,
+      groups: options.groups,
+      rsaPss: options.rsaPss,
+      signal: options.signal,
+      beforeReplace: options.beforeReplace,
+    });
     report(session, signatures, file);
     return { path: file, signatures };
   }
@@ -164,9 +185,24 @@ async function signCatalogued(
   record: ImageRecord,
   file: string,
   keys: SigningKey[],
-  options: SignImageOptions,
+  options: Signing,
 ): Promise<SignImageResult> {
   const catalog = await session.catalog('sign');
+  await holdPoint('sign-before-turn-held');
+  // the record's turn, as mv, rename, rm and rmi take it: none of them changes it while it is signed, and sign
+  // gives way to one that runs (catalog.ts, signing())
+  return catalog.signing(record, file, (unchanged) => signUnderTurn(session, catalog, record, file, keys, options, unchanged));
+}
+
+async function signUnderTurn(
+  session: Session,
+  catalog: Catalog,
+  record: ImageRecord,
+  file: string,
+  keys: SigningKey[],
+  options: Signing,
+  unchanged: () => Promise<void>,
+): Promise<SignImageResult> {
   const contentVersion = /^[0-9a-f]{64}$/.test(record.version ?? '') && (await sha256File(file)) === record.version;
   const temp = tempBeside(file);
   // noted in storage's .tmp, where the next command's sweep finds it if this process is killed
@@ -175,8 +211,12 @@ async function signCatalogued(
   try {
     const signatures = await signSif(file, { keys, groups: options.groups, rsaPss: options.rsaPss, dest: temp, signal: options.signal });
     const sha256 = await sha256File(temp);
+    await holdPoint('sign-signed-held');
     // the last moment at which nothing has changed: from here the record and file are replaced together
     if (options.signal?.aborted) throw cancelled(options.signal, 'sign');
+    // the row must still be the one read: one an rm dropped is not brought back as the signed image
+    await unchanged();
+    await options.beforeReplace();
     const version = contentVersion ? sha256 : (record.version ?? sha256);
     const parsed = session.parseLocal(`${record.collection}/${record.name}:${record.tag}`);
     // a two-level collection (library://'s <entity>/<collection>) parses as registry/collection: fold it back

@@ -160,11 +160,13 @@ export class SecretsFile {
   async update(change: (data: SecretsData) => void): Promise<SecretsData> {
     return withFileLock(
       this.file,
-      async () => {
+      async (lock) => {
         this.data = undefined;
         const data = structuredClone(this.read());
         change(data);
         this.refuseReadOnly();
+        // a lock taken over while this command was stopped: writing now would drop the other command's change
+        await lock.check();
         await writeFileAtomic(this.file, `${JSON.stringify(data, null, 4)}\n`, 0o600).catch((error) => {
           throw this.unwritable(error);
         });

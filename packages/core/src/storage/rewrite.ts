@@ -14,6 +14,8 @@ export interface RewriteOptions {
   signal?: AbortSignal;
   /** what the cancellation error names (`<purpose> cancelled`) */
   purpose?: string;
+  /** runs right before the copy replaces the file; throwing keeps the file as it was (the copy is removed) */
+  beforeReplace?: () => Promise<void>;
 }
 
 export type Patch = (handle: fs.FileHandle) => Promise<void>;
@@ -34,6 +36,7 @@ export async function rewriteFile(source: string, dest: string, patch: Patch, op
   try {
     await patchedCopy(source, tmp, patch, options);
     pausePoint('rewrite-before-rename');
+    await options.beforeReplace?.();
     await fs.rename(tmp, to);
   } catch (error) {
     await discardTemp(undefined, tmp);

@@ -23,6 +23,8 @@ export interface SignOptions {
   dest?: string;
   /** Ctrl-C: stops before or during the copy, leaving no temp file (ECANCELLED) */
   signal?: AbortSignal;
+  /** runs right before the signed copy replaces `path` (not with `dest`); throwing keeps `path` as it was */
+  beforeReplace?: () => Promise<void>;
 }
 
 export interface SignedObject {
@@ -90,6 +92,7 @@ export async function signSif(path: string, options: SignOptions): Promise<Signe
     signal: options.signal,
     purpose: 'sign',
     newFile: options.dest !== undefined,
+    beforeReplace: options.beforeReplace,
   });
   return report;
 }
