@@ -53,9 +53,10 @@ export const ERROR_CODES = {
   ENOSPC: 'no space left on the disk',
   EDQUOT: 'the disk quota is reached',
   EWRITE: 'the destination cannot be written',
-  EFILECHANGED: 'the file changed while it was read (for an upload), or another command is changing it (sign)',
+  EFILECHANGED:
+    'the file changed while it was read (for an upload), or another command is changing it (sign), or took its lock over while this sign was stopped (kill -STOP past 10 s): nothing was replaced',
   EFILEREPLACED: "the file at a record's path is no longer its image (rmi, mv and rename leave it alone)",
-  ECHANGED: 'another command moved, renamed or removed the image while this one ran, or is doing so now: nothing was changed',
+  ECHANGED: 'another command moved, renamed, removed or signed the image while this one ran, or is doing so now: nothing was changed',
   ENOAUTH: 'credentials (token, username) are not set',
   ENOCREDENTIAL: 'the registry needs a login and there is none',
   EAUTH: 'the registry’s login or token service failed or refused',

@@ -650,6 +650,9 @@ export class Catalog {
     // gone because an rmi is removing it right now (its file first, then its row): that command's, not missing
     const other = await this.runningChange(record);
     if (other) throw other;
+    // or because one has just finished removing it (its row is gone too): that command's, not missing
+    if (record.image && !(await this.database.findByImagePath(record.image)).some((r) => r.id === record.id))
+      throw changedMeanwhile(record);
     const uri = recordName(record);
     throw new UserError(`${uri} not found`, { fix: detail ?? 'its file is missing; pull or add it again', code: 'ENOFILE', exitCode: 0 });
   }
@@ -659,7 +662,6 @@ export class Catalog {
 const TURN_ATTEMPTS = 5;
 const TURN_WAIT_MS = 100;
 
-/** The record was moved, renamed or removed by another command between this one's read and its change. */
 /** The line of a command that gave way to another running change of the same record (`other`, from the journal). */
 function beingChanged(record: ImageRecord, other: { op: string; pid: number; host?: string; hostTag?: string }): UserError {
   const what = other.op === 'move' ? 'moves or renames' : other.op === 'sign' ? 'signs' : 'removes';
@@ -673,6 +675,7 @@ function beingChanged(record: ImageRecord, other: { op: string; pid: number; hos
   );
 }
 
+/** The record was moved, renamed or removed by another command between this one's read and its change. */
 function changedMeanwhile(record: ImageRecord): UserError {
   return new UserError(`${recordName(record)} was removed, moved or renamed by another command while this one ran: nothing was changed`, {
     fix: 'see what is there now with: sregistry images',
