@@ -82,7 +82,12 @@ export function locate(
  * `base`. When the name's host is the base's host, the base is used as written, so an `http://` base or a path
  * prefix is not lost to scheme completion. With none of the three there is no registry (client-spec §6.4 step 1).
  */
-export function registryFor(host: Host, settings: BackendSettings, name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
+export function registryFor(
+  host: Host,
+  settings: BackendSettings,
+  name?: Pick<ImageName, 'registry' | 'scheme'>,
+  options: { hostInName?: boolean } = {},
+): RegistryLocation {
   const base = configuredBase(settings);
   const nameHost = name?.registry;
   if (nameHost) {
@@ -96,16 +101,21 @@ export function registryFor(host: Host, settings: BackendSettings, name?: Pick<I
     return fromName;
   }
   if (base) return locate(host, settings, base.value, base.source);
-  throw noBase(host);
+  throw noBase(host, options.hostInName !== false);
 }
 
 /**
  * No address anywhere: stop before any request. A guessed local default (http://127.0.0.1) would send the user
  * name and a signature valid for the hour to whatever listens on port 80 of a shared login node.
  */
-function noBase(host: Host): Error {
+/** No registry at all; `hostInName` when the command takes a name that could carry one (labels takes none). */
+function noBase(host: Host, hostInName: boolean): Error {
+  const settings =
+    'sregistry backend add registry base https://registry.example.org, export SREGISTRY_REGISTRY_BASE=https://registry.example.org';
   return new host.UserError('You must define a base in secrets, image uri, or environment', {
-    fix: 'sregistry backend add registry base https://registry.example.org, export SREGISTRY_REGISTRY_BASE=https://registry.example.org, or name the host: registry://registry.example.org/collection/name:tag',
+    fix: hostInName
+      ? `${settings}, or name the host: registry://registry.example.org/collection/name:tag`
+      : `${settings.replace(', export', ' or export')}`,
     code: 'ENOBASE',
   });
 }

@@ -10,7 +10,8 @@ export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<Sear
   let path = '/labels/search';
   if (key) path += `/${encodeURIComponent(key)}/key`;
   if (value) path += `/${encodeURIComponent(value)}/value`;
-  const url = `${rt.location().api}${path}`;
+  // labels takes no image name, so no host can be named in one
+  const url = `${rt.location(undefined, { hostInName: false }).api}${path}`;
   const answer = await rt.http.json({ url });
   if (answer.status !== 200 || !answer.isJson) throw unexpected(rt.host, answer, url);
   const data = answer.data;

@@ -32,8 +32,8 @@ export class Runtime {
   }
 
   /** Where to send a request about `name` (or a request about no image: search, labels). */
-  location(name?: Pick<ImageName, 'registry' | 'scheme'>): RegistryLocation {
-    const location = registryFor(this.host, this.ctx.settings, name);
+  location(name?: Pick<ImageName, 'registry' | 'scheme'>, options?: { hostInName?: boolean }): RegistryLocation {
+    const location = registryFor(this.host, this.ctx.settings, name, options);
     if (!this.announced.has(location.root)) {
       this.announced.add(location.root);
       this.log.debug(`registry ${location.root} (from ${location.source === 'name' ? 'the image name' : location.source})`);

@@ -244,6 +244,12 @@ test('shell --json: the REPL talks on stderr; stdout is the one document, once i
   assert.match(r.stderr, /'hub'/, 'the REPL answered on stderr');
 });
 
+test('shell hub:// names the backend as a URI does: the same as shell hub', async () => {
+  const r = await cli.run(['shell', 'hub://', '--json'], { input: 'client.client_name\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).backend, 'hub');
+});
+
 test('shell --json with stdin from /dev/null (a batch job): the document still comes, exit 0', async () => {
   const devNull = fs.openSync('/dev/null', 'r');
   try {

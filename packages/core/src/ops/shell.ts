@@ -17,7 +17,9 @@ import { Session } from './session';
  * await client.images(). Calls made from the REPL print nothing themselves; they return values. Under --json the REPL
  * talks on stderr and the command's one document, once the REPL ends, says which backend and database it used.
  */
-export async function openShell(session: Session, backendName?: string): Promise<{ backend: string; database: string }> {
+export async function openShell(session: Session, given?: string): Promise<{ backend: string; database: string }> {
+  // `shell registry://`, as a URI names it, is the backend `registry`
+  const backendName = given?.replace(/:\/*$/, '') || undefined;
   const selected = backendName ? backendName.toLowerCase() : session.selection().name;
   const screen = session.out.json ? session.out.stderr : session.out.stdout;
   session.backends.module(selected); // fails now, with the install hint, rather than on the first call
