@@ -135,6 +135,7 @@ function runHelper(
   registry: string,
   file: string,
   env: Env,
+  known: (string | undefined)[] = [],
 ): Promise<Credential | undefined> {
   const program = `docker-credential-${store.helper}`;
   return execHelper(store.helper, 'get', registry, env).then((run) => {
@@ -143,7 +144,7 @@ function runHelper(
     // is the helper's own, and docker stops there too rather than going on without the login
     if (!run.ok && NOT_FOUND.test(run.reason)) return undefined;
     if (!run.ok) {
-      throw new host.UserError(`${program} could not get the login for ${registry} (${helperReason(host, run.reason)})`, {
+      throw new host.UserError(`${program} could not get the login for ${registry} (${helperReason(host, run.reason, known)})`, {
         fix: `check that the helper works (${program} list), or remove ${store.key} from ${file}`,
         code: 'ECREDHELPER',
       });
@@ -174,7 +175,7 @@ export async function findCredential(host: Host, registry: string, env: Env = pr
     // there alone, and its auths entry (docker login leaves `{}`) is not read; otherwise the auths entry
     const store = helperFor(config, registry);
     if (store) {
-      const stored = await runHelper(host, store, registry, file, env);
+      const stored = await runHelper(host, store, registry, file, env, passwordsIn(config.auths, registry, file));
       if (stored) return stored;
       continue;
     }
@@ -188,9 +189,18 @@ export async function findCredential(host: Host, registry: string, env: Env = pr
 }
 
 /** Helper output in a message: one line of server-like text, never the secret it may echo. */
-function helperReason(host: Host, reason: string, secret?: string): string {
-  const masked = secret ? reason.split(secret).join('***') : reason;
+function helperReason(host: Host, reason: string, secrets: (string | undefined)[] = []): string {
+  let masked = reason;
+  for (const secret of secrets) if (secret) masked = masked.split(secret).join('***');
   return host.printable(masked, { max: 120 });
+}
+
+/** The passwords a config file itself holds for `registry` (older logins in `auths`): a helper may echo them too. */
+function passwordsIn(auths: DockerConfig['auths'], registry: string, file: string): (string | undefined)[] {
+  return keysFor(auths, registry).map((key) => {
+    const entry = auths?.[key];
+    return entry ? fromEntry(entry, file)?.password : undefined;
+  });
 }
 
 /**
@@ -226,7 +236,7 @@ export async function updateLogin(
       if (stored.missing) throw notInstalled(host, store.helper, file);
       if (!stored.ok) {
         throw new host.UserError(
-          `${program} could not store the login for ${registry} (${helperReason(host, stored.reason, login.password)})`,
+          `${program} could not store the login for ${registry} (${helperReason(host, stored.reason, [login.password, ...passwordsIn(auths, registry, file)])})`,
           {
             fix: `check that the helper works (${program} list), or remove ${store.key} from ${file} to keep the login in that file`,
             code: 'ECREDHELPER',
@@ -239,10 +249,13 @@ export async function updateLogin(
       if (run.missing) throw notInstalled(host, store.helper, file);
       erased = run.ok;
       if (!run.ok && !NOT_FOUND.test(run.reason)) {
-        throw new host.UserError(`${program} could not erase the login for ${registry} (${helperReason(host, run.reason)})`, {
-          fix: `check that the helper works (${program} list), then log out again; ${file} was left as it was`,
-          code: 'ECREDHELPER',
-        });
+        throw new host.UserError(
+          `${program} could not erase the login for ${registry} (${helperReason(host, run.reason, passwordsIn(auths, registry, file))})`,
+          {
+            fix: `check that the helper works (${program} list), then log out again; ${file} was left as it was`,
+            code: 'ECREDHELPER',
+          },
+        );
       }
     }
     for (const key of keysFor(auths, registry)) {

@@ -14,7 +14,7 @@ const available = distributionAvailable();
  * A `docker-credential-<name>` on PATH that keeps logins in a JSON file, logs each call (action and, for store, the
  * JSON it was given) and answers as docker-credential-helpers do: "credentials not found in native keychain", exit
  * 1, for a host it does not hold. With FAIL_STORE set, `store` fails printing the secret it was handed; with
- * FAIL_GET, `get` fails otherwise.
+ * FAIL_GET, `get` fails otherwise (printing FAIL_GET's text when it is not `1`).
  */
 function fakeHelper(
   dir: string,
@@ -39,7 +39,7 @@ if (action === 'store') {
   if (process.env.FAIL_STORE) { process.stdout.write('cannot reach the keyring to keep ' + c.Secret + '\\n'); process.exit(1); }
   held[c.ServerURL] = c; save();
 } else if (action === 'get') {
-  if (process.env.FAIL_GET) { process.stdout.write('the keyring is locked\\n'); process.exit(1); }
+  if (process.env.FAIL_GET) { process.stdout.write('the keyring is locked' + (process.env.FAIL_GET === '1' ? '' : ' ' + process.env.FAIL_GET) + '\\n'); process.exit(1); }
   const c = held[input.trim()]; if (!c) missing();
   process.stdout.write(JSON.stringify(c));
 } else if (action === 'erase') {
@@ -174,6 +174,15 @@ describe('oras logins kept by Docker credential helpers', { skip: available.ok ?
         await e.run(['pull', ref('alice/hello:v1')], { env: { ...helper.env, FAIL_GET: '1' } }),
         /docker-credential-xyz could not get the login for .* \(the keyring is locked\); check that the helper works/,
       );
+      // one that echoes a password the file also holds (an older login in auths) has it masked, on get and erase
+      fs.writeFileSync(
+        e.dockerConfig,
+        JSON.stringify({ credHelpers: { [registry.host]: 'xyz' }, auths: { [registry.host]: { auth: base64() } } }),
+      );
+      const echoed = { env: { ...helper.env, FAIL_GET: `(tried ${PASSWORD})` } };
+      const failed = await e.run(['pull', ref('alice/hello:v1')], echoed);
+      assertOneLineError(failed, /the keyring is locked \(tried \*\*\*\)/);
+      assert.ok(!`${failed.stdout}${failed.stderr}`.includes(PASSWORD), 'the password is not printed');
     } finally {
       e.cleanup();
     }
