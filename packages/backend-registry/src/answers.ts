@@ -42,6 +42,12 @@ export function printableJson(host: Host, value: unknown, depth = 0): unknown {
 }
 
 /** DRF's `{"detail": "..."}` text, if any. */
+/** A server value as a table cell: escaped, nothing for null, and an object as its JSON (not "[object Object]"). */
+export function printableCell(host: Host, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return host.printable(typeof value === 'object' ? JSON.stringify(value) : value, { max: 0 });
+}
+
 export function detailOf(answer: JsonResponse): string | undefined {
   const data = answer.data;
   return isObject(data) && typeof data.detail === 'string' ? data.detail : undefined;

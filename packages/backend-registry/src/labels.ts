@@ -1,6 +1,6 @@
 // labels (client-spec §6.6; unreachable in the original): label search by key, value, both or neither.
 import type { LabelQuery, SearchResult } from '@sregistry/core';
-import { isObject, printableJson, unexpected } from './answers';
+import { isObject, printableCell, printableJson, unexpected } from './answers';
 import type { Runtime } from './runtime';
 
 export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<SearchResult> {
@@ -19,7 +19,7 @@ export async function searchLabels(rt: Runtime, query: LabelQuery): Promise<Sear
   const filtered = Boolean(key || value);
   const rows = items.map((label) => {
     // newlines inside the cells are the table's layout; a newline inside a server string must not add a line
-    const shown = (value: unknown) => rt.host.printable(value, { max: 0 });
+    const shown = (value: unknown) => printableCell(rt.host, value);
     const containers = Array.isArray(label.containers) ? label.containers.map((c) => shown(c)) : [];
     const pair = `${shown(label.key)}:${shown(label.value)}`;
     // the original's two shapes: a count per label without a filter, the containers themselves with one

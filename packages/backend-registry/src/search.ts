@@ -1,7 +1,7 @@
 // search (client-spec §6.6, with defects 1 and 3 fixed): every collection (all pages), one collection, or
 // containers by [collection/]name[:tag]. Output shapes are the original's.
 import type { ImageName, JsonResponse, SearchResult } from '@sregistry/core';
-import { isEmptyObject, isObject, printableJson, unexpected } from './answers';
+import { isEmptyObject, isObject, printableCell, printableJson, unexpected } from './answers';
 import { containerSearchPath, encodeCollection } from './endpoints';
 import { serverCollection } from './names';
 import type { Runtime } from './runtime';
@@ -49,7 +49,7 @@ function collectionRows(rt: Runtime, collection: unknown): Row[] {
 
 /** A cell of server text, escaped here so that `--json` rows are as safe as the printed table (uncapped: a name shown must pull). */
 function text(rt: Runtime, value: unknown): string {
-  return value === undefined || value === null ? '' : rt.host.printable(value, { max: 0 });
+  return printableCell(rt.host, value);
 }
 
 /** The items of a list answer: DRF's paginated `{results, next}`, a plain array, or `{containers: []}`. */
