@@ -2,7 +2,7 @@
 // was and its backup removed, and the cancel is the usual one line (ECANCELLED, exit 130). A backup left by a
 // process that died is removed by the next plugins command.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { cleanEnv } from '@sregistry/testkit';
 import { startVerdaccio, type VerdaccioHandle } from '../../testkit/src/verdaccio';
 import { BIN, cliInTempHome } from './helpers';
+import { folderState, publishDemo } from './plugin-install-helpers';
 
 let storage: string;
 let verdaccio: VerdaccioHandle;
@@ -20,44 +21,11 @@ let proxyUrl: string;
 // tarball requests the proxy holds (npm install is then under way, and stays so until it is stopped)
 const held: http.ServerResponse[] = [];
 
-function publish(version: string): Promise<void> {
-  const pkg = path.join(storage, `pkg-${version}`);
-  fs.mkdirSync(pkg, { recursive: true });
-  const pjson = {
-    name: 'sregistry-backend-demo',
-    version,
-    oclif: { commands: './commands' },
-    sregistry: { backends: { demo: './backend.js' } },
-  };
-  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify(pjson));
-  fs.writeFileSync(path.join(pkg, 'backend.js'), 'exports.createBackend = (ctx) => ({ name: ctx.name });\n');
-  return new Promise((resolve, reject) =>
-    execFile('npm', ['publish', '--registry', verdaccio.url, '--userconfig', verdaccio.npmrcPath], { cwd: pkg }, (error, _out, err) =>
-      error ? reject(new Error(`npm publish ${version}: ${err}`)) : resolve(),
-    ),
-  );
-}
-
-function state(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      const rel = path.relative(dir, p);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(p)}`;
-      else out[rel] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 before(async () => {
   storage = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-cancel-'));
   verdaccio = await startVerdaccio({ storage: path.join(storage, 'registry'), uplink: false });
-  await publish('0.1.0');
-  await publish('2.0.0');
+  await publishDemo(verdaccio, storage, '0.1.0');
+  await publishDemo(verdaccio, storage, '2.0.0');
   const upstream = new URL(verdaccio.url);
   // verdaccio behind a proxy that never answers for a tarball: the packument names the proxy (its Host header)
   proxy = http.createServer((req, res) => {
@@ -124,7 +92,7 @@ test('Ctrl-C during an upgrade puts the installed plugin back, removes the backu
     const dataDir = path.join(cli.home, '.local', 'share', 'sregistry');
     const installed = await cli.run(['plugins', 'install', 'sregistry-backend-demo@0.1.0']);
     assert.equal(installed.code, 0, installed.stderr);
-    const was = state(dataDir);
+    const was = folderState(dataDir);
     for (const json of [false, true]) {
       const r = await interruptedInstall(cli, json ? ['--json'] : []);
       assert.ok(r.reached, `npm never asked for the tarball: ${r.stderr}`);
@@ -140,7 +108,7 @@ test('Ctrl-C during an upgrade puts the installed plugin back, removes the backu
         );
       }
       assert.deepEqual(backups(dataDir), [], 'no backup is left behind');
-      assert.deepEqual(state(dataDir), was, 'package.json, lockfiles and node_modules as before');
+      assert.deepEqual(folderState(dataDir), was, 'package.json, lockfiles and node_modules as before');
     }
   } finally {
     cli.cleanup();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startVerdaccio, type VerdaccioHandle } from '../../testkit/src/verdaccio';
 import { cliInTempHome } from './helpers';
+import { folderState, publishDemo } from './plugin-install-helpers';
 
 // A failed `plugins install` of a plugin that is already installed (an upgrade to a version the registry does not
 // have, a registry that cannot be reached) leaves the installed one as it was:
@@ -15,45 +15,11 @@ let storage: string;
 let verdaccio: VerdaccioHandle;
 let cli: ReturnType<typeof cliInTempHome>;
 
-function publish(version: string): Promise<void> {
-  const pkg = path.join(storage, `pkg-${version}`);
-  fs.mkdirSync(pkg, { recursive: true });
-  const pjson = {
-    name: 'sregistry-backend-demo',
-    version,
-    oclif: { commands: './commands' },
-    sregistry: { backends: { demo: './backend.js' } },
-  };
-  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify(pjson));
-  fs.writeFileSync(path.join(pkg, 'backend.js'), 'exports.createBackend = (ctx) => ({ name: ctx.name });\n');
-  return new Promise((resolve, reject) =>
-    execFile('npm', ['publish', '--registry', verdaccio.url, '--userconfig', verdaccio.npmrcPath], { cwd: pkg }, (error, _out, err) =>
-      error ? reject(new Error(`npm publish ${version}: ${err}`)) : resolve(),
-    ),
-  );
-}
-
-/** Every file under the data folder (node_modules included) with its content, and every symlink's target. */
-function state(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      const rel = path.relative(dir, p);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(p)}`;
-      else out[rel] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 before(async () => {
   storage = fs.mkdtempSync(path.join(os.tmpdir(), 'sregistry-upgrade-'));
   verdaccio = await startVerdaccio({ storage: path.join(storage, 'registry'), uplink: false });
-  await publish('0.1.0');
-  await publish('0.3.0');
+  await publishDemo(verdaccio, storage, '0.1.0');
+  await publishDemo(verdaccio, storage, '0.3.0');
   cli = cliInTempHome({ npm_config_registry: verdaccio.url });
 });
 
@@ -67,7 +33,7 @@ test('a failed install of an installed plugin leaves the installed one exactly a
   const dataDir = path.join(cli.home, '.local', 'share', 'sregistry');
   const installed = await cli.run(['plugins', 'install', 'sregistry-backend-demo@0.1.0']);
   assert.equal(installed.code, 0, installed.stderr);
-  const was = state(dataDir);
+  const was = folderState(dataDir);
   assert.match(was[path.join('node_modules', 'sregistry-backend-demo', 'package.json')] ?? '', /"version":"0\.1\.0"/);
   for (const [what, args, env] of [
     ['a version the registry does not have', ['plugins', 'install', 'sregistry-backend-demo@9.9.9'], {}],
@@ -80,7 +46,7 @@ test('a failed install of an installed plugin leaves the installed one exactly a
     const r = await cli.run([...args], { env });
     assert.equal(r.code, 1, `${what}: ${r.stderr}`);
     assert.match(r.stderr, /^ERROR /, what);
-    assert.deepEqual(state(dataDir), was, `${what}: package.json, lockfiles and node_modules as before`);
+    assert.deepEqual(folderState(dataDir), was, `${what}: package.json, lockfiles and node_modules as before`);
     const ls = await cli.run(['backend', 'ls', '--json']);
     assert.match(ls.stdout, /sregistry-backend-demo/, `${what}: the backend is still there`);
   }
