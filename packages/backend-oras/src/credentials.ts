@@ -179,11 +179,8 @@ export async function findCredential(host: Host, registry: string, env: Env = pr
       if (stored) return stored;
       continue;
     }
-    for (const key of keysFor(config.auths, registry)) {
-      const entry = config.auths?.[key];
-      const found = entry && fromEntry(entry, file);
-      if (found) return found;
-    }
+    const [found] = loginsIn(config.auths, registry, file);
+    if (found) return found;
   }
   return undefined;
 }
@@ -195,12 +192,18 @@ function helperReason(host: Host, reason: string, secrets: (string | undefined)[
   return host.printable(masked, { max: 120 });
 }
 
-/** The passwords a config file itself holds for `registry` (older logins in `auths`): a helper may echo them too. */
-function passwordsIn(auths: DockerConfig['auths'], registry: string, file: string): (string | undefined)[] {
-  return keysFor(auths, registry).map((key) => {
+/** The logins a config file's `auths` holds for `registry`, in the order its keys are tried (keysFor). */
+function loginsIn(auths: DockerConfig['auths'], registry: string, file: string): Credential[] {
+  return keysFor(auths, registry).flatMap((key) => {
     const entry = auths?.[key];
-    return entry ? fromEntry(entry, file)?.password : undefined;
+    const found = entry && fromEntry(entry, file);
+    return found ? [found] : [];
   });
+}
+
+/** The passwords a config file itself holds for `registry` (older logins in `auths`): a helper may echo them too. */
+function passwordsIn(auths: DockerConfig['auths'], registry: string, file: string): string[] {
+  return loginsIn(auths, registry, file).map((login) => login.password);
 }
 
 /**
