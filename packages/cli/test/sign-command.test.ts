@@ -411,7 +411,7 @@ test('sign keeps the owner and group of the image; one it cannot keep them for i
 });
 
 test('two signs of one file at once: the second waits for the first, and both signatures are kept (a file, a catalogued image)', async () => {
-  const hold = path.join(__dirname, 'fixtures', 'hold-after-copy-until.cjs');
+  const hold = path.join(__dirname, 'fixtures', 'hold-after-copy.cjs');
   const keys = crypto.generateKeyPairSync('ed25519');
   const keyFile = file('private.pem');
   const publicFile = file('public.pem');
