@@ -538,6 +538,39 @@ test('a read-only image (0444) in a writable folder: one line naming the file an
   assert.equal(fs.statSync(image).mode & 0o777, 0o444, 'the mode is kept');
 });
 
+test('key import merges: an older export of a key the keyring holds revoked does not bring it back, and key list says revoked', async () => {
+  const { privateKey, publicKey } = await openpgp().generateKey({
+    type: 'ecc',
+    userIDs: [{ name: 'Once Trusted', email: 'once@example.org' }],
+    format: 'object',
+  });
+  const privateFile = file('private.asc');
+  const oldPublicFile = file('old-public.asc');
+  fs.writeFileSync(privateFile, privateKey.armor());
+  fs.writeFileSync(oldPublicFile, publicKey.armor());
+  const image = copyUnsigned();
+  assert.equal((await cli.run(['sign', image, '--key', privateFile])).code, 0);
+  const { publicKey: revoked } = await openpgp().revokeKey({ key: privateKey, format: 'armored' });
+  const revokedFile = file('revoked.asc');
+  fs.writeFileSync(revokedFile, revoked);
+  const fingerprint = privateKey.getFingerprint().toUpperCase();
+
+  const importedRevoked = await cli.run(['key', 'import', revokedFile]);
+  assert.equal(importedRevoked.code, 0, importedRevoked.stderr);
+  assert.match(importedRevoked.stdout, new RegExp(`\\[key\\]\\[new\\] openpgp ${fingerprint} .*\\(revoked\\)$`, 'm'));
+  const importedOld = await cli.run(['key', 'import', oldPublicFile]);
+  assert.equal(importedOld.code, 0, importedOld.stderr);
+  assert.match(importedOld.stdout, /\[key\]\[update\] .*\(revoked\)$/m, 'the stored copy keeps its revocation');
+
+  const verified = await cli.run(['verify', image, '--json']);
+  assert.equal(verified.code, 1, verified.stdout);
+  assert.match(JSON.parse(verified.stdout).error.message, /revoked/);
+  const listed = await cli.run(['key', 'list', '--json']);
+  const entry = JSON.parse(listed.stdout).keys.find((k: { id: string }) => k.id === fingerprint);
+  assert.equal(entry.state, 'revoked');
+  assert.equal((await cli.run(['key', 'remove', fingerprint])).code, 0);
+});
+
 test('verify and sign details: a revoked key is said to be revoked, user ids are escaped in --json, a broken local SIF is not told to pull, --group twice signs once', async () => {
   const { privateKey, publicKey } = await openpgp().generateKey({
     type: 'ecc',

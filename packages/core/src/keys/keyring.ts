@@ -8,6 +8,8 @@ import { readRegularFile } from '../storage/regular-file';
 
 export interface KeyringEntry extends KeySummary {
   file: string;
+  /** why verification refuses this key today (OpenPGP keys only); absent when the key can verify */
+  state?: 'revoked' | 'expired' | 'unusable';
 }
 
 /**
@@ -23,7 +25,9 @@ export class Keyring {
     for (const name of await this.files()) {
       const file = path.join(this.dir, name);
       try {
-        for (const parsed of await parseKeys(await readRegularFile(file), file)) entries.push({ ...parsed.summary, private: false, file });
+        for (const parsed of await parseKeys(await readRegularFile(file), file)) {
+          entries.push(withState({ ...parsed.summary, private: false, file }, await stateOf(parsed)));
+        }
       } catch {
         // a file that is not a key (or not a file: a FIFO would hang the read) is left alone, not offered for verification
       }
@@ -52,14 +56,13 @@ export class Keyring {
     const existing: KeyringEntry[] = [];
     for (const key of parsed) {
       const file = path.join(this.dir, fileName(key));
-      const entry = { ...key.summary, file }; // `private` says the file held a private key (stored: its public key)
-      const had = await fs.stat(file).then(
-        () => true,
-        () => false,
-      );
-      // an OpenPGP key imported again may carry new user ids or a revocation: the newer file replaces the old
-      await writeFileAtomic(file, publicBytes(key), 0o644);
-      (had ? existing : added).push(entry);
+      const stored = await storedCopy(file, key);
+      // An OpenPGP key imported again is merged into the stored copy, as gpg does: an older export (one without
+      // the revocation the keyring already has) must never bring a revoked key back to life.
+      const merged = stored ? await mergedInto(stored, key) : key;
+      await writeFileAtomic(file, publicBytes(merged), 0o644);
+      // `private` says the imported file held a private key (stored: its public key)
+      (stored ? existing : added).push(withState({ ...key.summary, file }, await stateOf(merged)));
     }
     return { added, existing };
   }
@@ -89,6 +92,46 @@ export class Keyring {
     }
   }
 }
+
+/** The key already kept in `file` for `key` (same format and fingerprint), or undefined when there is none. */
+async function storedCopy(file: string, key: ParsedKey): Promise<ParsedKey | undefined> {
+  let data: Buffer;
+  try {
+    data = await readRegularFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return (await parseKeys(data, file)).find((k) => k.format === key.format && k.summary.id === key.summary.id);
+  } catch {
+    return undefined; // a damaged file under the key's name is replaced by the key being imported
+  }
+}
+
+/** The union of both copies' signatures, revocations and user ids (OpenPGP); a PEM key has nothing to merge. */
+async function mergedInto(stored: ParsedKey, key: ParsedKey): Promise<ParsedKey> {
+  if (stored.format !== 'openpgp' || key.format !== 'openpgp') return key;
+  const source = key.key.isPrivate() ? key.key.toPublic() : key.key;
+  const target = stored.key.isPrivate() ? stored.key.toPublic() : stored.key;
+  return { ...stored, key: await target.update(source) };
+}
+
+/** Why an OpenPGP key cannot verify today, in the words `key list` shows. */
+async function stateOf(key: ParsedKey): Promise<KeyringEntry['state']> {
+  if (key.format !== 'openpgp') return undefined;
+  try {
+    await key.key.verifyPrimaryKey();
+    return undefined;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/revoked/i.test(message)) return 'revoked';
+    if (/expired/i.test(message)) return 'expired';
+    return 'unusable';
+  }
+}
+
+const withState = (entry: KeyringEntry, state: KeyringEntry['state']): KeyringEntry => (state ? { ...entry, state } : entry);
 
 function fileName(key: ParsedKey): string {
   if (key.format === 'openpgp') return `${key.summary.id}.asc`;

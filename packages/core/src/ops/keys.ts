@@ -2,7 +2,7 @@ import { UserError } from '../errors';
 import { Keyring, type KeyringEntry } from '../keys/keyring';
 import { tableLines } from '../output/format';
 import { printable } from '../output/untrusted';
-import { addToMaterial, type KeyMaterial, type KeySummary, parseKeys } from '../sif/signature/index';
+import { addToMaterial, type KeyMaterial, parseKeys } from '../sif/signature/index';
 import { NotRegularFile, readRegularFile } from '../storage/regular-file';
 import type { Session } from './session';
 
@@ -43,7 +43,10 @@ export async function verificationKeys(session: Session, keyFiles: readonly stri
   };
 }
 
-const row = (k: KeySummary) => [k.format, k.id, printable(k.identity ?? '-'), k.algorithm];
+const row = (k: KeyringEntry) => [k.format, k.id, printable(k.identity ?? '-'), k.algorithm, ...(k.state ? [k.state] : [])];
+
+/** ` (revoked)` after an import line whose key cannot verify today. */
+const stateNote = (k: KeyringEntry) => (k.state ? ` (${k.state})` : '');
 
 /** `key import FILE…`: stores the public keys found in each file. */
 export async function importKeys(session: Session, files: readonly string[]): Promise<{ added: KeyringEntry[]; existing: KeyringEntry[] }> {
@@ -51,8 +54,11 @@ export async function importKeys(session: Session, files: readonly string[]): Pr
   const result = { added: [] as KeyringEntry[], existing: [] as KeyringEntry[] };
   for (const file of files) {
     const { added, existing } = await keyring.import(await readKeyFile(file, 'key import'), file);
-    for (const key of added) session.out.result(`[key][new] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd());
-    for (const key of existing) session.out.result(`[key][update] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd());
+    for (const key of added)
+      session.out.result(`[key][new] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd() + stateNote(key));
+    for (const key of existing) {
+      session.out.result(`[key][update] ${key.format} ${key.id} ${printable(key.identity ?? '')}`.trimEnd() + stateNote(key));
+    }
     if ([...added, ...existing].some((k) => k.private)) {
       session.out.warn(`${file} holds a private key: only its public key was stored`);
     }
