@@ -70,7 +70,7 @@ test('pull --verify refuses unsigned, tampered and unknown-key images: one line,
     ],
     [
       'tampered',
-      /lab\/tampered:latest@\w+ does not match its signature: signature 3: data object integrity compromised: 2; the image was not kept/,
+      /lab\/tampered:latest@\w+ does not match its signature: signature 3: data object integrity compromised: 2; the image was not kept; do not use this image/,
     ],
     [
       'dsse',

@@ -40,6 +40,10 @@ test('verify: each fixture gives the result its README states, with one line and
     assert.equal(legacy.code, 0, `${name}: ${legacy.stderr}`);
     assert.match(legacy.stdout, /legacy \(OpenPGP SIFHASH\).*verified/);
   }
+  // --legacy on an image signed the current way: the flag is the mistake, not a missing signature
+  const notLegacy = await cli.run(['verify', fx('one-group-signed-dsse.sif'), '--key', ED, '--legacy']);
+  assert.equal(notLegacy.code, 1);
+  assert.match(notLegacy.stderr, /no legacy signatures; its signatures are not legacy ones: verify it without --legacy$/m);
 });
 
 test('verify: unknown key, tampered image and unsupported format are one line each', async () => {

@@ -2,7 +2,7 @@ import { type ErrorCode, UserError } from '../errors';
 import { shellWord } from '../output/shell-word';
 import { printable } from '../output/untrusted';
 import { pullVerify } from '../settings/env';
-import { type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
+import { NO_LEGACY_SIGNATURES, type VerifyProblem, type VerifyReport, type VerifySelection, verifySif } from '../sif/signature/index';
 import { cancelled } from '../transfer/retry';
 import { imageTarget, withSifFix } from './image-target';
 import { verificationKeys } from './keys';
@@ -24,7 +24,11 @@ export interface VerifyImageOptions {
 const FIXES: Record<VerifyProblem, (file: string, report: VerifyReport) => string> = {
   unsigned: (file) => `sign it with: sregistry sign ${shellWord(file)} --key FILE`,
   'legacy-only': () => 'add --legacy to accept them',
-  'not-covered': () => 'sign the whole image (sregistry sign), or verify a signed part with --group N or --object N',
+  'not-covered': (_file, report) =>
+    // --legacy on an image whose signatures are all of the current kind: it is signed, the flag is what is wrong
+    report.message === NO_LEGACY_SIGNATURES
+      ? 'its signatures are not legacy ones: verify it without --legacy'
+      : 'sign the whole image (sregistry sign), or verify a signed part with --group N or --object N',
   'not-found': (file) => `list the objects and groups with: sregistry inspect ${shellWord(file)}`,
   tampered: () => 'do not use this image: get it again from a source you trust',
   'unknown-key': (_file, report) =>
@@ -129,8 +133,11 @@ export async function verifyPulled(
   const report = printableReport(await verifySif(file, { keys: await verificationKeys(session, options.keyFiles ?? []) }));
   if (!report.verified) {
     const failure = verifyFailure(report, printable(shown));
+    // a tampered image gets verify's own advice (do not use it), not a way around the check
     const fix =
-      report.problem === 'unknown-key' ? failure.fix : 'pull it without --verify (and SREGISTRY_PULL_VERIFY) only if you trust its source';
+      report.problem === 'unknown-key' || report.problem === 'tampered'
+        ? failure.fix
+        : 'pull it without --verify (and SREGISTRY_PULL_VERIFY) only if you trust its source';
     throw new UserError(`${failure.message}; the image was not kept`, { fix, code: failure.code, data: failure.data });
   }
   const signers = report.signatures.flatMap((s) => s.signers.map((k) => (k.identity ? printable(k.identity) : (k.fingerprint ?? k.keyId))));

@@ -10,4 +10,4 @@ export { metadataJson } from './metadata';
 export { openpgp, type PgpPrivateKey, signingKeyId } from './openpgp';
 export { type SignedObject, type SigningKey, type SignOptions, signSif } from './sign';
 export type * from './types';
-export { type VerifyOptions, verifySif } from './verify';
+export { NO_LEGACY_SIGNATURES, type VerifyOptions, verifySif } from './verify';

@@ -13,6 +13,9 @@ import { keyIdentity, PgpVerifyError, pgpAlgorithm, verifyClearsigned } from './
 import { buildTasks, describeTask, type Task } from './tasks';
 import type { SignatureFormat, SignatureReport, SignerReport, VerifyProblem, VerifyReport, VerifySelection } from './types';
 
+/** The report's message when --legacy finds only current signatures (the command's fix tells it apart). */
+export const NO_LEGACY_SIGNATURES = 'no legacy signatures';
+
 export interface VerifyOptions {
   keys: KeyMaterial;
   selection?: VerifySelection;
@@ -75,7 +78,7 @@ async function verifyOpen(file: ImageFile, options: VerifyOptions): Promise<Veri
       if (!legacy && others.length > 0 && others.length === signatureObjects.length) {
         return fail('legacy-only', 'has only legacy signatures, which protect object data but not the header or descriptors');
       }
-      if (legacy && others.length === signatureObjects.length) return fail('not-covered', 'no legacy signatures');
+      if (legacy && others.length === signatureObjects.length) return fail('not-covered', NO_LEGACY_SIGNATURES);
       return fail('not-covered', `signature not found for ${describeTask(task)}`);
     }
     for (const descriptor of task.signatures) {
