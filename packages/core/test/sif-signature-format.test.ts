@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { test } from 'node:test';
 import { withImageFile } from '../src/sif/file-reader';
+import { parseEnvelope, verifyEnvelope } from '../src/sif/signature/dsse';
 import {
   appendSignatures,
   DSSE_PAYLOAD_TYPE,
@@ -84,6 +85,24 @@ test('DSSE keyids and signatures: OpenSSH fingerprints of the PEM keys, Ed25519 
   assert.ok(signed.toString('latin1').startsWith(`DSSEv1 ${DSSE_PAYLOAD_TYPE.length} ${DSSE_PAYLOAD_TYPE} ${payload.length} {`));
   assert.equal(crypto.verify(null, signed, ed25519, Buffer.from(envelope.signatures[0].sig, 'base64')), true);
   assert.equal(crypto.verify('sha256', signed, rsa, Buffer.from(envelope.signatures[1].sig, 'base64')), true);
+});
+
+test('DSSE envelopes: padded standard or URL-safe base64 parse; a payload without its padding is malformed and a sig without it does not verify, as in Go', async () => {
+  const envelope = JSON.parse((await signatureData('one-group-signed-dsse.sif')).toString('utf8'));
+  assert.match(envelope.payload, /=$/, 'the fixture payload is padded');
+  const asBytes = (e: unknown) => Buffer.from(JSON.stringify(e));
+  assert.ok(parseEnvelope(asBytes(envelope)));
+  const urlSafe = envelope.payload.replace(/\+/g, '-').replace(/\//g, '_');
+  assert.ok(parseEnvelope(asBytes({ ...envelope, payload: urlSafe })), 'URL-safe with padding');
+  assert.equal(parseEnvelope(asBytes({ ...envelope, payload: envelope.payload.replace(/=+$/, '') })), null);
+  const [first, ...rest] = envelope.signatures;
+  const unpaddedSig = { ...first, sig: first.sig.replace(/=+$/, '') };
+  assert.notEqual(unpaddedSig.sig, first.sig, 'the Ed25519 sig is padded (64 bytes)');
+  const ed25519 = crypto.createPublicKey(await fs.readFile(fixture('ed25519-public.pem')));
+  const keys = [{ key: ed25519, keyId: ED25519_KEYID, source: 'ed25519-public.pem' }];
+  assert.equal(verifyEnvelope(parseEnvelope(asBytes(envelope))!, keys).accepted.length, 1);
+  const withUnpadded = parseEnvelope(asBytes({ ...envelope, signatures: [unpaddedSig, ...rest] }))!;
+  assert.equal(verifyEnvelope(withUnpadded, keys).accepted.length, 0);
 });
 
 test('format detection: DSSE, PGP, legacy, unknown', async () => {

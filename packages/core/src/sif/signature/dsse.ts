@@ -116,6 +116,12 @@ export interface DsseVerified {
 }
 
 /** Parses an envelope; null when it is not one (wrong shape or payload type). */
+// Standard or URL-safe base64, padded: the reference verifier decodes with Go's StdEncoding, then URLEncoding,
+// and both refuse a missing `=`; Buffer's decoder alone would take anything, so the rule is checked first.
+const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const PADDED_BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}==|[A-Za-z0-9_-]{3}=)?$/;
+const isPaddedBase64 = (text: string): boolean => PADDED_BASE64.test(text) || PADDED_BASE64URL.test(text);
+
 export function parseEnvelope(data: Buffer): DsseEnvelope | null {
   let json: unknown;
   try {
@@ -125,7 +131,7 @@ export function parseEnvelope(data: Buffer): DsseEnvelope | null {
   }
   const envelope = json as Partial<DsseEnvelope>;
   if (!envelope || envelope.payloadType !== DSSE_PAYLOAD_TYPE || typeof envelope.payload !== 'string') return null;
-  if (!Array.isArray(envelope.signatures)) return null;
+  if (!Array.isArray(envelope.signatures) || !isPaddedBase64(envelope.payload)) return null;
   const signatures = envelope.signatures.filter(
     (s): s is { keyid: string; sig: string } => typeof s?.sig === 'string' && (s.keyid === undefined || typeof s.keyid === 'string'),
   );
@@ -147,11 +153,13 @@ export function verifyEnvelope(envelope: DsseEnvelope, keys: DsseKey[]): DsseVer
   const accepted: DsseVerified['accepted'] = [];
   let matchedKeyIds = 0;
   for (const entry of envelope.signatures) {
+    // a sig that is not padded base64 is one that does not verify; the others may still meet the threshold
+    const wellFormed = isPaddedBase64(entry.sig);
     const signature = Buffer.from(entry.sig, 'base64');
     for (const key of keys) {
       if (entry.keyid !== '' && entry.keyid !== key.keyId) continue;
       matchedKeyIds++;
-      const scheme = verifiesWith(key.key, signed, signature);
+      const scheme = wellFormed && verifiesWith(key.key, signed, signature);
       if (scheme && !accepted.some((a) => a.key.keyId === key.keyId)) accepted.push({ key, scheme });
     }
   }
