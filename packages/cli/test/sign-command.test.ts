@@ -615,3 +615,18 @@ test('verify and sign details: a revoked key is said to be revoked, user ids are
     assert.doesNotMatch(e.fix, /pull/, args[0]);
   }
 });
+
+test('verify of a broken image added by hand tells to build or copy it again, not to pull it', async () => {
+  const junk = file('junk.sif');
+  fs.writeFileSync(junk, crypto.randomBytes(100));
+  const added = await cli.run(['add', junk, '--name', 'hand/junk:v1', '--copy']);
+  assert.equal(added.code, 0, added.stderr);
+  for (const args of [['verify', 'hand/junk:v1']]) {
+    const r = await cli.run([...args, '--json']);
+    assert.equal(r.code, 1, r.stdout);
+    const e = JSON.parse(r.stdout).error;
+    assert.equal(e.code, 'EBADSIF', args[0]);
+    assert.equal(e.fix, 'build the image again, or copy it again from where it came from', args[0]);
+  }
+  assert.equal((await cli.run(['rmi', 'hand/junk:v1'])).code, 0);
+});

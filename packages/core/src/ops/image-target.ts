@@ -72,14 +72,14 @@ async function recordOfFile(session: Session, file: string, shown: string): Prom
 
 /**
  * `work` on the image, with a broken SIF's fix fitted to where the file came from: "pull it again with --force" is
- * for an image a pull catalogued (it has a source URL); a local file, or one added by hand, can only be built or
- * copied again.
+ * for an image a pull catalogued (its url is the address it came from); a local file, or one added by hand (whose
+ * url is the name's `collection/image`, as the original stores it), can only be built or copied again.
  */
 export async function withSifFix<T>(record: ImageRecord | undefined, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (!isUserError(error) || error.code !== 'EBADSIF' || record?.url) throw error;
+    if (!isUserError(error) || error.code !== 'EBADSIF' || (record?.url ?? '').includes('://')) throw error;
     throw new UserError(error.message, {
       fix: 'build the image again, or copy it again from where it came from',
       code: 'EBADSIF',
