@@ -34,7 +34,7 @@ export interface ImagesQueryDocument {
  * list for none or one query (the shape scripts read), one `{query, items}` per query for several, as the text
  * shows one listing per query and `search --json` one document per query.
  */
-export async function showImages(session: Session, terms: string[]): Promise<ImageRecordJson[] | ImagesQueryDocument[]> {
+export async function showImages(session: Session, terms: string[] = []): Promise<ImageRecordJson[] | ImagesQueryDocument[]> {
   if (session.out.json) {
     const queries = terms.filter((t) => !isListAll(t));
     if (queries.length < 2) return listImages(session, terms);
