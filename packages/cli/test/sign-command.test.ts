@@ -621,12 +621,10 @@ test('verify of a broken image added by hand tells to build or copy it again, no
   fs.writeFileSync(junk, crypto.randomBytes(100));
   const added = await cli.run(['add', junk, '--name', 'hand/junk:v1', '--copy']);
   assert.equal(added.code, 0, added.stderr);
-  for (const args of [['verify', 'hand/junk:v1']]) {
-    const r = await cli.run([...args, '--json']);
-    assert.equal(r.code, 1, r.stdout);
-    const e = JSON.parse(r.stdout).error;
-    assert.equal(e.code, 'EBADSIF', args[0]);
-    assert.equal(e.fix, 'build the image again, or copy it again from where it came from', args[0]);
-  }
+  const r = await cli.run(['verify', 'hand/junk:v1', '--json']);
+  assert.equal(r.code, 1, r.stdout);
+  const e = JSON.parse(r.stdout).error;
+  assert.equal(e.code, 'EBADSIF');
+  assert.equal(e.fix, 'build the image again, or copy it again from where it came from');
   assert.equal((await cli.run(['rmi', 'hand/junk:v1'])).code, 0);
 });

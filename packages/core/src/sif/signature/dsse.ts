@@ -115,13 +115,13 @@ export interface DsseVerified {
   matchedKeyIds: number;
 }
 
-/** Parses an envelope; null when it is not one (wrong shape or payload type). */
 // Standard or URL-safe base64, padded: the reference verifier decodes with Go's StdEncoding, then URLEncoding,
 // and both refuse a missing `=`; Buffer's decoder alone would take anything, so the rule is checked first.
 const PADDED_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const PADDED_BASE64URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}==|[A-Za-z0-9_-]{3}=)?$/;
 const isPaddedBase64 = (text: string): boolean => PADDED_BASE64.test(text) || PADDED_BASE64URL.test(text);
 
+/** Parses an envelope; null when it is not one (wrong shape or payload type, a payload that is not padded base64). */
 export function parseEnvelope(data: Buffer): DsseEnvelope | null {
   let json: unknown;
   try {
