@@ -50,7 +50,10 @@ async function listAll(
           fix:
             code === 'UNSUPPORTED' || page.status === 405
               ? 'this registry does not offer listing; search the registry web interface'
-              : 'run with --debug to see the exchange',
+              : code === 'PAGINATION_NUMBER_INVALID'
+                ? // the page size is ours to choose: Distribution refuses n above 1000 for the catalogue
+                  'lower SREGISTRY_ORAS_PAGE_SIZE (Distribution allows at most 1000 entries per page)'
+                : 'run with --debug to see the exchange',
           code: 'EHTTP',
         },
       );

@@ -342,6 +342,9 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     assert.equal(repos.code, 0, repos.stderr);
     const names = JSON.parse(repos.stdout).flatMap((r: { items: { repository: string }[] }) => r.items.map((i) => i.repository));
     for (const name of ['alice/hello', 'alice/paged', 'apptainer/made']) assert.ok(names.includes(name), `${name} in ${names}`);
+    // Distribution refuses more than 1000 catalogue entries per page: the fix names the setting
+    const tooMany = await e.run(['search', `oras://${registry.host}/`], { env: { SREGISTRY_ORAS_PAGE_SIZE: '1001' } });
+    assertOneLineError(tooMany, /PAGINATION_NUMBER_INVALID.*; lower SREGISTRY_ORAS_PAGE_SIZE \(Distribution allows at most 1000/);
   });
 
   test('delete removes the tag by its manifest digest', async () => {
