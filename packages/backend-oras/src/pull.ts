@@ -138,7 +138,11 @@ export async function resolveImage(
     throw new host.UserError(
       `${ref.display} is not a SIF artifact: it has ${layers.length} layer(s) (${types}), not one ${SIF_LAYER_MEDIA_TYPE}`,
       {
-        fix: 'a container image is pulled with docker:// by apptainer; push SIFs with sregistry push or apptainer push oras://',
+        // only layers of another kind make it a container image; no layers or several SIFs is a broken artifact
+        fix:
+          layers.length > 0 && sif.length === 0
+            ? 'a container image is pulled with docker:// by apptainer; push SIFs with sregistry push or apptainer push oras://'
+            : 'ask whoever pushed it to push one SIF again (sregistry push or apptainer push oras://)',
         code: 'ENOTSIF',
       },
     );

@@ -243,7 +243,16 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
 
   test('a container image (not a SIF) and upper-case names are refused with one line', async () => {
     await pushByHand(registry, 'docker/image', 'latest', image, 'application/vnd.oci.image.layer.v1.tar+gzip');
-    assertOneLineError(await e.run(['pull', ref('docker/image:latest')]), /is not a SIF artifact/);
+    assertOneLineError(
+      await e.run(['pull', ref('docker/image:latest')]),
+      /is not a SIF artifact: .*; a container image is pulled with docker:\/\//,
+    );
+    // two SIF layers are a broken artifact, not a container image
+    await pushByHand(registry, 'broken/twice', 'latest', image, undefined, 2);
+    assertOneLineError(
+      await e.run(['pull', ref('broken/twice:latest')]),
+      /it has 2 layer\(s\) \(application\/vnd\.sylabs\.sif\.layer\.v1\.sif\).*; ask whoever pushed it to push one SIF again/,
+    );
     assertOneLineError(
       await e.run(['pull', ref('Alice/Hello:v1')]),
       /not a valid OCI repository name \(OCI names are lower case\).*alice\/hello/,

@@ -86,7 +86,8 @@ async function curl(args: string[]): Promise<{ status: number; headers: string }
 
 /**
  * Pushes `file` the way Apptainer lays out an ORAS artifact, with curl and Basic auth: the SIF blob, the `{}`
- * config blob, and an OCI manifest whose one layer is `layerType` titled with the file name.
+ * config blob, and an OCI manifest whose one layer is `layerType` titled with the file name (`copies` lists that
+ * layer more than once, a broken artifact).
  */
 export async function pushByHand(
   registry: DistributionHandle,
@@ -94,6 +95,7 @@ export async function pushByHand(
   tag: string,
   file: string,
   layerType = 'application/vnd.sylabs.sif.layer.v1.sif',
+  copies = 1,
 ): Promise<{ manifestDigest: string; manifestSize: number; layerDigest: string }> {
   const auth = ['-u', `${USER}:${PASSWORD}`, ...(registry.caFile ? ['--cacert', registry.caFile] : [])];
   const blob = async (data: { file?: string; bytes?: string }, digest: string) => {
@@ -113,14 +115,12 @@ export async function pushByHand(
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.sylabs.sif.config.v1+json', digest: configDigest, size: 2 },
-    layers: [
-      {
-        mediaType: layerType,
-        digest: layerDigest,
-        size: fs.statSync(file).size,
-        annotations: { 'org.opencontainers.image.title': path.basename(file) },
-      },
-    ],
+    layers: Array.from({ length: copies }, () => ({
+      mediaType: layerType,
+      digest: layerDigest,
+      size: fs.statSync(file).size,
+      annotations: { 'org.opencontainers.image.title': path.basename(file) },
+    })),
   });
   const put = await curl([
     ...auth,
