@@ -61,6 +61,27 @@ const VARIANTS: Record<string, { module: BackendModule; fails: string }> = {
     },
     fails: 'a missing image fails with one line',
   },
+  // core reports it as a broken plugin (EPLUGIN, a UserError): that is no refusal of a missing image
+  'returns-42': {
+    module: { createBackend: async () => 42 as unknown as Backend },
+    fails: 'a missing image fails with one line',
+  },
+  // a name that could never be typed again is refused by core before anything is stored
+  'resolve-bad-name': {
+    module: {
+      async createBackend(ctx: BackendContext): Promise<Backend> {
+        const inner = await folder.createBackend(ctx);
+        return {
+          ...inner,
+          async resolve(name, options) {
+            const remote = await inner.resolve!(name, options);
+            return { ...remote, name: { ...remote.name, tag: 'latest\nforged' } };
+          },
+        };
+      },
+    },
+    fails: 'a pull stores the bytes',
+  },
 };
 
 /** The suite on one broken backend, against a folder holding library/tacos/latest.sif. */
@@ -108,6 +129,14 @@ for (const [name, { module, fails }] of Object.entries(VARIANTS)) {
       assert.ok(!`${failure.error?.message}\n${failure.error?.stack}`.includes(TOKEN), `${failure.name}: ${failure.error?.message}`);
     }
     if (name === 'leaks-secret-in-error') assert.match(report.summary, /token \*\*\* rejected at/);
+    // an assertion's values are in its line, not only its message
+    if (name === 'claims-push') {
+      assert.match(
+        report.summary,
+        /^not ok - the module exports .*push is claimed, so push\(\) exists \(got 'undefined', expected 'function'\)$/m,
+      );
+    }
+    if (name === 'returns-42') assert.match(report.summary, /^not ok - a missing image .*got core's report of a broken plugin/m);
   });
 }
 

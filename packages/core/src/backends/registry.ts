@@ -118,17 +118,26 @@ export class BackendRegistry {
     // what it returned is used as a Backend at once: anything else would fail later as sregistry's own bug
     // ("x.resolve is not a function") or as a misleading "pull is not implemented"
     const problem = backendProblem(backend);
-    if (problem) {
-      const entry = this.entries.get(name.toLowerCase());
-      const origin = entry && 'modulePath' in entry ? entry : undefined;
-      throw new UserError(`The backend "${name}" from ${entry?.plugin ?? 'inline'} gave no usable backend (createBackend ${problem})`, {
-        fix: origin
-          ? brokenPluginFix({ name: origin.plugin, source: origin.source, root: origin.root })
-          : 'createBackend must return an object whose operations are functions (docs/writing-a-backend.md §1)',
-        code: 'EPLUGIN',
-      });
-    }
+    if (problem)
+      throw this.unusableAnswer(
+        name,
+        `gave no usable backend (createBackend ${problem})`,
+        'createBackend must return an object whose operations are functions (docs/writing-a-backend.md §1)',
+      );
     return backend;
+  }
+
+  /**
+   * The error for an answer of a backend's that core cannot use (`what` says which and why): the plugin's fault
+   * (EPLUGIN), never reported as sregistry's own bug, with the fix for where the plugin came from.
+   */
+  unusableAnswer(name: string, what: string, inlineFix = 'the backend must answer as docs/writing-a-backend.md says'): UserError {
+    const entry = this.entries.get(name.toLowerCase());
+    const origin = entry && 'modulePath' in entry ? entry : undefined;
+    return new UserError(`The backend "${name}" from ${entry?.plugin ?? 'inline'} ${what}`, {
+      fix: origin ? brokenPluginFix({ name: origin.plugin, source: origin.source, root: origin.root }) : inlineFix,
+      code: 'EPLUGIN',
+    });
   }
 }
 

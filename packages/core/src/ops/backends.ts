@@ -65,7 +65,8 @@ export async function listBackends(session: Session) {
       const backend = await session.backends.create(entry.name, { settings, log: session.logger() });
       capabilities = capabilitiesOf(backend);
     } catch (error) {
-      problem = (error as Error).message;
+      // the plugin's own words: a newline in them must not make a line of its own in the listing (or in --json)
+      problem = printable((error as Error)?.message ?? error);
       // a refusal of the backend's own (a setting not set yet) leaves it usable once that is fixed; a module that
       // cannot be loaded, has no createBackend, or whose createBackend throws or returns no backend cannot start
       usable = isUserError(error) && error.code !== 'EPLUGIN';

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkedRemoteImage } from '../backends/remote-image-check';
 import type { Catalog } from '../catalog/catalog';
 import { sha256File } from '../catalog/hash';
 import { TargetGuard } from '../catalog/targets';
@@ -119,7 +120,8 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     ? new Promise<void>((ready) => setImmediate(ready)).then(() => (refused ? undefined : session.catalog('pull')))
     : undefined;
   opening?.catch(() => {});
-  const remote: RemoteImage = await resolving;
+  // checked before anything is written: a name no command can type would be stored for good
+  const remote: RemoteImage = checkedRemoteImage(session.backends, active.name, await resolving);
 
   // Where the bytes go: a temporary file next to the final place, so the final rename is atomic.
   const named = await fileNamed(options.name, remote.name);

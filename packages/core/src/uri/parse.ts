@@ -55,12 +55,36 @@ function refuse(input: string, problem: string, example = NAME_EXAMPLE): never {
   });
 }
 
-function checkPart(input: string, kind: keyof typeof LIMITS, value: string, example?: string): void {
+/** Why a name part breaks the rules every catalogued name keeps (length, `.`/`..`, a leading `-`), else undefined. */
+function partRuleProblem(kind: keyof typeof LIMITS, value: string): string | undefined {
   if (value === '.' || value === '..' || value.split('/').some((p) => p === '.' || p === '..' || p === '')) {
-    refuse(input, `the ${kind} "${value}" is not allowed`, example);
+    return `the ${kind} "${value}" is not allowed`;
   }
-  if (value.length > LIMITS[kind]) refuse(input, `the ${kind} is longer than ${LIMITS[kind]} characters`, example);
-  if (value.startsWith('-')) refuse(input, `the ${kind} must not start with "-"`, example);
+  if (value.length > LIMITS[kind]) return `the ${kind} is longer than ${LIMITS[kind]} characters`;
+  if (value.startsWith('-')) return `the ${kind} must not start with "-"`;
+  return undefined;
+}
+
+function checkPart(input: string, kind: keyof typeof LIMITS, value: string, example?: string): void {
+  const problem = partRuleProblem(kind, value);
+  if (problem) refuse(input, problem, example);
+}
+
+/**
+ * Why one part of a name that did not come from parseImageName (a backend's answer) could not have come from it,
+ * else undefined: such a name is stored, and a name no command can type could then never be removed.
+ */
+export function namePartProblem(kind: keyof typeof LIMITS, value: unknown): string | undefined {
+  if (typeof value !== 'string') return `the ${kind} is ${value === null ? 'null' : `a ${typeof value}`}, not a string`;
+  if (value === '') return `the ${kind} is empty`;
+  const shown = printable(value, { max: 80 });
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return `the ${kind} "${shown}" contains a control character`;
+  if (/\s/.test(value)) return `the ${kind} "${shown}" contains white space`;
+  if (value.includes('\\')) return `the ${kind} "${shown}" contains a backslash`;
+  // a collection has `/` between its segments; a version may be an OCI digest (`sha256:<hex>`)
+  if (kind === 'collection' ? /[:@]/.test(value) : /[/:@]/.test(value) && !(kind === 'version' && /^sha256:[0-9a-f]{64}$/.test(value)))
+    return `the ${kind} "${shown}" contains ${kind === 'collection' ? '":" or "@"' : '"/", ":" or "@"'}`;
+  return partRuleProblem(kind, value)?.replace(`"${value}"`, `"${shown}"`);
 }
 
 function pathLike(registry: string): boolean {

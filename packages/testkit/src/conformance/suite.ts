@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import type * as Core from '@sregistry/core';
 import { type Captured, filesBelow, makeSandbox, type Sandbox, secretValues, sha256Of } from './sandbox';
 import type { ConformanceOptions, ConformanceService, CoreModule } from './types';
@@ -65,6 +66,13 @@ async function expectUserError(core: CoreModule, promise: Promise<unknown>, what
     (e: unknown) => e,
   );
   assert.ok(core.isUserError(error), `${what}: expected a UserError, got ${(error as Error)?.stack ?? String(error)}`);
+  // core's own report that the backend is broken (createBackend returned no backend, resolve answered what core
+  // cannot use) is a UserError too, but not the backend's refusal the check asks for
+  assert.notEqual(
+    error.code,
+    'EPLUGIN',
+    `${what}: expected the backend's own refusal, got core's report of a broken plugin: ${error.message}`,
+  );
   assert.equal(error.exitCode, 1, `${what}: exit code`);
   assert.doesNotMatch(error.message, /\n/, `${what}: the message is one line`);
   assert.ok(error.fix && !error.fix.includes('\n'), `${what}: a one-line fix is given (${error.message})`);
@@ -316,10 +324,30 @@ export async function checkBackendConformance(options: ConformanceOptions): Prom
     if (error) results.push({ name: 'stopping the service', ok: false, error, durationMs: Date.now() - begin });
   }
   const failures = results.filter((r) => !r.ok);
-  const summary = results
-    .map((r) => (r.ok ? `ok - ${r.name}` : `not ok - ${r.name}: ${String(r.error?.message ?? r.error).split('\n')[0]}`))
-    .join('\n');
+  const summary = results.map((r) => (r.ok ? `ok - ${r.name}` : `not ok - ${r.name}: ${failureLine(r.error)}`)).join('\n');
   return { backend: options.name, ok: failures.length === 0, results, failures, summary };
+}
+
+/**
+ * One line for a failed check: the error's first line and, for an assertion, what it got and expected (node's own
+ * message keeps them on later lines, and a message given to assert.equal leaves them out).
+ */
+function failureLine(error: Error | undefined): string {
+  const first = String(error?.message ?? error).split('\n')[0] ?? '';
+  if (!(error instanceof assert.AssertionError) || error.operator === 'fail') return first;
+  const shown = (value: unknown) => {
+    const text = inspect(value, { depth: 2, breakLength: Number.POSITIVE_INFINITY });
+    return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+  };
+  const expected: Record<string, string> = {
+    match: `to match ${shown(error.expected)}`,
+    doesNotMatch: `not to match ${shown(error.expected)}`,
+    notStrictEqual: `anything but ${shown(error.expected)}`,
+    notDeepStrictEqual: `anything but ${shown(error.expected)}`,
+  };
+  // assert.ok's expected is just `true`
+  if (error.operator === '==') return `${first} (got ${shown(error.actual)})`;
+  return `${first} (got ${shown(error.actual)}, expected ${expected[error.operator] ?? shown(error.expected)})`;
 }
 
 /** `text` with every secret replaced by `***`. */
