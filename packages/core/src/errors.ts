@@ -31,7 +31,8 @@ export const ERROR_CODES = {
   EPGDRIVER: 'the PostgreSQL module (pg) cannot be loaded',
   ENOBACKEND: 'the backend is not installed (the message names the plugin to install)',
   EINCOMPATIBLE: 'the plugin was made for another version of @sregistry/core',
-  EPLUGIN: 'a plugin is broken: its backend or command cannot be loaded or started, it declares unusable names, or its backend answers what core cannot use',
+  EPLUGIN:
+    'a plugin is broken: its backend or command cannot be loaded or started, it declares unusable names, or its backend answers what core cannot use',
   ENOTSUPPORTED: 'the backend cannot do this (a read-only archive, a registry without deletes, no push)',
   ENOBASE: 'no registry address is set and none was found',
   ENOTFOUND: 'the image (or collection, key, record, plugin package) does not exist where it was looked for',
