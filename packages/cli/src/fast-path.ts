@@ -90,7 +90,7 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
   const quiet = parsed.global.has('--quiet') || parsed.global.has('-q');
   if (command.remote) {
     prepare();
-    return runRemote(command, parsed, json, quiet);
+    return runRemote(id as string, command, parsed, json, quiet);
   }
 
   // a URI names a backend whose catalogue names only its plugin knows (BackendModule.localName): oclif loads them,
@@ -115,6 +115,9 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     stderr: tracked(process.stderr) as unknown as NodeJS.WriteStream,
   });
   const session = new core.Session({ output });
+  const stopWatching = core.reportIfUnfinished(id as string, (error) => {
+    process.exitCode = core.reportFailure(error, session, { json, writeJson: (document) => writeJson(core, document) });
+  });
   try {
     if (command.catalogue !== false && !(await session.openFastReader())) return false;
     const result = await command.run(core, session, parsed);
@@ -129,12 +132,19 @@ export async function runFast(argv: string[], prepare: () => void = () => {}): P
     process.exitCode = core.reportFailure(error as Error, session, { json, writeJson: (document) => writeJson(core, document) });
     return true;
   } finally {
+    stopWatching();
     await session.close();
   }
 }
 
 /** `pull` and `search`: the command base's work (output, backends, Ctrl-C, failures, exit codes) without oclif. */
-async function runRemote(command: FastCommand, parsed: Parsed & { global: Set<string> }, json: boolean, quiet: boolean): Promise<boolean> {
+async function runRemote(
+  id: string,
+  command: FastCommand,
+  parsed: Parsed & { global: Set<string> },
+  json: boolean,
+  quiet: boolean,
+): Promise<boolean> {
   let plugins: PluginLike[] | undefined;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -156,13 +166,20 @@ async function runRemote(command: FastCommand, parsed: Parsed & { global: Set<st
   const interrupt = new core.Interrupt();
   parsed.signal = () => interrupt.signal;
   let exit: number | undefined;
+  const report = (error: unknown) =>
+    core.reportFailure(error as Error, session, { json, writeJson: (document) => writeJson(core, document) });
+  // a backend's promise that never settles must not end the command with exit 0 and nothing said
+  const stopWatching = core.reportIfUnfinished(id, (error) => {
+    process.exitCode = report(error);
+  });
   try {
     const result = await command.run(core, session, parsed);
     if (json && result) writeJson(core, result);
   } catch (error) {
-    exit = core.reportFailure(error as Error, session, { json, writeJson: (document) => writeJson(core, document) });
+    exit = report(error);
     process.exitCode = exit;
   } finally {
+    stopWatching();
     interrupt.release();
     await session.close().catch(() => {});
   }

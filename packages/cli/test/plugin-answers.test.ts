@@ -27,6 +27,7 @@ const answers = {
   ftp: (n) => ({ name: n, url: 'ftp://127.0.0.1/x.sif', manifest: {} }),
   badsha: (n, url) => ({ name: n, url, sha256: 'sha256:abc', manifest: {} }),
   nothing: () => undefined,
+  hang: () => new Promise(() => {}),
   good: (n, url) => ({ name: { collection: n.collection, image: n.image, tag: n.tag }, url, size: null, sha256: null, md5: null, manifest: null }),
 };
 module.exports = {
@@ -37,6 +38,7 @@ module.exports = {
       async resolve(name) {
         return answers[name.image](name, ctx.settings.require('SREGISTRY_ODD_URL'));
       },
+      search: () => new Promise(() => {}),
     };
   },
 };
@@ -116,5 +118,27 @@ describe('a backend whose resolve answers what core cannot use', { timeout: 120_
     assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('ERROR')).length, 0);
     const json = JSON.parse((await cli.run(['backend', 'ls', '--json'])).stdout) as { name: string; problem?: string }[];
     assert.equal(json.find((row) => row.name === 'oddstart')?.problem, 'needs a setting\\u000aERROR forged line');
+  });
+
+  test('a promise of the backend that never settles is an unfinished command (exit 1), on the fast path and oclif alike', async () => {
+    const line = (command: string, debug = false) =>
+      `ERROR unexpected failure: ${command} stopped before finishing (it was left waiting for something that never came); ${debug ? 'please report it with the details below' : 're-run with --debug for details'}`;
+    // --verify is oclif's to run; the others take the fast path
+    for (const [args, command] of [
+      [['pull', 'odd://c/hang'], 'pull'],
+      [['pull', 'odd://c/hang', '--verify'], 'pull'],
+      [['search', 'odd://c'], 'search'],
+    ] as const) {
+      const r = await cli.run([...args], { env });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').at(-1), line(command), args.join(' '));
+      const json = await cli.run([...args, '--json'], { env });
+      assert.equal(json.code, 1);
+      assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'EINTERNAL');
+      const debug = await cli.run([...args, '--debug'], { env });
+      assert.equal(debug.code, 1);
+      assert.ok(debug.stderr.includes(line(command, true)), debug.stderr);
+      assert.ok(!debug.stderr.includes('re-run with --debug'), debug.stderr);
+    }
   });
 });

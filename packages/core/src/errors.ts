@@ -141,11 +141,12 @@ export function isUserError(error: unknown): error is UserError {
  * The one line printed for a failure, by the oclif commands and the CLI's fast path alike: `<problem>; <fix>`
  * for a UserError, and for anything else (a bug) the message with a hint to re-run with --debug.
  */
-export function errorLine(error: unknown): string {
+export function errorLine(error: unknown, options: { debug?: boolean } = {}): string {
   // a message that ends a sentence ("No containers found.") loses its full stop before the fix: not ".;"
   if (isUserError(error)) return error.fix ? `${error.message.replace(/(?<!\.)\.$/, '')}; ${error.fix}` : error.message;
   const message = error instanceof Error ? error.message : String(error);
-  return `unexpected failure: ${message}; re-run with --debug for details`;
+  // under --debug the details follow the line already
+  return `unexpected failure: ${message}; ${options.debug ? 'please report it with the details below' : 're-run with --debug for details'}`;
 }
 
 /** `code` when it is one of ours (a file-system errno such as EROFS is), otherwise `fallback`. */

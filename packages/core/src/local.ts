@@ -15,7 +15,7 @@ export { coreRangeVerdicts } from './backends/compat';
 export { discoverBackends, type PluginLike } from './backends/discover';
 export { BackendRegistry } from './backends/registry';
 export { errorJson, errorLine, isUserError } from './errors';
-export { reportFailure } from './ops/failure';
+export { reportFailure, reportIfUnfinished } from './ops/failure';
 export { Interrupt } from './ops/interrupt';
 export { Session } from './ops/session';
 export { levelFromEnv, warnUnknownLevel } from './output/levels';

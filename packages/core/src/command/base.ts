@@ -3,7 +3,7 @@ import { coreMismatch, unfitCommandError } from '../backends/compat';
 import { discoverBackends, type PluginLike, type RefusedDeclaration } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
 import { errorJson, isUserError } from '../errors';
-import { reportFailure } from '../ops/failure';
+import { reportFailure, reportIfUnfinished } from '../ops/failure';
 import { Interrupt } from '../ops/interrupt';
 import { Session } from '../ops/session';
 import { LEVELS, levelFromEnv, warnUnknownLevel } from '../output/levels';
@@ -32,20 +32,15 @@ export abstract class SregistryCommand extends Command {
     return this.interrupt.signal;
   }
 
-  /**
-   * Node exits 0 when nothing is left to do, even while the command's own promise is still pending (it waited for
-   * an event that can no longer come: an 'end' of a stdin that ended already). A command that ends so did not do
-   * its work: it must not look like a success.
-   */
-  private readonly unfinished = () => {
-    const json = this.jsonEnabled();
-    const error = new Error(`${this.id ?? 'the command'} stopped before finishing (it was left waiting for something that never came)`);
-    process.exitCode = reportFailure(error, this.session, { json, writeJson: (document) => this.logJson(document) });
-  };
+  /** Removes the report of a command that Node ended while it was still waiting (ops/failure.ts). */
+  private stopWatching: () => void = () => {};
 
   override async init(): Promise<void> {
     await super.init();
-    process.once('beforeExit', this.unfinished);
+    this.stopWatching = reportIfUnfinished(this.id ?? 'the command', (error) => {
+      const json = this.jsonEnabled();
+      process.exitCode = reportFailure(error, this.session, { json, writeJson: (document) => this.logJson(document) });
+    });
     const before = this.argv.includes('--') ? this.argv.slice(0, this.argv.indexOf('--')) : this.argv;
     const debug = before.includes('--debug');
     const quiet = before.includes('--quiet') || before.includes('-q');
@@ -106,7 +101,7 @@ export abstract class SregistryCommand extends Command {
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
-    process.off('beforeExit', this.unfinished);
+    this.stopWatching();
     this.interrupt.release();
     await this.session?.close().catch(() => {});
     const result = await super.finally(error);

@@ -36,7 +36,20 @@ export function reportFailure(error: Error, session: Session | undefined, option
     options.writeJson(errorJson(error.message, { code: 'EINTERNAL', exitCode: 1 }));
     return 1;
   }
-  session?.out.failure(errorLine(error));
+  session?.out.failure(errorLine(error, { debug }));
   if (debug) session.out.debugStack(error);
   return 1;
+}
+
+/**
+ * Node exits 0 when nothing is left to do, even while the command's own promise is still pending (it waited for
+ * an event that can no longer come: a backend's promise that never settles, an 'end' of a stdin that ended
+ * already). A command that ends so did not do its work, and must not look like a success: until the returned
+ * function is called, such an exit reports `command` as unfinished through `report` (exit code 1). For the oclif
+ * command base and the CLI's fast path alike.
+ */
+export function reportIfUnfinished(command: string, report: (error: Error) => void): () => void {
+  const unfinished = () => report(new Error(`${command} stopped before finishing (it was left waiting for something that never came)`));
+  process.once('beforeExit', unfinished);
+  return () => process.off('beforeExit', unfinished);
 }
