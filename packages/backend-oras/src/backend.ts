@@ -91,6 +91,8 @@ export function createBackend(ctx: BackendContext): Backend {
   return {
     name: ctx.name,
     description,
+    // the layer is typed as a SIF, and a pull (ours, Apptainer's) refuses anything else: refused before the upload
+    pushFormats: ['sif'],
     async resolve(name: ImageName, options) {
       const ref = toReference(host, name);
       return resolveImage(host, clientFor(ref.host), ref, name, { signal: options?.signal, arch: options?.arch });

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type DistributionHandle, distributionAvailable, sampleSif, startDistribution, writeSif } from '@sregistry/testkit';
+import { type DistributionHandle, distributionAvailable, fakeSquashfs, sampleSif, startDistribution, writeSif } from '@sregistry/testkit';
 import {
   assertOneLineError,
   fileSha256,
@@ -289,6 +289,32 @@ describe('oras over http with Basic auth', { skip: available.ok ? false : availa
     await pushByHand(registry, 'fake/broken', 'v1', noise);
     assertOneLineError(await e.run(['pull', ref('fake/broken:v1')]), /fake\/broken:v1 from .* is not a valid SIF \(/);
     assert.deepEqual(filesUnder(e.storage), before);
+  });
+
+  test('a push of what is no SIF (squashfs, random bytes) is refused before any upload, in one line', async () => {
+    const files = { squashfs: fakeSquashfs(), noise: crypto.randomBytes(5000) };
+    for (const [kind, bytes] of Object.entries(files)) {
+      const file = path.join(e.work, `${kind}.img`);
+      fs.writeFileSync(file, bytes);
+      const shown = kind === 'squashfs' ? 'a squashfs image' : 'no SIF, squashfs or ext3 image';
+      for (const json of [false, true]) {
+        const r = await e.run(['push', file, '--name', ref(`notsif/${kind}:v1`), ...(json ? ['--json'] : [])]);
+        if (json) {
+          assert.equal(r.code, 1);
+          assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'ENOTSIF');
+          continue;
+        }
+        assertOneLineError(
+          r,
+          new RegExp(
+            `${kind}\\.img is ${shown}, and the oras backend holds only SIF images; build a SIF from it \\(apptainer build image\\.sif .*${kind}\\.img\\) and push that$`,
+          ),
+        );
+      }
+      // nothing reached the registry: the repository does not exist there
+      assertOneLineError(await e.run(['pull', ref(`notsif/${kind}:v1`)]), /is not in the registry/);
+      fs.rmSync(file);
+    }
   });
 
   test('user:password@ in a URI, a yes/no setting that is neither, and a host that is not there: one line each', async () => {

@@ -173,7 +173,16 @@ export interface Backend {
    * explain why the service cannot do something (the Hub archive has no search).
    */
   readonly capabilities?: readonly Capability[];
+  /**
+   * The image formats the service holds, when it holds only some (an OCI registry's SIF layer holds a SIF): a push
+   * of a file of another format is refused by core before the backend is called (ENOTSIF). Left out, any file is
+   * pushed (one that is no image with a warning). Since host API 1.8.0 (an older core ignores it).
+   */
+  readonly pushFormats?: readonly PushFormat[];
 }
+
+/** The image formats core recognises in a file to push. */
+export type PushFormat = 'sif' | 'squashfs' | 'ext3';
 
 export interface BackendContext {
   /** the backend's name as selected (`registry`, `hub`, …) */

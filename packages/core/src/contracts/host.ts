@@ -20,7 +20,7 @@ import type { ImageName } from './image-name';
  * Version of the host API, bumped in its minor part when members are added and in its major part when one
  * changes or goes. A plugin states the cores it fits with a `peerDependencies` range on `@sregistry/core`.
  */
-export const HOST_API_VERSION = '1.7.0';
+export const HOST_API_VERSION = '1.8.0';
 
 /**
  * The core's one retry policy (the downloads'), for a backend that must repeat a step core cannot repeat for it

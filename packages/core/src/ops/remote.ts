@@ -98,7 +98,14 @@ export async function pushImage(session: Session, options: PushOptions) {
   // the SIF reader loads for pushes only, not for search, labels or delete
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { checkImageFile } = require('./image-file') as typeof import('./image-file');
-  await checkImageFile(session, file, options.file, 'pushing');
+  const formats = active.backend.pushFormats;
+  await checkImageFile(
+    session,
+    file,
+    options.file,
+    'pushing',
+    formats?.length ? { formats, where: `the ${active.name} backend` } : undefined,
+  );
   announce(session, active);
   const name = active.parse(options.name, options.tag !== undefined ? { tag: options.tag } : {});
   const progress = createProgressReporter({
