@@ -10,6 +10,20 @@ import { toReference } from './reference';
 
 export const description = 'OCI registries (oras://): SIF images as ORAS artifacts (Harbor, GHCR, Zot, Distribution)';
 /** OCI tags are case-sensitive, repository names lower case (refused otherwise); `@sha256:` pins a manifest. */
+/** The settings it reads, by the names `backend add oras <name> <value>` takes (SREGISTRY_ORAS_<NAME>). */
+export const settings = {
+  nohttps: 'true: registries are reached over plain http (a local registry without TLS)',
+  chunk_size: 'bytes per PATCH of a blob upload, for a proxy that limits request bodies (default: one streamed PATCH)',
+  page_size: 'entries asked for per page of a repository or tag listing (default 100; Distribution allows at most 1000)',
+};
+
+/** what `backend add` checks a value against: a wrong word stored would fail every later command */
+export const settingKinds = {
+  nohttps: 'yes/no',
+  chunk_size: 'positive integer',
+  page_size: 'positive integer',
+} as const;
+
 export const parseOptions = {
   lowercase: false,
   digestVersions: true,
