@@ -162,6 +162,8 @@ async function runRemote(
   const refused: Parameters<LocalCore['discoverBackends']>[1] = [];
   const backends = new core.BackendRegistry(core.discoverBackends(plugins as Iterable<PluginLike>, refused), refused);
   const session = new core.Session({ output, backends });
+  // as the command base does: a plugin's console.log must not land in the --json document
+  const restoreConsole = json ? core.consoleToStderr() : () => {};
   // as the command base's signal: the Ctrl-C handler only for a command that asks for it
   const interrupt = new core.Interrupt();
   parsed.signal = () => interrupt.signal;
@@ -180,6 +182,7 @@ async function runRemote(
     process.exitCode = exit;
   } finally {
     stopWatching();
+    restoreConsole();
     interrupt.release();
     await session.close().catch(() => {});
   }
@@ -223,5 +226,5 @@ function parse(command: FastCommand, rest: string[]): (Parsed & { global: Set<st
 
 /** A --json document as the command base's logJson writes it. */
 function writeJson(core: LocalCore, document: unknown): void {
-  process.stdout.write(`${core.jsonText(document)}\n`);
+  core.writeJsonDocument(document);
 }

@@ -28,10 +28,16 @@ const answers = {
   badsha: (n, url) => ({ name: n, url, sha256: 'sha256:abc', manifest: {} }),
   nothing: () => undefined,
   hang: () => new Promise(() => {}),
+  chatty: (n, url) => {
+    console.log('resolving', n.image);
+    console.info({ step: 'resolve' });
+    return answers.good(n, url);
+  },
   good: (n, url) => ({ name: { collection: n.collection, image: n.image, tag: n.tag }, url, size: null, sha256: null, md5: null, manifest: null }),
 };
 module.exports = {
   createBackend: (ctx) => {
+    if (ctx.settings.get('SREGISTRY_ODD_CHATTY')) console.log('odd backend loaded');
     if (ctx.name === 'oddstart') throw new ctx.host.UserError('needs a setting\\nERROR forged line', { fix: 'set it' });
     return {
       name: ctx.name,
@@ -140,5 +146,24 @@ describe('a backend whose resolve answers what core cannot use', { timeout: 120_
       assert.ok(debug.stderr.includes(line(command, true)), debug.stderr);
       assert.ok(!debug.stderr.includes('re-run with --debug'), debug.stderr);
     }
+  });
+
+  test("a plugin's console.log goes to stderr under --json, so stdout stays one JSON document", async () => {
+    const chatty = { ...env, SREGISTRY_ODD_CHATTY: '1' };
+    // the fast path and oclif's (--verify is oclif's)
+    for (const extra of [[], ['--verify']]) {
+      const r = await cli.run(['pull', 'odd://c/chatty', '--no-cache', '--name', path.join(cli.home, 'chatty.sif'), '--json', ...extra], {
+        env: chatty,
+      });
+      // --verify of an image that is no SIF fails: either way stdout is one document
+      const document = JSON.parse(r.stdout) as Record<string, unknown>;
+      assert.ok(extra.length ? 'error' in document : document.path, r.stdout);
+      assert.match(r.stderr, /odd backend loaded\nresolving chatty\n\{ step: 'resolve' \}\n/);
+      fs.rmSync(path.join(cli.home, 'chatty.sif'), { force: true });
+    }
+    // without --json the plugin's lines stay where it wrote them
+    const plain = await cli.run(['pull', 'odd://c/chatty', '--no-cache', '--name', path.join(cli.home, 'chatty.sif')], { env: chatty });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /resolving chatty/);
   });
 });

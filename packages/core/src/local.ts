@@ -18,6 +18,7 @@ export { errorJson, errorLine, isUserError } from './errors';
 export { reportFailure, reportIfUnfinished } from './ops/failure';
 export { Interrupt } from './ops/interrupt';
 export { Session } from './ops/session';
+export { consoleToStderr, writeJsonDocument } from './output/json-stdout';
 export { levelFromEnv, warnUnknownLevel } from './output/levels';
 export { Output } from './output/output';
 export { jsonText } from './output/untrusted';

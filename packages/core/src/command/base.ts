@@ -1,4 +1,4 @@
-import { Command, Errors, Flags, ux } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { coreMismatch, unfitCommandError } from '../backends/compat';
 import { discoverBackends, type PluginLike, type RefusedDeclaration } from '../backends/discover';
 import { BackendRegistry } from '../backends/registry';
@@ -6,10 +6,11 @@ import { errorJson, isUserError } from '../errors';
 import { reportFailure, reportIfUnfinished } from '../ops/failure';
 import { Interrupt } from '../ops/interrupt';
 import { Session } from '../ops/session';
+import { consoleToStderr, writeJsonDocument } from '../output/json-stdout';
 import { LEVELS, levelFromEnv, warnUnknownLevel } from '../output/levels';
 import { Output } from '../output/output';
 import { nearest } from '../output/suggest';
-import { jsonText, printable } from '../output/untrusted';
+import { printable } from '../output/untrusted';
 
 /**
  * Base of every sregistry command: `--json`, `--quiet`, `--debug`, one-line errors, exit codes
@@ -34,6 +35,8 @@ export abstract class SregistryCommand extends Command {
 
   /** Removes the report of a command that Node ended while it was still waiting (ops/failure.ts). */
   private stopWatching: () => void = () => {};
+  /** Gives the console its stdout back (output/json-stdout.ts). */
+  private restoreConsole: () => void = () => {};
 
   override async init(): Promise<void> {
     await super.init();
@@ -50,6 +53,8 @@ export abstract class SregistryCommand extends Command {
       json: this.jsonEnabled(),
       quiet,
     });
+    // a plugin's console.log must not land in the --json document
+    if (this.jsonEnabled()) this.restoreConsole = consoleToStderr();
     const refused: RefusedDeclaration[] = [];
     const backends = new BackendRegistry(discoverBackends(this.config.plugins.values() as Iterable<PluginLike>, refused), refused);
     this.session = new Session({ output, backends });
@@ -97,11 +102,12 @@ export abstract class SregistryCommand extends Command {
    * colouring on a terminal is given up for that (the fast path never coloured either).
    */
   override logJson(json: unknown): void {
-    ux.stdout(jsonText(json));
+    writeJsonDocument(json);
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
     this.stopWatching();
+    this.restoreConsole();
     this.interrupt.release();
     await this.session?.close().catch(() => {});
     const result = await super.finally(error);
