@@ -117,7 +117,16 @@ test('backend settings: environment first, then the backend section; never writt
   assert.equal(s.get('MISSING'), undefined);
   assert.throws(
     () => s.require('SREGISTRY_REGISTRY_USERNAME'),
-    (e: unknown) => isUserError(e) && /SREGISTRY_REGISTRY_USERNAME is not set/.test(e.message),
+    (e: unknown) =>
+      isUserError(e) &&
+      /SREGISTRY_REGISTRY_USERNAME is not set/.test(e.message) &&
+      // backend add takes the short name: `backend add registry SREGISTRY_REGISTRY_USERNAME x` is not what to type
+      e.fix === 'export SREGISTRY_REGISTRY_USERNAME=..., or run: sregistry backend add registry username <value>',
+  );
+  const dashed = backendSettings('my-folder', new SecretsFile(file), {});
+  assert.throws(
+    () => dashed.require('SREGISTRY_MY_FOLDER_BASE'),
+    (e: unknown) => isUserError(e) && e.fix === 'export SREGISTRY_MY_FOLDER_BASE=..., or run: sregistry backend add my-folder base <value>',
   );
   assert.equal(fs.readFileSync(file, 'utf8'), before, 'values from the environment are not persisted');
 });

@@ -56,7 +56,8 @@ export async function openShell(session: Session, given?: string): Promise<{ bac
     useGlobal: false,
     terminal: Boolean(process.stdin.isTTY),
     input: process.stdin,
-    output: screen,
+    // the CLI's Output writes to process streams; a script's plain sink (output/output.ts) is no REPL terminal
+    output: typeof (screen as Partial<NodeJS.WritableStream>).on === 'function' ? (screen as NodeJS.WritableStream) : process.stdout,
   });
   // listened for at once: an input that is already at its end (stdin from /dev/null, a batch job) ends the REPL
   // while the history is still being set up, and a later listener would miss it (nothing printed, exit 0)

@@ -1,15 +1,26 @@
 import { LEVELS } from './levels';
 import { escapeControls, printable } from './untrusted';
 
+/**
+ * Where Output writes: a stream (process.stdout), or any object with a `write(text)` method, as a script that
+ * captures or drops the lines gives. Progress bars need a terminal (`isTTY`), so a plain sink never gets one.
+ */
+export interface OutputSink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  /** the terminal's width, for progress bars */
+  columns?: number;
+}
+
 export interface OutputOptions {
-  /** configured level (MESSAGELEVEL, --quiet → QUIET-ish, --debug → DEBUG) */
-  level: number;
-  /** --json: human lines are suppressed, the command's result is printed as JSON at the end */
-  json: boolean;
-  /** --quiet: hides the announce line and progress, keeps results and errors */
-  quiet: boolean;
-  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** configured level (MESSAGELEVEL, --quiet → QUIET-ish, --debug → DEBUG); default INFO: no debug lines */
+  level?: number;
+  /** --json: human lines are suppressed, the command's result is printed as JSON at the end (default false) */
+  json?: boolean;
+  /** --quiet: hides the announce line and progress, keeps results and errors (default false) */
+  quiet?: boolean;
+  stdout?: OutputSink;
+  stderr?: OutputSink;
   color?: boolean;
 }
 
@@ -28,14 +39,14 @@ export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly level: number;
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdout: OutputSink;
+  readonly stderr: OutputSink;
   private readonly color: boolean;
 
-  constructor(options: OutputOptions) {
-    this.json = options.json;
-    this.quiet = options.quiet;
-    this.level = options.level;
+  constructor(options: OutputOptions = {}) {
+    this.json = options.json ?? false;
+    this.quiet = options.quiet ?? false;
+    this.level = options.level ?? LEVELS.INFO;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
     this.color = options.color ?? Boolean(this.stdout.isTTY && this.stderr.isTTY);

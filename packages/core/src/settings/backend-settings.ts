@@ -38,13 +38,21 @@ export function backendSettings(backend: string, secrets: SecretsFile, env: Env 
       const value = get(name);
       if (value === undefined) {
         throw new UserError(`${name} is not set`, {
-          fix: hint ?? `export ${name}=..., or run: sregistry backend add ${backend} ${name} <value>`,
+          // backend add takes the short name (`base` for SREGISTRY_FOLDER_BASE), as every backend's docs give it
+          fix: hint ?? `export ${name}=..., or run: sregistry backend add ${backend} ${shortSettingName(backend, name)} <value>`,
           code: 'ESETTING',
         });
       }
       return value;
     },
   };
+}
+
+/** The name `backend add <backend>` takes for a variable: without its SREGISTRY_<BACKEND>_ prefix, lower case. */
+function shortSettingName(backend: string, variable: string): string {
+  const prefix = settingName(backend, '');
+  const upper = variable.toUpperCase();
+  return upper.startsWith(prefix) && upper.length > prefix.length ? upper.slice(prefix.length).toLowerCase() : variable;
 }
 
 /** The original's variable naming: prefixed with SREGISTRY_<BACKEND>_ unless already, upper-cased. */

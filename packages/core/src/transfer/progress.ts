@@ -2,6 +2,7 @@
 // so piped output and JSON stay clean. The original's bars (an '=' bar with a percentage) are kept in spirit and
 // gain real byte counts, speed and ETA.
 import type { SingleBar } from 'cli-progress';
+import type { OutputSink } from '../output/output';
 
 export interface ProgressReporter {
   /** bytes done so far; `total` may arrive late (it is known only once the server answered) */
@@ -13,7 +14,8 @@ export interface ProgressReporter {
 export interface ProgressOptions {
   label: string;
   total?: number;
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** where bars are drawn: a terminal's stream (a sink without isTTY, as a script gives Output, never gets one) */
+  stream?: OutputSink;
   /** the caller's decision, normally shouldShowProgress(...) */
   enabled: boolean;
 }
@@ -62,7 +64,8 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { Format, SingleBar } = require('cli-progress') as typeof import('cli-progress');
         bar = new SingleBar({
-          stream,
+          // a stream whenever a bar is drawn: only a terminal's (isTTY) is given one
+          stream: stream as NodeJS.WritableStream,
           fps: 10,
           barsize: MAX_BAR,
           barCompleteChar: '=',
