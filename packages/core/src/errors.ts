@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   EPROTECTED: 'the destination is one of the catalogue’s own files or folders, or named like its temporary files',
   ECATALOGUED: 'the file is catalogued already under another name',
   ENAMETAKEN: 'the catalogue name holds an image pulled from another source (an OCI tag that differs only in case)',
+  EOTHERSTORAGE: 'the catalogue keeps the image’s file in another storage folder (a team catalogue used with a storage of one’s own)',
   ESAMEPATH: 'the source and destination are the same path',
   ENOFILE: 'a file that was named (or that a catalogue row points to) does not exist or cannot be read',
   ENOTFILE: 'the path is not a regular file',

@@ -51,6 +51,7 @@ import { openDatabase } from './database';
 import type { LockWait } from './db-errors';
 import { fileDigests, sha256File } from './hash';
 import { type Intent, type IntentBody, Journal } from './journal';
+import { inOtherStorage, otherStorageHolding } from './other-storage';
 import { recordName, unreachable } from './record-name';
 import { isUniqueViolation } from './retry';
 import { markSwept, removeLegacyMarker, sweepDue, sweepMarkerFor } from './sweep-marker';
@@ -235,9 +236,14 @@ export class Catalog {
       }
     }
     // the row may now point at another file (pull --name of a stored image): the old one is removed afterwards
-    const previous = (
-      await this.database.find({ collection: named.collection, name: named.image, tag: named.tag, version: named.version ?? '' })
-    )?.image;
+    const held = await this.database.find({
+      collection: named.collection,
+      name: named.image,
+      tag: named.tag,
+      version: named.version ?? '',
+    });
+    const previous = held?.image;
+    if (!options.force) await this.refuseOtherStorage(held, named.uri, dest);
     const replaces = previous && previous !== dest && this.storage.contains(previous) ? previous : undefined;
     const row: NewImageRow = {
       collection: named.collection,
@@ -285,6 +291,16 @@ export class Catalog {
       },
     );
     return { record, created, path: dest, linked };
+  }
+
+  /**
+   * Refuses (EOTHERSTORAGE) to point `held`, the record an add or pull of `uri` to `dest` would update, away from
+   * a file of another storage folder that is still there (other-storage.ts); pull calls it before its download.
+   */
+  async refuseOtherStorage(held: ImageRecord | undefined, uri: string, dest: string): Promise<void> {
+    if (!held?.image || held.image === dest || this.storage.contains(held.image)) return;
+    const root = await otherStorageHolding(held, this.storage.root);
+    if (root) throw inOtherStorage(uri, held.image, root, this.storage.root);
   }
 
   /** The record for collection/name/tag (and version when the name has one); the newest of several versions. */

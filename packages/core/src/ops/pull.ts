@@ -152,6 +152,16 @@ export async function pullImage(session: Session, options: PullImageOptions): Pr
     if (found && !(await mayBeThisImage(found, stored, remote)))
       await catalog.targets.check(stored, { purpose: 'pull', mayOwn: isThisImage });
   }
+  // the record this pull would update keeps its file in another storage folder (a team catalogue used with a
+  // storage of one's own): refused now rather than after the download (catalog.add checks again)
+  if (catalog && expectedVersion !== undefined && !options.force) {
+    const dest = finalPath ?? catalog.storage.pathFor({ ...wanted, version: expectedVersion });
+    await catalog.refuseOtherStorage(
+      await catalog.find(withVersion(wanted, expectedVersion)),
+      withVersion(wanted, expectedVersion).uri,
+      dest,
+    );
+  }
   // a file at --name that no image owns, kept unless the download has its very bytes (then nothing is lost)
   let unowned: { path: string; size: number; sha256?: string } | undefined;
   if (finalPath) {
